@@ -1,0 +1,43 @@
+# The two set-up commands: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export FLASK_APP := postal_gateway.app:create_app
+
+.PHONY: run test setup translations browser services migrate demo
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d postal_gateway/translations
+
+migrate: setup
+	$(BIN)/alembic upgrade head
+
+demo: migrate
+	$(BIN)/flask load-demo
+
+# Web app and its worker (with beat) on SQLite and an in-process broker: no other server needed.
+run: demo
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C stops web and worker)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A postal_gateway.worker worker --beat --loglevel=INFO --concurrency=1 \
+		--schedule instance/celerybeat-schedule & \
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - 'postal_gateway.app:create_app()'
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core; }
+
+services:
+	scripts/ensure_services.sh
+
+test: setup browser services
+	$(BIN)/pytest

@@ -1,0 +1,135 @@
+"""Users of every role, one-time codes and API tokens (R-01)."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from postal_gateway.db import Base, UTCDateTime, utcnow
+
+
+class Role(str, enum.Enum):
+    #: công dân or tổ chức with a public-service account
+    citizen = "citizen"
+    #: nhân viên bưu chính, acts for citizens with their consent
+    postal_staff = "postal_staff"
+    #: cán bộ Bộ phận Một cửa of one agency
+    agency_staff = "agency_staff"
+    #: agency head or deputy: signs off reconciliations, authorises refunds
+    agency_admin = "agency_admin"
+    #: runs the service, imports the catalogue
+    operator = "operator"
+
+
+class IdKind(str, enum.Enum):
+    #: căn cước công dân, 12 digits
+    citizen_id = "citizen_id"
+    #: chứng minh nhân dân, legacy 9 digits
+    legacy_id = "legacy_id"
+    passport = "passport"
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        # Citizens are identified by their ID document; staff by their e-mail.
+        CheckConstraint("role != 'citizen' OR id_number IS NOT NULL", name="citizen_has_id"),
+        CheckConstraint(
+            "role NOT IN ('agency_staff', 'agency_admin') OR agency_id IS NOT NULL",
+            name="agency_staff_has_agency",
+        ),
+        CheckConstraint(
+            "role != 'postal_staff' OR post_office_id IS NOT NULL", name="postal_staff_has_office"
+        ),
+        Index("uq_users_id_number", "id_number", unique=True),
+        Index("uq_users_email", "email", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16))
+    #: exactly as on the ID document
+    full_name: Mapped[str] = mapped_column(String(255))
+    id_kind: Mapped[IdKind | None] = mapped_column(Enum(IdKind, native_enum=False, length=16))
+    #: digits of the citizen ID, or the passport number in upper case
+    id_number: Mapped[str | None] = mapped_column(String(16))
+    #: E.164, e.g. +84912345678
+    phone: Mapped[str] = mapped_column(String(16), default="")
+    #: lower-cased
+    email: Mapped[str | None] = mapped_column(String(255))
+    #: tổ chức the citizen represents, if any
+    organisation_name: Mapped[str] = mapped_column(String(255), default="")
+    address: Mapped[str] = mapped_column(String(500), default="")
+    #: argon2id hash; None until the owner sets a password
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    #: a citizen account may be used only once its contact was proven by a one-time code
+    is_active: Mapped[bool] = mapped_column(Boolean, default=False)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    post_office_id: Mapped[int | None] = mapped_column(ForeignKey("post_offices.id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    #: a citizen registered at the counter by postal staff, with that staff member
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: preferred language of messages and pages
+    locale: Mapped[str] = mapped_column(String(8), default="vi")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    post_office = relationship("PostOffice")
+    agency = relationship("Agency")
+
+
+class CodePurpose(str, enum.Enum):
+    #: activates a new account (R-01)
+    activation = "activation"
+    #: confirms a consent to postal staff (R-02)
+    consent = "consent"
+    password_reset = "password_reset"
+
+
+class OneTimeCode(Base):
+    """A 6-digit code sent by SMS or e-mail; only its hash is kept."""
+
+    __tablename__ = "one_time_codes"
+    __table_args__ = (
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        Index("ix_one_time_codes_user_purpose", "user_id", "purpose", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[CodePurpose] = mapped_column(Enum(CodePurpose, native_enum=False, length=16))
+    #: what the code unlocks, e.g. the consent id
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    #: "sms" or "email"
+    channel: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: wrong guesses so far; the code dies at the limit
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class ApiToken(Base):
+    """A bearer token for the API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,103 @@
+"""Who is asking: page sessions (Flask-Login) and API bearer tokens, and role checks for both."""
+from __future__ import annotations
+
+import hashlib
+from functools import wraps
+from typing import Callable
+
+from flask import Flask, redirect, request, url_for
+from flask_babel import lazy_gettext
+from flask_login import LoginManager, current_user
+from sqlalchemy import select
+
+from postal_gateway.accounts.models import ApiToken, Role, User
+from postal_gateway.db import db_session, utcnow
+
+login_manager = LoginManager()
+
+
+class SessionUser:
+    """Flask-Login's view of a User row; the row itself stays a plain model."""
+
+    def __init__(self, user: User, via_token: bool = False) -> None:
+        self.user = user
+        self.via_token = via_token
+
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.user.is_active
+
+    def get_id(self) -> str:
+        return str(self.user.id)
+
+    def __getattr__(self, name: str):
+        return getattr(self.user, name)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = lazy_gettext("Vui lòng đăng nhập để tiếp tục.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        user = db_session.get(User, int(user_id)) if user_id.isdigit() else None
+        return SessionUser(user) if user is not None and user.is_active else None
+
+    @login_manager.request_loader
+    def _load_from_bearer(req):
+        header = req.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        token = db_session.scalar(
+            select(ApiToken).where(ApiToken.token_sha256 == token_digest(header[7:].strip()))
+        )
+        if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
+            return None
+        if not token.user.is_active:
+            return None
+        return SessionUser(token.user, via_token=True)
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        from postal_gateway.errors import problem, translate, wants_problem_json
+
+        if wants_problem_json():
+            response = problem(401, translate("Cần mã truy cập hợp lệ (Authorization: Bearer …)."))
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+def current_account() -> User | None:
+    """The logged-in User row, or None."""
+    if not current_user.is_authenticated:
+        return None
+    return current_user.user
+
+
+def roles_required(*roles: Role) -> Callable:
+    """Allow only these roles; anonymous users are sent to log in, others get 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if roles and current_user.user.role not in roles:
+                from postal_gateway.domain import Forbidden
+
+                raise Forbidden("Tài khoản của bạn không có quyền thực hiện thao tác này.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

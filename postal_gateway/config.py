@@ -1,0 +1,78 @@
+"""Settings read from the environment, with defaults that are safe on a fresh machine.
+
+Nothing secret is committed: the secret key is generated on first run and kept under
+``instance/``, which git ignores.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_or_create_secret_key(instance_dir: Path) -> str:
+    """Keep one random key per installation so sessions survive restarts."""
+    key_file = instance_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: two processes starting at once must agree on one key, not overwrite each other.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+@dataclass
+class Settings:
+    instance_dir: Path = DEFAULT_INSTANCE_DIR
+    database_url: str = ""
+    broker_url: str = ""
+    secret_key: str = ""
+    #: public base address printed in QR codes and messages
+    public_base_url: str = "http://127.0.0.1:8000"
+    #: largest accepted scan, in bytes
+    max_upload_bytes: int = 10 * 1024 * 1024
+    #: session cookies only over HTTPS in production
+    secure_cookies: bool = False
+    #: run Celery tasks inline; only ever set by unit tests that say so
+    task_always_eager: bool = False
+    testing: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_environment(cls, **overrides) -> "Settings":
+        instance_dir = Path(os.environ.get("INSTANCE_DIR", DEFAULT_INSTANCE_DIR))
+        settings = cls(
+            instance_dir=instance_dir,
+            database_url=os.environ.get(
+                "DATABASE_URL", f"sqlite:///{instance_dir / 'postal_gateway.sqlite'}"
+            ),
+            broker_url=os.environ.get(
+                "CELERY_BROKER_URL", f"sqla+sqlite:///{instance_dir / 'broker.sqlite'}"
+            ),
+            secret_key=os.environ.get("SECRET_KEY", ""),
+            public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            max_upload_bytes=int(os.environ.get("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
+            secure_cookies=_env_bool("SECURE_COOKIES", False),
+        )
+        for name, value in overrides.items():
+            setattr(settings, name, value)
+        if not settings.secret_key:
+            settings.secret_key = load_or_create_secret_key(settings.instance_dir)
+        return settings

@@ -1,0 +1,26 @@
+"""``flask load-demo``: the demonstration agency, post offices, procedures and logins.
+
+Idempotent: running it again on a loaded database changes nothing.
+"""
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from postal_gateway.db import db_session
+
+
+@click.command("load-demo")
+@with_appcontext
+def load_demo_command() -> None:
+    """Load the demo data (safe to run more than once)."""
+    from postal_gateway.accounts.demo import load_demo_users
+    from postal_gateway.catalogue.demo_data import load_demo_catalogue
+
+    session = db_session()
+    load_demo_catalogue(session)
+    logins = load_demo_users(session)
+    session.commit()
+    click.echo("Demo data loaded. Logins (password shown once here and in README):")
+    for line in logins:
+        click.echo(f"  {line}")

@@ -1,0 +1,249 @@
+"""Dossiers (hồ sơ), their scans, the amounts collected for them and their status history."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from postal_gateway.db import Base, UTCDateTime, utcnow
+
+
+class Channel(str, enum.Enum):
+    #: collected by postal staff and submitted through the citizen's account
+    postal = "postal"
+    #: submitted online by the citizen
+    online = "online"
+    #: handed in at the one-stop counter
+    counter = "counter"
+
+
+class CollectionPlace(str, enum.Enum):
+    #: at a postal service point
+    post_office = "post_office"
+    #: at the address the citizen asked for (Điều 20.1)
+    citizen_address = "citizen_address"
+
+
+class DossierStatus(str, enum.Enum):
+    #: đã tiếp nhận
+    received = "received"
+    #: đã chuyển phòng chuyên môn
+    transferred = "transferred"
+    #: đang xử lý
+    in_processing = "in_processing"
+    #: đang thẩm định / lấy ý kiến liên thông
+    verification = "verification"
+    #: có kết quả, chờ trả
+    result_ready = "result_ready"
+    #: đã trả kết quả
+    returned = "returned"
+    #: yêu cầu bổ sung
+    supplement_requested = "supplement_requested"
+    #: từ chối
+    rejected = "rejected"
+    #: quá hạn, đã xin lỗi và hẹn lại
+    overdue = "overdue"
+    #: công dân rút hồ sơ
+    withdrawn = "withdrawn"
+
+
+class PaymentKind(str, enum.Enum):
+    #: lệ phí, owed to the agency
+    fee = "fee"
+    #: cước, owed to the post
+    postage = "postage"
+
+
+class CollectionMethod(str, enum.Enum):
+    #: cash to the postal worker or at the counter
+    cash = "cash"
+    #: thu hộ: the post collects on the agency's behalf and remits later
+    collection_on_behalf = "collection_on_behalf"
+    bank_transfer = "bank_transfer"
+    card = "card"
+    #: VNPay online payment (level 4)
+    online = "online"
+
+
+class Dossier(Base):
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        CheckConstraint("level IN (3, 4)", name="online_level"),
+        CheckConstraint("fee_vnd >= 0", name="fee_not_negative"),
+        CheckConstraint("postage_vnd >= 0", name="postage_not_negative"),
+        CheckConstraint(
+            "collection_place != 'citizen_address' OR pickup_address != ''",
+            name="address_pickup_has_address",
+        ),
+        # A retried or double-tapped submission carries the same key and finds this row.
+        UniqueConstraint("submitted_by_id", "submission_key"),
+        Index("ix_dossiers_citizen_id", "citizen_id"),
+        Index("ix_dossiers_agency_status", "agency_id", "status"),
+        Index("ix_dossiers_agency_due", "agency_id", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: V1V2V3.Z1Z2.Y1Y2.MX1X2-YYMMDD-XXXX (Điều 15)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))
+    #: the account the dossier was submitted through
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: tổ chức nộp hồ sơ, if the citizen acts for an organisation
+    organisation_name: Mapped[str] = mapped_column(String(255), default="")
+    channel: Mapped[Channel] = mapped_column(Enum(Channel, native_enum=False, length=16))
+    level: Mapped[int] = mapped_column(Integer)
+    status: Mapped[DossierStatus] = mapped_column(
+        Enum(DossierStatus, native_enum=False, length=32), default=DossierStatus.received
+    )
+    #: level 4 without a digital signature: originals follow by post, marked with the code (Điều 7.3)
+    digitally_signed: Mapped[bool] = mapped_column(Boolean, default=False)
+    collection_place: Mapped[CollectionPlace] = mapped_column(
+        Enum(CollectionPlace, native_enum=False, length=16), default=CollectionPlace.post_office
+    )
+    post_office_id: Mapped[int | None] = mapped_column(ForeignKey("post_offices.id"))
+    pickup_address: Mapped[str] = mapped_column(String(500), default="")
+    #: where the result goes back; empty means collected at the post office
+    delivery_address: Mapped[str] = mapped_column(String(500), default="")
+    #: postal staff member who submitted it for the citizen
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consents.id"))
+    #: client-chosen key that makes a retried submission find this dossier again
+    submission_key: Mapped[str | None] = mapped_column(String(64))
+    #: hash of what was submitted, to tell a retry from a different dossier under a reused key
+    submission_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    #: the moment the worker entered it
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: official receipt time (Điều 12.1.d)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: when the agency's clock starts (after 16:00: next working morning, Điều 12.1.đ)
+    processing_start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: due time: processing start + the procedure's working days
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: ngày hẹn trả, in Vietnam
+    appointment_date: Mapped[date] = mapped_column(Date)
+    #: lệ phí owed, copied from the procedure at receipt
+    fee_vnd: Mapped[int] = mapped_column(Integer, default=0)
+    #: cước owed to the post
+    postage_vnd: Mapped[int] = mapped_column(Integer, default=0)
+    #: answers to the procedure's form
+    form_data: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: checklist items the applicant lacked but chose to submit without (named on the slip)
+    missing_items: Mapped[list] = mapped_column(JSON, default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: optimistic lock: two officers acting at once cannot both win
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    agency = relationship("Agency")
+    procedure = relationship("Procedure")
+    citizen = relationship("User", foreign_keys=[citizen_id])
+    submitted_by = relationship("User", foreign_keys=[submitted_by_id])
+    post_office = relationship("PostOffice")
+    documents: Mapped[list["DossierDocument"]] = relationship(
+        back_populates="dossier", order_by="DossierDocument.id", cascade="all, delete-orphan"
+    )
+    collected: Mapped[list["CollectedAmount"]] = relationship(
+        back_populates="dossier", order_by="CollectedAmount.id", cascade="all, delete-orphan"
+    )
+    history: Mapped[list["DossierStatusChange"]] = relationship(
+        back_populates="dossier", order_by="DossierStatusChange.id", cascade="all, delete-orphan"
+    )
+
+
+class DossierCodeCounter(Base):
+    """Last sequence number issued per agency and Vietnamese calendar day.
+
+    Incremented by an upsert in the transaction that inserts the dossier, so the row lock orders
+    concurrent submissions and a rolled-back one gives its number back: codes stay gap-free.
+    """
+
+    __tablename__ = "dossier_code_counters"
+    __table_args__ = (CheckConstraint("last_sequence BETWEEN 1 AND 9999", name="sequence_range"),)
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_sequence: Mapped[int] = mapped_column(Integer)
+
+
+class DossierDocument(Base):
+    """One scanned document: one file per checklist item (Điều 7.2.a)."""
+
+    __tablename__ = "dossier_documents"
+    __table_args__ = (
+        CheckConstraint("size_bytes > 0", name="not_empty"),
+        UniqueConstraint("dossier_id", "checklist_item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"))
+    checklist_item_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_items.id"))
+    #: the document's name as the checklist gives it
+    title: Mapped[str] = mapped_column(String(500))
+    filename: Mapped[str] = mapped_column(String(255))
+    #: detected from the content, not taken from the client
+    content_type: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="documents")
+
+
+class CollectedAmount(Base):
+    """Money taken for a dossier: the fee for the agency or the postage for the post."""
+
+    __tablename__ = "collected_amounts"
+    __table_args__ = (CheckConstraint("amount_vnd > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"))
+    kind: Mapped[PaymentKind] = mapped_column(Enum(PaymentKind, native_enum=False, length=16))
+    method: Mapped[CollectionMethod] = mapped_column(
+        Enum(CollectionMethod, native_enum=False, length=32)
+    )
+    #: integer VND
+    amount_vnd: Mapped[int] = mapped_column(Integer)
+    collected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    collected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="collected")
+
+
+class DossierStatusChange(Base):
+    """One step of a dossier's history: who moved it, when, why."""
+
+    __tablename__ = "dossier_status_changes"
+    __table_args__ = (Index("ix_dossier_status_changes_dossier_id", "dossier_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"))
+    from_status: Mapped[DossierStatus | None] = mapped_column(
+        Enum(DossierStatus, native_enum=False, length=32)
+    )
+    to_status: Mapped[DossierStatus] = mapped_column(Enum(DossierStatus, native_enum=False, length=32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    dossier: Mapped[Dossier] = relationship(back_populates="history")

@@ -1,0 +1,46 @@
+"""Messages to citizens and staff, kept as an outbox before and after they are sent (R-20)."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from postal_gateway.db import Base, UTCDateTime, utcnow
+
+
+class MessageChannel(str, enum.Enum):
+    sms = "sms"
+    email = "email"
+
+
+class MessageStatus(str, enum.Enum):
+    #: written, not yet handed to a gateway
+    queued = "queued"
+    #: accepted by the gateway (or kept in the development outbox)
+    sent = "sent"
+    #: the gateway refused it after every retry
+    failed = "failed"
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[MessageChannel] = mapped_column(Enum(MessageChannel, native_enum=False, length=8))
+    #: phone in E.164 or e-mail address
+    recipient: Mapped[str] = mapped_column(String(255))
+    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: template name, e.g. "one_time_code"
+    template: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(255), default="")
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[MessageStatus] = mapped_column(
+        Enum(MessageStatus, native_enum=False, length=8), default=MessageStatus.queued
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,56 @@
+"""The home page and the menu: each role lands on what it does every day."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from postal_gateway.accounts.models import Role
+
+blueprint = Blueprint("web", __name__)
+
+
+@dataclass
+class MenuItem:
+    label: str
+    url: str
+    active: bool = False
+
+
+# (endpoint, label id, roles that see it); None means everyone logged in.
+MENU = (
+    ("dossiers.intake_start", "Nhận hồ sơ", {Role.postal_staff}),
+    ("dossiers.list_dossiers", "Hồ sơ", {Role.postal_staff, Role.agency_staff, Role.agency_admin, Role.operator}),
+    ("accounts.find_citizen", "Công dân", {Role.postal_staff}),
+    ("catalogue.list_procedures", "Thủ tục", None),
+    ("notifications.outbox", "Hộp thư đi", {Role.operator}),
+)
+
+
+def main_menu() -> list[MenuItem]:
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for endpoint, label, roles in MENU:
+        if roles is not None and current_user.user.role not in roles:
+            continue
+        try:
+            url = url_for(endpoint)
+        except Exception:  # an area not built yet has no such endpoint
+            continue
+        items.append(MenuItem(_(label), url, request.path.startswith(url) and url != "/"))
+    return items
+
+
+@blueprint.app_context_processor
+def _inject_menu():
+    return {"main_menu": main_menu}
+
+
+@blueprint.get("/")
+def home():
+    from flask import current_app
+
+    return render_template("home.html", url_rules=set(current_app.view_functions))

@@ -1,0 +1,88 @@
+"""Test harness: a fresh PostgreSQL database per run, emptied after every test.
+
+PostgreSQL must be reachable; the run stops loudly otherwise, it never falls back to SQLite.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from postal_gateway.app import create_app
+from postal_gateway.config import Settings
+from postal_gateway.db import db_session
+from postal_gateway.models import metadata
+
+ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _database_url(admin_url: str, name: str) -> str:
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 - any failure to connect is fatal
+        pytest.exit(f"PostgreSQL is not reachable at {ADMIN_URL}: {error}", returncode=3)
+    name = f"pg_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = _database_url(ADMIN_URL, name)
+    engine = create_engine(url)
+    metadata.create_all(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+            {"n": name},
+        )
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="session")
+def _app(database_url, instance_dir):
+    settings = Settings.from_environment(
+        database_url=database_url,
+        instance_dir=instance_dir,
+        secret_key="test-secret-key",
+        testing=True,
+        public_base_url="http://testserver",
+    )
+    return create_app(settings)
+
+
+@pytest.fixture()
+def app(_app):
+    _app.config["WTF_CSRF_ENABLED"] = False
+    with _app.app_context():
+        yield _app
+    db_session.remove()
+    engine = _app.extensions["engine"]
+    tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def session(app):
+    """The request-scoped session, outside a request: commit explicitly to make rows visible."""
+    return db_session()

@@ -1,0 +1,85 @@
+"""Small builders for test rows; each returns a flushed object with sensible defaults."""
+from __future__ import annotations
+
+import itertools
+
+from argon2 import PasswordHasher
+from sqlalchemy.orm import Session
+
+from postal_gateway.accounts.models import IdKind, Role, User
+from postal_gateway.catalogue.models import Agency, ChecklistItem, PostOffice, Procedure, ProcedureField
+from postal_gateway.db import utcnow
+
+_counter = itertools.count(1)
+# Cheap parameters: tests hash many passwords and need not resist cracking.
+_fast_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+DEFAULT_PASSWORD = "matkhau-an-toan-2026"
+
+
+def agency(session: Session, code: str | None = None, **fields) -> Agency:
+    number = next(_counter)
+    row = Agency(
+        code=code or f"000.00.{number % 100:02d}.H10",
+        name=fields.pop("name", f"Sở Thông tin và Truyền thông {number}"),
+        one_stop_phone=fields.pop("one_stop_phone", "02713888207"),
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def post_office(session: Session, **fields) -> PostOffice:
+    number = next(_counter)
+    row = PostOffice(
+        code=fields.pop("code", f"83{number:04d}"),
+        name=fields.pop("name", f"Bưu cục {number}"),
+        address=fields.pop("address", "Đồng Xoài, Bình Phước"),
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def procedure(session: Session, agency_row: Agency, checklist: tuple[str, ...] = ("Đơn đề nghị", "Bản sao giấy phép"), **fields) -> Procedure:
+    number = next(_counter)
+    row = Procedure(
+        code=fields.pop("code", f"T-BPC-{280000 + number}-TT"),
+        name=fields.pop("name", f"Thủ tục thử {number}"),
+        field=fields.pop("field", ProcedureField.postal),
+        agency=agency_row,
+        level=fields.pop("level", 4),
+        processing_half_days=fields.pop("processing_half_days", 10),
+        fee_vnd=fields.pop("fee_vnd", 50_000),
+        **fields,
+    )
+    row.checklist = [ChecklistItem(position=i, name=name) for i, name in enumerate(checklist, start=1)]
+    session.add(row)
+    session.flush()
+    return row
+
+
+def user(session: Session, role: Role = Role.citizen, password: str | None = DEFAULT_PASSWORD, **fields) -> User:
+    number = next(_counter)
+    if role == Role.citizen:
+        fields.setdefault("id_kind", IdKind.citizen_id)
+        fields.setdefault("id_number", f"0701{number:08d}")
+    if role == Role.postal_staff and "post_office_id" not in fields and "post_office" not in fields:
+        fields["post_office"] = post_office(session)
+    if role in (Role.agency_staff, Role.agency_admin) and "agency_id" not in fields and "agency" not in fields:
+        fields["agency"] = agency(session)
+    row = User(
+        role=role,
+        full_name=fields.pop("full_name", f"Nguyễn Văn Thử {number}"),
+        phone=fields.pop("phone", f"+8491{number:07d}"),
+        email=fields.pop("email", f"user{number}@example.vn"),
+        password_hash=_fast_hasher.hash(password) if password else None,
+        is_active=fields.pop("is_active", True),
+        activated_at=utcnow(),
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return row
