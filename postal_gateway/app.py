@@ -75,17 +75,31 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
-def _register_blueprints(app: Flask) -> None:
-    from postal_gateway.accounts.blueprint import blueprint as accounts
-    from postal_gateway.api.blueprint import blueprint as api_docs
-    from postal_gateway.catalogue.blueprint import blueprint as catalogue
-    from postal_gateway.consents.blueprint import blueprint as consents
-    from postal_gateway.dossiers.blueprint import blueprint as dossiers
-    from postal_gateway.notifications.blueprint import blueprint as notifications
-    from postal_gateway.web import blueprint as web
+AREA_BLUEPRINT_MODULES = (
+    "postal_gateway.web",
+    "postal_gateway.accounts.blueprint",
+    "postal_gateway.catalogue.blueprint",
+    "postal_gateway.consents.blueprint",
+    "postal_gateway.dossiers.blueprint",
+    "postal_gateway.notifications.blueprint",
+    "postal_gateway.api.blueprint",
+)
 
-    for blueprint in (web, accounts, catalogue, consents, dossiers, notifications, api_docs):
-        app.register_blueprint(blueprint)
+
+def _register_blueprints(app: Flask) -> None:
+    """Each area module exports ``blueprint`` (pages) and may export ``api`` (under /api/v1).
+
+    API blueprints authenticate with bearer tokens only, so they carry no CSRF token.
+    """
+    import importlib
+
+    for module_path in AREA_BLUEPRINT_MODULES:
+        module = importlib.import_module(module_path)
+        app.register_blueprint(module.blueprint)
+        api = getattr(module, "api", None)
+        if api is not None:
+            csrf.exempt(api)
+            app.register_blueprint(api)
 
 
 def _register_template_helpers(app: Flask) -> None:

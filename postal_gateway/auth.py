@@ -101,3 +101,23 @@ def roles_required(*roles: Role) -> Callable:
         return wrapper
 
     return decorator
+
+
+def api_auth(*roles: Role) -> Callable:
+    """Guard an API view: a valid bearer token is required (session cookies do not count,
+    so a page cannot be tricked into calling the API), and the token's user must hold a role."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated or not getattr(current_user, "via_token", False):
+                return login_manager.unauthorized()
+            if roles and current_user.user.role not in roles:
+                from postal_gateway.domain import Forbidden
+
+                raise Forbidden("Tài khoản của bạn không có quyền thực hiện thao tác này.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
