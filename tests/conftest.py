@@ -86,3 +86,63 @@ def client(app):
 def session(app):
     """The request-scoped session, outside a request: commit explicitly to make rows visible."""
     return db_session()
+
+
+@pytest.fixture()
+def live_server(app):
+    """The app served over real HTTP on a free loopback port, for the browser tests."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SCREENSHOT_DIR = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.exit(f"Chromium not found at {CHROMIUM}; `make test` installs it", returncode=3)
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture()
+def phone(browser):
+    """A 360 px wide page, like the postal staff's phones."""
+    context = browser.new_context(viewport={"width": 360, "height": 780}, device_scale_factor=1, locale="vi-VN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def save_screenshot(page, name: str) -> Path:
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
