@@ -83,3 +83,32 @@ def user(session: Session, role: Role = Role.citizen, password: str | None = DEF
     session.add(row)
     session.flush()
     return row
+
+
+def consent(session: Session, citizen: User, staff: User, **fields):
+    """An active consent of ``citizen`` for ``staff``'s post office (period scope unless told)."""
+    from datetime import timedelta
+
+    from postal_gateway.consents.models import Consent, ConsentMethod, ConsentScope, ConsentStatus
+
+    now = fields.pop("now", None) or utcnow()
+    scope = fields.pop("scope", ConsentScope.period)
+    method = fields.pop("method", ConsentMethod.one_time_code)
+    if method == ConsentMethod.signed_scan:
+        fields.setdefault("scan_sha256", "0" * 64)
+    row = Consent(
+        citizen_id=citizen.id,
+        post_office_id=fields.pop("post_office_id", staff.post_office_id),
+        scope=scope,
+        method=method,
+        status=fields.pop("status", ConsentStatus.active),
+        valid_from=fields.pop("valid_from", now),
+        valid_until=fields.pop("valid_until", now + timedelta(days=30 if scope == ConsentScope.period else 7)),
+        requested_by_id=staff.id,
+        created_at=now,
+        confirmed_at=fields.pop("confirmed_at", now),
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return row
