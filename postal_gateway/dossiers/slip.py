@@ -180,7 +180,8 @@ def render_slip(data: SlipData, layout: str = "a4") -> bytes:
         height = _story_height(_roll_story(data, page, styles), page.frame_width)
         page_size = (page.page_width, height + 2 * page.margin)
     else:
-        story = _sheet_story(data, page, styles)
+        back = _BackBegins()
+        story = _sheet_story(data, page, styles, back)
         page_size = (page.page_width, page.page_height)
     doc = BaseDocTemplate(
         buffer,
@@ -193,6 +194,7 @@ def render_slip(data: SlipData, layout: str = "a4") -> bytes:
         author=data.agency_name,
         subject=data.procedure_name,
         creator="postal_gateway",
+        initialFontName=FONT_REGULAR,
         invariant=1,
     )
     frame = Frame(
@@ -208,7 +210,8 @@ def render_slip(data: SlipData, layout: str = "a4") -> bytes:
     )
     template = PageTemplate(id="slip", frames=[frame])
     if not page.is_roll:
-        template.onPage = _sheet_footer(data, page)
+        # Drawn when the page ends, so it knows whether the back has begun on this page.
+        template.onPageEnd = _sheet_footer(data, page, back)
     doc.addPageTemplates([template])
     doc.build(story)
     return buffer.getvalue()
@@ -398,16 +401,16 @@ def _back_section(data: SlipData, styles) -> list[Flowable]:
 
 def _signatures(data: SlipData, page: _Layout, styles) -> list[Flowable]:
     half = page.frame_width / 2
-    gap = Spacer(0, page.font_size * (3 if page.is_roll else 5))
+    gap = page.font_size * (3 if page.is_roll else 5)
     heading = styles["center_bold"]
     if page.is_roll:
         heading = ParagraphStyle("roll_sign", parent=heading, fontSize=page.font_size * 0.85)
     table = Table(
         [
             [Paragraph("NGƯỜI NỘP HỒ SƠ", heading), Paragraph("NGƯỜI TIẾP NHẬN HỒ SƠ", heading)],
-            [Paragraph("(Ký và ghi rõ họ tên)", styles["small_center"]), Paragraph("(Ký và ghi rõ họ tên)", styles["small_center"])],
-            [gap, gap],
-            [Paragraph(_text(data.applicant_name), styles["center"]), ""],
+            [Paragraph("(Ký và ghi rõ họ tên)", styles["small_center"]) for _ in range(2)],
+            [Spacer(0, gap), Spacer(0, gap)],
+            [Paragraph(_text(data.applicant_name), styles["center"]), Spacer(0, 0)],
         ],
         colWidths=[half, half],
     )
@@ -417,7 +420,7 @@ def _signatures(data: SlipData, page: _Layout, styles) -> list[Flowable]:
     return [Spacer(0, page.font_size), table]
 
 
-def _sheet_story(data: SlipData, page: _Layout, styles) -> list[Flowable]:
+def _sheet_story(data: SlipData, page: _Layout, styles, back: "_BackBegins") -> list[Flowable]:
     width = page.frame_width
     size = page.font_size
     header = Table(
@@ -474,6 +477,7 @@ def _sheet_story(data: SlipData, page: _Layout, styles) -> list[Flowable]:
         *_documents_section(data, styles),
         KeepTogether(_signatures(data, page, styles)),
         PageBreak(),
+        back,
         *_back_section(data, styles),
     ]
 
@@ -512,17 +516,31 @@ def _story_height(story: list[Flowable], width: float) -> float:
     return total + 4 * mm
 
 
-def _sheet_footer(data: SlipData, page: _Layout):
+def _sheet_footer(data: SlipData, page: _Layout, back: "_BackBegins"):
     def draw(canvas, doc) -> None:
         canvas.saveState()
         canvas.setFont(FONT_REGULAR, page.font_size * 0.75)
         canvas.setFillColor(_MUTED)
-        side = "Mặt trước" if doc.page == 1 else "Mặt sau"
+        side = "Mặt sau" if back.drawn else "Mặt trước"
         canvas.drawString(page.margin, page.margin * 0.5, f"Mã hồ sơ {data.dossier_code}")
         canvas.drawRightString(page.page_width - page.margin, page.margin * 0.5, f"{side} – trang {doc.page}")
         canvas.restoreState()
 
     return draw
+
+
+class _BackBegins(Flowable):
+    """Zero-size marker at the top of the back, telling the page footer which side it is on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.drawn = False
+
+    def wrap(self, available_width, available_height):
+        return 0, 0
+
+    def draw(self) -> None:
+        self.drawn = True
 
 
 class _ShortRule(Flowable):
