@@ -286,6 +286,13 @@ def test_unknown_layout_and_naive_time_are_named_together():
     assert {error.field for error in caught.value.field_errors} == {"layout", "received_at", "fee_vnd"}
 
 
+def test_a_lookup_url_too_long_for_a_qr_code_is_refused_clearly():
+    with pytest.raises(InvalidInput) as caught:
+        render_slip(sample(lookup_url="http://testserver/lookup?code=" + "x" * 3000))
+
+    assert [error.field for error in caught.value.field_errors] == ["lookup_url"]
+
+
 def test_every_status_has_a_vietnamese_label():
     assert set(STATUS_LABELS) == set(DossierStatus)
     assert status_label("received") == "Đã tiếp nhận"

@@ -6,6 +6,7 @@ data from a Dossier row. Nothing here knows Flask: a view calls these and sends 
 """
 from __future__ import annotations
 
+import functools
 import io
 import threading
 import unicodedata
@@ -144,6 +145,7 @@ def register_fonts() -> None:
         _fonts_registered = True
 
 
+@functools.lru_cache(maxsize=64)
 def qr_matrix(text: str) -> tuple[tuple[bool, ...], ...]:
     """The QR modules for ``text``, quiet zone included; True is a dark module."""
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
@@ -272,6 +274,10 @@ def _check(data: SlipData, layout: str) -> None:
         value = getattr(data, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             errors.append(FieldError(name, N_("Số tiền phải là số nguyên không âm.")))
+    try:
+        qr_matrix(data.lookup_url)
+    except ValueError:  # qrcode's DataOverflowError: more than a QR code holds
+        errors.append(FieldError("lookup_url", N_("Địa chỉ tra cứu quá dài để in thành mã QR.")))
     if not data.dossier_code:
         errors.append(FieldError("dossier_code", N_("Thiếu mã hồ sơ.")))
     if errors:
