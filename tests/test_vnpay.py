@@ -583,3 +583,45 @@ def test_post_json_sends_json_and_reports_failures(monkeypatch):
     monkeypatch.setattr(vnpay.merchant_api.urllib.request, "urlopen", unreachable)
     with pytest.raises(VnpayTransportError):
         vnpay.post_json("https://api.example/x", {}, 7)
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_vnp_keys = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", min_size=1, max_size=12).map(
+    lambda name: "vnp_" + name
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(_vnp_keys, st.text(max_size=40), max_size=8))
+def test_any_signed_parameter_set_verifies_and_any_change_is_caught(params):
+    params.pop("vnp_SecureHash", None)
+    params.pop("vnp_SecureHashType", None)
+    signed_params = dict(params, vnp_SecureHash=sign(params, SECRET))
+    assert verify(signed_params, SECRET)
+    non_empty = [key for key, value in params.items() if value]
+    if non_empty:
+        signed_params[non_empty[0]] += "x"
+        assert not verify(signed_params, SECRET)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(max_size=15), st.text(max_size=30), max_size=10))
+def test_parse_return_never_raises_on_arbitrary_query(params):
+    result = parse_return(params, SECRET)
+    assert not result.succeeded
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_cleaned_order_info_is_always_safe(text):
+    try:
+        cleaned = clean_order_info(text)
+    except ValueError:
+        return
+    assert 1 <= len(cleaned) <= 255
+    assert re.fullmatch(r"[A-Za-z0-9 .,:;()/_-]+", cleaned)
+    assert cleaned == cleaned.strip() and "  " not in cleaned
