@@ -1,0 +1,625 @@
+"""Postal intake of dossiers (R-04…R-07, R-10, R-15): one use case per function, no Flask here.
+
+``submit`` checks every rule, then writes the dossier, its code, documents, amounts, history,
+consent use, audit entry and the citizen's notification in ONE transaction: it flushes, the
+caller commits. A repeated submission key returns the dossier already made (idempotency).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from urllib.parse import quote
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from postal_gateway.accounts.models import Role, User
+from postal_gateway.catalogue.models import Procedure
+from postal_gateway.db import utcnow
+from postal_gateway.domain import Conflict, FieldError, Forbidden, InvalidInput, N_, NotFound
+from postal_gateway.dossiers.codes import CODE_PATTERN, next_dossier_code
+from postal_gateway.dossiers.models import (
+    Channel,
+    CollectedAmount,
+    CollectionMethod,
+    CollectionPlace,
+    Dossier,
+    DossierDocument,
+    DossierStatus,
+    DossierStatusChange,
+    PaymentKind,
+)
+
+#: what a postal worker may take at the door or the post office for now (Điều 23.4)
+POSTAL_COLLECTION_METHODS = (CollectionMethod.cash, CollectionMethod.collection_on_behalf)
+#: larger amounts are typing mistakes (and would overflow the column)
+MAX_AMOUNT_VND = 1_000_000_000
+MAX_KEY_LENGTH = 64
+ADDRESS_MAX = 500
+ORGANISATION_MAX = 255
+#: the line printed on the detail page and slip for level 4 without a digital signature (Điều 7.3)
+ORIGINALS_BY_POST_NOTE = N_("Bản gốc gửi kèm qua bưu chính, ghi mã hồ sơ")
+
+
+@dataclass(frozen=True)
+class CollectedPayment:
+    """Money the postal worker took at intake."""
+
+    amount_vnd: int
+    method: CollectionMethod
+
+
+@dataclass
+class PostalSubmission:
+    """Everything a postal worker hands in for one dossier (the command of ``submit``)."""
+
+    staff: User
+    citizen: User
+    procedure_code: str
+    #: ids of the checklist items present
+    checklist_ticked: list[int]
+    #: (checklist item id, filename, bytes): one file per ticked document
+    scans: list[tuple[int, str, bytes]]
+    collection_place: CollectionPlace
+    pickup_address: str
+    delivery_address: str
+    fee_collected: CollectedPayment | None
+    postage_vnd: int
+    postage_collected: CollectedPayment | None
+    submission_key: str
+    max_scan_bytes: int
+    organisation_name: str = ""
+    form_data: dict | None = None
+    digitally_signed: bool = False
+    #: when the worker entered it; defaults to now
+    entered_at: datetime | None = None
+    #: public base address for the lookup link in the citizen's message
+    public_base_url: str = ""
+
+
+@dataclass
+class SubmissionOutcome:
+    dossier: Dossier
+    #: True when the key had already produced this dossier (a retry or a double tap)
+    replayed: bool = False
+
+
+@dataclass
+class _Checked:
+    procedure: Procedure
+    scans: list = field(default_factory=list)  # ValidatedScan, in checklist order with item ids
+
+
+# --- rules that the wizard also uses step by step -------------------------------------------
+
+
+def _is_amount(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_AMOUNT_VND
+
+
+def checklist_errors(procedure: Procedure, ticked: list[int]) -> list[FieldError]:
+    """Every required document not ticked, all at once (R-04, Điều 20.2/20.4), plus unknown ids."""
+    known = {item.id for item in procedure.checklist}
+    errors = [
+        FieldError(
+            "checklist",
+            N_("Thiếu thành phần hồ sơ: %(name)s"),
+            {"name": item.name, "checklist_item_id": item.id},
+        )
+        for item in procedure.checklist
+        if item.required and item.id not in ticked
+    ]
+    for item_id in ticked:
+        if item_id not in known:
+            errors.append(
+                FieldError(
+                    "checklist",
+                    N_("Thành phần hồ sơ số %(id)s không thuộc thủ tục này."),
+                    {"id": item_id},
+                )
+            )
+    return errors
+
+
+def collection_errors(
+    procedure: Procedure,
+    *,
+    collection_place: CollectionPlace | None,
+    pickup_address: str,
+    delivery_address: str,
+    fee_collected: CollectedPayment | None,
+    postage_vnd,
+    postage_collected: CollectedPayment | None,
+    organisation_name: str = "",
+) -> list[FieldError]:
+    """Where the dossier is collected and what is paid (R-05, R-06, R-15), every fault at once.
+
+    Fees: the fee owed is the procedure's. A collected fee must equal it, in cash or thu hộ.
+    Level 3 pays "at the counter" (Điều 7.2): for a postal dossier the postal worker is that
+    counter, so a level-3 fee must be collected at intake. Level 4 may leave it unpaid: the
+    citizen pays online later (Điều 7.3). Postage may be collected now or when the result comes back.
+    """
+    errors: list[FieldError] = []
+    if not isinstance(collection_place, CollectionPlace):
+        errors.append(FieldError("collection_place", N_("Chọn nơi nhận hồ sơ.")))
+    elif collection_place == CollectionPlace.citizen_address and not (pickup_address or "").strip():
+        errors.append(
+            FieldError("pickup_address", N_("Nhận hồ sơ tại địa chỉ của công dân cần ghi địa chỉ."))
+        )
+    if len(pickup_address or "") > ADDRESS_MAX:
+        errors.append(FieldError("pickup_address", N_("Địa chỉ quá dài (tối đa 500 ký tự).")))
+    if len(delivery_address or "") > ADDRESS_MAX:
+        errors.append(FieldError("delivery_address", N_("Địa chỉ quá dài (tối đa 500 ký tự).")))
+    if len(organisation_name or "") > ORGANISATION_MAX:
+        errors.append(FieldError("organisation_name", N_("Tên tổ chức quá dài (tối đa 255 ký tự).")))
+
+    fee_owed = procedure.fee_vnd
+    if fee_collected is not None:
+        if not _is_amount(fee_collected.amount_vnd):
+            errors.append(FieldError("fee", N_("Số tiền lệ phí phải là số nguyên không âm (VNĐ).")))
+        elif fee_collected.amount_vnd != fee_owed:
+            errors.append(
+                FieldError(
+                    "fee",
+                    N_("Lệ phí thu phải đúng bằng lệ phí của thủ tục: %(fee)s đồng."),
+                    {"fee": f"{fee_owed:,}".replace(",", ".")},
+                )
+            )
+        if fee_collected.method not in POSTAL_COLLECTION_METHODS:
+            errors.append(FieldError("fee", N_("Hình thức thu chỉ có thể là tiền mặt hoặc thu hộ.")))
+    elif fee_owed > 0 and procedure.level == 3:
+        errors.append(
+            FieldError(
+                "fee",
+                N_("Thủ tục mức độ 3: cần thu lệ phí %(fee)s đồng khi nhận hồ sơ."),
+                {"fee": f"{fee_owed:,}".replace(",", ".")},
+            )
+        )
+
+    if not _is_amount(postage_vnd):
+        errors.append(FieldError("postage", N_("Cước phải là số nguyên không âm (VNĐ).")))
+    elif postage_collected is not None:
+        if not _is_amount(postage_collected.amount_vnd) or postage_collected.amount_vnd != postage_vnd:
+            errors.append(FieldError("postage", N_("Số cước thu phải đúng bằng cước phải trả.")))
+        if postage_collected.method not in POSTAL_COLLECTION_METHODS:
+            errors.append(FieldError("postage", N_("Hình thức thu chỉ có thể là tiền mặt hoặc thu hộ.")))
+    return errors
+
+
+def scan_field(checklist_item_id: int) -> str:
+    """Name of the form field / API field carrying the scan of one checklist item."""
+    return f"scan_{checklist_item_id}"
+
+
+# --- look-ups ---------------------------------------------------------------------------------
+
+
+def find_citizen(session: Session, citizen_id, *, field_name: str = "citizen_id") -> User:
+    """An active citizen account, or InvalidInput naming the field."""
+    user = None
+    if isinstance(citizen_id, int) and not isinstance(citizen_id, bool) and 0 < citizen_id < 2**31:
+        user = session.get(User, citizen_id)
+    if user is None or user.role != Role.citizen:
+        raise InvalidInput(
+            N_("Không tìm thấy tài khoản công dân."),
+            field_errors=[FieldError(field_name, N_("Không tìm thấy tài khoản công dân."))],
+        )
+    if not user.is_active:
+        raise InvalidInput(
+            N_("Tài khoản công dân chưa được kích hoạt."),
+            field_errors=[FieldError(field_name, N_("Tài khoản công dân chưa được kích hoạt."))],
+        )
+    return user
+
+
+def intake_procedure(session: Session, procedure_code: str) -> Procedure:
+    """A procedure the post may receive; NotFound or InvalidInput naming it otherwise."""
+    code = (procedure_code or "").strip()
+    procedure = session.scalar(select(Procedure).where(Procedure.code == code)) if code else None
+    if procedure is None:
+        raise NotFound(
+            N_("Không tìm thấy thủ tục %(code)s."),
+            params={"code": code or "?"},
+            field_errors=[FieldError("procedure_code", N_("Không tìm thấy thủ tục %(code)s."), {"code": code or "?"})],
+        )
+    if not procedure.postal_eligible:
+        raise InvalidInput(
+            N_("Thủ tục này không tiếp nhận qua bưu chính: %(name)s."),
+            params={"name": procedure.name},
+            field_errors=[
+                FieldError(
+                    "procedure_code",
+                    N_("Thủ tục này không tiếp nhận qua bưu chính: %(name)s."),
+                    {"name": procedure.name},
+                )
+            ],
+        )
+    return procedure
+
+
+def _require_postal_staff(staff: User) -> None:
+    if staff is None or staff.role != Role.postal_staff or not staff.is_active or staff.post_office_id is None:
+        raise Forbidden(N_("Chỉ nhân viên bưu chính đang hoạt động mới được nhận hồ sơ."))
+
+
+# --- submission -------------------------------------------------------------------------------
+
+
+def fingerprint(command: PostalSubmission) -> str:
+    """sha256 of a canonical JSON of what was submitted, scans by their hashes.
+
+    Entry time is left out: a retry a minute later is still the same submission.
+    """
+
+    def payment(value: CollectedPayment | None):
+        if value is None:
+            return None
+        method = value.method.value if isinstance(value.method, CollectionMethod) else str(value.method)
+        return [value.amount_vnd, method]
+
+    canonical = {
+        "citizen": command.citizen.id,
+        "procedure": (command.procedure_code or "").strip(),
+        "checklist": sorted(set(command.checklist_ticked)),
+        "scans": sorted(
+            [item_id, filename, hashlib.sha256(data).hexdigest()]
+            for item_id, filename, data in command.scans
+        ),
+        "collection_place": getattr(command.collection_place, "value", command.collection_place),
+        "pickup_address": (command.pickup_address or "").strip(),
+        "delivery_address": (command.delivery_address or "").strip(),
+        "fee": payment(command.fee_collected),
+        "postage_vnd": command.postage_vnd,
+        "postage": payment(command.postage_collected),
+        "organisation_name": (command.organisation_name or "").strip(),
+        "form_data": command.form_data or {},
+        "digitally_signed": bool(command.digitally_signed),
+    }
+    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _existing(session: Session, staff: User, key: str) -> Dossier | None:
+    return session.scalar(
+        select(Dossier).where(Dossier.submitted_by_id == staff.id, Dossier.submission_key == key)
+    )
+
+
+def _replay(existing: Dossier, print_: str) -> SubmissionOutcome:
+    if existing.submission_fingerprint != print_:
+        raise Conflict(
+            N_("Mã gửi (khóa chống gửi trùng) này đã dùng cho một hồ sơ khác: %(code)s."),
+            params={"code": existing.code},
+        )
+    return SubmissionOutcome(existing, replayed=True)
+
+
+def _check_scans(procedure: Procedure, command: PostalSubmission) -> tuple[list[FieldError], list]:
+    """One file per ticked document (Điều 7.2.a), each validated by its content."""
+    from postal_gateway.uploads import validate_scans
+
+    errors: list[FieldError] = []
+    ticked = set(command.checklist_ticked)
+    names = {item.id: item.name for item in procedure.checklist}
+    by_item: dict[int, list[tuple[str, bytes]]] = {}
+    for item_id, filename, data in command.scans:
+        by_item.setdefault(item_id, []).append((filename, data))
+    for item_id, files in by_item.items():
+        if item_id not in ticked or item_id not in names:
+            errors.append(
+                FieldError(
+                    scan_field(item_id),
+                    N_("Tệp quét gửi cho thành phần hồ sơ không được đánh dấu (số %(id)s)."),
+                    {"id": item_id},
+                )
+            )
+        elif len(files) > 1:
+            errors.append(
+                FieldError(
+                    scan_field(item_id),
+                    N_("Mỗi thành phần hồ sơ chỉ gửi một tệp: %(name)s."),
+                    {"name": names[item_id]},
+                )
+            )
+    for item in procedure.checklist:
+        if item.id in ticked and item.id not in by_item:
+            errors.append(
+                FieldError(scan_field(item.id), N_("Thiếu tệp quét của: %(name)s."), {"name": item.name})
+            )
+    to_validate = [
+        (item_id, files[0][0], files[0][1])
+        for item_id, files in by_item.items()
+        if item_id in ticked and item_id in names and len(files) == 1
+    ]
+    validated = []
+    if to_validate:
+        try:
+            results = validate_scans(
+                [(scan_field(item_id), filename, data) for item_id, filename, data in to_validate],
+                max_bytes=command.max_scan_bytes,
+            )
+            validated = [(item_id, scan) for (item_id, _f, _d), scan in zip(to_validate, results)]
+        except InvalidInput as refused:
+            errors.extend(refused.field_errors or [FieldError("scans", refused.message, refused.params)])
+    return errors, validated
+
+
+def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
+    """Receive a dossier collected by a postal worker, through the citizen's account."""
+    from postal_gateway import calendar
+    from postal_gateway.consents import audit
+    from postal_gateway.consents.models import ConsentScope
+    from postal_gateway.consents.services import mark_consent_used, require_consent
+    from postal_gateway.notifications.service import send
+
+    staff, citizen = command.staff, command.citizen
+    _require_postal_staff(staff)
+    key = (command.submission_key or "").strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput(
+            N_("Thiếu khóa chống gửi trùng (tối đa 64 ký tự)."),
+            field_errors=[FieldError("submission_key", N_("Thiếu khóa chống gửi trùng (tối đa 64 ký tự)."))],
+        )
+    print_ = fingerprint(command)
+    existing = _existing(session, staff, key)
+    if existing is not None:
+        return _replay(existing, print_)
+
+    if citizen is None or citizen.role != Role.citizen or not citizen.is_active:
+        raise InvalidInput(
+            N_("Chỉ nộp được hồ sơ qua tài khoản công dân đã kích hoạt."),
+            field_errors=[FieldError("citizen_id", N_("Chỉ nộp được hồ sơ qua tài khoản công dân đã kích hoạt."))],
+        )
+    procedure = intake_procedure(session, command.procedure_code)
+    entered_at = command.entered_at or utcnow()
+
+    errors = checklist_errors(procedure, list(command.checklist_ticked))
+    scan_errors, validated = _check_scans(procedure, command)
+    errors += scan_errors
+    errors += collection_errors(
+        procedure,
+        collection_place=command.collection_place,
+        pickup_address=command.pickup_address,
+        delivery_address=command.delivery_address,
+        fee_collected=command.fee_collected,
+        postage_vnd=command.postage_vnd,
+        postage_collected=command.postage_collected,
+        organisation_name=command.organisation_name,
+    )
+    if command.form_data is not None and not isinstance(command.form_data, dict):
+        errors.append(FieldError("form_data", N_("Dữ liệu tờ khai phải là một đối tượng.")))
+    if errors:
+        raise InvalidInput(N_("Hồ sơ chưa đầy đủ hoặc chưa hợp lệ. Vui lòng xem từng mục."), field_errors=errors)
+
+    consent = require_consent(session, citizen=citizen, post_office_id=staff.post_office_id, at=entered_at)
+
+    agency = procedure.agency
+    periods = calendar.periods_from_config(agency.working_periods)
+    received_at = calendar.receipt_time(entered_at, periods=periods)
+    working_days = procedure.processing_days
+    names = {item.id: item.name for item in procedure.checklist}
+    organisation = (command.organisation_name or "").strip() or (citizen.organisation_name or "")
+
+    try:
+        # A savepoint around code + insert: losing the race on the submission key rolls back the
+        # counter increment too, so the code sequence keeps no gap.
+        with session.begin_nested():
+            code = next_dossier_code(session, agency, received_at)
+            dossier = Dossier(
+                code=code,
+                agency=agency,
+                procedure=procedure,
+                citizen_id=citizen.id,
+                organisation_name=organisation,
+                channel=Channel.postal,
+                level=procedure.level,
+                status=DossierStatus.received,
+                digitally_signed=bool(command.digitally_signed),
+                collection_place=command.collection_place,
+                post_office_id=staff.post_office_id,
+                pickup_address=(command.pickup_address or "").strip(),
+                delivery_address=(command.delivery_address or "").strip(),
+                submitted_by_id=staff.id,
+                consent_id=consent.id,
+                submission_key=key,
+                submission_fingerprint=print_,
+                entered_at=entered_at,
+                received_at=received_at,
+                processing_start_at=calendar.processing_start(received_at, periods=periods),
+                due_at=calendar.due_at(received_at, working_days, periods=periods),
+                appointment_date=calendar.appointment_date(received_at, working_days, periods=periods),
+                fee_vnd=procedure.fee_vnd,
+                postage_vnd=command.postage_vnd,
+                form_data=command.form_data or {},
+                missing_items=[],
+                note=originals_note(procedure.level, bool(command.digitally_signed)),
+            )
+            session.add(dossier)
+            session.flush()
+    except IntegrityError:
+        existing = _existing(session, staff, key)
+        if existing is None:
+            raise
+        return _replay(existing, print_)
+
+    for item_id, scan in validated:
+        dossier.documents.append(
+            DossierDocument(
+                checklist_item_id=item_id,
+                title=names[item_id],
+                filename=scan.filename,
+                content_type=scan.content_type,
+                size_bytes=scan.size_bytes,
+                sha256=scan.sha256,
+                content=scan.data,
+                uploaded_at=entered_at,
+            )
+        )
+    for kind, payment in ((PaymentKind.fee, command.fee_collected), (PaymentKind.postage, command.postage_collected)):
+        if payment is not None and payment.amount_vnd > 0:
+            dossier.collected.append(
+                CollectedAmount(
+                    kind=kind,
+                    method=payment.method,
+                    amount_vnd=payment.amount_vnd,
+                    collected_by_id=staff.id,
+                    collected_at=entered_at,
+                )
+            )
+    dossier.history.append(
+        DossierStatusChange(
+            from_status=None,
+            to_status=DossierStatus.received,
+            at=received_at,
+            actor_id=staff.id,
+            on_behalf_of_id=citizen.id,
+            reason="",
+        )
+    )
+    session.flush()
+    if consent.scope == ConsentScope.single_dossier:
+        mark_consent_used(session, consent, dossier.id)
+    audit.record(
+        session,
+        action="dossier.submitted",
+        subject_type="dossier",
+        subject_id=dossier.id,
+        actor=staff,
+        on_behalf_of=citizen,
+        consent=consent,
+        details={"code": dossier.code, "procedure": procedure.code, "channel": "postal"},
+    )
+    if citizen.phone:
+        send(
+            session,
+            channel="sms",
+            recipient=citizen.phone,
+            template="dossier_received",
+            context={
+                "code": dossier.code,
+                "procedure_name": procedure.name,
+                "appointment_date": dossier.appointment_date.strftime("%d/%m/%Y"),
+                "lookup_url": lookup_url(dossier.code, command.public_base_url),
+            },
+            user_id=citizen.id,
+            locale=citizen.locale or "vi",
+        )
+    session.flush()
+    return SubmissionOutcome(dossier, replayed=False)
+
+
+def submit_postal_dossier(
+    session: Session,
+    *,
+    staff: User,
+    citizen: User,
+    procedure_code: str,
+    checklist_ticked: list[int],
+    scans: list[tuple[int, str, bytes]],
+    collection_place: CollectionPlace,
+    pickup_address: str,
+    delivery_address: str,
+    fee_collected: CollectedPayment | None,
+    postage_vnd: int,
+    postage_collected: CollectedPayment | None,
+    organisation_name: str = "",
+    form_data: dict | None = None,
+    digitally_signed: bool = False,
+    submission_key: str,
+    entered_at: datetime | None = None,
+    max_scan_bytes: int,
+    public_base_url: str = "",
+) -> Dossier:
+    """Keyword form of ``submit``; returns the dossier (new or, for a retried key, the existing one)."""
+    command = PostalSubmission(
+        staff=staff,
+        citizen=citizen,
+        procedure_code=procedure_code,
+        checklist_ticked=list(checklist_ticked),
+        scans=list(scans),
+        collection_place=collection_place,
+        pickup_address=pickup_address,
+        delivery_address=delivery_address,
+        fee_collected=fee_collected,
+        postage_vnd=postage_vnd,
+        postage_collected=postage_collected,
+        submission_key=submission_key,
+        max_scan_bytes=max_scan_bytes,
+        organisation_name=organisation_name,
+        form_data=form_data,
+        digitally_signed=digitally_signed,
+        entered_at=entered_at,
+        public_base_url=public_base_url,
+    )
+    return submit(session, command).dossier
+
+
+def originals_note(level: int, digitally_signed: bool) -> str:
+    """Level 4 without a digital signature: the originals follow by post (R-06, Điều 7.3)."""
+    return ORIGINALS_BY_POST_NOTE if level == 4 and not digitally_signed else ""
+
+
+def originals_follow_by_post(dossier: Dossier) -> bool:
+    return dossier.level == 4 and not dossier.digitally_signed
+
+
+def lookup_url(code: str, public_base_url: str = "") -> str:
+    """The public lookup address of a dossier (the lookup page belongs to the tracking area)."""
+    return f"{public_base_url.rstrip('/')}/lookup?code={quote(code, safe='')}"
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def can_view(dossier: Dossier, viewer: User | None) -> bool:
+    if viewer is None or not viewer.is_active:
+        return False
+    if viewer.role == Role.operator:
+        return True
+    if viewer.role == Role.citizen:
+        return dossier.citizen_id == viewer.id
+    if viewer.role == Role.postal_staff:
+        return viewer.post_office_id is not None and dossier.post_office_id == viewer.post_office_id
+    if viewer.role in (Role.agency_staff, Role.agency_admin):
+        return viewer.agency_id is not None and dossier.agency_id == viewer.agency_id
+    return False
+
+
+def get_dossier_by_code(session: Session, code: str, *, viewer: User | None) -> Dossier:
+    """The dossier if ``viewer`` may see it; NotFound otherwise (others may not learn it exists)."""
+    cleaned = (code or "").strip().upper()
+    dossier = None
+    if CODE_PATTERN.match(cleaned):
+        dossier = session.scalar(select(Dossier).where(Dossier.code == cleaned))
+    if dossier is None or not can_view(dossier, viewer):
+        raise NotFound(N_("Không tìm thấy hồ sơ %(code)s."), params={"code": cleaned[:40]})
+    return dossier
+
+
+def list_dossiers(
+    session: Session,
+    viewer: User,
+    *,
+    status: DossierStatus | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Dossier]:
+    """The dossiers ``viewer`` may see, newest first: postal staff their post office's,
+    agency staff their agency's, citizens their own, operators all."""
+    query = select(Dossier)
+    if viewer.role == Role.postal_staff:
+        query = query.where(Dossier.post_office_id == viewer.post_office_id)
+    elif viewer.role in (Role.agency_staff, Role.agency_admin):
+        query = query.where(Dossier.agency_id == viewer.agency_id)
+    elif viewer.role == Role.citizen:
+        query = query.where(Dossier.citizen_id == viewer.id)
+    elif viewer.role != Role.operator:
+        return []
+    if status is not None:
+        query = query.where(Dossier.status == status)
+    limit = max(1, min(int(limit), 200))
+    query = query.order_by(Dossier.received_at.desc(), Dossier.id.desc()).limit(limit).offset(max(0, offset))
+    return list(session.scalars(query))
