@@ -239,7 +239,7 @@ def test_locale_bank_code_txn_ref_and_ip_are_checked(config):
     assert url_params(make_url(config, locale="en"))["vnp_Locale"] == "en"
     assert "vnp_BankCode" not in url_params(make_url(config, bank_code=None))
     for bad in [dict(locale="vi"), dict(bank_code="N C B"), dict(txn_ref=""), dict(txn_ref="a&b"),
-                dict(txn_ref="x" * 101), dict(ip_address="localhost"), dict(order_type="a b"),
+                dict(txn_ref="x" * 101), dict(ip_address="localhost"), dict(ip_address=16909060), dict(order_type="a b"),
                 dict(order_info="!!!"), dict(order_info="")]:
         with pytest.raises(ValueError):
             make_url(config, **bad)

@@ -101,6 +101,8 @@ def check_txn_ref(txn_ref: object) -> str:
 
 
 def check_ip_address(ip_address: object) -> str:
+    if not isinstance(ip_address, str):
+        raise ValueError("ip_address must be an IPv4 or IPv6 address")
     try:
         return str(ipaddress.ip_address(ip_address))
     except ValueError:
