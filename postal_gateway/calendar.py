@@ -256,10 +256,12 @@ class WorkingCalendar:
         """The earliest instant by which ``amount`` of working time has passed since ``start``.
 
         Being the earliest, a deadline that would fall on a period's start is the previous
-        period's end. Jumps whole days, so 60 working days cost about 90 small steps.
+        period's end, and adding nothing returns ``start`` itself. Jumps whole days, so 60 working days cost about 90 small steps.
         """
         if amount < timedelta(0):
             raise ValueError("working time cannot be negative")
+        if not amount:
+            return to_local(start)  # nothing to add: adding nothing in steps must equal adding it at once
         moment = self.receipt_time(start)
         remaining = amount
         day = moment.date()
