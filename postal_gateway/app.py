@@ -43,6 +43,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     app.extensions["engine"] = engine = make_engine(settings.database_url)
     bind_engine(engine)
+    # Operator overrides of the working calendar come from the database, cached briefly.
+    from postal_gateway import calendar_store
+    from postal_gateway.db import SessionFactory
+
+    calendar_store.install_provider(SessionFactory)
 
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)

@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     ("postal_gateway.demo", "load_demo_command"),
     ("postal_gateway.catalogue.commands", "catalogue_commands"),
     ("postal_gateway.accounts.commands", "accounts_commands"),
+    ("postal_gateway.calendar_commands", "calendar_commands"),
 )
 
 

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from postal_gateway import calendar_store
 from postal_gateway.app import create_app
+from postal_gateway.consents.audit import install_append_only_trigger
 from postal_gateway.config import Settings
 from postal_gateway.db import db_session
 from postal_gateway.models import metadata
@@ -37,6 +39,8 @@ def database_url():
     url = _database_url(ADMIN_URL, name)
     engine = create_engine(url)
     metadata.create_all(engine)
+    with engine.begin() as connection:
+        install_append_only_trigger(connection)
     engine.dispose()
     yield url
     with admin.connect() as connection:
@@ -75,6 +79,7 @@ def app(_app):
     tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    calendar_store.invalidate_cache()
 
 
 @pytest.fixture()
