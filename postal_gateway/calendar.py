@@ -243,7 +243,7 @@ class WorkingCalendar:
     def processing_start(self, received_at: datetime) -> datetime:
         """When the agency starts counting: the receipt time, or the next working day if received late."""
         receipt = self.receipt_time(received_at)
-        if receipt.timetz().replace(tzinfo=None) < LATE_RECEIPT_CUTOFF:
+        if receipt.time() < LATE_RECEIPT_CUTOFF:
             return receipt
         return _at(self.next_working_day(receipt.date()), self.periods[0][0])
 

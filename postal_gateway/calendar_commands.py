@@ -59,7 +59,7 @@ def _run(action):  # noqa: ANN001, ANN202 - a closure over the session
 
 
 def _label(day: date) -> str:
-    return f"{day.isoformat()} {WEEKDAYS[day.weekday()]}"
+    return f"{day.isoformat()} {WEEKDAYS[day.weekday()]:<8}"
 
 
 @click.group("calendar")

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from postal_gateway import calendar
+from postal_gateway import models as _all_models  # noqa: F401 - every mapper, so User's relationships resolve
 from postal_gateway.calendar_models import CalendarOverride, DayKind
 from postal_gateway.domain import N_, Conflict, FieldError, InvalidInput, NotFound
 

@@ -443,7 +443,7 @@ def test_cli_add_list_remove(app, session):
     assert result.exit_code == 0, result.output
     result = runner.invoke(calendar_commands, ["list", "2027"])
     assert result.exit_code == 0, result.output
-    assert "2027-02-20 Thứ Bảy" in result.output and "TB 123/TB-BNV" in result.output
+    assert "2027-02-20 Thứ Bảy " in result.output and "TB 123/TB-BNV" in result.output
     assert "2027-03-01 Thứ Hai" in result.output
     result = runner.invoke(calendar_commands, ["list", "2027", "--official"])
     assert "Giao thừa" in result.output
