@@ -1,17 +1,41 @@
-"""URLs of the accounts area: registration, activation, login, password reset, tokens."""
+"""URLs of the accounts area: registration, activation, login, password reset, citizens at the counter, tokens."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from contextlib import contextmanager
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session as web_session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
-from sqlalchemy import or_, select
+from werkzeug.routing import BuildError
 
-from postal_gateway.accounts.models import User
-from postal_gateway.accounts.passwords import verify_password
-from postal_gateway.auth import SessionUser
+from postal_gateway.accounts import one_time_codes, services, tokens
+from postal_gateway.accounts.models import Role, User
+from postal_gateway.auth import SessionUser, api_auth, current_account, roles_required
 from postal_gateway.db import db_session
+from postal_gateway.domain import N_, Conflict, DomainError, FieldError, InvalidInput, TooManyAttempts
+from postal_gateway.errors import problem, translate
 
 blueprint = Blueprint("accounts", __name__, template_folder="templates")
+api = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
+
+PENDING_ACTIVATION = "pending_activation_user_id"
+RESET_IDENTIFIER = "password_reset_identifier"
+REGISTER_FIELDS = ("full_name", "id_number", "phone", "email", "organisation_name", "address")
+
+
+@blueprint.record_once
+def _configure_codes(state) -> None:
+    one_time_codes.configure(state.app.config["SECRET_KEY"])
 
 
 def _safe_next(target: str | None) -> str:
@@ -21,19 +45,54 @@ def _safe_next(target: str | None) -> str:
     return url_for("web.home")
 
 
+def _errors_by_field(error: DomainError, default_field: str | None = None) -> dict[str, list[str]]:
+    """Messages per form field; an error naming no field is shown under ``default_field``."""
+    found: dict[str, list[str]] = {}
+    for item in error.field_errors:
+        found.setdefault(item.field, []).append(translate(item.message, item.params))
+    if not found and default_field:
+        found[default_field] = [translate(error.message, error.params)]
+    return found
+
+
+@contextmanager
+def _keeping_attempts():
+    """A wrong one-time code is counted before the error: commit that count, then let the error go."""
+    try:
+        yield
+    except (InvalidInput, TooManyAttempts):
+        db_session.commit()
+        raise
+
+
+def consent_url(citizen_id: int) -> str | None:
+    """Where the worker goes next, if the consents area is installed."""
+    if "consents.start" not in current_app.view_functions:
+        return None
+    try:
+        return url_for("consents.start", citizen_id=citizen_id)
+    except BuildError:
+        return None
+
+
+# --- login and logout -------------------------------------------------------------------------
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
 def login():
     error = None
     if request.method == "POST":
-        identifier = request.form.get("identifier", "").strip().lower()
-        password = request.form.get("password", "")
-        user = db_session.scalar(
-            select(User).where(or_(User.email == identifier, User.id_number == identifier.upper()))
-        )
-        if user is not None and verify_password(user.password_hash, password) and user.is_active:
+        try:
+            user = services.authenticate(db_session, request.form.get("identifier", ""), request.form.get("password", ""))
+        except services.AccountNotActive as inactive:
+            web_session[PENDING_ACTIVATION] = inactive.user.id
+            flash(translate(inactive.message), "info")
+            return redirect(url_for("accounts.activate"))
+        except services.InvalidCredentials:
+            error = _("Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản chưa được kích hoạt.")
+        else:
             login_user(SessionUser(user))
             return redirect(_safe_next(request.args.get("next")))
-        error = _("Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản chưa được kích hoạt.")
     return render_template("accounts/login.html", error=error), (401 if error else 200)
 
 
@@ -42,3 +101,317 @@ def logout():
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("web.home"))
+
+
+# --- self-registration and activation ---------------------------------------------------------
+
+
+@blueprint.route("/register", methods=["GET", "POST"])
+def register():
+    errors: dict[str, list[str]] = {}
+    form = {name: request.form.get(name, "") for name in REGISTER_FIELDS}
+    if request.method == "POST":
+        try:
+            user = _register_from_form(form)
+        except (InvalidInput, Conflict) as error:
+            db_session.rollback()
+            errors = _errors_by_field(error)
+            status = 409 if isinstance(error, Conflict) else 422
+            return render_template("accounts/register.html", form=form, errors=errors), status
+        db_session.commit()
+        web_session[PENDING_ACTIVATION] = user.id
+        flash(_("Đã gửi mã kích hoạt đến số điện thoại của bạn."), "success")
+        return redirect(url_for("accounts.activate"))
+    return render_template("accounts/register.html", form=form, errors=errors)
+
+
+def _register_from_form(form: dict) -> User:
+    return services.register_citizen(
+        db_session,
+        full_name=form["full_name"],
+        id_number=form["id_number"],
+        phone=form["phone"],
+        email=form["email"],
+        password=request.form.get("password", ""),
+        organisation_name=form["organisation_name"],
+        address=form["address"],
+        activation_channel="email" if request.form.get("activation_channel") == "email" else "sms",
+        terms_accepted=request.form.get("accept_terms") == "yes",
+    )
+
+
+def _pending_user() -> User | None:
+    user_id = web_session.get(PENDING_ACTIVATION)
+    user = db_session.get(User, user_id) if isinstance(user_id, int) else None
+    return user if user is not None and not user.is_active else None
+
+
+@blueprint.route("/activate", methods=["GET", "POST"])
+def activate():
+    user = _pending_user()
+    if user is None:
+        flash(_("Không có tài khoản nào đang chờ kích hoạt. Vui lòng đăng nhập hoặc đăng ký."), "info")
+        return redirect(url_for("accounts.login"))
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            with _keeping_attempts():
+                services.activate_account(db_session, user, request.form.get("code", ""))
+        except (InvalidInput, TooManyAttempts) as error:
+            status = 429 if isinstance(error, TooManyAttempts) else 422
+            return render_template("accounts/activate.html", user=user, errors=_errors_by_field(error, "code")), status
+        db_session.commit()
+        web_session.pop(PENDING_ACTIVATION, None)
+        flash(_("Tài khoản đã được kích hoạt. Mời bạn đăng nhập."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/activate.html", user=user, errors=errors)
+
+
+@blueprint.post("/activate/resend")
+def resend_activation():
+    user = _pending_user()
+    if user is None:
+        return redirect(url_for("accounts.login"))
+    channel = "email" if request.form.get("channel") == "email" else "sms"
+    try:
+        services.resend_activation_code(db_session, user, channel=channel)
+    except (TooManyAttempts, InvalidInput) as error:
+        db_session.rollback()
+        flash(translate(error.message, error.params), "error")
+    else:
+        db_session.commit()
+        flash(_("Đã gửi lại mã kích hoạt."), "success")
+    return redirect(url_for("accounts.activate"))
+
+
+# --- password reset ---------------------------------------------------------------------------
+
+
+@blueprint.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    if request.method == "POST":
+        identifier = request.form.get("identifier", "").strip()
+        if not identifier:
+            errors = {"identifier": [_("Vui lòng nhập thư điện tử hoặc số định danh.")]}
+            return render_template("accounts/forgot_password.html", errors=errors), 422
+        services.request_password_reset(db_session, identifier)
+        db_session.commit()
+        web_session[RESET_IDENTIFIER] = identifier
+        flash(_("Nếu tài khoản tồn tại, mã đặt lại mật khẩu đã được gửi đến số điện thoại hoặc thư điện tử đã đăng ký."), "info")
+        return redirect(url_for("accounts.reset_password"))
+    return render_template("accounts/forgot_password.html", errors={})
+
+
+@blueprint.route("/password/reset", methods=["GET", "POST"])
+def reset_password():
+    identifier = request.form.get("identifier") or web_session.get(RESET_IDENTIFIER, "")
+    if request.method == "POST":
+        try:
+            with _keeping_attempts():
+                services.reset_password(
+                    db_session,
+                    identifier,
+                    request.form.get("code", ""),
+                    request.form.get("new_password", ""),
+                    confirm_password=request.form.get("confirm_password", ""),
+                )
+        except (InvalidInput, TooManyAttempts) as error:
+            errors = _errors_by_field(error, "code")
+            return render_template("accounts/reset_password.html", identifier=identifier, errors=errors), 422
+        db_session.commit()
+        web_session.pop(RESET_IDENTIFIER, None)
+        flash(_("Đã đặt mật khẩu mới. Mời bạn đăng nhập."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", identifier=identifier, errors={})
+
+
+# --- postal staff: citizens at the counter or at the door --------------------------------------
+
+
+@blueprint.get("/citizens")
+@roles_required(Role.postal_staff)
+def find_citizen():
+    query = request.args.get("q", "").strip()
+    results = services.find_citizens(db_session, query) if query else []
+    return render_template(
+        "accounts/find_citizen.html", query=query, results=results, form={}, errors={}, searched=bool(query)
+    )
+
+
+@blueprint.post("/citizens")
+@roles_required(Role.postal_staff)
+def register_citizen_for():
+    form = {name: request.form.get(name, "") for name in REGISTER_FIELDS}
+    try:
+        citizen, created = services.find_or_register_citizen(
+            db_session,
+            registered_by=current_account(),
+            full_name=form["full_name"],
+            id_number=form["id_number"],
+            phone=form["phone"],
+            email=form["email"],
+            organisation_name=form["organisation_name"],
+            address=form["address"],
+        )
+    except (InvalidInput, Conflict) as error:
+        db_session.rollback()
+        return (
+            render_template(
+                "accounts/find_citizen.html", query="", results=[], form=form, errors=_errors_by_field(error), searched=False
+            ),
+            409 if isinstance(error, Conflict) else 422,
+        )
+    db_session.commit()
+    if created:
+        flash(_("Đã tạo tài khoản và gửi mã kích hoạt đến điện thoại của công dân. Mời công dân đọc mã cho bạn."), "success")
+    else:
+        flash(_("Công dân này đã có tài khoản; không cần đăng ký lại."), "info")
+    return redirect(url_for("accounts.citizen_detail", citizen_id=citizen.id))
+
+
+@blueprint.get("/citizens/<int:citizen_id>")
+@roles_required(Role.postal_staff)
+def citizen_detail(citizen_id: int):
+    citizen = services.get_citizen(db_session, citizen_id)
+    return render_template("accounts/citizen.html", citizen=citizen, errors={}, next_url=consent_url(citizen.id))
+
+
+@blueprint.post("/citizens/<int:citizen_id>/activate")
+@roles_required(Role.postal_staff)
+def activate_citizen(citizen_id: int):
+    citizen = services.get_citizen(db_session, citizen_id)
+    try:
+        with _keeping_attempts():
+            services.activate_account(db_session, citizen, request.form.get("code", ""))
+    except (InvalidInput, TooManyAttempts) as error:
+        return (
+            render_template(
+                "accounts/citizen.html", citizen=citizen, errors=_errors_by_field(error, "code"), next_url=consent_url(citizen.id)
+            ),
+            429 if isinstance(error, TooManyAttempts) else 422,
+        )
+    db_session.commit()
+    flash(_("Tài khoản của công dân đã được kích hoạt."), "success")
+    return redirect(url_for("accounts.citizen_detail", citizen_id=citizen.id))
+
+
+@blueprint.post("/citizens/<int:citizen_id>/resend")
+@roles_required(Role.postal_staff)
+def resend_citizen_code(citizen_id: int):
+    citizen = services.get_citizen(db_session, citizen_id)
+    try:
+        services.resend_activation_code(db_session, citizen)
+    except (TooManyAttempts, InvalidInput, Conflict) as error:
+        db_session.rollback()
+        flash(translate(error.message, error.params), "error")
+    else:
+        db_session.commit()
+        flash(_("Đã gửi lại mã kích hoạt."), "success")
+    return redirect(url_for("accounts.citizen_detail", citizen_id=citizen.id))
+
+
+# --- API ----------------------------------------------------------------------------------------
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput(N_("Nội dung yêu cầu phải là một đối tượng JSON."))
+    return body
+
+
+def _text(body: dict, name: str) -> str:
+    value = body.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def citizen_json(user: User) -> dict:
+    return {
+        "id": user.id,
+        "full_name": user.full_name,
+        "id_kind": user.id_kind.value if user.id_kind else None,
+        "id_number": user.id_number,
+        "phone": user.phone,
+        "email": user.email,
+        "organisation_name": user.organisation_name,
+        "address": user.address,
+        "status": services.citizen_status(user),
+        "registered_by_id": user.registered_by_id,
+        "created_at": user.created_at.isoformat() if user.created_at else None,
+    }
+
+
+@api.post("/token")
+def create_token():
+    body = _json_body()
+    try:
+        user = services.authenticate(db_session, _text(body, "identifier"), _text(body, "password"))
+    except services.InvalidCredentials as error:
+        response = problem(401, translate(error.message))
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    raw, row = tokens.issue_token(db_session, user)
+    db_session.commit()
+    return jsonify(
+        access_token=raw, token_type="Bearer", expires_in=int(tokens.TOKEN_LIFETIME.total_seconds())
+    )
+
+
+@api.delete("/token")
+@api_auth()
+def revoke_token():
+    raw = request.headers.get("Authorization", "")[7:].strip()
+    tokens.revoke_token(db_session, raw)
+    db_session.commit()
+    return "", 204
+
+
+@api.post("/citizens")
+@api_auth(Role.postal_staff)
+def api_register_citizen():
+    body = _json_body()
+    citizen, created = services.find_or_register_citizen(
+        db_session,
+        registered_by=current_account(),
+        full_name=_text(body, "full_name"),
+        id_number=_text(body, "id_number"),
+        phone=_text(body, "phone"),
+        email=_text(body, "email"),
+        organisation_name=_text(body, "organisation_name"),
+        address=_text(body, "address"),
+        activation_channel="email" if body.get("activation_channel") == "email" else "sms",
+    )
+    db_session.commit()
+    response = jsonify(citizen_json(citizen))
+    response.status_code = 201 if created else 200
+    if created:
+        response.headers["Location"] = url_for("accounts_api.api_get_citizen", citizen_id=citizen.id)
+    return response
+
+
+@api.post("/citizens/<int:citizen_id>/activation")
+@api_auth(Role.postal_staff)
+def api_activate_citizen(citizen_id: int):
+    citizen = services.get_citizen(db_session, citizen_id)
+    body = _json_body()
+    with _keeping_attempts():
+        services.activate_account(db_session, citizen, _text(body, "code"))
+    db_session.commit()
+    return jsonify(citizen_json(citizen))
+
+
+@api.get("/citizens")
+@api_auth(Role.postal_staff)
+def api_find_citizens():
+    return jsonify(items=[citizen_json(user) for user in services.find_citizens(db_session, request.args.get("q", ""))])
+
+
+@api.get("/citizens/<int:citizen_id>")
+@api_auth(Role.postal_staff, Role.citizen)
+def api_get_citizen(citizen_id: int):
+    me = current_account()
+    if me.role == Role.citizen and me.id != citizen_id:
+        from postal_gateway.domain import NotFound
+
+        raise NotFound(N_("Không tìm thấy công dân."))
+    return jsonify(citizen_json(services.get_citizen(db_session, citizen_id)))

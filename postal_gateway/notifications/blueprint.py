@@ -1,4 +1,27 @@
-"""URLs of the notifications area: pages and API."""
-from flask import Blueprint
+"""URLs of the notifications area: the operator's view of the outbox."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import select
+
+from postal_gateway.accounts.models import Role
+from postal_gateway.auth import roles_required
+from postal_gateway.db import db_session
+from postal_gateway.notifications.models import OutboxMessage
 
 blueprint = Blueprint("notifications", __name__, template_folder="templates")
+
+OUTBOX_PAGE_SIZE = 100
+
+
+@blueprint.get("/ops/outbox")
+@roles_required(Role.operator)
+def outbox():
+    """Recent messages, newest first, so a tester can read the codes that were 'sent'."""
+    recipient = request.args.get("to", "").strip()
+    query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    if recipient:
+        escaped = recipient.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(OutboxMessage.recipient.ilike(f"%{escaped}%", escape="\\"))
+    messages = db_session.scalars(query.limit(OUTBOX_PAGE_SIZE)).all()
+    return render_template("notifications/outbox.html", messages=messages, recipient=recipient)

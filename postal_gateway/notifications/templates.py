@@ -1,0 +1,93 @@
+"""Texts of the messages we send, in Vietnamese (default) and English.
+
+SMS bodies stay short and unaccented-safe enough to read on any phone; each body names who sends it.
+A template's placeholders are ``{name}``; a missing context key is a programming error (ValueError).
+"""
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MessageText:
+    subject: str
+    body: str
+
+
+_OTP_VI = {
+    "activation": MessageText(
+        "Mã kích hoạt tài khoản dịch vụ công",
+        "Cong DVC buu chinh: ma kich hoat tai khoan cua ban la {code}, hieu luc {minutes} phut. "
+        "Khong chia se ma nay cho nguoi khac, tru nhan vien buu chinh dang dang ky giup ban.",
+    ),
+    "consent": MessageText(
+        "Mã xác nhận ủy quyền cho nhân viên bưu chính",
+        "Cong DVC buu chinh: ma {code} xac nhan ban uy quyen cho nhan vien buu chinh nop ho so thay ban, "
+        "hieu luc {minutes} phut. Chi doc ma nay cho nhan vien khi ban dong y.",
+    ),
+    "password_reset": MessageText(
+        "Mã đặt lại mật khẩu",
+        "Cong DVC buu chinh: ma dat lai mat khau la {code}, hieu luc {minutes} phut. "
+        "Neu ban khong yeu cau, hay bo qua tin nhan nay.",
+    ),
+}
+_OTP_EN = {
+    "activation": MessageText(
+        "Your public-service account activation code",
+        "Postal public service: your account activation code is {code}, valid for {minutes} minutes. "
+        "Do not share it except with the postal worker registering you.",
+    ),
+    "consent": MessageText(
+        "Code to authorise a postal worker",
+        "Postal public service: code {code} confirms that you authorise the postal worker to submit "
+        "your dossier, valid for {minutes} minutes. Read it out only if you agree.",
+    ),
+    "password_reset": MessageText(
+        "Password reset code",
+        "Postal public service: your password reset code is {code}, valid for {minutes} minutes. "
+        "If you did not ask for it, ignore this message.",
+    ),
+}
+
+TEMPLATES: dict[str, dict[str, MessageText | dict[str, MessageText]]] = {
+    # context: code, purpose (activation | consent | password_reset), minutes
+    "one_time_code": {"vi": _OTP_VI, "en": _OTP_EN},
+    # context: code, procedure_name, appointment_date (dd/mm/yyyy), lookup_url
+    "dossier_received": {
+        "vi": MessageText(
+            "Đã tiếp nhận hồ sơ {code}",
+            "Ho so {code} ({procedure_name}) da duoc tiep nhan. Ngay hen tra ket qua: {appointment_date}. "
+            "Tra cuu: {lookup_url}",
+        ),
+        "en": MessageText(
+            "Dossier {code} received",
+            "Dossier {code} ({procedure_name}) has been received. Result due on {appointment_date}. "
+            "Track it at {lookup_url}",
+        ),
+    },
+}
+
+
+def _placeholders(text: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(text) if name]
+
+
+def render(template: str, context: dict, locale: str = "vi") -> MessageText:
+    """The subject and body of ``template`` filled from ``context``; Vietnamese if the locale is unknown."""
+    if template not in TEMPLATES:
+        raise ValueError(f"unknown message template {template!r}")
+    texts = TEMPLATES[template]
+    chosen = texts.get(locale) or texts["vi"]
+    if isinstance(chosen, dict):  # per-purpose wording
+        purpose = context.get("purpose")
+        if purpose is None:
+            raise ValueError(f"template {template!r} needs context key 'purpose'")
+        purpose = getattr(purpose, "value", purpose)
+        if purpose not in chosen:
+            raise ValueError(f"template {template!r} has no wording for purpose {purpose!r}")
+        chosen = chosen[purpose]
+    for name in _placeholders(chosen.subject) + _placeholders(chosen.body):
+        if name not in context:
+            raise ValueError(f"template {template!r} needs context key {name!r}")
+    return MessageText(chosen.subject.format(**context), chosen.body.format(**context))
