@@ -1,4 +1,614 @@
-"""URLs of the dossiers area: pages and API."""
-from flask import Blueprint
+"""URLs of the dossiers area: the intake wizard, dossier pages, the slip, and the API."""
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session as web_session,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from postal_gateway.accounts.models import Role
+from postal_gateway.auth import api_auth, current_account, roles_required
+from postal_gateway.db import db_session, utcnow
+from postal_gateway.domain import FieldError, Forbidden, InvalidInput, N_
+from postal_gateway.dossiers import intake, services
+from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier
 
 blueprint = Blueprint("dossiers", __name__, template_folder="templates")
+api = Blueprint("dossiers_api", __name__, url_prefix="/api/v1")
+
+STAFF_ROLES = (Role.postal_staff, Role.agency_staff, Role.agency_admin, Role.operator)
+ALL_ROLES = (Role.citizen, *STAFF_ROLES)
+SLIP_LAYOUTS = ("a4", "a5", "roll80")
+METHOD_CHOICES = (CollectionMethod.cash, CollectionMethod.collection_on_behalf)
+STEPS = ("checklist", "scans", "collection", "review")
+
+# Pages --------------------------------------------------------------------------------------
+# GET  /intake                               intake_start      pick citizen, then procedure
+# POST /intake                               intake_create     open a wizard
+# GET/POST /intake/<wid>/checklist           intake_checklist
+# GET/POST /intake/<wid>/scans               intake_scans
+# GET/POST /intake/<wid>/collection          intake_collection
+# GET/POST /intake/<wid>/review              intake_review     submit
+# GET  /dossiers                             list_dossiers
+# GET  /dossiers/<code>                      dossier_detail
+# GET  /dossiers/<code>/slip.pdf             slip_pdf
+# API ----------------------------------------------------------------------------------------
+# POST /api/v1/dossiers                      api_create_dossier
+# GET  /api/v1/dossiers/<code>               api_get_dossier
+# GET  /api/v1/dossiers/<code>/slip.pdf      api_slip_pdf
+
+
+def _settings():
+    return current_app.config["SETTINGS"]
+
+
+def _scan_store() -> intake.ScanStore:
+    return intake.ScanStore(_settings().instance_dir / "intake_scans")
+
+
+def _errors_by_field(error: InvalidInput) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for item in error.field_errors:
+        text = _(item.message) % item.params if item.params else _(item.message)
+        grouped.setdefault(item.field, []).append(text)
+    return grouped
+
+
+def _consent_url(citizen_id: int) -> str | None:
+    if "consents.start" in current_app.view_functions:
+        return url_for("consents.start", citizen_id=citizen_id)
+    return None
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**31 else None
+
+
+# --- wizard -----------------------------------------------------------------------------------
+
+
+@blueprint.get("/intake")
+@roles_required(Role.postal_staff)
+def intake_start():
+    staff = current_account()
+    citizen_id = _int_or_none(request.args.get("citizen_id"))
+    find_url = url_for("accounts.find_citizen") if "accounts.find_citizen" in current_app.view_functions else None
+    if citizen_id is None:
+        status = 422 if request.args.get("citizen_id") else 200
+        return render_template("dossiers/intake_start.html", citizen=None, find_url=find_url), status
+    try:
+        citizen = services.find_citizen(db_session(), citizen_id)
+    except InvalidInput as error:
+        return render_template(
+            "dossiers/intake_start.html", citizen=None, find_url=find_url, errors=_errors_by_field(error)
+        ), 422
+    from postal_gateway.consents.services import find_valid_consent
+
+    consent = find_valid_consent(
+        db_session(), citizen_id=citizen.id, post_office_id=staff.post_office_id, at=utcnow()
+    )
+    if consent is None:
+        target = _consent_url(citizen.id)
+        if target:
+            return redirect(target)
+        raise Forbidden(N_("Chưa có ủy quyền hợp lệ của công dân cho bưu cục này."))
+    from postal_gateway.catalogue.services import postal_procedures_for_intake
+
+    query = request.args.get("q", "").strip()[:100]
+    procedures = postal_procedures_for_intake(db_session())
+    if query:
+        needle = query.casefold()
+        procedures = [p for p in procedures if needle in p.name.casefold() or needle in p.code.casefold()]
+    return render_template(
+        "dossiers/intake_procedure.html", citizen=citizen, procedures=procedures, query=query
+    )
+
+
+@blueprint.post("/intake")
+@roles_required(Role.postal_staff)
+def intake_create():
+    citizen_id = _int_or_none(request.form.get("citizen_id"))
+    session = db_session()
+    citizen = services.find_citizen(session, citizen_id)
+    procedure = services.intake_procedure(session, request.form.get("procedure_code", ""))
+    state = intake.new_state(citizen.id, procedure.code)
+    state.organisation_name = citizen.organisation_name or ""
+    state.delivery_address = citizen.address or ""
+    state.fee_method = "cash" if procedure.fee_vnd else ""
+    store = _scan_store()
+    store.sweep()
+    for dropped in intake.save(web_session, state):
+        store.drop(dropped)
+    return redirect(url_for("dossiers.intake_checklist", wizard_id=state.wizard_id))
+
+
+def _wizard(wizard_id: str):
+    """The wizard's state, citizen and procedure; a finished wizard goes to its dossier."""
+    state = intake.load(web_session, wizard_id)
+    if state is None:
+        abort(404)
+    session = db_session()
+    citizen = services.find_citizen(session, state.citizen_id)
+    procedure = services.intake_procedure(session, state.procedure_code)
+    return state, citizen, procedure
+
+
+def _finished(state: intake.IntakeState):
+    if state.dossier_code:
+        return redirect(url_for("dossiers.dossier_detail", code=state.dossier_code))
+    return None
+
+
+def _render_step(template: str, step: str, state, citizen, procedure, status: int = 200, **context):
+    return render_template(
+        template,
+        step=step,
+        steps=STEPS,
+        state=state,
+        citizen=citizen,
+        procedure=procedure,
+        errors=context.pop("errors", {}),
+        **context,
+    ), status
+
+
+@blueprint.route("/intake/<wizard_id>/checklist", methods=["GET", "POST"])
+@roles_required(Role.postal_staff)
+def intake_checklist(wizard_id: str):
+    state, citizen, procedure = _wizard(wizard_id)
+    if (done := _finished(state)) is not None:
+        return done
+    if request.method == "POST":
+        ticked = [n for n in (_int_or_none(v) for v in request.form.getlist("item")) if n is not None]
+        state.checklist = ticked
+        errors = services.checklist_errors(procedure, ticked)
+        intake.save(web_session, state)
+        if errors:
+            missing = [_(e.message) % e.params for e in errors]
+            return _render_step("dossiers/intake_checklist.html", "checklist", state, citizen, procedure, 422,
+                                missing=missing)
+        if "checklist" not in state.done:
+            state.done.append("checklist")
+        intake.save(web_session, state)
+        return redirect(url_for("dossiers.intake_scans", wizard_id=wizard_id))
+    return _render_step("dossiers/intake_checklist.html", "checklist", state, citizen, procedure, missing=[])
+
+
+@blueprint.route("/intake/<wizard_id>/scans", methods=["GET", "POST"])
+@roles_required(Role.postal_staff)
+def intake_scans(wizard_id: str):
+    from postal_gateway.uploads import validate_scans
+
+    state, citizen, procedure = _wizard(wizard_id)
+    if (done := _finished(state)) is not None:
+        return done
+    if "checklist" not in state.done:
+        return redirect(url_for("dossiers.intake_checklist", wizard_id=wizard_id))
+    items = [item for item in procedure.checklist if item.id in state.checklist]
+    if request.method == "POST":
+        uploads = []
+        errors: list[FieldError] = []
+        for item in items:
+            upload = request.files.get(services.scan_field(item.id))
+            if upload is not None and upload.filename:
+                uploads.append((item, upload.filename, upload.read()))
+            elif str(item.id) not in state.scans:
+                errors.append(FieldError(services.scan_field(item.id), N_("Thiếu tệp quét của: %(name)s."),
+                                         {"name": item.name}))
+        accepted = []
+        if uploads:
+            try:
+                accepted = validate_scans(
+                    [(services.scan_field(item.id), name, data) for item, name, data in uploads],
+                    max_bytes=_settings().max_upload_bytes,
+                )
+            except InvalidInput as refused:
+                errors.extend(refused.field_errors)
+        if errors:
+            return _render_step("dossiers/intake_scans.html", "scans", state, citizen, procedure, 422,
+                                items=items, errors=_errors_by_field(InvalidInput("", field_errors=errors)))
+        store = _scan_store()
+        for (item, _name, _data), scan in zip(uploads, accepted):
+            store.put(wizard_id, item.id, scan.data)
+            state.scans[str(item.id)] = {"filename": scan.filename, "sha256": scan.sha256}
+        if "scans" not in state.done:
+            state.done.append("scans")
+        intake.save(web_session, state)
+        return redirect(url_for("dossiers.intake_collection", wizard_id=wizard_id))
+    return _render_step("dossiers/intake_scans.html", "scans", state, citizen, procedure, items=items)
+
+
+def _payment(method: str, amount: int) -> services.CollectedPayment | None:
+    if not method:
+        return None
+    try:
+        parsed = CollectionMethod(method)
+    except ValueError:
+        return services.CollectedPayment(amount, method)  # refused by the rules with a message
+    return services.CollectedPayment(amount, parsed)
+
+
+def _collection_place(value: str) -> CollectionPlace | None:
+    try:
+        return CollectionPlace(value)
+    except ValueError:
+        return None
+
+
+def _postage_from_form(raw: str):
+    raw = (raw or "0").replace(".", "").replace(",", "").replace(" ", "").strip() or "0"
+    try:
+        return int(raw)
+    except ValueError:
+        return raw  # not an int: the rule names it
+
+
+@blueprint.route("/intake/<wizard_id>/collection", methods=["GET", "POST"])
+@roles_required(Role.postal_staff)
+def intake_collection(wizard_id: str):
+    state, citizen, procedure = _wizard(wizard_id)
+    if (done := _finished(state)) is not None:
+        return done
+    if "scans" not in state.done:
+        return redirect(url_for("dossiers.intake_scans", wizard_id=wizard_id))
+    if request.method == "POST":
+        form = request.form
+        state.collection_place = form.get("collection_place", "")
+        state.pickup_address = form.get("pickup_address", "").strip()
+        state.delivery_address = form.get("delivery_address", "").strip()
+        state.organisation_name = form.get("organisation_name", "").strip()
+        state.fee_method = form.get("fee_method", "") if procedure.fee_vnd else ""
+        postage = _postage_from_form(form.get("postage_vnd", "0"))
+        state.postage_method = form.get("postage_method", "")
+        state.digitally_signed = form.get("digitally_signed") == "1"
+        errors = services.collection_errors(
+            procedure,
+            collection_place=_collection_place(state.collection_place),
+            pickup_address=state.pickup_address,
+            delivery_address=state.delivery_address,
+            fee_collected=_payment(state.fee_method, procedure.fee_vnd),
+            postage_vnd=postage,
+            postage_collected=_payment(state.postage_method, postage if isinstance(postage, int) else 0),
+            organisation_name=state.organisation_name,
+        )
+        if isinstance(postage, int) and 0 <= postage <= services.MAX_AMOUNT_VND:
+            state.postage_vnd = postage
+        if errors:
+            return _render_step("dossiers/intake_collection.html", "collection", state, citizen, procedure, 422,
+                                methods=METHOD_CHOICES, postage_raw=form.get("postage_vnd", ""),
+                                errors=_errors_by_field(InvalidInput("", field_errors=errors)))
+        if "collection" not in state.done:
+            state.done.append("collection")
+        intake.save(web_session, state)
+        return redirect(url_for("dossiers.intake_review", wizard_id=wizard_id))
+    return _render_step("dossiers/intake_collection.html", "collection", state, citizen, procedure,
+                        methods=METHOD_CHOICES, postage_raw=str(state.postage_vnd))
+
+
+@blueprint.route("/intake/<wizard_id>/review", methods=["GET", "POST"])
+@roles_required(Role.postal_staff)
+def intake_review(wizard_id: str):
+    state, citizen, procedure = _wizard(wizard_id)
+    if (done := _finished(state)) is not None:
+        return done
+    if "collection" not in state.done:
+        return redirect(url_for("dossiers.intake_collection", wizard_id=wizard_id))
+    names = {item.id: item.name for item in procedure.checklist}
+    if request.method == "POST":
+        store = _scan_store()
+        scans = []
+        for key, meta in state.scans.items():
+            item_id = int(key)
+            data = store.get(wizard_id, item_id)
+            if item_id in state.checklist and data is not None:
+                scans.append((item_id, meta["filename"], data))
+        command = services.PostalSubmission(
+            staff=current_account(),
+            citizen=citizen,
+            procedure_code=procedure.code,
+            checklist_ticked=state.checklist,
+            scans=scans,
+            collection_place=_collection_place(state.collection_place),
+            pickup_address=state.pickup_address,
+            delivery_address=state.delivery_address,
+            fee_collected=_payment(state.fee_method, procedure.fee_vnd),
+            postage_vnd=state.postage_vnd,
+            postage_collected=_payment(state.postage_method, state.postage_vnd),
+            submission_key=state.submission_key,
+            max_scan_bytes=_settings().max_upload_bytes,
+            organisation_name=state.organisation_name,
+            digitally_signed=state.digitally_signed,
+            public_base_url=_settings().public_base_url,
+        )
+        session = db_session()
+        try:
+            outcome = services.submit(session, command)
+            session.commit()
+        except InvalidInput as error:
+            session.rollback()
+            return _render_step("dossiers/intake_review.html", "review", state, citizen, procedure, 422,
+                                names=names, errors=_errors_by_field(error), problem=_(error.message))
+        except Forbidden as error:
+            session.rollback()
+            return _render_step("dossiers/intake_review.html", "review", state, citizen, procedure, 403,
+                                names=names, problem=_(error.message), consent_url=_consent_url(citizen.id))
+        state.dossier_code = outcome.dossier.code
+        intake.save(web_session, state)
+        store.drop(wizard_id)
+        return redirect(url_for("dossiers.dossier_detail", code=outcome.dossier.code))
+    return _render_step("dossiers/intake_review.html", "review", state, citizen, procedure, names=names)
+
+
+# --- dossier pages ----------------------------------------------------------------------------
+
+
+@blueprint.get("/dossiers")
+@roles_required(*ALL_ROLES)
+def list_dossiers():
+    dossiers = services.list_dossiers(db_session(), current_account(), limit=50)
+    return render_template("dossiers/list.html", dossiers=dossiers)
+
+
+@blueprint.get("/dossiers/<code>")
+@roles_required(*ALL_ROLES)
+def dossier_detail(code: str):
+    dossier = services.get_dossier_by_code(db_session(), code, viewer=current_account())
+    return render_template(
+        "dossiers/detail.html",
+        dossier=dossier,
+        originals_by_post=services.originals_follow_by_post(dossier),
+        slip_url=url_for("dossiers.slip_pdf", code=dossier.code, _external=True),
+    )
+
+
+def _slip_response(dossier: Dossier) -> Response:
+    from postal_gateway.dossiers.slip import render_slip, slip_data_for
+
+    layout = request.args.get("layout", "a4")
+    if layout not in SLIP_LAYOUTS:
+        raise InvalidInput(
+            N_("Khổ giấy không hỗ trợ."),
+            field_errors=[FieldError("layout", N_("Chọn khổ a4, a5 hoặc roll80."))],
+        )
+    pdf = render_slip(slip_data_for(dossier, _settings().public_base_url), layout)
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{dossier.code}-{layout}.pdf"'
+    return response
+
+
+@blueprint.get("/dossiers/<code>/slip.pdf")
+@roles_required(*ALL_ROLES)
+def slip_pdf(code: str):
+    return _slip_response(services.get_dossier_by_code(db_session(), code, viewer=current_account()))
+
+
+# --- API --------------------------------------------------------------------------------------
+
+
+def dossier_json(dossier: Dossier) -> dict:
+    from postal_gateway.dossiers.labels import status_label
+
+    return {
+        "code": dossier.code,
+        "status": dossier.status.value,
+        "status_label": status_label(dossier.status),
+        "procedure_code": dossier.procedure.code,
+        "procedure_name": dossier.procedure.name,
+        "agency_code": dossier.agency.code,
+        "agency_name": dossier.agency.name,
+        "citizen_id": dossier.citizen_id,
+        "applicant_name": dossier.citizen.full_name,
+        "organisation_name": dossier.organisation_name,
+        "channel": dossier.channel.value,
+        "level": dossier.level,
+        "collection_place": dossier.collection_place.value,
+        "pickup_address": dossier.pickup_address,
+        "delivery_address": dossier.delivery_address,
+        "entered_at": dossier.entered_at.isoformat(),
+        "received_at": dossier.received_at.isoformat(),
+        "processing_start_at": dossier.processing_start_at.isoformat(),
+        "due_at": dossier.due_at.isoformat(),
+        "appointment_date": dossier.appointment_date.isoformat(),
+        "fee_vnd": dossier.fee_vnd,
+        "postage_vnd": dossier.postage_vnd,
+        "originals_by_post": services.originals_follow_by_post(dossier),
+        "collected": [
+            {"kind": c.kind.value, "method": c.method.value, "amount_vnd": c.amount_vnd} for c in dossier.collected
+        ],
+        "documents": [
+            {
+                "checklist_item_id": d.checklist_item_id,
+                "title": d.title,
+                "filename": d.filename,
+                "content_type": d.content_type,
+                "size_bytes": d.size_bytes,
+                "sha256": d.sha256,
+            }
+            for d in dossier.documents
+        ],
+        "history": [
+            {
+                "from_status": h.from_status.value if h.from_status else None,
+                "to_status": h.to_status.value,
+                "at": h.at.isoformat(),
+                "actor_id": h.actor_id,
+                "on_behalf_of_id": h.on_behalf_of_id,
+            }
+            for h in dossier.history
+        ],
+    }
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _api_payment(raw, name: str, errors: list[FieldError], *, allow_no_method: bool):
+    """(amount, CollectedPayment | None) from {"amount_vnd", "method"}; errors appended."""
+    if raw is None:
+        return 0, None
+    if not isinstance(raw, dict):
+        errors.append(FieldError(name, N_("Phải là một đối tượng {amount_vnd, method}.")))
+        return 0, None
+    amount = raw.get("amount_vnd", 0)
+    method = raw.get("method")
+    if not _is_int(amount) or amount < 0 or amount > services.MAX_AMOUNT_VND:
+        errors.append(FieldError(f"{name}.amount_vnd", N_("Số tiền phải là số nguyên không âm (VNĐ).")))
+        amount = 0
+    if method is None:
+        if not allow_no_method:
+            errors.append(FieldError(f"{name}.method", N_("Chọn hình thức thu: cash hoặc collection_on_behalf.")))
+        return amount, None
+    if method not in {m.value for m in METHOD_CHOICES}:
+        errors.append(FieldError(f"{name}.method", N_("Hình thức thu chỉ có thể là cash hoặc collection_on_behalf.")))
+        return amount, None
+    return amount, services.CollectedPayment(amount, CollectionMethod(method))
+
+
+def _api_command(payload, key: str) -> services.PostalSubmission:
+    """Parse the JSON body; InvalidInput naming every bad field at once."""
+    if not isinstance(payload, dict):
+        raise InvalidInput(N_("Nội dung yêu cầu phải là một đối tượng JSON."),
+                           field_errors=[FieldError("body", N_("Nội dung yêu cầu phải là một đối tượng JSON."))])
+    errors: list[FieldError] = []
+    citizen_id = payload.get("citizen_id")
+    if not _is_int(citizen_id):
+        errors.append(FieldError("citizen_id", N_("Bắt buộc, là số nguyên.")))
+    procedure_code = payload.get("procedure_code")
+    if not isinstance(procedure_code, str) or not procedure_code.strip():
+        errors.append(FieldError("procedure_code", N_("Bắt buộc.")))
+    checklist = payload.get("checklist", [])
+    if not isinstance(checklist, list) or not all(_is_int(item) for item in checklist):
+        errors.append(FieldError("checklist", N_("Danh sách mã thành phần hồ sơ (số nguyên).")))
+        checklist = []
+    scans = []
+    documents = payload.get("documents", [])
+    if not isinstance(documents, list):
+        errors.append(FieldError("documents", N_("Phải là một danh sách.")))
+        documents = []
+    for index, document in enumerate(documents):
+        name = f"documents[{index}]"
+        if not isinstance(document, dict):
+            errors.append(FieldError(name, N_("Phải là một đối tượng.")))
+            continue
+        item_id, filename, content = (
+            document.get("checklist_item_id"), document.get("filename"), document.get("content_base64")
+        )
+        if not _is_int(item_id):
+            errors.append(FieldError(f"{name}.checklist_item_id", N_("Bắt buộc, là số nguyên.")))
+        if not isinstance(filename, str) or not filename.strip():
+            errors.append(FieldError(f"{name}.filename", N_("Bắt buộc.")))
+        data = None
+        if not isinstance(content, str):
+            errors.append(FieldError(f"{name}.content_base64", N_("Bắt buộc, mã hóa base64.")))
+        else:
+            try:
+                data = base64.b64decode(content, validate=True)
+            except (binascii.Error, ValueError):
+                errors.append(FieldError(f"{name}.content_base64", N_("Không phải base64 hợp lệ.")))
+        if _is_int(item_id) and isinstance(filename, str) and filename.strip() and data is not None:
+            scans.append((item_id, filename, data))
+    place = payload.get("collection_place", "post_office")
+    try:
+        collection_place = CollectionPlace(place)
+    except ValueError:
+        errors.append(FieldError("collection_place", N_("Chỉ nhận post_office hoặc citizen_address.")))
+        collection_place = None
+    texts = {}
+    for name in ("pickup_address", "delivery_address", "organisation_name"):
+        value = payload.get(name, "")
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            errors.append(FieldError(name, N_("Phải là chuỗi ký tự.")))
+            value = ""
+        texts[name] = value
+    _fee_amount, fee = _api_payment(payload.get("fee"), "fee", errors, allow_no_method=False)
+    postage_vnd, postage = _api_payment(payload.get("postage"), "postage", errors, allow_no_method=True)
+    form_data = payload.get("form_data")
+    if form_data is not None and not isinstance(form_data, dict):
+        errors.append(FieldError("form_data", N_("Dữ liệu tờ khai phải là một đối tượng.")))
+    signed = payload.get("digitally_signed", False)
+    if not isinstance(signed, bool):
+        errors.append(FieldError("digitally_signed", N_("Phải là true hoặc false.")))
+    if errors:
+        raise InvalidInput(N_("Dữ liệu không hợp lệ. Vui lòng xem từng mục."), field_errors=errors)
+    session = db_session()
+    return services.PostalSubmission(
+        staff=current_account(),
+        citizen=services.find_citizen(session, citizen_id),
+        procedure_code=procedure_code,
+        checklist_ticked=checklist,
+        scans=scans,
+        collection_place=collection_place,
+        pickup_address=texts["pickup_address"],
+        delivery_address=texts["delivery_address"],
+        fee_collected=fee,
+        postage_vnd=postage_vnd,
+        postage_collected=postage,
+        submission_key=key,
+        max_scan_bytes=_settings().max_upload_bytes,
+        organisation_name=texts["organisation_name"],
+        form_data=form_data,
+        digitally_signed=signed,
+        public_base_url=_settings().public_base_url,
+    )
+
+
+@api.post("/dossiers")
+@api_auth(Role.postal_staff)
+def api_create_dossier():
+    from postal_gateway.errors import problem
+
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > services.MAX_KEY_LENGTH:
+        return problem(
+            400,
+            _("Cần tiêu đề Idempotency-Key (1 đến 64 ký tự) để tránh gửi trùng hồ sơ."),
+            field_errors=[{"field": "Idempotency-Key", "message": _("Bắt buộc, 1 đến 64 ký tự.")}],
+        )
+    payload = request.get_json(silent=True)
+    session = db_session()
+    try:
+        outcome = services.submit(session, _api_command(payload, key))
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    response = jsonify(dossier_json(outcome.dossier))
+    location = url_for("dossiers_api.api_get_dossier", code=outcome.dossier.code)
+    response.headers["Location"] = location
+    if outcome.replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    else:
+        response.status_code = 201
+    return response
+
+
+@api.get("/dossiers/<code>")
+@api_auth(*ALL_ROLES)
+def api_get_dossier(code: str):
+    return jsonify(dossier_json(services.get_dossier_by_code(db_session(), code, viewer=current_account())))
+
+
+@api.get("/dossiers/<code>/slip.pdf")
+@api_auth(*ALL_ROLES)
+def api_slip_pdf(code: str):
+    return _slip_response(services.get_dossier_by_code(db_session(), code, viewer=current_account()))
