@@ -216,6 +216,9 @@ def test_make_up_saturday_of_an_official_swap():
     assert OFFICIAL.is_working_day(date(2025, 4, 26))
     assert not OFFICIAL.is_working_day(date(2025, 5, 2))
     assert not OFFICIAL.is_working_day(date(2025, 4, 19))  # an ordinary Saturday
+    # a swap across New Year: Monday 31/12/2018 off, Saturday 5/1/2019 worked
+    assert not OFFICIAL.is_working_day(date(2018, 12, 31))
+    assert OFFICIAL.is_working_day(date(2019, 1, 5))
 
 
 def test_years_without_lunar_data_are_refused():
