@@ -17,13 +17,16 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from postal_gateway.db import Base, UTCDateTime, utcnow
 
-#: V1V2V3.Z1Z2.Y1Y2.MX1X2: three digits, two, two, then a letter and two characters (Điều 15.3).
-AGENCY_CODE_PATTERN = re.compile(r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9A-Z]{2}$")
+#: V1V2V3.Z1Z2.Y1Y2.MX1X2 (Điều 15.3, after Thông tư 01/2018/TT-VPCP Điều 19): groups of three, two
+#: and two digits (levels 4, 3, 2), then the level-1 group, one capital letter and two digits
+#: (H10 is Bình Phước), 13 characters with the dots, e.g. 000.00.20.H10.
+AGENCY_CODE_PATTERN = re.compile(r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")
 
 
 def is_valid_agency_code(code: str) -> bool:
@@ -138,6 +141,8 @@ class Procedure(Base):
     review_note: Mapped[str] = mapped_column(Text, default="")
     #: time or fee were not in the sources and are demonstration figures
     demo_figures: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: code and name folded to lower-case ASCII ("cap giay phep"), kept in step by an ORM hook
+    search_text: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     agency: Mapped[Agency] = relationship(back_populates="procedures")
@@ -150,6 +155,14 @@ class Procedure(Base):
     @property
     def processing_days(self) -> Decimal:
         return Decimal(self.processing_half_days) / 2
+
+
+@event.listens_for(Procedure, "before_insert")
+@event.listens_for(Procedure, "before_update")
+def _refresh_search_text(_mapper, _connection, target: Procedure) -> None:
+    from postal_gateway.catalogue.text import procedure_search_text
+
+    target.search_text = procedure_search_text(target.code or "", target.name or "")
 
 
 class ChecklistItem(Base):
