@@ -7,6 +7,7 @@ from flask import Flask, jsonify, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
+import postal_gateway.models  # noqa: F401 - every table class loaded before any relationship resolves
 from postal_gateway import auth, errors
 from postal_gateway.config import Settings
 from postal_gateway.db import bind_engine, db_session, make_engine
