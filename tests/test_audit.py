@@ -108,11 +108,17 @@ def test_unchanged_entries_in_a_flush_are_fine(session, people):
 def append_only_trigger(app):
     engine = app.extensions["engine"]
     with engine.begin() as connection:
+        # The schema setup may already install it; then leave it installed afterwards.
+        already = connection.execute(
+            text("SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_entries_append_only'")
+        ).scalar()
         audit.install_append_only_trigger(connection)
         audit.install_append_only_trigger(connection)  # idempotent
     yield engine
     with engine.begin() as connection:
         audit.drop_append_only_trigger(connection)
+        if already:
+            audit.install_append_only_trigger(connection)
 
 
 def test_postgresql_trigger_refuses_raw_update_and_delete(session, people, append_only_trigger):
