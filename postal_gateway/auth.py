@@ -47,6 +47,13 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = lazy_gettext("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "info"
 
+    @app.before_request
+    def _forget_cached_user() -> None:
+        # One app context may span several requests (tests, CLI); the user is per request.
+        from flask import g
+
+        g.pop("_login_user", None)
+
     @login_manager.user_loader
     def _load_user(user_id: str):
         user = db_session.get(User, int(user_id)) if user_id.isdigit() else None

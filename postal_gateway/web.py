@@ -25,6 +25,7 @@ MENU = (
     ("dossiers.list_dossiers", "Hồ sơ", {Role.postal_staff, Role.agency_staff, Role.agency_admin, Role.operator}),
     ("accounts.find_citizen", "Công dân", {Role.postal_staff}),
     ("catalogue.list_procedures", "Thủ tục", None),
+    ("consents.my_consents", "Ủy quyền của tôi", {Role.citizen}),
     ("notifications.outbox", "Hộp thư đi", {Role.operator}),
 )
 
