@@ -312,6 +312,11 @@ def intake_review(wizard_id: str):
     names = {item.id: item.name for item in procedure.checklist}
     if request.method == "POST":
         store = _scan_store()
+        earlier = services.find_submitted(db_session(), current_account(), state.submission_key)
+        if earlier is not None:  # the reply to the first tap was lost on the way
+            state.dossier_code = earlier.code
+            intake.save(web_session, state)
+            return redirect(url_for("dossiers.dossier_detail", code=earlier.code))
         scans = []
         for key, meta in state.scans.items():
             item_id = int(key)

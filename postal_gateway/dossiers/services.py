@@ -288,6 +288,11 @@ def _existing(session: Session, staff: User, key: str) -> Dossier | None:
     )
 
 
+def find_submitted(session: Session, staff: User, submission_key: str) -> Dossier | None:
+    """The dossier ``staff`` already submitted under this key, if any."""
+    return _existing(session, staff, (submission_key or "").strip())
+
+
 def _replay(existing: Dossier, print_: str) -> SubmissionOutcome:
     if existing.submission_fingerprint != print_:
         raise Conflict(
