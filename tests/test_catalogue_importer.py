@@ -208,3 +208,12 @@ def test_import_page_is_forbidden_to_other_roles(client, session):
     _login(client, session, Role.postal_staff)
     response = client.get("/catalogue/import")
     assert response.status_code == 403
+
+
+def test_control_characters_in_a_file_are_dropped(session, agency):
+    report = import_procedures(session, "n.csv", _csv(
+        ["T-BPC-281520-TT", "Cấp giấy phép\x00 bưu chính", "postal", "000.00.20.H10", "4", "10", "0", "", "", "", "Đơn\x00"],
+    ))
+    assert report.ok, report.lines()
+    session.commit()
+    assert session.scalar(select(Procedure.name)) == "Cấp giấy phép bưu chính"

@@ -179,3 +179,10 @@ def test_api_procedure_and_agency(client, demo):
     assert agency["one_stop_phone"] == "0271.3888 207"
     assert agency["inspection_team_email"] == "BP-congdanvacongvu@binhphuoc.gov.vn"
     assert client.get("/api/v1/agencies/000.00.99.H10").status_code == 404
+
+
+def test_control_characters_in_input_never_reach_the_database(client, demo):
+    assert client.get("/api/v1/procedures?q=buu%00chinh").status_code == 200
+    assert client.get("/api/v1/procedures/T-BPC-281520%00-TT").status_code == 200
+    assert client.get("/api/v1/agencies/000.00.20.H10%00").status_code == 200
+    assert client.get("/procedures?q=%00").status_code == 200

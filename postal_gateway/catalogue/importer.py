@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from postal_gateway.catalogue.demo_data import set_checklist
 from postal_gateway.catalogue.models import Agency, Procedure, is_valid_agency_code
 from postal_gateway.catalogue.services import normalise_procedure_code, parse_field
+from postal_gateway.catalogue.text import strip_control
 from postal_gateway.domain import N_
 
 REQUIRED_COLUMNS = ("code", "name", "field", "agency_code", "level", "processing_days", "fee_vnd")
@@ -125,7 +126,7 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return strip_control(str(value)).strip()
 
 
 # --- parsing one row ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from postal_gateway.catalogue.models import (
     ProcedureField,
     is_valid_agency_code,
 )
-from postal_gateway.catalogue.text import fold
+from postal_gateway.catalogue.text import fold, strip_control
 from postal_gateway.domain import FieldError, InvalidInput, N_, NotFound
 
 #: how the fields are headed on the public list (Điều 4.2), in the order they are published
@@ -155,7 +155,7 @@ def group_by_field(procedures: list[Procedure]) -> list[tuple[ProcedureField, li
 
 def normalise_procedure_code(code: str) -> str:
     """Codes are typed with stray spaces and in lower case; neither changes the code."""
-    return re.sub(r"\s+", "", code or "").upper()
+    return re.sub(r"\s+", "", strip_control(code or "")).upper()
 
 
 def get_procedure(session: Session, code: str) -> Procedure:
@@ -195,7 +195,7 @@ def procedures_not_by_post(session: Session) -> list[Procedure]:
 
 
 def get_agency(session: Session, code: str) -> Agency:
-    agency = session.scalar(select(Agency).where(Agency.code == (code or "").strip().upper()))
+    agency = session.scalar(select(Agency).where(Agency.code == strip_control(code or "").strip().upper()))
     if agency is None:
         raise NotFound(N_("Không tìm thấy cơ quan có mã %(code)s."), params={"code": code})
     return agency

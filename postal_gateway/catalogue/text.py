@@ -5,6 +5,12 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+#: control characters (NUL among them) that PostgreSQL text refuses and no one types on purpose
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_control(text: str) -> str:
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 def fold(text: str) -> str:
@@ -13,7 +19,7 @@ def fold(text: str) -> str:
     NFD splits the tone and vowel marks off their letters; đ/Đ are separate letters, not marks,
     so they are mapped by hand.
     """
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    decomposed = unicodedata.normalize("NFD", strip_control(text).replace("đ", "d").replace("Đ", "D"))
     stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
     return _SPACES.sub(" ", stripped.lower()).strip()
 
