@@ -142,3 +142,33 @@ def test_staff_registration_errors_are_shown_on_the_page(client, session):
     response = client.post("/citizens", data={"full_name": "", "id_number": "", "phone": ""})
     assert response.status_code == 422
     assert response.get_data(as_text=True).count('class="field-error"') == 3
+
+
+def test_activated_citizen_page_leads_to_consent_when_that_step_exists(app, client, session):
+    factories.user(session, role=Role.postal_staff, email="buudien@example.vn")
+    citizen = factories.user(session)
+    session.commit()
+    login(client, "buudien@example.vn")
+    page = client.get(f"/citizens/{citizen.id}").get_data(as_text=True)
+    if "consents.start" in app.view_functions:
+        from flask import url_for
+
+        with app.test_request_context():
+            assert url_for("consents.start", citizen_id=citizen.id) in page
+    else:
+        assert "ủy quyền" not in page
+    assert client.get("/citizens/99999999999").status_code == 404
+
+
+def test_users_create_command(app, session):
+    factories.post_office(session, code="830100")
+    session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "postal_staff", "bao@buudien.vn", "Phạm Quốc Bảo",
+                                 "--post-office", "830100", "--password", "mat-khau-du-dai"])
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    user = session.scalars(select(User).where(User.email == "bao@buudien.vn")).one()
+    assert user.role == Role.postal_staff and user.is_active
+    bad = runner.invoke(args=["users", "create", "postal_staff", "x", "Y", "--post-office", "nope", "--password", "short"])
+    assert bad.exit_code != 0 and "post_office_code" in bad.output

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from postal_gateway.accounts import services
 from postal_gateway.accounts.models import IdKind, Role, User
-from postal_gateway.domain import Conflict, Forbidden, InvalidInput
+from postal_gateway.domain import Conflict, Forbidden, InvalidInput, NotFound
 from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
 
@@ -169,3 +169,18 @@ def test_demo_users_are_idempotent(session):
     assert services.authenticate(session, "070085001234", DEMO_PASSWORD).role == Role.citizen
     for user in session.scalars(select(User).where(User.role == Role.citizen)):
         assert services.find_citizen_by_id_number(session, user.id_number) is user  # IDs pass validation
+
+
+@pytest.mark.parametrize("field", ["full_name", "organisation_name", "address"])
+def test_nul_characters_are_refused_not_a_database_error(session, field):
+    with pytest.raises(InvalidInput) as caught:
+        services.register_citizen(session, **(GOOD | {field: "Hoa\x00Nguyen"}), now=T0)
+    assert [e.field for e in caught.value.field_errors] == [field]
+
+
+def test_search_and_login_survive_odd_input(session):
+    assert services.find_citizens(session, "\x00\x00abc") == []
+    with pytest.raises(services.InvalidCredentials):
+        services.authenticate(session, "a\x00b@example.vn", "x")
+    with pytest.raises(NotFound):
+        services.get_citizen(session, 10**12)

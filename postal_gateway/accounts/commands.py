@@ -7,7 +7,6 @@ from flask.cli import with_appcontext
 from postal_gateway.accounts.models import Role
 from postal_gateway.db import db_session
 from postal_gateway.domain import DomainError
-from postal_gateway.errors import translate
 
 
 @click.group("users")
@@ -32,7 +31,8 @@ def create_user(role: str, email: str, full_name: str, post_office_code: str | N
         user = create_staff_user(session, Role(role), full_name, email, password, post_office_code, agency_code)
     except DomainError as error:
         session.rollback()
-        problems = [f"{item.field}: {translate(item.message, item.params)}" for item in error.field_errors]
-        raise click.ClickException("; ".join(problems) or translate(error.message, error.params)) from None
+        # Message ids are Vietnamese; there is no request here to choose another language.
+        problems = [f"{item.field}: {item.message % item.params if item.params else item.message}" for item in error.field_errors]
+        raise click.ClickException("; ".join(problems) or str(error)) from None
     session.commit()
     click.echo(f"created {user.role.value} {user.email} (id {user.id})")

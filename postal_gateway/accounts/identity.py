@@ -95,9 +95,21 @@ def normalise_email(raw: str, *, field: str = "email") -> str:
         raise _invalid(field, N_("Địa chỉ thư điện tử không hợp lệ.")) from None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def has_control_characters(value: str) -> bool:
+    """NUL and other control characters: PostgreSQL refuses NUL in text, and no name contains them."""
+    return bool(_CONTROL.search(value or ""))
+
+
+def strip_control_characters(value: str) -> str:
+    return _CONTROL.sub("", value or "")
+
+
 def normalise_identifier(raw: str) -> str:
     """A login identifier as stored: e-mail lower-cased, an ID number without spaces or dots."""
-    value = (raw or "").strip()
+    value = strip_control_characters(raw).strip()[:255]
     if "@" in value:
         return value.lower()
     return _SEPARATORS.sub("", value).upper()

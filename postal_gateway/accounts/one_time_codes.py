@@ -16,6 +16,7 @@ while it is checked, so parallel guesses are counted one after another.
 from __future__ import annotations
 
 import hashlib
+import re
 import hmac
 import secrets
 from datetime import datetime, timedelta
@@ -157,7 +158,7 @@ def verify_code(
     now = now or utcnow()
     purpose = CodePurpose(purpose)
     typed = "".join((code or "").split())
-    if len(typed) != 6 or not typed.isdigit():
+    if not re.fullmatch(r"[0-9]{6}", typed):
         raise _code_error(N_("Mã xác thực gồm 6 chữ số."))
     row = session.scalar(
         select(OneTimeCode)

@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 
 from postal_gateway.accounts import one_time_codes
 from postal_gateway.accounts.identity import (
+    has_control_characters,
     normalise_email,
     normalise_id_number,
     normalise_identifier,
     normalise_phone,
+    strip_control_characters,
 )
 from postal_gateway.accounts.models import CodePurpose, IdKind, Role, User
 from postal_gateway.accounts.passwords import hash_password, verify_password
@@ -57,7 +59,7 @@ def _clean_name(raw: str, errors: list[FieldError], field: str = "full_name") ->
         errors.append(FieldError(field, N_("Vui lòng nhập họ và tên đúng như trên giấy tờ tùy thân.")))
     elif len(name) > 255:
         errors.append(FieldError(field, N_("Họ và tên quá dài (tối đa 255 ký tự).")))
-    elif re.search(r"[0-9@#$%^&*_=+<>{}\[\]|\\/]", name):
+    elif re.search(r"[0-9@#$%^&*_=+<>{}\[\]|\\/]", name) or has_control_characters(name):
         errors.append(FieldError(field, N_("Họ và tên chỉ gồm chữ cái và dấu cách.")))
     return name
 
@@ -65,6 +67,8 @@ def _clean_name(raw: str, errors: list[FieldError], field: str = "full_name") ->
 def _check_password(password: str | None, errors: list[FieldError], field: str = "password") -> None:
     if password is None or password == "":
         errors.append(FieldError(field, N_("Vui lòng đặt mật khẩu.")))
+    elif "\x00" in password:
+        errors.append(FieldError(field, N_("Mật khẩu chứa ký tự không hợp lệ.")))
     elif len(password) < MIN_PASSWORD_LENGTH:
         errors.append(
             FieldError(field, N_("Mật khẩu cần ít nhất %(min)s ký tự."), {"min": MIN_PASSWORD_LENGTH})
@@ -121,10 +125,12 @@ def register_citizen(
         _check_password(password, errors)
     if registered_by is not None and registered_by.role != Role.postal_staff:
         raise Forbidden(N_("Chỉ nhân viên bưu chính được đăng ký tài khoản thay công dân."))
-    if len((organisation_name or "").strip()) > 255:
-        errors.append(FieldError("organisation_name", N_("Tên tổ chức quá dài (tối đa 255 ký tự).")))
-    if len((address or "").strip()) > 500:
-        errors.append(FieldError("address", N_("Địa chỉ quá dài (tối đa 500 ký tự).")))
+    organisation_name = " ".join((organisation_name or "").split())  # one line, even if typed on several
+    address = " ".join((address or "").split())
+    if len(organisation_name) > 255 or has_control_characters(organisation_name):
+        errors.append(FieldError("organisation_name", N_("Tên tổ chức không hợp lệ (tối đa 255 ký tự).")))
+    if len(address) > 500 or has_control_characters(address):
+        errors.append(FieldError("address", N_("Địa chỉ không hợp lệ (tối đa 500 ký tự).")))
     if activation_channel not in ("sms", "email"):
         errors.append(FieldError("activation_channel", N_("Kênh gửi mã không hợp lệ.")))
     elif activation_channel == "email" and not email_value and not any(e.field == "email" for e in errors):
@@ -262,7 +268,7 @@ def reset_password(
 
 def find_citizens(session: Session, query: str, *, limit: int = 20) -> list[User]:
     """Citizens matching an ID number, a mobile number or part of a name (for postal staff)."""
-    text = " ".join((query or "").split())
+    text = " ".join(strip_control_characters(query).split())[:100]
     if len(text) < 2:
         return []
     conditions = []
@@ -286,7 +292,8 @@ def find_citizens(session: Session, query: str, *, limit: int = 20) -> list[User
 
 
 def get_citizen(session: Session, citizen_id: int) -> User:
-    user = session.get(User, citizen_id)
+    # An id beyond the integer column would be a database error, not "not found".
+    user = session.get(User, citizen_id) if 0 < citizen_id < 2**31 else None
     if user is None or user.role != Role.citizen:
         raise NotFound(N_("Không tìm thấy công dân."))
     return user

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
+from postal_gateway.accounts.identity import strip_control_characters
 from postal_gateway.accounts.models import Role
 from postal_gateway.auth import roles_required
 from postal_gateway.db import db_session
@@ -18,7 +19,7 @@ OUTBOX_PAGE_SIZE = 100
 @roles_required(Role.operator)
 def outbox():
     """Recent messages, newest first, so a tester can read the codes that were 'sent'."""
-    recipient = request.args.get("to", "").strip()
+    recipient = strip_control_characters(request.args.get("to", "")).strip()[:255]
     query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     if recipient:
         escaped = recipient.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
