@@ -22,7 +22,7 @@ from postal_gateway.accounts import one_time_codes, services, tokens
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.auth import SessionUser, api_auth, current_account, roles_required
 from postal_gateway.db import db_session
-from postal_gateway.domain import N_, Conflict, DomainError, FieldError, InvalidInput, TooManyAttempts
+from postal_gateway.domain import N_, Conflict, DomainError, InvalidInput, TooManyAttempts
 from postal_gateway.errors import problem, translate
 
 blueprint = Blueprint("accounts", __name__, template_folder="templates")

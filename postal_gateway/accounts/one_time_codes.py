@@ -21,7 +21,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from postal_gateway.accounts.models import CodePurpose, OneTimeCode, User
@@ -193,11 +193,3 @@ def verify_code(
     session.flush()
     return row
 
-
-def codes_sent_within(session: Session, user: User, purpose: CodePurpose, since: datetime) -> int:
-    """How many codes were issued since ``since`` (for pages that show the resend state)."""
-    return session.scalar(
-        select(func.count(OneTimeCode.id)).where(
-            OneTimeCode.user_id == user.id, OneTimeCode.purpose == purpose, OneTimeCode.created_at > since
-        )
-    ) or 0
