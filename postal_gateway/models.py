@@ -11,6 +11,7 @@ from postal_gateway.dossiers.models import (  # noqa: F401
     DossierStatusChange,
 )
 from postal_gateway.notifications.models import OutboxMessage  # noqa: F401
+from postal_gateway.events import IntegrationEvent  # noqa: F401
 from postal_gateway.db import Base
 
 metadata = Base.metadata
