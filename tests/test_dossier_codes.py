@@ -106,15 +106,17 @@ def test_fifty_concurrent_codes_are_gap_free_and_unique(app, session):
     agency_id = agency.id
     at = utc(2026, 12, 7, 2, 0)
     count = 50
+    from sqlalchemy import create_engine
+
+    engine = create_engine(app.extensions["engine"].url, pool_size=count, max_overflow=0, pool_timeout=120)
     barrier = threading.Barrier(count)
     codes: list[str] = []
     failures: list[BaseException] = []
     lock = threading.Lock()
 
     def worker():
-        own = SessionFactory()
+        own = SessionFactory(bind=engine)
         try:
-            # wait before touching the pool: it holds fewer connections than there are threads
             barrier.wait(timeout=30)
             row = own.get(type(agency), agency_id)
             code = next_dossier_code(own, row, at)
@@ -133,5 +135,6 @@ def test_fifty_concurrent_codes_are_gap_free_and_unique(app, session):
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    engine.dispose()
     assert not failures
     assert sorted(codes) == [f"000.00.20.H10-261207-{n:04d}" for n in range(1, count + 1)]

@@ -217,14 +217,18 @@ def test_same_key_same_content_returns_the_same_dossier_and_different_content_co
     assert submit_postal_dossier(session, **vars(command(world))).id == first.dossier.id
 
 
-def _concurrent(world, count, make_command):
+def _concurrent(app, world, count, make_command):
+    from sqlalchemy import create_engine
+
+    # one connection per thread, however busy the machine: the app's pool is smaller than 50
+    engine = create_engine(app.extensions["engine"].url, pool_size=count, max_overflow=0, pool_timeout=120)
     ids = {name: world[name].id for name in ("staff", "citizen")}
     barrier = threading.Barrier(count)
     results, failures, lock = [], [], threading.Lock()
 
     def worker(index):
         barrier.wait(timeout=30)
-        own = SessionFactory()
+        own = SessionFactory(bind=engine)
         try:
             staff, citizen = own.get(User, ids["staff"]), own.get(User, ids["citizen"])
             outcome = submit(own, make_command(index, staff, citizen))
@@ -243,12 +247,13 @@ def _concurrent(world, count, make_command):
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+    engine.dispose()
     return results, failures
 
 
 def test_fifty_concurrent_submissions_get_codes_0001_to_0050(app, session, world):
     results, failures = _concurrent(
-        world, 50, lambda i, staff, citizen: command(world, staff=staff, citizen=citizen, submission_key=f"k-{i}")
+        app, world, 50, lambda i, staff, citizen: command(world, staff=staff, citizen=citizen, submission_key=f"k-{i}")
     )
     assert not failures
     assert sorted(code for code, _ in results) == [f"000.00.20.H10-261208-{n:04d}" for n in range(1, 51)]
@@ -256,7 +261,7 @@ def test_fifty_concurrent_submissions_get_codes_0001_to_0050(app, session, world
 
 def test_two_identical_requests_at_once_make_one_dossier(app, session, world):
     results, failures = _concurrent(
-        world, 2, lambda i, staff, citizen: command(world, staff=staff, citizen=citizen, submission_key="same")
+        app, world, 2, lambda i, staff, citizen: command(world, staff=staff, citizen=citizen, submission_key="same")
     )
     assert not failures
     assert len({code for code, _ in results}) == 1

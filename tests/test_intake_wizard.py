@@ -173,3 +173,44 @@ def test_pages_need_the_right_role_and_unknown_wizards_are_404(client, session, 
     assert client.get("/intake/../../etc/checklist").status_code == 404
     assert client.get("/dossiers/khong-co-ma").status_code == 404
     assert client.post("/intake", data={"citizen_id": "x", "procedure_code": ""}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "step, data",
+    [
+        ("checklist", {"item": ["x", "-1", "99999999999999999999"]}),
+        ("collection", {"collection_place": "moon", "postage_vnd": "-5", "postage_method": "gold",
+                        "fee_method": "bitcoin", "pickup_address": "x" * 600}),
+        ("collection", {}),
+        ("review", {}),
+        ("scans", {}),
+    ],
+)
+def test_garbage_in_any_step_is_a_clear_answer_not_a_500(client, world, step, data):
+    login(client, world["staff"])
+    wizard = open_wizard(client, world)
+    response = client.post(f"/intake/{wizard}/{step}", data=data)
+    assert response.status_code in (302, 422)
+    if response.status_code == 302:  # an earlier step is not done yet: back to it
+        assert f"/intake/{wizard}/" in response.headers["Location"]
+
+
+def test_collection_step_names_every_bad_field(client, world):
+    login(client, world["staff"])
+    wizard = open_wizard(client, world)
+    first, second = [item.id for item in world["procedure"].checklist]
+    client.post(f"/intake/{wizard}/checklist", data={"item": [first, second]})
+    client.post(
+        f"/intake/{wizard}/scans",
+        data={f"scan_{first}": (io.BytesIO(png_bytes()), "a.png"), f"scan_{second}": (io.BytesIO(png_bytes((3, 3, 3))), "b.png")},
+        content_type="multipart/form-data",
+    )
+    response = client.post(
+        f"/intake/{wizard}/collection",
+        data={"collection_place": "moon", "postage_vnd": "-5", "postage_method": "gold",
+              "fee_method": "bitcoin", "delivery_address": "x" * 600},
+    )
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert text.count('class="field-error"') >= 4  # place, delivery address, fee method, postage
+    assert client.get(f"/intake/{wizard}/review").status_code == 302  # not reachable yet

@@ -217,7 +217,9 @@ def find_citizen(session: Session, citizen_id, *, field_name: str = "citizen_id"
 
 def intake_procedure(session: Session, procedure_code: str) -> Procedure:
     """A procedure the post may receive; NotFound or InvalidInput naming it otherwise."""
-    code = (procedure_code or "").strip()
+    from postal_gateway.catalogue.services import normalise_procedure_code
+
+    code = normalise_procedure_code(procedure_code if isinstance(procedure_code, str) else "")
     procedure = session.scalar(select(Procedure).where(Procedure.code == code)) if code else None
     if procedure is None:
         raise NotFound(
