@@ -1,0 +1,83 @@
+"""The intake wizard on a 360 px phone in a real browser, with CSRF on: one thumb, no sideways scroll."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime, timezone
+
+import pytest
+
+from postal_gateway.accounts.models import Role
+from tests import factories
+from tests.conftest import save_screenshot
+
+
+def png_bytes(colour) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def no_sideways_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.timeout(120)
+def test_a_postal_worker_takes_in_a_dossier_on_a_phone(session, live_server, phone):
+    agency = factories.agency(session, code="000.00.20.H10")
+    procedure = factories.procedure(
+        session, agency, checklist=("Tờ khai đề nghị cấp giấy phép bưu chính", "Bản sao giấy chứng nhận đăng ký doanh nghiệp"),
+        fee_vnd=50_000, level=4, name="Cấp giấy phép bưu chính (phạm vi nội tỉnh)",
+    )
+    staff = factories.user(session, Role.postal_staff)
+    citizen = factories.user(session, Role.citizen, full_name="Trần Thị Bình")
+    factories.consent(session, citizen, staff, now=datetime(2020, 1, 1, tzinfo=timezone.utc),
+                      valid_until=datetime(2099, 1, 1, tzinfo=timezone.utc))
+    session.commit()
+    items = [item.id for item in procedure.checklist]
+
+    phone.goto(f"{live_server}/login")
+    phone.fill("#identifier", staff.email)
+    phone.fill("#password", factories.DEFAULT_PASSWORD)
+    phone.click("button[type=submit]")
+
+    phone.goto(f"{live_server}/intake?citizen_id={citizen.id}")
+    assert no_sideways_scroll(phone)
+    save_screenshot(phone, "intake-1-procedure")
+    phone.click("text=Chọn thủ tục này")
+
+    phone.wait_for_url(re.compile(r".*/checklist$"))
+    phone.click("button[type=submit]")  # nothing ticked: both documents are named at once
+    assert phone.locator(".errors li").count() == 2
+    assert no_sideways_scroll(phone)
+    save_screenshot(phone, "intake-2-checklist-missing")
+    for item_id in items:
+        phone.check(f"input[name=item][value='{item_id}']")
+    phone.click("button[type=submit]")
+
+    phone.wait_for_url(re.compile(r".*/scans$"))
+    for n, item_id in enumerate(items):
+        phone.set_input_files(
+            f"#scan_{item_id}", {"name": f"tep{n}.png", "mimeType": "image/png", "buffer": png_bytes((n, 50, 90))}
+        )
+    save_screenshot(phone, "intake-3-scans")
+    phone.click("button[type=submit]")
+
+    phone.wait_for_url(re.compile(r".*/collection$"))
+    phone.check("input[value=citizen_address]")
+    phone.fill("#pickup_address", "25 Hùng Vương, Tân Phú, Đồng Xoài")
+    phone.fill("#postage_vnd", "25000")
+    assert no_sideways_scroll(phone)
+    save_screenshot(phone, "intake-4-collection")
+    phone.click("button[type=submit]")
+
+    phone.wait_for_url(re.compile(r".*/review$"))
+    assert no_sideways_scroll(phone)
+    save_screenshot(phone, "intake-5-review")
+    phone.click("#submit-button")
+    phone.wait_for_url(re.compile(r".*/dossiers/000\.00\.20\.H10-\d{6}-0001$"))
+    assert "In phiếu A4" in phone.content()
+    assert no_sideways_scroll(phone)
+    save_screenshot(phone, "intake-6-detail")
