@@ -81,26 +81,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
-AREA_BLUEPRINT_MODULES = (
-    "postal_gateway.web",
-    "postal_gateway.accounts.blueprint",
-    "postal_gateway.catalogue.blueprint",
-    "postal_gateway.consents.blueprint",
-    "postal_gateway.dossiers.blueprint",
-    "postal_gateway.notifications.blueprint",
-    "postal_gateway.api.blueprint",
-)
-
-
 def _register_blueprints(app: Flask) -> None:
-    """Each area module exports ``blueprint`` (pages) and may export ``api`` (under /api/v1).
+    """Each area's ``blueprint`` module exports ``blueprint`` (pages) and may export ``api``.
 
     API blueprints authenticate with bearer tokens only, so they carry no CSRF token.
     """
-    import importlib
+    from postal_gateway import web
+    from postal_gateway.api import blueprint as api_docs
+    from postal_gateway.areas import area_parts
 
-    for module_path in AREA_BLUEPRINT_MODULES:
-        module = importlib.import_module(module_path)
+    for module in (web, *area_parts("blueprint"), api_docs):
         app.register_blueprint(module.blueprint)
         api = getattr(module, "api", None)
         if api is not None:

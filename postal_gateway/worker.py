@@ -28,4 +28,14 @@ def make_celery(settings: Settings | None = None) -> Celery:
     return app
 
 
+def load_area_tasks(app: Celery) -> None:
+    """Import every area's ``tasks`` module (registering its tasks) and merge its beat schedule."""
+    from postal_gateway.areas import area_parts
+
+    for module in area_parts("tasks"):
+        app.conf.beat_schedule.update(getattr(module, "BEAT_SCHEDULE", {}))
+
+
 celery_app = make_celery()
+# After celery_app exists: the area task modules import it from here.
+load_area_tasks(celery_app)

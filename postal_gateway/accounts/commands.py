@@ -36,3 +36,6 @@ def create_user(role: str, email: str, full_name: str, post_office_code: str | N
         raise click.ClickException("; ".join(problems) or str(error)) from None
     session.commit()
     click.echo(f"created {user.role.value} {user.email} (id {user.id})")
+
+
+COMMANDS = (accounts_commands,)

@@ -5,14 +5,7 @@ a test checks that every /api/v1 route appears here and that the document is val
 """
 from __future__ import annotations
 
-import importlib
-
-FRAGMENT_MODULES = (
-    "postal_gateway.accounts.openapi",
-    "postal_gateway.catalogue.openapi",
-    "postal_gateway.consents.openapi",
-    "postal_gateway.dossiers.openapi",
-)
+from postal_gateway.areas import area_parts
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -38,13 +31,7 @@ PROBLEM_SCHEMA = {
 def build_document(server_url: str = "/api/v1") -> dict:
     paths: dict = {}
     schemas: dict = {"Problem": PROBLEM_SCHEMA}
-    for module_path in FRAGMENT_MODULES:
-        try:
-            module = importlib.import_module(module_path)
-        except ModuleNotFoundError as missing:
-            if missing.name != module_path:
-                raise
-            continue
+    for module in area_parts("openapi"):
         paths.update(getattr(module, "PATHS", {}))
         schemas.update(getattr(module, "SCHEMAS", {}))
     return {

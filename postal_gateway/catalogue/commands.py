@@ -61,3 +61,6 @@ def list_command(postal_only: bool) -> None:
         if not page.items or offset >= page.total:
             break
     click.echo(f"{offset} thủ tục")
+
+
+COMMANDS = (catalogue_commands,)
