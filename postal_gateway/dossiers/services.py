@@ -263,7 +263,7 @@ def fingerprint(command: PostalSubmission) -> str:
         return [value.amount_vnd, method]
 
     canonical = {
-        "citizen": command.citizen.id,
+        "citizen": getattr(command.citizen, "id", None),
         "procedure": (command.procedure_code or "").strip(),
         "checklist": sorted(set(command.checklist_ticked)),
         "scans": sorted(
