@@ -192,6 +192,13 @@ def test_organisation_is_printed_only_when_there_is_one():
     assert "Công ty TNHH Truyền thông Đồng Xoài" in with_org
 
 
+def test_originals_by_post_are_announced_only_when_they_must_follow():
+    assert "Bản gốc gửi kèm qua bưu chính" not in all_text(render_slip(sample()))
+    assert "Bản gốc gửi kèm qua bưu chính, ghi mã hồ sơ." in all_text(
+        render_slip(sample(originals_by_post=True), "roll80")
+    )
+
+
 def test_missing_items_are_listed():
     text = all_text(render_slip(sample(missing_items=("Bản sao giấy phép hoạt động báo chí",))))
 

@@ -100,6 +100,8 @@ class SlipData:
     lookup_web_address: str
     #: who took the dossier in, e.g. "Bưu cục Đồng Xoài – nhân viên Trần Thị B"; may be ""
     submitted_via: str = ""
+    #: level 4 without a digital signature: the paper originals follow by post (Điều 7.3.a)
+    originals_by_post: bool = False
 
 
 @dataclass(frozen=True)
@@ -254,7 +256,11 @@ def slip_data_for(dossier, public_base_url: str) -> SlipData:
         inspection_team_email=agency.inspection_team_email or "",
         lookup_web_address=f"{base}/lookup",
         submitted_via=" – ".join(via),
+        originals_by_post=dossier.level == 4 and not dossier.digitally_signed,
     )
+
+
+ORIGINALS_BY_POST_NOTE = "Bản gốc gửi kèm qua bưu chính, ghi mã hồ sơ."
 
 
 # --- checks ------------------------------------------------------------------------------
@@ -379,6 +385,8 @@ def _documents_section(data: SlipData, styles) -> list[Flowable]:
     if data.missing_items:
         story.append(Paragraph("Giấy tờ còn thiếu, cần bổ sung:", styles["heading"]))
         story += _numbered(data.missing_items, styles)
+    if data.originals_by_post:
+        story.append(Paragraph(ORIGINALS_BY_POST_NOTE, styles["heading"]))
     return story
 
 
