@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export FLASK_APP := postal_gateway.app:create_app
 
-.PHONY: run test setup translations browser services migrate demo
+.PHONY: run test setup translations browser services migrate demo messages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,3 +41,8 @@ services:
 
 test: setup browser services
 	$(BIN)/pytest
+
+# Refresh the English catalogue from the Vietnamese message ids in the code and templates.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext --ignore-dirs='.venv test-artifacts instance' -o /tmp/postal_gateway_messages.pot .
+	$(BIN)/pybabel update -i /tmp/postal_gateway_messages.pot -d postal_gateway/translations --no-fuzzy-matching
