@@ -10,8 +10,8 @@ export FLASK_APP := postal_gateway.app:create_app
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install -qq --upgrade pip
+	$(BIN)/pip install -qq -r requirements-dev.txt
 	touch $@
 
 setup: $(VENV)/.installed translations
