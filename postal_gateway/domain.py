@@ -40,6 +40,11 @@ class DomainError(Exception):
 class InvalidInput(DomainError):
     """The input breaks a rule; field_errors names every offending field at once."""
 
+    @classmethod
+    def on_field(cls, field_name: str, message: str, **params: Any) -> "InvalidInput":
+        """One field is wrong: the same message heads the error and sits on the field."""
+        return cls(message, params=params, field_errors=[FieldError(field_name, message, params)])
+
 
 class NotFound(DomainError):
     """The thing asked for does not exist, or the asker may not know it exists."""
