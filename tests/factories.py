@@ -112,3 +112,84 @@ def consent(session: Session, citizen: User, staff: User, **fields):
     session.add(row)
     session.flush()
     return row
+
+
+def contract(session: Session, agency_row: Agency, number: str | None = None, **draft_changes):
+    """A contract with the demo content (contracts.demo.demo_draft) for ``agency_row``;
+    ``valid_from``/``valid_until`` and any other VersionDraft field may be overridden."""
+    from contracts.demo import demo_draft
+    from contracts.versions.services import create_contract
+
+    row = create_contract(
+        session,
+        agency_code=agency_row.code,
+        number=number or f"HĐ-{next(_counter)}",
+        post_name="Bưu điện tỉnh Bình Phước",
+        draft=demo_draft(**draft_changes),
+        now=utcnow(),
+    )
+    session.flush()
+    return row
+
+
+def dossier(session: Session, agency_row: Agency, procedure_row: Procedure, citizen: User, *, received_at=None, **fields):
+    """A received postal dossier, inserted directly (no intake rules), for areas that build on it."""
+    from datetime import timedelta
+
+    from postal_gateway.dossiers.models import Channel, Dossier
+
+    received_at = received_at or utcnow()
+    number = next(_counter)
+    if "post_office_id" not in fields:
+        fields["post_office_id"] = post_office(
+            session, province_code=agency_row.province_code or "70", district_code=agency_row.district_code or "689"
+        ).id
+    row = Dossier(
+        code=fields.pop("code", f"{agency_row.code}-{received_at:%y%m%d}-{number % 10000:04d}"),
+        agency_id=agency_row.id, procedure_id=procedure_row.id, citizen_id=citizen.id,
+        channel=fields.pop("channel", Channel.postal), level=procedure_row.level,
+        entered_at=received_at, received_at=received_at, processing_start_at=received_at,
+        due_at=received_at + timedelta(days=7), appointment_date=(received_at + timedelta(days=7)).date(),
+        fee_vnd=fields.pop("fee_vnd", procedure_row.fee_vnd), **fields,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def postal_dossier(session: Session, *, citizen: User | None = None, staff: User | None = None, **fields):
+    """A postal dossier row written directly (no intake rules), received ``entered_at`` (default now)."""
+    from datetime import timedelta
+
+    from postal_gateway.dossiers.models import Channel, CollectionPlace, Dossier, DossierStatus
+
+    number = next(_counter)
+    staff = staff or user(session, Role.postal_staff)
+    citizen = citizen or user(session, Role.citizen)
+    proc = fields.pop("procedure", None)
+    if proc is None:
+        proc = procedure(session, fields.pop("agency", None) or agency(session))
+    entered_at = fields.pop("entered_at", None) or utcnow()
+    row = Dossier(
+        code=fields.pop("code", f"{proc.agency.code}-{entered_at:%y%m%d}-{number % 10000:04d}"),
+        agency_id=proc.agency_id,
+        procedure_id=proc.id,
+        citizen_id=citizen.id,
+        channel=fields.pop("channel", Channel.postal),
+        level=proc.level,
+        status=fields.pop("status", DossierStatus.received),
+        collection_place=fields.pop("collection_place", CollectionPlace.post_office),
+        post_office_id=fields.pop("post_office_id", staff.post_office_id),
+        submitted_by_id=staff.id,
+        entered_at=entered_at,
+        received_at=fields.pop("received_at", entered_at),
+        processing_start_at=fields.pop("processing_start_at", entered_at),
+        due_at=fields.pop("due_at", entered_at + timedelta(days=7)),
+        appointment_date=fields.pop("appointment_date", (entered_at + timedelta(days=7)).date()),
+        fee_vnd=fields.pop("fee_vnd", proc.fee_vnd),
+        postage_vnd=fields.pop("postage_vnd", 30_000),
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return row

@@ -1,0 +1,87 @@
+"""The demo contract between the demo agency (000.00.20.H10) and Bưu điện tỉnh Bình Phước.
+
+Figures (tariff, times, surcharges) are DEMONSTRATION figures, not the post's published prices.
+``load_demo_contracts`` is idempotent: a second run finds the contract and changes nothing.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contracts.limits import ensure_national_limits
+from contracts.models import Contract
+from contracts.parsing import start_of_local_day
+from contracts.versions.services import VersionDraft, create_contract
+from postal_gateway.catalogue.models import Agency, PostOffice
+from postal_gateway.db import utcnow
+
+DEMO_AGENCY_CODE = "000.00.20.H10"
+DEMO_CONTRACT_NUMBER = "01/2026/HĐ-STTTT-BĐBP"
+DEMO_POST_NAME = "Bưu điện tỉnh Bình Phước"
+
+#: (zone, up to grams, postage before VAT): demonstration figures
+DEMO_BANDS = (
+    ("same_district", 100, 10_000), ("same_district", 500, 15_000),
+    ("same_district", 1_000, 20_000), ("same_district", 2_000, 28_000),
+    ("same_province", 100, 12_000), ("same_province", 500, 18_000),
+    ("same_province", 1_000, 24_000), ("same_province", 2_000, 33_000),
+    ("other_province", 100, 16_000), ("other_province", 500, 25_000),
+    ("other_province", 1_000, 35_000), ("other_province", 2_000, 50_000),
+)
+#: full-trip hours per zone, the same on both legs: within the provisional national limits
+DEMO_TRIP_HOURS = {"same_district": 24, "same_province": 48, "other_province": 96}
+
+
+def demo_draft(valid_from_day: date = date(2026, 1, 1), **changes) -> VersionDraft:
+    draft = VersionDraft(
+        valid_from=start_of_local_day(valid_from_day),
+        valid_until=start_of_local_day(date(valid_from_day.year + 3, valid_from_day.month, valid_from_day.day)),
+        summary="Hợp đồng cung ứng dịch vụ bưu chính công ích tiếp nhận hồ sơ, trả kết quả giải quyết TTHC (minh họa).",
+        covers_all_eligible=True,
+        pickup_areas=[("70", "")],
+        trip_hours={(leg, zone): hours for leg in ("forward", "return") for zone, hours in DEMO_TRIP_HOURS.items()},
+        return_commitment_hours=24,
+        collection_methods=["cash", "collection_on_behalf", "bank_transfer", "card"],
+        compensation_terms=(
+            "Khi mất hồ sơ, Bưu điện tỉnh bồi thường mọi chi phí và lệ phí, liên hệ cơ quan có thẩm quyền "
+            "để làm lại cho người dân, doanh nghiệp (Điều 25.2). Hư hỏng: bồi thường theo mức thiệt hại thực tế."
+        ),
+        training_clause=(
+            "Sở Thông tin và Truyền thông tập huấn nhân viên bưu chính về tiếp nhận hồ sơ giấy và đăng ký "
+            "trực tuyến trước khi triển khai và khi thủ tục thay đổi (Điều 22.4)."
+        ),
+        home_pickup_vnd=10_000,
+        home_delivery_vnd=10_000,
+        collection_fee_basis_points=100,
+        collection_fee_min_vnd=5_000,
+        vat_basis_points=1000,
+        postage_bands=list(DEMO_BANDS),
+    )
+    for name, value in changes.items():
+        setattr(draft, name, value)
+    return draft
+
+
+def load_demo_contracts(session: Session) -> list[str]:
+    """Create the demo contract if it is missing; returns lines to print."""
+    ensure_national_limits(session)
+    existing = session.scalars(select(Contract).where(Contract.number == DEMO_CONTRACT_NUMBER)).first()
+    if existing is not None:
+        return [f"contract {DEMO_CONTRACT_NUMBER}: already loaded"]
+    if session.scalars(select(Agency).where(Agency.code == DEMO_AGENCY_CODE)).first() is None:
+        return [f"contract {DEMO_CONTRACT_NUMBER}: skipped, load the demo catalogue first"]
+    offices = [code for code in session.scalars(select(PostOffice.code).order_by(PostOffice.code))]
+    create_contract(
+        session,
+        agency_code=DEMO_AGENCY_CODE,
+        number=DEMO_CONTRACT_NUMBER,
+        post_name=DEMO_POST_NAME,
+        agency_representative="Giám đốc Sở Thông tin và Truyền thông (minh họa)",
+        post_representative="Giám đốc Bưu điện tỉnh Bình Phước (minh họa)",
+        draft=demo_draft(service_point_codes=offices),
+        now=utcnow(),
+    )
+    session.flush()
+    return [f"contract {DEMO_CONTRACT_NUMBER}: {DEMO_POST_NAME}, {len(offices)} service points"]

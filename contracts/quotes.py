@@ -1,0 +1,260 @@
+"""Itemised postage for a procedure, a pickup place, a delivery place and a weight (R-18).
+
+The same quote serves ``POST /api/v1/quotes``, the intake wizard's collection step and the
+public page. Zones are placed from addresses (``zones.py``), the price from the contract version
+in force (``tariff.py``), the times from the same version.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contracts.models import ContractVersion, Leg, Zone
+from contracts.parsing import clean_text, parse_int
+from contracts.services import contract_in_force, trip_time_of
+from contracts.tariff import Itemised, QuoteLine, Terms, itemise
+from contracts.zones import Place, agency_units, distance_km, place_of, zone_between
+from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
+from postal_gateway.catalogue.services import normalise_procedure_code
+from postal_gateway.domain import N_, FieldError, InvalidInput
+
+#: weight assumed during intake before the envelope is weighed: a thick A4 envelope
+DEFAULT_WEIGHT_GRAMS = 500
+MAX_WEIGHT_GRAMS = 30_000
+
+
+@dataclass(frozen=True)
+class Quote:
+    procedure_code: str
+    procedure_name: str
+    contract_number: str
+    version_number: int
+    forward_zone: Zone
+    return_zone: Zone
+    weight_grams: int
+    itemised: Itemised
+    forward_trip_hours: int
+    return_trip_hours: int
+    return_commitment_hours: int
+    #: straight-line distance from the agency to the pickup place, if both are positioned
+    pickup_distance_km: float | None
+
+    @property
+    def lines(self) -> tuple[QuoteLine, ...]:
+        return self.itemised.lines
+
+    @property
+    def postage_total_vnd(self) -> int:
+        return self.itemised.postage_total_vnd
+
+    @property
+    def fee_vnd(self) -> int:
+        return self.itemised.fee_vnd
+
+    @property
+    def total_vnd(self) -> int:
+        return self.itemised.total_vnd
+
+    def as_json(self, translate=lambda message: message) -> dict[str, Any]:
+        def label(line: QuoteLine) -> str:
+            text = translate(line.label)
+            return text % line.params if line.params else text
+
+        return {
+            "procedure_code": self.procedure_code,
+            "contract_number": self.contract_number,
+            "contract_version": self.version_number,
+            "forward_zone": self.forward_zone.value,
+            "return_zone": self.return_zone.value,
+            "weight_grams": self.weight_grams,
+            "lines": [
+                {"code": line.code, "label": label(line), "amount_vnd": line.amount_vnd, "owed_to": line.owed_to}
+                for line in self.lines
+            ],
+            "postage_total_vnd": self.postage_total_vnd,
+            "fee_vnd": self.fee_vnd,
+            "total_vnd": self.total_vnd,
+            "full_trip_hours": {"forward": self.forward_trip_hours, "return": self.return_trip_hours},
+            "return_commitment_hours": self.return_commitment_hours,
+            "pickup_distance_km": round(self.pickup_distance_km, 1) if self.pickup_distance_km is not None else None,
+        }
+
+
+def _agency_place(agency: Agency) -> Place:
+    return place_of(agency_units(agency), field="agency")
+
+
+def build_quote(
+    session: Session,
+    *,
+    procedure: Procedure,
+    version: ContractVersion,
+    pickup: Place,
+    delivery: Place | None,
+    home_pickup: bool,
+    weight_grams: int,
+    fee_collected_on_behalf: bool,
+) -> Quote:
+    agency = procedure.agency
+    units = agency_units(agency)
+    forward_zone = zone_between(units, pickup.units)
+    return_zone = zone_between(units, delivery.units) if delivery is not None else forward_zone
+    itemised = itemise(
+        Terms.of_version(version),
+        forward_zone=forward_zone,
+        return_zone=return_zone,
+        weight_grams=weight_grams,
+        home_pickup=home_pickup,
+        home_delivery=delivery is not None,
+        fee_vnd=procedure.fee_vnd,
+        fee_collected_on_behalf=fee_collected_on_behalf,
+    )
+    agency_place = _agency_place(agency)
+    distance = None
+    if None not in (pickup.latitude, pickup.longitude, agency_place.latitude, agency_place.longitude):
+        distance = distance_km((agency_place.latitude, agency_place.longitude), (pickup.latitude, pickup.longitude))
+    return Quote(
+        procedure_code=procedure.code,
+        procedure_name=procedure.name,
+        contract_number=version.contract.number,
+        version_number=version.number,
+        forward_zone=forward_zone,
+        return_zone=return_zone,
+        weight_grams=weight_grams,
+        itemised=itemised,
+        forward_trip_hours=int(trip_time_of(session, version, Leg.forward, forward_zone).total_seconds() // 3600),
+        return_trip_hours=int(trip_time_of(session, version, Leg.return_, return_zone).total_seconds() // 3600),
+        return_commitment_hours=min(24, version.return_commitment_hours),
+        pickup_distance_km=distance,
+    )
+
+
+def quote(
+    session: Session,
+    *,
+    procedure_code: Any,
+    pickup_address: Any = "",
+    post_office_code: Any = "",
+    delivery_address: Any = "",
+    weight_grams: Any = DEFAULT_WEIGHT_GRAMS,
+    fee_collected_on_behalf: Any = False,
+    at: datetime,
+) -> Quote:
+    """A quote from values as received (API, form). Every bad field is named at once.
+
+    The dossier is picked up at ``pickup_address`` (home pickup) or handed in at the post office
+    ``post_office_code``; the result goes to ``delivery_address`` or, when empty, back to where the
+    dossier was handed in.
+    """
+    errors: list[FieldError] = []
+    code = normalise_procedure_code(clean_text(procedure_code, 64)) if isinstance(procedure_code, str) else ""
+    procedure = session.scalars(select(Procedure).where(Procedure.code == code)).first() if code else None
+    if procedure is None:
+        errors.append(FieldError("procedure_code", N_("Không tìm thấy thủ tục %(code)s."), {"code": code or "?"}))
+    elif not procedure.postal_eligible:
+        errors.append(FieldError("procedure_code", N_("Thủ tục %(code)s không được nhận, trả qua bưu chính."), {"code": code}))
+
+    pickup_text = clean_text(pickup_address, 500) if isinstance(pickup_address, str) else None
+    office_text = clean_text(post_office_code, 16) if isinstance(post_office_code, str) else None
+    delivery_text = clean_text(delivery_address, 500) if isinstance(delivery_address, str) else None
+    pickup: Place | None = None
+    delivery: Place | None = None
+    if pickup_text is None:
+        errors.append(FieldError("pickup_address", N_("Địa chỉ không hợp lệ.")))
+    if office_text is None:
+        errors.append(FieldError("post_office_code", N_("Mã bưu cục không hợp lệ.")))
+    if delivery_text is None:
+        errors.append(FieldError("delivery_address", N_("Địa chỉ không hợp lệ.")))
+    if pickup_text is not None and office_text is not None:
+        if pickup_text:
+            pickup = _place(pickup_text, "pickup_address", errors)
+        elif office_text:
+            office = session.scalars(select(PostOffice).where(PostOffice.code == office_text)).first()
+            if office is None:
+                errors.append(FieldError("post_office_code", N_("Không có bưu cục mã %(code)s."), {"code": office_text}))
+            else:
+                pickup = _place(office, "post_office_code", errors)
+        else:
+            errors.append(FieldError("pickup_address", N_("Nhập địa chỉ nhận hồ sơ hoặc mã bưu cục nơi nộp.")))
+    if delivery_text:
+        delivery = _place(delivery_text, "delivery_address", errors)
+
+    weight = parse_int(weight_grams)
+    if weight is None or not 0 < weight <= MAX_WEIGHT_GRAMS:
+        errors.append(FieldError("weight_grams", N_("Khối lượng phải là số gam nguyên từ 1 đến %(maximum)s."),
+                                 {"maximum": MAX_WEIGHT_GRAMS}))
+    if not isinstance(fee_collected_on_behalf, bool):
+        errors.append(FieldError("fee_collected_on_behalf", N_("Giá trị phải là true hoặc false.")))
+
+    version = None
+    if procedure is not None and not errors:
+        version = contract_in_force(session, agency_id=procedure.agency_id, procedure_id=procedure.id, at=at)
+        if version is None:
+            errors.append(FieldError("procedure_code", N_("Chưa có hợp đồng bưu chính đang hiệu lực cho thủ tục %(code)s."),
+                                     {"code": procedure.code}))
+    if errors:
+        raise InvalidInput(N_("Không tính được cước: vui lòng sửa các mục được nêu."), field_errors=errors)
+    return build_quote(
+        session,
+        procedure=procedure,
+        version=version,
+        pickup=pickup,
+        delivery=delivery,
+        home_pickup=bool(pickup_text),
+        weight_grams=weight,
+        fee_collected_on_behalf=fee_collected_on_behalf,
+    )
+
+
+def _place(value: Any, field: str, errors: list[FieldError]) -> Place | None:
+    try:
+        return place_of(value, field=field)
+    except InvalidInput as error:
+        errors.extend(error.field_errors)
+        return None
+
+
+@dataclass(frozen=True)
+class IntakeQuote:
+    """The quote shown during intake, or why there is none yet (a message id and its params)."""
+
+    quote: Quote | None
+    problem: str = ""
+    params: dict | None = None
+
+
+def quote_for_intake(
+    session: Session,
+    *,
+    procedure: Procedure,
+    collection_place: str,
+    post_office_id: int | None,
+    pickup_address: str,
+    delivery_address: str,
+    fee_method: str = "",
+    weight_grams: int = DEFAULT_WEIGHT_GRAMS,
+    at: datetime,
+) -> IntakeQuote:
+    """The itemised quote for the intake wizard's collection step; never raises on the citizen's
+    input, which the wizard itself checks: it says instead why no quote can be given yet."""
+    office = session.get(PostOffice, post_office_id) if post_office_id else None
+    at_home = collection_place == "citizen_address"
+    try:
+        result = quote(
+            session,
+            procedure_code=procedure.code,
+            pickup_address=pickup_address if at_home else "",
+            post_office_code=(office.code if office is not None else "") if not at_home else "",
+            delivery_address=delivery_address or "",
+            weight_grams=weight_grams,
+            fee_collected_on_behalf=fee_method == "collection_on_behalf",
+            at=at,
+        )
+    except InvalidInput as error:
+        first = error.field_errors[0] if error.field_errors else FieldError("", error.message, error.params)
+        return IntakeQuote(None, first.message, first.params)
+    return IntakeQuote(result)
