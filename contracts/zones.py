@@ -222,7 +222,12 @@ def place_of(value: Any, *, field: str = "address") -> Place:
                 field, N_("Mã tỉnh %(code)s không có trong danh mục đơn vị hành chính."), code=value.province_code
             )
         district = districts().get(value.district_code) if value.district_code else None
-        if district is not None and district.province_code != value.province_code:
+        known = any(unit.province_code == value.province_code for unit in districts().values())
+        # Districts are bundled for some provinces only: elsewhere any district code is taken as given.
+        if value.district_code and (
+            (district is not None and district.province_code != value.province_code)
+            or (district is None and known)
+        ):
             raise InvalidInput.on_field(field, N_("Huyện %(code)s không thuộc tỉnh đã chọn."), code=value.district_code)
         unit = district or province
         return Place(value, unit.latitude, unit.longitude, unit.name)
