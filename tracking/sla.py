@@ -1,0 +1,134 @@
+"""SLA clocks of a postal dossier (R-16, R-17, Điều 25.2) and the set-based breach scan.
+
+Three clocks:
+- forward leg: due at pickup + the contract's full-trip time for the leg's zone (clock hours,
+  as contracts/ stores them); with no contract, DEFAULT_FULL_TRIP_TIME, marked "default";
+- return leg: due 24 CLOCK hours after the result is available, or the contract's shorter time.
+  Điều 25.2 says "trong vòng 24 giờ sau khi có kết quả": hours, not working days, so weekends and
+  holidays do not stop it (R-16);
+- the dossier itself: due at its appointment (Dossier.due_at, computed in working days at intake).
+
+Each clock is on time, at risk (at least ``at_risk_share`` of its time used, not yet due) or
+breached (due passed before the clock stopped).
+"""
+from __future__ import annotations
+
+import enum
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from postal_gateway.domain import N_, DomainError
+
+#: used when no contract covers the dossier; the national limit for the farthest zone is not longer
+DEFAULT_FULL_TRIP_TIME = timedelta(hours=72)
+#: R-16 / Điều 25.2
+RETURN_COMMITMENT = timedelta(hours=24)
+
+
+def default_at_risk_share() -> float:
+    """Share of a clock's time after which it is "at risk"; TRACKING_AT_RISK_SHARE overrides 0.75."""
+    try:
+        share = float(os.environ.get("TRACKING_AT_RISK_SHARE", "0.75"))
+    except ValueError:
+        return 0.75
+    return share if 0 < share < 1 else 0.75
+
+
+class SlaState(str, enum.Enum):
+    on_time = "on_time"
+    at_risk = "at_risk"
+    breached = "breached"
+
+
+SLA_LABELS = {
+    SlaState.on_time: N_("Đúng hạn"),
+    SlaState.at_risk: N_("Có nguy cơ trễ"),
+    SlaState.breached: N_("Quá hạn"),
+}
+
+
+@dataclass(frozen=True)
+class Due:
+    due_at: datetime
+    #: "contract", "commitment" or "default"
+    basis: str
+    zone: str = ""
+
+
+def clock_state(
+    *,
+    started_at: datetime | None,
+    due_at: datetime | None,
+    now: datetime,
+    stopped_at: datetime | None = None,
+    at_risk_share: float | None = None,
+) -> SlaState | None:
+    """The state of one clock at ``now``; None when it has not started."""
+    if started_at is None or due_at is None:
+        return None
+    share = default_at_risk_share() if at_risk_share is None else at_risk_share
+    end = stopped_at or now
+    if end > due_at:
+        return SlaState.breached
+    if stopped_at is not None:
+        return SlaState.on_time
+    allowed = due_at - started_at
+    if allowed <= timedelta(0) or (now - started_at) >= allowed * share:
+        return SlaState.at_risk
+    return SlaState.on_time
+
+
+def _contract_forward(session: Session, dossier, started_at: datetime, post_office) -> Due | None:
+    """The contract's forward full-trip time, or None when contracts/ has none for this dossier."""
+    try:
+        from contracts import services as contracts
+        from contracts import zones
+    except ImportError:  # contracts area not installed
+        return None
+    try:
+        recorded = contracts.dossier_contract(session, dossier.id)
+        if recorded is not None:
+            allowed = contracts.dossier_full_trip_time(session, dossier_id=dossier.id, leg="forward")
+            return Due(started_at + allowed, "contract", recorded.forward_zone.value)
+        place = dossier.pickup_address or post_office
+        if not place:
+            return None
+        zone = zones.zone_for(session, agency=dossier.agency, address_or_admin_units=place, field="pickup_address")
+        allowed = contracts.full_trip_time(
+            session, agency_id=dossier.agency_id, procedure_id=dossier.procedure_id, leg="forward",
+            zone=zone, at=started_at,
+        )
+        return Due(started_at + allowed, "contract", zone)
+    except DomainError:  # no contract, no time for the zone, or an address that cannot be placed
+        return None
+
+
+def forward_due(session: Session, dossier, started_at: datetime, post_office=None) -> Due:
+    """Forward leg: pickup + the contract's full-trip time (R-17)."""
+    return _contract_forward(session, dossier, started_at, post_office) or Due(
+        started_at + DEFAULT_FULL_TRIP_TIME, "default"
+    )
+
+
+def return_due(session: Session, dossier, result_available_at: datetime) -> Due:
+    """Return leg: 24 clock hours after the result is available, or the contract's shorter time (R-16)."""
+    allowed = RETURN_COMMITMENT
+    try:
+        from contracts import services as contracts
+    except ImportError:
+        contracts = None
+    if contracts is not None:
+        try:
+            allowed = min(
+                RETURN_COMMITMENT,
+                contracts.return_commitment(
+                    session, agency_id=dossier.agency_id, procedure_id=dossier.procedure_id,
+                    at=result_available_at,
+                ),
+            )
+        except DomainError:
+            allowed = RETURN_COMMITMENT
+    return Due(result_available_at + allowed, "commitment")
