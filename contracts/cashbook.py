@@ -1,0 +1,294 @@
+"""Postal workers' cash books per shift, remittance to the post office cashier, and the statement
+of fees owed to each agency (Điều 23.4: fees collected in cash or on behalf by the post).
+
+The cash book is not a second ledger: its lines ARE the dossiers' ``CollectedAmount`` rows that the
+worker took in cash or on behalf between the shift's opening and closing. A worker has at most one
+open shift and shifts never overlap, so each amount belongs to exactly one shift.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contracts.models import CashShift, Remittance, ShiftStatus
+from contracts.parsing import clean_text, parse_int
+from postal_gateway.accounts.models import Role, User
+from postal_gateway.catalogue.models import Agency
+from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, Dossier, PaymentKind
+
+#: methods whose money the worker physically holds until remitted
+CASH_METHODS = (CollectionMethod.cash, CollectionMethod.collection_on_behalf)
+#: methods by which the post may collect a fee for the agency (online VNPay goes to the agency directly)
+POST_FEE_METHODS = (
+    CollectionMethod.cash,
+    CollectionMethod.collection_on_behalf,
+    CollectionMethod.bank_transfer,
+    CollectionMethod.card,
+)
+
+
+@dataclass(frozen=True)
+class CashLine:
+    collected_amount_id: int
+    dossier_code: str
+    agency_code: str
+    kind: PaymentKind
+    method: CollectionMethod
+    amount_vnd: int
+    collected_at: datetime
+
+
+@dataclass(frozen=True)
+class CashBook:
+    shift: CashShift
+    lines: tuple[CashLine, ...]
+
+    @property
+    def fee_vnd(self) -> int:
+        return sum(line.amount_vnd for line in self.lines if line.kind is PaymentKind.fee)
+
+    @property
+    def postage_vnd(self) -> int:
+        return sum(line.amount_vnd for line in self.lines if line.kind is PaymentKind.postage)
+
+    @property
+    def total_vnd(self) -> int:
+        return self.fee_vnd + self.postage_vnd
+
+    @property
+    def dossier_count(self) -> int:
+        return len({line.dossier_code for line in self.lines})
+
+    def by_method(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for line in self.lines:
+            totals[line.method.value] = totals.get(line.method.value, 0) + line.amount_vnd
+        return totals
+
+
+def _worker(session: Session, worker_id: int) -> User:
+    worker = session.get(User, worker_id)
+    if worker is None or worker.role is not Role.postal_staff or worker.post_office_id is None:
+        raise Forbidden(N_("Chỉ nhân viên bưu chính của một bưu cục mới có sổ thu tiền."))
+    return worker
+
+
+def open_shift(session: Session, *, worker_id: int, now: datetime) -> CashShift:
+    """Open the worker's shift; refused while another is open or if it would overlap the last one."""
+    worker = _worker(session, worker_id)
+    # Lock the worker's row so two taps cannot open two shifts.
+    session.scalars(select(User).where(User.id == worker.id).with_for_update()).first()
+    last = session.scalars(
+        select(CashShift).where(CashShift.worker_id == worker.id).order_by(CashShift.opened_at.desc()).limit(1)
+    ).first()
+    if last is not None and last.status is ShiftStatus.open:
+        raise Conflict(N_("Bạn đang có một ca chưa đóng."))
+    if last is not None and last.closed_at is not None and now < last.closed_at:
+        raise Conflict(N_("Ca mới không thể bắt đầu trước khi ca trước kết thúc."))
+    shift = CashShift(worker_id=worker.id, post_office_id=worker.post_office_id, opened_at=now)
+    session.add(shift)
+    session.flush()
+    return shift
+
+
+def current_shift(session: Session, *, worker_id: int) -> CashShift | None:
+    return session.scalars(
+        select(CashShift).where(CashShift.worker_id == worker_id, CashShift.status == ShiftStatus.open)
+    ).first()
+
+
+def get_shift(session: Session, shift_id: Any) -> CashShift:
+    shift = session.get(CashShift, shift_id) if isinstance(shift_id, int) and 0 < shift_id < 2**31 else None
+    if shift is None:
+        raise NotFound(N_("Không tìm thấy ca thu tiền."))
+    return shift
+
+
+def cash_book(session: Session, shift: CashShift, *, now: datetime) -> CashBook:
+    """What the worker collected in cash or on behalf during the shift (until now if still open)."""
+    end = shift.closed_at or now
+    rows = session.execute(
+        select(CollectedAmount, Dossier.code, Agency.code)
+        .join(Dossier, Dossier.id == CollectedAmount.dossier_id)
+        .join(Agency, Agency.id == Dossier.agency_id)
+        .where(
+            CollectedAmount.collected_by_id == shift.worker_id,
+            CollectedAmount.method.in_(CASH_METHODS),
+            CollectedAmount.collected_at >= shift.opened_at,
+            CollectedAmount.collected_at < end,
+        )
+        .order_by(CollectedAmount.collected_at, CollectedAmount.id)
+    ).all()
+    lines = tuple(
+        CashLine(amount.id, dossier_code, agency_code, amount.kind, amount.method, amount.amount_vnd, amount.collected_at)
+        for amount, dossier_code, agency_code in rows
+    )
+    return CashBook(shift, lines)
+
+
+def close_shift(session: Session, *, shift_id: int, worker_id: int, now: datetime) -> CashBook:
+    shift = get_shift(session, shift_id)
+    if shift.worker_id != worker_id:
+        raise Forbidden(N_("Bạn chỉ đóng được ca của chính mình."))
+    if shift.status is not ShiftStatus.open:
+        raise Conflict(N_("Ca này đã đóng."))
+    if now <= shift.opened_at:
+        raise InvalidInput.on_field("closed_at", N_("Giờ đóng ca phải sau giờ mở ca."))
+    shift.closed_at = now
+    shift.status = ShiftStatus.closed
+    session.flush()
+    return cash_book(session, shift, now=now)
+
+
+def remit(
+    session: Session,
+    *,
+    shift_id: int,
+    cashier_id: int,
+    fee_vnd: Any,
+    postage_vnd: Any,
+    handed_vnd: Any,
+    reason: Any = "",
+    now: datetime,
+) -> Remittance:
+    """The cashier records what the worker handed over for a closed shift.
+
+    ``fee_vnd + postage_vnd`` must equal ``handed_vnd`` (a remittance that does not add up is
+    refused); a difference from the cash book is recorded as the discrepancy, with a reason.
+    """
+    shift = get_shift(session, shift_id)
+    cashier = session.get(User, cashier_id)
+    if cashier is None or not (
+        cashier.role is Role.operator
+        or (cashier.role is Role.postal_staff and cashier.post_office_id == shift.post_office_id)
+    ):
+        raise Forbidden(N_("Chỉ thủ quỹ của bưu cục này mới nhận tiền nộp của ca."))
+    if cashier.id == shift.worker_id:
+        raise Forbidden(N_("Nhân viên không tự nhận tiền nộp của chính mình."))
+    if shift.status is ShiftStatus.open:
+        raise Conflict(N_("Ca chưa đóng: nhân viên cần đóng ca trước khi nộp tiền."))
+    if shift.status is ShiftStatus.remitted or shift.remittance is not None:
+        raise Conflict(N_("Ca này đã nộp tiền."))
+
+    errors: list[FieldError] = []
+    amounts = {}
+    for name, value in (("fee_vnd", fee_vnd), ("postage_vnd", postage_vnd), ("handed_vnd", handed_vnd)):
+        number = parse_int(value)
+        if number is None or number < 0 or number > 10_000_000_000:
+            errors.append(FieldError(name, N_("Số tiền phải là số nguyên đồng (VND) không âm.")))
+        amounts[name] = number
+    if not errors and amounts["fee_vnd"] + amounts["postage_vnd"] != amounts["handed_vnd"]:
+        errors.append(FieldError(
+            "handed_vnd",
+            N_("Tổng tiền nộp %(handed)s không bằng lệ phí %(fee)s cộng cước %(postage)s."),
+            {"handed": amounts["handed_vnd"], "fee": amounts["fee_vnd"], "postage": amounts["postage_vnd"]},
+        ))
+    book = cash_book(session, shift, now=now)
+    reason_text = clean_text(reason, 2000)
+    if not errors and amounts["handed_vnd"] != book.total_vnd and not reason_text:
+        errors.append(FieldError(
+            "reason",
+            N_("Tiền nộp lệch %(difference)s so với sổ thu (%(expected)s): vui lòng ghi lý do."),
+            {"difference": amounts["handed_vnd"] - book.total_vnd, "expected": book.total_vnd},
+        ))
+    if errors:
+        raise InvalidInput(N_("Chưa ghi nhận nộp tiền: vui lòng sửa các mục được nêu."), field_errors=errors)
+    remittance = Remittance(
+        shift_id=shift.id,
+        cashier_id=cashier.id,
+        fee_vnd=amounts["fee_vnd"],
+        postage_vnd=amounts["postage_vnd"],
+        handed_vnd=amounts["handed_vnd"],
+        expected_vnd=book.total_vnd,
+        discrepancy_vnd=amounts["handed_vnd"] - book.total_vnd,
+        reason=reason_text,
+        remitted_at=now,
+    )
+    session.add(remittance)
+    shift.status = ShiftStatus.remitted
+    session.flush()
+    return remittance
+
+
+def shifts_to_remit(session: Session, *, post_office_id: int) -> list[CashShift]:
+    """Closed shifts of an office waiting for the cashier, oldest first."""
+    return list(session.scalars(
+        select(CashShift)
+        .where(CashShift.post_office_id == post_office_id, CashShift.status == ShiftStatus.closed)
+        .order_by(CashShift.closed_at)
+    ))
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    dossier_code: str
+    collected_at: datetime
+    method: CollectionMethod
+    amount_vnd: int
+    post_office_code: str
+
+
+@dataclass(frozen=True)
+class FeeStatement:
+    """Fees the post collected for one agency in [start, end): what it owes the agency."""
+
+    agency: Agency
+    start: datetime
+    end: datetime
+    lines: tuple[StatementLine, ...]
+
+    @property
+    def total_vnd(self) -> int:
+        return sum(line.amount_vnd for line in self.lines)
+
+    def by_method(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for line in self.lines:
+            totals[line.method.value] = totals.get(line.method.value, 0) + line.amount_vnd
+        return totals
+
+    def csv_rows(self) -> list[list[str]]:
+        header = ["dossier_code", "collected_at_utc", "method", "amount_vnd", "post_office_code"]
+        return [header] + [
+            [l.dossier_code, l.collected_at.isoformat(), l.method.value, str(l.amount_vnd), l.post_office_code]
+            for l in self.lines
+        ]
+
+
+def fee_statement(session: Session, *, agency_id: int, start: datetime, end: datetime) -> FeeStatement:
+    """Fees collected by postal staff for the agency's dossiers in the period, dossier by dossier."""
+    for moment in (start, end):
+        if moment.tzinfo is None:
+            raise ValueError("naive datetime")
+    if end <= start:
+        raise InvalidInput.on_field("end", N_("Ngày kết thúc phải sau ngày bắt đầu."))
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound(N_("Không tìm thấy cơ quan."))
+    from postal_gateway.catalogue.models import PostOffice
+
+    rows = session.execute(
+        select(CollectedAmount, Dossier.code, PostOffice.code)
+        .join(Dossier, Dossier.id == CollectedAmount.dossier_id)
+        .join(User, User.id == CollectedAmount.collected_by_id)
+        .outerjoin(PostOffice, PostOffice.id == User.post_office_id)
+        .where(
+            Dossier.agency_id == agency.id,
+            CollectedAmount.kind == PaymentKind.fee,
+            CollectedAmount.method.in_(POST_FEE_METHODS),
+            User.role == Role.postal_staff,
+            CollectedAmount.collected_at >= start,
+            CollectedAmount.collected_at < end,
+        )
+        .order_by(CollectedAmount.collected_at, CollectedAmount.id)
+    ).all()
+    lines = tuple(
+        StatementLine(code, amount.collected_at, amount.method, amount.amount_vnd, office_code or "")
+        for amount, code, office_code in rows
+    )
+    return FeeStatement(agency, start, end, lines)
