@@ -132,3 +132,124 @@ def return_due(session: Session, dossier, result_available_at: datetime) -> Due:
         except DomainError:
             allowed = RETURN_COMMITMENT
     return Due(result_available_at + allowed, "commitment")
+
+
+# --- the breach scan ---------------------------------------------------------------------------
+
+#: late completions are looked for this far back (a scan every few minutes sees each of them)
+LATE_COMPLETION_WINDOW = timedelta(days=2)
+#: dossier statuses in which the appointment clock has stopped
+APPOINTMENT_STOPPED = ("result_ready", "returned", "rejected", "withdrawn")
+
+
+@dataclass(frozen=True)
+class Breach:
+    id: int
+    dossier_id: int
+    clock: str
+    leg_id: int | None
+    post_office_id: int | None
+    due_at: datetime
+
+
+def _insert(session: Session):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def find_new_breaches(session: Session, *, now: datetime) -> list[Breach]:
+    """Insert a breach row for every clock newly run out, set-based; return only the rows this call
+    inserted. The unique (dossier, clock) key makes a repeated or concurrent scan insert nothing."""
+    from sqlalchemy import and_, literal, select
+
+    from postal_gateway.db import UTCDateTime
+    from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus
+    from tracking.models import ShipmentLeg, SlaBreach
+
+    insert = _insert(session)
+    table = SlaBreach.__table__
+    columns = ["dossier_id", "clock", "leg_id", "post_office_id", "due_at", "detected_at"]
+    detected = literal(now, type_=UTCDateTime())
+    returning = (table.c.id, table.c.dossier_id, table.c.clock, table.c.leg_id, table.c.post_office_id, table.c.due_at)
+    legs = select(
+        ShipmentLeg.dossier_id, ShipmentLeg.kind, ShipmentLeg.id, ShipmentLeg.post_office_id, ShipmentLeg.due_at, detected
+    )
+    statements = [
+        legs.where(ShipmentLeg.completed_at.is_(None), ShipmentLeg.due_at < now),
+        legs.where(
+            and_(ShipmentLeg.completed_at >= now - LATE_COMPLETION_WINDOW, ShipmentLeg.completed_at > ShipmentLeg.due_at)
+        ),
+        select(
+            Dossier.id, literal("appointment"), literal(None), Dossier.post_office_id, Dossier.due_at, detected
+        ).where(
+            Dossier.due_at < now,
+            Dossier.status.notin_([DossierStatus(value) for value in APPOINTMENT_STOPPED]),
+            Dossier.channel == Channel.postal,
+        ),
+    ]
+    found: list[Breach] = []
+    for query in statements:
+        rows = session.execute(
+            insert(table).from_select(columns, query).on_conflict_do_nothing(index_elements=["dossier_id", "clock"])
+            .returning(*returning)
+        ).all()
+        found.extend(Breach(row.id, row.dossier_id, getattr(row.clock, "value", row.clock), row.leg_id,
+                            row.post_office_id, row.due_at) for row in rows)
+    return found
+
+
+def raise_breaches(session: Session, *, now: datetime) -> list[Breach]:
+    """The beat job: new breaches, each with one integration event, and one message per post
+    office listing its new breaches. Runs in the caller's transaction; the caller commits."""
+    import uuid
+
+    from sqlalchemy import insert as core_insert
+    from sqlalchemy import select
+
+    from postal_gateway.catalogue.models import PostOffice
+    from postal_gateway.dossiers.models import Dossier
+    from postal_gateway.events import EVENT_VERSIONS, IntegrationEvent
+    from tracking import notices
+
+    breaches = find_new_breaches(session, now=now)
+    if not breaches:
+        return breaches
+    codes: dict[int, str] = {}
+    ids = [b.dossier_id for b in breaches]
+    for start in range(0, len(ids), 5000):
+        codes.update(session.execute(select(Dossier.id, Dossier.code).where(Dossier.id.in_(ids[start:start + 5000]))).all())
+    clock_names = {"forward": "forward", "return_": "return", "return": "return", "appointment": "appointment"}
+    session.execute(
+        core_insert(IntegrationEvent),
+        [
+            {
+                "event_id": str(uuid.uuid4()),
+                "event_type": "sla.breached",
+                "version": EVENT_VERSIONS["sla.breached"],
+                "aggregate_type": "dossier",
+                "aggregate_id": codes[b.dossier_id],
+                "payload": {
+                    "dossier_code": codes[b.dossier_id],
+                    "clock": clock_names.get(b.clock, b.clock),
+                    "due_at": b.due_at.isoformat(),
+                    "detected_at": now.isoformat(),
+                },
+                "occurred_at": now,
+                "publish_attempts": 0,
+            }
+            for b in breaches
+        ],
+    )
+    by_office: dict[int, list[str]] = {}
+    for b in breaches:
+        if b.post_office_id is not None:
+            by_office.setdefault(b.post_office_id, []).append(codes[b.dossier_id])
+    for office_id, office_codes in by_office.items():
+        office = session.get(PostOffice, office_id)
+        if office is not None and office.phone:
+            notices.send_breach_digest(session, office=office, codes=office_codes, now=now)
+    session.flush()
+    return breaches

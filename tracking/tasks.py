@@ -1,0 +1,36 @@
+"""Periodic work of the tracking area: the SLA breach scan (Celery beat)."""
+from __future__ import annotations
+
+from postal_gateway.worker import celery_app
+
+#: every five minutes; a breach is raised once however often the scan runs
+BEAT_SCHEDULE = {
+    "tracking-breach-scan": {"task": "tracking.scan_breaches", "schedule": 300.0},
+}
+
+
+def _session():
+    from postal_gateway.config import Settings
+    from postal_gateway.db import SessionFactory, bind_engine, make_engine
+
+    if SessionFactory.kw.get("bind") is None:  # a bare worker process: bind once
+        bind_engine(make_engine(Settings.from_environment().database_url))
+    return SessionFactory()
+
+
+@celery_app.task(name="tracking.scan_breaches")
+def scan_breaches() -> int:
+    """Raise every new breach once; returns how many."""
+    from postal_gateway.db import utcnow
+    from tracking.sla import raise_breaches
+
+    session = _session()
+    try:
+        breaches = raise_breaches(session, now=utcnow())
+        session.commit()
+        return len(breaches)
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()
