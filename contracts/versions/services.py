@@ -114,6 +114,13 @@ def _check(session: Session, agency: Agency, draft: VersionDraft) -> tuple[_Chec
             return 0
         return number
 
+    def rate(name: str, value: Any) -> int:
+        number = parse_int(value)
+        if number is None or not 0 <= number <= 10_000:
+            bad(name, N_("Tỷ lệ phải từ 0 đến 100 phần trăm, tối đa hai chữ số thập phân."))
+            return 0
+        return number
+
     values = {
         "summary": clean_text(draft.summary),
         "covers_all_eligible": bool(draft.covers_all_eligible),
@@ -121,9 +128,9 @@ def _check(session: Session, agency: Agency, draft: VersionDraft) -> tuple[_Chec
         "training_clause": clean_text(draft.training_clause, 5000),
         "home_pickup_vnd": amount("home_pickup_vnd", draft.home_pickup_vnd),
         "home_delivery_vnd": amount("home_delivery_vnd", draft.home_delivery_vnd),
-        "collection_fee_basis_points": amount("collection_fee_basis_points", draft.collection_fee_basis_points, 10_000),
+        "collection_fee_basis_points": rate("collection_fee_basis_points", draft.collection_fee_basis_points),
         "collection_fee_min_vnd": amount("collection_fee_min_vnd", draft.collection_fee_min_vnd),
-        "vat_basis_points": amount("vat_basis_points", draft.vat_basis_points, 10_000),
+        "vat_basis_points": rate("vat_basis_points", draft.vat_basis_points),
     }
     commitment = parse_int(draft.return_commitment_hours)
     if commitment is None or not 1 <= commitment <= 24:

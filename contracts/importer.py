@@ -1,0 +1,358 @@
+"""Import of contracts and tariffs from CSV or XLSX. Every bad row is named (line, column, reason)
+and a file with any bad row imports nothing.
+
+Contracts file, one row per version (a number already known adds an amendment):
+  contract_number, agency_code, post_name, valid_from, valid_until, procedures ("all" or codes
+  separated by ";"), service_points (post office codes, ";"), pickup_areas ("70" or "70:689", ";"),
+  forward_same_district, forward_same_province, forward_other_province, return_same_district,
+  return_same_province, return_other_province (hours), return_commitment_hours,
+  collection_methods (";"), home_pickup_vnd, home_delivery_vnd, collection_fee_percent,
+  collection_fee_min_vnd, vat_percent, compensation_terms, training_clause.
+Tariff file, one row per weight band: contract_number, zone, max_grams, price_vnd, and optionally
+  valid_from: with a date, the bands of that contract form an amendment from that date (prices
+  change, the rest is kept); without, they are the bands of the contracts file's rows.
+Dates are 2026-01-01 or 01/01/2026, meaning 00:00 in Vietnam.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field as dataclass_field
+from datetime import datetime
+from typing import Any, Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contracts.models import Contract, Leg, Zone
+from contracts.parsing import clean_text, parse_basis_points, parse_int, parse_local_date, start_of_local_day
+from contracts.versions.services import VersionDraft, amend_contract, create_contract, draft_from_version
+from postal_gateway.domain import N_, InvalidInput
+
+MAX_ROWS = 2000
+CONTRACT_COLUMNS = (
+    "contract_number", "agency_code", "post_name", "valid_from", "valid_until", "procedures",
+    "service_points", "pickup_areas",
+    *(f"{leg.value}_{zone.value}" for leg in Leg for zone in Zone),
+    "return_commitment_hours", "collection_methods", "home_pickup_vnd", "home_delivery_vnd",
+    "collection_fee_percent", "collection_fee_min_vnd", "vat_percent",
+)
+OPTIONAL_CONTRACT_COLUMNS = ("compensation_terms", "training_clause")
+TARIFF_COLUMNS = ("contract_number", "zone", "max_grams", "price_vnd")
+OPTIONAL_TARIFF_COLUMNS = ("valid_from",)
+
+#: where a domain field's error goes in the contracts file
+FIELD_COLUMNS = {
+    "number": "contract_number", "post_name": "post_name", "valid_from": "valid_from", "valid_until": "valid_until",
+    "procedures": "procedures", "service_points": "service_points", "pickup_areas": "pickup_areas",
+    "return_commitment_hours": "return_commitment_hours", "collection_methods": "collection_methods",
+    "home_pickup_vnd": "home_pickup_vnd", "home_delivery_vnd": "home_delivery_vnd",
+    "collection_fee_basis_points": "collection_fee_percent", "collection_fee_min_vnd": "collection_fee_min_vnd",
+    "vat_basis_points": "vat_percent", "agency_code": "agency_code",
+}
+
+
+@dataclass
+class RowError:
+    #: the file's name, so errors of two files can be told apart
+    file: str
+    #: line of the file (header = 1); 0 for the file as a whole
+    line: int
+    column: str
+    message: str
+    params: dict[str, Any] = dataclass_field(default_factory=dict)
+
+    def text(self, translate=lambda message: message) -> str:
+        rendered = translate(self.message)
+        return rendered % self.params if self.params else rendered
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = dataclass_field(default_factory=list)
+    errors: list[RowError] = dataclass_field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def lines(self, translate=lambda message: message) -> list[str]:
+        if self.errors:
+            out = [translate("Không nhập gì: tệp có %(count)s lỗi.") % {"count": len(self.errors)}]
+            for error in self.errors:
+                where = translate("%(file)s dòng %(line)s, cột %(column)s") % {
+                    "file": error.file, "line": error.line, "column": error.column}
+                out.append(f"  {where}: {error.text(translate)}")
+            return out
+        return [translate("Đã nhập %(count)s phiên bản hợp đồng.") % {"count": len(self.created)}] + [
+            f"  {item}" for item in self.created
+        ]
+
+
+class _FileError(Exception):
+    def __init__(self, message: str, params: dict | None = None) -> None:
+        super().__init__(message)
+        self.message, self.params = message, params or {}
+
+
+def _rows(filename: str, data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    lower = filename.lower()
+    if lower.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as error:  # noqa: BLE001 - any unreadable workbook is the user's file
+            raise _FileError(N_("Không đọc được tệp Excel (.xlsx).")) from error
+        try:
+            for number, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
+                yield number, list(row)
+        finally:
+            workbook.close()
+        return
+    if not lower.endswith(".csv"):
+        raise _FileError(N_("Chỉ nhận tệp .csv hoặc .xlsx."))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _FileError(N_("Tệp CSV phải được lưu bằng bảng mã UTF-8.")) from error
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for row in reader:
+            yield reader.line_num, row
+    except csv.Error as error:
+        raise _FileError(N_("Tệp CSV bị lỗi định dạng ở dòng %(line)s."), {"line": reader.line_num}) from error
+
+
+def _records(filename: str, data: bytes, required: tuple[str, ...], optional: tuple[str, ...], errors: list[RowError]) -> list[tuple[int, dict[str, Any]]]:
+    name = clean_text(filename, 120) or "?"
+    try:
+        rows = iter(_rows(name, data))
+        header_line, header = next(rows, (1, []))
+        columns = [clean_text(cell).lower() for cell in header]
+        missing = [column for column in required if column not in columns]
+        if missing:
+            errors.append(RowError(name, header_line, ", ".join(missing), N_("Thiếu cột bắt buộc.")))
+            return []
+        unknown = [c for c in columns if c and c not in required and c not in optional]
+        for column in unknown:
+            errors.append(RowError(name, header_line, column[:40], N_("Cột không được hỗ trợ.")))
+        records = []
+        for line, row in rows:
+            if all(cell in (None, "") or not clean_text(cell) for cell in row):
+                continue
+            if len(records) >= MAX_ROWS:
+                errors.append(RowError(name, line, "-", N_("Tệp quá %(max)s dòng."), {"max": MAX_ROWS}))
+                break
+            records.append((line, {column: (row[i] if i < len(row) else None) for i, column in enumerate(columns) if column}))
+        return records
+    except _FileError as error:
+        errors.append(RowError(name, 0, "-", error.message, error.params))
+        return []
+
+
+def _split(value: Any) -> list[str]:
+    return [part.strip() for part in clean_text(value).replace("|", ";").split(";") if part.strip()]
+
+
+def _draft_of(name: str, line: int, record: dict[str, Any], errors: list[RowError]) -> VersionDraft | None:
+    found: list[RowError] = []
+
+    def bad(column: str, message: str, **params: Any) -> None:
+        found.append(RowError(name, line, column, message, params))
+
+    def day(column: str, required: bool) -> datetime | None:
+        raw = record.get(column)
+        if raw in (None, "") or not clean_text(raw):
+            if required:
+                bad(column, N_("Thiếu ngày."))
+            return None
+        parsed = parse_local_date(raw)
+        if parsed is None:
+            bad(column, N_("Ngày không hợp lệ: dùng 2026-01-01 hoặc 01/01/2026."))
+            return None
+        return start_of_local_day(parsed)
+
+    valid_from, valid_until = day("valid_from", True), day("valid_until", False)
+    procedures = _split(record.get("procedures"))
+    covers_all = [p.lower() for p in procedures] in ([], ["all"], ["tat ca"], ["tất cả"])
+    pickup_areas = []
+    for item in _split(record.get("pickup_areas")):
+        province, _, district = item.partition(":")
+        pickup_areas.append((province.strip(), district.strip()))
+    trip_hours = {}
+    for leg in Leg:
+        for zone in Zone:
+            column = f"{leg.value}_{zone.value}"
+            hours = parse_int(record.get(column))
+            if hours is None:
+                bad(column, N_("Số giờ phải là số nguyên."))
+            trip_hours[(leg.value, zone.value)] = hours
+    percents = {}
+    for column in ("collection_fee_percent", "vat_percent"):
+        raw = record.get(column)
+        percents[column] = 0 if raw in (None, "") else parse_basis_points(raw)
+        if percents[column] is None:
+            bad(column, N_("Tỷ lệ phần trăm không hợp lệ (tối đa hai chữ số thập phân)."))
+    amounts = {}
+    for column in ("home_pickup_vnd", "home_delivery_vnd", "collection_fee_min_vnd", "return_commitment_hours"):
+        raw = record.get(column)
+        amounts[column] = parse_int(raw) if raw not in (None, "") else (24 if column == "return_commitment_hours" else 0)
+        if amounts[column] is None:
+            bad(column, N_("Phải là số nguyên (không có phần lẻ)."))
+    if found:
+        errors.extend(found)
+        return None
+    return VersionDraft(
+        valid_from=valid_from,
+        valid_until=valid_until,
+        covers_all_eligible=covers_all,
+        procedure_codes=[] if covers_all else procedures,
+        service_point_codes=_split(record.get("service_points")),
+        pickup_areas=pickup_areas,
+        trip_hours=trip_hours,
+        return_commitment_hours=amounts["return_commitment_hours"],
+        collection_methods=_split(record.get("collection_methods")),
+        compensation_terms=clean_text(record.get("compensation_terms"), 5000),
+        training_clause=clean_text(record.get("training_clause"), 5000),
+        home_pickup_vnd=amounts["home_pickup_vnd"],
+        home_delivery_vnd=amounts["home_delivery_vnd"],
+        collection_fee_basis_points=percents["collection_fee_percent"],
+        collection_fee_min_vnd=amounts["collection_fee_min_vnd"],
+        vat_basis_points=percents["vat_percent"],
+    )
+
+
+def _domain_errors(name: str, line: int, error: InvalidInput, errors: list[RowError], bands_file: str, band_lines: dict) -> None:
+    for item in error.field_errors or [None]:
+        if item is None:
+            errors.append(RowError(name, line, "-", error.message, error.params))
+            continue
+        if item.field.startswith("trip_times."):
+            _, leg, zone = item.field.split(".")
+            errors.append(RowError(name, line, f"{leg}_{zone}", item.message, item.params))
+        elif item.field.startswith("postage_bands"):
+            index = item.field.partition(".")[2]
+            band_line = band_lines.get(int(index)) if index.isdigit() else None
+            errors.append(RowError(bands_file if band_line else name, band_line or line,
+                                   "max_grams" if band_line else "contract_number", item.message, item.params))
+        else:
+            errors.append(RowError(name, line, FIELD_COLUMNS.get(item.field, item.field), item.message, item.params))
+
+
+def _bands(name: str, records: list[tuple[int, dict]], errors: list[RowError]) -> dict[str, list[tuple[int, tuple]]]:
+    """Tariff rows by contract number: [(line, (zone, max_grams, price_vnd, valid_from))]."""
+    by_contract: dict[str, list[tuple[int, tuple]]] = {}
+    for line, record in records:
+        number = clean_text(record.get("contract_number"), 64)
+        zone = clean_text(record.get("zone"))
+        grams, price = parse_int(record.get("max_grams")), parse_int(record.get("price_vnd"))
+        row_errors = []
+        if not number:
+            row_errors.append(RowError(name, line, "contract_number", N_("Thiếu số hợp đồng.")))
+        if zone not in {z.value for z in Zone}:
+            row_errors.append(RowError(name, line, "zone", N_("Vùng phải là same_district, same_province hoặc other_province.")))
+        if grams is None or grams <= 0:
+            row_errors.append(RowError(name, line, "max_grams", N_("Khối lượng phải là số gam nguyên dương.")))
+        if price is None or price < 0:
+            row_errors.append(RowError(name, line, "price_vnd", N_("Cước phải là số nguyên đồng (VND) không âm.")))
+        valid_from = None
+        raw_from = record.get("valid_from")
+        if raw_from not in (None, "") and clean_text(raw_from):
+            parsed = parse_local_date(raw_from)
+            if parsed is None:
+                row_errors.append(RowError(name, line, "valid_from", N_("Ngày không hợp lệ: dùng 2026-01-01 hoặc 01/01/2026.")))
+            else:
+                valid_from = start_of_local_day(parsed)
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        by_contract.setdefault(number, []).append((line, (zone, grams, price, valid_from)))
+    return by_contract
+
+
+def import_contracts(
+    session: Session,
+    *,
+    contracts_file: tuple[str, bytes] | None,
+    tariff_file: tuple[str, bytes] | None,
+    actor_id: int | None = None,
+    now: datetime,
+) -> ImportReport:
+    """Import contract versions and/or tariffs; all or nothing. The caller commits on ``report.ok``."""
+    report = ImportReport()
+    errors = report.errors
+    bands_name = clean_text(tariff_file[0], 120) if tariff_file else ""
+    band_records = _records(*tariff_file, TARIFF_COLUMNS, OPTIONAL_TARIFF_COLUMNS, errors) if tariff_file else []
+    bands = _bands(bands_name, band_records, errors)
+    contract_name = clean_text(contracts_file[0], 120) if contracts_file else ""
+    contract_records = (
+        _records(*contracts_file, CONTRACT_COLUMNS, OPTIONAL_CONTRACT_COLUMNS, errors) if contracts_file else []
+    )
+    if contracts_file is None and tariff_file is None:
+        errors.append(RowError("-", 0, "-", N_("Chọn ít nhất một tệp.")))
+    outer = session.begin_nested()
+    used_bands: set[str] = set()
+    for line, record in contract_records:
+        draft = _draft_of(contract_name, line, record, errors)
+        number = clean_text(record.get("contract_number"), 64)
+        if draft is None:
+            continue
+        own_bands = [(l, b) for l, b in bands.get(number, []) if b[3] is None]
+        band_lines = {index: l for index, (l, _) in enumerate(own_bands, start=1)}
+        draft.postage_bands = [b[:3] for _, b in own_bands]
+        used_bands.add(number)
+        inner = session.begin_nested()
+        try:
+            existing = session.scalars(select(Contract).where(Contract.number == number)).first() if number else None
+            if existing is not None:
+                if clean_text(record.get("agency_code")) != existing.agency.code:
+                    errors.append(RowError(contract_name, line, "agency_code", N_("Hợp đồng %(number)s thuộc cơ quan khác."), {"number": number}))
+                    inner.rollback()
+                    continue
+                version = amend_contract(session, contract_id=existing.id, draft=draft, actor_id=actor_id, now=now)
+                report.created.append(f"{number} v{version.number}")
+            else:
+                create_contract(
+                    session, agency_code=clean_text(record.get("agency_code")), number=number,
+                    post_name=clean_text(record.get("post_name")), draft=draft, actor_id=actor_id, now=now,
+                )
+                report.created.append(f"{number} v1")
+            inner.commit()
+        except InvalidInput as error:
+            inner.rollback()
+            _domain_errors(contract_name, line, error, errors, bands_name, band_lines)
+    # Tariff-only amendments: bands dated valid_from for contracts already known.
+    for number, rows in bands.items():
+        dated = [(l, b) for l, b in rows if b[3] is not None]
+        undated = [(l, b) for l, b in rows if b[3] is None]
+        if undated and number not in used_bands:
+            for l, _ in undated:
+                errors.append(RowError(bands_name, l, "valid_from", N_("Cần ngày hiệu lực khi tệp hợp đồng không có hợp đồng %(number)s."), {"number": number}))
+        by_date: dict[datetime, list] = {}
+        for l, b in dated:
+            by_date.setdefault(b[3], []).append((l, b))
+        for valid_from, group in sorted(by_date.items()):
+            first_line = group[0][0]
+            contract = session.scalars(select(Contract).where(Contract.number == number)).first()
+            if contract is None:
+                errors.append(RowError(bands_name, first_line, "contract_number", N_("Không có hợp đồng số %(number)s."), {"number": number}))
+                continue
+            current = next((v for v in reversed(contract.versions) if v.valid_from <= valid_from), None) or contract.versions[-1]
+            draft = draft_from_version(current, valid_from=valid_from, valid_until=None,
+                                       postage_bands=[b[:3] for _, b in group])
+            inner = session.begin_nested()
+            try:
+                version = amend_contract(session, contract_id=contract.id, draft=draft, actor_id=actor_id, now=now)
+                inner.commit()
+                report.created.append(f"{number} v{version.number}")
+            except InvalidInput as error:
+                inner.rollback()
+                _domain_errors(bands_name, first_line, error, errors, bands_name,
+                               {index: l for index, (l, _) in enumerate(group, start=1)})
+    if errors:
+        outer.rollback()
+        report.created.clear()
+    else:
+        outer.commit()
+    return report

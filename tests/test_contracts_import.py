@@ -1,0 +1,127 @@
+"""Contract and tariff import: a good file makes versions, a bad one names every bad row and
+imports nothing."""
+from __future__ import annotations
+
+import io
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from contracts import services
+from contracts.importer import CONTRACT_COLUMNS, import_contracts
+from contracts.models import Contract, ContractVersion, PostageBand, Zone
+from tests import factories
+
+NOW = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)
+HEADER = ",".join(CONTRACT_COLUMNS)
+
+
+def contract_row(number="HĐ-01", agency="000.00.20.H10", valid_from="2026-01-01", **changes):
+    values = {
+        "contract_number": number, "agency_code": agency, "post_name": "Bưu điện tỉnh Bình Phước",
+        "valid_from": valid_from, "valid_until": "", "procedures": "all", "service_points": "830000",
+        "pickup_areas": "70", "forward_same_district": "24", "forward_same_province": "48",
+        "forward_other_province": "96", "return_same_district": "24", "return_same_province": "48",
+        "return_other_province": "96", "return_commitment_hours": "24",
+        "collection_methods": "cash;collection_on_behalf", "home_pickup_vnd": "10.000",
+        "home_delivery_vnd": "10000", "collection_fee_percent": "1,5", "collection_fee_min_vnd": "5000",
+        "vat_percent": "10",
+    }
+    values.update(changes)
+    return ",".join(f'"{values[column]}"' for column in CONTRACT_COLUMNS)
+
+
+def tariff(number="HĐ-01", valid_from=""):
+    lines = ["contract_number,zone,max_grams,price_vnd,valid_from"]
+    for zone, base in (("same_district", 10_000), ("same_province", 12_000), ("other_province", 16_000)):
+        lines += [f"{number},{zone},500,{base},{valid_from}", f"{number},{zone},2000,{base * 2},{valid_from}"]
+    return "\n".join(lines).encode()
+
+
+@pytest.fixture()
+def setting(session):
+    agency = factories.agency(session, code="000.00.20.H10", province_code="70", district_code="689")
+    procedure = factories.procedure(session, agency)
+    factories.post_office(session, code="830000", province_code="70", district_code="689")
+    return agency, procedure
+
+
+def test_good_files_import(session, setting):
+    agency, procedure = setting
+    report = import_contracts(
+        session, contracts_file=("hop-dong.csv", f"{HEADER}\n{contract_row()}\n".encode()),
+        tariff_file=("cuoc.csv", tariff()), now=NOW,
+    )
+    assert report.ok, report.lines()
+    version = services.contract_in_force(session, agency_id=agency.id, procedure_id=procedure.id, at=NOW)
+    assert version.collection_fee_basis_points == 150 and version.home_pickup_vnd == 10_000
+    assert len(version.postage_bands) == 6 and len(version.service_points) == 1
+    # later, a tariff-only file amends the prices from a date
+    report = import_contracts(session, contracts_file=None, tariff_file=("cuoc-2027.csv", tariff(valid_from="01/01/2027")), now=NOW)
+    assert report.ok, report.lines()
+    assert session.scalar(select(func.count()).select_from(ContractVersion)) == 2
+    later = services.contract_in_force(session, agency_id=agency.id, procedure_id=procedure.id,
+                                       at=datetime(2027, 2, 1, tzinfo=timezone.utc))
+    assert later.number == 2 and later.home_pickup_vnd == 10_000
+
+
+def test_bad_rows_are_all_named_and_nothing_is_imported(session, setting):
+    rows = [
+        contract_row(),
+        contract_row(number="HĐ-02", agency="000.00.99.H10", valid_from="31/02/2026", home_pickup_vnd="-5"),
+        contract_row(number="HĐ-03", return_other_province="500", procedures="T-KHONG-CO", vat_percent="abc"),
+    ]
+    data = (HEADER + "\n" + "\n".join(rows) + "\n").encode()
+    bad_tariff = tariff().decode() + "\nHĐ-01,moon,100,-1,\n"
+    report = import_contracts(session, contracts_file=("hop-dong.csv", data),
+                              tariff_file=("cuoc.csv", bad_tariff.encode()), now=NOW)
+    assert not report.ok
+    named = {(e.file, e.line, e.column) for e in report.errors}
+    assert ("hop-dong.csv", 3, "valid_from") in named
+    assert ("hop-dong.csv", 4, "vat_percent") in named
+    assert ("cuoc.csv", 8, "zone") in named and ("cuoc.csv", 8, "price_vnd") in named
+    assert session.scalar(select(func.count()).select_from(Contract)) == 0
+    assert session.scalar(select(func.count()).select_from(PostageBand)) == 0
+
+
+def test_domain_errors_point_at_their_column(session, setting):
+    rows = [contract_row(), contract_row(number="HĐ-03", return_other_province="500", procedures="T-KHONG-CO",
+                                         valid_from="2030-01-01")]
+    data = (HEADER + "\n" + "\n".join(rows) + "\n").encode()
+    report = import_contracts(session, contracts_file=("hop-dong.csv", data),
+                              tariff_file=("cuoc.csv", tariff() + b"\n" + tariff("HĐ-03").split(b"\n", 1)[1]), now=NOW)
+    named = {(e.line, e.column) for e in report.errors}
+    assert (3, "return_other_province") in named and (3, "procedures") in named
+    assert session.scalar(select(func.count()).select_from(Contract)) == 0  # the good first row is undone too
+
+
+def test_overlap_in_one_file_and_missing_columns(session, setting):
+    data = (HEADER + "\n" + contract_row() + "\n" + contract_row(number="HĐ-09", valid_from="2026-06-01") + "\n").encode()
+    both = tariff() + b"\n" + tariff("HĐ-09").split(b"\n", 1)[1]
+    report = import_contracts(session, contracts_file=("a.csv", data), tariff_file=("b.csv", both), now=NOW)
+    assert [(e.line, e.column) for e in report.errors] == [(3, "valid_from")]
+    report = import_contracts(session, contracts_file=("a.csv", b"contract_number,agency_code\nX,Y\n"), tariff_file=None, now=NOW)
+    assert report.errors[0].line == 1 and "valid_from" in report.errors[0].column
+    report = import_contracts(session, contracts_file=("a.pdf", b"%PDF"), tariff_file=None, now=NOW)
+    assert report.errors[0].line == 0
+    report = import_contracts(session, contracts_file=("a.csv", b"\xff\xfe\x00"), tariff_file=None, now=NOW)
+    assert not report.ok
+
+
+def test_xlsx(session, setting):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(CONTRACT_COLUMNS))
+    values = [cell.strip('"') for cell in contract_row(collection_fee_percent="1.5").split('","')]
+    values[CONTRACT_COLUMNS.index("valid_from")] = datetime(2026, 1, 1)
+    values[CONTRACT_COLUMNS.index("forward_same_district")] = 24.0
+    sheet.append(values)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    report = import_contracts(session, contracts_file=("hop-dong.xlsx", buffer.getvalue()),
+                              tariff_file=("cuoc.csv", tariff()), now=NOW)
+    assert report.ok, report.lines()
+    assert session.scalars(select(PostageBand.zone)).first() in set(Zone)
