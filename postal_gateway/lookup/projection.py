@@ -1,0 +1,191 @@
+"""Keeping the lookup store in step with dossiers and shipments (R-19: "status changes are
+synchronised to the lookup store as they happen").
+
+Two paths write the same thing:
+- production: the integration consumer (issue 8) calls ``apply_event`` for every
+  dossier.received, dossier.status_changed and shipment.event_recorded message;
+- inline: ``install_inline_sync`` applies the same events in the very transaction that emits them,
+  so the store is right even when no broker runs (``make run``) and a citizen who taps the SMS
+  link a second after a hand-over sees it.
+Both rebuild the record from the source rows rather than patching it with the payload, so applying
+an event twice, or two events out of order, gives the same record: the projection is idempotent
+by construction, and ``last_event_id`` only says which event touched it last.
+A dossier without a record (e.g. just received, before any event) gets one on its first lookup.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+
+from sqlalchemy import event as orm_event
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+#: integration events that change what the public may see
+RELEVANT = frozenset({"dossier.received", "dossier.status_changed", "shipment.event_recorded"})
+
+_hash_key: bytes | None = None
+
+
+def configure_hash_key(secret: str) -> None:
+    """The key of the ID-number hash (the app's secret key, set when the blueprint registers)."""
+    global _hash_key
+    _hash_key = hashlib.sha256(b"lookup-id-number:" + secret.encode()).digest()
+
+
+def _key() -> bytes:
+    if _hash_key is None:
+        from postal_gateway.config import Settings
+
+        configure_hash_key(Settings.from_environment().secret_key)
+    return _hash_key  # type: ignore[return-value]
+
+
+def id_number_hash(id_number: str) -> str:
+    """HMAC-SHA256 of a normalised ID number (digits, or an upper-case passport number)."""
+    cleaned = "".join(ch for ch in (id_number or "") if ch.isalnum()).upper()
+    return hmac.new(_key(), cleaned.encode(), hashlib.sha256).hexdigest()
+
+
+def _timeline(session: Session, dossier) -> list[dict]:
+    from postal_gateway.catalogue.models import PostOffice
+    from postal_gateway.dossiers.labels import STATUS_LABELS
+    from postal_gateway.dossiers.models import DossierStatusChange
+
+    items: list[tuple] = []
+    for change in session.scalars(
+        select(DossierStatusChange).where(DossierStatusChange.dossier_id == dossier.id)
+    ):
+        items.append((change.at, STATUS_LABELS.get(change.to_status, str(change.to_status)), ""))
+    try:
+        from tracking.models import EventOutcome, ShipmentEvent
+        from tracking.vocabulary import EVENTS, EventType
+    except ImportError:  # tracking area absent
+        ShipmentEvent = None
+    if ShipmentEvent is not None:
+        rows = session.execute(
+            select(ShipmentEvent.occurred_at, ShipmentEvent.event_type, PostOffice.name)
+            .outerjoin(PostOffice, PostOffice.code == ShipmentEvent.post_office_code)
+            .where(ShipmentEvent.dossier_id == dossier.id, ShipmentEvent.outcome == EventOutcome.accepted)
+        ).all()
+        for at, kind, office_name in rows:
+            place = office_name or ""
+            if kind == EventType.handed_to_agency.value:
+                place = dossier.agency.name
+            items.append((at, EVENTS[EventType(kind)].label, place))
+    items.sort(key=lambda item: item[0])
+    return [{"at": at.isoformat(), "label": label, "place": place} for at, label, place in items]
+
+
+def refresh_record(session: Session, dossier, *, event_id: str = "", supplements: list[str] | None = None):
+    """Rebuild the dossier's lookup record from the source rows; returns it (flushed later)."""
+    with session.no_autoflush:
+        return _refresh(session, dossier, event_id=event_id, supplements=supplements)
+
+
+def _refresh(session: Session, dossier, *, event_id: str, supplements: list[str] | None):
+    from postal_gateway.lookup.models import LookupRecord
+
+    record = next(
+        (obj for obj in session.new if isinstance(obj, LookupRecord) and obj.dossier_id == dossier.id), None
+    ) or session.scalar(select(LookupRecord).where(LookupRecord.dossier_id == dossier.id))
+    if record is None:
+        record = LookupRecord(dossier_id=dossier.id, code=dossier.code)
+        session.add(record)
+    citizen = dossier.citizen
+    procedure = dossier.procedure
+    record.code = dossier.code
+    record.agency_name = dossier.agency.name
+    record.processing_department = (procedure.processing_department or "") if procedure else ""
+    record.organisation_name = dossier.organisation_name or ""
+    record.applicant_name = citizen.full_name if citizen else ""
+    record.received_at = dossier.received_at
+    record.appointment_date = dossier.appointment_date
+    status = getattr(dossier.status, "value", dossier.status)
+    record.status = status
+    if status == "supplement_requested":
+        wanted = [str(item)[:500] for item in (supplements or [])] or [
+            str(item.get("name", item)) if isinstance(item, dict) else str(item) for item in (dossier.missing_items or [])
+        ]
+        record.supplements = wanted or list(record.supplements or [])
+    else:
+        record.supplements = []
+    record.timeline = _timeline(session, dossier)
+    record.id_number_hash = id_number_hash(citizen.id_number) if citizen and citizen.id_number else ""
+    if event_id:
+        record.last_event_id = event_id
+    return record
+
+
+def _dossier_for(session: Session, event: dict):
+    from postal_gateway.dossiers.models import Dossier
+
+    payload = event.get("payload") if isinstance(event.get("payload"), dict) else {}
+    code = payload.get("dossier_code") or payload.get("code") or event.get("aggregate_id")
+    if not isinstance(code, str) or not code or len(code) > 32:
+        return None
+    return session.scalar(select(Dossier).where(Dossier.code == code.strip().upper()))
+
+
+def apply_event(session: Session, event: dict) -> None:
+    """Bring the lookup store in step with one integration event; idempotent, order-insensitive.
+
+    ``event`` is the published message: event_id, event_type, aggregate_type, aggregate_id,
+    payload. Other event types are ignored. The caller commits (with its idempotency row)."""
+    if not isinstance(event, dict) or event.get("event_type") not in RELEVANT:
+        return
+    dossier = _dossier_for(session, event)
+    if dossier is None:
+        log.info("lookup: event %s names no known dossier", event.get("event_id"))
+        return
+    payload = event.get("payload") if isinstance(event.get("payload"), dict) else {}
+    reasons = payload.get("reasons") if isinstance(payload.get("reasons"), list) else None
+    refresh_record(session, dossier, event_id=str(event.get("event_id") or "")[:64], supplements=reasons)
+
+
+# --- inline path ---------------------------------------------------------------------------------
+
+_installed = False
+
+
+def _collect(session: Session, _context) -> None:
+    from postal_gateway.events import IntegrationEvent
+
+    pending = [obj for obj in session.new if isinstance(obj, IntegrationEvent) and obj.event_type in RELEVANT]
+    if pending:
+        session.info.setdefault("lookup_pending", []).extend(pending)
+
+
+def _apply_pending(session: Session, _context) -> None:
+    pending = session.info.pop("lookup_pending", None)
+    if not pending:
+        return
+    # one rebuild per dossier is enough: it reads every source row
+    latest: dict[str, object] = {}
+    for item in pending:
+        latest[item.aggregate_id] = item
+    for item in latest.values():
+        message = {
+            "event_id": item.event_id,
+            "event_type": item.event_type,
+            "aggregate_type": item.aggregate_type,
+            "aggregate_id": item.aggregate_id,
+            "payload": item.payload,
+        }
+        try:
+            apply_event(session, message)
+        except Exception:  # noqa: BLE001 - the read model must never break the use case
+            log.exception("lookup: inline projection of %s failed; the consumer will retry", item.event_id)
+
+
+def install_inline_sync() -> None:
+    """Apply relevant integration events to the lookup store in the transaction that emits them."""
+    global _installed
+    if _installed:
+        return
+    orm_event.listen(Session, "after_flush", _collect)
+    orm_event.listen(Session, "after_flush_postexec", _apply_pending)
+    _installed = True

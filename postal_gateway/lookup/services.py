@@ -1,0 +1,103 @@
+"""Public lookup by dossier code or ID number (R-19); no Flask here.
+
+Answers carry only the R-19 fields: code (and its QR code), receiving agency, processing
+department, organisation, applicant's full name, receipt date, appointment date, status, what
+must be supplemented, and the public timeline.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from postal_gateway.accounts.identity import normalise_id_number
+from postal_gateway.domain import N_, InvalidInput, NotFound
+from postal_gateway.dossiers.codes import parse_dossier_code
+from postal_gateway.lookup.models import LookupRecord
+from postal_gateway.lookup.projection import id_number_hash, refresh_record
+
+#: an ID number may own many dossiers; the answer lists the most recent ones
+MAX_RESULTS = 20
+#: the fields an answer may contain (a test checks no other key leaks)
+PUBLIC_FIELDS = (
+    "code", "agency_name", "processing_department", "organisation_name", "applicant_name",
+    "received_at", "appointment_date", "status", "supplements", "timeline",
+)
+
+
+def public_view(record: LookupRecord) -> dict:
+    return {
+        "code": record.code,
+        "agency_name": record.agency_name,
+        "processing_department": record.processing_department,
+        "organisation_name": record.organisation_name,
+        "applicant_name": record.applicant_name,
+        "received_at": record.received_at,
+        "appointment_date": record.appointment_date,
+        "status": record.status,
+        "supplements": list(record.supplements or []),
+        "timeline": [
+            {"at": item.get("at"), "label": item.get("label"), "place": item.get("place", "")}
+            for item in (record.timeline or [])
+        ],
+    }
+
+
+def clean_code(raw) -> str:
+    """A well-formed dossier code, or InvalidInput naming ``code``."""
+    if not isinstance(raw, str) or len(raw) > 64:
+        raw = ""
+    return str(parse_dossier_code(raw, field="code"))
+
+
+def find_by_code(session: Session, raw_code) -> LookupRecord:
+    """The lookup record of a dossier code. A dossier with no record yet gets one now (flushed;
+    the caller commits). NotFound for a well-formed code nobody issued."""
+    code = clean_code(raw_code)
+    record = session.scalar(select(LookupRecord).where(LookupRecord.code == code))
+    if record is not None:
+        return record
+    from postal_gateway.dossiers.models import Dossier
+
+    dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+    if dossier is None:
+        raise NotFound(
+            N_("Không có hồ sơ nào mang mã %(code)s. Kiểm tra lại mã trên giấy hẹn."),
+            params={"code": code},
+            field_errors=[],
+        )
+    record = refresh_record(session, dossier)
+    session.flush()
+    return record
+
+
+def find_by_id_number(session: Session, raw_id) -> list[LookupRecord]:
+    """The dossiers of an ID or passport number, newest first (R-19 fields only).
+
+    The number is compared by its keyed hash; an unknown number answers NotFound with the same
+    wording whether or not a person with that number exists."""
+    if not isinstance(raw_id, str) or len(raw_id) > 32:
+        raw_id = ""
+    _kind, number = normalise_id_number(raw_id, field="id_number")
+    digest = id_number_hash(number)
+    records = list(
+        session.scalars(
+            select(LookupRecord).where(LookupRecord.id_number_hash == digest)
+            .order_by(LookupRecord.received_at.desc()).limit(MAX_RESULTS)
+        )
+    )
+    # dossiers received before any event reached the store
+    from postal_gateway.accounts.models import User
+    from postal_gateway.dossiers.models import Dossier
+
+    known = {record.code for record in records}
+    missing = session.scalars(
+        select(Dossier).join(User, User.id == Dossier.citizen_id).where(User.id_number == number)
+        .order_by(Dossier.received_at.desc()).limit(MAX_RESULTS)
+    ).all()
+    added = [refresh_record(session, dossier) for dossier in missing if dossier.code not in known]
+    if added:
+        session.flush()
+        records = sorted(records + added, key=lambda r: r.received_at, reverse=True)[:MAX_RESULTS]
+    if not records:
+        raise NotFound(N_("Không có hồ sơ nào gắn với số giấy tờ này."))
+    return records
