@@ -1,0 +1,95 @@
+"""Operator commands: ``flask contracts import|limits|show|demo``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from postal_gateway.db import db_session, utcnow
+
+
+@click.group("contracts")
+def contracts_commands() -> None:
+    """Contracts with the post, tariffs and national full-trip limits."""
+
+
+@contracts_commands.command("import")
+@click.option("--contracts", "contracts_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tariff", "tariff_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_command(contracts_path: Path | None, tariff_path: Path | None) -> None:
+    """Import contract versions and/or tariffs (CSV or XLSX); a file with a bad row imports nothing."""
+    from contracts.importer import import_contracts
+
+    session = db_session()
+    report = import_contracts(
+        session,
+        contracts_file=(contracts_path.name, contracts_path.read_bytes()) if contracts_path else None,
+        tariff_file=(tariff_path.name, tariff_path.read_bytes()) if tariff_path else None,
+        now=utcnow(),
+    )
+    for line in report.lines():
+        click.echo(line)
+    if not report.ok:
+        session.rollback()
+        raise SystemExit(1)
+    session.commit()
+
+
+@contracts_commands.group("limits")
+def limits_group() -> None:
+    """National full-trip limits (R-17)."""
+
+
+@limits_group.command("list")
+@with_appcontext
+def limits_list() -> None:
+    from contracts.limits import national_limits
+
+    session = db_session()
+    for (leg, zone), row in national_limits(session).items():
+        flag = " (provisional)" if row.provisional else ""
+        click.echo(f"{leg.value:8} {zone.value:15} {row.max_hours:5} h  {row.legal_source}{flag}")
+    session.commit()
+
+
+@limits_group.command("set")
+@click.argument("leg")
+@click.argument("zone")
+@click.argument("max_hours", type=int)
+@click.option("--source", "legal_source", required=True, help="legal text the figure comes from")
+@click.option("--note", default="")
+@with_appcontext
+def limits_set(leg: str, zone: str, max_hours: int, legal_source: str, note: str) -> None:
+    """Record a verified limit: LEG is forward|return, ZONE same_district|same_province|other_province."""
+    from contracts.limits import set_national_limit
+    from postal_gateway.domain import InvalidInput
+    from postal_gateway.errors import translate
+
+    session = db_session()
+    try:
+        set_national_limit(session, leg=leg, zone=zone, max_hours=max_hours, legal_source=legal_source,
+                           note=note, now=utcnow())
+    except InvalidInput as error:
+        session.rollback()
+        for item in error.field_errors:
+            click.echo(f"{item.field}: {item.message % item.params if item.params else item.message}", err=True)
+        raise SystemExit(1)
+    session.commit()
+    click.echo(f"{leg} {zone}: {max_hours} h")
+
+
+@contracts_commands.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Load the demo contract (idempotent)."""
+    from contracts.demo import load_demo_contracts
+
+    session = db_session()
+    for line in load_demo_contracts(session):
+        click.echo(line)
+    session.commit()
+
+
+COMMANDS = (contracts_commands,)
