@@ -277,6 +277,10 @@ def intake_collection(wizard_id: str):
         postage = _postage_from_form(form.get("postage_vnd", "0"))
         state.postage_method = form.get("postage_method", "")
         state.digitally_signed = form.get("digitally_signed") == "1"
+        if form.get("action") == "quote":  # recalculate the postage for the addresses just typed
+            state.postage_vnd = 0
+            intake.save(web_session, state)
+            return redirect(url_for("dossiers.intake_collection", wizard_id=wizard_id))
         errors = services.collection_errors(
             procedure,
             collection_place=_collection_place(state.collection_place),
@@ -292,13 +296,34 @@ def intake_collection(wizard_id: str):
         if errors:
             return _render_step("dossiers/intake_collection.html", "collection", state, citizen, procedure, 422,
                                 methods=METHOD_CHOICES, postage_raw=form.get("postage_vnd", ""),
+                                intake_quote=_intake_quote(state, procedure),
                                 errors=_errors_by_field(InvalidInput("", field_errors=errors)))
         if "collection" not in state.done:
             state.done.append("collection")
         intake.save(web_session, state)
         return redirect(url_for("dossiers.intake_review", wizard_id=wizard_id))
+    intake_quote = _intake_quote(state, procedure)
+    postage_raw = str(state.postage_vnd)
+    if not state.postage_vnd and intake_quote.quote is not None:
+        postage_raw = str(intake_quote.quote.postage_total_vnd)  # prefilled from the contract's tariff
     return _render_step("dossiers/intake_collection.html", "collection", state, citizen, procedure,
-                        methods=METHOD_CHOICES, postage_raw=str(state.postage_vnd))
+                        methods=METHOD_CHOICES, postage_raw=postage_raw, intake_quote=intake_quote)
+
+
+def _intake_quote(state, procedure):
+    """The itemised postage of the contract in force, for the addresses chosen so far."""
+    from contracts.quotes import quote_for_intake
+
+    return quote_for_intake(
+        db_session(),
+        procedure=procedure,
+        collection_place=state.collection_place or "post_office",
+        post_office_id=current_account().post_office_id,
+        pickup_address=state.pickup_address,
+        delivery_address=state.delivery_address,
+        fee_method=state.fee_method,
+        at=utcnow(),
+    )
 
 
 @blueprint.route("/intake/<wizard_id>/review", methods=["GET", "POST"])
