@@ -1,0 +1,151 @@
+/* Handheld page: record hand-over events, queue them on the device, send them when there is a link.
+   Events carry a device-made id, so a resend after a lost answer is acknowledged, not doubled. */
+(function () {
+  'use strict';
+  var KEY = 'tracking-queue-v1', RESULTS = 'tracking-results-v1';
+  var form = document.getElementById('track');
+  if (!form) return;
+  var syncUrl = form.dataset.syncUrl, office = form.dataset.office, csrf = form.dataset.csrf;
+  var $ = function (id) { return document.getElementById(id); };
+  var sending = false;
+
+  function load(key) { try { return JSON.parse(localStorage.getItem(key) || '[]'); } catch (e) { return []; } }
+  function save(key, value) { localStorage.setItem(key, JSON.stringify(value)); }
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return 'h-' + Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 12);
+  }
+  function item(text) { var li = document.createElement('li'); li.textContent = text; return li; }
+
+  function render() {
+    var queue = load(KEY), list = $('queue');
+    $('pending').textContent = String(queue.length);
+    list.replaceChildren.apply(list, queue.map(function (e) {
+      return item(e.dossier_code + ' · ' + $('type').querySelector('option[value="' + e.type + '"]').textContent +
+                  ' · ' + new Date(e.occurred_at).toLocaleString('vi-VN'));
+    }));
+    var results = $('results');
+    results.replaceChildren.apply(results, load(RESULTS).slice(-10).reverse().map(function (r) {
+      var li = item((r.dossier_code || '') + ' · ' + r.status + (r.reason ? ' · ' + r.reason : '') +
+                    (r.errors ? ' · ' + r.errors.map(function (x) { return x.message; }).join('; ') : ''));
+      li.className = r.status === 'accepted' || r.status === 'duplicate' ? 'ok' : 'field-error';
+      return li;
+    }));
+    var net = $('net');
+    net.textContent = navigator.onLine ? net.dataset.online : net.dataset.offline;
+    net.className = 'badge ' + (navigator.onLine ? 'ok' : 'warn');
+  }
+
+  function showDetails() {
+    var type = $('type').value;
+    document.querySelectorAll('[data-for]').forEach(function (el) {
+      el.hidden = el.dataset.for.split(' ').indexOf(type) < 0;
+    });
+  }
+
+  function sync() {
+    var queue = load(KEY);
+    if (sending || !queue.length || !navigator.onLine) { render(); return Promise.resolve(); }
+    sending = true;
+    var batch = queue.slice(0, 50);
+    return fetch(syncUrl, {
+      method: 'POST', credentials: 'same-origin',
+      headers: {'Content-Type': 'application/json', 'X-CSRFToken': csrf, 'Accept': 'application/json'},
+      body: JSON.stringify({events: batch})
+    }).then(function (response) {
+      if (!response.ok) throw new Error('HTTP ' + response.status);
+      return response.json();
+    }).then(function (body) {
+      var answered = {};
+      (body.results || []).forEach(function (r) { answered[r.event_id] = true; });
+      save(KEY, load(KEY).filter(function (e) { return !answered[e.event_id]; }));
+      save(RESULTS, load(RESULTS).concat(body.results || []).slice(-50));
+    }).catch(function () { /* no link or server trouble: keep the queue, try later */ })
+      .then(function () { sending = false; render(); if (load(KEY).length && navigator.onLine) setTimeout(sync, 3000); });
+  }
+
+  function readProof(input) {
+    return new Promise(function (resolve) {
+      var file = input.files && input.files[0];
+      if (!file) return resolve(null);
+      var img = new Image(), url = URL.createObjectURL(file);
+      img.onload = function () {  // shrink the photo so it fits the weak link and the 300 KB limit
+        var scale = Math.min(1, 640 / Math.max(img.width, img.height));
+        var canvas = document.createElement('canvas');
+        canvas.width = Math.round(img.width * scale); canvas.height = Math.round(img.height * scale);
+        canvas.getContext('2d').drawImage(img, 0, 0, canvas.width, canvas.height);
+        URL.revokeObjectURL(url);
+        resolve(canvas.toDataURL('image/jpeg', 0.6));
+      };
+      img.onerror = function () { resolve(null); };
+      img.src = url;
+    });
+  }
+
+  function position() {
+    return new Promise(function (resolve) {
+      if (!$('gps').checked || !navigator.geolocation) return resolve(null);
+      navigator.geolocation.getCurrentPosition(function (p) { resolve(p.coords); }, function () { resolve(null); },
+                                               {timeout: 8000, maximumAge: 60000});
+    });
+  }
+
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var code = $('code').value.trim().toUpperCase();
+    if (!code) { $('code').focus(); return; }
+    var type = $('type').value, occurred = new Date().toISOString(), details = {};
+    if (type === 'handed_to_agency') details.officer_name = $('officer_name').value.trim();
+    if (type === 'delivered') { details.recipient_name = $('recipient_name').value.trim(); details.id_checked = $('id_checked').checked; }
+    if (type === 'delivery_failed' || type === 'returned_to_agency') details.reason = $('reason').value.trim();
+    Promise.all([position(), type === 'delivered' ? readProof($('proof')) : null]).then(function (got) {
+      var coords = got[0], proof = got[1];
+      if (proof) details.proof = proof;
+      var record = {event_id: newId(), dossier_code: code, type: type, occurred_at: occurred,
+                    recorded_at: new Date().toISOString(), details: details};
+      if (office) record.post_office_code = office;
+      if (coords) { record.latitude = coords.latitude; record.longitude = coords.longitude; }
+      var note = $('note').value.trim();
+      if (note) record.note = note;
+      var queue = load(KEY); queue.push(record); save(KEY, queue);
+      $('note').value = '';
+      render();
+      sync();
+    });
+  });
+
+  // QR on the slip encodes …/lookup?code=<code>: take the code out of it.
+  function codeFrom(text) {
+    try { var url = new URL(text); return url.searchParams.get('code') || text; } catch (e) { return text; }
+  }
+  if ('BarcodeDetector' in window && navigator.mediaDevices) {
+    var scan = $('scan'), video = $('camera');
+    scan.hidden = false;
+    scan.addEventListener('click', function () {
+      var detector = new window.BarcodeDetector({formats: ['qr_code']});
+      navigator.mediaDevices.getUserMedia({video: {facingMode: 'environment'}}).then(function (stream) {
+        video.srcObject = stream; video.hidden = false; video.play();
+        var stop = function () { stream.getTracks().forEach(function (t) { t.stop(); }); video.hidden = true; };
+        var look = function () {
+          detector.detect(video).then(function (codes) {
+            if (codes.length) { $('code').value = codeFrom(codes[0].rawValue).toUpperCase(); stop(); }
+            else requestAnimationFrame(look);
+          }).catch(function () { stop(); });
+        };
+        look();
+      }).catch(function () { $('code').focus(); });
+    });
+  }
+
+  $('type').addEventListener('change', showDetails);
+  $('sync').addEventListener('click', sync);
+  window.addEventListener('online', sync);
+  window.addEventListener('offline', render);
+  setInterval(sync, 20000);
+  showDetails();
+  render();
+  sync();
+  if ('serviceWorker' in navigator && form.dataset.sw) {
+    navigator.serviceWorker.register(form.dataset.sw, {scope: '/tracking/'}).catch(function () {});
+  }
+})();
