@@ -207,3 +207,17 @@ def test_lost_opens_compensation_and_found_withdraws_it(session, world):
     assert paid.status == CompensationStatus.paid and paid.total_vnd == dossier.fee_vnd + dossier.postage_vnd + 15_000
     with pytest.raises(Exception):
         services.pay_compensation(session, case.id, actor=manager, payment_reference="PC-0002")
+
+
+def test_result_handed_to_post_opens_the_return_leg_when_nobody_did(session, world):
+    staff, dossier = world
+    results = record(session, staff, dossier,
+                     ev("ev-r-000001", "picked_up", NOW - timedelta(hours=4)),
+                     ev("ev-r-000002", "result_handed_to_post", NOW - timedelta(hours=3)))
+    assert [r.status for r in results] == ["accepted", "rejected"]  # the dossier is not at the agency yet
+    results = record(session, staff, dossier,
+                     ev("ev-r-000003", "handed_to_agency", NOW - timedelta(hours=2), details={"officer_name": "B"}),
+                     ev("ev-r-000004", "result_handed_to_post", NOW - timedelta(hours=1)))
+    assert [r.status for r in results] == ["accepted", "accepted"]
+    back = services.leg_of(session, dossier, LegKind.return_)
+    assert back.state == LegState.with_post and back.due_at == NOW - timedelta(hours=1) + timedelta(hours=24)

@@ -447,6 +447,8 @@ def _record_one(session, raw, *, actor, now, dossier_code, touched, fresh, trust
     ):
         post_office_id = office.id if office else (actor.post_office_id if actor is not None else None)
         leg = create_leg(session, dossier, LegKind.forward, post_office_id=post_office_id or dossier.post_office_id)
+    if leg is None and kind == LegKind.return_ and parsed.type == EventType.result_handed_to_post:
+        leg = _return_leg_from_evidence(session, dossier, parsed.occurred_at)
     event = ShipmentEvent(
         event_id=parsed.event_id,
         leg_id=leg.id if leg is not None else None,
@@ -484,6 +486,27 @@ def _record_one(session, raw, *, actor, now, dossier_code, touched, fresh, trust
     touched[leg.id] = leg
     fresh[event.id] = event
     return EventResult(parsed.event_id, "pending", dossier_code=dossier.code)
+
+
+def _return_leg_from_evidence(session: Session, dossier: Dossier, handed_at: datetime) -> ShipmentLeg | None:
+    """The agency handed the result to the post but nobody opened the return leg (the result-ready
+    step did not call open_return_leg): the result was available at its "result ready" status
+    change if recorded, else at the latest when it was handed over. Only once the forward leg is over."""
+    from postal_gateway.dossiers.models import DossierStatus, DossierStatusChange
+    from tracking.services import open_return_leg
+
+    forward = _current_leg(session, dossier, LegKind.forward)
+    if forward is not None:
+        derive(session, forward)  # the hand-over may be in this very batch
+    if forward is None or forward.state != LegState.handed_to_agency or forward.completed_at > handed_at:
+        return None
+    ready_at = session.scalar(
+        select(DossierStatusChange.at).where(DossierStatusChange.dossier_id == dossier.id,
+                                             DossierStatusChange.to_status == DossierStatus.result_ready)
+        .order_by(DossierStatusChange.at.desc())
+    )
+    available = ready_at if ready_at is not None and ready_at <= handed_at else handed_at
+    return open_return_leg(session, dossier=dossier, result_available_at=available)
 
 
 def _duplicate(existing: ShipmentEvent, parsed: _Parsed) -> EventResult:

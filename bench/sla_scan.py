@@ -1,0 +1,140 @@
+"""The SLA breach scan over many open legs, against a bare indexed SQL query for the same breaches.
+
+Fills a fresh PostgreSQL database with ``--rows`` postal dossiers, each with an open forward leg
+(``--breached`` of them already past due), then in the same run times:
+- bare: SELECT of the overdue open legs through the partial index (what any scan must read);
+- scan: tracking.sla.raise_breaches: INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING of the
+  breach rows, one sla.breached integration event each, a digest message per post office, commit;
+- rescan: the same scan again, which must find nothing (each breach is raised once).
+
+    .venv/bin/python bench/sla_scan.py [--rows 1000000] [--breached 0.01] [--admin-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from postal_gateway.accounts.models import Role  # noqa: E402
+from postal_gateway.db import utcnow  # noqa: E402
+from postal_gateway.models import metadata  # noqa: E402
+from tests import factories  # noqa: E402
+
+
+def fresh_database(admin_url: str):
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"bench_sla_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url, drop
+
+
+def fill(engine, rows: int, breached: float, now) -> None:
+    with Session(engine) as session:
+        agency = factories.agency(session, code="000.00.20.H10")
+        procedure = factories.procedure(session, agency)
+        offices = [factories.post_office(session, phone=f"+8427138{n:04d}") for n in range(10)]
+        staff = factories.user(session, Role.postal_staff, post_office=offices[0])
+        citizen = factories.user(session, Role.citizen)
+        session.commit()
+        ids = dict(agency=agency.id, procedure=procedure.id, citizen=citizen.id, staff=staff.id,
+                   office0=offices[0].id)
+    overdue_every = max(1, round(1 / breached)) if breached > 0 else 0
+    with engine.begin() as connection:
+        # dossiers: appointment far ahead, so only the leg clocks can run out
+        connection.execute(text("""
+            INSERT INTO dossiers (code, agency_id, procedure_id, citizen_id, organisation_name, channel, level, status,
+                digitally_signed, collection_place, post_office_id, pickup_address, delivery_address, submitted_by_id,
+                entered_at, received_at, processing_start_at, due_at, appointment_date, fee_vnd, postage_vnd,
+                form_data, missing_items, note, created_at, updated_at, version)
+            SELECT '000.00.20.H10-' || to_char(:now - (n / 9999) * interval '1 day', 'YYMMDD') || '-'
+                       || lpad(((n % 9999) + 1)::text, 4, '0'),
+                   :agency, :procedure, :citizen, '', 'postal', 4, 'received', false, 'post_office',
+                   :office0 + (n % 10), '', '', :staff, :now - interval '1 day', :now - interval '1 day',
+                   :now - interval '1 day', :now + interval '30 days', (:now + interval '30 days')::date,
+                   50000, 30000, '{}', '[]', '', :now, :now, 1
+            FROM generate_series(0, :rows - 1) AS n
+        """), dict(ids, rows=rows, now=now))
+        # one open forward leg each; every k-th is 1 hour past due, the others due in 1..60 hours
+        connection.execute(text("""
+            INSERT INTO shipment_legs (dossier_id, kind, state, post_office_id, zone, started_at, due_at, due_basis,
+                                       created_at, updated_at)
+            SELECT d.id, 'forward', 'picked_up', d.post_office_id, '', :now - interval '20 hours',
+                   CASE WHEN :every > 0 AND d.id % :every = 0 THEN :now - interval '1 hour'
+                        ELSE :now + ((d.id % 60) + 1) * interval '1 hour' END,
+                   'default', :now, :now
+            FROM dossiers d
+        """), dict(now=now, every=overdue_every))
+        connection.execute(text("ANALYZE"))
+
+
+BARE = text("SELECT id, dossier_id, post_office_id, due_at FROM shipment_legs "
+            "WHERE completed_at IS NULL AND due_at < :now")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--breached", type=float, default=0.01, help="share of legs already past due")
+    parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    args = parser.parse_args()
+
+    from tracking.sla import raise_breaches
+
+    url, drop = fresh_database(args.admin_url)
+    try:
+        engine = create_engine(url)
+        metadata.create_all(engine)
+        now = utcnow()
+        started = time.perf_counter()
+        fill(engine, args.rows, args.breached, now)
+        print(f"filled {args.rows:,} open legs in {time.perf_counter() - started:.1f} s")
+
+        with engine.connect() as connection:  # warm both paths' pages equally
+            connection.execute(BARE, {"now": now}).all()
+        started = time.perf_counter()
+        with engine.connect() as connection:
+            expected = len(connection.execute(BARE, {"now": now}).all())
+        bare = time.perf_counter() - started
+
+        started = time.perf_counter()
+        with Session(engine) as session:
+            found = len(raise_breaches(session, now=now))
+            session.commit()
+        scan = time.perf_counter() - started
+
+        started = time.perf_counter()
+        with Session(engine) as session:
+            again = len(raise_breaches(session, now=now))
+            session.commit()
+        rescan = time.perf_counter() - started
+
+        assert found == expected, (found, expected)
+        assert again == 0
+        print(f"breaches: {found:,} of {args.rows:,} open legs")
+        print(f"bare indexed SELECT : {bare * 1000:9.1f} ms")
+        print(f"breach scan (raise) : {scan * 1000:9.1f} ms  (insert breaches, {found:,} events, digests, commit)")
+        print(f"rescan (none new)   : {rescan * 1000:9.1f} ms")
+        print(f"ratio scan / bare   : {scan / bare:9.1f}x")
+        engine.dispose()
+    finally:
+        drop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""Demo rows of the tracking area: one postal dossier waiting to be picked up (``flask load-demo``).
+
+The demo postal worker (buudien1@demo.buudien.vn) opens /tracking/handheld, records "picked up",
+"handed to the one-stop office" (with the officer's name), then "result handed to the post",
+"out for delivery" and "delivered"; the citizen follows it at /lookup?code=<code>.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+DEMO_KEY = "demo-tracking-1"
+
+
+def load_demo_tracking(session: Session) -> list[str]:
+    """Idempotent: returns the lines to print (the demo dossier's code and where to follow it)."""
+    from postal_gateway import calendar
+    from postal_gateway.accounts.models import User
+    from postal_gateway.catalogue.models import Agency, Procedure
+    from postal_gateway.db import utcnow
+    from postal_gateway.dossiers.codes import next_dossier_code
+    from postal_gateway.dossiers.models import (
+        Channel,
+        CollectionPlace,
+        Dossier,
+        DossierStatus,
+        DossierStatusChange,
+    )
+
+    staff = session.scalar(select(User).where(User.email == "buudien1@demo.buudien.vn"))
+    citizen = session.scalar(select(User).where(User.id_number == "070085001234"))
+    agency = session.scalar(select(Agency).where(Agency.code == "000.00.20.H10"))
+    if staff is None or citizen is None or agency is None:
+        return ["tracking: demo users or agency missing; load them first"]
+    existing = session.scalar(select(Dossier).where(Dossier.submitted_by_id == staff.id, Dossier.submission_key == DEMO_KEY))
+    if existing is None:
+        procedure = session.scalar(
+            select(Procedure).where(Procedure.agency_id == agency.id, Procedure.postal_eligible.is_(True))
+            .order_by(Procedure.code)
+        )
+        if procedure is None:
+            return ["tracking: no postal-eligible demo procedure"]
+        now = utcnow()
+        periods = calendar.periods_from_config(agency.working_periods)
+        received = calendar.receipt_time(now, periods=periods)
+        days = procedure.processing_days
+        existing = Dossier(
+            code=next_dossier_code(session, agency, received), agency=agency, procedure=procedure,
+            citizen_id=citizen.id, channel=Channel.postal, level=procedure.level, status=DossierStatus.received,
+            collection_place=CollectionPlace.citizen_address, post_office_id=staff.post_office_id,
+            pickup_address=citizen.address or "Phường Tân Phú, Đồng Xoài, Bình Phước",
+            delivery_address=citizen.address or "Phường Tân Phú, Đồng Xoài, Bình Phước",
+            submitted_by_id=staff.id, submission_key=DEMO_KEY, entered_at=now, received_at=received,
+            processing_start_at=calendar.processing_start(received, periods=periods),
+            due_at=calendar.due_at(received, days, periods=periods),
+            appointment_date=calendar.appointment_date(received, days, periods=periods),
+            fee_vnd=procedure.fee_vnd, postage_vnd=30_000,
+        )
+        existing.history.append(DossierStatusChange(from_status=None, to_status=DossierStatus.received,
+                                                    at=received, actor_id=staff.id, on_behalf_of_id=citizen.id))
+        session.add(existing)
+        session.flush()
+    return [
+        f"tracking: demo dossier {existing.code} waits for pickup; record its journey at /tracking/handheld"
+        f" (buudien1@demo.buudien.vn), follow it at /lookup?code={existing.code}",
+    ]
