@@ -225,6 +225,8 @@ class IntakeQuote:
     quote: Quote | None
     problem: str = ""
     params: dict | None = None
+    #: no contract covers the procedure (or it may not go by post): nothing to show or recalculate
+    no_contract: bool = False
 
 
 def quote_for_intake(
@@ -256,5 +258,5 @@ def quote_for_intake(
         )
     except InvalidInput as error:
         first = error.field_errors[0] if error.field_errors else FieldError("", error.message, error.params)
-        return IntakeQuote(None, first.message, first.params)
+        return IntakeQuote(None, first.message, first.params, no_contract=first.field == "procedure_code")
     return IntakeQuote(result)
