@@ -155,3 +155,27 @@ def test_celery_task_runs_the_scan(app, session, monkeypatch):
     assert tasks.scan_breaches.run() == 3
     assert tasks.scan_breaches.run() == 0
     assert "tracking-breach-scan" in tasks.BEAT_SCHEDULE
+
+
+def test_clocks_follow_the_contract_in_force(session):
+    """Forward: pickup + the contract's full-trip time for the zone; return: the contract's
+    shorter commitment (12 h here), never longer than 24 h."""
+    from contracts.services import attach_contract
+
+    agency = factories.agency(session, province_code="70", district_code="689")
+    proc = factories.procedure(session, agency)
+    factories.contract(session, agency, return_commitment_hours=12)
+    near = factories.post_office(session, province_code="70", district_code="689")
+    far = factories.post_office(session, province_code="70", district_code="")
+    staff_near = factories.user(session, Role.postal_staff, post_office=near)
+    staff_far = factories.user(session, Role.postal_staff, post_office=far)
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=VN)
+    same_district = factories.postal_dossier(session, procedure=proc, staff=staff_near, entered_at=at)
+    same_province = factories.postal_dossier(session, procedure=proc, staff=staff_far, entered_at=at)
+    attach_contract(session, same_district)  # the version and zones recorded at receipt
+    leg = services.open_forward_leg(session, dossier=same_district, picked_up_at=at)
+    assert (leg.due_at, leg.due_basis, leg.zone) == (at + timedelta(hours=24), "contract", "same_district")
+    leg = services.open_forward_leg(session, dossier=same_province, picked_up_at=at)  # zone placed now
+    assert (leg.due_at, leg.due_basis, leg.zone) == (at + timedelta(hours=48), "contract", "same_province")
+    back = services.open_return_leg(session, dossier=same_district, result_available_at=at + timedelta(days=5))
+    assert back.due_at == at + timedelta(days=5, hours=12)

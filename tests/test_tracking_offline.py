@@ -52,3 +52,54 @@ def test_events_recorded_offline_sync_when_back_online(session, live_server, pho
     phone.goto(f"{live_server}/lookup?code={code}")
     assert "Đã chuyển đi" in phone.content()
     save_screenshot(phone, "lookup-timeline")
+
+
+@pytest.mark.timeout(180)
+def test_whole_journey_on_a_phone_and_the_citizen_sees_it(session, live_server, phone):
+    staff = factories.user(session, Role.postal_staff)
+    dossier = factories.postal_dossier(session, staff=staff)
+    session.commit()
+    code = dossier.code
+
+    phone.goto(f"{live_server}/login")
+    phone.fill("#identifier", staff.email)
+    phone.fill("#password", factories.DEFAULT_PASSWORD)
+    phone.click("button[type=submit]")
+    phone.goto(f"{live_server}/tracking/handheld")
+    phone.fill("#code", code.lower())
+
+    def record(kind, expected_pending_done=True, **fields):
+        phone.select_option("#type", kind)
+        for selector, value in fields.items():
+            if value is True:
+                phone.check(f"#{selector}")
+            else:
+                phone.fill(f"#{selector}", value)
+        phone.click("#track button[type=submit]")
+        phone.wait_for_function("document.getElementById('pending').textContent === '0'", timeout=30000)
+
+    record("picked_up")
+    record("handed_to_agency", officer_name="Lê Thị Một Cửa")
+    record("result_handed_to_post")
+    record("out_for_delivery")
+    phone.select_option("#type", "delivered")
+    save_screenshot(phone, "tracking-handheld-deliver")
+    record("delivered", recipient_name="Nguyễn Văn Dân", id_checked=True)
+    assert phone.locator("#results li.field-error").count() == 0
+    assert phone.locator("#results li.ok").count() == 5
+
+    db_session.remove()
+    states = dict(db_session.execute(select(ShipmentLeg.kind, ShipmentLeg.state)).all())
+    assert {k.value: v for k, v in states.items()} == {"forward": LegState.handed_to_agency, "return": LegState.delivered}
+
+    citizen_view = phone.context.browser.new_context(viewport={"width": 360, "height": 780})
+    page = citizen_view.new_page()
+    page.goto(f"{live_server}/lookup?code={code}")
+    text = page.inner_text("main")
+    for label in ("Đã nhận hồ sơ từ công dân", "Đã giao cho Bộ phận Một cửa", "Bưu điện đã nhận kết quả",
+                  "Đang phát kết quả", "Đã trả kết quả"):
+        assert label in text
+    assert "Lê Thị Một Cửa" not in text and "Nguyễn Văn Dân" not in text.split("Hành trình")[1]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    save_screenshot(page, "lookup-after-delivery")
+    citizen_view.close()

@@ -34,7 +34,7 @@ RECORDERS = (Role.postal_staff, Role.operator)
 def _result_json(result: ingestion.EventResult) -> dict:
     body = {"event_id": result.event_id, "status": result.status}
     if result.reason:
-        body["reason"] = translate(result.reason, result.params or None) if result.params else translate(result.reason)
+        body["reason"] = translate(result.reason, _readable(result.params))
     if result.errors:
         body["errors"] = [{"field": e.field, "message": translate(e.message, e.params or None)} for e in result.errors]
     if result.leg_state:
@@ -42,6 +42,19 @@ def _result_json(result: ingestion.EventResult) -> dict:
     if result.dossier_code:
         body["dossier_code"] = result.dossier_code
     return body
+
+
+def _readable(params: dict) -> dict:
+    """Event and state names in the reader's words, for the reasons given back."""
+    from tracking.models import LegState
+    from tracking.vocabulary import STATE_LABELS
+
+    readable = {"event": "", "state": "", **(params or {})}
+    if readable["event"] in EventType._value2member_map_:
+        readable["event"] = translate(EVENTS[EventType(readable["event"])].label)
+    if readable["state"] in LegState._value2member_map_:
+        readable["state"] = translate(STATE_LABELS[LegState(readable["state"])])
+    return readable
 
 
 def _events_from_body(body) -> list:

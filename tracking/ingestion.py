@@ -516,6 +516,8 @@ def _duplicate(existing: ShipmentEvent, parsed: _Parsed) -> EventResult:
                            errors=[FieldError("event_id", N_("Mã sự kiện này đã dùng cho một sự kiện khác."))])
     return EventResult(parsed.event_id, "duplicate",
                        existing.rejection_reason if existing.outcome == EventOutcome.rejected else "",
+                       params={"event": existing.event_type,
+                               "state": existing.leg.state.value if existing.leg is not None else ""},
                        leg_state=existing.leg.state.value if existing.leg is not None else None,
                        dossier_code=existing.leg.dossier.code if existing.leg is not None else "")
 

@@ -26,7 +26,7 @@
     }));
     var results = $('results');
     results.replaceChildren.apply(results, load(RESULTS).slice(-10).reverse().map(function (r) {
-      var li = item((r.dossier_code || '') + ' · ' + r.status + (r.reason ? ' · ' + r.reason : '') +
+      var li = item((r.dossier_code || '') + ' · ' + (results.dataset[r.status] || r.status) + (r.reason ? ' · ' + r.reason : '') +
                     (r.errors ? ' · ' + r.errors.map(function (x) { return x.message; }).join('; ') : ''));
       li.className = r.status === 'accepted' || r.status === 'duplicate' ? 'ok' : 'field-error';
       return li;
