@@ -103,3 +103,29 @@ def test_whole_journey_on_a_phone_and_the_citizen_sees_it(session, live_server, 
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     save_screenshot(page, "lookup-after-delivery")
     citizen_view.close()
+
+
+@pytest.mark.timeout(120)
+def test_manager_view_fits_a_phone(session, live_server, phone):
+    from datetime import timedelta
+
+    from postal_gateway.db import utcnow
+    from tracking import services
+
+    staff = factories.user(session, Role.postal_staff)
+    officer = None
+    for hours in (100, 60, 10):
+        dossier = factories.postal_dossier(session, staff=staff, entered_at=utcnow() - timedelta(hours=hours))
+        services.open_forward_leg(session, dossier=dossier, picked_up_at=utcnow() - timedelta(hours=hours))
+        if hours == 10:
+            officer = officer or factories.user(session, Role.agency_staff, agency_id=dossier.agency_id)
+            services.record_handover_to_agency(session, dossier=dossier, officer=officer, at=utcnow())
+    session.commit()
+    phone.goto(f"{live_server}/login")
+    phone.fill("#identifier", staff.email)
+    phone.fill("#password", factories.DEFAULT_PASSWORD)
+    phone.click("button[type=submit]")
+    phone.goto(f"{live_server}/tracking/manager")
+    assert phone.locator("svg.sla-chart").count() == 1
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    save_screenshot(phone, "tracking-manager")
