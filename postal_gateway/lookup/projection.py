@@ -89,34 +89,42 @@ def refresh_record(session: Session, dossier, *, event_id: str = "", supplements
 def _refresh(session: Session, dossier, *, event_id: str, supplements: list[str] | None):
     from postal_gateway.lookup.models import LookupRecord
 
+    # Everything is read first, so a failure leaves no half-filled record in the session.
     record = next(
         (obj for obj in session.new if isinstance(obj, LookupRecord) and obj.dossier_id == dossier.id), None
     ) or session.scalar(select(LookupRecord).where(LookupRecord.dossier_id == dossier.id))
-    if record is None:
-        record = LookupRecord(dossier_id=dossier.id, code=dossier.code)
-        session.add(record)
     citizen = dossier.citizen
     procedure = dossier.procedure
-    record.code = dossier.code
-    record.agency_name = dossier.agency.name
-    record.processing_department = (procedure.processing_department or "") if procedure else ""
-    record.organisation_name = dossier.organisation_name or ""
-    record.applicant_name = citizen.full_name if citizen else ""
-    record.received_at = dossier.received_at
-    record.appointment_date = dossier.appointment_date
     status = getattr(dossier.status, "value", dossier.status)
-    record.status = status
     if status == "supplement_requested":
         wanted = [str(item)[:500] for item in (supplements or [])] or [
             str(item.get("name", item)) if isinstance(item, dict) else str(item) for item in (dossier.missing_items or [])
         ]
-        record.supplements = wanted or list(record.supplements or [])
+        wanted = wanted or list(record.supplements or []) if record is not None else wanted
     else:
-        record.supplements = []
-    record.timeline = _timeline(session, dossier)
-    record.id_number_hash = id_number_hash(citizen.id_number) if citizen and citizen.id_number else ""
+        wanted = []
+    values = {
+        "code": dossier.code,
+        "agency_name": dossier.agency.name,
+        "processing_department": (procedure.processing_department or "") if procedure else "",
+        "organisation_name": dossier.organisation_name or "",
+        "applicant_name": citizen.full_name if citizen else "",
+        "received_at": dossier.received_at,
+        "appointment_date": dossier.appointment_date,
+        "status": status,
+        "supplements": wanted,
+        "timeline": _timeline(session, dossier),
+        "id_number_hash": id_number_hash(citizen.id_number) if citizen and citizen.id_number else "",
+    }
     if event_id:
-        record.last_event_id = event_id
+        values["last_event_id"] = event_id
+    if record is None:
+        record = LookupRecord(dossier_id=dossier.id, **values)
+        session.add(record)
+    else:
+        for name, value in values.items():
+            if getattr(record, name) != value:
+                setattr(record, name, value)
     return record
 
 
