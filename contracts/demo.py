@@ -70,8 +70,11 @@ def load_demo_contracts(session: Session) -> list[str]:
     existing = session.scalars(select(Contract).where(Contract.number == DEMO_CONTRACT_NUMBER)).first()
     if existing is not None:
         return [f"contract {DEMO_CONTRACT_NUMBER}: already loaded"]
-    if session.scalars(select(Agency).where(Agency.code == DEMO_AGENCY_CODE)).first() is None:
+    agency = session.scalars(select(Agency).where(Agency.code == DEMO_AGENCY_CODE)).first()
+    if agency is None:
         return [f"contract {DEMO_CONTRACT_NUMBER}: skipped, load the demo catalogue first"]
+    if session.scalars(select(Contract.id).where(Contract.agency_id == agency.id)).first() is not None:
+        return [f"contract {DEMO_CONTRACT_NUMBER}: skipped, {DEMO_AGENCY_CODE} already has a contract"]
     offices = [code for code in session.scalars(select(PostOffice.code).order_by(PostOffice.code))]
     create_contract(
         session,

@@ -125,3 +125,22 @@ def test_xlsx(session, setting):
                               tariff_file=("cuoc.csv", tariff()), now=NOW)
     assert report.ok, report.lines()
     assert session.scalars(select(PostageBand.zone)).first() in set(Zone)
+
+
+def test_commands(app, session, setting, tmp_path):
+    session.commit()  # the commands commit or roll back the session themselves
+    runner = app.test_cli_runner()
+    contracts_csv = tmp_path / "hop-dong.csv"
+    contracts_csv.write_bytes(f"{HEADER}\n{contract_row()}\n".encode())
+    tariff_csv = tmp_path / "cuoc.csv"
+    tariff_csv.write_bytes(tariff())
+    bad = runner.invoke(args=["contracts", "import", "--contracts", str(contracts_csv)])
+    assert bad.exit_code == 1 and "postage_bands" not in bad.output and "cột" in bad.output
+    good = runner.invoke(args=["contracts", "import", "--contracts", str(contracts_csv), "--tariff", str(tariff_csv)])
+    assert good.exit_code == 0, good.output
+    listed = runner.invoke(args=["contracts", "limits", "list"])
+    assert "provisional" in listed.output and listed.output.count("\n") == 6
+    refused = runner.invoke(args=["contracts", "limits", "set", "sideways", "same_district", "10", "--source", "x"])
+    assert refused.exit_code == 1
+    assert runner.invoke(args=["contracts", "limits", "set", "forward", "same_district", "36", "--source", "TT 14/2018"]).exit_code == 0
+    assert "skipped" in runner.invoke(args=["contracts", "demo"]).output  # no demo catalogue here
