@@ -179,3 +179,22 @@ def test_clocks_follow_the_contract_in_force(session):
     assert (leg.due_at, leg.due_basis, leg.zone) == (at + timedelta(hours=48), "contract", "same_province")
     back = services.open_return_leg(session, dossier=same_district, result_available_at=at + timedelta(days=5))
     assert back.due_at == at + timedelta(days=5, hours=12)
+
+
+def test_scan_on_sqlite_as_in_make_run(tmp_path):
+    """`make run` uses SQLite: the portable path raises the same breaches, once."""
+    from postal_gateway.db import make_engine
+    from postal_gateway.models import metadata
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'scan.sqlite'}")
+    metadata.create_all(engine)
+    now = datetime(2026, 11, 20, 9, 0, tzinfo=VN)
+    with Session(engine) as own:
+        late, _fine, back = _overdue_world(own, now)
+        got = {(b.dossier_id, b.clock) for b in sla.raise_breaches(own, now=now)}
+        own.commit()
+        assert got == {(late.id, "forward"), (back.id, "return"), (back.id, "appointment")}
+        assert sla.raise_breaches(own, now=now) == []
+        assert own.scalar(select(func.count()).select_from(IntegrationEvent)) == 3 + own.scalar(
+            select(func.count()).select_from(IntegrationEvent).where(IntegrationEvent.event_type != "sla.breached"))
+    engine.dispose()

@@ -209,11 +209,13 @@ def raise_breaches(session: Session, *, now: datetime) -> list[Breach]:
     from sqlalchemy import insert as core_insert
     from sqlalchemy import select
 
-    from postal_gateway.catalogue.models import PostOffice
     from postal_gateway.dossiers.models import Dossier
     from postal_gateway.events import EVENT_VERSIONS, IntegrationEvent
-    from tracking import notices
 
+    if session.get_bind().dialect.name == "postgresql":
+        breaches, codes = _raise_on_postgresql(session, now=now)
+        _send_digests(session, breaches, codes, now=now)
+        return breaches
     breaches = find_new_breaches(session, now=now)
     if not breaches:
         return breaches
@@ -243,6 +245,15 @@ def raise_breaches(session: Session, *, now: datetime) -> list[Breach]:
             for b in breaches
         ],
     )
+    _send_digests(session, breaches, codes, now=now)
+    return breaches
+
+
+def _send_digests(session: Session, breaches: list[Breach], codes: dict[int, str], *, now: datetime) -> None:
+    """One message per post office listing its new breaches (not one SMS per dossier)."""
+    from postal_gateway.catalogue.models import PostOffice
+    from tracking import notices
+
     by_office: dict[int, list[str]] = {}
     for b in breaches:
         if b.post_office_id is not None:
@@ -250,6 +261,59 @@ def raise_breaches(session: Session, *, now: datetime) -> list[Breach]:
     for office_id, office_codes in by_office.items():
         office = session.get(PostOffice, office_id)
         if office is not None and office.phone:
-            notices.send_breach_digest(session, office=office, codes=office_codes, now=now)
+            notices.send_breach_digest(session, office=office, codes=sorted(office_codes), now=now)
     session.flush()
-    return breaches
+
+
+#: PostgreSQL: breach rows and their integration events in ONE statement (data-modifying CTEs)
+_PG_RAISE = """
+WITH candidates AS (
+    SELECT l.dossier_id, l.kind AS clock, l.id AS leg_id, l.post_office_id, l.due_at
+    FROM shipment_legs l WHERE l.completed_at IS NULL AND l.due_at < :now
+    UNION ALL
+    SELECT l.dossier_id, l.kind, l.id, l.post_office_id, l.due_at
+    FROM shipment_legs l WHERE l.completed_at >= :late_since AND l.completed_at > l.due_at
+    UNION ALL
+    SELECT d.id, 'appointment', NULL, d.post_office_id, d.due_at
+    FROM dossiers d WHERE d.due_at < :now AND d.channel = 'postal' AND d.status NOT IN :stopped
+), new AS (
+    INSERT INTO sla_breaches (dossier_id, clock, leg_id, post_office_id, due_at, detected_at)
+    SELECT dossier_id, clock, leg_id, post_office_id, due_at, :now FROM candidates
+    ON CONFLICT (dossier_id, clock) DO NOTHING
+    RETURNING id, dossier_id, clock, leg_id, post_office_id, due_at
+), named AS (
+    SELECT new.*, d.code FROM new JOIN dossiers d ON d.id = new.dossier_id
+), events AS (
+    INSERT INTO integration_events (event_id, event_type, version, aggregate_type, aggregate_id, payload,
+                                    occurred_at, publish_attempts)
+    SELECT gen_random_uuid()::text, 'sla.breached', CAST(:version AS integer), 'dossier', code,
+           json_build_object('dossier_code', code,
+                             'clock', CASE clock WHEN 'return_' THEN 'return' ELSE clock END,
+                             'due_at', to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'),
+                             'detected_at', CAST(:detected_text AS text)),
+           :now, 0
+    FROM named
+)
+SELECT id, dossier_id, clock, leg_id, post_office_id, due_at, code FROM named
+"""
+
+
+def _raise_on_postgresql(session: Session, *, now: datetime) -> tuple[list[Breach], dict[int, str]]:
+    from sqlalchemy import bindparam, text
+
+    from postal_gateway.db import UTCDateTime
+    from postal_gateway.events import EVENT_VERSIONS
+
+    statement = text(_PG_RAISE).bindparams(
+        bindparam("stopped", expanding=True),
+        bindparam("now", type_=UTCDateTime()),
+        bindparam("late_since", type_=UTCDateTime()),
+    )
+    rows = session.execute(statement, {
+        "now": now, "late_since": now - LATE_COMPLETION_WINDOW, "stopped": list(APPOINTMENT_STOPPED),
+        "version": EVENT_VERSIONS["sla.breached"], "detected_text": now.isoformat(),
+    }).all()
+    clock_names = {"forward": "forward", "return_": "return", "appointment": "appointment"}
+    breaches = [Breach(r.id, r.dossier_id, clock_names.get(r.clock, r.clock), r.leg_id, r.post_office_id, r.due_at)
+                for r in rows]
+    return breaches, {r.dossier_id: r.code for r in rows}
