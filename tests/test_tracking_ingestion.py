@@ -221,3 +221,17 @@ def test_result_handed_to_post_opens_the_return_leg_when_nobody_did(session, wor
     assert [r.status for r in results] == ["accepted", "accepted"]
     back = services.leg_of(session, dossier, LegKind.return_)
     assert back.state == LegState.with_post and back.due_at == NOW - timedelta(hours=1) + timedelta(hours=24)
+
+
+def test_intake_starts_the_forward_leg_and_the_public_record(session):
+    from postal_gateway.dossiers.services import submit
+    from postal_gateway.lookup.models import LookupRecord
+    from tests.test_dossier_services import command, world as dossier_world  # noqa: F401
+
+    fixture = dossier_world.__wrapped__(session)  # the intake tests' own world: agency, consent, scans
+    dossier = submit(session, command(fixture)).dossier
+    session.commit()
+    leg = services.leg_of(session, dossier, LegKind.forward)
+    assert leg is not None and leg.started_at == dossier.entered_at
+    assert leg.state in (LegState.at_post_office, LegState.picked_up)
+    assert session.scalar(select(LookupRecord.code).where(LookupRecord.code == dossier.code)) == dossier.code

@@ -487,6 +487,7 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
         )
     )
     session.flush()
+    _start_forward_leg(session, dossier, staff, entered_at)
     if consent.scope == ConsentScope.single_dossier:
         mark_consent_used(session, consent, dossier.id)
     audit.record(
@@ -516,6 +517,16 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
         )
     session.flush()
     return SubmissionOutcome(dossier, replayed=False)
+
+
+def _start_forward_leg(session: Session, dossier: Dossier, staff: User, picked_up_at: datetime) -> None:
+    """The worker has the paper dossier in hand: its forward leg and full-trip clock start now
+    (tracking area; skipped if that area is not installed)."""
+    try:
+        from tracking.services import open_forward_leg
+    except ImportError:  # pragma: no cover - tracking area absent
+        return
+    open_forward_leg(session, dossier=dossier, picked_up_at=picked_up_at, post_office=staff.post_office, actor=staff)
 
 
 def submit_postal_dossier(
