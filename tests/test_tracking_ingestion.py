@@ -235,3 +235,44 @@ def test_intake_starts_the_forward_leg_and_the_public_record(session):
     assert leg is not None and leg.started_at == dossier.entered_at
     assert leg.state in (LegState.at_post_office, LegState.picked_up)
     assert session.scalar(select(LookupRecord.code).where(LookupRecord.code == dossier.code)) == dossier.code
+
+
+def test_the_same_batch_sent_by_four_requests_at_once_is_stored_once(app, session, world):
+    import threading
+
+    from sqlalchemy.orm import Session as OrmSession
+
+    from postal_gateway.accounts.models import User
+
+    staff, dossier = world
+    office = staff.post_office.code
+    batch = [dict(ev(f"race-{n:07d}", kind, NOW - timedelta(hours=5 - n)), post_office_code=office)
+             for n, kind in enumerate(("picked_up", "dispatched", "arrived"), start=1)]
+    engine = app.extensions["engine"]
+    outcomes: list[list[str]] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def send():
+        try:
+            with OrmSession(engine) as own:
+                actor = own.get(User, staff.id)
+                barrier.wait()
+                results = ingestion.record_events(own, actor=actor, events=batch, now=NOW, dossier_code=dossier.code)
+                own.commit()
+                outcomes.append([r.status for r in results])
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert sum(statuses.count("accepted") for statuses in outcomes) == 3
+    assert all(set(statuses) <= {"accepted", "duplicate"} for statuses in outcomes)
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(ShipmentEvent)) == 3
+    assert session.scalar(select(func.count()).select_from(ShipmentLeg)) == 1
+    assert session.scalar(select(func.count()).select_from(IntegrationEvent)) == 3
