@@ -14,7 +14,7 @@ from postal_gateway.events import IntegrationEvent
 from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
 from tracking import services, sla
-from tracking.models import LegKind, SlaBreach
+from tracking.models import SlaBreach
 from tracking.sla import SlaState, clock_state
 
 VN = timezone(timedelta(hours=7))

@@ -11,7 +11,6 @@ from markupsafe import Markup, escape
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from postal_gateway.catalogue.models import PostOffice
 from postal_gateway.formatting import to_local
 from tracking.models import ShipmentLeg
 from tracking.sla import SLA_LABELS, SlaState, clock_state
@@ -192,4 +191,4 @@ def to_xlsx(rows: list[LegRow]) -> bytes:
     return buffer.getvalue()
 
 
-__all__ = ["PostOffice", "chart_svg", "leg_rows", "overview", "to_csv", "to_xlsx"]
+__all__ = ["chart_svg", "leg_rows", "overview", "to_csv", "to_xlsx"]

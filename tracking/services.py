@@ -21,7 +21,6 @@ from tracking.models import (
     CompensationCase,
     CompensationStatus,
     LegKind,
-    LegState,
     ShipmentLeg,
 )
 from tracking.vocabulary import EventType
@@ -42,7 +41,7 @@ def _system_event(session: Session, *, dossier: Dossier, actor: User | None, raw
     ingestion.record_events(session, actor=actor, events=[raw], now=at, dossier_code=dossier.code, trusted=True)
 
 
-def _office_code(session: Session, dossier: Dossier, post_office) -> str:
+def _office_code(dossier: Dossier, post_office) -> str:
     office = post_office or dossier.post_office
     return office.code if office is not None else ""
 
@@ -63,7 +62,7 @@ def open_forward_leg(session: Session, *, dossier: Dossier, picked_up_at: dateti
     if existing is not None and existing.started_at is not None:
         return existing
     kind = EventType.picked_up if dossier.collection_place == CollectionPlace.citizen_address else EventType.accepted_at_office
-    code = _office_code(session, dossier, post_office)
+    code = _office_code(dossier, post_office)
     raw = {"event_id": f"intake:{dossier.code}", "type": kind.value, "occurred_at": picked_up_at.isoformat(),
            "recorded_at": picked_up_at.isoformat()}
     if code:
@@ -182,7 +181,6 @@ def open_compensations(session: Session, *, post_office_id: int | None = None) -
 
 
 __all__ = [
-    "LegState",
     "approve_compensation",
     "leg_of",
     "legs_of",

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from markupsafe import Markup
 
 from postal_gateway.db import db_session
-from postal_gateway.domain import DomainError, InvalidInput, N_, NotFound
+from postal_gateway.domain import N_, InvalidInput, NotFound
 from postal_gateway.lookup import ratelimit, services
 from postal_gateway.lookup.projection import configure_hash_key
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from postal_gateway.accounts.identity import normalise_id_number
-from postal_gateway.domain import N_, InvalidInput, NotFound
+from postal_gateway.domain import N_, NotFound
 from postal_gateway.dossiers.codes import parse_dossier_code
 from postal_gateway.lookup.models import LookupRecord
 from postal_gateway.lookup.projection import id_number_hash, refresh_record
