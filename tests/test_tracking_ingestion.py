@@ -276,3 +276,14 @@ def test_the_same_batch_sent_by_four_requests_at_once_is_stored_once(app, sessio
     assert session.scalar(select(func.count()).select_from(ShipmentEvent)) == 3
     assert session.scalar(select(func.count()).select_from(ShipmentLeg)) == 1
     assert session.scalar(select(func.count()).select_from(IntegrationEvent)) == 3
+
+
+def test_a_lost_dossier_signed_for_by_the_agency_was_found(session, world):
+    staff, dossier = world
+    officer = factories.user(session, Role.agency_staff, agency_id=dossier.agency_id)
+    record(session, staff, dossier, ev("found-00001", "picked_up", NOW - timedelta(hours=4)),
+           ev("found-00002", "lost", NOW - timedelta(hours=3)))
+    assert session.scalar(select(CompensationCase)).status == CompensationStatus.open
+    leg = services.record_handover_to_agency(session, dossier=dossier, officer=officer, at=NOW - timedelta(hours=1))
+    assert leg.state == LegState.handed_to_agency
+    assert session.scalar(select(CompensationCase)).status == CompensationStatus.withdrawn

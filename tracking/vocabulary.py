@@ -96,7 +96,8 @@ _FORWARD: dict[LegState, dict[EventType, LegState]] = {
         E.dispatched: S.in_transit, E.accepted_at_office: S.at_post_office, E.held_at_post_office: S.at_post_office,
         E.handed_to_agency: S.handed_to_agency, E.lost: S.lost,
     },
-    S.lost: {E.found: S.at_post_office},
+    # the one-stop officer signing for it proves it was found
+    S.lost: {E.found: S.at_post_office, E.handed_to_agency: S.handed_to_agency},
 }
 
 _DELIVERABLE = {E.out_for_delivery: S.out_for_delivery, E.held_at_post_office: S.held_at_post_office}
@@ -123,7 +124,8 @@ _RETURN: dict[LegState, dict[EventType, LegState]] = {
         E.out_for_delivery: S.out_for_delivery, E.delivered: S.delivered,
         E.returned_to_agency: S.returned_to_agency, E.lost: S.lost,
     },
-    S.lost: {E.found: S.at_post_office},
+    # the citizen signing for it proves it was found
+    S.lost: {E.found: S.at_post_office, E.delivered: S.delivered},
 }
 
 TRANSITIONS: dict[LegKind, dict[LegState, dict[EventType, LegState]]] = {
