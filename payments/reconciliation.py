@@ -1,0 +1,405 @@
+"""Reconciliation (đối soát) of an agency's fees for one Vietnamese day, set-based in the database.
+
+Three sources side by side: what was owed (the fee and postage lines of each attempt), what our IPN /
+querydr records say (payments), and what VNPay's daily file says (payment_gateway_transactions,
+bulk-loaded with COPY on PostgreSQL). One FULL OUTER JOIN on vnp_TxnRef sorts every line into a
+category; only lines that are not simply matched are stored, the rest are counted.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import Session
+
+from payments.models import (
+    DayStatus,
+    GatewayImport,
+    GatewayTransaction,
+    ReconciliationDay,
+    ReconciliationItem,
+)
+from payments.vnpay import GMT7, parse_vnpay_datetime
+from postal_gateway.accounts.models import Role, User
+from postal_gateway.catalogue.models import Agency
+from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from postal_gateway.events import emit
+
+#: category → (Vietnamese label, is an exception needing a comment)
+CATEGORIES = {
+    "matched": (N_("Khớp"), False),
+    "missing_at_gateway": (N_("Thiếu ở cổng thanh toán"), True),
+    "missing_here": (N_("Thiếu ở hệ thống"), True),
+    "amount_mismatch": (N_("Lệch số tiền"), True),
+    "duplicate": (N_("Thanh toán trùng"), True),
+    "refunded": (N_("Đã hoàn tiền"), False),
+    "late": (N_("Ghi nhận muộn"), True),
+    "cash_remitted": (N_("Tiền mặt / thu hộ đã nộp"), False),
+    "cash_not_remitted": (N_("Tiền mặt / thu hộ chưa nộp"), True),
+}
+FILE_COLUMNS = ("TmnCode", "TxnRef", "TransactionNo", "TransactionType", "TransactionStatus", "Amount", "PayDate", "BankCode")
+_TXN_REF = re.compile(r"[A-Za-z0-9._-]{1,100}")
+MAX_KEPT_ERRORS = 200
+BATCH = 5000
+COPY_COLUMNS = ("import_id", "business_day", "agency_code", "txn_ref", "transaction_no", "transaction_type",
+                "transaction_status", "amount_vnd", "pay_date", "bank_code")
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The Vietnamese day as a UTC-comparable half-open range."""
+    start = datetime.combine(day, time(0), tzinfo=GMT7)
+    return start, start + timedelta(days=1)
+
+
+def agency_code_of(txn_ref: str) -> str:
+    """Our vnp_TxnRef is "<dossier code>.<attempt>" and a dossier code starts with its agency's code."""
+    return txn_ref.split("-", 1)[0][:32]
+
+
+# --- import of the gateway's daily file ---------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    record: GatewayImport
+    errors: list[dict]
+
+
+def _check_row(row: list[str], line: int, *, day: date, tmn_code: str, start: datetime, end: datetime, errors: list) -> tuple | None:
+    def fail(column: str, message: str) -> None:
+        errors.append({"line": line, "column": column, "message": message})
+
+    if len(row) != len(FILE_COLUMNS):
+        fail("", N_("Dòng có số cột khác tiêu đề."))
+        return None
+    tmn, txn_ref, number, kind, status, amount, pay_date, bank = (value.strip() for value in row)
+    before = len(errors)
+    if tmn != tmn_code:
+        fail("TmnCode", N_("Mã website không phải của chúng tôi."))
+    if not _TXN_REF.fullmatch(txn_ref):
+        fail("TxnRef", N_("Mã giao dịch không hợp lệ."))
+    if not number.isdigit() or len(number) > 32:
+        fail("TransactionNo", N_("Số giao dịch VNPay phải là chữ số."))
+    if kind not in ("01", "02", "03"):
+        fail("TransactionType", N_("Loại giao dịch phải là 01, 02 hoặc 03."))
+    if len(status) != 2 or not status.isdigit():
+        fail("TransactionStatus", N_("Trạng thái giao dịch phải là 2 chữ số."))
+    if not amount.isdigit() or not 0 < int(amount) < 10**12:
+        fail("Amount", N_("Số tiền phải là số nguyên dương (đồng)."))
+    moment = parse_vnpay_datetime(pay_date)
+    if moment is None:
+        fail("PayDate", N_("Thời gian thanh toán phải có dạng yyyyMMddHHmmss."))
+    elif not start <= moment < end:
+        fail("PayDate", N_("Thời gian thanh toán không thuộc ngày của tệp."))
+    if len(bank) > 20:
+        fail("BankCode", N_("Mã ngân hàng quá dài."))
+    if len(errors) > before:
+        return None
+    return (day, agency_code_of(txn_ref), txn_ref, number, kind, status, int(amount), moment, bank)
+
+
+def import_gateway_file(
+    session: Session, lines: Iterable[str], *, day: date, tmn_code: str, filename: str = "",
+    imported_by_id: int | None = None, now: datetime,
+) -> ImportResult:
+    """Stream VNPay's daily CSV into the database (COPY on PostgreSQL, batched inserts elsewhere).
+    Broken rows are reported by line and column and left out; the rest load. A new file for the same
+    day replaces the previous one's rows, unless an agency already signed that day off."""
+    if not isinstance(day, date):
+        raise InvalidInput.on_field("day", N_("Ngày không hợp lệ."))
+    if session.scalar(select(func.count()).select_from(ReconciliationDay).where(
+            ReconciliationDay.day == day, ReconciliationDay.status == DayStatus.signed_off)):
+        raise Conflict(N_("Ngày này đã được ký xác nhận đối soát; không nhập lại tệp được."))
+    reader = csv.reader(lines)
+    header = [column.strip().lstrip("\ufeff") for column in next(reader, [])]
+    if tuple(header) != FILE_COLUMNS:
+        raise InvalidInput.on_field("file", N_("Tệp không đúng mẫu: cần các cột %(columns)s."), columns=", ".join(FILE_COLUMNS))
+    old = list(session.scalars(select(GatewayImport.id).where(GatewayImport.business_day == day)))
+    if old:
+        session.execute(delete(GatewayTransaction).where(GatewayTransaction.import_id.in_(old)))
+    record = GatewayImport(business_day=day, filename=filename[:255], imported_at=now, imported_by_id=imported_by_id)
+    session.add(record)
+    session.flush()
+    start, end = day_bounds(day)
+    errors: list[dict] = []
+    good = (
+        (record.id, *checked)
+        for line, row in enumerate(reader, start=2)
+        if row and (checked := _check_row(row, line, day=day, tmn_code=tmn_code, start=start, end=end, errors=errors)) is not None
+    )
+    count = bulk_load(session, good)
+    record.row_count = count
+    record.error_count = len(errors)
+    record.errors = errors[:MAX_KEPT_ERRORS]
+    session.flush()
+    from payments.refunds import complete_from_gateway_file
+
+    complete_from_gateway_file(session)
+    return ImportResult(record, errors)
+
+
+def bulk_load(session: Session, rows: Iterable[tuple]) -> int:
+    """Load gateway rows in the session's transaction: PostgreSQL COPY, else executemany in batches."""
+    connection = session.connection()
+    count = 0
+    if connection.dialect.name == "postgresql":
+        driver = connection.connection.driver_connection
+        with driver.cursor() as cursor:
+            with cursor.copy(f"COPY payment_gateway_transactions ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+        return count
+    statement = text(
+        f"INSERT INTO payment_gateway_transactions ({', '.join(COPY_COLUMNS)}) VALUES ("
+        + ", ".join(f":{c}" for c in COPY_COLUMNS) + ")"
+    )
+    batch: list[dict] = []
+    for row in rows:
+        values = dict(zip(COPY_COLUMNS, row))
+        values["pay_date"] = values["pay_date"].astimezone(timezone.utc).replace(tzinfo=None)  # SQLite stores naive UTC
+        batch.append(values)
+        count += 1
+        if len(batch) >= BATCH:
+            connection.execute(statement, batch)
+            batch = []
+    if batch:
+        connection.execute(statement, batch)
+    return count
+
+
+# --- reconciliation -----------------------------------------------------------------------------
+
+_CATEGORISED = """
+WITH ours AS (
+    SELECT p.id, p.txn_ref, p.dossier_id, p.amount_vnd, p.fee_vnd + p.postage_vnd AS owed_vnd,
+           p.settled_at, p.pay_date, p.expires_at
+    FROM payments p
+    WHERE p.agency_id = :agency_id AND p.status IN ('paid', 'partially_refunded', 'refunded')
+      AND p.pay_date >= :start AND p.pay_date < :end
+),
+twice AS (
+    SELECT p.dossier_id, MIN(p.id) AS first_id
+    FROM payments p
+    WHERE p.agency_id = :agency_id AND p.status IN ('paid', 'partially_refunded', 'refunded')
+    GROUP BY p.dossier_id HAVING COUNT(*) > 1
+),
+gateway AS (
+    SELECT g.txn_ref, COUNT(*) AS n, SUM(g.amount_vnd) AS amount_vnd
+    FROM payment_gateway_transactions g
+    WHERE g.business_day = :day AND g.agency_code = :agency_code
+      AND g.transaction_type = '01' AND g.transaction_status = '00'
+    GROUP BY g.txn_ref
+),
+categorised AS (
+    SELECT COALESCE(o.txn_ref, g.txn_ref) AS txn_ref, o.owed_vnd, o.amount_vnd AS ours_vnd, g.amount_vnd AS gateway_vnd,
+           CASE
+             WHEN o.txn_ref IS NULL THEN 'missing_here'
+             WHEN g.txn_ref IS NULL THEN 'missing_at_gateway'
+             WHEN g.n > 1 OR t.first_id IS NOT NULL AND t.first_id <> o.id THEN 'duplicate'
+             WHEN g.amount_vnd <> o.amount_vnd OR o.amount_vnd <> o.owed_vnd THEN 'amount_mismatch'
+             WHEN o.settled_at >= :end OR o.pay_date > o.expires_at THEN 'late'
+             ELSE 'matched'
+           END AS category
+    FROM ours o
+    FULL OUTER JOIN gateway g ON g.txn_ref = o.txn_ref
+    LEFT JOIN twice t ON t.dossier_id = o.dossier_id
+),
+refunds AS (
+    SELECT g.txn_ref, SUM(g.amount_vnd) AS gateway_vnd,
+           (SELECT SUM(r.amount_vnd) FROM payment_refunds r JOIN payments p ON p.id = r.payment_id
+             WHERE p.txn_ref = g.txn_ref AND r.status IN ('sent', 'completed')) AS ours_vnd
+    FROM payment_gateway_transactions g
+    WHERE g.business_day = :day AND g.agency_code = :agency_code
+      AND g.transaction_type IN ('02', '03') AND g.transaction_status = '00'
+    GROUP BY g.txn_ref
+)
+"""
+
+_INSERT_ITEMS = """
+INSERT INTO payment_reconciliation_items
+    (day_id, category, txn_ref, dossier_code, owed_vnd, ours_vnd, gateway_vnd, is_exception, comment)
+SELECT :day_id, c.category, c.txn_ref, COALESCE(d.code, ''), c.owed_vnd, c.ours_vnd, c.gateway_vnd,
+       c.category <> 'refunded' OR c.ours_vnd IS NULL OR c.ours_vnd <> c.gateway_vnd, ''
+FROM (
+    SELECT txn_ref, category, owed_vnd, ours_vnd, gateway_vnd FROM categorised WHERE category <> 'matched'
+    UNION ALL
+    SELECT txn_ref, 'refunded', NULL, ours_vnd, gateway_vnd FROM refunds
+) c
+LEFT JOIN payments p ON p.txn_ref = c.txn_ref
+LEFT JOIN dossiers d ON d.id = p.dossier_id
+"""
+
+_TOTALS = "SELECT category, COUNT(*), COALESCE(SUM(ours_vnd), 0), COALESCE(SUM(gateway_vnd), 0) FROM categorised GROUP BY category"
+
+#: cash and collection-on-behalf fees collected that day, against the remittance of the worker's shift
+_CASH = """
+SELECT c.id, d.code, c.amount_vnd, r.id IS NOT NULL AS remitted
+FROM collected_amounts c
+JOIN dossiers d ON d.id = c.dossier_id
+LEFT JOIN cash_shifts s ON s.worker_id = c.collected_by_id AND s.opened_at <= c.collected_at
+     AND (s.closed_at IS NULL OR c.collected_at < s.closed_at)
+LEFT JOIN cash_remittances r ON r.shift_id = s.id
+WHERE d.agency_id = :agency_id AND c.kind = 'fee' AND c.method IN ('cash', 'collection_on_behalf')
+  AND c.collected_at >= :start AND c.collected_at < :end
+"""
+
+
+def _has_cash_books(session: Session) -> bool:
+    from postal_gateway.areas import optional_module
+
+    return optional_module("contracts.models") is not None and hasattr(optional_module("contracts.models"), "Remittance")
+
+
+def get_day(session: Session, *, agency_id: int, day: date) -> ReconciliationDay | None:
+    return session.scalar(select(ReconciliationDay).where(ReconciliationDay.agency_id == agency_id, ReconciliationDay.day == day))
+
+
+def _staff_of(user: User, agency_id: int, *roles: Role) -> None:
+    if user.role not in roles or user.agency_id != agency_id:
+        raise Forbidden(N_("Tài khoản của bạn không có quyền đối soát cho cơ quan này."))
+
+
+def reconcile(session: Session, *, agency_id: int, day: date, user: User | None, now: datetime) -> ReconciliationDay:
+    """(Re)build the day's reconciliation; comments already given on lines that remain are kept."""
+    if user is not None:
+        _staff_of(user, agency_id, Role.agency_staff, Role.agency_admin)
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound(N_("Không tìm thấy cơ quan."))
+    record = get_day(session, agency_id=agency_id, day=day)
+    if record is not None and record.status == DayStatus.signed_off:
+        raise Conflict(N_("Ngày này đã được ký xác nhận; kết quả đối soát đã khóa."))
+    kept: dict[tuple[str, str], tuple] = {}
+    if record is None:
+        record = ReconciliationDay(agency_id=agency_id, day=day, reconciled_at=now)
+        session.add(record)
+        session.flush()
+    else:
+        kept = {
+            (item.category, item.txn_ref): (item.comment, item.resolved_at, item.resolved_by_id)
+            for item in session.scalars(select(ReconciliationItem).where(
+                ReconciliationItem.day_id == record.id, ReconciliationItem.resolved_at.is_not(None)))
+        }
+        session.execute(delete(ReconciliationItem).where(ReconciliationItem.day_id == record.id))
+    start, end = day_bounds(day)
+    params = {"agency_id": agency_id, "agency_code": agency.code, "day": day, "start": start, "end": end, "day_id": record.id}
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        params = {**params, "start": start.astimezone(timezone.utc).replace(tzinfo=None),
+                  "end": end.astimezone(timezone.utc).replace(tzinfo=None)}
+    if connection.dialect.name == "postgresql":
+        # One pass over the join: the categorised rows are materialised once, exceptions inserted from them.
+        sql = (_CATEGORISED.replace("categorised AS (", "categorised AS MATERIALIZED (")
+               + ", inserted AS (" + _INSERT_ITEMS + " RETURNING 1) " + _TOTALS)
+        totals_rows = connection.execute(text(sql), params).all()
+    else:
+        connection.execute(text(_CATEGORISED + _INSERT_ITEMS), params)
+        totals_rows = connection.execute(text(_CATEGORISED + _TOTALS), params).all()
+    totals = {category: {"count": 0, "ours_vnd": 0, "gateway_vnd": 0} for category in CATEGORIES}
+    for category, count, ours, gateway in totals_rows:
+        totals[category] = {"count": int(count), "ours_vnd": int(ours), "gateway_vnd": int(gateway)}
+    refunds = connection.execute(text(_CATEGORISED + "SELECT COUNT(*), COALESCE(SUM(gateway_vnd), 0) FROM refunds"), params).one()
+    totals["refunded"] = {"count": int(refunds[0]), "ours_vnd": 0, "gateway_vnd": int(refunds[1])}
+    if _has_cash_books(session):
+        remitted = {True: [0, 0], False: [0, 0]}
+        for amount_id, dossier_code, amount, is_remitted in connection.execute(text(_CASH), params):
+            remitted[bool(is_remitted)][0] += 1
+            remitted[bool(is_remitted)][1] += int(amount)
+            if not is_remitted:
+                session.add(ReconciliationItem(day_id=record.id, category="cash_not_remitted", txn_ref=f"cash-{amount_id}",
+                                               dossier_code=dossier_code, ours_vnd=amount, is_exception=True))
+        totals["cash_remitted"] = {"count": remitted[True][0], "ours_vnd": remitted[True][1], "gateway_vnd": 0}
+        totals["cash_not_remitted"] = {"count": remitted[False][0], "ours_vnd": remitted[False][1], "gateway_vnd": 0}
+    session.flush()
+    if kept:
+        for item in session.scalars(select(ReconciliationItem).where(ReconciliationItem.day_id == record.id)):
+            if (item.category, item.txn_ref) in kept:
+                item.comment, item.resolved_at, item.resolved_by_id = kept[(item.category, item.txn_ref)]
+    record.totals = totals
+    record.reconciled_at = now
+    record.reconciled_by_id = user.id if user is not None else None
+    record.gateway_file_id = session.scalar(
+        select(GatewayImport.id).where(GatewayImport.business_day == day).order_by(GatewayImport.id.desc()).limit(1))
+    session.flush()
+    return record
+
+
+def items(session: Session, record: ReconciliationDay, *, exceptions_only: bool = False) -> list[ReconciliationItem]:
+    query = select(ReconciliationItem).where(ReconciliationItem.day_id == record.id)
+    if exceptions_only:
+        query = query.where(ReconciliationItem.is_exception.is_(True))
+    return list(session.scalars(query.order_by(ReconciliationItem.category, ReconciliationItem.txn_ref)))
+
+
+def open_exceptions(session: Session, record: ReconciliationDay) -> int:
+    return session.scalar(select(func.count()).select_from(ReconciliationItem).where(
+        ReconciliationItem.day_id == record.id, ReconciliationItem.is_exception.is_(True),
+        ReconciliationItem.resolved_at.is_(None))) or 0
+
+
+def resolve_item(session: Session, *, item_id: object, comment: str, user: User, now: datetime) -> ReconciliationItem:
+    """Staff explain an exception with a comment (a second comment replaces the first until sign-off)."""
+    item = session.get(ReconciliationItem, item_id) if isinstance(item_id, int) and 0 < item_id < 2**62 else None
+    if item is None:
+        raise NotFound(N_("Không tìm thấy dòng đối soát."))
+    record = session.get(ReconciliationDay, item.day_id)
+    _staff_of(user, record.agency_id, Role.agency_staff, Role.agency_admin)
+    if record.status == DayStatus.signed_off:
+        raise Conflict(N_("Ngày này đã được ký xác nhận; kết quả đối soát đã khóa."))
+    comment = comment.strip() if isinstance(comment, str) else ""
+    if not comment or len(comment) > 1000:
+        raise InvalidInput("Cần ghi nhận xét (tối đa 1000 ký tự).", field_errors=[
+            FieldError("comment", N_("Cần ghi nhận xét (tối đa 1000 ký tự)."))])
+    item.comment = comment
+    item.resolved_at = now
+    item.resolved_by_id = user.id
+    session.flush()
+    return item
+
+
+def sign_off(session: Session, *, agency_id: int, day: date, user: User, now: datetime) -> ReconciliationDay:
+    """An agency admin signs the day off: only when every exception has a comment; then it is locked."""
+    _staff_of(user, agency_id, Role.agency_admin)
+    record = get_day(session, agency_id=agency_id, day=day)
+    if record is None:
+        raise NotFound(N_("Ngày này chưa được đối soát."))
+    if record.status == DayStatus.signed_off:
+        raise Conflict(N_("Ngày này đã được ký xác nhận."))
+    if record.gateway_file_id is None:
+        raise Conflict(N_("Chưa nhập tệp giao dịch của cổng thanh toán cho ngày này."))
+    left = open_exceptions(session, record)
+    if left:
+        raise Conflict(N_("Còn %(count)s dòng chênh lệch chưa có nhận xét."), params={"count": left})
+    record.status = DayStatus.signed_off
+    record.signed_off_at = now
+    record.signed_off_by_id = user.id
+    agency = session.get(Agency, agency_id)
+    emit(session, "reconciliation.signed_off", aggregate_type="agency", aggregate_id=agency.code,
+         payload={"agency_code": agency.code, "day": day.isoformat(), "totals": record.totals,
+                  "signed_off_by": user.id}, occurred_at=now)
+    session.flush()
+    return record
+
+
+def parse_day(value: object) -> date:
+    """A YYYY-MM-DD day from a URL or form; anything else is a clear error."""
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InvalidInput.on_field("day", N_("Ngày phải có dạng YYYY-MM-DD."))
+
+
+def text_lines(data: bytes) -> Iterable[str]:
+    """A streamed upload as text lines (UTF-8, BOM tolerated); undecodable bytes are an error."""
+    try:
+        return io.StringIO(data.decode("utf-8-sig"), newline="")
+    except UnicodeDecodeError:
+        raise InvalidInput.on_field("file", N_("Tệp phải là CSV mã hóa UTF-8.")) from None

@@ -1,0 +1,119 @@
+"""Reconciliation reports: XLSX (openpyxl), PDF (reportlab, DejaVu fonts) and the page's SVG chart."""
+from __future__ import annotations
+
+import io
+from html import escape
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from payments.models import ReconciliationDay, ReconciliationItem
+from payments.reconciliation import CATEGORIES
+from postal_gateway.dossiers.slip import FONT_BOLD, FONT_REGULAR, register_fonts
+from postal_gateway.formatting import format_local_datetime, format_vnd
+
+#: chart bar colours, exceptions in warm tones
+COLOURS = {
+    "matched": "#2e7d32", "refunded": "#1565c0", "cash_remitted": "#00838f", "missing_at_gateway": "#c62828",
+    "missing_here": "#ad1457", "amount_mismatch": "#ef6c00", "duplicate": "#6a1b9a", "late": "#f9a825",
+    "cash_not_remitted": "#4e342e",
+}
+
+
+def _label(category: str) -> str:
+    return _(CATEGORIES[category][0])
+
+
+def chart_svg(totals: dict) -> str:
+    """Horizontal bars of line counts per category, drawn server-side; fits a 360 px screen."""
+    rows = [(c, (totals.get(c) or {}).get("count", 0)) for c in CATEGORIES]
+    top = max([count for _c, count in rows] + [1])
+    bar_height, gap, label_width, width = 18, 8, 150, 340
+    height = len(rows) * (bar_height + gap)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+             f'aria-label="{escape(_("Số dòng theo loại đối soát"))}">']
+    for index, (category, count) in enumerate(rows):
+        y = index * (bar_height + gap)
+        bar = 0 if count == 0 else max(2, round((width - label_width - 50) * count / top))
+        parts.append(f'<text x="0" y="{y + 13}" font-size="11">{escape(_label(category))}</text>')
+        parts.append(f'<rect x="{label_width}" y="{y}" width="{bar}" height="{bar_height}" fill="{COLOURS[category]}"/>')
+        parts.append(f'<text x="{label_width + bar + 4}" y="{y + 13}" font-size="11">{count}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _item_row(item: ReconciliationItem) -> list:
+    return [_label(item.category), item.dossier_code, item.txn_ref, item.owed_vnd, item.ours_vnd, item.gateway_vnd,
+            _("Có") if item.is_exception else _("Không"), item.comment]
+
+
+def _headers() -> list[str]:
+    return [_("Loại"), _("Mã hồ sơ"), _("Mã giao dịch"), _("Phải thu"), _("Hệ thống ghi nhận"), _("Cổng thanh toán"),
+            _("Chênh lệch"), _("Nhận xét")]
+
+
+def xlsx(record: ReconciliationDay, items: list[ReconciliationItem]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Tổng hợp")
+    sheet.append([_("Đối soát lệ phí"), record.agency.name])
+    sheet.append([_("Ngày"), record.day.isoformat()])
+    sheet.append([_("Trạng thái"), _("Đã ký xác nhận") if record.signed_off_at else _("Chưa ký xác nhận")])
+    sheet.append([])
+    sheet.append([_("Loại"), _("Số dòng"), _("Hệ thống ghi nhận"), _("Cổng thanh toán")])
+    for cell in sheet[5]:
+        cell.font = Font(bold=True)
+    for category in CATEGORIES:
+        total = record.totals.get(category) or {}
+        sheet.append([_label(category), total.get("count", 0), total.get("ours_vnd", 0), total.get("gateway_vnd", 0)])
+    detail = book.create_sheet(_("Chi tiết"))
+    detail.append(_headers())
+    for cell in detail[1]:
+        cell.font = Font(bold=True)
+    for item in items:
+        detail.append(_item_row(item))
+    for column, width in zip("ABCDEFGH", (26, 30, 32, 12, 14, 14, 10, 40)):
+        detail.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def pdf(record: ReconciliationDay, items: list[ReconciliationItem]) -> bytes:
+    register_fonts()
+    normal = ParagraphStyle("n", fontName=FONT_REGULAR, fontSize=8, leading=10)
+    heading = ParagraphStyle("h", fontName=FONT_BOLD, fontSize=13, leading=16)
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
+                                 topMargin=12 * mm, bottomMargin=12 * mm, title=_("Đối soát lệ phí"))
+    story = [
+        Paragraph(escape(_("Đối soát lệ phí %(agency)s ngày %(day)s", agency=record.agency.name,
+                            day=record.day.strftime("%d/%m/%Y"))), heading),
+        Paragraph(escape(_("Ký xác nhận lúc %(at)s", at=format_local_datetime(record.signed_off_at))
+                         if record.signed_off_at else _("Chưa ký xác nhận")), normal),
+        Spacer(1, 4 * mm),
+    ]
+    summary = [[_("Loại"), _("Số dòng"), _("Hệ thống ghi nhận"), _("Cổng thanh toán")]] + [
+        [_label(c), str((record.totals.get(c) or {}).get("count", 0)),
+         format_vnd((record.totals.get(c) or {}).get("ours_vnd", 0)), format_vnd((record.totals.get(c) or {}).get("gateway_vnd", 0))]
+        for c in CATEGORIES
+    ]
+    style = TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT_REGULAR), ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
+                        ("FONTSIZE", (0, 0), (-1, -1), 8), ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                        ("VALIGN", (0, 0), (-1, -1), "TOP")])
+    story += [Table(summary, style=style, hAlign="LEFT"), Spacer(1, 5 * mm)]
+    detail = [_headers()] + [
+        [Paragraph(escape(str(v if v is not None else "")), normal) for v in
+         [*_item_row(item)[:3], *(format_vnd(v) if v is not None else "" for v in _item_row(item)[3:6]), *_item_row(item)[6:]]]
+        for item in items
+    ]
+    story.append(Table(detail, style=style, repeatRows=1,
+                       colWidths=[34 * mm, 42 * mm, 46 * mm, 22 * mm, 24 * mm, 24 * mm, 16 * mm, 62 * mm]))
+    document.build(story)
+    return buffer.getvalue()
