@@ -284,8 +284,9 @@ def handle_api(session: Session, payload: Mapping[str, Any], *, config: VnpayCon
         SandboxTransaction.tmn_code == config.tmn_code, SandboxTransaction.txn_ref == _text(payload, "vnp_TxnRef"),
         SandboxTransaction.transaction_type == "01", SandboxTransaction.create_date == _text(payload, "vnp_TransactionDate"),
     ))
-    if payment is None:
-        return _error(payload, "91", "Transaction not found")
+    if payment is None:  # a signed answer, so the merchant may act on it (expire its attempt)
+        fields = QUERYDR_RESPONSE_FIELDS if command == "querydr" else REFUND_RESPONSE_FIELDS
+        return _answer(payload, fields, config, vnp_ResponseCode="91", vnp_Message="Transaction not found")
     if command == "querydr":
         if payment.response_code == "" and payment.expires_at is not None and payment.expires_at < now:
             payment.response_code, payment.transaction_status = "11", "02"  # the window closed unpaid
