@@ -202,8 +202,9 @@ def import_file(day: str):
     )
     reconciliation.reconcile(session, agency_id=current_account().agency_id, day=the_day, user=current_account(), now=utcnow())
     session.commit()
-    return _back(the_day) if not result.errors else render_template(
-        "payments/import_errors.html", day=the_day, result=result), (200 if not result.errors else 422)
+    if result.errors:
+        return render_template("payments/import_errors.html", day=the_day, result=result), 422
+    return _back(the_day)
 
 
 @blueprint.post("/payments/reconciliation/<day>/fetch")
@@ -223,7 +224,9 @@ def fetch_file(day: str):
     )
     reconciliation.reconcile(session, agency_id=current_account().agency_id, day=the_day, user=current_account(), now=utcnow())
     session.commit()
-    return _back(the_day) if not result.errors else (render_template("payments/import_errors.html", day=the_day, result=result), 422)
+    if result.errors:
+        return render_template("payments/import_errors.html", day=the_day, result=result), 422
+    return _back(the_day)
 
 
 @blueprint.post("/payments/reconciliation/<day>/run")
