@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -55,6 +56,9 @@ class Payment(Base):
         Index("ix_payments_dossier_id", "dossier_id"),
         Index("ix_payments_status_expires", "status", "expires_at"),
         Index("ix_payments_agency_paid", "agency_id", "pay_date"),
+        # second and later attempts: where a dossier paid twice is looked for
+        Index("ix_payments_retried", "agency_id", "dossier_id", postgresql_where=text("attempt > 1"),
+              sqlite_where=text("attempt > 1")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -184,9 +184,12 @@ WITH ours AS (
       AND p.pay_date >= :start AND p.pay_date < :end
 ),
 twice AS (
+    -- a dossier paid twice has a paid attempt numbered 2 or more: start from those (partial index)
     SELECT p.dossier_id, MIN(p.id) AS first_id
     FROM payments p
-    WHERE p.agency_id = :agency_id AND p.status IN ('paid', 'partially_refunded', 'refunded')
+    WHERE p.dossier_id IN (SELECT q.dossier_id FROM payments q WHERE q.agency_id = :agency_id AND q.attempt > 1
+                             AND q.status IN ('paid', 'partially_refunded', 'refunded'))
+      AND p.status IN ('paid', 'partially_refunded', 'refunded')
     GROUP BY p.dossier_id HAVING COUNT(*) > 1
 ),
 gateway AS (
@@ -224,15 +227,15 @@ refunds AS (
 _INSERT_ITEMS = """
 INSERT INTO payment_reconciliation_items
     (day_id, category, txn_ref, dossier_code, owed_vnd, ours_vnd, gateway_vnd, is_exception, comment)
-SELECT :day_id, c.category, c.txn_ref, COALESCE(d.code, ''), c.owed_vnd, c.ours_vnd, c.gateway_vnd,
+SELECT :day_id, c.category, c.txn_ref,
+       COALESCE((SELECT d.code FROM payments p JOIN dossiers d ON d.id = p.dossier_id WHERE p.txn_ref = c.txn_ref), ''),
+       c.owed_vnd, c.ours_vnd, c.gateway_vnd,
        c.category <> 'refunded' OR c.ours_vnd IS NULL OR c.ours_vnd <> c.gateway_vnd, ''
 FROM (
     SELECT txn_ref, category, owed_vnd, ours_vnd, gateway_vnd FROM categorised WHERE category <> 'matched'
     UNION ALL
     SELECT txn_ref, 'refunded', NULL, ours_vnd, gateway_vnd FROM refunds
 ) c
-LEFT JOIN payments p ON p.txn_ref = c.txn_ref
-LEFT JOIN dossiers d ON d.id = p.dossier_id
 """
 
 _TOTALS = "SELECT category, COUNT(*), COALESCE(SUM(ours_vnd), 0), COALESCE(SUM(gateway_vnd), 0) FROM categorised GROUP BY category"
@@ -294,6 +297,9 @@ def reconcile(session: Session, *, agency_id: int, day: date, user: User | None,
         params = {**params, "start": start.astimezone(timezone.utc).replace(tzinfo=None),
                   "end": end.astimezone(timezone.utc).replace(tzinfo=None)}
     if connection.dialect.name == "postgresql":
+        # Hash joins and aggregates in memory for this transaction only; no JIT start-up for one statement.
+        connection.execute(text("SET LOCAL work_mem = '64MB'"))
+        connection.execute(text("SET LOCAL jit = off"))
         # One pass over the join: the categorised rows are materialised once, exceptions inserted from them.
         sql = (_CATEGORISED.replace("categorised AS (", "categorised AS MATERIALIZED (")
                + ", inserted AS (" + _INSERT_ITEMS + " RETURNING 1) " + _TOTALS)

@@ -262,3 +262,11 @@ def test_sqlite_fallback_loads_and_reconciles(tmp_path):
         assert record.totals["matched"]["count"] == 4
         assert refs
     engine.dispose()
+
+
+def test_bench_smoke_prints_a_ratio():
+    """bench/reconcile.py at a tiny size: every category appears and a ratio comes out."""
+    from bench import reconcile as bench
+
+    results = bench.main(["--rows", "2000"])
+    assert results["ratio"] > 0 and results["reconcile"][1] < 300
