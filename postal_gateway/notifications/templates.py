@@ -66,6 +66,54 @@ TEMPLATES: dict[str, dict[str, MessageText | dict[str, MessageText]]] = {
             "Track it at {lookup_url}",
         ),
     },
+    # context: code, reasons (one line, "; "-separated), lookup_url (workbench, issue 7)
+    "supplement_requested": {
+        "vi": MessageText(
+            "Hồ sơ {code} cần bổ sung",
+            "Ho so {code} can bo sung: {reasons}. Thoi gian da xu ly van duoc tinh; "
+            "han tra moi se tinh tu ngay nhan du bo sung. Tra cuu: {lookup_url}",
+        ),
+        "en": MessageText(
+            "Dossier {code} needs a supplement",
+            "Dossier {code} needs: {reasons}. Time already spent still counts; the new due date runs "
+            "from the day the supplement arrives. Track it at {lookup_url}",
+        ),
+    },
+    # context: code, reasons, lookup_url
+    "dossier_rejected": {
+        "vi": MessageText(
+            "Hồ sơ {code} bị từ chối",
+            "Ho so {code} khong duoc giai quyet. Ly do: {reasons}. Tra cuu: {lookup_url}",
+        ),
+        "en": MessageText(
+            "Dossier {code} refused",
+            "Dossier {code} cannot be settled. Reasons: {reasons}. Track it at {lookup_url}",
+        ),
+    },
+    # context: code, procedure_name, returned_by ("post" wording or "counter" wording), lookup_url
+    "result_ready": {
+        "vi": MessageText(
+            "Hồ sơ {code} đã có kết quả",
+            "Ho so {code} ({procedure_name}) da co ket qua. {returned_by} Tra cuu: {lookup_url}",
+        ),
+        "en": MessageText(
+            "Result ready for dossier {code}",
+            "Dossier {code} ({procedure_name}) has its result. {returned_by} Track it at {lookup_url}",
+        ),
+    },
+    # context: code, reason, new_date (dd/mm/yyyy), agency_name, lookup_url
+    "apology": {
+        "vi": MessageText(
+            "Thư xin lỗi: hồ sơ {code} trễ hẹn",
+            "{agency_name} xin loi vi ho so {code} tre hen. Ly do: {reason}. Ngay hen tra moi: {new_date}. "
+            "Tra cuu: {lookup_url}",
+        ),
+        "en": MessageText(
+            "Apology: dossier {code} is late",
+            "{agency_name} apologises: dossier {code} is late. Reason: {reason}. New return date: {new_date}. "
+            "Track it at {lookup_url}",
+        ),
+    },
 }
 
 
