@@ -95,6 +95,7 @@ class Dossier(Base):
         Index("ix_dossiers_citizen_id", "citizen_id"),
         Index("ix_dossiers_agency_status", "agency_id", "status"),
         Index("ix_dossiers_agency_due", "agency_id", "due_at"),
+        Index("ix_dossiers_agency_received", "agency_id", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -148,6 +149,10 @@ class Dossier(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: first moment the result was ready (giải quyết xong); statistics' "settled" time
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: moment it was given back unsettled (rejected or withdrawn); statistics' "returned" (trả lại)
+    given_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: optimistic lock: two officers acting at once cannot both win
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -245,5 +250,9 @@ class DossierStatusChange(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
+    #: the workflow action that made this step (dossiers.workflow.Action), e.g. "request_supplement"
+    action: Mapped[str] = mapped_column(String(32), default="")
+    #: facts of the step: reasons listed, new due time, how the result went back, ...
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
 
     dossier: Mapped[Dossier] = relationship(back_populates="history")

@@ -29,7 +29,6 @@ from postal_gateway.dossiers.models import (
     Dossier,
     DossierDocument,
     DossierStatus,
-    DossierStatusChange,
     PaymentKind,
 )
 
@@ -476,17 +475,10 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
                     collected_at=entered_at,
                 )
             )
-    dossier.history.append(
-        DossierStatusChange(
-            from_status=None,
-            to_status=DossierStatus.received,
-            at=received_at,
-            actor_id=staff.id,
-            on_behalf_of_id=citizen.id,
-            reason="",
-        )
-    )
-    session.flush()
+    # The first step of the status flow, through the one state machine (with its event).
+    from postal_gateway.dossiers import workflow
+
+    workflow.record_receipt(session, dossier, actor=staff, at=received_at, on_behalf_of=citizen)
     _start_forward_leg(session, dossier, staff, entered_at)
     if consent.scope == ConsentScope.single_dossier:
         mark_consent_used(session, consent, dossier.id)

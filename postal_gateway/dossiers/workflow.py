@@ -1,0 +1,210 @@
+"""The dossier status flow (R-11) as ONE explicit state machine: a table (state, action) -> state.
+
+Every step goes through ``transition``: it refuses an action the table does not allow from the
+current state (``IllegalTransition``, naming the state and what is possible), refuses a step taken
+on a stale view of the dossier (``expected_version``), records who, when and why in
+DossierStatusChange, keeps the statistics' timestamps (settled_at, given_back_at) and emits the
+integration event, all in the caller's transaction. The optimistic lock on Dossier.version makes
+two officers acting at once end with one winner and one clear Conflict.
+
+Rules that depend on more than the state (fees paid, the due time passed, reasons given) live in
+the use cases of postal_gateway.workbench.services, which then call ``transition``.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from postal_gateway.accounts.models import User
+from postal_gateway.domain import Conflict, N_
+from postal_gateway.dossiers.models import Dossier, DossierStatus, DossierStatusChange
+from postal_gateway.events import emit
+
+S = DossierStatus
+
+
+class Action(str, enum.Enum):
+    #: tiếp nhận: the dossier's first step (intake or counter)
+    receive = "receive"
+    #: chuyển phòng chuyên môn
+    transfer = "transfer"
+    #: bắt đầu xử lý
+    start_processing = "start_processing"
+    #: thẩm định / lấy ý kiến liên thông
+    start_verification = "start_verification"
+    #: xong thẩm định, tiếp tục xử lý
+    finish_verification = "finish_verification"
+    #: yêu cầu bổ sung (clock stops; the time already spent counts)
+    request_supplement = "request_supplement"
+    #: đã nhận bổ sung (clock restarts with the time left)
+    receive_supplement = "receive_supplement"
+    #: từ chối, with written reasons
+    reject = "reject"
+    #: quá hạn: apology letter with a new date (R-12)
+    apologise = "apologise"
+    #: có kết quả
+    mark_result_ready = "mark_result_ready"
+    #: trả kết quả (by the post's return leg or at the counter); "complete" for level 4
+    return_result = "return_result"
+    #: công dân rút hồ sơ
+    withdraw = "withdraw"
+
+
+#: the states a dossier is still being worked in (not finished, not waiting for the citizen)
+WORKING = (S.received, S.transferred, S.in_processing, S.verification, S.overdue)
+#: nothing happens after these
+FINAL = (S.returned, S.rejected, S.withdrawn)
+
+#: (state, action) -> state; None is "no dossier yet". Anything not here is illegal.
+TRANSITIONS: dict[tuple[DossierStatus | None, Action], DossierStatus] = {
+    (None, Action.receive): S.received,
+    (S.received, Action.transfer): S.transferred,
+    (S.transferred, Action.start_processing): S.in_processing,
+    (S.in_processing, Action.start_verification): S.verification,
+    (S.verification, Action.finish_verification): S.in_processing,
+    (S.in_processing, Action.mark_result_ready): S.result_ready,
+    (S.verification, Action.mark_result_ready): S.result_ready,
+    (S.overdue, Action.mark_result_ready): S.result_ready,
+    (S.result_ready, Action.return_result): S.returned,
+    (S.supplement_requested, Action.receive_supplement): S.in_processing,
+    **{(state, Action.request_supplement): S.supplement_requested for state in WORKING},
+    **{(state, Action.reject): S.rejected for state in (*WORKING, S.supplement_requested)},
+    **{(state, Action.withdraw): S.withdrawn for state in (*WORKING, S.supplement_requested)},
+    # Past its due time, still being worked: an apology with a new date; a second one may follow.
+    **{(state, Action.apologise): S.overdue for state in WORKING},
+}
+
+ACTION_LABELS = {
+    Action.receive: N_("tiếp nhận"),
+    Action.transfer: N_("chuyển phòng chuyên môn"),
+    Action.start_processing: N_("bắt đầu xử lý"),
+    Action.start_verification: N_("thẩm định, lấy ý kiến"),
+    Action.finish_verification: N_("kết thúc thẩm định"),
+    Action.request_supplement: N_("yêu cầu bổ sung"),
+    Action.receive_supplement: N_("nhận hồ sơ bổ sung"),
+    Action.reject: N_("từ chối"),
+    Action.apologise: N_("xin lỗi, hẹn lại ngày trả"),
+    Action.mark_result_ready: N_("báo có kết quả"),
+    Action.return_result: N_("trả kết quả"),
+    Action.withdraw: N_("rút hồ sơ"),
+}
+
+
+class IllegalTransition(Conflict):
+    """The action is not allowed from the dossier's current state (skipped or repeated step)."""
+
+    def __init__(self, status: DossierStatus | None, action: Action) -> None:
+        from postal_gateway.dossiers.labels import status_label
+
+        allowed = ", ".join(ACTION_LABELS[a] for a in allowed_actions(status)) or N_("không còn thao tác nào")
+        super().__init__(
+            N_('Không thể "%(action)s" khi hồ sơ đang ở trạng thái "%(status)s". Thao tác được phép: %(allowed)s.'),
+            params={
+                "action": ACTION_LABELS[action],
+                "status": status_label(status) if status is not None else "—",
+                "allowed": allowed,
+            },
+        )
+        self.status = status
+        self.action = action
+
+
+class StaleDossier(Conflict):
+    """Someone else changed the dossier since the officer looked at it."""
+
+
+def allowed_actions(status: DossierStatus | None) -> list[Action]:
+    """What may be done next from ``status``, in the order of the Action enum."""
+    return [action for action in Action if (status, action) in TRANSITIONS]
+
+
+def next_status(status: DossierStatus | None, action: Action) -> DossierStatus:
+    """The state ``action`` leads to from ``status``; IllegalTransition if the table has no such step."""
+    try:
+        return TRANSITIONS[(status, Action(action))]
+    except (KeyError, ValueError):
+        raise IllegalTransition(status, Action(action)) from None
+
+
+def _stale() -> StaleDossier:
+    return StaleDossier(
+        N_("Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và thực hiện lại nếu vẫn cần.")
+    )
+
+
+def record_receipt(
+    session: Session, dossier: Dossier, *, actor: User | None, at: datetime, on_behalf_of: User | None = None
+) -> DossierStatusChange:
+    """The first step of a new dossier (status ``received``), with its dossier.received event."""
+    if dossier.history:
+        raise IllegalTransition(dossier.status, Action.receive)
+    dossier.status = next_status(None, Action.receive)
+    step = DossierStatusChange(
+        from_status=None, to_status=dossier.status, at=at, actor_id=actor.id if actor else None,
+        on_behalf_of_id=on_behalf_of.id if on_behalf_of else None, reason="", action=Action.receive.value, details={},
+    )
+    dossier.history.append(step)
+    session.flush()
+    emit(session, "dossier.received", aggregate_type="dossier", aggregate_id=dossier.code, occurred_at=at,
+         payload={"dossier_code": dossier.code, "status": dossier.status.value, "at": at.isoformat()})
+    return step
+
+
+def transition(
+    session: Session,
+    dossier: Dossier,
+    action: Action,
+    *,
+    actor: User,
+    at: datetime,
+    reason: str = "",
+    details: dict | None = None,
+    expected_version: int | None = None,
+) -> DossierStatusChange:
+    """Move ``dossier`` by ``action``: checked against the table, recorded, announced; flushed.
+
+    ``expected_version`` is the Dossier.version the officer saw; a different one means someone else
+    acted in between (StaleDossier). A concurrent commit found at flush raises StaleDossier too; the
+    caller must then roll back.
+    """
+    if at.tzinfo is None:
+        raise ValueError("at must be timezone-aware")
+    if expected_version is not None and expected_version != dossier.version:
+        raise _stale()
+    action = Action(action)
+    source = dossier.status
+    target = next_status(source, action)
+    # No autoflush midway: a lost race must surface at the one flush below, as StaleDossier.
+    with session.no_autoflush:
+        dossier.status = target
+        # Even a step that keeps the status (a second apology) updates the row, so the version check runs.
+        flag_modified(dossier, "status")
+        if target == S.result_ready and dossier.settled_at is None:
+            dossier.settled_at = at
+        if target in (S.rejected, S.withdrawn):
+            dossier.given_back_at = at
+        step = DossierStatusChange(
+            from_status=source, to_status=target, at=at, actor_id=actor.id, reason=reason or "",
+            action=action.value, details=details or {},
+        )
+        dossier.history.append(step)
+    try:
+        session.flush()
+    except StaleDataError:
+        raise _stale() from None
+    payload = {
+        "dossier_code": dossier.code,
+        "from_status": source.value if source else None,
+        "to_status": target.value,
+        "action": action.value,
+        "at": at.isoformat(),
+    }
+    if details and isinstance(details.get("reasons"), list):
+        payload["reasons"] = details["reasons"]
+    emit(session, "dossier.status_changed", aggregate_type="dossier", aggregate_id=dossier.code,
+         occurred_at=at, payload=payload)
+    return step
