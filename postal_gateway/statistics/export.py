@@ -1,0 +1,95 @@
+"""The statistics table as an XLSX workbook with the seed's Vietnamese headers (two header rows,
+groups merged over their columns), and as an inline SVG chart of on-time against late per agency."""
+from __future__ import annotations
+
+import io
+from xml.sax.saxutils import escape
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from postal_gateway.statistics.service import COLUMNS, Report
+
+
+def xlsx(report: Report, translate=lambda text: text) -> bytes:
+    """One sheet: title, period, two header rows, one row per agency, the total row."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Thong ke"
+    first, last = report.period.first.strftime("%d/%m/%Y"), report.period.last.strftime("%d/%m/%Y")
+    sheet.append([translate("Thống kê tình hình giải quyết hồ sơ thủ tục hành chính")])
+    sheet.append([translate("Từ ngày") + f" {first} " + translate("đến ngày") + f" {last}"])
+    groups = [translate("Đơn vị")] + [translate(group) for _key, group, _col in COLUMNS]
+    heads = [translate("Đơn vị")] + [translate(column) for _key, _group, column in COLUMNS]
+    sheet.append(groups)
+    sheet.append(heads)
+    bold = Font(bold=True)
+    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    sheet["A1"].font = Font(bold=True, size=13)
+    # Merge each group header over its columns, and single-column headers over both rows.
+    column = 2
+    while column <= len(groups):
+        span = 1
+        while column + span <= len(groups) and groups[column + span - 1] == groups[column - 1]:
+            span += 1
+        if span > 1:
+            sheet.merge_cells(start_row=3, start_column=column, end_row=3, end_column=column + span - 1)
+        elif groups[column - 1] == heads[column - 1]:
+            sheet.merge_cells(start_row=3, start_column=column, end_row=4, end_column=column)
+        column += span
+    sheet.merge_cells(start_row=3, start_column=1, end_row=4, end_column=1)
+    for row in sheet.iter_rows(min_row=3, max_row=4):
+        for cell in row:
+            cell.font, cell.alignment = bold, centre
+    for row in [*report.rows, report.total]:
+        values = [translate(row.agency_name) if not row.agency_code else row.agency_name]
+        for key, _group, _column in COLUMNS:
+            if key == "on_time_pct":
+                values.append(None if row.on_time_pct is None else row.on_time_pct / 100)
+            else:
+                values.append(row.counts[key])
+        sheet.append(values)
+    pct_column = get_column_letter(2 + [key for key, _g, _c in COLUMNS].index("on_time_pct"))
+    for cell in sheet[pct_column][4:]:
+        cell.number_format = "0.0%"
+    for cell in sheet[sheet.max_row]:
+        cell.font = bold
+    sheet.column_dimensions["A"].width = 40
+    for index in range(2, len(groups) + 1):
+        sheet.column_dimensions[get_column_letter(index)].width = 13
+    sheet.row_dimensions[3].height = 30
+    sheet.freeze_panes = "B5"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def chart_svg(report: Report, *, on_time_label: str, late_label: str, title: str) -> str:
+    """Horizontal stacked bars per agency: dossiers settled on time (green) and late (red), with
+    the on-time rate. Drawn on the server, scales to the page width (viewBox), no script."""
+    width, left, bar, gap, top = 360, 0, 16, 30, 28
+    rows = report.rows
+    biggest = max([r.counts["settled_on_time"] + r.counts["settled_late"] for r in rows] + [1])
+    height = top + len(rows) * (bar + gap) + 8
+    usable = width
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="stats-chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}">',
+        f'<rect x="0" y="4" width="12" height="12" fill="#1b7f3b"/><text x="16" y="15" font-size="12">{escape(on_time_label)}</text>',
+        f'<rect x="150" y="4" width="12" height="12" fill="#b3261e"/><text x="166" y="15" font-size="12">{escape(late_label)}</text>',
+    ]
+    for index, row in enumerate(rows):
+        y = top + index * (bar + gap)
+        on_time, late = row.counts["settled_on_time"], row.counts["settled_late"]
+        green = round(usable * on_time / biggest, 1)
+        red = round(usable * late / biggest, 1)
+        pct = "—" if row.on_time_pct is None else f"{row.on_time_pct:.1f}%".replace(".", ",")
+        name = row.agency_name if len(row.agency_name) <= 34 else row.agency_name[:33] + "…"
+        parts.append(f'<text x="{left}" y="{y + 10}" font-size="12">{escape(name)}</text>')
+        parts.append(f'<g><title>{escape(row.agency_name)}: {on_time} / {late}</title>'
+                     f'<rect x="{left}" y="{y + 14}" width="{green}" height="{bar}" fill="#1b7f3b"/>'
+                     f'<rect x="{left + green}" y="{y + 14}" width="{red}" height="{bar}" fill="#b3261e"/></g>')
+        parts.append(f'<text x="{width}" y="{y + 10}" font-size="12" text-anchor="end">{on_time}/{late} · {pct}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
