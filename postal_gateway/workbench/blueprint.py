@@ -1,0 +1,391 @@
+"""URLs of the one-stop office's workbench: queue, receiving from the post, working a dossier.
+
+Pages ----------------------------------------------------------------------------------------
+GET       /workbench                                   queue           dossiers by state
+GET/POST  /workbench/receive                           receive_scan    scan or type the slip's code
+GET/POST  /workbench/<code>/receive                    receive_compare compare paper with online, sign
+GET       /workbench/<code>                            dossier         facts, timeline, next steps
+POST      /workbench/<code>/step                       step            transfer, start, verify, ...
+POST      /workbench/<code>/supplement                 supplement      ask for a supplement
+POST      /workbench/<code>/supplement/received        supplement_received
+POST      /workbench/<code>/opinions                   ask_opinion     liên thông
+POST      /workbench/<code>/opinions/<int:opinion_id>  record_opinion
+POST      /workbench/<code>/reject                     reject
+POST      /workbench/<code>/withdraw                   withdraw
+POST      /workbench/<code>/apology                    apology         letter and new date
+GET       /workbench/<code>/apology/<int:number>.pdf   apology_pdf
+POST      /workbench/<code>/result                     result_ready
+POST      /workbench/<code>/return                     return_result   complete
+API ------------------------------------------------------------------------------------------
+GET       /api/v1/workbench/dossiers                   api_queue
+GET       /api/v1/workbench/dossiers/<code>            api_dossier     with timeline and next steps
+POST      /api/v1/workbench/dossiers/<code>/handover   api_handover
+POST      /api/v1/workbench/dossiers/<code>/actions    api_action      any step, by name
+GET       /api/v1/workbench/dossiers/<code>/apology-letters/<int:number>.pdf   api_apology_pdf
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from postal_gateway.accounts.models import Role
+from postal_gateway.auth import api_auth, current_account, roles_required
+from postal_gateway.db import db_session, utcnow
+from postal_gateway.domain import Conflict, DomainError, FieldError, InvalidInput, N_
+from postal_gateway.dossiers.models import DossierStatus
+from postal_gateway.dossiers.workflow import ACTION_LABELS, Action, allowed_actions
+from postal_gateway.workbench import services
+
+blueprint = Blueprint("workbench", __name__, template_folder="templates", url_prefix="/workbench")
+api = Blueprint("workbench_api", __name__, url_prefix="/api/v1")
+
+OFFICERS = (Role.agency_staff, Role.agency_admin)
+
+
+def _base_url() -> str:
+    return current_app.config["SETTINGS"].public_base_url
+
+
+def _version() -> int | None:
+    raw = request.form.get("version", "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+def _translated(error: DomainError) -> list[str]:
+    lines = [_(error.message) % error.params if error.params else _(error.message)]
+    for item in error.field_errors:
+        text = _(item.message) % item.params if item.params else _(item.message)
+        if text not in lines:
+            lines.append(text)
+    return lines
+
+
+def _run(code: str, work, success: str):
+    """Run one use case in one transaction; a refusal is rolled back and shown on the dossier page."""
+    session = db_session()
+    try:
+        work(session)
+        session.commit()
+    except DomainError as refused:
+        session.rollback()
+        if isinstance(refused, (InvalidInput, Conflict)):
+            for line in _translated(refused):
+                flash(line, "error")
+            return redirect(url_for("workbench.dossier", code=code))
+        raise
+    except Exception:
+        session.rollback()
+        raise
+    flash(_(success), "success")
+    return redirect(url_for("workbench.dossier", code=code))
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+@blueprint.get("")
+@roles_required(*OFFICERS)
+def queue():
+    raw = request.args.get("status", "")
+    status = DossierStatus(raw) if raw in {s.value for s in DossierStatus} else None
+    overdue_only = raw == "late"
+    view = services.queue(db_session(), current_account(), status=status, overdue_only=overdue_only, now=utcnow())
+    return render_template("workbench/queue.html", view=view, chosen=raw, now=utcnow(), is_late=services.is_late)
+
+
+@blueprint.route("/receive", methods=["GET", "POST"])
+@roles_required(*OFFICERS)
+def receive_scan():
+    error = None
+    code = ""
+    if request.method == "POST":
+        code = (request.form.get("code") or "").strip().upper()
+        try:
+            dossier = services.officer_dossier(db_session(), current_account(), code)
+        except DomainError as refused:
+            error = _translated(refused)[0]
+        else:
+            return redirect(url_for("workbench.receive_compare", code=dossier.code))
+    return render_template("workbench/receive_scan.html", error=error, code=code), (422 if error else 200)
+
+
+@blueprint.route("/<code>/receive", methods=["GET", "POST"])
+@roles_required(*OFFICERS)
+def receive_compare(code: str):
+    session = db_session()
+    dossier = services.officer_dossier(session, current_account(), code)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        answer = request.form.get("paper_matches")
+        matches = {"yes": True, "no": False}.get(answer)
+        try:
+            services.receive_from_post(session, officer=current_account(), code=dossier.code, paper_matches=matches,
+                                       discrepancies=request.form.get("discrepancies", ""), now=utcnow())
+            session.commit()
+        except InvalidInput as refused:
+            session.rollback()
+            for item in refused.field_errors:
+                errors.setdefault(item.field, []).append(_(item.message) % item.params if item.params else _(item.message))
+            if not refused.field_errors:
+                errors["code"] = _translated(refused)
+        except DomainError as refused:
+            session.rollback()
+            for line in _translated(refused):
+                flash(line, "error")
+            return redirect(url_for("workbench.dossier", code=dossier.code))
+        else:
+            flash(_("Đã ký nhận hồ sơ giấy từ bưu chính."), "success")
+            return redirect(url_for("workbench.dossier", code=dossier.code))
+    return render_template("workbench/receive_compare.html", dossier=dossier, errors=errors,
+                           handover=services.handover_of(session, dossier)), (422 if errors else 200)
+
+
+@blueprint.get("/<code>")
+@roles_required(*OFFICERS)
+def dossier(code: str):
+    session = db_session()
+    now = utcnow()
+    row = services.officer_dossier(session, current_account(), code)
+    return render_template(
+        "workbench/dossier.html", dossier=row, now=now, late=services.is_late(row, now),
+        left=services.working_time_left(row, now), allowed=allowed_actions(row.status), Action=Action,
+        labels=ACTION_LABELS, simple=services.SIMPLE_ACTIONS, timeline=services.timeline(session, row),
+        handover=services.handover_of(session, row), opinions=services.opinions_of(session, row),
+        letters=services.apology_letters(session, row), supplement=services.outstanding_supplement(session, row),
+        fee_paid=services.fee_paid(session, row), by_post=services.returns_by_post(row),
+    )
+
+
+@blueprint.post("/<code>/step")
+@roles_required(*OFFICERS)
+def step(code: str):
+    action = request.form.get("action", "")
+    return _run(code, lambda s: services.advance(s, officer=current_account(), code=code, action=action,
+                                                 reason=request.form.get("reason", ""), now=utcnow(),
+                                                 expected_version=_version()), N_("Đã cập nhật hồ sơ."))
+
+
+@blueprint.post("/<code>/supplement")
+@roles_required(*OFFICERS)
+def supplement(code: str):
+    return _run(code, lambda s: services.request_supplement(
+        s, officer=current_account(), code=code, reasons=request.form.get("reasons", ""), now=utcnow(),
+        expected_version=_version(), public_base_url=_base_url()), N_("Đã gửi yêu cầu bổ sung cho công dân."))
+
+
+@blueprint.post("/<code>/supplement/received")
+@roles_required(*OFFICERS)
+def supplement_received(code: str):
+    return _run(code, lambda s: services.receive_supplement(
+        s, officer=current_account(), code=code, note=request.form.get("note", ""), now=utcnow(),
+        expected_version=_version()), N_("Đã nhận hồ sơ bổ sung; hạn xử lý đã được tính lại."))
+
+
+def _int(value) -> int | None:
+    text = (value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+@blueprint.post("/<code>/opinions")
+@roles_required(*OFFICERS)
+def ask_opinion(code: str):
+    return _run(code, lambda s: services.ask_opinion(
+        s, officer=current_account(), code=code, agency_code=request.form.get("agency_code", ""),
+        question=request.form.get("question", ""), working_days=_int(request.form.get("working_days")), now=utcnow(),
+        expected_version=_version()), N_("Đã gửi yêu cầu lấy ý kiến."))
+
+
+@blueprint.post("/<code>/opinions/<int:opinion_id>")
+@roles_required(*OFFICERS)
+def record_opinion(code: str, opinion_id: int):
+    return _run(code, lambda s: services.record_opinion(
+        s, officer=current_account(), code=code, opinion_id=opinion_id, answer=request.form.get("answer", ""),
+        now=utcnow()), N_("Đã ghi ý kiến của cơ quan phối hợp."))
+
+
+@blueprint.post("/<code>/reject")
+@roles_required(*OFFICERS)
+def reject(code: str):
+    return _run(code, lambda s: services.reject(
+        s, officer=current_account(), code=code, reasons=request.form.get("reasons", ""), now=utcnow(),
+        expected_version=_version(), public_base_url=_base_url()), N_("Đã từ chối hồ sơ và báo cho công dân."))
+
+
+@blueprint.post("/<code>/withdraw")
+@roles_required(*OFFICERS)
+def withdraw(code: str):
+    return _run(code, lambda s: services.withdraw(
+        s, officer=current_account(), code=code, reason=request.form.get("reason", ""), now=utcnow(),
+        expected_version=_version()), N_("Đã ghi nhận công dân rút hồ sơ."))
+
+
+def _date(value) -> date | None:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+@blueprint.post("/<code>/apology")
+@roles_required(*OFFICERS)
+def apology(code: str):
+    return _run(code, lambda s: services.issue_apology(
+        s, officer=current_account(), code=code, reason=request.form.get("reason", ""),
+        new_date=_date(request.form.get("new_date")), now=utcnow(), expected_version=_version(),
+        public_base_url=_base_url()), N_("Đã lập thư xin lỗi và báo ngày hẹn mới cho công dân."))
+
+
+def _pdf(code: str, number: int) -> Response:
+    from postal_gateway.workbench.letters import apology_pdf
+
+    letter = services.apology_letter(db_session(), viewer=current_account(), code=code, number=number)
+    response = Response(apology_pdf(letter), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="thu-xin-loi-{letter.dossier.code}-{number}.pdf"'
+    return response
+
+
+@blueprint.get("/<code>/apology/<int:number>.pdf")
+@roles_required(*OFFICERS)
+def apology_pdf(code: str, number: int):
+    return _pdf(code, number)
+
+
+@blueprint.post("/<code>/result")
+@roles_required(*OFFICERS)
+def result_ready(code: str):
+    return _run(code, lambda s: services.mark_result_ready(
+        s, officer=current_account(), code=code, note=request.form.get("note", ""), now=utcnow(),
+        expected_version=_version(), public_base_url=_base_url()), N_("Đã báo có kết quả cho công dân."))
+
+
+@blueprint.post("/<code>/return")
+@roles_required(*OFFICERS)
+def return_result(code: str):
+    return _run(code, lambda s: services.return_result(
+        s, officer=current_account(), code=code, via=request.form.get("via", ""), now=utcnow(),
+        expected_version=_version()), N_("Đã trả kết quả, hồ sơ hoàn thành."))
+
+
+# --- API --------------------------------------------------------------------------------------
+
+
+def dossier_summary(row) -> dict:
+    return {
+        "code": row.code, "status": row.status.value, "version": row.version, "procedure_code": row.procedure.code,
+        "applicant_name": row.citizen.full_name, "channel": row.channel.value, "level": row.level,
+        "received_at": row.received_at.isoformat(), "due_at": row.due_at.isoformat(),
+        "appointment_date": row.appointment_date.isoformat(), "late": services.is_late(row, utcnow()),
+    }
+
+
+@api.get("/workbench/dossiers")
+@api_auth(*OFFICERS)
+def api_queue():
+    raw = request.args.get("status", "")
+    if raw and raw != "late" and raw not in {s.value for s in DossierStatus}:
+        raise InvalidInput.on_field("status", N_("Trạng thái không hợp lệ."))
+    status = DossierStatus(raw) if raw and raw != "late" else None
+    view = services.queue(db_session(), current_account(), status=status, overdue_only=raw == "late", now=utcnow())
+    return jsonify({"counts": view.counts, "late": view.overdue, "dossiers": [dossier_summary(d) for d in view.dossiers]})
+
+
+def _dossier_json(session, row) -> dict:
+    return {
+        **dossier_summary(row),
+        "allowed_actions": [a.value for a in allowed_actions(row.status)],
+        "timeline": [
+            {"at": e.at.isoformat(), "kind": e.kind, "title": e.title, "lines": e.lines, "actor": e.actor}
+            for e in services.timeline(session, row)
+        ],
+        "apology_letters": [
+            {"number": letter.number, "issued_at": letter.issued_at.isoformat(), "reason": letter.reason,
+             "new_appointment_date": letter.new_appointment_date.isoformat()}
+            for letter in services.apology_letters(session, row)
+        ],
+    }
+
+
+@api.get("/workbench/dossiers/<code>")
+@api_auth(*OFFICERS)
+def api_dossier(code: str):
+    session = db_session()
+    return jsonify(_dossier_json(session, services.officer_dossier(session, current_account(), code)))
+
+
+def _payload() -> dict:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise InvalidInput.on_field("body", N_("Nội dung yêu cầu phải là một đối tượng JSON."))
+    return payload
+
+
+def _commit_and_show(session, code: str, work):
+    try:
+        work()
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return jsonify(_dossier_json(session, services.officer_dossier(session, current_account(), code)))
+
+
+@api.post("/workbench/dossiers/<code>/handover")
+@api_auth(*OFFICERS)
+def api_handover(code: str):
+    payload = _payload()
+    session = db_session()
+    return _commit_and_show(session, code, lambda: services.receive_from_post(
+        session, officer=current_account(), code=code, paper_matches=payload.get("paper_matches"),
+        discrepancies=payload.get("discrepancies") or "", now=utcnow()))
+
+
+def _api_version(payload: dict) -> int | None:
+    version = payload.get("version")
+    if version is None:
+        return None
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise InvalidInput.on_field("version", N_("Phải là số nguyên."))
+    return version
+
+
+@api.post("/workbench/dossiers/<code>/actions")
+@api_auth(*OFFICERS)
+def api_action(code: str):
+    payload = _payload()
+    session = db_session()
+    officer, now, base = current_account(), utcnow(), _base_url()
+    action = payload.get("action")
+    version = _api_version(payload)
+    common = {"officer": officer, "code": code, "now": now, "expected_version": version}
+
+    def text(name: str):
+        value = payload.get(name)
+        return "" if value is None else value  # a non-string is named by the service
+
+    handlers = {
+        "request_supplement": lambda: services.request_supplement(session, reasons=payload.get("reasons"), public_base_url=base, **common),
+        "receive_supplement": lambda: services.receive_supplement(session, note=text("note"), **common),
+        "reject": lambda: services.reject(session, reasons=payload.get("reasons"), public_base_url=base, **common),
+        "withdraw": lambda: services.withdraw(session, reason=text("reason"), **common),
+        "ask_opinion": lambda: services.ask_opinion(session, agency_code=text("agency_code"), question=text("question"),
+                                                    working_days=payload.get("working_days"), **common),
+        "record_opinion": lambda: services.record_opinion(session, officer=officer, code=code, now=now,
+                                                          opinion_id=payload.get("opinion_id"), answer=text("answer")),
+        "apologise": lambda: services.issue_apology(session, reason=text("reason"), new_date=_date(payload.get("new_date") if isinstance(payload.get("new_date"), str) else ""),
+                                                    public_base_url=base, **common),
+        "mark_result_ready": lambda: services.mark_result_ready(session, note=text("note"), public_base_url=base, **common),
+        "return_result": lambda: services.return_result(session, via=text("via"), **common),
+        **{a.value: (lambda a=a: services.advance(session, action=a, reason=text("reason"), **common)) for a in services.SIMPLE_ACTIONS},
+    }
+    if action not in handlers:
+        raise InvalidInput(N_("Thao tác không hợp lệ."), field_errors=[
+            FieldError("action", N_("Một trong: %(names)s."), {"names": ", ".join(sorted(handlers))})])
+    return _commit_and_show(session, code, handlers[action])
+
+
+@api.get("/workbench/dossiers/<code>/apology-letters/<int:number>.pdf")
+@api_auth(*OFFICERS)
+def api_apology_pdf(code: str, number: int):
+    return _pdf(code, number)

@@ -1,0 +1,602 @@
+"""The one-stop office's use cases (R-11…R-14): one function per step, no Flask here.
+
+Each function checks the officer (agency staff of the dossier's own agency: others get NotFound,
+they may not learn the dossier exists), every rule at once, then moves the dossier through
+``dossiers.workflow.transition`` and writes what the step needs, in the caller's transaction
+(flushed, never committed). ``expected_version`` is the Dossier.version the officer saw.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from postal_gateway import calendar
+from postal_gateway.accounts.models import Role, User
+from postal_gateway.catalogue.models import Agency
+from postal_gateway.domain import Conflict, FieldError, Forbidden, InvalidInput, N_, NotFound
+from postal_gateway.dossiers.codes import CODE_PATTERN
+from postal_gateway.dossiers.models import (
+    Channel,
+    CollectedAmount,
+    Dossier,
+    DossierStatus,
+    PaymentKind,
+)
+from postal_gateway.dossiers.workflow import FINAL, Action, IllegalTransition, transition
+from postal_gateway.formatting import format_local_date, format_local_datetime, to_local
+from postal_gateway.workbench.models import (
+    ApologyLetter,
+    OpinionRequest,
+    PaperHandover,
+    RefundFlag,
+    Rejection,
+    SupplementRequest,
+)
+
+OFFICER_ROLES = (Role.agency_staff, Role.agency_admin)
+REASON_MAX = 500
+REASONS_MAX = 20
+TEXT_MAX = 2000
+#: an inter-agency opinion is asked for within this many working days at most
+OPINION_DAYS_MAX = 30
+#: an apology may not push the return date further than this
+APOLOGY_DAYS_MAX = 90
+#: simple steps an officer takes with one button
+SIMPLE_ACTIONS = (Action.transfer, Action.start_processing, Action.start_verification, Action.finish_verification)
+RETURN_WAYS = ("post", "counter")
+
+
+# --- who and which dossier --------------------------------------------------------------------
+
+
+def require_officer(officer: User | None) -> User:
+    if officer is None or not officer.is_active or officer.role not in OFFICER_ROLES or officer.agency_id is None:
+        raise Forbidden(N_("Chỉ cán bộ Bộ phận Một cửa của cơ quan mới được xử lý hồ sơ."))
+    return officer
+
+
+def officer_dossier(session: Session, officer: User | None, code: str) -> Dossier:
+    """The dossier with ``code`` if it belongs to the officer's agency; NotFound otherwise."""
+    require_officer(officer)
+    cleaned = (code if isinstance(code, str) else "").strip().upper()
+    dossier = session.scalar(select(Dossier).where(Dossier.code == cleaned)) if CODE_PATTERN.match(cleaned) else None
+    if dossier is None or dossier.agency_id != officer.agency_id:
+        raise NotFound(N_("Không tìm thấy hồ sơ %(code)s."), params={"code": cleaned[:40] or "?"})
+    return dossier
+
+
+def _periods(dossier: Dossier):
+    return calendar.periods_from_config(dossier.agency.working_periods)
+
+
+def _clean_reasons(raw, field_name: str = "reasons") -> tuple[list[str], list[FieldError]]:
+    """Non-empty reasons, each checked; every fault named."""
+    errors: list[FieldError] = []
+    if isinstance(raw, str):
+        raw = raw.splitlines()
+    if not isinstance(raw, (list, tuple)):
+        return [], [FieldError(field_name, N_("Ghi ít nhất một lý do."))]
+    reasons = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, str):
+            errors.append(FieldError(f"{field_name}[{index}]", N_("Mỗi lý do là một dòng chữ.")))
+            continue
+        text = " ".join(item.split())
+        if not text:
+            continue
+        if len(text) > REASON_MAX:
+            errors.append(FieldError(f"{field_name}[{index}]", N_("Mỗi lý do tối đa 500 ký tự.")))
+        reasons.append(text)
+    if not reasons and not errors:
+        errors.append(FieldError(field_name, N_("Ghi ít nhất một lý do.")))
+    if len(reasons) > REASONS_MAX:
+        errors.append(FieldError(field_name, N_("Tối đa 20 lý do; gộp các lý do gần nhau.")))
+    return reasons, errors
+
+
+def _text(raw, field_name: str, errors: list[FieldError], *, required: bool = True, limit: int = TEXT_MAX) -> str:
+    text = raw.strip() if isinstance(raw, str) else ""
+    if raw is not None and not isinstance(raw, str):
+        errors.append(FieldError(field_name, N_("Phải là chuỗi ký tự.")))
+    elif required and not text:
+        errors.append(FieldError(field_name, N_("Bắt buộc.")))
+    elif len(text) > limit:
+        errors.append(FieldError(field_name, N_("Quá dài (tối đa %(limit)s ký tự)."), {"limit": limit}))
+    return text
+
+
+def _fail(errors: list[FieldError]) -> None:
+    if errors:
+        raise InvalidInput(N_("Thông tin chưa hợp lệ. Vui lòng xem từng mục."), field_errors=errors)
+
+
+def _notify(session: Session, dossier: Dossier, template: str, context: dict, now: datetime) -> None:
+    """Tell the citizen by SMS and e-mail, whichever their account has (R-20)."""
+    from postal_gateway.notifications.service import send
+
+    citizen = dossier.citizen
+    for channel, recipient in (("sms", citizen.phone), ("email", citizen.email)):
+        if recipient:
+            send(session, channel=channel, recipient=recipient, template=template, user_id=citizen.id,
+                 locale=citizen.locale or "vi", now=now, context={"code": dossier.code, **context})
+
+
+def _lookup(dossier: Dossier, base_url: str) -> str:
+    from postal_gateway.dossiers.services import lookup_url
+
+    return lookup_url(dossier.code, base_url)
+
+
+# --- queue and timeline -----------------------------------------------------------------------
+
+
+@dataclass
+class Queue:
+    counts: dict[str, int]
+    overdue: int
+    dossiers: list[Dossier]
+
+
+def queue(
+    session: Session, officer: User, *, status: DossierStatus | None = None, overdue_only: bool = False,
+    now: datetime, limit: int = 100,
+) -> Queue:
+    """The officer's agency's dossiers by state: counts per status, and the chosen ones by due time."""
+    require_officer(officer)
+    own = Dossier.agency_id == officer.agency_id
+    counts = {s.value: 0 for s in DossierStatus}
+    for value, number in session.execute(select(Dossier.status, func.count()).where(own).group_by(Dossier.status)):
+        counts[getattr(value, "value", value)] = number
+    open_states = [s for s in DossierStatus if s not in FINAL and s != DossierStatus.result_ready]
+    late = (Dossier.due_at < now) & Dossier.status.in_(open_states)
+    overdue = session.scalar(select(func.count()).select_from(Dossier).where(own, late)) or 0
+    query = select(Dossier).where(own)
+    if status is not None:
+        query = query.where(Dossier.status == status)
+    elif overdue_only:
+        query = query.where(late)
+    else:
+        query = query.where(Dossier.status.not_in(FINAL))
+    query = query.order_by(Dossier.due_at, Dossier.id).limit(max(1, min(limit, 500)))
+    return Queue(counts, overdue, list(session.scalars(query)))
+
+
+def is_late(dossier: Dossier, now: datetime) -> bool:
+    """Past its due time and not yet settled or closed (R-12)."""
+    return dossier.status not in (*FINAL, DossierStatus.result_ready) and dossier.due_at < now
+
+
+def working_time_left(dossier: Dossier, now: datetime) -> timedelta:
+    return calendar.working_time_between(now, dossier.due_at, periods=_periods(dossier))
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str
+    #: a message id (translate it)
+    title: str
+    #: facts as written by people (shown as they are)
+    lines: list[str]
+    actor: str = ""
+
+
+def timeline(session: Session, dossier: Dossier) -> list[TimelineEntry]:
+    """Every step of the dossier in time order: status changes with who and why, and the paper
+    hand-over, supplements, opinions and apology letters with their facts."""
+    from postal_gateway.dossiers.labels import status_label
+
+    names: dict[int, str] = {}
+
+    def who(user_id):
+        if user_id is None:
+            return ""
+        if user_id not in names:
+            user = session.get(User, user_id)
+            names[user_id] = user.full_name if user else ""
+        return names[user_id]
+
+    entries = []
+    for step in dossier.history:
+        lines = [step.reason] if step.reason else []
+        details = step.details or {}
+        lines += list(details.get("reasons") or [])
+        entries.append(TimelineEntry(step.at, "status", status_label(step.to_status), lines, who(step.actor_id)))
+    handover = session.scalar(select(PaperHandover).where(PaperHandover.dossier_id == dossier.id))
+    if handover is not None:
+        title = (N_("Ký nhận hồ sơ giấy từ bưu chính: khớp với hồ sơ trực tuyến") if handover.paper_matches
+                 else N_("Ký nhận hồ sơ giấy từ bưu chính: có sai khác"))
+        entries.append(TimelineEntry(handover.signed_at, "handover", title,
+                                     [] if handover.paper_matches else [handover.discrepancies], who(handover.officer_id)))
+    for item in session.scalars(select(SupplementRequest).where(SupplementRequest.dossier_id == dossier.id)):
+        if item.supplied_at is not None:
+            entries.append(TimelineEntry(item.supplied_at, "supplement", N_("Đã nhận hồ sơ bổ sung"),
+                                         [format_local_datetime(item.new_due_at)], who(item.received_by_id)))
+    for item in session.scalars(select(OpinionRequest).where(OpinionRequest.dossier_id == dossier.id)):
+        entries.append(TimelineEntry(item.asked_at, "opinion", N_("Lấy ý kiến liên thông"),
+                                     [item.agency.name, item.question, format_local_datetime(item.due_at)],
+                                     who(item.asked_by_id)))
+        if item.answered_at is not None:
+            entries.append(TimelineEntry(item.answered_at, "opinion", N_("Có ý kiến liên thông"),
+                                         [item.agency.name, item.answer], who(item.recorded_by_id)))
+    entries.sort(key=lambda entry: entry.at)
+    return entries
+
+
+# --- receiving from the post ------------------------------------------------------------------
+
+
+def receive_from_post(
+    session: Session, *, officer: User, code: str, paper_matches, discrepancies: str = "", now: datetime
+) -> PaperHandover:
+    """The officer compared the paper dossier with the online one and signs the hand-over: the
+    forward leg's final event when the tracking area is installed."""
+    dossier = officer_dossier(session, officer, code)
+    errors: list[FieldError] = []
+    if not isinstance(paper_matches, bool):
+        errors.append(FieldError("paper_matches", N_("Chọn hồ sơ giấy có khớp với hồ sơ trực tuyến hay không.")))
+    text = _text(discrepancies, "discrepancies", errors, required=paper_matches is False)
+    _fail(errors)
+    if dossier.channel != Channel.postal:
+        raise InvalidInput.on_field("code", N_("Hồ sơ này không nộp qua bưu chính, không có hồ sơ giấy để ký nhận."))
+    existing = session.scalar(select(PaperHandover).where(PaperHandover.dossier_id == dossier.id))
+    if existing is not None:
+        raise Conflict(N_("Hồ sơ giấy đã được ký nhận lúc %(at)s."), params={"at": format_local_datetime(existing.signed_at)})
+    if dossier.status in FINAL:
+        raise IllegalTransition(dossier.status, Action.transfer)
+    handover = PaperHandover(dossier_id=dossier.id, officer_id=officer.id, signed_at=now, paper_matches=paper_matches,
+                             discrepancies=text if not paper_matches else "")
+    session.add(handover)
+    session.flush()
+    try:
+        from tracking.services import record_handover_to_agency
+    except ImportError:  # pragma: no cover - tracking area absent
+        record_handover_to_agency = None
+    if record_handover_to_agency is not None:
+        record_handover_to_agency(session, dossier=dossier, officer=officer, at=now)
+    return handover
+
+
+def handover_of(session: Session, dossier: Dossier) -> PaperHandover | None:
+    return session.scalar(select(PaperHandover).where(PaperHandover.dossier_id == dossier.id))
+
+
+# --- simple steps -----------------------------------------------------------------------------
+
+
+def advance(
+    session: Session, *, officer: User, code: str, action, reason: str = "", now: datetime,
+    expected_version: int | None = None,
+) -> Dossier:
+    """Transfer, start processing, start or finish verification: one button each."""
+    dossier = officer_dossier(session, officer, code)
+    try:
+        action = Action(action)
+    except ValueError:
+        raise InvalidInput.on_field("action", N_("Thao tác không hợp lệ.")) from None
+    if action not in SIMPLE_ACTIONS:
+        raise InvalidInput.on_field("action", N_("Thao tác không hợp lệ."))
+    errors: list[FieldError] = []
+    reason = _text(reason, "reason", errors, required=False)
+    _fail(errors)
+    if action == Action.transfer and dossier.channel == Channel.postal and handover_of(session, dossier) is None:
+        raise Conflict(N_("Chưa ký nhận hồ sơ giấy từ bưu chính: quét mã trên phiếu và ký nhận trước khi chuyển."))
+    if action == Action.finish_verification:
+        waiting = [
+            item for item in session.scalars(select(OpinionRequest).where(
+                OpinionRequest.dossier_id == dossier.id, OpinionRequest.answered_at.is_(None)))
+            if item.due_at > now
+        ]
+        if waiting:
+            raise Conflict(N_("Còn chờ ý kiến của %(agencies)s (hạn %(due)s)."), params={
+                "agencies": ", ".join(item.agency.name for item in waiting),
+                "due": format_local_datetime(max(item.due_at for item in waiting)),
+            })
+    transition(session, dossier, action, actor=officer, at=now, reason=reason, expected_version=expected_version)
+    return dossier
+
+
+# --- supplements (Điều 9.3.b, 12.1.c) ---------------------------------------------------------
+
+
+def request_supplement(
+    session: Session, *, officer: User, code: str, reasons, now: datetime, expected_version: int | None = None,
+    public_base_url: str = "",
+) -> SupplementRequest:
+    """Ask the citizen for everything missing at once; the clock stops, the time spent counts."""
+    dossier = officer_dossier(session, officer, code)
+    reasons, errors = _clean_reasons(reasons)
+    _fail(errors)
+    periods = _periods(dossier)
+    statutory = calendar.active_calendar(periods).working_duration(dossier.procedure.processing_days)
+    remaining = calendar.working_time_between(now, dossier.due_at, periods=periods)
+    spent = max(statutory - remaining, timedelta(0))
+    previous_due = dossier.due_at
+    transition(session, dossier, Action.request_supplement, actor=officer, at=now, expected_version=expected_version,
+               details={"reasons": reasons, "spent_seconds": int(spent.total_seconds())})
+    request = SupplementRequest(
+        dossier_id=dossier.id, requested_by_id=officer.id, requested_at=now, reasons=reasons,
+        spent_seconds=int(spent.total_seconds()), remaining_seconds=int(remaining.total_seconds()),
+        previous_due_at=previous_due,
+    )
+    session.add(request)
+    session.flush()
+    _notify(session, dossier, "supplement_requested",
+            {"reasons": "; ".join(reasons), "lookup_url": _lookup(dossier, public_base_url)}, now)
+    return request
+
+
+def outstanding_supplement(session: Session, dossier: Dossier) -> SupplementRequest | None:
+    return session.scalar(
+        select(SupplementRequest)
+        .where(SupplementRequest.dossier_id == dossier.id, SupplementRequest.supplied_at.is_(None))
+        .order_by(SupplementRequest.id.desc())
+    )
+
+
+def receive_supplement(
+    session: Session, *, officer: User, code: str, note: str = "", now: datetime, expected_version: int | None = None
+) -> SupplementRequest:
+    """The supplement arrived: processing resumes with the working time that was left."""
+    dossier = officer_dossier(session, officer, code)
+    errors: list[FieldError] = []
+    note = _text(note, "note", errors, required=False)
+    _fail(errors)
+    request = outstanding_supplement(session, dossier)
+    if request is None:
+        raise IllegalTransition(dossier.status, Action.receive_supplement)
+    periods = _periods(dossier)
+    restart = calendar.processing_start(now, periods=periods)
+    new_due = calendar.active_calendar(periods).add_working_time(restart, timedelta(seconds=request.remaining_seconds))
+    transition(session, dossier, Action.receive_supplement, actor=officer, at=now, reason=note,
+               expected_version=expected_version, details={"new_due_at": new_due.isoformat()})
+    request.supplied_at, request.received_by_id, request.new_due_at = now, officer.id, new_due
+    dossier.due_at = new_due
+    dossier.appointment_date = to_local(new_due).date()
+    session.flush()
+    return request
+
+
+# --- rejection and withdrawal -----------------------------------------------------------------
+
+
+def _flag_refund(session: Session, dossier: Dossier, officer: User, cause: str, now: datetime) -> RefundFlag | None:
+    """A fee was paid for a service that will not be performed: flag it for the payments area (R-13)."""
+    paid = fee_paid(session, dossier)
+    if paid <= 0:
+        return None
+    flag = RefundFlag(dossier_id=dossier.id, amount_vnd=paid, cause=cause, flagged_at=now, flagged_by_id=officer.id)
+    session.add(flag)
+    session.flush()
+    return flag
+
+
+def reject(
+    session: Session, *, officer: User, code: str, reasons, now: datetime, expected_version: int | None = None,
+    public_base_url: str = "",
+) -> Rejection:
+    """Refuse the dossier with written reasons; the citizen is told; a paid fee is flagged for refund."""
+    dossier = officer_dossier(session, officer, code)
+    reasons, errors = _clean_reasons(reasons)
+    _fail(errors)
+    transition(session, dossier, Action.reject, actor=officer, at=now, expected_version=expected_version,
+               details={"reasons": reasons})
+    rejection = Rejection(dossier_id=dossier.id, rejected_by_id=officer.id, rejected_at=now, reasons=reasons)
+    session.add(rejection)
+    _flag_refund(session, dossier, officer, "rejected", now)
+    session.flush()
+    _notify(session, dossier, "dossier_rejected",
+            {"reasons": "; ".join(reasons), "lookup_url": _lookup(dossier, public_base_url)}, now)
+    return rejection
+
+
+def withdraw(
+    session: Session, *, officer: User, code: str, reason: str, now: datetime, expected_version: int | None = None
+) -> Dossier:
+    """The citizen withdrew the dossier (their written request is the reason)."""
+    dossier = officer_dossier(session, officer, code)
+    errors: list[FieldError] = []
+    reason = _text(reason, "reason", errors)
+    _fail(errors)
+    transition(session, dossier, Action.withdraw, actor=officer, at=now, reason=reason, expected_version=expected_version)
+    _flag_refund(session, dossier, officer, "withdrawn", now)
+    return dossier
+
+
+# --- inter-agency opinions --------------------------------------------------------------------
+
+
+def ask_opinion(
+    session: Session, *, officer: User, code: str, agency_code: str, question: str, working_days, now: datetime,
+    expected_version: int | None = None,
+) -> OpinionRequest:
+    """Ask a cooperating agency (liên thông) for its opinion, due in its own number of working days."""
+    dossier = officer_dossier(session, officer, code)
+    errors: list[FieldError] = []
+    question = _text(question, "question", errors)
+    cleaned = (agency_code if isinstance(agency_code, str) else "").strip()
+    other = session.scalar(select(Agency).where(Agency.code == cleaned)) if cleaned else None
+    if other is None:
+        errors.append(FieldError("agency_code", N_("Không tìm thấy cơ quan phối hợp.")))
+    elif other.id == dossier.agency_id:
+        errors.append(FieldError("agency_code", N_("Cơ quan phối hợp phải là một cơ quan khác.")))
+    if not isinstance(working_days, int) or isinstance(working_days, bool) or not 1 <= working_days <= OPINION_DAYS_MAX:
+        errors.append(FieldError("working_days", N_("Thời hạn là số ngày làm việc từ 1 đến 30.")))
+    _fail(errors)
+    if dossier.status == DossierStatus.in_processing:
+        transition(session, dossier, Action.start_verification, actor=officer, at=now,
+                   reason=N_("Lấy ý kiến liên thông"), expected_version=expected_version)
+    elif dossier.status != DossierStatus.verification:
+        raise IllegalTransition(dossier.status, Action.start_verification)
+    elif expected_version is not None and expected_version != dossier.version:
+        from postal_gateway.dossiers.workflow import _stale
+
+        raise _stale()
+    opinion = OpinionRequest(
+        dossier_id=dossier.id, agency_id=other.id, asked_by_id=officer.id, asked_at=now, question=question,
+        due_at=calendar.add_working_days(now, working_days, periods=_periods(dossier)),
+    )
+    session.add(opinion)
+    session.flush()
+    return opinion
+
+
+def record_opinion(session: Session, *, officer: User, code: str, opinion_id, answer: str, now: datetime) -> OpinionRequest:
+    """The cooperating agency's answer, written down once."""
+    dossier = officer_dossier(session, officer, code)
+    errors: list[FieldError] = []
+    answer = _text(answer, "answer", errors)
+    _fail(errors)
+    opinion = None
+    if isinstance(opinion_id, int) and not isinstance(opinion_id, bool) and 0 < opinion_id < 2**31:
+        opinion = session.get(OpinionRequest, opinion_id)
+    if opinion is None or opinion.dossier_id != dossier.id:
+        raise NotFound(N_("Không tìm thấy yêu cầu lấy ý kiến."))
+    if opinion.answered_at is not None:
+        raise Conflict(N_("Ý kiến này đã được ghi lúc %(at)s."), params={"at": format_local_datetime(opinion.answered_at)})
+    opinion.answer, opinion.answered_at, opinion.recorded_by_id = answer, now, officer.id
+    session.flush()
+    return opinion
+
+
+def opinions_of(session: Session, dossier: Dossier) -> list[OpinionRequest]:
+    return list(session.scalars(select(OpinionRequest).where(OpinionRequest.dossier_id == dossier.id).order_by(OpinionRequest.id)))
+
+
+# --- overdue and apology (R-12) ---------------------------------------------------------------
+
+
+def issue_apology(
+    session: Session, *, officer: User, code: str, reason: str, new_date, now: datetime,
+    expected_version: int | None = None, public_base_url: str = "",
+) -> ApologyLetter:
+    """A dossier past its due time: a letter naming the reason and the new return date; the citizen
+    is told. The statutory due time stays as it was, so statistics still count the dossier late."""
+    dossier = officer_dossier(session, officer, code)
+    errors: list[FieldError] = []
+    reason = _text(reason, "reason", errors, limit=REASON_MAX)
+    today = to_local(now).date()
+    if not isinstance(new_date, date) or isinstance(new_date, datetime):
+        errors.append(FieldError("new_date", N_("Chọn ngày hẹn trả mới (ngày/tháng/năm).")))
+    elif new_date <= max(today, dossier.appointment_date):
+        errors.append(FieldError("new_date", N_("Ngày hẹn mới phải sau hôm nay và sau ngày hẹn cũ (%(old)s)."),
+                                 {"old": format_local_date(dossier.appointment_date)}))
+    elif new_date > today + timedelta(days=APOLOGY_DAYS_MAX):
+        errors.append(FieldError("new_date", N_("Ngày hẹn mới không quá 90 ngày kể từ hôm nay.")))
+    elif not calendar.is_working_day(new_date, periods=_periods(dossier)):
+        errors.append(FieldError("new_date", N_("Ngày hẹn mới phải là ngày làm việc.")))
+    _fail(errors)
+    if dossier.due_at >= now:
+        raise Conflict(N_("Hồ sơ chưa quá hạn (hạn %(due)s): chưa cần thư xin lỗi."),
+                       params={"due": format_local_datetime(dossier.due_at)})
+    number = (session.scalar(select(func.max(ApologyLetter.number)).where(ApologyLetter.dossier_id == dossier.id)) or 0) + 1
+    previous = dossier.appointment_date
+    transition(session, dossier, Action.apologise, actor=officer, at=now, reason=reason,
+               expected_version=expected_version, details={"new_date": new_date.isoformat(), "letter": number})
+    letter = ApologyLetter(dossier_id=dossier.id, number=number, issued_by_id=officer.id, issued_at=now, reason=reason,
+                           missed_due_at=dossier.due_at, previous_appointment_date=previous, new_appointment_date=new_date)
+    dossier.appointment_date = new_date
+    session.add(letter)
+    session.flush()
+    _notify(session, dossier, "apology", {
+        "reason": reason, "new_date": new_date.strftime("%d/%m/%Y"), "agency_name": dossier.agency.name,
+        "lookup_url": _lookup(dossier, public_base_url),
+    }, now)
+    return letter
+
+
+def apology_letters(session: Session, dossier: Dossier) -> list[ApologyLetter]:
+    return list(session.scalars(select(ApologyLetter).where(ApologyLetter.dossier_id == dossier.id).order_by(ApologyLetter.number)))
+
+
+def apology_letter(session: Session, *, viewer: User | None, code: str, number) -> ApologyLetter:
+    """One letter, for the agency's officers (NotFound for anyone else)."""
+    dossier = officer_dossier(session, viewer, code)
+    letter = None
+    if isinstance(number, int) and not isinstance(number, bool) and 0 < number < 1000:
+        letter = session.scalar(select(ApologyLetter).where(ApologyLetter.dossier_id == dossier.id, ApologyLetter.number == number))
+    if letter is None:
+        raise NotFound(N_("Không tìm thấy thư xin lỗi."))
+    return letter
+
+
+# --- result and completion (R-13, R-14) -------------------------------------------------------
+
+
+def returns_by_post(dossier: Dossier) -> bool:
+    """A postal dossier's result goes back by the post's return leg; others at the counter."""
+    return dossier.channel == Channel.postal
+
+
+def mark_result_ready(
+    session: Session, *, officer: User, code: str, note: str = "", now: datetime, expected_version: int | None = None,
+    public_base_url: str = "",
+) -> Dossier:
+    """The result is ready: the post's return leg opens (postal dossiers) and the citizen is told."""
+    dossier = officer_dossier(session, officer, code)
+    errors: list[FieldError] = []
+    note = _text(note, "note", errors, required=False)
+    _fail(errors)
+    by_post = returns_by_post(dossier)
+    transition(session, dossier, Action.mark_result_ready, actor=officer, at=now, reason=note,
+               expected_version=expected_version, details={"return_by": "post" if by_post else "counter"})
+    if by_post:
+        try:
+            from tracking.services import open_return_leg
+        except ImportError:  # pragma: no cover - tracking area absent
+            open_return_leg = None
+        if open_return_leg is not None:
+            open_return_leg(session, dossier=dossier, result_available_at=now)
+    wording = (N_("Buu chinh se chuyen ket qua den ban trong 24 gio.") if by_post
+               else N_("Moi ban den Bo phan Mot cua nhan ket qua."))
+    _notify(session, dossier, "result_ready", {
+        "procedure_name": dossier.procedure.name, "returned_by": wording, "lookup_url": _lookup(dossier, public_base_url),
+    }, now)
+    return dossier
+
+
+def fee_paid(session: Session, dossier: Dossier) -> int:
+    """Lệ phí paid for the dossier net of refunds (the payments area's figure when installed)."""
+    try:
+        from payments.services import fee_balance
+    except ImportError:  # pragma: no cover - payments area absent
+        fee_balance = None
+    if fee_balance is not None:
+        return fee_balance(session, dossier).paid_vnd
+    return session.scalar(select(func.coalesce(func.sum(CollectedAmount.amount_vnd), 0)).where(
+        CollectedAmount.dossier_id == dossier.id, CollectedAmount.kind == PaymentKind.fee)) or 0
+
+
+def return_result(
+    session: Session, *, officer: User, code: str, via: str, now: datetime, expected_version: int | None = None
+) -> Dossier:
+    """Hand the result over (to the post's return leg or at the counter). Level 4: the officer's
+    "complete" is refused until the fee paid equals the fee owed (Điều 14.3.b)."""
+    dossier = officer_dossier(session, officer, code)
+    if via not in RETURN_WAYS:
+        raise InvalidInput.on_field("via", N_("Chọn cách trả kết quả: qua bưu chính hoặc tại Bộ phận Một cửa."))
+    if dossier.level == 4 and dossier.status == DossierStatus.result_ready:
+        paid = fee_paid(session, dossier)
+        if paid != dossier.fee_vnd:
+            from postal_gateway.formatting import format_vnd
+
+            raise Conflict(
+                N_("Chưa thể hoàn thành hồ sơ mức độ 4: lệ phí đã nộp %(paid)s, phải nộp %(owed)s."),
+                params={"paid": format_vnd(paid), "owed": format_vnd(dossier.fee_vnd)},
+            )
+    transition(session, dossier, Action.return_result, actor=officer, at=now, expected_version=expected_version,
+               details={"via": via})
+    return dossier
+
+
+def refund_flags(session: Session, *, agency_id: int | None = None, open_only: bool = True) -> list[RefundFlag]:
+    """Refunds the payments area still has to make (R-13)."""
+    query = select(RefundFlag).join(Dossier, Dossier.id == RefundFlag.dossier_id)
+    if agency_id is not None:
+        query = query.where(Dossier.agency_id == agency_id)
+    if open_only:
+        query = query.where(RefundFlag.resolved_at.is_(None))
+    return list(session.scalars(query.order_by(RefundFlag.id)))
