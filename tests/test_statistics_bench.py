@@ -1,0 +1,16 @@
+"""A tiny-size run of bench/statistics.py: it fills, times both paths and finds the same figures."""
+from __future__ import annotations
+
+from tests.conftest import ADMIN_URL
+
+
+def test_bench_smoke_run_agrees_with_the_bare_group_by(app):
+    from bench import statistics as bench
+
+    results = bench.main(["--rows", "2000", "--agencies", "4", "--admin-url", ADMIN_URL])
+    total = results["total"]
+    assert total["to_settle"] > 0 and total["settled_on_time"] > 0 and total["settled_late"] > 0
+    assert total["supplement_requested"] > 0 and total["returned"] > 0
+    assert total["to_settle"] == sum(total[k] for k in ("settled_on_time", "settled_late", "in_progress_on_time",
+                                                         "in_progress_late", "supplement_requested", "returned"))
+    assert results["bare"] > 0 and results["service"] > 0
