@@ -1,0 +1,77 @@
+"""Demo rows of the workbench (``flask load-demo``): one postal dossier already past its due time,
+brought by the post and waiting at the one-stop office of the demo agency.
+
+The demo officer (motcua@demo.stttt.gov.vn) opens /workbench/receive, types the code, compares and
+signs the hand-over, transfers it, starts processing, asks for a supplement, records the supplement,
+issues the apology letter with a new date, marks the result ready and hands it to the post; then
+/statistics shows it (received in the period, settled late) and /statistics.xlsx exports it.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+DEMO_KEY = "demo-workbench-1"
+
+
+def load_demo_workbench(session: Session) -> list[str]:
+    """Idempotent: returns the lines to print."""
+    from postal_gateway import calendar
+    from postal_gateway.accounts.models import User
+    from postal_gateway.catalogue.models import Procedure
+    from postal_gateway.db import utcnow
+    from postal_gateway.dossiers import workflow
+    from postal_gateway.dossiers.codes import next_dossier_code
+    from postal_gateway.dossiers.models import (
+        Channel,
+        CollectedAmount,
+        CollectionMethod,
+        CollectionPlace,
+        Dossier,
+        PaymentKind,
+    )
+
+    officer = session.scalar(select(User).where(User.email == "motcua@demo.stttt.gov.vn"))
+    staff = session.scalar(select(User).where(User.email == "buudien1@demo.buudien.vn"))
+    citizen = session.scalar(select(User).where(User.id_number == "070190004567"))
+    if officer is None or staff is None or citizen is None:
+        return ["workbench: demo users missing; load them first"]
+    existing = session.scalar(select(Dossier).where(Dossier.submitted_by_id == staff.id, Dossier.submission_key == DEMO_KEY))
+    if existing is None:
+        procedure = session.scalar(
+            select(Procedure).where(Procedure.agency_id == officer.agency_id, Procedure.postal_eligible.is_(True))
+            .order_by(Procedure.level, Procedure.processing_half_days, Procedure.code)
+        )
+        if procedure is None:
+            return ["workbench: no postal-eligible demo procedure"]
+        agency = procedure.agency
+        periods = calendar.periods_from_config(agency.working_periods)
+        days = procedure.processing_days
+        # Entered long enough ago that its due time has passed: the apology letter can be shown.
+        entered = utcnow() - timedelta(days=int(days * 2) + 14)
+        received = calendar.receipt_time(entered, periods=periods)
+        existing = Dossier(
+            code=next_dossier_code(session, agency, received), agency=agency, procedure=procedure,
+            citizen_id=citizen.id, channel=Channel.postal, level=procedure.level,
+            collection_place=CollectionPlace.post_office, post_office_id=staff.post_office_id,
+            delivery_address=citizen.address or "", submitted_by_id=staff.id, submission_key=DEMO_KEY,
+            entered_at=entered, received_at=received,
+            processing_start_at=calendar.processing_start(received, periods=periods),
+            due_at=calendar.due_at(received, days, periods=periods),
+            appointment_date=calendar.appointment_date(received, days, periods=periods),
+            fee_vnd=procedure.fee_vnd, postage_vnd=30_000,
+        )
+        session.add(existing)
+        session.flush()
+        if procedure.fee_vnd:
+            existing.collected.append(CollectedAmount(kind=PaymentKind.fee, method=CollectionMethod.cash,
+                                                      amount_vnd=procedure.fee_vnd, collected_by_id=staff.id,
+                                                      collected_at=entered))
+        workflow.record_receipt(session, existing, actor=staff, at=received, on_behalf_of=citizen)
+        session.flush()
+    return [
+        f"workbench: demo dossier {existing.code} (past due) waits at the one-stop office; "
+        f"log in as motcua@demo.stttt.gov.vn, open /workbench/receive and type the code; statistics at /statistics",
+    ]
