@@ -260,3 +260,14 @@ def test_queue_counts_states_and_late_dossiers_of_the_own_agency_only(session, w
     assert view.counts["received"] == 2 and view.overdue == 1
     assert other not in view.dossiers and late in view.dossiers
     assert services.queue(session, world["officer"], overdue_only=True, now=MONDAY + timedelta(days=1)).dossiers == [late]
+
+
+def test_a_supplement_asked_for_after_the_due_time_leaves_the_dossier_late(session, world):
+    _to_processing(session, world)
+    dossier = world["dossier"]
+    due = dossier.due_at
+    request = services.request_supplement(session, officer=world["officer"], code=dossier.code, reasons=["Ảnh 4x6"],
+                                          now=due + timedelta(days=2))
+    assert request.remaining_seconds == 0
+    services.receive_supplement(session, officer=world["officer"], code=dossier.code, now=due + timedelta(days=5))
+    assert dossier.due_at == due and services.is_late(dossier, due + timedelta(days=5))

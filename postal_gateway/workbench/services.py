@@ -214,7 +214,7 @@ def timeline(session: Session, dossier: Dossier) -> list[TimelineEntry]:
     for item in session.scalars(select(SupplementRequest).where(SupplementRequest.dossier_id == dossier.id)):
         if item.supplied_at is not None:
             entries.append(TimelineEntry(item.supplied_at, "supplement", N_("Đã nhận hồ sơ bổ sung"),
-                                         [format_local_datetime(item.new_due_at)], who(item.received_by_id)))
+                                         list(item.reasons), who(item.received_by_id)))
     for item in session.scalars(select(OpinionRequest).where(OpinionRequest.dossier_id == dossier.id)):
         entries.append(TimelineEntry(item.asked_at, "opinion", N_("Lấy ý kiến liên thông"),
                                      [item.agency.name, item.question, format_local_datetime(item.due_at)],
@@ -349,8 +349,11 @@ def receive_supplement(
     if request is None:
         raise IllegalTransition(dossier.status, Action.receive_supplement)
     periods = _periods(dossier)
-    restart = calendar.processing_start(now, periods=periods)
-    new_due = calendar.active_calendar(periods).add_working_time(restart, timedelta(seconds=request.remaining_seconds))
+    if request.remaining_seconds > 0:
+        restart = calendar.processing_start(now, periods=periods)
+        new_due = calendar.active_calendar(periods).add_working_time(restart, timedelta(seconds=request.remaining_seconds))
+    else:
+        new_due = request.previous_due_at  # already late when the request went out: it stays late
     transition(session, dossier, Action.receive_supplement, actor=officer, at=now, reason=note,
                expected_version=expected_version, details={"new_due_at": new_due.isoformat()})
     request.supplied_at, request.received_by_id, request.new_due_at = now, officer.id, new_due
