@@ -2,27 +2,95 @@
 
 The broker is RabbitMQ in production (CELERY_BROKER_URL=amqp://...) and, on a fresh machine,
 kombu's SQLAlchemy transport over a SQLite file, so ``make run`` needs no other server.
+
+Reliability: named queues with routing by task-name prefix; a task is acknowledged only after it
+ran (acks_late) and given back to the broker when its worker dies (reject_on_worker_lost), so a
+task must be idempotent: each area's task checks its own state before acting. ``ReliableTask``
+retries lost database connections with exponential backoff and jitter; hard and soft time limits
+stop a stuck task. A request id travels from the web request into the task's logs.
 """
 from __future__ import annotations
 
-from celery import Celery
+import contextlib
+import logging
+import random
+from collections.abc import Iterator
+
+from celery import Celery, Task, signals
+from kombu import Exchange, Queue
 
 from postal_gateway.config import Settings
+
+log = logging.getLogger(__name__)
+
+#: the named queues; a worker started without -Q consumes them all
+QUEUES = ("default", "notifications", "integration", "reports")
+
+#: task-name prefix -> queue; anything else goes to "default"
+ROUTES = {
+    "notifications.*": {"queue": "notifications"},
+    "integration.*": {"queue": "integration"},
+    "statistics.*": {"queue": "reports"},
+    "reports.*": {"queue": "reports"},
+}
+
+#: seconds: a task past the soft limit gets SoftTimeLimitExceeded, past the hard one it is killed
+SOFT_TIME_LIMIT = 240
+TIME_LIMIT = 300
+
+
+def backoff_seconds(attempt: int, *, base: float = 2.0, cap: float = 600.0, rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2**attempt)], at least 1 s.
+
+    Jitter spreads the retries of many tasks that failed together (e.g. an SMS gateway outage)."""
+    ceiling = min(cap, base * (2 ** max(attempt, 0)))
+    return max(1.0, (rng or random).uniform(0, ceiling))
+
+
+def _transient_errors() -> tuple[type[BaseException], ...]:
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    # OperationalError covers a dropped connection (pg_terminate_backend), a restart, a lock timeout
+    return (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+class ReliableTask(Task):
+    """Base of every task: retried on lost connections with exponential backoff and jitter."""
+
+    autoretry_for = _transient_errors()
+    retry_backoff = 2
+    retry_backoff_max = 300
+    retry_jitter = True
+    max_retries = 8
+    acks_late = True
+    reject_on_worker_lost = True
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
     settings = settings or Settings.from_environment()
-    app = Celery("postal_gateway")
+    app = Celery("postal_gateway", task_cls=ReliableTask)
+    exchange = Exchange("postal_gateway.tasks", type="direct", durable=True)
     app.conf.update(
         broker_url=settings.broker_url,
+        task_queues=[Queue(name, exchange, routing_key=name, durable=True) for name in QUEUES],
+        task_default_queue="default",
+        task_default_exchange="postal_gateway.tasks",
+        task_default_routing_key="default",
+        task_routes=ROUTES,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
+        task_acks_on_failure_or_timeout=True,
+        task_soft_time_limit=SOFT_TIME_LIMIT,
+        task_time_limit=TIME_LIMIT,
+        task_default_delivery_mode="persistent",
         worker_prefetch_multiplier=1,
         task_always_eager=settings.task_always_eager,
         timezone="Asia/Ho_Chi_Minh",
         enable_utc=True,
         broker_connection_retry_on_startup=True,
+        broker_transport_options={"confirm_publish": True} if settings.broker_url.startswith("amqp") else {},
         task_ignore_result=True,
+        worker_hijack_root_logger=False,
     )
     app.conf.beat_schedule = {}
     return app
@@ -34,6 +102,76 @@ def load_area_tasks(app: Celery) -> None:
 
     for module in area_parts("tasks"):
         app.conf.beat_schedule.update(getattr(module, "BEAT_SCHEDULE", {}))
+
+
+# --- database sessions in a worker process ------------------------------------------------------
+
+
+def _ensure_bound() -> None:
+    from postal_gateway.db import SessionFactory, bind_engine, make_engine
+
+    if SessionFactory.kw.get("bind") is None:  # a bare worker process: bind once
+        bind_engine(make_engine(Settings.from_environment().database_url))
+
+
+@contextlib.contextmanager
+def task_session() -> Iterator:
+    """One transaction of a task: committed by the caller, rolled back on error, always closed."""
+    from postal_gateway.db import SessionFactory
+
+    _ensure_bound()
+    session = SessionFactory()
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+@signals.worker_process_init.connect
+def _fresh_connections_after_fork(**_kwargs) -> None:
+    """A forked pool process must not share its parent's database sockets."""
+    from postal_gateway.db import SessionFactory
+
+    engine = SessionFactory.kw.get("bind")
+    if engine is not None:
+        engine.dispose(close=False)
+
+
+# --- request id carried from the web request into the task's logs -----------------------------
+
+
+@signals.before_task_publish.connect
+def _attach_request_id(headers: dict | None = None, **_kwargs) -> None:
+    from postal_gateway.integration import logs
+
+    request_id = logs.current_request_id()
+    if headers is not None and request_id and "request_id" not in headers:
+        headers["request_id"] = request_id
+
+
+@signals.task_prerun.connect
+def _adopt_request_id(task: Task | None = None, **_kwargs) -> None:
+    from postal_gateway.integration import logs
+
+    incoming = getattr(task.request, "request_id", None) if task is not None else None
+    logs.set_request_id(incoming or (task.request.id if task is not None else None))
+
+
+@signals.task_postrun.connect
+def _forget_request_id(**_kwargs) -> None:
+    from postal_gateway.integration import logs
+
+    logs.set_request_id(None)
+
+
+@signals.setup_logging.connect
+def _json_logging(loglevel=None, **_kwargs) -> None:
+    from postal_gateway.integration import logs
+
+    logs.configure_json_logging(loglevel or logging.INFO)
 
 
 celery_app = make_celery()

@@ -67,13 +67,15 @@ def test_unknown_template_and_missing_purpose():
         render("one_time_code", {"code": "123456", "minutes": 5})
 
 
-def test_send_keeps_the_message_as_sent_in_the_outbox(session):
+def test_send_queues_the_message_and_delivery_marks_it_sent(session):
     message = service.send(
         session, channel=MessageChannel.sms, recipient="+84912345678", template="dossier_received", context=RECEIVED, now=T0
     )
     stored = session.scalars(select(OutboxMessage)).one()
-    assert stored is message and message.status == MessageStatus.sent and message.sent_at == T0
-    assert message.attempts == 1 and "000.00.20.H10-260302-0001" in message.body
+    assert stored is message and message.status == MessageStatus.queued and message.sent_at is None
+    assert "000.00.20.H10-260302-0001" in message.body
+    assert service.deliver(session, message.id, adapter=service.DevelopmentOutbox(), now=T0).result == "sent"
+    assert message.status == MessageStatus.sent and message.sent_at == T0 and message.attempts == 1
 
 
 def test_a_failing_gateway_leaves_the_message_queued(session):
@@ -85,6 +87,7 @@ def test_a_failing_gateway_leaves_the_message_queued(session):
     service.configure_adapter(Down())
     try:
         message = service.send(session, channel="email", recipient="hoa@example.vn", template="dossier_received", context=RECEIVED)
+        service.deliver(session, message.id, now=T0)
     finally:
         service.configure_adapter(previous)
     assert message.status == MessageStatus.queued and message.last_error == "gateway timeout" and message.sent_at is None

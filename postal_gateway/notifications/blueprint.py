@@ -15,6 +15,15 @@ blueprint = Blueprint("notifications", __name__, template_folder="templates")
 OUTBOX_PAGE_SIZE = 100
 
 
+@blueprint.record_once
+def _hold_dispatch_in_tests(state) -> None:
+    """Under test no worker runs: committed messages stay queued, their ids are kept for the tests."""
+    if state.app.testing:
+        from postal_gateway.notifications import service
+
+        service.configure_dispatcher(service.held_dispatcher)
+
+
 @blueprint.get("/ops/outbox")
 @roles_required(Role.operator)
 def outbox():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from postal_gateway.db import Base, UTCDateTime, utcnow
@@ -22,11 +22,16 @@ class MessageStatus(str, enum.Enum):
     sent = "sent"
     #: the gateway refused it after every retry
     failed = "failed"
+    #: not sent: the citizen turned this channel off (preferences)
+    skipped = "skipped"
 
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_created_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_outbox_messages_created_at", "created_at"),
+        Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[MessageChannel] = mapped_column(Enum(MessageChannel, native_enum=False, length=8))
@@ -44,3 +49,21 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the worker may try again (a retry's backoff); None: as soon as it is picked up
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the gateway's id of the accepted message, if it gave one
+    gateway_reference: Mapped[str] = mapped_column(String(128), default="")
+
+
+class NotificationPreference(Base):
+    """A citizen's choice of channels (R-20). One-time codes ignore it: they are asked for."""
+
+    __tablename__ = "notification_preferences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    #: text messages to the account's phone
+    sms: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: e-mails to the account's address
+    email: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

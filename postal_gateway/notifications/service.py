@@ -1,52 +1,147 @@
-"""Sending messages (R-20): render a template, keep the message in the outbox, hand it to the gateway.
+"""Sending messages (R-20): render a template, keep the message in the outbox, deliver it in the background.
 
-The gateway sits behind one port, ``DeliveryAdapter``; the development adapter (the default) only
-marks the message as sent so that testers read it on /ops/outbox. Phone numbers and addresses are
-masked in logs.
+``send`` only writes a *queued* outbox row in the caller's transaction; once that transaction commits,
+the message's id is handed to the dispatcher (by default the Celery task ``notifications.deliver`` on
+the "notifications" queue). ``deliver`` then hands it to the gateway (``DeliveryAdapter``: HTTP SMS,
+SMTP, or the development outbox), with retries, exponential backoff and jitter, and records the
+outcome. A message that is no longer queued is never handed over again. The beat job ``sweep``
+re-dispatches queued messages whose dispatch was lost (broker down at commit time).
+
+Phone numbers and addresses are masked in logs.
 """
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from typing import Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from sqlalchemy import event as orm_event
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from postal_gateway.accounts.identity import mask_recipient
 from postal_gateway.db import utcnow
 from postal_gateway.notifications import templates
-from postal_gateway.notifications.models import MessageChannel, MessageStatus, OutboxMessage
+from postal_gateway.notifications.adapters import (
+    DeliveryAdapter,
+    DeliveryError,
+    DevelopmentOutbox,
+    PermanentDeliveryError,
+    adapter_from_environment,
+)
+from postal_gateway.notifications.models import (
+    MessageChannel,
+    MessageStatus,
+    NotificationPreference,
+    OutboxMessage,
+)
+
+__all__ = [
+    "DeliveryAdapter", "DeliveryError", "DevelopmentOutbox", "PermanentDeliveryError", "send", "deliver",
+    "configure_adapter", "current_adapter", "configure_dispatcher", "set_preferences", "preferences_of",
+]
 
 log = logging.getLogger(__name__)
 
+#: attempts before a message is marked failed
+MAX_ATTEMPTS = 6
+#: templates sent whatever the citizen's preferences say: they were asked for a moment ago
+MANDATORY_TEMPLATES = frozenset({"one_time_code"})
 
-class DeliveryError(Exception):
-    """The gateway did not accept the message; it stays queued for a retry."""
-
-
-class DeliveryAdapter(Protocol):
-    def deliver(self, message: OutboxMessage) -> None:
-        """Hand the message to the SMS or e-mail gateway, or raise DeliveryError."""
+_adapter: DeliveryAdapter | None = None
 
 
-class DevelopmentOutbox:
-    """Sends nothing: the outbox row itself is the delivered message."""
-
-    def deliver(self, message: OutboxMessage) -> None:
-        return None
-
-
-_adapter: DeliveryAdapter = DevelopmentOutbox()
-
-
-def configure_adapter(adapter: DeliveryAdapter) -> None:
-    """Swap the gateway (production SMS/e-mail, or a fake in tests)."""
+def configure_adapter(adapter: DeliveryAdapter | None) -> None:
+    """Swap the gateway (production SMS/e-mail, or a fake in tests); None: from the environment."""
     global _adapter
     _adapter = adapter
 
 
 def current_adapter() -> DeliveryAdapter:
+    global _adapter
+    if _adapter is None:
+        _adapter = adapter_from_environment()
     return _adapter
+
+
+# --- dispatch after commit ------------------------------------------------------------------------
+
+
+def celery_dispatcher(message_ids: list[int]) -> None:
+    from postal_gateway.notifications.tasks import deliver_task
+
+    for message_id in message_ids:
+        # a short retry policy: the request must not hang on a dead broker; the sweep catches up
+        deliver_task.apply_async(
+            (message_id,), retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5}
+        )
+
+
+_dispatcher: Callable[[list[int]], None] = celery_dispatcher
+
+#: ids given to ``held_dispatcher`` (tests, where no worker runs), the latest last
+held: list[int] = []
+
+
+def held_dispatcher(message_ids: list[int]) -> None:
+    held.extend(message_ids)
+    del held[:-1000]
+
+
+def configure_dispatcher(dispatcher: Callable[[list[int]], None] | None) -> Callable[[list[int]], None]:
+    """Who is told about committed messages (None: the Celery task); returns the previous one."""
+    global _dispatcher
+    previous = _dispatcher
+    _dispatcher = dispatcher or celery_dispatcher
+    return previous
+
+
+def _after_commit(session: Session) -> None:
+    ids = session.info.pop("notifications_to_dispatch", None)
+    if not ids:
+        return
+    try:
+        _dispatcher(list(ids))
+    except Exception as error:  # noqa: BLE001 - the use case committed; the sweep dispatches later
+        log.warning("notifications: dispatch of %d message(s) failed, the sweep will retry: %s",
+                    len(ids), error.__class__.__name__)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop("notifications_to_dispatch", None)
+
+
+orm_event.listen(Session, "after_commit", _after_commit)
+orm_event.listen(Session, "after_soft_rollback", lambda session, _previous: _after_rollback(session))
+
+
+# --- preferences ------------------------------------------------------------------------------------
+
+
+def preferences_of(session: Session, user_id: int) -> NotificationPreference | None:
+    return session.scalar(select(NotificationPreference).where(NotificationPreference.user_id == user_id))
+
+
+def set_preferences(session: Session, user_id: int, *, sms: bool, email: bool, now: datetime | None = None) -> NotificationPreference:
+    """Record the citizen's channels; the caller commits."""
+    preference = preferences_of(session, user_id)
+    if preference is None:
+        preference = NotificationPreference(user_id=user_id)
+        session.add(preference)
+    preference.sms, preference.email, preference.updated_at = bool(sms), bool(email), now or utcnow()
+    session.flush()
+    return preference
+
+
+def _channel_wanted(session: Session, user_id: int | None, channel: MessageChannel, template: str) -> bool:
+    if user_id is None or template in MANDATORY_TEMPLATES:
+        return True
+    preference = preferences_of(session, user_id)
+    return preference is None or bool(getattr(preference, channel.value))
+
+
+# --- send -------------------------------------------------------------------------------------------
 
 
 def send(
@@ -60,35 +155,108 @@ def send(
     locale: str = "vi",
     now: datetime | None = None,
 ) -> OutboxMessage:
-    """Render and send one message; the outbox row is flushed, the caller commits with its use case."""
+    """Render and queue one message in the caller's transaction; it is delivered after that commits.
+
+    A template that cannot be rendered (unknown, or a context key missing) does not break the caller's
+    use case: the message is kept as failed with the reason, and logged as an error."""
     now = now or utcnow()
     channel = MessageChannel(channel)
     if not recipient:
         raise ValueError("a message needs a recipient")
-    text = templates.render(template, context, locale)
     message = OutboxMessage(
-        channel=channel,
-        recipient=recipient,
-        recipient_user_id=user_id,
-        template=template,
-        subject=text.subject,
-        body=text.body,
-        status=MessageStatus.queued,
-        attempts=0,
-        last_error="",
-        created_at=now,
+        channel=channel, recipient=recipient, recipient_user_id=user_id, template=template, subject="", body="",
+        status=MessageStatus.queued, attempts=0, last_error="", created_at=now, next_attempt_at=None,
+        gateway_reference="",
     )
+    try:
+        text = templates.render(template, context, locale)
+    except ValueError as error:
+        message.status, message.last_error = MessageStatus.failed, f"template: {error}"[:1000]
+        log.error("message (%s) to %s not rendered: %s", template, mask_recipient(recipient), error)
+    else:
+        message.subject, message.body = text.subject, text.body
+        if not _channel_wanted(session, user_id, channel, template):
+            message.status, message.last_error = MessageStatus.skipped, "turned off in the citizen's preferences"
     session.add(message)
     session.flush()
-    message.attempts = 1
-    try:
-        _adapter.deliver(message)
-    except DeliveryError as error:
-        message.last_error = str(error)[:1000]
-        log.warning("message %s (%s) to %s not delivered: %s", message.id, template, mask_recipient(recipient), error)
-    else:
-        message.status = MessageStatus.sent
-        message.sent_at = now
-        log.info("message %s (%s) sent by %s to %s", message.id, template, channel.value, mask_recipient(recipient))
-    session.flush()
+    if message.status == MessageStatus.queued:
+        session.info.setdefault("notifications_to_dispatch", []).append(message.id)
+        log.info("message %s (%s) queued for %s to %s", message.id, template, channel.value, mask_recipient(recipient))
     return message
+
+
+# --- deliver ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    #: "sent", "retry", "failed", "not_due", "done_already", "missing"
+    result: str
+    #: seconds until the next attempt, for "retry" and "not_due"
+    retry_in: float | None = None
+
+
+def deliver(
+    session: Session,
+    message_id: int,
+    *,
+    adapter: DeliveryAdapter | None = None,
+    now: datetime | None = None,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> DeliveryOutcome:
+    """Hand one queued message to its gateway and record what happened; the caller commits.
+
+    The row is locked first, so two deliveries of the same id (a redelivered task and the sweep)
+    never both send: the second finds it no longer queued."""
+    from postal_gateway import metrics
+    from postal_gateway.worker import backoff_seconds
+
+    now = now or utcnow()
+    message = session.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update())
+    if message is None:
+        return DeliveryOutcome("missing")
+    if message.status != MessageStatus.queued:
+        return DeliveryOutcome("done_already")
+    if message.next_attempt_at is not None and message.next_attempt_at > now:
+        return DeliveryOutcome("not_due", (message.next_attempt_at - now).total_seconds())
+    channel = message.channel.value
+    message.attempts += 1
+    try:
+        reference = (adapter or current_adapter()).deliver(message)
+    except PermanentDeliveryError as error:
+        return _failed(message, str(error), metrics)
+    except Exception as error:  # noqa: BLE001 - a broken adapter is a failed attempt, never a dead worker
+        reason = str(error) if isinstance(error, DeliveryError) else f"{error.__class__.__name__} in the adapter"
+        if message.attempts >= max_attempts:
+            return _failed(message, reason, metrics)
+        delay = backoff_seconds(message.attempts)
+        message.last_error = reason[:1000]
+        message.next_attempt_at = now + timedelta(seconds=delay)
+        metrics.NOTIFICATIONS_RETRIED.labels(channel=channel).inc()
+        log.warning("message %s (%s) to %s not delivered (attempt %d), retry in %.0f s: %s", message.id,
+                    message.template, mask_recipient(message.recipient), message.attempts, delay, reason)
+        return DeliveryOutcome("retry", delay)
+    message.status, message.sent_at, message.next_attempt_at = MessageStatus.sent, now, None
+    message.gateway_reference = (reference or "")[:128]
+    metrics.NOTIFICATIONS_SENT.labels(channel=channel).inc()
+    log.info("message %s (%s) sent by %s to %s", message.id, message.template, channel, mask_recipient(message.recipient))
+    return DeliveryOutcome("sent")
+
+
+def _failed(message: OutboxMessage, reason: str, metrics) -> DeliveryOutcome:
+    message.status, message.last_error, message.next_attempt_at = MessageStatus.failed, reason[:1000], None
+    metrics.NOTIFICATIONS_FAILED.labels(channel=message.channel.value).inc()
+    log.error("message %s (%s) to %s failed after %d attempt(s): %s", message.id, message.template,
+              mask_recipient(message.recipient), message.attempts, reason)
+    return DeliveryOutcome("failed")
+
+
+def due_messages(session: Session, *, now: datetime, older_than: timedelta = timedelta(seconds=30), limit: int = 500) -> list[int]:
+    """Queued messages the sweep should dispatch again: due, and not just written (their task is on its way)."""
+    return list(session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == MessageStatus.queued, OutboxMessage.created_at <= now - older_than,
+               or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ))

@@ -114,11 +114,44 @@ TEMPLATES: dict[str, dict[str, MessageText | dict[str, MessageText]]] = {
             "Track it at {lookup_url}",
         ),
     },
+    # context: code, date (dd/mm/yyyy), place (delivery address or post office), lookup_url
+    "delivery_scheduled": {
+        "vi": MessageText(
+            "Kết quả hồ sơ {code} sắp được phát",
+            "Ket qua ho so {code} da giao cho buu chinh va se duoc phat ngay {date} tai {place}. "
+            "Tra cuu: {lookup_url}",
+        ),
+        "en": MessageText(
+            "Result of dossier {code} on its way",
+            "The result of dossier {code} is with the post and will be delivered on {date} at {place}. "
+            "Track it at {lookup_url}",
+        ),
+    },
+    # context: code, at (HH:MM dd/mm/yyyy), lookup_url
+    "result_delivered": {
+        "vi": MessageText(
+            "Đã phát kết quả hồ sơ {code}",
+            "Ket qua ho so {code} da duoc phat thanh cong luc {at}. Cam on ban da su dung dich vu buu chinh cong ich. "
+            "Tra cuu: {lookup_url}",
+        ),
+        "en": MessageText(
+            "Result of dossier {code} delivered",
+            "The result of dossier {code} was delivered at {at}. Thank you for using the public postal service. "
+            "Track it at {lookup_url}",
+        ),
+    },
 }
 
 
 def _placeholders(text: str) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(text) if name]
+
+
+def required_fields(template: str, locale: str = "vi") -> set[str]:
+    """Context keys the template needs (every purpose's wording for one-time codes)."""
+    chosen = TEMPLATES[template].get(locale) or TEMPLATES[template]["vi"]
+    texts = chosen.values() if isinstance(chosen, dict) else [chosen]
+    return {name for text in texts for name in _placeholders(text.subject) + _placeholders(text.body)}
 
 
 def render(template: str, context: dict, locale: str = "vi") -> MessageText:

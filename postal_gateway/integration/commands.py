@@ -1,0 +1,98 @@
+"""``flask integration ...``: the relay and the consumers as long-running processes, and dead letters."""
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+from flask.cli import with_appcontext
+
+integration_commands = click.Group("integration", help="Integration events: relay, consumers, dead letters.")
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def _url(url: str | None) -> str:
+    from postal_gateway.integration.relay import DEFAULT_AMQP_URL, amqp_url
+
+    return url or amqp_url() or DEFAULT_AMQP_URL
+
+
+@integration_commands.command("relay")
+@click.option("--url", help="AMQP URL (default: INTEGRATION_AMQP_URL or CELERY_BROKER_URL).")
+@click.option("--batch", default=500, show_default=True)
+@click.option("--once", is_flag=True, help="Stop when nothing is left to publish.")
+@with_appcontext
+def relay_command(url: str | None, batch: int, once: bool) -> None:
+    """Publish integration events to RabbitMQ with publisher confirms (safe to run twice)."""
+    from postal_gateway.db import SessionFactory
+    from postal_gateway.integration.relay import PikaPublisher, run_relay
+
+    total = run_relay(SessionFactory, PikaPublisher(_url(url)), stop=_stop_on_signals(), batch_size=batch, once=once)
+    click.echo(f"relayed {total} event(s)")
+
+
+def _consume(consumer, url: str | None, idle_exit: float | None) -> None:
+    from postal_gateway.db import SessionFactory
+    from postal_gateway.integration.consumers import run_consumer
+
+    handled = run_consumer(_url(url), consumer, SessionFactory, stop=_stop_on_signals(), idle_exit_seconds=idle_exit)
+    click.echo(f"{consumer.name}: handled {handled} message(s)")
+
+
+@integration_commands.command("consume-lookup")
+@click.option("--url")
+@click.option("--idle-exit", type=float, help="Stop after this many seconds without a message.")
+@with_appcontext
+def consume_lookup(url: str | None, idle_exit: float | None) -> None:
+    """Keep the public lookup store in step with dossier and shipment events (R-19)."""
+    from postal_gateway.integration.consumers import lookup_consumer
+
+    _consume(lookup_consumer(), url, idle_exit)
+
+
+@integration_commands.command("consume-onestop")
+@click.option("--url")
+@click.option("--idle-exit", type=float)
+@with_appcontext
+def consume_onestop(url: str | None, idle_exit: float | None) -> None:
+    """Push dossier and payment events to the provincial one-stop system (ONESTOP_URL)."""
+    from postal_gateway.integration.consumers import onestop_consumer
+
+    _consume(onestop_consumer(), url, idle_exit)
+
+
+@integration_commands.command("consume-notices")
+@click.option("--url")
+@click.option("--idle-exit", type=float)
+@with_appcontext
+def consume_notices(url: str | None, idle_exit: float | None) -> None:
+    """Tell citizens their result is on its way and delivered."""
+    from postal_gateway.integration.consumers import notices_consumer
+
+    _consume(notices_consumer(), url, idle_exit)
+
+
+@integration_commands.command("dead-letters")
+@click.option("--limit", default=20, show_default=True)
+@with_appcontext
+def dead_letters(limit: int) -> None:
+    """The latest poison messages and why they were set aside."""
+    from sqlalchemy import select
+
+    from postal_gateway.db import db_session
+    from postal_gateway.integration.models import DeadLetter
+
+    rows = db_session().scalars(select(DeadLetter).order_by(DeadLetter.id.desc()).limit(limit)).all()
+    for row in rows:
+        click.echo(f"{row.dead_lettered_at:%Y-%m-%d %H:%M:%S} {row.consumer} {row.message_id or '-'} {row.reason}: {row.detail[:120]}")
+    if not rows:
+        click.echo("no dead letters")
+
+
+COMMANDS = (integration_commands,)

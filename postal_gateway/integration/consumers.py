@@ -1,0 +1,278 @@
+"""Consumers of integration events: idempotent by message id, with a dead-letter queue for poison.
+
+A consumer is a name, the routing keys it listens to and a handler ``(session, event) -> None``.
+Each message is checked (size, JSON, shape, known type and version); a bad one is dead-lettered with
+its reason (a ``DeadLetter`` row and RabbitMQ's dead-letter exchange), never dropped silently.
+A good one is applied in one transaction together with its ``ProcessedMessage`` row, so a message
+delivered twice (relay retry, broker redelivery) has its effect once.
+
+Handler errors: a lost database or an unavailable partner (``TransientError``) is retried for as long
+as it lasts, with backoff; any other error is retried ``max_attempts`` times, then dead-lettered.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pika
+from pika.exceptions import AMQPError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session
+
+from postal_gateway.events import EVENT_VERSIONS
+from postal_gateway.integration.models import DeadLetter, ProcessedMessage
+from postal_gateway.integration.relay import EXCHANGE
+
+log = logging.getLogger(__name__)
+
+#: larger bodies are poison: no event of ours comes near it
+MAX_BODY_BYTES = 64 * 1024
+#: header carrying how many times a handler failed on this message
+ATTEMPTS_HEADER = "x-handler-attempts"
+
+Handler = Callable[[Session, dict], None]
+
+
+class TransientError(Exception):
+    """The handler could not work now (partner down); retry later, never dead-letter for it."""
+
+
+class PoisonMessage(Exception):
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason, self.detail = reason, detail
+
+
+@dataclass
+class Consumer:
+    #: also the ProcessedMessage.consumer value and, by default, the queue's suffix
+    name: str
+    handler: Handler
+    routing_keys: tuple[str, ...] = ("#",)
+    max_attempts: int = 5
+
+
+@dataclass
+class Outcome:
+    #: "applied", "duplicate", "dead", "retry" (handler failed, counted), "requeue" (transient)
+    action: str
+    reason: str = ""
+    event: dict | None = field(default=None, repr=False)
+
+
+def parse_message(body: bytes, message_id: str | None = None) -> dict:
+    """The event in ``body``, or PoisonMessage naming what is wrong with it."""
+    if len(body) > MAX_BODY_BYTES:
+        raise PoisonMessage("oversized", f"{len(body)} bytes > {MAX_BODY_BYTES}")
+    try:
+        event = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise PoisonMessage("malformed_json", str(error)[:200]) from None
+    if not isinstance(event, dict):
+        raise PoisonMessage("not_an_object", type(event).__name__)
+    missing = [key for key in ("event_id", "event_type", "version", "payload") if key not in event]
+    if missing:
+        raise PoisonMessage("missing_fields", ", ".join(missing))
+    event_id, event_type, version = event["event_id"], event["event_type"], event["version"]
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= 64:
+        raise PoisonMessage("bad_event_id", repr(event_id)[:80])
+    if message_id and message_id != event_id:
+        raise PoisonMessage("id_mismatch", f"message id {message_id[:64]} != event id {event_id}")
+    if event_type not in EVENT_VERSIONS:
+        raise PoisonMessage("unknown_type", str(event_type)[:64])
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= EVENT_VERSIONS[event_type]:
+        raise PoisonMessage("unknown_version", f"{event_type} v{version!r}"[:80])
+    if not isinstance(event["payload"], dict):
+        raise PoisonMessage("bad_payload", type(event["payload"]).__name__)
+    return event
+
+
+def record_dead_letter(
+    session_factory: Callable[[], Session], consumer: str, *, reason: str, detail: str, body: bytes,
+    message_id: str = "", routing_key: str = "",
+) -> None:
+    with session_factory() as session:
+        session.add(DeadLetter(
+            consumer=consumer[:64], message_id=(message_id or "")[:64], reason=reason[:32], detail=detail[:2000],
+            body_excerpt=body[:2000].decode("utf-8", "replace"), routing_key=(routing_key or "")[:64],
+        ))
+        session.commit()
+    log.error("consumer %s dead-lettered message %s: %s %s", consumer, message_id or "-", reason, detail[:200])
+
+
+def apply_once(session_factory: Callable[[], Session], consumer: Consumer, event: dict) -> str:
+    """The handler's effect and the ProcessedMessage row in one transaction: "applied" or "duplicate"."""
+    with session_factory() as session:
+        seen = session.scalar(select(ProcessedMessage.id).where(
+            ProcessedMessage.consumer == consumer.name, ProcessedMessage.message_id == event["event_id"]))
+        if seen is not None:
+            return "duplicate"
+        session.add(ProcessedMessage(consumer=consumer.name, message_id=event["event_id"], event_type=event["event_type"]))
+        try:
+            session.flush()  # a concurrent twin blocks here until the first commits, then fails
+        except IntegrityError:
+            session.rollback()
+            return "duplicate"
+        consumer.handler(session, event)
+        session.commit()
+    return "applied"
+
+
+def handle(
+    session_factory: Callable[[], Session], consumer: Consumer, body: bytes, *, message_id: str | None = None,
+    routing_key: str = "", attempts: int = 0,
+) -> Outcome:
+    """Everything but the AMQP acknowledgement: decide and record what becomes of one message."""
+    from postal_gateway import metrics
+
+    try:
+        event = parse_message(body, message_id)
+    except PoisonMessage as poison:
+        record_dead_letter(session_factory, consumer.name, reason=poison.reason, detail=poison.detail, body=body,
+                           message_id=message_id or "", routing_key=routing_key)
+        metrics.MESSAGES_CONSUMED.labels(consumer=consumer.name, outcome="dead").inc()
+        return Outcome("dead", poison.reason)
+    try:
+        action = apply_once(session_factory, consumer, event)
+    except (OperationalError, InterfaceError, TransientError) as error:
+        log.warning("consumer %s: %s, message %s will come again", consumer.name, error.__class__.__name__, event["event_id"])
+        metrics.MESSAGES_CONSUMED.labels(consumer=consumer.name, outcome="requeue").inc()
+        return Outcome("requeue", error.__class__.__name__, event)
+    except Exception as error:  # noqa: BLE001 - a handler bug must not kill the consumer
+        detail = f"{error.__class__.__name__}: {error}"[:2000]
+        if attempts + 1 >= consumer.max_attempts:
+            record_dead_letter(session_factory, consumer.name, reason="handler_failed", detail=detail, body=body,
+                               message_id=event["event_id"], routing_key=routing_key)
+            metrics.MESSAGES_CONSUMED.labels(consumer=consumer.name, outcome="dead").inc()
+            return Outcome("dead", "handler_failed", event)
+        log.warning("consumer %s: attempt %d on %s failed: %s", consumer.name, attempts + 1, event["event_id"], detail[:200])
+        metrics.MESSAGES_CONSUMED.labels(consumer=consumer.name, outcome="retry").inc()
+        return Outcome("retry", detail, event)
+    metrics.MESSAGES_CONSUMED.labels(consumer=consumer.name, outcome=action).inc()
+    return Outcome(action, "", event)
+
+
+# --- RabbitMQ -------------------------------------------------------------------------------------
+
+
+def queue_names(consumer: Consumer, *, prefix: str = "postal_gateway") -> tuple[str, str]:
+    """(queue, dead-letter queue) of a consumer."""
+    return f"{prefix}.{consumer.name}", f"{prefix}.{consumer.name}.dead"
+
+
+def declare(channel, consumer: Consumer, *, exchange: str = EXCHANGE, queue: str | None = None) -> tuple[str, str]:
+    """The topic exchange, the consumer's durable queue bound to its keys, and its dead-letter queue."""
+    queue = queue or queue_names(consumer)[0]
+    dead_queue, dead_exchange = f"{queue}.dead", f"{exchange}.dead"
+    channel.exchange_declare(exchange, exchange_type="topic", durable=True)
+    channel.exchange_declare(dead_exchange, exchange_type="direct", durable=True)
+    channel.queue_declare(dead_queue, durable=True)
+    channel.queue_bind(dead_queue, dead_exchange, routing_key=queue)
+    channel.queue_declare(queue, durable=True, arguments={
+        "x-dead-letter-exchange": dead_exchange, "x-dead-letter-routing-key": queue})
+    for key in consumer.routing_keys:
+        channel.queue_bind(queue, exchange, routing_key=key)
+    return queue, dead_queue
+
+
+def run_consumer(
+    url: str,
+    consumer: Consumer,
+    session_factory: Callable[[], Session],
+    *,
+    exchange: str = EXCHANGE,
+    queue: str | None = None,
+    stop: threading.Event | None = None,
+    idle_exit_seconds: float | None = None,
+) -> int:
+    """Consume until ``stop`` (or ``idle_exit_seconds`` without a message); returns messages handled.
+
+    Acknowledged only after the outcome is committed; a lost connection reconnects with backoff."""
+    stop = stop or threading.Event()
+    handled, failures, idle_since = 0, 0, time.monotonic()
+    while not stop.is_set():
+        connection = None
+        try:
+            parameters = pika.URLParameters(url)
+            parameters.heartbeat, parameters.connection_attempts = 30, 1
+            connection = pika.BlockingConnection(parameters)
+            channel = connection.channel()
+            queue_name, _dead = declare(channel, consumer, exchange=exchange, queue=queue)
+            channel.basic_qos(prefetch_count=20)
+            failures = 0
+            for method, properties, body in channel.consume(queue_name, inactivity_timeout=0.25):
+                if stop.is_set():
+                    break
+                if method is None:
+                    if idle_exit_seconds is not None and time.monotonic() - idle_since > idle_exit_seconds:
+                        stop.set()
+                    continue
+                idle_since = time.monotonic()
+                headers = properties.headers or {}
+                attempts = int(headers.get(ATTEMPTS_HEADER, 0) or 0)
+                outcome = handle(session_factory, consumer, body, message_id=properties.message_id,
+                                 routing_key=method.routing_key, attempts=attempts)
+                handled += 1
+                if outcome.action in ("applied", "duplicate"):
+                    channel.basic_ack(method.delivery_tag)
+                elif outcome.action == "dead":
+                    channel.basic_nack(method.delivery_tag, requeue=False)  # to the dead-letter queue
+                elif outcome.action == "retry":
+                    # back of the queue with the count raised, then let the original go
+                    channel.basic_publish("", queue_name, body, pika.BasicProperties(
+                        message_id=properties.message_id, delivery_mode=pika.DeliveryMode.Persistent,
+                        content_type=properties.content_type, type=properties.type,
+                        headers={**headers, ATTEMPTS_HEADER: attempts + 1}))
+                    channel.basic_ack(method.delivery_tag)
+                else:  # requeue: the database or the partner is away; wait a little, then let it come again
+                    stop.wait(min(10.0, 0.5 * (attempts + 1)))
+                    channel.basic_nack(method.delivery_tag, requeue=True)
+            channel.cancel()
+        except (AMQPError, OSError) as error:
+            failures += 1
+            delay = min(15.0, 0.25 * 2 ** failures)
+            log.warning("consumer %s: broker unavailable (%s), reconnecting in %.1f s", consumer.name,
+                        error.__class__.__name__, delay)
+            stop.wait(delay)
+        finally:
+            if connection is not None and connection.is_open:
+                try:
+                    connection.close()
+                except AMQPError:
+                    pass
+    return handled
+
+
+# --- the consumers of this product -----------------------------------------------------------------
+
+
+def lookup_consumer(handler: Handler | None = None) -> Consumer:
+    """R-19: keeps the public lookup store in step with dossier and shipment events."""
+    if handler is None:
+        from postal_gateway.lookup.projection import apply_event as handler
+    return Consumer("lookup", handler, ("dossier.received", "dossier.status_changed", "shipment.event_recorded"))
+
+
+def onestop_consumer(connector=None) -> Consumer:
+    """Pushes dossier and payment events to the provincial one-stop system through its connector port."""
+    from postal_gateway.integration import onestop
+
+    return Consumer("onestop", onestop.handler(connector or onestop.connector_from_environment()),
+                    onestop.ROUTING_KEYS)
+
+
+def notices_consumer() -> Consumer:
+    """Tells citizens their result is on its way and delivered (shipment events)."""
+    from postal_gateway.notifications.events import notify_from_event
+
+    return Consumer("notices", notify_from_event, ("shipment.event_recorded",))
+
+
+def local_consumers() -> list[Consumer]:
+    """Every consumer, for the in-process relay of a laptop without RabbitMQ."""
+    return [lookup_consumer(), onestop_consumer(), notices_consumer()]

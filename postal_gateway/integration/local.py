@@ -1,0 +1,61 @@
+"""The relay of a laptop without RabbitMQ (``make run``): events go straight to the in-process consumers.
+
+Same guarantees as the broker path: each consumer applies an event once (ProcessedMessage), a poison
+event is dead-lettered with its reason, and an event is marked published only after every consumer
+has applied it (or set it aside), so a crash midway replays it and the duplicates are dropped.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from postal_gateway.db import utcnow
+from postal_gateway.integration.consumers import Consumer, handle
+from postal_gateway.integration.relay import _mark_published, claim_unpublished, message_of
+
+log = logging.getLogger(__name__)
+
+
+def _matches(pattern: str, key: str) -> bool:
+    """AMQP topic matching for the patterns we use: exact keys, "#", and "prefix.*"/"prefix.#"."""
+    if pattern == "#" or pattern == key:
+        return True
+    if pattern.endswith((".*", ".#")):
+        return key.startswith(pattern[:-1])
+    return False
+
+
+def relay_locally(session_factory: Callable[[], Session], consumers: list[Consumer], *, limit: int = 200) -> int:
+    """One batch of unpublished events through every consumer bound to its type; returns how many."""
+    with session_factory() as session:
+        messages = [message_of(event) for event in claim_unpublished(session, limit=limit)]
+        session.rollback()
+    done: list[str] = []
+    for message in messages:
+        body = json.dumps(message, ensure_ascii=False).encode()
+        settled = True
+        for consumer in consumers:
+            if not any(_matches(key, message["event_type"]) for key in consumer.routing_keys):
+                continue
+            for attempt in range(consumer.max_attempts):
+                outcome = handle(session_factory, consumer, body, message_id=message["event_id"],
+                                 routing_key=message["event_type"], attempts=attempt)
+                if outcome.action != "retry":
+                    break
+            if outcome.action == "requeue":
+                settled = False  # the database or a partner is away: the next run tries again
+        if settled:
+            done.append(message["event_id"])
+    if done:
+        from sqlalchemy import select
+
+        from postal_gateway.events import IntegrationEvent
+
+        with session_factory() as session:
+            row_ids = list(session.scalars(select(IntegrationEvent.id).where(IntegrationEvent.event_id.in_(done))))
+            _mark_published(session, row_ids, utcnow())
+            session.commit()
+    return len(done)

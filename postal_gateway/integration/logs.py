@@ -1,0 +1,86 @@
+"""JSON log lines with a request id, and a last-line guard that keeps phone and ID numbers out of logs.
+
+The request id comes from the ``X-Request-ID`` header (or is made up) in the web app, travels in the
+Celery task's headers (see worker.py) and is printed on every line written while handling either.
+"""
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import sys
+from datetime import datetime, timezone
+
+_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+#: runs of 9 or more digits (a phone number with or without +84, a 9- or 12-digit ID number)
+_LONG_NUMBER = re.compile(r"\+?\d[\d .-]{7,}\d")
+_STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+def current_request_id() -> str | None:
+    return _request_id.get()
+
+
+def set_request_id(value: str | None) -> None:
+    _request_id.set(value[:64] if value else None)
+
+
+def redact(text: str) -> str:
+    """Replace every long number (phone, ID number) by a mask keeping its last three digits."""
+
+    def mask(match: re.Match) -> str:
+        digits = re.sub(r"\D", "", match.group(0))
+        if len(digits) < 9:
+            return match.group(0)
+        return "*" * (len(digits) - 3) + digits[-3:]
+
+    return _LONG_NUMBER.sub(mask, text)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC), level, logger, message, request_id, extras, exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        request_id = getattr(record, "request_id", None) or current_request_id()
+        if request_id:
+            entry["request_id"] = request_id
+        for name, value in vars(record).items():
+            if name not in _STANDARD_ATTRIBUTES and name not in entry and not name.startswith("_"):
+                entry[name] = value if isinstance(value, (int, float, bool)) or value is None else redact(str(value))
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class RedactingFilter(logging.Filter):
+    """For handlers that are not JSON (e.g. pytest's caplog): the message is redacted in place."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def configure_json_logging(level: int | str = logging.INFO, stream=None) -> logging.Handler:
+    """Root logger -> one JSON line per record on stderr (idempotent)."""
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if getattr(handler, "_postal_gateway_json", False):
+            return handler
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RedactingFilter())
+    handler._postal_gateway_json = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    return handler

@@ -1,0 +1,143 @@
+"""The gateways a message can leave by: an HTTP SMS gateway, SMTP, or the development outbox.
+
+Each adapter's ``deliver(message)`` returns the gateway's reference (or "") when the message was
+accepted, raises ``DeliveryError`` when trying again later may help (timeout, 5xx, 429, a 4xx SMTP
+answer) and ``PermanentDeliveryError`` when it will not (the gateway refused the message itself).
+Error texts name the gateway and the answer, never the recipient.
+"""
+from __future__ import annotations
+
+import json
+import os
+import smtplib
+import socket
+import urllib.error
+import urllib.request
+from email.message import EmailMessage
+from typing import Protocol
+
+
+class DeliveryError(Exception):
+    """The gateway did not accept the message this time; it stays queued for a retry."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """The gateway refused the message for good (bad number, refused address): no retry."""
+
+
+class DeliveryAdapter(Protocol):
+    def deliver(self, message) -> str | None:
+        """Hand the message to the SMS or e-mail gateway, or raise DeliveryError."""
+
+
+class DevelopmentOutbox:
+    """Sends nothing: the outbox row itself is the delivered message (read it on /ops/outbox)."""
+
+    def deliver(self, message) -> str:
+        return ""
+
+
+class HttpSmsGateway:
+    """POSTs ``{"to", "text", "sender", "reference"}`` as JSON; any 2xx is accepted.
+
+    The message's own reference is also sent as ``Idempotency-Key``: if a worker dies between the
+    gateway's answer and our commit, the retry is recognised by a gateway that honours the header."""
+
+    def __init__(self, url: str, *, token: str = "", sender: str = "BUUDIEN", timeout: float = 10.0) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("the SMS gateway address must be http(s)")
+        self.url, self.token, self.sender, self.timeout = url, token, sender, timeout
+
+    def deliver(self, message) -> str:
+        reference = f"outbox-{message.id}"
+        body = json.dumps(
+            {"to": message.recipient, "text": message.body, "sender": self.sender, "reference": reference},
+            ensure_ascii=False,
+        ).encode()
+        headers = {"Content-Type": "application/json; charset=utf-8", "Idempotency-Key": reference}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(self.url, data=body, method="POST", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - http(s) checked
+                answer = response.read(65536)
+        except urllib.error.HTTPError as error:
+            if error.code in (408, 425, 429) or error.code >= 500:
+                raise DeliveryError(f"SMS gateway answered HTTP {error.code}") from None
+            raise PermanentDeliveryError(f"SMS gateway refused the message: HTTP {error.code}") from None
+        except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise DeliveryError(f"SMS gateway unreachable: {reason.__class__.__name__}") from None
+        try:
+            parsed = json.loads(answer or b"{}")
+        except ValueError:
+            return ""
+        return str(parsed.get("id", ""))[:128] if isinstance(parsed, dict) else ""
+
+
+class SmtpMailer:
+    """Plain SMTP (optionally STARTTLS and login); the Message-ID names the outbox row."""
+
+    def __init__(
+        self, host: str, port: int = 25, *, sender: str, username: str = "", password: str = "",
+        starttls: bool = False, timeout: float = 10.0,
+    ) -> None:
+        self.host, self.port, self.sender = host, port, sender
+        self.username, self.password, self.starttls, self.timeout = username, password, starttls, timeout
+
+    def deliver(self, message) -> str:
+        mail = EmailMessage()
+        domain = self.sender.rpartition("@")[2] or "localhost"
+        message_id = f"<outbox-{message.id}@{domain}>"
+        mail["From"] = self.sender
+        mail["To"] = message.recipient
+        mail["Subject"] = message.subject or message.template
+        mail["Message-ID"] = message_id
+        mail.set_content(message.body)
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                if self.starttls:
+                    smtp.starttls()
+                if self.username:
+                    smtp.login(self.username, self.password)
+                smtp.send_message(mail)
+        except smtplib.SMTPRecipientsRefused:
+            raise PermanentDeliveryError("SMTP server refused the recipient") from None
+        except smtplib.SMTPResponseException as error:
+            text = f"SMTP server answered {error.smtp_code}"
+            if 500 <= error.smtp_code < 600:
+                raise PermanentDeliveryError(text) from None
+            raise DeliveryError(text) from None
+        except (smtplib.SMTPException, OSError) as error:
+            raise DeliveryError(f"SMTP server unreachable: {error.__class__.__name__}") from None
+        return message_id
+
+
+class ChannelRouter:
+    """One adapter per channel; a channel without one falls back to the development outbox."""
+
+    def __init__(self, *, sms: DeliveryAdapter | None = None, email: DeliveryAdapter | None = None) -> None:
+        self.adapters = {"sms": sms or DevelopmentOutbox(), "email": email or DevelopmentOutbox()}
+
+    def deliver(self, message) -> str | None:
+        channel = getattr(message.channel, "value", message.channel)
+        return self.adapters[channel].deliver(message)
+
+
+def adapter_from_environment(environ: dict | None = None) -> DeliveryAdapter:
+    """NOTIFY_SMS_URL (+ _TOKEN, _SENDER, _TIMEOUT) and SMTP_HOST (+ SMTP_PORT, SMTP_FROM, SMTP_USER,
+    SMTP_PASSWORD, SMTP_STARTTLS); a channel left unset uses the development outbox."""
+    env = os.environ if environ is None else environ
+    sms = email = None
+    if env.get("NOTIFY_SMS_URL"):
+        sms = HttpSmsGateway(
+            env["NOTIFY_SMS_URL"], token=env.get("NOTIFY_SMS_TOKEN", ""), sender=env.get("NOTIFY_SMS_SENDER", "BUUDIEN"),
+            timeout=float(env.get("NOTIFY_SMS_TIMEOUT", "10")),
+        )
+    if env.get("SMTP_HOST"):
+        email = SmtpMailer(
+            env["SMTP_HOST"], int(env.get("SMTP_PORT", "25")), sender=env.get("SMTP_FROM", "no-reply@localhost"),
+            username=env.get("SMTP_USER", ""), password=env.get("SMTP_PASSWORD", ""),
+            starttls=env.get("SMTP_STARTTLS", "").lower() in {"1", "true", "yes", "on"},
+        )
+    return ChannelRouter(sms=sms, email=email)

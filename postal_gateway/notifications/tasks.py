@@ -1,0 +1,50 @@
+"""Background delivery of outbox messages (queue "notifications") and the sweep that catches up."""
+from __future__ import annotations
+
+import logging
+
+from postal_gateway.worker import celery_app, task_session
+
+log = logging.getLogger(__name__)
+
+#: queued messages whose task was lost (broker down at commit, a purge) are dispatched again
+BEAT_SCHEDULE = {
+    "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
+}
+
+
+def deliver_once(message_id: int) -> "object":
+    """One delivery attempt in its own transaction; returns the DeliveryOutcome."""
+    from postal_gateway.db import utcnow
+    from postal_gateway.notifications.service import deliver
+
+    with task_session() as session:
+        outcome = deliver(session, message_id, now=utcnow())
+        session.commit()
+    return outcome
+
+
+@celery_app.task(name="notifications.deliver", bind=True, max_retries=None)
+def deliver_task(self, message_id: int) -> str:
+    """Idempotent: a message already sent or failed is left alone, so a redelivered task sends nothing."""
+    outcome = deliver_once(message_id)
+    if outcome.result in ("retry", "not_due"):
+        # the attempt count lives on the row (deliver marks it failed after MAX_ATTEMPTS), not in Celery
+        raise self.retry(countdown=max(1.0, outcome.retry_in or 1.0), max_retries=None)
+    return outcome.result
+
+
+def sweep(limit: int = 500) -> int:
+    from postal_gateway.db import utcnow
+    from postal_gateway.notifications.service import _dispatcher, due_messages
+
+    with task_session() as session:
+        ids = due_messages(session, now=utcnow(), limit=limit)
+    if ids:
+        _dispatcher(ids)
+    return len(ids)
+
+
+@celery_app.task(name="notifications.sweep")
+def sweep_task() -> int:
+    return sweep()
