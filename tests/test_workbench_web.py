@@ -152,3 +152,9 @@ def test_api_steps_refusals_and_versions(client, session, world):
     queue = client.get("/api/v1/workbench/dossiers?status=transferred", headers=auth).get_json()
     assert [d["code"] for d in queue["dossiers"]] == [code] and queue["late"] == 1
     assert client.get("/api/v1/workbench/dossiers?status=bogus", headers=auth).status_code == 422
+
+
+def test_the_dossier_page_leads_the_officer_to_the_workbench(client, world):
+    login(client, world["officer"])
+    page = client.get(f"/dossiers/{world['dossier'].code}").get_data(as_text=True)
+    assert f"/workbench/{world['dossier'].code}" in page
