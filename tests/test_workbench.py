@@ -271,3 +271,12 @@ def test_a_supplement_asked_for_after_the_due_time_leaves_the_dossier_late(sessi
     assert request.remaining_seconds == 0
     services.receive_supplement(session, officer=world["officer"], code=dossier.code, now=due + timedelta(days=5))
     assert dossier.due_at == due and services.is_late(dossier, due + timedelta(days=5))
+
+
+def test_a_dossier_waiting_for_the_citizen_is_not_counted_late(session, world):
+    _to_processing(session, world)
+    dossier = world["dossier"]
+    services.request_supplement(session, officer=world["officer"], code=dossier.code, reasons=["Ảnh 4x6"], now=local(12, 8))
+    later = dossier.due_at + timedelta(days=3)
+    assert not services.is_late(dossier, later)
+    assert services.queue(session, world["officer"], now=later).overdue == 0

@@ -47,6 +47,8 @@ APOLOGY_DAYS_MAX = 90
 #: simple steps an officer takes with one button
 SIMPLE_ACTIONS = (Action.transfer, Action.start_processing, Action.start_verification, Action.finish_verification)
 RETURN_WAYS = ("post", "counter")
+#: no due time runs: the result is ready, or the citizen has the next move (supplement)
+CLOCK_STOPPED = (DossierStatus.result_ready, DossierStatus.supplement_requested)
 
 
 # --- who and which dossier --------------------------------------------------------------------
@@ -150,7 +152,7 @@ def queue(
     counts = {s.value: 0 for s in DossierStatus}
     for value, number in session.execute(select(Dossier.status, func.count()).where(own).group_by(Dossier.status)):
         counts[getattr(value, "value", value)] = number
-    open_states = [s for s in DossierStatus if s not in FINAL and s != DossierStatus.result_ready]
+    open_states = [s for s in DossierStatus if s not in (*FINAL, *CLOCK_STOPPED)]
     late = (Dossier.due_at < now) & Dossier.status.in_(open_states)
     overdue = session.scalar(select(func.count()).select_from(Dossier).where(own, late)) or 0
     query = select(Dossier).where(own)
@@ -165,8 +167,8 @@ def queue(
 
 
 def is_late(dossier: Dossier, now: datetime) -> bool:
-    """Past its due time and not yet settled or closed (R-12)."""
-    return dossier.status not in (*FINAL, DossierStatus.result_ready) and dossier.due_at < now
+    """Past its due time, not settled or closed, and not waiting for the citizen's supplement (R-12)."""
+    return dossier.status not in (*FINAL, *CLOCK_STOPPED) and dossier.due_at < now
 
 
 def working_time_left(dossier: Dossier, now: datetime) -> timedelta:
