@@ -42,7 +42,9 @@ def amqp_url(environ: dict | None = None) -> str | None:
         return env["INTEGRATION_AMQP_URL"]
     broker = env.get("CELERY_BROKER_URL", "")
     if broker.startswith(("amqp://", "amqps://", "pyamqp://")):
-        return broker.replace("pyamqp://", "amqp://", 1)
+        broker = broker.replace("pyamqp://", "amqp://", 1)
+        # kombu reads a trailing "//" as the vhost "/"; pika needs it spelt "%2F"
+        return broker[:-1] + "%2F" if broker.endswith("//") else broker
     return None
 
 
