@@ -1,0 +1,78 @@
+"""Operations: /healthz, /readyz, /metrics, request ids and JSON logs without phone or ID numbers."""
+import io
+import json
+import logging
+
+from postal_gateway import metrics
+from postal_gateway.integration import logs
+from postal_gateway.notifications import service
+from tests import factories
+
+
+def test_healthz_and_readyz(client, app, monkeypatch):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    from postal_gateway.integration import health
+
+    monkeypatch.setattr(health, "check_broker", lambda url, **_: None)
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json()["checks"] == {"database": "ok", "broker": "ok"}
+    monkeypatch.setattr(health, "check_broker", lambda url, **_: "OperationalError")
+    down = client.get("/readyz")
+    assert down.status_code == 503 and down.get_json()["checks"]["broker"] == "down: OperationalError"
+
+
+def test_readyz_against_the_real_rabbitmq_and_a_closed_port():
+    from postal_gateway.integration.health import check_broker
+
+    assert check_broker("amqp://guest:guest@127.0.0.1:5672//") is None
+    assert check_broker("amqp://guest:guest@127.0.0.1:9//", timeout=1) is not None
+
+
+def test_metrics_show_latency_queue_figures_and_counters(client, session):
+    citizen = factories.user(session, phone="+84912345678")
+    service.send(session, channel="sms", recipient="+84912345678", template="one_time_code", user_id=citizen.id,
+                 context={"code": "123456", "purpose": "activation", "minutes": 5})
+    session.commit()
+    metrics.IPN_OUTCOMES.labels(code="00").inc()
+    client.get("/healthz")
+    page = client.get("/metrics")
+    assert page.status_code == 200 and page.mimetype == "text/plain"
+    body = page.get_data(as_text=True)
+    assert 'http_request_duration_seconds_count{endpoint="/healthz",method="GET",status="200"}' in body
+    assert 'notifications_messages{channel="sms",status="queued"} 1.0' in body
+    for name in ("notifications_sent_total", "notifications_failed_total", "sla_breaches_recorded", "vnpay_ipn_outcomes_total",
+                 "integration_events_unpublished", "integration_relay_lag_seconds", "notifications_oldest_queued_seconds"):
+        assert name in body
+    assert "+84912345678" not in body
+
+
+def test_metrics_token(client, monkeypatch):
+    monkeypatch.setenv("METRICS_TOKEN", "s3cret")
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+def test_request_id_header(client):
+    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
+    made_up = client.get("/healthz", headers={"X-Request-ID": "bad id; <x>"}).headers["X-Request-ID"]
+    assert made_up != "bad id; <x>" and len(made_up) == 32
+
+
+def test_json_log_lines_carry_the_request_id_and_no_phone_or_id_number():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logs.JsonFormatter())
+    logger = logging.getLogger("test_ops.json")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logs.set_request_id("req-9")
+    try:
+        logger.info("sent to %s for citizen %s", "+84912345678", "070085001234", extra={"dossier": "D-1"})
+    finally:
+        logs.set_request_id(None)
+        logger.removeHandler(handler)
+    line = json.loads(stream.getvalue())
+    assert line["request_id"] == "req-9" and line["level"] == "INFO" and line["dossier"] == "D-1"
+    assert "912345678" not in line["message"] and "070085001234" not in line["message"]
+    assert line["message"].endswith("*********234")
+    assert logs.redact("dossier 000.00.20.H10-260302-0001 at 2026-03-02") == "dossier 000.00.20.H10-260302-0001 at 2026-03-02"
