@@ -76,3 +76,16 @@ def test_json_log_lines_carry_the_request_id_and_no_phone_or_id_number():
     assert "912345678" not in line["message"] and "070085001234" not in line["message"]
     assert line["message"].endswith("*********234")
     assert logs.redact("dossier 000.00.20.H10-260302-0001 at 2026-03-02") == "dossier 000.00.20.H10-260302-0001 at 2026-03-02"
+
+
+def test_asyncapi_documents_every_event_type_at_its_version():
+    from pathlib import Path
+
+    import yaml
+
+    from postal_gateway.events import EVENT_VERSIONS
+
+    document = yaml.safe_load((Path(__file__).resolve().parent.parent / "docs" / "asyncapi.yaml").read_text())
+    messages = document["components"]["messages"].values()
+    documented = {m["name"]: m["payload"]["allOf"][1]["properties"]["version"]["const"] for m in messages}
+    assert documented == EVENT_VERSIONS
