@@ -108,6 +108,7 @@ def load_area_tasks(app: Celery) -> None:
 
 
 def _ensure_bound() -> None:
+    import postal_gateway.models  # noqa: F401 - every table class, before any relationship resolves
     from postal_gateway.db import SessionFactory, bind_engine, make_engine
 
     if SessionFactory.kw.get("bind") is None:  # a bare worker process: bind once

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 #: runs of 9 or more digits (a phone number with or without +84, a 9- or 12-digit ID number)
-_LONG_NUMBER = re.compile(r"\+?\d[\d ]{7,}\d")
+_LONG_NUMBER = re.compile(r"(?<![\d.])\+?\d[\d ]{7,}\d")
 _STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
 
