@@ -144,8 +144,7 @@ def fingerprint_of(raw: dict) -> str:
 def parse_event(raw, *, now: datetime, trusted: bool = False) -> _Parsed:
     """Check one event; InvalidInput naming every bad field at once."""
     if not isinstance(raw, dict):
-        raise InvalidInput(N_("Mỗi sự kiện phải là một đối tượng JSON."),
-                           field_errors=[FieldError("event", N_("Mỗi sự kiện phải là một đối tượng JSON."))])
+        raise InvalidInput.on_field("event", N_("Mỗi sự kiện phải là một đối tượng JSON."))
     errors: list[FieldError] = []
     event_id = raw.get("event_id")
     if not isinstance(event_id, str) or not EVENT_ID_PATTERN.match(event_id):

@@ -97,7 +97,7 @@ def issue_code(
     now = now or utcnow()
     purpose = CodePurpose(purpose)
     if channel not in ("sms", "email"):
-        raise InvalidInput(N_("Kênh gửi mã không hợp lệ."), field_errors=[FieldError("channel", N_("Kênh gửi mã không hợp lệ."))])
+        raise InvalidInput.on_field("channel", N_("Kênh gửi mã không hợp lệ."))
     recipient = user.phone if channel == "sms" else user.email
     if not recipient:
         message = (

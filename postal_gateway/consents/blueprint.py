@@ -113,10 +113,7 @@ def start(citizen_id: int):
             if method == "scan":
                 upload = request.files.get("scan")
                 if upload is None or not upload.filename:
-                    raise InvalidInput(
-                        N_("Hãy chụp hoặc chọn giấy ủy quyền có chữ ký của công dân."),
-                        field_errors=[FieldError("scan", N_("Hãy chụp hoặc chọn giấy ủy quyền có chữ ký của công dân."))],
-                    )
+                    raise InvalidInput.on_field("scan", N_("Hãy chụp hoặc chọn giấy ủy quyền có chữ ký của công dân."))
                 scan = validate_scan(upload.filename, upload.read(), max_bytes=_max_upload_bytes(), field="scan")
                 consent = services.attach_signed_authorisation(
                     db_session, citizen=citizen, staff=staff, scope=form.get("scope"),
@@ -326,7 +323,7 @@ def api_revoke_consent(consent_id: int):
     consent = _visible_consent(consent_id, user)
     reason = _json_body().get("reason", "")
     if not isinstance(reason, str):
-        raise InvalidInput(N_("Lý do phải là chuỗi ký tự."), field_errors=[FieldError("reason", N_("Lý do phải là chuỗi ký tự."))])
+        raise InvalidInput.on_field("reason", N_("Lý do phải là chuỗi ký tự."))
     services.revoke_consent(db_session, consent, by=user, reason=reason)
     db_session.commit()
     return jsonify(consent_json(consent))

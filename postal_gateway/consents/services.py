@@ -140,10 +140,7 @@ def request_consent(
     _require_postal_staff(staff)
     scope, valid_until = _validated_terms(citizen, scope, valid_until, now)
     if not citizen.phone:
-        raise InvalidInput(
-            N_("Công dân chưa có số điện thoại để nhận mã xác nhận."),
-            field_errors=[FieldError("citizen_id", N_("Công dân chưa có số điện thoại để nhận mã xác nhận."))],
-        )
+        raise InvalidInput.on_field("citizen_id", N_("Công dân chưa có số điện thoại để nhận mã xác nhận."))
     consent = Consent(
         citizen_id=citizen.id,
         post_office_id=staff.post_office_id,
@@ -227,10 +224,7 @@ def attach_signed_authorisation(
     _require_postal_staff(staff)
     scope, valid_until = _validated_terms(citizen, scope, valid_until, now)
     if scan is None:
-        raise InvalidInput(
-            N_("Hãy chụp hoặc chọn giấy ủy quyền có chữ ký của công dân."),
-            field_errors=[FieldError("scan", N_("Hãy chụp hoặc chọn giấy ủy quyền có chữ ký của công dân."))],
-        )
+        raise InvalidInput.on_field("scan", N_("Hãy chụp hoặc chọn giấy ủy quyền có chữ ký của công dân."))
     consent = Consent(
         citizen_id=citizen.id,
         post_office_id=staff.post_office_id,
@@ -278,10 +272,7 @@ def revoke_consent(
     reason = (reason or "").strip()
     by_citizen = by.id == consent.citizen_id
     if not by_citizen and not reason:
-        raise InvalidInput(
-            N_("Hãy ghi lý do thu hồi ủy quyền."),
-            field_errors=[FieldError("reason", N_("Hãy ghi lý do thu hồi ủy quyền."))],
-        )
+        raise InvalidInput.on_field("reason", N_("Hãy ghi lý do thu hồi ủy quyền."))
     if len(reason) > MAX_REASON_LENGTH:
         raise InvalidInput(
             N_("Lý do quá dài."),

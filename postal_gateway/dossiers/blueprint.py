@@ -514,8 +514,7 @@ def _api_payment(raw, name: str, errors: list[FieldError], *, allow_no_method: b
 def _api_command(payload, key: str) -> services.PostalSubmission:
     """Parse the JSON body; InvalidInput naming every bad field at once."""
     if not isinstance(payload, dict):
-        raise InvalidInput(N_("Nội dung yêu cầu phải là một đối tượng JSON."),
-                           field_errors=[FieldError("body", N_("Nội dung yêu cầu phải là một đối tượng JSON."))])
+        raise InvalidInput.on_field("body", N_("Nội dung yêu cầu phải là một đối tượng JSON."))
     errors: list[FieldError] = []
     citizen_id = payload.get("citizen_id")
     if not _is_int(citizen_id):

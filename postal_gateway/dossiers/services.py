@@ -202,15 +202,9 @@ def find_citizen(session: Session, citizen_id, *, field_name: str = "citizen_id"
     if isinstance(citizen_id, int) and not isinstance(citizen_id, bool) and 0 < citizen_id < 2**31:
         user = session.get(User, citizen_id)
     if user is None or user.role != Role.citizen:
-        raise InvalidInput(
-            N_("Không tìm thấy tài khoản công dân."),
-            field_errors=[FieldError(field_name, N_("Không tìm thấy tài khoản công dân."))],
-        )
+        raise InvalidInput.on_field(field_name, N_("Không tìm thấy tài khoản công dân."))
     if not user.is_active:
-        raise InvalidInput(
-            N_("Tài khoản công dân chưa được kích hoạt."),
-            field_errors=[FieldError(field_name, N_("Tài khoản công dân chưa được kích hoạt."))],
-        )
+        raise InvalidInput.on_field(field_name, N_("Tài khoản công dân chưa được kích hoạt."))
     return user
 
 
@@ -365,20 +359,14 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
     _require_postal_staff(staff)
     key = (command.submission_key or "").strip()
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise InvalidInput(
-            N_("Thiếu khóa chống gửi trùng (tối đa 64 ký tự)."),
-            field_errors=[FieldError("submission_key", N_("Thiếu khóa chống gửi trùng (tối đa 64 ký tự)."))],
-        )
+        raise InvalidInput.on_field("submission_key", N_("Thiếu khóa chống gửi trùng (tối đa 64 ký tự)."))
     print_ = fingerprint(command)
     existing = _existing(session, staff, key)
     if existing is not None:
         return _replay(existing, print_)
 
     if citizen is None or citizen.role != Role.citizen or not citizen.is_active:
-        raise InvalidInput(
-            N_("Chỉ nộp được hồ sơ qua tài khoản công dân đã kích hoạt."),
-            field_errors=[FieldError("citizen_id", N_("Chỉ nộp được hồ sơ qua tài khoản công dân đã kích hoạt."))],
-        )
+        raise InvalidInput.on_field("citizen_id", N_("Chỉ nộp được hồ sơ qua tài khoản công dân đã kích hoạt."))
     procedure = intake_procedure(session, command.procedure_code)
     entered_at = command.entered_at or utcnow()
 
