@@ -104,7 +104,10 @@ def vnpay_return():
 @blueprint.get("/payments/vnpay/ipn")
 def vnpay_ipn():
     """VNPay's IPN: always 200 with exactly {"RspCode", "Message"}, never problem+json."""
+    from postal_gateway import metrics
+
     answer = runtime.process_ipn(request.args.to_dict(), remote_addr=_client_ip())
+    metrics.IPN_OUTCOMES.labels(code=answer["RspCode"]).inc()
     return jsonify({"RspCode": answer["RspCode"], "Message": answer["Message"]})
 
 

@@ -89,3 +89,39 @@ def test_asyncapi_documents_every_event_type_at_its_version():
     messages = document["components"]["messages"].values()
     documented = {m["name"]: m["payload"]["allOf"][1]["properties"]["version"]["const"] for m in messages}
     assert documented == EVENT_VERSIONS
+
+
+def _counter_value(client, sample: str) -> float:
+    """One sample of /metrics, e.g. 'vnpay_ipn_outcomes_total{code="97"}'; 0 when not yet counted."""
+    for line in client.get("/metrics").get_data(as_text=True).splitlines():
+        if line.startswith(sample + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_every_ipn_answer_is_counted_by_its_code(client):
+    bad_signature = 'vnpay_ipn_outcomes_total{code="97"}'
+    before = _counter_value(client, bad_signature)
+    forged = {"vnp_TmnCode": "DEMO", "vnp_Amount": "5000000", "vnp_TxnRef": "NOPE.1", "vnp_ResponseCode": "00",
+              "vnp_TransactionStatus": "00", "vnp_SecureHash": "0" * 128}
+    for params in (forged, {}):
+        assert client.get("/payments/vnpay/ipn", query_string=params).get_json()["RspCode"] == "97"
+    assert _counter_value(client, bad_signature) == before + 2
+
+
+def test_sla_scan_counts_new_breaches_per_clock(client, session, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    from tests.test_sla import _overdue_world
+    from tracking import tasks
+
+    now = datetime(2026, 11, 20, 9, 0, tzinfo=timezone(timedelta(hours=7)))
+    _overdue_world(session, now)  # one forward leg late, one return leg late, one appointment passed
+    monkeypatch.setattr("postal_gateway.db.utcnow", lambda: now)
+    clocks = ("forward", "return", "appointment")
+    before = {clock: _counter_value(client, f'sla_breaches_total{{clock="{clock}"}}') for clock in clocks}
+    assert tasks.scan_breaches.run() == 3
+    after = {clock: _counter_value(client, f'sla_breaches_total{{clock="{clock}"}}') for clock in clocks}
+    assert {clock: after[clock] - before[clock] for clock in clocks} == {"forward": 1, "return": 1, "appointment": 1}
+    assert tasks.scan_breaches.run() == 0  # nothing new: nothing counted
+    assert {clock: _counter_value(client, f'sla_breaches_total{{clock="{clock}"}}') for clock in clocks} == after
