@@ -289,3 +289,31 @@ def test_access_rules_of_reading(session, world):
         assert list_dossiers(session, stranger) == []
     with pytest.raises(NotFound):
         get_dossier_by_code(session, "rác", viewer=operator)
+
+
+def _under_contract(session, world):
+    world["agency"].province_code, world["agency"].district_code = "70", "689"
+    world["staff"].post_office.province_code, world["staff"].post_office.district_code = "70", "690"
+    contract = factories.contract(session, world["agency"])
+    session.commit()
+    return contract
+
+
+def test_intake_keeps_the_contract_version_in_force_at_receipt_and_the_zones(session, world):
+    from contracts.models import DossierContract, Zone
+
+    contract = _under_contract(session, world)
+    dossier = submit(session, command(world, delivery_address="12 Lê Lợi, Quận 1, TP HCM")).dossier
+    session.commit()
+    recorded = session.get(DossierContract, dossier.id)
+    assert recorded.version_id == contract.versions[0].id
+    assert (recorded.forward_zone, recorded.return_zone) == (Zone.same_province, Zone.other_province)
+
+
+def test_intake_refuses_a_delivery_address_that_cannot_be_placed_and_saves_nothing(session, world):
+    _under_contract(session, world)
+    with pytest.raises(InvalidInput) as caught:
+        submit(session, command(world, delivery_address="Nowhere street, Atlantis"))
+    session.rollback()
+    assert [item.field for item in caught.value.field_errors] == ["delivery_address"]
+    assert session.scalar(select(func.count()).select_from(Dossier)) == 0

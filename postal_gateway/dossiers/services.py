@@ -467,6 +467,7 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
     from postal_gateway.dossiers import workflow
 
     workflow.record_receipt(session, dossier, actor=staff, at=received_at, on_behalf_of=citizen)
+    _attach_contract(session, dossier)
     _start_forward_leg(session, dossier, staff, entered_at)
     if consent.scope == ConsentScope.single_dossier:
         mark_consent_used(session, consent, dossier.id)
@@ -497,6 +498,17 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
         )
     session.flush()
     return SubmissionOutcome(dossier, replayed=False)
+
+
+def _attach_contract(session: Session, dossier: Dossier) -> None:
+    """Keep the contract version in force at receipt and the zones of both legs (contracts area;
+    skipped if that area is not installed). An address that cannot be placed in a zone refuses the
+    intake, naming the field, so no dossier travels without a full-trip time."""
+    try:
+        from contracts.services import attach_contract
+    except ImportError:  # pragma: no cover - contracts area absent
+        return
+    attach_contract(session, dossier)
 
 
 def _start_forward_leg(session: Session, dossier: Dossier, staff: User, picked_up_at: datetime) -> None:
