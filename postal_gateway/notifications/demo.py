@@ -1,0 +1,146 @@
+"""A demo dossier walked through every step that tells the citizen something (``flask load-demo``).
+
+The walk goes through the same use cases the pages call: a consent and a postal intake at the demo
+post office, the one-stop officer's hand-over, transfer, processing, a supplement request and its
+receipt, an apology letter once the dossier is late, the result, and the post's delivery of it.
+Each step only *queues* its message; the background worker of ``make run`` delivers them, and the
+relay hands the shipment events to the consumer that writes "delivery scheduled" and "delivered".
+Operators read them at /ops/outbox (development outbox).
+
+Steps are dated in the past, a few days apart, so the dossier is already late when the apology is
+written, and delivered before now.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from io import BytesIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+DEMO_KEY = "demo-notifications-1"
+CITIZEN_ID_NUMBER = "070085001234"
+STAFF_EMAIL = "buudien2@demo.buudien.vn"
+OFFICER_EMAIL = "motcua@demo.stttt.gov.vn"
+#: the templates one walk queues, in the order of its steps
+JOURNEY_TEMPLATES = (
+    "dossier_received", "supplement_requested", "apology", "result_ready", "delivery_scheduled", "result_delivered",
+)
+
+
+def demo_scan(title: str) -> bytes:
+    """A one-page PDF standing in for a photographed document."""
+    from reportlab.lib.pagesizes import A5
+    from reportlab.pdfgen import canvas
+
+    buffer = BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A5)
+    page.setTitle(title)
+    page.drawString(40, 500, title)
+    page.drawString(40, 480, "Demo scan")
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+def load_demo_notified_journey(session: Session) -> list[str]:
+    """Idempotent: the walk is done once (found again by its submission key); returns lines to print."""
+    from postal_gateway.accounts.models import User
+    from postal_gateway.catalogue.models import Procedure
+    from postal_gateway.dossiers.models import Dossier
+
+    staff = session.scalar(select(User).where(User.email == STAFF_EMAIL))
+    officer = session.scalar(select(User).where(User.email == OFFICER_EMAIL))
+    citizen = session.scalar(select(User).where(User.id_number == CITIZEN_ID_NUMBER))
+    if staff is None or officer is None or citizen is None:
+        return ["notifications: demo users missing; load them first"]
+    dossier = session.scalar(
+        select(Dossier).where(Dossier.submitted_by_id == staff.id, Dossier.submission_key == DEMO_KEY)
+    )
+    if dossier is None:
+        procedure = session.scalar(
+            select(Procedure)
+            .where(Procedure.agency_id == officer.agency_id, Procedure.postal_eligible.is_(True),
+                   Procedure.fee_vnd > 0)
+            .order_by(Procedure.processing_half_days, Procedure.code)
+        )
+        if procedure is None:
+            return ["notifications: no postal-eligible demo procedure with a fee"]
+        dossier = _walk(session, staff=staff, officer=officer, citizen=citizen, procedure=procedure)
+    return [
+        f"notifications: demo dossier {dossier.code} went through every step; the worker delivers its "
+        f"messages to the outbox - log in as operator@demo.buudien.vn and open /ops/outbox",
+    ]
+
+
+def _walk(session: Session, *, staff, officer, citizen, procedure):
+    from postal_gateway import calendar
+    from postal_gateway.config import Settings
+    from postal_gateway.consents.models import ConsentScope
+    from postal_gateway.consents.services import attach_signed_authorisation
+    from postal_gateway.db import utcnow
+    from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace
+    from postal_gateway.dossiers.services import CollectedPayment, PostalSubmission, submit
+    from postal_gateway.formatting import to_local
+    from postal_gateway.uploads import validate_scan
+    from postal_gateway.workbench import services as workbench
+    from tracking.ingestion import record_events
+
+    settings = Settings.from_environment()
+    base_url = settings.public_base_url
+    periods = calendar.periods_from_config(procedure.agency.working_periods)
+    now = utcnow()
+    # Long enough ago that the dossier is late (twice its processing time plus two weeks).
+    entered = now - timedelta(days=int(procedure.processing_days * 2) + 14)
+
+    authorisation = validate_scan("giay-uy-quyen.pdf", demo_scan("Giay uy quyen"), max_bytes=settings.max_upload_bytes)
+    attach_signed_authorisation(session, citizen=citizen, staff=staff, scope=ConsentScope.single_dossier,
+                                valid_until=None, scan=authorisation, now=entered - timedelta(minutes=10))
+    items = list(procedure.checklist)
+    outcome = submit(session, PostalSubmission(
+        staff=staff, citizen=citizen, procedure_code=procedure.code,
+        checklist_ticked=[item.id for item in items],
+        scans=[(item.id, f"giay-to-{item.id}.pdf", demo_scan(f"Checklist item {item.id}")) for item in items],
+        collection_place=CollectionPlace.post_office, pickup_address="", delivery_address=citizen.address or "",
+        fee_collected=CollectedPayment(procedure.fee_vnd, CollectionMethod.cash),
+        postage_vnd=30_000, postage_collected=CollectedPayment(30_000, CollectionMethod.cash),
+        submission_key=DEMO_KEY, max_scan_bytes=settings.max_upload_bytes, entered_at=entered,
+        public_base_url=base_url,
+    ))
+    dossier, code = outcome.dossier, outcome.dossier.code
+
+    def working_day_after(moment: datetime, days: int = 1) -> datetime:
+        return calendar.active_calendar(periods).add_working_time(
+            calendar.processing_start(moment, periods=periods), timedelta(hours=2 + 8 * (days - 1)))
+
+    handed = working_day_after(dossier.received_at)
+    workbench.receive_from_post(session, officer=officer, code=code, paper_matches=True, now=handed)
+    for action in ("transfer", "start_processing"):
+        workbench.advance(session, officer=officer, code=code, action=action, now=handed + timedelta(minutes=30))
+    asked = working_day_after(handed)
+    workbench.request_supplement(session, officer=officer, code=code, now=asked, public_base_url=base_url,
+                                 reasons=["Bản sao giấy tờ tùy thân bị mờ, cần nộp bản rõ nét hơn."])
+    supplied = working_day_after(asked, 2)
+    workbench.receive_supplement(session, officer=officer, code=code, now=supplied)
+    # The examination then overruns the due time: the officer writes the apology the day after.
+    apologised = working_day_after(dossier.due_at)
+    workbench.issue_apology(session, officer=officer, code=code, now=apologised, public_base_url=base_url,
+                            reason="Hồ sơ phải chờ bổ sung giấy tờ nên quá hạn giải quyết.",
+                            new_date=to_local(apologised).date() + timedelta(days=3))
+    ready = working_day_after(apologised)
+    workbench.mark_result_ready(session, officer=officer, code=code, now=ready, public_base_url=base_url)
+    workbench.return_result(session, officer=officer, code=code, via="post", now=ready + timedelta(minutes=20))
+
+    office = staff.post_office.code if staff.post_office else None
+    steps = (("result_handed_to_post", timedelta(minutes=30)), ("out_for_delivery", timedelta(hours=2)),
+             ("delivered", timedelta(hours=4)))
+    for kind, after in steps:
+        at = ready + after
+        event = {"event_id": f"{DEMO_KEY}:{kind}", "type": kind, "occurred_at": at.isoformat(),
+                 "recorded_at": at.isoformat(), "post_office_code": office,
+                 "latitude": 11.5349, "longitude": 106.8832}
+        if kind == "delivered":
+            event["details"] = {"recipient_name": citizen.full_name, "id_checked": True}
+        record_events(session, actor=staff, events=[event], dossier_code=code, now=at + timedelta(minutes=1))
+    session.flush()
+    return dossier
