@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from postal_gateway.db import Base, UTCDateTime, utcnow
@@ -56,7 +56,7 @@ class OutboxMessage(Base):
 
 
 class NotificationPreference(Base):
-    """A citizen's choice of channels (R-20). One-time codes ignore it: they are asked for."""
+    """A citizen's choice of channels and kinds of message (R-20). One-time codes ignore it: they are asked for."""
 
     __tablename__ = "notification_preferences"
 
@@ -66,4 +66,7 @@ class NotificationPreference(Base):
     sms: Mapped[bool] = mapped_column(Boolean, default=True)
     #: e-mails to the account's address
     email: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: template names the citizen turned off, e.g. ["apology"]; kept as the ones *not* wanted so that a
+    #: kind of message added later reaches everyone until they turn it off
+    muted_templates: Mapped[list] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

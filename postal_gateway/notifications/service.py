@@ -12,7 +12,7 @@ Phone numbers and addresses are masked in logs.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from postal_gateway.accounts.identity import mask_recipient
 from postal_gateway.db import utcnow
+from postal_gateway.domain import N_, FieldError, InvalidInput
 from postal_gateway.notifications import templates
 from postal_gateway.notifications.adapters import (
     DeliveryAdapter,
@@ -40,6 +41,7 @@ from postal_gateway.notifications.models import (
 __all__ = [
     "DeliveryAdapter", "DeliveryError", "DevelopmentOutbox", "PermanentDeliveryError", "send", "deliver",
     "configure_adapter", "current_adapter", "configure_dispatcher", "set_preferences", "preferences_of",
+    "preferences_from_choices", "CHANNELS", "CITIZEN_MESSAGE_KINDS",
 ]
 
 log = logging.getLogger(__name__)
@@ -118,27 +120,80 @@ orm_event.listen(Session, "after_soft_rollback", lambda session, _previous: _aft
 
 # --- preferences ------------------------------------------------------------------------------------
 
+#: the channels a citizen may turn off
+CHANNELS = tuple(channel.value for channel in MessageChannel)
+#: the kinds of message a citizen receives about a dossier and may turn off, in the order of a dossier's
+#: life, with the label the preferences page shows
+CITIZEN_MESSAGE_KINDS: dict[str, str] = {
+    "dossier_received": N_("Hồ sơ đã được tiếp nhận"),
+    "supplement_requested": N_("Hồ sơ cần bổ sung giấy tờ"),
+    "dossier_rejected": N_("Hồ sơ bị từ chối giải quyết"),
+    "result_ready": N_("Hồ sơ đã có kết quả"),
+    "delivery_scheduled": N_("Kết quả sắp được bưu chính phát"),
+    "result_delivered": N_("Kết quả đã được phát"),
+    "apology": N_("Thư xin lỗi khi hồ sơ trễ hẹn"),
+}
+
 
 def preferences_of(session: Session, user_id: int) -> NotificationPreference | None:
     return session.scalar(select(NotificationPreference).where(NotificationPreference.user_id == user_id))
 
 
-def set_preferences(session: Session, user_id: int, *, sms: bool, email: bool, now: datetime | None = None) -> NotificationPreference:
-    """Record the citizen's channels; the caller commits."""
+def set_preferences(
+    session: Session,
+    user_id: int,
+    *,
+    sms: bool,
+    email: bool,
+    muted_templates: Iterable[str] | None = None,
+    now: datetime | None = None,
+) -> NotificationPreference:
+    """Record the citizen's channels and, unless None (kept as they are), the kinds turned off; the caller commits."""
+    if muted_templates is not None:
+        muted = set(muted_templates)
+        if not muted <= CITIZEN_MESSAGE_KINDS.keys():
+            raise InvalidInput.on_field("muted_templates", N_("Loại thông báo không hợp lệ."))
     preference = preferences_of(session, user_id)
     if preference is None:
-        preference = NotificationPreference(user_id=user_id)
+        preference = NotificationPreference(user_id=user_id, muted_templates=[])
         session.add(preference)
     preference.sms, preference.email, preference.updated_at = bool(sms), bool(email), now or utcnow()
+    if muted_templates is not None:
+        preference.muted_templates = [kind for kind in CITIZEN_MESSAGE_KINDS if kind in muted]
     session.flush()
     return preference
 
 
-def _channel_wanted(session: Session, user_id: int | None, channel: MessageChannel, template: str) -> bool:
+def preferences_from_choices(channels: Iterable[str], wanted_kinds: Iterable[str]) -> dict:
+    """``set_preferences`` arguments from the channels and kinds a citizen ticked; every unknown value
+    is refused at once (a tampered form, never ours)."""
+    channels, wanted = set(channels), set(wanted_kinds)
+    errors = []
+    if not channels <= set(CHANNELS):
+        errors.append(FieldError("channel", N_("Kênh nhận thông báo không hợp lệ.")))
+    if not wanted <= CITIZEN_MESSAGE_KINDS.keys():
+        errors.append(FieldError("kind", N_("Loại thông báo không hợp lệ.")))
+    if errors:
+        raise InvalidInput(N_("Lựa chọn nhận thông báo không hợp lệ, chưa lưu."), field_errors=errors)
+    return {
+        "sms": "sms" in channels,
+        "email": "email" in channels,
+        "muted_templates": [kind for kind in CITIZEN_MESSAGE_KINDS if kind not in wanted],
+    }
+
+
+def _held_back_by_preferences(session: Session, user_id: int | None, channel: MessageChannel, template: str) -> str | None:
+    """Why the recipient's preferences keep this message from being sent, or None."""
     if user_id is None or template in MANDATORY_TEMPLATES:
-        return True
+        return None
     preference = preferences_of(session, user_id)
-    return preference is None or bool(getattr(preference, channel.value))
+    if preference is None:
+        return None
+    if not getattr(preference, channel.value):
+        return "channel turned off in the citizen's preferences"
+    if template in (preference.muted_templates or ()):
+        return "this kind of message is turned off in the citizen's preferences"
+    return None
 
 
 # --- send -------------------------------------------------------------------------------------------
@@ -175,8 +230,9 @@ def send(
         log.error("message (%s) to %s not rendered: %s", template, mask_recipient(recipient), error)
     else:
         message.subject, message.body = text.subject, text.body
-        if not _channel_wanted(session, user_id, channel, template):
-            message.status, message.last_error = MessageStatus.skipped, "turned off in the citizen's preferences"
+        held_back = _held_back_by_preferences(session, user_id, channel, template)
+        if held_back:
+            message.status, message.last_error = MessageStatus.skipped, held_back
     session.add(message)
     session.flush()
     if message.status == MessageStatus.queued:
