@@ -1,0 +1,64 @@
+"""Demo rows of the payments area (``flask load-demo``): a level-4 dossier the demo citizen submitted
+online, its lệ phí owed and unpaid.
+
+The demo citizen (ID number 070085001234) logs in, opens the dossier, taps "Thanh toán lệ phí" and
+pays in the local VNPay sandbox; the agency admin (lanhdao@demo.stttt.gov.vn) then fetches the
+sandbox's file for the day at /payments/reconciliation, reconciles and signs the day off.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+DEMO_KEY = "demo-payments-1"
+DEMO_CITIZEN_ID_NUMBER = "070085001234"
+DEMO_AGENCY_CODE = "000.00.20.H10"
+
+
+def load_demo_payments(session: Session) -> list[str]:
+    """Idempotent: returns the lines to print (the dossier's code and who pays it where)."""
+    from postal_gateway import calendar
+    from postal_gateway.accounts.models import User
+    from postal_gateway.catalogue.models import Agency, Procedure
+    from postal_gateway.db import utcnow
+    from postal_gateway.dossiers import workflow
+    from postal_gateway.dossiers.codes import next_dossier_code
+    from postal_gateway.dossiers.models import Channel, Dossier
+
+    citizen = session.scalar(select(User).where(User.id_number == DEMO_CITIZEN_ID_NUMBER))
+    agency = session.scalar(select(Agency).where(Agency.code == DEMO_AGENCY_CODE))
+    if citizen is None or agency is None:
+        return ["payments: demo citizen or agency missing; load them first"]
+    # The citizen submitted it from their own account, so the submission key is theirs.
+    dossier = session.scalar(select(Dossier).where(Dossier.submitted_by_id == citizen.id, Dossier.submission_key == DEMO_KEY))
+    if dossier is None:
+        procedure = session.scalar(
+            select(Procedure).where(Procedure.agency_id == agency.id, Procedure.level == 4, Procedure.fee_vnd > 0)
+            .order_by(Procedure.processing_half_days, Procedure.code)
+        )
+        if procedure is None:
+            return ["payments: no level-4 demo procedure with a fee"]
+        periods = calendar.periods_from_config(agency.working_periods)
+        entered = utcnow()
+        received = calendar.receipt_time(entered, periods=periods)
+        days = procedure.processing_days
+        dossier = Dossier(
+            code=next_dossier_code(session, agency, received), agency=agency, procedure=procedure,
+            citizen_id=citizen.id, channel=Channel.online, level=procedure.level,
+            # Signed with the citizen's digital signature online: no originals follow by post (Điều 7.3).
+            digitally_signed=True, delivery_address=citizen.address or "",
+            submitted_by_id=citizen.id, submission_key=DEMO_KEY, entered_at=entered, received_at=received,
+            processing_start_at=calendar.processing_start(received, periods=periods),
+            due_at=calendar.due_at(received, days, periods=periods),
+            appointment_date=calendar.appointment_date(received, days, periods=periods),
+            fee_vnd=procedure.fee_vnd, postage_vnd=0,
+        )
+        session.add(dossier)
+        session.flush()
+        workflow.record_receipt(session, dossier, actor=citizen, at=received)
+        session.flush()
+    return [
+        f"payments: demo dossier {dossier.code} (level 4, online) owes {dossier.fee_vnd:,} VND; log in as "
+        f"{DEMO_CITIZEN_ID_NUMBER}, open /dossiers/{dossier.code} and pay in the local sandbox; "
+        f"reconcile the day at /payments/reconciliation (lanhdao@demo.stttt.gov.vn)",
+    ]
