@@ -388,22 +388,44 @@ def intake_review(wizard_id: str):
 # --- dossier pages ----------------------------------------------------------------------------
 
 
+def _fee_states(dossiers: list[Dossier]) -> dict[int, str]:
+    """Each dossier's lệ phí as the pages show it: "due" (still to pay online), "paid", or absent
+    when nothing is owed (or the payments area is not installed)."""
+    try:
+        from payments import services as payments
+    except ImportError:  # pragma: no cover - payments area absent
+        return {}
+    balances = payments.fee_balances(db_session(), dossiers)
+    states = {}
+    for dossier in dossiers:
+        balance = balances[dossier.id]
+        if payments.fee_payable_online(dossier, balance):
+            states[dossier.id] = "due"
+        elif balance.owed_vnd > 0 and balance.due_vnd <= 0:
+            states[dossier.id] = "paid"
+    return states
+
+
 @blueprint.get("/dossiers")
 @roles_required(*ALL_ROLES)
 def list_dossiers():
     dossiers = services.list_dossiers(db_session(), current_account(), limit=50)
-    return render_template("dossiers/list.html", dossiers=dossiers)
+    return render_template("dossiers/list.html", dossiers=dossiers, fee_states=_fee_states(dossiers))
 
 
 @blueprint.get("/dossiers/<code>")
 @roles_required(*ALL_ROLES)
 def dossier_detail(code: str):
     dossier = services.get_dossier_by_code(db_session(), code, viewer=current_account())
+    fee_state = _fee_states([dossier]).get(dossier.id)
+    owner = dossier.citizen_id == current_account().id
     return render_template(
         "dossiers/detail.html",
         dossier=dossier,
         originals_by_post=services.originals_follow_by_post(dossier),
         slip_url=url_for("dossiers.slip_pdf", code=dossier.code, _external=True),
+        fee_state=fee_state,
+        pay_url=url_for("payments.pay_dossier", code=dossier.code) if owner and fee_state == "due" else None,
     )
 
 
