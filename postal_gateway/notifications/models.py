@@ -68,5 +68,5 @@ class NotificationPreference(Base):
     email: Mapped[bool] = mapped_column(Boolean, default=True)
     #: template names the citizen turned off, e.g. ["apology"]; kept as the ones *not* wanted so that a
     #: kind of message added later reaches everyone until they turn it off
-    muted_templates: Mapped[list] = mapped_column(JSON, default=list)
+    muted_templates: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
