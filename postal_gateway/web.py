@@ -33,7 +33,9 @@ MENU = (
     ("contracts.list_contracts", "Hợp đồng", {Role.operator, Role.agency_staff, Role.agency_admin}),
     ("payments.reconciliation_index", "Đối soát", {Role.agency_staff, Role.agency_admin}),
     ("lookup.lookup_page", "Tra cứu", None),
+    ("dossiers.list_dossiers", "Hồ sơ của tôi", {Role.citizen}),
     ("consents.my_consents", "Ủy quyền của tôi", {Role.citizen}),
+    ("notifications.my_preferences", "Nhận thông báo", {Role.citizen}),
     ("notifications.outbox", "Hộp thư đi", {Role.operator}),
 )
 
