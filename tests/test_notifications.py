@@ -53,11 +53,11 @@ def test_missing_context_key_is_named(missing):
 
 
 @pytest.mark.parametrize(
-    ("purpose", "words"), [("activation", "kich hoat"), ("consent", "uy quyen"), ("password_reset", "dat lai mat khau")]
+    ("purpose", "words"), [("activation", "kích hoạt"), ("consent", "ủy quyền"), ("password_reset", "đặt lại mật khẩu")]
 )
 def test_one_time_code_wording_depends_on_purpose(purpose, words):
     text = render("one_time_code", {"code": "123456", "purpose": purpose, "minutes": 5})
-    assert words in text.body and "123456" in text.body and "5 phut" in text.body
+    assert words in text.body and "123456" in text.body and "5 phút" in text.body
 
 
 def test_unknown_template_and_missing_purpose():
@@ -123,3 +123,19 @@ def test_outbox_page_is_for_operators_and_shows_newest_first(client, session):
     assert "+84912345678" in page and "SMS" in page
     filtered = client.get("/ops/outbox?to=hoa@").get_data(as_text=True)
     assert "MOI-0002" in filtered and "CU-0001" not in filtered
+
+
+def test_sms_is_folded_to_plain_letters_while_email_keeps_the_accents(session):
+    from postal_gateway.notifications.service import send
+    from tests import factories
+
+    citizen = factories.user(session)
+    context = {"code": "000.00.20.H10-261130-0001", "procedure_name": "Cấp giấy phép bưu chính",
+               "appointment_date": "07/12/2026", "lookup_url": "http://testserver/lookup"}
+    sms = send(session, channel="sms", recipient="+84912000101", template="dossier_received", context=context,
+               user_id=citizen.id)
+    email = send(session, channel="email", recipient="an@example.vn", template="dossier_received", context=context,
+                 user_id=citizen.id)
+    assert "Hồ sơ 000.00.20.H10-261130-0001 (Cấp giấy phép bưu chính) đã được tiếp nhận" in email.body
+    assert "Ho so 000.00.20.H10-261130-0001 (Cap giay phep buu chinh) da duoc tiep nhan" in sms.body
+    assert sms.body.isascii() and sms.subject.isascii()

@@ -112,7 +112,7 @@ def test_supplement_lists_every_reason_notifies_and_keeps_the_time_spent(session
     assert request.remaining_seconds == int((3 * day).total_seconds())
     sms = _messages(session, "supplement_requested")
     assert {m.channel.value for m in sms} == {"sms", "email"}
-    assert "Bản sao giấy phép có chứng thực; Tờ khai ký ghi rõ họ tên" in sms[0].body
+    assert "Ban sao giay phep co chung thuc; To khai ky ghi ro ho ten" in sms[0].body  # SMS: plain letters
     with pytest.raises(IllegalTransition):
         services.advance(session, officer=officer, code=dossier.code, action="start_verification", now=local(12, 10))
     # The supplement arrives on Monday 14 at 07:00: three working days from then, to Wednesday's close.
@@ -168,7 +168,7 @@ def test_rejection_with_written_reasons_flags_a_paid_fee_for_refund(session, wor
     flag = session.scalars(select(RefundFlag)).one()
     assert (flag.amount_vnd, flag.cause) == (50_000, "rejected")
     assert services.refund_flags(session, agency_id=world["agency"].id) == [flag]
-    assert "Không thuộc thẩm quyền" in _messages(session, "dossier_rejected")[0].body
+    assert "Khong thuoc tham quyen" in _messages(session, "dossier_rejected")[0].body
 
 
 def test_withdrawal_without_a_fee_flags_nothing(session, world):
@@ -199,7 +199,7 @@ def test_apology_only_once_overdue_with_a_later_working_day_and_a_vietnamese_pdf
     assert dossier.status == S.overdue and letter.number == 1
     assert dossier.appointment_date == datetime(2026, 12, 22).date() and dossier.due_at == due  # stays late in statistics
     message = _messages(session, "apology")[0]
-    assert "22/12/2026" in message.body and "Chờ ý kiến Công an tỉnh" in message.body
+    assert "22/12/2026" in message.body and "Cho y kien Cong an tinh" in message.body
     pdf = apology_pdf(letter)
     assert pdf.startswith(b"%PDF")
     if shutil.which("pdftotext"):

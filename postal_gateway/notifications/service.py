@@ -225,6 +225,8 @@ def send(
     )
     try:
         text = templates.render(template, context, locale)
+        if channel == MessageChannel.sms:
+            text = templates.for_sms(text)
     except ValueError as error:
         message.status, message.last_error = MessageStatus.failed, f"template: {error}"[:1000]
         log.error("message (%s) to %s not rendered: %s", template, mask_recipient(recipient), error)

@@ -1,11 +1,14 @@
 """Texts of the messages we send, in Vietnamese (default) and English.
 
-SMS bodies stay short and unaccented-safe enough to read on any phone; each body names who sends it.
+Texts are written in proper Vietnamese; ``for_sms`` folds them to plain Latin letters, because an SMS
+with a single accented letter is sent in UCS-2 (70 characters a segment instead of 160) and some
+older handsets show accented text badly. Each body names who sends it.
 A template's placeholders are ``{name}``; a missing context key is a programming error (ValueError).
 """
 from __future__ import annotations
 
 import string
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -18,18 +21,18 @@ class MessageText:
 _OTP_VI = {
     "activation": MessageText(
         "Mã kích hoạt tài khoản dịch vụ công",
-        "Cong DVC buu chinh: ma kich hoat tai khoan cua ban la {code}, hieu luc {minutes} phut. "
-        "Khong chia se ma nay cho nguoi khac, tru nhan vien buu chinh dang dang ky giup ban.",
+        "Cổng DVC bưu chính: mã kích hoạt tài khoản của bạn là {code}, hiệu lực {minutes} phút. "
+        "Không chia sẻ mã này cho người khác, trừ nhân viên bưu chính đang đăng ký giúp bạn.",
     ),
     "consent": MessageText(
         "Mã xác nhận ủy quyền cho nhân viên bưu chính",
-        "Cong DVC buu chinh: ma {code} xac nhan ban uy quyen cho nhan vien buu chinh nop ho so thay ban, "
-        "hieu luc {minutes} phut. Chi doc ma nay cho nhan vien khi ban dong y.",
+        "Cổng DVC bưu chính: mã {code} xác nhận bạn ủy quyền cho nhân viên bưu chính nộp hồ sơ thay bạn, "
+        "hiệu lực {minutes} phút. Chỉ đọc mã này cho nhân viên khi bạn đồng ý.",
     ),
     "password_reset": MessageText(
         "Mã đặt lại mật khẩu",
-        "Cong DVC buu chinh: ma dat lai mat khau la {code}, hieu luc {minutes} phut. "
-        "Neu ban khong yeu cau, hay bo qua tin nhan nay.",
+        "Cổng DVC bưu chính: mã đặt lại mật khẩu là {code}, hiệu lực {minutes} phút. "
+        "Nếu bạn không yêu cầu, hãy bỏ qua tin nhắn này.",
     ),
 }
 _OTP_EN = {
@@ -57,8 +60,8 @@ TEMPLATES: dict[str, dict[str, MessageText | dict[str, MessageText]]] = {
     "dossier_received": {
         "vi": MessageText(
             "Đã tiếp nhận hồ sơ {code}",
-            "Ho so {code} ({procedure_name}) da duoc tiep nhan. Ngay hen tra ket qua: {appointment_date}. "
-            "Tra cuu: {lookup_url}",
+            "Hồ sơ {code} ({procedure_name}) đã được tiếp nhận. Ngày hẹn trả kết quả: {appointment_date}. "
+            "Tra cứu: {lookup_url}",
         ),
         "en": MessageText(
             "Dossier {code} received",
@@ -70,8 +73,8 @@ TEMPLATES: dict[str, dict[str, MessageText | dict[str, MessageText]]] = {
     "supplement_requested": {
         "vi": MessageText(
             "Hồ sơ {code} cần bổ sung",
-            "Ho so {code} can bo sung: {reasons}. Thoi gian da xu ly van duoc tinh; "
-            "han tra moi se tinh tu ngay nhan du bo sung. Tra cuu: {lookup_url}",
+            "Hồ sơ {code} cần bổ sung: {reasons}. Thời gian đã xử lý vẫn được tính; "
+            "hạn trả mới sẽ tính từ ngày nhận đủ bổ sung. Tra cứu: {lookup_url}",
         ),
         "en": MessageText(
             "Dossier {code} needs a supplement",
@@ -83,7 +86,7 @@ TEMPLATES: dict[str, dict[str, MessageText | dict[str, MessageText]]] = {
     "dossier_rejected": {
         "vi": MessageText(
             "Hồ sơ {code} bị từ chối",
-            "Ho so {code} khong duoc giai quyet. Ly do: {reasons}. Tra cuu: {lookup_url}",
+            "Hồ sơ {code} không được giải quyết. Lý do: {reasons}. Tra cứu: {lookup_url}",
         ),
         "en": MessageText(
             "Dossier {code} refused",
@@ -94,7 +97,7 @@ TEMPLATES: dict[str, dict[str, MessageText | dict[str, MessageText]]] = {
     "result_ready": {
         "vi": MessageText(
             "Hồ sơ {code} đã có kết quả",
-            "Ho so {code} ({procedure_name}) da co ket qua. {returned_by} Tra cuu: {lookup_url}",
+            "Hồ sơ {code} ({procedure_name}) đã có kết quả. {returned_by} Tra cứu: {lookup_url}",
         ),
         "en": MessageText(
             "Result ready for dossier {code}",
@@ -105,8 +108,8 @@ TEMPLATES: dict[str, dict[str, MessageText | dict[str, MessageText]]] = {
     "apology": {
         "vi": MessageText(
             "Thư xin lỗi: hồ sơ {code} trễ hẹn",
-            "{agency_name} xin loi vi ho so {code} tre hen. Ly do: {reason}. Ngay hen tra moi: {new_date}. "
-            "Tra cuu: {lookup_url}",
+            "{agency_name} xin lỗi vì hồ sơ {code} trễ hẹn. Lý do: {reason}. Ngày hẹn trả mới: {new_date}. "
+            "Tra cứu: {lookup_url}",
         ),
         "en": MessageText(
             "Apology: dossier {code} is late",
@@ -118,8 +121,8 @@ TEMPLATES: dict[str, dict[str, MessageText | dict[str, MessageText]]] = {
     "delivery_scheduled": {
         "vi": MessageText(
             "Kết quả hồ sơ {code} sắp được phát",
-            "Ket qua ho so {code} da giao cho buu chinh va se duoc phat ngay {date} tai {place}. "
-            "Tra cuu: {lookup_url}",
+            "Kết quả hồ sơ {code} đã giao cho bưu chính và sẽ được phát ngày {date} tại {place}. "
+            "Tra cứu: {lookup_url}",
         ),
         "en": MessageText(
             "Result of dossier {code} on its way",
@@ -131,8 +134,8 @@ TEMPLATES: dict[str, dict[str, MessageText | dict[str, MessageText]]] = {
     "result_delivered": {
         "vi": MessageText(
             "Đã phát kết quả hồ sơ {code}",
-            "Ket qua ho so {code} da duoc phat thanh cong luc {at}. Cam on ban da su dung dich vu buu chinh cong ich. "
-            "Tra cuu: {lookup_url}",
+            "Kết quả hồ sơ {code} đã được phát thành công lúc {at}. Cảm ơn bạn đã sử dụng dịch vụ bưu chính công ích. "
+            "Tra cứu: {lookup_url}",
         ),
         "en": MessageText(
             "Result of dossier {code} delivered",
@@ -172,3 +175,13 @@ def render(template: str, context: dict, locale: str = "vi") -> MessageText:
         if name not in context:
             raise ValueError(f"template {template!r} needs context key {name!r}")
     return MessageText(chosen.subject.format(**context), chosen.body.format(**context))
+
+
+def for_sms(text: MessageText) -> MessageText:
+    """The same message without diacritics (đ → d), for the GSM 7-bit alphabet of SMS."""
+    return MessageText(_fold(text.subject), _fold(text.body))
+
+
+def _fold(value: str) -> str:
+    decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))

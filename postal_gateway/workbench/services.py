@@ -555,8 +555,8 @@ def mark_result_ready(
             open_return_leg = None
         if open_return_leg is not None:
             open_return_leg(session, dossier=dossier, result_available_at=now)
-    wording = (N_("Buu chinh se chuyen ket qua den ban trong 24 gio.") if by_post
-               else N_("Moi ban den Bo phan Mot cua nhan ket qua."))
+    wording = (N_("Bưu chính sẽ chuyển kết quả đến bạn trong 24 giờ.") if by_post
+               else N_("Mời bạn đến Bộ phận Một cửa nhận kết quả."))
     _notify(session, dossier, "result_ready", {
         "procedure_name": dossier.procedure.name, "returned_by": wording, "lookup_url": _lookup(dossier, public_base_url),
     }, now)
