@@ -17,7 +17,7 @@ templates.TEMPLATES.setdefault(
     {
         "vi": MessageText(
             "Quá hạn cam kết thời gian: {count} hồ sơ",
-            "Cong DVC buu chinh: {count} ho so cua {office} da qua han cam ket thoi gian toan trinh / 24 gio: {codes}",
+            "Cổng DVC bưu chính: {count} hồ sơ của {office} đã quá hạn cam kết thời gian toàn trình / 24 giờ: {codes}",
         ),
         "en": MessageText(
             "Time commitment missed: {count} dossiers",
@@ -30,7 +30,7 @@ templates.TEMPLATES.setdefault(
 def send_breach_digest(session: Session, *, office, codes: list[str], now: datetime) -> None:
     from postal_gateway.notifications.service import send
 
-    shown = ", ".join(codes[:10]) + (" …" if len(codes) > 10 else "")
+    shown = ", ".join(codes[:10]) + (" ..." if len(codes) > 10 else "")
     send(
         session,
         channel="sms",
