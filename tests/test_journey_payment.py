@@ -221,7 +221,8 @@ def test_a_cancelled_payment_leaves_the_fee_unpaid_and_payable(session, served, 
 @pytest.mark.timeout(180)
 def test_an_ipn_held_back_is_delivered_by_the_beat_task(session, served, phone):
     load_demo(session)
-    dossier_id, code = demo_dossier(session).id, demo_dossier(session).code
+    dossier = demo_dossier(session)
+    dossier_id, code = dossier.id, dossier.code
     log_in(phone, served, CITIZEN_ID_NUMBER)
     pay_in_sandbox(phone, served, code, outcome="00", fault="reordered")
     assert "Đang chờ xác nhận" in phone.inner_text("main")
