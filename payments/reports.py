@@ -31,19 +31,23 @@ def _label(category: str) -> str:
 
 
 def chart_svg(totals: dict) -> str:
-    """Horizontal bars of line counts per category, drawn server-side; fits a 360 px screen."""
+    """Bars of line counts per category, drawn server-side. Each label sits above its bar over the
+    full width, so on a 360 px phone the text still renders at about 13 px."""
     rows = [(c, (totals.get(c) or {}).get("count", 0)) for c in CATEGORIES]
     top = max([count for _c, count in rows] + [1])
-    bar_height, gap, label_width, width = 18, 8, 150, 340
-    height = len(rows) * (bar_height + gap)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-             f'aria-label="{escape(_("Số dòng theo loại đối soát"))}">']
+    label_height, bar_height, gap, width, font = 17, 12, 9, 320, 14
+    row_height = label_height + bar_height + gap
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {len(rows) * row_height}" width="100%" '
+             f'role="img" aria-label="{escape(_("Số dòng theo loại đối soát"))}">']
     for index, (category, count) in enumerate(rows):
-        y = index * (bar_height + gap)
-        bar = 0 if count == 0 else max(2, round((width - label_width - 50) * count / top))
-        parts.append(f'<text x="0" y="{y + 13}" font-size="11">{escape(_label(category))}</text>')
-        parts.append(f'<rect x="{label_width}" y="{y}" width="{bar}" height="{bar_height}" fill="{COLOURS[category]}"/>')
-        parts.append(f'<text x="{label_width + bar + 4}" y="{y + 13}" font-size="11">{count}</text>')
+        y = index * row_height
+        bar = 0 if count == 0 else max(2, round(width * count / top))
+        parts.append(f'<text x="0" y="{y + 13}" font-size="{font}">{escape(_label(category))}</text>')
+        parts.append(f'<text x="{width}" y="{y + 13}" font-size="{font}" text-anchor="end" '
+                     f'font-weight="bold">{count}</text>')
+        parts.append(f'<rect x="0" y="{y + label_height}" width="{width}" height="{bar_height}" fill="#eef0f3"/>')
+        parts.append(f'<rect x="0" y="{y + label_height}" width="{bar}" height="{bar_height}" '
+                     f'fill="{COLOURS[category]}"/>')
     parts.append("</svg>")
     return "".join(parts)
 
