@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Messages, QR codes and the VNPay return address point at the port actually served.
+export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 export FLASK_APP := postal_gateway.app:create_app
 
 .PHONY: run test setup translations browser services migrate demo messages

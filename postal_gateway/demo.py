@@ -18,6 +18,7 @@ def load_demo_command() -> None:
     from postal_gateway.catalogue.demo_data import load_demo_catalogue
 
     from contracts.demo import load_demo_contracts
+    from payments.demo import load_demo_payments
     from postal_gateway.notifications.demo import load_demo_notified_journey
     from postal_gateway.workbench.demo import load_demo_workbench
     from tracking.demo import load_demo_tracking
@@ -27,7 +28,8 @@ def load_demo_command() -> None:
     logins = load_demo_users(session)
     session.commit()
     # Each loader returns lines to print; order matters: contracts before the dossiers that use them.
-    for load in (load_demo_contracts, load_demo_tracking, load_demo_workbench, load_demo_notified_journey):
+    for load in (load_demo_contracts, load_demo_tracking, load_demo_workbench, load_demo_payments,
+                 load_demo_notified_journey):
         logins += load(session)
         session.commit()
     click.echo("Demo data loaded. Logins (password shown once here and in README):")
