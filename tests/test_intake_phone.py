@@ -26,13 +26,15 @@ def no_sideways_scroll(page) -> bool:
 
 @pytest.mark.timeout(120)
 def test_a_postal_worker_takes_in_a_dossier_on_a_phone(session, live_server, phone):
-    agency = factories.agency(session, code="000.00.20.H10")
+    agency = factories.agency(session, code="000.00.20.H10", province_code="70", district_code="689")
     procedure = factories.procedure(
         session, agency, checklist=("Tờ khai đề nghị cấp giấy phép bưu chính", "Bản sao giấy chứng nhận đăng ký doanh nghiệp"),
         fee_vnd=50_000, level=4, name="Cấp giấy phép bưu chính (phạm vi nội tỉnh)",
     )
-    staff = factories.user(session, Role.postal_staff)
+    staff = factories.user(session, Role.postal_staff,
+                           post_office=factories.post_office(session, province_code="70", district_code="689"))
     citizen = factories.user(session, Role.citizen, full_name="Trần Thị Bình")
+    factories.contract(session, agency)  # the post's contract with the agency: postage is quoted from it
     factories.consent(session, citizen, staff, now=datetime(2020, 1, 1, tzinfo=timezone.utc),
                       valid_until=datetime(2099, 1, 1, tzinfo=timezone.utc))
     session.commit()
@@ -68,10 +70,13 @@ def test_a_postal_worker_takes_in_a_dossier_on_a_phone(session, live_server, pho
     phone.wait_for_url(re.compile(r".*/collection$"))
     phone.check("input[value=citizen_address]")
     phone.fill("#pickup_address", "25 Hùng Vương, Tân Phú, Đồng Xoài")
-    phone.fill("#postage_vnd", "25000")
+    phone.fill("#delivery_address", "12 Lê Lợi, Quận 1, TP Hồ Chí Minh")
+    phone.click("button[value=quote]")  # the itemised quote for these addresses, from the contract's tariff
+    quote = phone.locator("section.quote")
+    assert "Cước chiều trả kết quả" in quote.inner_text() and "Tỉnh khác" in quote.inner_text()
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "intake-4-collection")
-    phone.click("button[type=submit]")
+    phone.click("button[type=submit]:not([value=quote])")
 
     phone.wait_for_url(re.compile(r".*/review$"))
     assert no_sideways_scroll(phone)
