@@ -15,11 +15,9 @@ Dates are 2026-01-01 or 01/01/2026, meaning 00:00 in Vietnam.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field as dataclass_field
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +26,7 @@ from contracts.models import Contract, Leg, Zone
 from contracts.parsing import clean_text, parse_basis_points, parse_int, parse_local_date, start_of_local_day
 from contracts.versions.services import VersionDraft, amend_contract, create_contract, draft_from_version
 from postal_gateway.domain import N_, InvalidInput
+from postal_gateway.tabular_import import FileError, RowError, TabularImportReport, read_rows, record_of
 
 MAX_ROWS = 2000
 CONTRACT_COLUMNS = (
@@ -53,101 +52,41 @@ FIELD_COLUMNS = {
 
 
 @dataclass
-class RowError:
-    #: the file's name, so errors of two files can be told apart
-    file: str
-    #: line of the file (header = 1); 0 for the file as a whole
-    line: int
-    column: str
-    message: str
-    params: dict[str, Any] = dataclass_field(default_factory=dict)
-
-    def text(self, translate=lambda message: message) -> str:
-        rendered = translate(self.message)
-        return rendered % self.params if self.params else rendered
-
-
-@dataclass
-class ImportReport:
+class ImportReport(TabularImportReport):
     created: list[str] = dataclass_field(default_factory=list)
-    errors: list[RowError] = dataclass_field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     def lines(self, translate=lambda message: message) -> list[str]:
         if self.errors:
-            out = [translate("Không nhập gì: tệp có %(count)s lỗi.") % {"count": len(self.errors)}]
-            for error in self.errors:
-                where = translate("%(file)s dòng %(line)s, cột %(column)s") % {
-                    "file": error.file, "line": error.line, "column": error.column}
-                out.append(f"  {where}: {error.text(translate)}")
-            return out
+            return self.refusal_lines(translate)
         return [translate("Đã nhập %(count)s phiên bản hợp đồng.") % {"count": len(self.created)}] + [
             f"  {item}" for item in self.created
         ]
 
 
-class _FileError(Exception):
-    def __init__(self, message: str, params: dict | None = None) -> None:
-        super().__init__(message)
-        self.message, self.params = message, params or {}
-
-
-def _rows(filename: str, data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    lower = filename.lower()
-    if lower.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as error:  # noqa: BLE001 - any unreadable workbook is the user's file
-            raise _FileError(N_("Không đọc được tệp Excel (.xlsx).")) from error
-        try:
-            for number, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
-                yield number, list(row)
-        finally:
-            workbook.close()
-        return
-    if not lower.endswith(".csv"):
-        raise _FileError(N_("Chỉ nhận tệp .csv hoặc .xlsx."))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise _FileError(N_("Tệp CSV phải được lưu bằng bảng mã UTF-8.")) from error
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        for row in reader:
-            yield reader.line_num, row
-    except csv.Error as error:
-        raise _FileError(N_("Tệp CSV bị lỗi định dạng ở dòng %(line)s."), {"line": reader.line_num}) from error
-
-
 def _records(filename: str, data: bytes, required: tuple[str, ...], optional: tuple[str, ...], errors: list[RowError]) -> list[tuple[int, dict[str, Any]]]:
     name = clean_text(filename, 120) or "?"
     try:
-        rows = iter(_rows(name, data))
+        rows = iter(read_rows(name, data))
         header_line, header = next(rows, (1, []))
         columns = [clean_text(cell).lower() for cell in header]
         missing = [column for column in required if column not in columns]
         if missing:
-            errors.append(RowError(name, header_line, ", ".join(missing), N_("Thiếu cột bắt buộc.")))
+            errors.append(RowError(header_line, ", ".join(missing), N_("Thiếu cột bắt buộc."), file=name))
             return []
         unknown = [c for c in columns if c and c not in required and c not in optional]
         for column in unknown:
-            errors.append(RowError(name, header_line, column[:40], N_("Cột không được hỗ trợ.")))
+            errors.append(RowError(header_line, column[:40], N_("Cột không được hỗ trợ."), file=name))
         records = []
         for line, row in rows:
             if all(cell in (None, "") or not clean_text(cell) for cell in row):
                 continue
             if len(records) >= MAX_ROWS:
-                errors.append(RowError(name, line, "-", N_("Tệp quá %(max)s dòng."), {"max": MAX_ROWS}))
+                errors.append(RowError(line, "-", N_("Tệp quá %(max)s dòng."), {"max": MAX_ROWS}, file=name))
                 break
-            records.append((line, {column: (row[i] if i < len(row) else None) for i, column in enumerate(columns) if column}))
+            records.append((line, record_of(columns, row)))
         return records
-    except _FileError as error:
-        errors.append(RowError(name, 0, "-", error.message, error.params))
+    except FileError as error:
+        errors.append(RowError(0, "-", error.message, error.params, file=name))
         return []
 
 
@@ -159,7 +98,7 @@ def _draft_of(name: str, line: int, record: dict[str, Any], errors: list[RowErro
     found: list[RowError] = []
 
     def bad(column: str, message: str, **params: Any) -> None:
-        found.append(RowError(name, line, column, message, params))
+        found.append(RowError(line, column, message, params, file=name))
 
     def day(column: str, required: bool) -> datetime | None:
         raw = record.get(column)
@@ -226,18 +165,18 @@ def _draft_of(name: str, line: int, record: dict[str, Any], errors: list[RowErro
 def _domain_errors(name: str, line: int, error: InvalidInput, errors: list[RowError], bands_file: str, band_lines: dict) -> None:
     for item in error.field_errors or [None]:
         if item is None:
-            errors.append(RowError(name, line, "-", error.message, error.params))
+            errors.append(RowError(line, "-", error.message, error.params, file=name))
             continue
         if item.field.startswith("trip_times."):
             _, leg, zone = item.field.split(".")
-            errors.append(RowError(name, line, f"{leg}_{zone}", item.message, item.params))
+            errors.append(RowError(line, f"{leg}_{zone}", item.message, item.params, file=name))
         elif item.field.startswith("postage_bands"):
             index = item.field.partition(".")[2]
             band_line = band_lines.get(int(index)) if index.isdigit() else None
-            errors.append(RowError(bands_file if band_line else name, band_line or line,
-                                   "max_grams" if band_line else "contract_number", item.message, item.params))
+            errors.append(RowError(band_line or line, "max_grams" if band_line else "contract_number",
+                                   item.message, item.params, file=bands_file if band_line else name))
         else:
-            errors.append(RowError(name, line, FIELD_COLUMNS.get(item.field, item.field), item.message, item.params))
+            errors.append(RowError(line, FIELD_COLUMNS.get(item.field, item.field), item.message, item.params, file=name))
 
 
 def _bands(name: str, records: list[tuple[int, dict]], errors: list[RowError]) -> dict[str, list[tuple[int, tuple]]]:
@@ -249,19 +188,19 @@ def _bands(name: str, records: list[tuple[int, dict]], errors: list[RowError]) -
         grams, price = parse_int(record.get("max_grams")), parse_int(record.get("price_vnd"))
         row_errors = []
         if not number:
-            row_errors.append(RowError(name, line, "contract_number", N_("Thiếu số hợp đồng.")))
+            row_errors.append(RowError(line, "contract_number", N_("Thiếu số hợp đồng."), file=name))
         if zone not in {z.value for z in Zone}:
-            row_errors.append(RowError(name, line, "zone", N_("Vùng phải là same_district, same_province hoặc other_province.")))
+            row_errors.append(RowError(line, "zone", N_("Vùng phải là same_district, same_province hoặc other_province."), file=name))
         if grams is None or grams <= 0:
-            row_errors.append(RowError(name, line, "max_grams", N_("Khối lượng phải là số gam nguyên dương.")))
+            row_errors.append(RowError(line, "max_grams", N_("Khối lượng phải là số gam nguyên dương."), file=name))
         if price is None or price < 0:
-            row_errors.append(RowError(name, line, "price_vnd", N_("Cước phải là số nguyên đồng (VND) không âm.")))
+            row_errors.append(RowError(line, "price_vnd", N_("Cước phải là số nguyên đồng (VND) không âm."), file=name))
         valid_from = None
         raw_from = record.get("valid_from")
         if raw_from not in (None, "") and clean_text(raw_from):
             parsed = parse_local_date(raw_from)
             if parsed is None:
-                row_errors.append(RowError(name, line, "valid_from", N_("Ngày không hợp lệ: dùng 2026-01-01 hoặc 01/01/2026.")))
+                row_errors.append(RowError(line, "valid_from", N_("Ngày không hợp lệ: dùng 2026-01-01 hoặc 01/01/2026."), file=name))
             else:
                 valid_from = start_of_local_day(parsed)
         if row_errors:
@@ -290,7 +229,7 @@ def import_contracts(
         _records(*contracts_file, CONTRACT_COLUMNS, OPTIONAL_CONTRACT_COLUMNS, errors) if contracts_file else []
     )
     if contracts_file is None and tariff_file is None:
-        errors.append(RowError("-", 0, "-", N_("Chọn ít nhất một tệp.")))
+        errors.append(RowError(0, "-", N_("Chọn ít nhất một tệp."), file="-"))
     outer = session.begin_nested()
     used_bands: set[str] = set()
     for line, record in contract_records:
@@ -307,7 +246,7 @@ def import_contracts(
             existing = session.scalars(select(Contract).where(Contract.number == number)).first() if number else None
             if existing is not None:
                 if clean_text(record.get("agency_code")) != existing.agency.code:
-                    errors.append(RowError(contract_name, line, "agency_code", N_("Hợp đồng %(number)s thuộc cơ quan khác."), {"number": number}))
+                    errors.append(RowError(line, "agency_code", N_("Hợp đồng %(number)s thuộc cơ quan khác."), {"number": number}, file=contract_name))
                     inner.rollback()
                     continue
                 version = amend_contract(session, contract_id=existing.id, draft=draft, actor_id=actor_id, now=now)
@@ -328,7 +267,7 @@ def import_contracts(
         undated = [(l, b) for l, b in rows if b[3] is None]
         if undated and number not in used_bands:
             for l, _ in undated:
-                errors.append(RowError(bands_name, l, "valid_from", N_("Cần ngày hiệu lực khi tệp hợp đồng không có hợp đồng %(number)s."), {"number": number}))
+                errors.append(RowError(l, "valid_from", N_("Cần ngày hiệu lực khi tệp hợp đồng không có hợp đồng %(number)s."), {"number": number}, file=bands_name))
         by_date: dict[datetime, list] = {}
         for l, b in dated:
             by_date.setdefault(b[3], []).append((l, b))
@@ -336,7 +275,7 @@ def import_contracts(
             first_line = group[0][0]
             contract = session.scalars(select(Contract).where(Contract.number == number)).first()
             if contract is None:
-                errors.append(RowError(bands_name, first_line, "contract_number", N_("Không có hợp đồng số %(number)s."), {"number": number}))
+                errors.append(RowError(first_line, "contract_number", N_("Không có hợp đồng số %(number)s."), {"number": number}, file=bands_name))
                 continue
             current = next((v for v in reversed(contract.versions) if v.valid_from <= valid_from), None) or contract.versions[-1]
             draft = draft_from_version(current, valid_from=valid_from, valid_until=None,

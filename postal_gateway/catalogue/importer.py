@@ -7,12 +7,10 @@ by ";" or "|"). The last four may be left out. A good file upserts by code; the 
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field as dataclass_field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +20,7 @@ from postal_gateway.catalogue.models import Agency, Procedure, is_valid_agency_c
 from postal_gateway.catalogue.services import normalise_procedure_code, parse_field
 from postal_gateway.catalogue.text import strip_control
 from postal_gateway.domain import N_
+from postal_gateway.tabular_import import FileError, RowError, TabularImportReport, read_rows, record_of
 
 REQUIRED_COLUMNS = ("code", "name", "field", "agency_code", "level", "processing_days", "fee_vnd")
 OPTIONAL_COLUMNS = (
@@ -38,40 +37,17 @@ _FALSE = {"false", "0", "no", "n", "khong"}
 
 
 @dataclass
-class RowError:
-    #: line of the file (the header is line 1); 0 for the file as a whole
-    line: int
-    column: str
-    #: translatable message id with %(name)s placeholders
-    message: str
-    params: dict[str, Any] = dataclass_field(default_factory=dict)
-
-    def text(self, translate=lambda message: message) -> str:
-        rendered = translate(self.message)
-        return rendered % self.params if self.params else rendered
-
-
-@dataclass
-class ImportReport:
+class ImportReport(TabularImportReport):
     filename: str
     rows: int = 0
     created: list[str] = dataclass_field(default_factory=list)
     updated: list[str] = dataclass_field(default_factory=list)
     unchanged: list[str] = dataclass_field(default_factory=list)
-    errors: list[RowError] = dataclass_field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     def lines(self, translate=lambda message: message) -> list[str]:
         """The report as text lines (Vietnamese unless a translate function is given)."""
         if self.errors:
-            output = [translate("Không nhập gì: tệp có %(count)s lỗi.") % {"count": len(self.errors)}]
-            for error in self.errors:
-                where = translate("dòng %(line)s, cột %(column)s") % {"line": error.line, "column": error.column}
-                output.append(f"  {where}: {error.text(translate)}")
-            return output
+            return self.refusal_lines(translate)
         return [
             translate("Đã nhập %(rows)s dòng: %(created)s thêm mới, %(updated)s cập nhật, %(unchanged)s không đổi.")
             % {
@@ -83,42 +59,7 @@ class ImportReport:
         ]
 
 
-# --- reading ------------------------------------------------------------------------------------
-
-
-def _read_csv(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise _FileError(N_("Tệp CSV phải được lưu bằng bảng mã UTF-8.")) from error
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        for row in reader:
-            yield reader.line_num, row
-    except csv.Error as error:
-        raise _FileError(N_("Tệp CSV bị lỗi định dạng ở dòng %(line)s."), {"line": reader.line_num}) from error
-
-
-def _read_xlsx(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001 - any unreadable workbook is the user's file
-        raise _FileError(N_("Không đọc được tệp Excel (.xlsx).")) from error
-    try:
-        sheet = workbook.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(row)
-    finally:
-        workbook.close()
-
-
-class _FileError(Exception):
-    def __init__(self, message: str, params: dict | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params or {}
+# --- parsing one row ----------------------------------------------------------------------------
 
 
 def _cell(value: Any) -> str:
@@ -127,9 +68,6 @@ def _cell(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return strip_control(str(value)).strip()
-
-
-# --- parsing one row ----------------------------------------------------------------------------
 
 
 def _parse_integer_vnd(value: Any) -> int | None:
@@ -288,21 +226,12 @@ def import_procedures(session: Session, filename: str, data: bytes) -> ImportRep
     commits (one transaction for the whole file).
     """
     report = ImportReport(filename=filename)
-    lowered = (filename or "").lower()
-    if lowered.endswith(".csv"):
-        reader = _read_csv
-    elif lowered.endswith(".xlsx"):
-        reader = _read_xlsx
-    else:
-        report.errors.append(RowError(0, "file", N_("Chỉ nhận tệp .csv hoặc .xlsx.")))
-        return report
-
     agencies = {row.code: row for row in session.scalars(select(Agency))}
     parsed: list[dict] = []
     first_line_of_code: dict[str, int] = {}
     header: list[str] | None = None
     try:
-        for line, cells in reader(data):
+        for line, cells in read_rows(filename or "", data):
             values = [_cell(value) for value in cells]
             if not any(values):
                 continue
@@ -322,7 +251,7 @@ def import_procedures(session: Session, filename: str, data: bytes) -> ImportRep
             if report.rows > MAX_ROWS:
                 report.errors.append(RowError(line, "file", N_("Tệp có quá %(max)s dòng."), {"max": MAX_ROWS}))
                 return report
-            record = {column: cells[index] if index < len(cells) else None for index, column in enumerate(header) if column}
+            record = record_of(header, cells)
             row = _parse_row(line, record, agencies, report.errors)
             code = normalise_procedure_code(_cell(record.get("code")))
             if code and code in first_line_of_code:
@@ -335,7 +264,7 @@ def import_procedures(session: Session, filename: str, data: bytes) -> ImportRep
                 first_line_of_code[code] = line
             if row is not None:
                 parsed.append(row)
-    except _FileError as error:
+    except FileError as error:
         report.errors.append(RowError(0, "file", error.message, error.params))
         return report
     if header is None:
