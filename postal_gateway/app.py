@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, request, session
-from flask_babel import Babel
+from flask import Flask, has_request_context, jsonify, request, session
+from flask_babel import Babel, gettext
 from flask_wtf.csrf import CSRFProtect
 
 import postal_gateway.models  # noqa: F401 - every table class loaded before any relationship resolves
-from postal_gateway import auth, errors
+from postal_gateway import auth, domain, errors
 from postal_gateway.config import Settings
 from postal_gateway.db import bind_engine, db_session, make_engine
 
@@ -23,6 +23,11 @@ def select_locale() -> str:
         return chosen
     # Vietnamese unless the person picked English: staff phones are often set to English.
     return "vi"
+
+
+def _gettext_in_request(message: str) -> str:
+    """The reader's language inside a request; the message id elsewhere (workers, commands)."""
+    return gettext(message) if has_request_context() else message
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -51,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     calendar_store.install_provider(SessionFactory)
 
     babel.init_app(app, locale_selector=select_locale)
+    domain.install_translator(_gettext_in_request)
     csrf.init_app(app)
     auth.init_app(app)
     errors.init_app(app)

@@ -5,6 +5,7 @@ layer translates them into the reader's language when it renders the error.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,30 @@ from typing import Any
 def N_(message: str) -> str:
     """Mark a message for translation without translating it here."""
     return message
+
+
+_translate: Callable[[str], str] = N_
+
+
+def install_translator(translate: Callable[[str], str]) -> None:
+    """The web layer's gettext, so that a Phrase is shown in the reader's language."""
+    global _translate
+    _translate = translate
+
+
+class Phrase:
+    """Message ids used as a parameter of another message (an action's name, a list of them):
+    translated only when the outer message is formatted, in the language of whoever reads it."""
+
+    def __init__(self, *message_ids: str, separator: str = ", ") -> None:
+        self.message_ids = message_ids
+        self.separator = separator
+
+    def __str__(self) -> str:
+        return self.separator.join(_translate(message_id) for message_id in self.message_ids)
+
+    def __repr__(self) -> str:
+        return f"Phrase{self.message_ids!r}"
 
 
 @dataclass

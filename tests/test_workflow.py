@@ -134,3 +134,19 @@ def test_two_officers_acting_at_once_one_wins_the_other_gets_a_conflict(app, ses
     assert [h.to_status for h in stored.history] == [S.result_ready]
     assert session.scalars(select(IntegrationEvent.payload)).all()[0]["to_status"] == "result_ready"
     assert len(session.scalars(select(IntegrationEvent)).all()) == 1
+
+
+def test_a_refused_step_names_the_actions_in_the_readers_language(app):
+    from flask_babel import force_locale
+
+    from postal_gateway.dossiers.models import DossierStatus
+    from postal_gateway.dossiers.workflow import Action, IllegalTransition
+    from postal_gateway.errors import translate
+
+    refused = IllegalTransition(DossierStatus.returned, Action.transfer)
+    with app.test_request_context():
+        vietnamese = translate(refused.message, refused.params)
+        with force_locale("en"):
+            english = translate(refused.message, refused.params)
+    assert "chuyển phòng chuyên môn" in vietnamese and "không còn thao tác nào" in vietnamese
+    assert "chuyển" not in english and "không" not in english, english

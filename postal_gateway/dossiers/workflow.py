@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from postal_gateway.accounts.models import User
-from postal_gateway.domain import Conflict, N_
+from postal_gateway.domain import N_, Conflict, Phrase
 from postal_gateway.dossiers.models import Dossier, DossierStatus, DossierStatusChange
 from postal_gateway.events import emit
 
@@ -100,13 +100,13 @@ class IllegalTransition(Conflict):
     def __init__(self, status: DossierStatus | None, action: Action) -> None:
         from postal_gateway.dossiers.labels import status_label
 
-        allowed = ", ".join(ACTION_LABELS[a] for a in allowed_actions(status)) or N_("không còn thao tác nào")
+        allowed = [ACTION_LABELS[a] for a in allowed_actions(status)] or [N_("không còn thao tác nào")]
         super().__init__(
             N_('Không thể "%(action)s" khi hồ sơ đang ở trạng thái "%(status)s". Thao tác được phép: %(allowed)s.'),
             params={
-                "action": ACTION_LABELS[action],
-                "status": status_label(status) if status is not None else "—",
-                "allowed": allowed,
+                "action": Phrase(ACTION_LABELS[action]),
+                "status": Phrase(status_label(status)) if status is not None else "—",
+                "allowed": Phrase(*allowed),
             },
         )
         self.status = status
