@@ -25,6 +25,8 @@ GET       /api/v1/workbench/dossiers/<code>/apology-letters/<int:number>.pdf   a
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -158,85 +160,6 @@ def dossier(code: str):
     )
 
 
-@blueprint.post("/<code>/step")
-@roles_required(*OFFICERS)
-def step(code: str):
-    action = request.form.get("action", "")
-    return _run(code, lambda s: services.advance(s, officer=current_account(), code=code, action=action,
-                                                 reason=request.form.get("reason", ""), now=utcnow(),
-                                                 expected_version=_version()), N_("Đã cập nhật hồ sơ."))
-
-
-@blueprint.post("/<code>/supplement")
-@roles_required(*OFFICERS)
-def supplement(code: str):
-    return _run(code, lambda s: services.request_supplement(
-        s, officer=current_account(), code=code, reasons=request.form.get("reasons", ""), now=utcnow(),
-        expected_version=_version(), public_base_url=_base_url()), N_("Đã gửi yêu cầu bổ sung cho công dân."))
-
-
-@blueprint.post("/<code>/supplement/received")
-@roles_required(*OFFICERS)
-def supplement_received(code: str):
-    return _run(code, lambda s: services.receive_supplement(
-        s, officer=current_account(), code=code, note=request.form.get("note", ""), now=utcnow(),
-        expected_version=_version()), N_("Đã nhận hồ sơ bổ sung; hạn xử lý đã được tính lại."))
-
-
-def _int(value) -> int | None:
-    text = (value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
-
-
-@blueprint.post("/<code>/opinions")
-@roles_required(*OFFICERS)
-def ask_opinion(code: str):
-    return _run(code, lambda s: services.ask_opinion(
-        s, officer=current_account(), code=code, agency_code=request.form.get("agency_code", ""),
-        question=request.form.get("question", ""), working_days=_int(request.form.get("working_days")), now=utcnow(),
-        expected_version=_version()), N_("Đã gửi yêu cầu lấy ý kiến."))
-
-
-@blueprint.post("/<code>/opinions/<int:opinion_id>")
-@roles_required(*OFFICERS)
-def record_opinion(code: str, opinion_id: int):
-    return _run(code, lambda s: services.record_opinion(
-        s, officer=current_account(), code=code, opinion_id=opinion_id, answer=request.form.get("answer", ""),
-        now=utcnow()), N_("Đã ghi ý kiến của cơ quan phối hợp."))
-
-
-@blueprint.post("/<code>/reject")
-@roles_required(*OFFICERS)
-def reject(code: str):
-    return _run(code, lambda s: services.reject(
-        s, officer=current_account(), code=code, reasons=request.form.get("reasons", ""), now=utcnow(),
-        expected_version=_version(), public_base_url=_base_url()), N_("Đã từ chối hồ sơ và báo cho công dân."))
-
-
-@blueprint.post("/<code>/withdraw")
-@roles_required(*OFFICERS)
-def withdraw(code: str):
-    return _run(code, lambda s: services.withdraw(
-        s, officer=current_account(), code=code, reason=request.form.get("reason", ""), now=utcnow(),
-        expected_version=_version()), N_("Đã ghi nhận công dân rút hồ sơ."))
-
-
-def _date(value) -> date | None:
-    try:
-        return date.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
-
-
-@blueprint.post("/<code>/apology")
-@roles_required(*OFFICERS)
-def apology(code: str):
-    return _run(code, lambda s: services.issue_apology(
-        s, officer=current_account(), code=code, reason=request.form.get("reason", ""),
-        new_date=_date(request.form.get("new_date")), now=utcnow(), expected_version=_version(),
-        public_base_url=_base_url()), N_("Đã lập thư xin lỗi và báo ngày hẹn mới cho công dân."))
-
-
 def _pdf(code: str, number: int) -> Response:
     from postal_gateway.workbench.letters import apology_pdf
 
@@ -252,20 +175,78 @@ def apology_pdf(code: str, number: int):
     return _pdf(code, number)
 
 
-@blueprint.post("/<code>/result")
-@roles_required(*OFFICERS)
-def result_ready(code: str):
-    return _run(code, lambda s: services.mark_result_ready(
-        s, officer=current_account(), code=code, note=request.form.get("note", ""), now=utcnow(),
-        expected_version=_version(), public_base_url=_base_url()), N_("Đã báo có kết quả cho công dân."))
+# --- the officer's step forms on the dossier page ------------------------------------------------
 
 
-@blueprint.post("/<code>/return")
-@roles_required(*OFFICERS)
-def return_result(code: str):
-    return _run(code, lambda s: services.return_result(
-        s, officer=current_account(), code=code, via=request.form.get("via", ""), now=utcnow(),
-        expected_version=_version()), N_("Đã trả kết quả, hồ sơ hoàn thành."))
+def _text(value: str | None) -> str:
+    return value or ""
+
+
+def _int(value: str | None) -> int | None:
+    text = (value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class _StepForm:
+    """One form of the dossier page: its URL, the use case it runs, the fields it hands over, what is said once done."""
+
+    rule: str
+    endpoint: str
+    use_case: Callable
+    fields: dict[str, Callable[[str | None], object]]
+    done: str
+    versioned: bool = True  # the page's version goes along, so a step taken from a stale page is refused
+    tells_citizen: bool = False  # the citizen is told, with a link to look the dossier up
+
+
+_STEP_FORMS = (
+    _StepForm("/<code>/step", "step", services.advance, {"action": _text, "reason": _text},
+              N_("Đã cập nhật hồ sơ.")),
+    _StepForm("/<code>/supplement", "supplement", services.request_supplement, {"reasons": _text},
+              N_("Đã gửi yêu cầu bổ sung cho công dân."), tells_citizen=True),
+    _StepForm("/<code>/supplement/received", "supplement_received", services.receive_supplement, {"note": _text},
+              N_("Đã nhận hồ sơ bổ sung; hạn xử lý đã được tính lại.")),
+    _StepForm("/<code>/opinions", "ask_opinion", services.ask_opinion,
+              {"agency_code": _text, "question": _text, "working_days": _int}, N_("Đã gửi yêu cầu lấy ý kiến.")),
+    _StepForm("/<code>/opinions/<int:opinion_id>", "record_opinion", services.record_opinion, {"answer": _text},
+              N_("Đã ghi ý kiến của cơ quan phối hợp."), versioned=False),
+    _StepForm("/<code>/reject", "reject", services.reject, {"reasons": _text},
+              N_("Đã từ chối hồ sơ và báo cho công dân."), tells_citizen=True),
+    _StepForm("/<code>/withdraw", "withdraw", services.withdraw, {"reason": _text},
+              N_("Đã ghi nhận công dân rút hồ sơ.")),
+    _StepForm("/<code>/apology", "apology", services.issue_apology, {"reason": _text, "new_date": _date},
+              N_("Đã lập thư xin lỗi và báo ngày hẹn mới cho công dân."), tells_citizen=True),
+    _StepForm("/<code>/result", "result_ready", services.mark_result_ready, {"note": _text},
+              N_("Đã báo có kết quả cho công dân."), tells_citizen=True),
+    _StepForm("/<code>/return", "return_result", services.return_result, {"via": _text},
+              N_("Đã trả kết quả, hồ sơ hoàn thành.")),
+)
+
+
+def _step_view(form: _StepForm) -> Callable:
+    def view(code: str, **path_values):
+        given = {name: parse(request.form.get(name)) for name, parse in form.fields.items()}
+        if form.versioned:
+            given["expected_version"] = _version()
+        if form.tells_citizen:
+            given["public_base_url"] = _base_url()
+        return _run(code, lambda s: form.use_case(s, officer=current_account(), code=code, now=utcnow(),
+                                                  **path_values, **given), form.done)
+
+    view.__name__ = view.__qualname__ = form.endpoint
+    return roles_required(*OFFICERS)(view)
+
+
+for _form in _STEP_FORMS:
+    blueprint.add_url_rule(_form.rule, _form.endpoint, _step_view(_form), methods=["POST"])
 
 
 # --- API --------------------------------------------------------------------------------------
