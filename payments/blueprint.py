@@ -191,55 +191,63 @@ def _back(day) -> Response:
     return redirect(url_for("payments.reconciliation_day", day=day.isoformat()), code=303)
 
 
-@blueprint.post("/payments/reconciliation/<day>/import")
-@roles_required(*AGENCY)
-def import_file(day: str):
+def _on_day(day: str, act) -> Response:
+    """Run one reconciliation use case for the officer's agency and day, commit, and go back to the day."""
     session = db_session()
     the_day = reconciliation.parse_day(day)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise InvalidInput.on_field("file", N_("Chọn tệp CSV giao dịch của cổng thanh toán."))
-    result = reconciliation.import_gateway_file(
-        session, reconciliation.text_lines(upload.read()), day=the_day, tmn_code=runtime.config().tmn_code,
-        filename=upload.filename, imported_by_id=current_account().id, now=utcnow(),
-    )
+    act(session, agency_id=current_account().agency_id, day=the_day, user=current_account(), now=utcnow())
+    session.commit()
+    return _back(the_day)
+
+
+def _import_and_reconcile(day: str, read_file) -> Response:
+    """Import the gateway's file of the day and reconcile at once; rows the file could not read are shown (422).
+
+    read_file(session, day) gives the file's lines, its name and the merchant code it was issued to.
+    """
+    session = db_session()
+    the_day = reconciliation.parse_day(day)
+    lines, filename, tmn_code = read_file(session, the_day)
+    result = reconciliation.import_gateway_file(session, lines, day=the_day, tmn_code=tmn_code, filename=filename,
+                                                imported_by_id=current_account().id, now=utcnow())
     reconciliation.reconcile(session, agency_id=current_account().agency_id, day=the_day, user=current_account(), now=utcnow())
     session.commit()
     if result.errors:
         return render_template("payments/import_errors.html", day=the_day, result=result), 422
     return _back(the_day)
+
+
+@blueprint.post("/payments/reconciliation/<day>/import")
+@roles_required(*AGENCY)
+def import_file(day: str):
+    def uploaded(_session, _day):
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise InvalidInput.on_field("file", N_("Chọn tệp CSV giao dịch của cổng thanh toán."))
+        return reconciliation.text_lines(upload.read()), upload.filename, runtime.config().tmn_code
+
+    return _import_and_reconcile(day, uploaded)
 
 
 @blueprint.post("/payments/reconciliation/<day>/fetch")
 @roles_required(*AGENCY)
 def fetch_file(day: str):
-    from payments.sandbox.gateway import daily_file
+    def from_sandbox(session, the_day):
+        from payments.sandbox.gateway import daily_file
 
-    session = db_session()
-    the_day = reconciliation.parse_day(day)
-    vnpay = runtime.config()
-    if not runtime.is_local_sandbox(vnpay, runtime.base_url()):
-        abort(404)
-    lines = list(daily_file(session, the_day, config=vnpay))
-    result = reconciliation.import_gateway_file(
-        session, iter("".join(lines).splitlines(keepends=True)), day=the_day, tmn_code=vnpay.tmn_code,
-        filename=f"sandbox-{the_day.isoformat()}.csv", imported_by_id=current_account().id, now=utcnow(),
-    )
-    reconciliation.reconcile(session, agency_id=current_account().agency_id, day=the_day, user=current_account(), now=utcnow())
-    session.commit()
-    if result.errors:
-        return render_template("payments/import_errors.html", day=the_day, result=result), 422
-    return _back(the_day)
+        vnpay = runtime.config()
+        if not runtime.is_local_sandbox(vnpay, runtime.base_url()):
+            abort(404)
+        lines = "".join(daily_file(session, the_day, config=vnpay)).splitlines(keepends=True)
+        return iter(lines), f"sandbox-{the_day.isoformat()}.csv", vnpay.tmn_code
+
+    return _import_and_reconcile(day, from_sandbox)
 
 
 @blueprint.post("/payments/reconciliation/<day>/run")
 @roles_required(*AGENCY)
 def run(day: str):
-    session = db_session()
-    the_day = reconciliation.parse_day(day)
-    reconciliation.reconcile(session, agency_id=current_account().agency_id, day=the_day, user=current_account(), now=utcnow())
-    session.commit()
-    return _back(the_day)
+    return _on_day(day, reconciliation.reconcile)
 
 
 @blueprint.post("/payments/reconciliation/items/<int:item_id>/resolve")
@@ -258,11 +266,7 @@ def resolve(item_id: int):
 @blueprint.post("/payments/reconciliation/<day>/sign-off")
 @roles_required(Role.agency_admin)
 def sign_off(day: str):
-    session = db_session()
-    the_day = reconciliation.parse_day(day)
-    reconciliation.sign_off(session, agency_id=current_account().agency_id, day=the_day, user=current_account(), now=utcnow())
-    session.commit()
-    return _back(the_day)
+    return _on_day(day, reconciliation.sign_off)
 
 
 @blueprint.get("/payments/reconciliation/<day>/report.<fmt>")
