@@ -17,6 +17,7 @@ from postal_gateway.consents.audit import install_append_only_trigger
 from postal_gateway.config import Settings
 from postal_gateway.db import db_session
 from postal_gateway.models import metadata
+from tests import factories
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -85,6 +86,40 @@ def app(_app):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture()
+def fresh_login_per_request(monkeypatch):
+    """The app fixture keeps one app context for the whole test, so Flask-Login's per-request
+    cache (g._login_user) would leak from one request to the next; real requests never share it.
+    Use it with ``pytestmark = pytest.mark.usefixtures("fresh_login_per_request")``."""
+    from flask import g
+    from flask.testing import FlaskClient
+
+    original = FlaskClient.open
+
+    def open_fresh(self, *args, **kwargs):
+        g.pop("_login_user", None)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(FlaskClient, "open", open_fresh)
+
+
+def log_in(client, user, password: str = factories.DEFAULT_PASSWORD):
+    """Log in through the login form with the test client; `user` is a User or the identifier typed."""
+    identifier = user if isinstance(user, str) else user.email or user.id_number
+    response = client.post("/login", data={"identifier": identifier, "password": password})
+    assert response.status_code in (302, 303), f"log-in refused for {identifier}"
+    return response
+
+
+def log_in_on_page(page, base_url: str, user, password: str = factories.DEFAULT_PASSWORD) -> None:
+    """Log in through the login form in a browser page; `user` is a User or the identifier typed."""
+    identifier = user if isinstance(user, str) else user.email or user.id_number
+    page.goto(f"{base_url}/login")
+    page.fill("#identifier", identifier)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
 
 
 @pytest.fixture()

@@ -9,22 +9,10 @@ from postal_gateway.accounts.models import ApiToken, Role, User
 from postal_gateway.auth import token_digest
 from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
+from tests.conftest import log_in
 
 
-@pytest.fixture(autouse=True)
-def _forget_user_between_requests(monkeypatch):
-    """The app fixture keeps one app context for the whole test, so Flask-Login's per-request
-    cache (g._login_user) would leak from one request to the next; real requests never share it."""
-    from flask import g
-    from flask.testing import FlaskClient
-
-    original = FlaskClient.open
-
-    def open_fresh(self, *args, **kwargs):
-        g.pop("_login_user", None)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(FlaskClient, "open", open_fresh)
+pytestmark = pytest.mark.usefixtures("fresh_login_per_request")
 
 
 def token_for(client, identifier, password=factories.DEFAULT_PASSWORD):
@@ -111,5 +99,5 @@ def test_citizen_api_roles(client, session):
 def test_session_cookie_does_not_open_the_api(client, session):
     factories.user(session, role=Role.postal_staff, email="buudien@example.vn")
     session.commit()
-    client.post("/login", data={"identifier": "buudien@example.vn", "password": factories.DEFAULT_PASSWORD})
+    log_in(client, "buudien@example.vn")
     assert client.get("/api/v1/citizens?q=abc").status_code == 401

@@ -10,20 +10,7 @@ from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
 
 
-@pytest.fixture(autouse=True)
-def _forget_user_between_requests(monkeypatch):
-    """The app fixture keeps one app context for the whole test, so Flask-Login's per-request
-    cache (g._login_user) would leak from one request to the next; real requests never share it."""
-    from flask import g
-    from flask.testing import FlaskClient
-
-    original = FlaskClient.open
-
-    def open_fresh(self, *args, **kwargs):
-        g.pop("_login_user", None)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(FlaskClient, "open", open_fresh)
+pytestmark = pytest.mark.usefixtures("fresh_login_per_request")
 
 
 def last_code(session, recipient: str) -> str:

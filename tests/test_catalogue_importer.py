@@ -13,6 +13,7 @@ from postal_gateway.catalogue.commands import catalogue_commands
 from postal_gateway.catalogue.importer import import_procedures
 from postal_gateway.catalogue.models import Procedure
 from tests import factories
+from tests.conftest import log_in
 
 SAMPLES = Path(__file__).resolve().parent.parent / "docs" / "samples"
 HEADER = ["code", "name", "field", "agency_code", "level", "processing_days", "fee_vnd",
@@ -179,8 +180,7 @@ def test_cli_import_and_list(app, agency):
 def _login(client, session, role):
     user = factories.user(session, role=role)
     session.commit()
-    response = client.post("/login", data={"identifier": user.email, "password": factories.DEFAULT_PASSWORD})
-    assert response.status_code == 302
+    log_in(client, user)
 
 
 def test_import_page_for_operators(client, session, agency):

@@ -15,22 +15,10 @@ from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.catalogue.demo_data import load_demo_catalogue
 from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, PaymentKind
 from tests import factories
+from tests.conftest import log_in
 
 
-@pytest.fixture(autouse=True)
-def _forget_user_between_requests(app):
-    from flask import g
-    from flask.testing import FlaskClient
-
-    original = FlaskClient.open
-
-    def open_fresh(self, *args, **kwargs):
-        g.pop("_login_user", None)
-        return original(self, *args, **kwargs)
-
-    FlaskClient.open = open_fresh
-    yield
-    FlaskClient.open = original
+pytestmark = pytest.mark.usefixtures("fresh_login_per_request")
 
 
 @pytest.fixture()
@@ -50,11 +38,6 @@ def demo(session):
     session.commit()
     return {"office": office, "procedure": procedure, "operator": operator, "worker": worker,
             "cashier": cashier, "lines": lines}
-
-
-def login(client, user):
-    response = client.post("/login", data={"identifier": user.email, "password": factories.DEFAULT_PASSWORD})
-    assert response.status_code == 302
 
 
 def test_demo_contract_is_loaded_once(session, demo):
@@ -104,7 +87,7 @@ def test_quote_api(client, session, demo):
 
 
 def test_operator_sees_the_demo_contract(client, demo):
-    login(client, demo["operator"])
+    log_in(client, demo["operator"])
     listing = client.get("/contracts").get_data(as_text=True)
     assert DEMO_CONTRACT_NUMBER in listing
     contract_id = re.search(r"/contracts/(\d+)", listing).group(1)
@@ -120,7 +103,7 @@ def test_operator_sees_the_demo_contract(client, demo):
 
 
 def test_import_page_reports_bad_rows(client, session, demo):
-    login(client, demo["operator"])
+    log_in(client, demo["operator"])
     response = client.post("/contracts/import", data={
         "tariff_file": (io.BytesIO(b"contract_number,zone,max_grams,price_vnd,valid_from\nX,moon,1,-1,2030-01-01\n"), "cuoc.csv"),
     }, content_type="multipart/form-data")
@@ -130,13 +113,13 @@ def test_import_page_reports_bad_rows(client, session, demo):
 
 def test_pages_are_guarded(client, demo):
     assert client.get("/contracts").status_code == 302  # to the login page
-    login(client, demo["worker"])
+    log_in(client, demo["worker"])
     assert client.get("/contracts").status_code == 403
     assert client.get("/contracts/import").status_code == 403
 
 
 def test_cash_day_through_the_pages(client, session, demo):
-    login(client, demo["worker"])
+    log_in(client, demo["worker"])
     assert client.post("/cash/open").status_code == 302
     assert client.post("/cash/open").status_code == 409
     shift = session.scalars(select(CashShift)).one()
@@ -149,7 +132,7 @@ def test_cash_day_through_the_pages(client, session, demo):
     assert client.post("/cash/close").status_code == 302
     client.post("/logout")
 
-    login(client, demo["cashier"])
+    log_in(client, demo["cashier"])
     assert demo["worker"].full_name in client.get("/cash/remittances").get_data(as_text=True)
     refused = client.post(f"/cash/shifts/{shift.id}/remit", data={"fee_vnd": "0", "postage_vnd": "20000", "handed_vnd": "22000"})
     assert refused.status_code == 422
@@ -165,7 +148,7 @@ def test_cash_day_through_the_pages(client, session, demo):
 
 
 def test_fee_statement_page_and_csv(client, session, demo):
-    login(client, demo["operator"])
+    log_in(client, demo["operator"])
     page = client.get("/cash/statement", query_string={"agency": "000.00.20.H10", "start": "2026-01-01", "end": "2026-12-31"})
     assert page.status_code == 200
     csv = client.get("/cash/statement", query_string={"agency": "000.00.20.H10", "start": "01/01/2026",
@@ -182,7 +165,7 @@ def test_intake_collection_step_shows_the_quote(client, session, demo):
     factories.consent(session, citizen, demo["worker"], now=datetime(2020, 1, 1, tzinfo=timezone.utc),
                       valid_until=datetime(2099, 1, 1, tzinfo=timezone.utc))
     session.commit()
-    login(client, demo["worker"])
+    log_in(client, demo["worker"])
     procedure = demo["procedure"]
     wizard = open_wizard(client, {"citizen": citizen, "procedure": procedure})
     items = [item.id for item in procedure.checklist]

@@ -12,24 +12,10 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.dossiers.models import Dossier
 from tests import factories
+from tests.conftest import log_in
 
 
-@pytest.fixture(autouse=True)
-def _forget_user_between_requests(app):
-    """The test app context outlives requests, so Flask-Login's user cached in ``g`` would leak
-    from one request to the next (in production each request has its own app context)."""
-    from flask import g
-    from flask.testing import FlaskClient
-
-    original = FlaskClient.open
-
-    def open_fresh(self, *args, **kwargs):
-        g.pop("_login_user", None)
-        return original(self, *args, **kwargs)
-
-    FlaskClient.open = open_fresh
-    yield
-    FlaskClient.open = original
+pytestmark = pytest.mark.usefixtures("fresh_login_per_request")
 
 
 def png_b64(colour=(5, 5, 200)) -> str:
@@ -167,6 +153,6 @@ def test_garbage_bodies_never_give_500(client, world, raw):
 
 
 def test_session_cookies_do_not_open_the_api(client, world):
-    client.post("/login", data={"identifier": world["staff"].email, "password": factories.DEFAULT_PASSWORD})
+    log_in(client, world["staff"])
     response = client.post("/api/v1/dossiers", json=body(world), headers={"Idempotency-Key": "c"})
     assert response.status_code == 401

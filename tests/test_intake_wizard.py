@@ -12,6 +12,7 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.dossiers import intake
 from postal_gateway.dossiers.models import Dossier
 from tests import factories
+from tests.conftest import log_in
 
 
 def png_bytes(colour=(10, 200, 10)) -> bytes:
@@ -34,11 +35,6 @@ def world(session):
     return {"agency": agency, "procedure": procedure, "staff": staff, "citizen": citizen}
 
 
-def login(client, user):
-    response = client.post("/login", data={"identifier": user.email, "password": factories.DEFAULT_PASSWORD})
-    assert response.status_code == 302
-
-
 def open_wizard(client, world) -> str:
     response = client.post(
         "/intake", data={"citizen_id": world["citizen"].id, "procedure_code": world["procedure"].code}
@@ -48,7 +44,7 @@ def open_wizard(client, world) -> str:
 
 
 def test_start_without_citizen_offers_to_find_one_and_with_citizen_lists_procedures(client, world):
-    login(client, world["staff"])
+    log_in(client, world["staff"])
     page = client.get("/intake")
     assert page.status_code == 200
     assert "citizen_id" in page.get_data(as_text=True)
@@ -61,7 +57,7 @@ def test_start_without_citizen_offers_to_find_one_and_with_citizen_lists_procedu
 def test_without_consent_the_worker_is_sent_to_ask_for_it(client, session, world):
     other = factories.user(session, Role.citizen)
     session.commit()
-    login(client, world["staff"])
+    log_in(client, world["staff"])
     response = client.get(f"/intake?citizen_id={other.id}")
     if "consents.start" in client.application.view_functions:
         assert response.status_code == 302 and "consent" in response.headers["Location"]
@@ -70,7 +66,7 @@ def test_without_consent_the_worker_is_sent_to_ask_for_it(client, session, world
 
 
 def test_wizard_end_to_end_and_a_repeated_submit_makes_no_second_dossier(client, session, world):
-    login(client, world["staff"])
+    log_in(client, world["staff"])
     wizard = open_wizard(client, world)
     first, second = [item.id for item in world["procedure"].checklist]
 
@@ -138,7 +134,7 @@ def test_wizard_end_to_end_and_a_repeated_submit_makes_no_second_dossier(client,
 
 def test_retried_submit_after_lost_state_is_still_one_dossier(client, session, world, app):
     """The server is idempotent on the wizard's key even if the session lost the finished mark."""
-    login(client, world["staff"])
+    log_in(client, world["staff"])
     wizard = open_wizard(client, world)
     first, second = [item.id for item in world["procedure"].checklist]
     client.post(f"/intake/{wizard}/checklist", data={"item": [first, second]})
@@ -165,10 +161,10 @@ def test_retried_submit_after_lost_state_is_still_one_dossier(client, session, w
 
 def test_pages_need_the_right_role_and_unknown_wizards_are_404(client, session, world):
     assert client.get("/intake").status_code == 302  # to login
-    login(client, world["citizen"])
+    log_in(client, world["citizen"])
     assert client.get("/intake").status_code == 403
     client.post("/logout")
-    login(client, world["staff"])
+    log_in(client, world["staff"])
     assert client.get("/intake/" + "0" * 32 + "/checklist").status_code == 404
     assert client.get("/intake/../../etc/checklist").status_code == 404
     assert client.get("/dossiers/khong-co-ma").status_code == 404
@@ -187,7 +183,7 @@ def test_pages_need_the_right_role_and_unknown_wizards_are_404(client, session, 
     ],
 )
 def test_garbage_in_any_step_is_a_clear_answer_not_a_500(client, world, step, data):
-    login(client, world["staff"])
+    log_in(client, world["staff"])
     wizard = open_wizard(client, world)
     response = client.post(f"/intake/{wizard}/{step}", data=data)
     assert response.status_code in (302, 422)
@@ -196,7 +192,7 @@ def test_garbage_in_any_step_is_a_clear_answer_not_a_500(client, world, step, da
 
 
 def test_collection_step_names_every_bad_field(client, world):
-    login(client, world["staff"])
+    log_in(client, world["staff"])
     wizard = open_wizard(client, world)
     first, second = [item.id for item in world["procedure"].checklist]
     client.post(f"/intake/{wizard}/checklist", data={"item": [first, second]})

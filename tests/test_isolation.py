@@ -24,6 +24,7 @@ from postal_gateway.workbench.models import (
     SupplementRequest,
 )
 from tests import factories
+from tests.conftest import log_in
 
 #: words that exist only in agency A's dossier: none may reach agency B's officer
 SECRETS = ("Bí Mật Hồ Sơ A", "CÂU HỎI LIÊN THÔNG CỦA A", "LÝ DO XIN LỖI CỦA A", "BỔ SUNG RIÊNG CỦA A", "+84919999111")
@@ -35,20 +36,7 @@ PUBLIC_BY_DESIGN = re.compile(r"^lookup\.")
 SKIPPED = {"accounts.logout", "accounts_api.revoke_token", "choose_language", "static"}
 
 
-@pytest.fixture(autouse=True)
-def _forget_user_between_requests(app):
-    from flask import g
-    from flask.testing import FlaskClient
-
-    original = FlaskClient.open
-
-    def open_fresh(self, *args, **kwargs):
-        g.pop("_login_user", None)
-        return original(self, *args, **kwargs)
-
-    FlaskClient.open = open_fresh
-    yield
-    FlaskClient.open = original
+pytestmark = pytest.mark.usefixtures("fresh_login_per_request")
 
 
 @pytest.fixture()
@@ -146,8 +134,7 @@ def test_an_officer_of_another_agency_sees_and_changes_nothing_of_a(app, client,
     before = _snapshot(session, dossier.id)
     walked, leaks, errors = [], [], []
     for user in (officer_b, admin_b):
-        response = client.post("/login", data={"identifier": user.email, "password": factories.DEFAULT_PASSWORD})
-        assert response.status_code in (302, 303)
+        log_in(client, user)
         bearer = {"Authorization": f"Bearer {tokens[user.id]}"}
         api_client = app.test_client()  # no session cookie: the API accepts bearer tokens only
         for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
@@ -190,7 +177,7 @@ def test_an_officer_of_another_agency_sees_and_changes_nothing_of_a(app, client,
 
 def test_the_secrets_are_there_for_agency_a_itself(client, agency_a):
     """The walk above would notice a leak: A's own officer does see every secret."""
-    client.post("/login", data={"identifier": "officer-a@example.vn", "password": factories.DEFAULT_PASSWORD})
+    log_in(client, "officer-a@example.vn")
     page = client.get(f"/workbench/{agency_a['dossier'].code}").get_data(as_text=True)
     for secret in SECRETS[:4]:
         assert secret in page

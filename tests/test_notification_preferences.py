@@ -9,18 +9,13 @@ from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.notifications import service
 from postal_gateway.notifications.models import MessageStatus, NotificationPreference
 from tests import factories
-from tests.conftest import save_screenshot
+from tests.conftest import log_in, log_in_on_page, save_screenshot
 
 RECEIVED = {"code": "000.00.20.H10-260302-0001", "procedure_name": "Cấp giấy phép bưu chính",
             "appointment_date": "16/03/2026", "lookup_url": "http://testserver/lookup?code=X"}
 APOLOGY = {"code": "000.00.20.H10-260302-0001", "reason": "Chờ ý kiến phối hợp", "new_date": "20/03/2026",
            "agency_name": "Sở TT&TT", "lookup_url": "http://testserver/lookup?code=X"}
 EVERY_KIND = list(service.CITIZEN_MESSAGE_KINDS)
-
-
-def login(client, user):
-    response = client.post("/login", data={"identifier": user.email or user.id_number, "password": factories.DEFAULT_PASSWORD})
-    assert response.status_code in (302, 303)
 
 
 class RecordingGateway:
@@ -41,7 +36,7 @@ def send(session, citizen, *, channel, template, context):
 def test_saving_on_the_page_changes_what_send_delivers(client, session):
     citizen = factories.user(session)
     session.commit()
-    login(client, citizen)
+    log_in(client, citizen)
     page = client.get("/my/notifications")
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and "Nhận thông báo" in body and citizen.phone in body
@@ -81,7 +76,7 @@ def test_saving_on_the_page_changes_what_send_delivers(client, session):
 def test_page_shows_what_is_saved_and_turning_everything_off_keeps_one_time_codes(client, session):
     citizen = factories.user(session, email=None)
     session.commit()
-    login(client, citizen)
+    log_in(client, citizen)
     assert client.post("/my/notifications", data={}).status_code == 303
     body = client.get("/my/notifications").get_data(as_text=True)
     assert " checked" not in body and "chỉ mã xác thực còn được gửi" in body
@@ -97,7 +92,7 @@ def test_tampered_form_is_refused_in_vietnamese_and_changes_nothing(client, sess
     citizen = factories.user(session)
     service.set_preferences(session, citizen.id, sms=True, email=False, muted_templates=["apology"])
     session.commit()
-    login(client, citizen)
+    log_in(client, citizen)
     for form in ({"channel": ["sms", "fax"], "kind": ["apology"]},
                  {"channel": "sms", "kind": ["one_time_code"]},
                  {"channel": "sms", "kind": "\x00' OR 1=1 --" * 50}):
@@ -112,7 +107,7 @@ def test_tampered_form_is_refused_in_vietnamese_and_changes_nothing(client, sess
 def test_the_form_needs_its_csrf_token(app, client, session):
     citizen = factories.user(session)
     session.commit()
-    login(client, citizen)
+    log_in(client, citizen)
     app.config["WTF_CSRF_ENABLED"] = True
     try:
         assert client.post("/my/notifications", data={"channel": "email"}).status_code == 400
@@ -126,7 +121,7 @@ def test_only_citizens_reach_the_page(client, session):
     session.commit()
     anonymous = client.get("/my/notifications")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
-    login(client, staff)
+    log_in(client, staff)
     assert client.get("/my/notifications").status_code == 403
     assert client.post("/my/notifications", data={"channel": "sms"}).status_code == 403
     assert session.scalar(select(NotificationPreference)) is None
@@ -174,10 +169,7 @@ def test_service_refuses_to_mute_what_a_citizen_cannot_turn_off(session):
 def test_preferences_page_at_360px(live_server, phone, session):
     citizen = factories.user(session, email="nguyen.thi.hoa.rat.dai.de.xuong.dong@example.vn")
     session.commit()
-    phone.goto(f"{live_server}/login")
-    phone.fill("input[name=identifier]", citizen.email)
-    phone.fill("input[name=password]", factories.DEFAULT_PASSWORD)
-    phone.click("button[type=submit]")
+    log_in_on_page(phone, live_server, citizen)
     phone.goto(f"{live_server}/my/notifications")
     assert phone.locator("h1").inner_text() == "Nhận thông báo"
     phone.uncheck("input[name=channel][value=sms]")

@@ -11,6 +11,7 @@ from postal_gateway.notifications import service
 from postal_gateway.notifications.models import MessageChannel, MessageStatus, OutboxMessage
 from postal_gateway.notifications.templates import render
 from tests import factories
+from tests.conftest import log_in
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)  # 16:30 in Vietnam
 RECEIVED = {
@@ -21,19 +22,7 @@ RECEIVED = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _forget_user_between_requests(monkeypatch):
-    """One app context spans the test; do not let Flask-Login's per-request cache leak between requests."""
-    from flask import g
-    from flask.testing import FlaskClient
-
-    original = FlaskClient.open
-
-    def open_fresh(self, *args, **kwargs):
-        g.pop("_login_user", None)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(FlaskClient, "open", open_fresh)
+pytestmark = pytest.mark.usefixtures("fresh_login_per_request")
 
 
 def test_dossier_received_in_vietnamese_and_english():
@@ -113,10 +102,10 @@ def test_outbox_page_is_for_operators_and_shows_newest_first(client, session):
                  context=RECEIVED | {"code": "MOI-0002"}, now=T0)
     session.commit()
     assert client.get("/ops/outbox").status_code == 302
-    client.post("/login", data={"identifier": "buudien@example.vn", "password": factories.DEFAULT_PASSWORD})
+    log_in(client, "buudien@example.vn")
     assert client.get("/ops/outbox").status_code == 403
     client.post("/logout")
-    client.post("/login", data={"identifier": "vanhanh@example.vn", "password": factories.DEFAULT_PASSWORD})
+    log_in(client, "vanhanh@example.vn")
     page = client.get("/ops/outbox").get_data(as_text=True)
     assert page.index("MOI-0002") < page.index("CU-0001")
     assert "16:30 02/03/2026" in page  # Vietnam time

@@ -18,13 +18,9 @@ from postal_gateway.domain import Conflict, Forbidden
 from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, PaymentKind
 from postal_gateway.events import IntegrationEvent
 from tests import factories
+from tests.conftest import log_in
 
 CONFIG = vnpay_config("http://testserver", environ={})
-
-
-def login(client, user):
-    response = client.post("/login", data={"identifier": user.email, "password": factories.DEFAULT_PASSWORD})
-    assert response.status_code in (302, 303)
 
 
 def level4_dossier(session, **fields):
@@ -67,7 +63,7 @@ def test_fee_balance_counts_every_method_and_blocks_completion(session):
 def test_citizen_pays_end_to_end_in_the_local_sandbox(client, session):
     dossier = level4_dossier(session, fee_vnd=50_000, postage_vnd=30_000)
     session.commit()
-    login(client, dossier.citizen)
+    log_in(client, dossier.citizen)
     page = client.get(f"/payments/dossiers/{dossier.code}")
     assert page.status_code == 200 and "Thanh toán lệ phí" in page.get_data(as_text=True)
     to_gateway = client.post(f"/payments/dossiers/{dossier.code}/pay")
@@ -185,7 +181,7 @@ def test_concurrent_duplicate_ipns_settle_exactly_once(session):
 
 
 def _through_sandbox(client, session, dossier, *, outcome="00", fault=""):
-    login(client, dossier.citizen)
+    log_in(client, dossier.citizen)
     url = client.post(f"/payments/dossiers/{dossier.code}/pay").headers["Location"]
     client.get(url)
     txn_ref = dict(parse_qsl(urlsplit(url).query))["vnp_TxnRef"]

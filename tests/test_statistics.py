@@ -16,6 +16,7 @@ from postal_gateway.formatting import VIETNAM
 from postal_gateway.statistics.service import COUNT_KEYS, agency_statistics
 from postal_gateway.workbench.models import SupplementRequest
 from tests import factories
+from tests.conftest import log_in
 
 NOW = datetime(2026, 4, 10, 9, 0, tzinfo=VIETNAM)
 PERIOD = {"date_from": "2026-03-01", "date_to": "2026-03-31"}
@@ -167,15 +168,10 @@ def test_api_answers_the_table_and_refuses_another_agency(client, session, world
     assert client.get("/api/v1/statistics").status_code == 401
 
 
-def _login(client, user):
-    response = client.post("/login", data={"identifier": user.email, "password": factories.DEFAULT_PASSWORD})
-    assert response.status_code in (302, 303)
-
-
 def test_page_shows_the_chart_and_table_and_exports_xlsx_with_vietnamese_headers(client, world):
     from unittest import mock
 
-    _login(client, world["operator"])
+    log_in(client, world["operator"])
     with mock.patch("postal_gateway.statistics.blueprint.utcnow", return_value=NOW):
         page = client.get("/statistics?from=2026-03-01&to=2026-03-31")
         html = page.get_data(as_text=True)

@@ -12,23 +12,11 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.db import utcnow
 from tests import factories
+from tests.conftest import log_in
 from tracking.models import CompensationCase, CompensationStatus, ShipmentEvent
 
 
-@pytest.fixture(autouse=True)
-def _forget_user_between_requests(app):
-    from flask import g
-    from flask.testing import FlaskClient
-
-    original = FlaskClient.open
-
-    def open_fresh(self, *args, **kwargs):
-        g.pop("_login_user", None)
-        return original(self, *args, **kwargs)
-
-    FlaskClient.open = open_fresh
-    yield
-    FlaskClient.open = original
+pytestmark = pytest.mark.usefixtures("fresh_login_per_request")
 
 
 @pytest.fixture()
@@ -76,9 +64,7 @@ def test_api_refuses_strangers_unknown_shipments_and_garbage(client, world):
 
 
 def test_handheld_page_and_sync(client, session, world):
-    from tests.test_accounts_pages import login
-
-    login(client, world["staff"].email)
+    log_in(client, world["staff"])
     page = client.get("/tracking/handheld")
     assert page.status_code == 200 and "handheld.js" in page.get_data(as_text=True)
     assert client.get("/tracking/sw.js").headers["Service-Worker-Allowed"] == "/tracking/"
@@ -92,7 +78,6 @@ def test_handheld_page_and_sync(client, session, world):
 
 
 def test_manager_view_chart_and_exports(client, session, world):
-    from tests.test_accounts_pages import login
     from tracking import services
 
     dossier = world["dossier"]
@@ -102,7 +87,7 @@ def test_manager_view_chart_and_exports(client, session, world):
     services.open_forward_leg(session, dossier=done, picked_up_at=utcnow() - timedelta(hours=10))
     services.record_handover_to_agency(session, dossier=done, officer=officer, at=utcnow() - timedelta(hours=2))
     session.commit()
-    login(client, world["staff"].email)
+    log_in(client, world["staff"])
     html = client.get("/tracking/manager").get_data(as_text=True)
     assert dossier.code in html and "<svg" in html and "100%" in html
     assert done.code not in client.get("/tracking/manager?state=breached").get_data(as_text=True)
@@ -117,10 +102,8 @@ def test_manager_view_chart_and_exports(client, session, world):
 
 
 def test_compensation_pages(client, session, world):
-    from tests.test_accounts_pages import login
-
     office, code = world["staff"].post_office.code, world["dossier"].code
-    login(client, world["staff"].email)
+    log_in(client, world["staff"])
     client.post("/tracking/sync", json={"events": [
         dict(event("comp-000001", "picked_up", 3, office), dossier_code=code),
         dict(event("comp-000002", "lost", 2, office), dossier_code=code)]})

@@ -18,22 +18,10 @@ from postal_gateway.dossiers.models import Dossier, DossierStatus as S
 from postal_gateway.formatting import to_local
 from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
+from tests.conftest import log_in
 
 
-@pytest.fixture(autouse=True)
-def _forget_user_between_requests(app):
-    from flask import g
-    from flask.testing import FlaskClient
-
-    original = FlaskClient.open
-
-    def open_fresh(self, *args, **kwargs):
-        g.pop("_login_user", None)
-        return original(self, *args, **kwargs)
-
-    FlaskClient.open = open_fresh
-    yield
-    FlaskClient.open = original
+pytestmark = pytest.mark.usefixtures("fresh_login_per_request")
 
 
 @pytest.fixture()
@@ -48,11 +36,6 @@ def world(session):
     return {"agency": agency, "officer": officer, "dossier": dossier, "auth": {"Authorization": f"Bearer {token}"}}
 
 
-def login(client, user):
-    response = client.post("/login", data={"identifier": user.email, "password": factories.DEFAULT_PASSWORD})
-    assert response.status_code in (302, 303)
-
-
 def _version(session, dossier) -> str:
     session.expire_all()
     return str(session.get(Dossier, dossier.id).version)
@@ -60,7 +43,7 @@ def _version(session, dossier) -> str:
 
 def test_officer_works_a_dossier_from_receipt_to_return_and_sees_it_counted(client, session, world):
     dossier, code = world["dossier"], world["dossier"].code
-    login(client, world["officer"])
+    log_in(client, world["officer"])
     queue = client.get("/workbench?status=late").get_data(as_text=True)
     assert code in queue
     # Scan the slip's code, compare, sign.
@@ -116,7 +99,7 @@ def test_officer_works_a_dossier_from_receipt_to_return_and_sees_it_counted(clie
 
 def test_a_refused_step_is_shown_and_changes_nothing(client, session, world):
     code = world["dossier"].code
-    login(client, world["officer"])
+    log_in(client, world["officer"])
     response = client.post(f"/workbench/{code}/step", data={"action": "transfer"})
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Chưa ký nhận hồ sơ giấy" in page
@@ -155,6 +138,6 @@ def test_api_steps_refusals_and_versions(client, session, world):
 
 
 def test_the_dossier_page_leads_the_officer_to_the_workbench(client, world):
-    login(client, world["officer"])
+    log_in(client, world["officer"])
     page = client.get(f"/dossiers/{world['dossier'].code}").get_data(as_text=True)
     assert f"/workbench/{world['dossier'].code}" in page
