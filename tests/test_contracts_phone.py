@@ -5,7 +5,7 @@ import pytest
 
 from postal_gateway.accounts.models import Role
 from tests import factories
-from tests.conftest import save_screenshot
+from tests.conftest import log_in_on_page, save_screenshot
 
 
 @pytest.fixture()
@@ -46,10 +46,7 @@ def test_public_page_and_cash_book_at_360px(live_server, phone, demo):
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "contracts-quote")
 
-    phone.goto(f"{live_server}/login")
-    phone.fill("input[name=identifier]", demo["worker"].email)
-    phone.fill("input[name=password]", factories.DEFAULT_PASSWORD)
-    phone.click("button[type=submit]")
+    log_in_on_page(phone, live_server, demo["worker"])
     phone.goto(f"{live_server}/cash")
     phone.click("button:has-text('Mở ca')")
     phone.locator("button:has-text('Đóng ca')").wait_for()

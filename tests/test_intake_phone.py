@@ -9,7 +9,7 @@ import pytest
 
 from postal_gateway.accounts.models import Role
 from tests import factories
-from tests.conftest import save_screenshot
+from tests.conftest import log_in_on_page, save_screenshot
 
 
 def png_bytes(colour) -> bytes:
@@ -40,10 +40,7 @@ def test_a_postal_worker_takes_in_a_dossier_on_a_phone(session, live_server, pho
     session.commit()
     items = [item.id for item in procedure.checklist]
 
-    phone.goto(f"{live_server}/login")
-    phone.fill("#identifier", staff.email)
-    phone.fill("#password", factories.DEFAULT_PASSWORD)
-    phone.click("button[type=submit]")
+    log_in_on_page(phone, live_server, staff)
 
     phone.goto(f"{live_server}/intake?citizen_id={citizen.id}")
     assert no_sideways_scroll(phone)

@@ -11,7 +11,7 @@ from postal_gateway.accounts.models import Role, User
 from postal_gateway.db import db_session
 from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
-from tests.conftest import save_screenshot
+from tests.conftest import log_in_on_page, save_screenshot
 from tests.test_intake_phone import no_sideways_scroll, png_bytes
 
 
@@ -34,10 +34,7 @@ def test_register_consent_and_submit_on_a_phone(session, live_server, phone):
     staff = factories.user(session, Role.postal_staff)
     session.commit()
 
-    phone.goto(f"{live_server}/login")
-    phone.fill("#identifier", staff.email)
-    phone.fill("#password", factories.DEFAULT_PASSWORD)
-    phone.click("button[type=submit]")
+    log_in_on_page(phone, live_server, staff)
 
     # Find the citizen: nobody yet, so register them on their behalf.
     phone.goto(f"{live_server}/citizens?q=070085009876")

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from postal_gateway.accounts.models import Role
 from postal_gateway.db import db_session
 from tests import factories
-from tests.conftest import save_screenshot
+from tests.conftest import log_in_on_page, save_screenshot
 from tracking.models import EventOutcome, LegState, ShipmentEvent, ShipmentLeg
 
 
@@ -19,10 +19,7 @@ def test_events_recorded_offline_sync_when_back_online(session, live_server, pho
     session.commit()
     code = dossier.code
 
-    phone.goto(f"{live_server}/login")
-    phone.fill("#identifier", staff.email)
-    phone.fill("#password", factories.DEFAULT_PASSWORD)
-    phone.click("button[type=submit]")
+    log_in_on_page(phone, live_server, staff)
     phone.goto(f"{live_server}/tracking/handheld?code={code}")
     phone.wait_for_selector("#net.ok")
 
@@ -61,10 +58,7 @@ def test_whole_journey_on_a_phone_and_the_citizen_sees_it(session, live_server, 
     session.commit()
     code = dossier.code
 
-    phone.goto(f"{live_server}/login")
-    phone.fill("#identifier", staff.email)
-    phone.fill("#password", factories.DEFAULT_PASSWORD)
-    phone.click("button[type=submit]")
+    log_in_on_page(phone, live_server, staff)
     phone.goto(f"{live_server}/tracking/handheld")
     phone.fill("#code", code.lower())
 
@@ -121,10 +115,7 @@ def test_manager_view_fits_a_phone(session, live_server, phone):
             officer = officer or factories.user(session, Role.agency_staff, agency_id=dossier.agency_id)
             services.record_handover_to_agency(session, dossier=dossier, officer=officer, at=utcnow())
     session.commit()
-    phone.goto(f"{live_server}/login")
-    phone.fill("#identifier", staff.email)
-    phone.fill("#password", factories.DEFAULT_PASSWORD)
-    phone.click("button[type=submit]")
+    log_in_on_page(phone, live_server, staff)
     phone.goto(f"{live_server}/tracking/manager")
     assert phone.locator("svg.sla-chart").count() == 1
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360

@@ -9,7 +9,7 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.db import utcnow
 from postal_gateway.formatting import to_local
 from tests import factories
-from tests.conftest import save_screenshot
+from tests.conftest import log_in_on_page, save_screenshot
 
 
 def no_sideways_scroll(page) -> bool:
@@ -24,10 +24,7 @@ def test_officer_works_a_dossier_on_a_phone(session, live_server, phone):
     dossier = factories.postal_dossier(session, procedure=procedure, entered_at=utcnow() - timedelta(days=20),
                                        due_at=utcnow() - timedelta(days=2))
     session.commit()
-    phone.goto(f"{live_server}/login")
-    phone.fill("#identifier", officer.email)
-    phone.fill("#password", factories.DEFAULT_PASSWORD)
-    phone.click("button[type=submit]")
+    log_in_on_page(phone, live_server, officer)
     phone.goto(f"{live_server}/workbench")
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "workbench-queue")
