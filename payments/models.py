@@ -140,6 +140,8 @@ class Refund(Base):
         CheckConstraint("amount_vnd > 0", name="amount_positive"),
         UniqueConstraint("dossier_id", "idempotency_key"),
         Index("ix_payment_refunds_status", "status"),
+        # a payment's refunds, summed by the reconciliation for each refunded line
+        Index("ix_payment_refunds_payment_id", "payment_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -188,7 +190,11 @@ class GatewayTransaction(Base):
     """One row of VNPay's daily file, loaded in bulk (COPY on PostgreSQL)."""
 
     __tablename__ = "payment_gateway_transactions"
-    __table_args__ = (Index("ix_payment_gateway_transactions_day_agency", "business_day", "agency_code"),)
+    __table_args__ = (
+        # the reconciliation reads one agency's payments (01) or refunds (02, 03) of a day in txn_ref order
+        Index("ix_payment_gateway_transactions_day_agency_type_ref",
+              "business_day", "agency_code", "transaction_type", "txn_ref"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     import_id: Mapped[int] = mapped_column(ForeignKey("payment_gateway_imports.id", ondelete="CASCADE"))

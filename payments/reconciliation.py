@@ -175,10 +175,10 @@ def bulk_load(session: Session, rows: Iterable[tuple]) -> int:
 
 # --- reconciliation -----------------------------------------------------------------------------
 
-_CATEGORISED = """
+_LINES = """
 WITH ours AS (
     SELECT p.id, p.txn_ref, p.dossier_id, p.amount_vnd, p.fee_vnd + p.postage_vnd AS owed_vnd,
-           p.settled_at, p.pay_date, p.expires_at
+           p.settled_at >= :end OR p.pay_date > p.expires_at AS late
     FROM payments p
     WHERE p.agency_id = :agency_id AND p.status IN ('paid', 'partially_refunded', 'refunded')
       AND p.pay_date >= :start AND p.pay_date < :end
@@ -193,20 +193,21 @@ twice AS (
     GROUP BY p.dossier_id HAVING COUNT(*) > 1
 ),
 gateway AS (
-    SELECT g.txn_ref, COUNT(*) AS n, SUM(g.amount_vnd) AS amount_vnd
-    FROM payment_gateway_transactions g
-    WHERE g.business_day = :day AND g.agency_code = :agency_code
-      AND g.transaction_type = '01' AND g.transaction_status = '00'
+    -- read in txn_ref order from the (day, agency, type, txn_ref) index, so grouping needs no hash table
+    SELECT g.txn_ref, COUNT(*) AS n, CAST(SUM(g.amount_vnd) AS BIGINT) AS amount_vnd
+    FROM (SELECT txn_ref, amount_vnd FROM payment_gateway_transactions
+          WHERE business_day = :day AND agency_code = :agency_code AND transaction_type = '01' AND transaction_status = '00'
+          ORDER BY txn_ref) g
     GROUP BY g.txn_ref
 ),
 categorised AS (
-    SELECT COALESCE(o.txn_ref, g.txn_ref) AS txn_ref, o.owed_vnd, o.amount_vnd AS ours_vnd, g.amount_vnd AS gateway_vnd,
+    SELECT COALESCE(o.txn_ref, g.txn_ref) AS txn_ref, o.dossier_id, o.owed_vnd, o.amount_vnd AS ours_vnd, g.amount_vnd AS gateway_vnd,
            CASE
              WHEN o.txn_ref IS NULL THEN 'missing_here'
              WHEN g.txn_ref IS NULL THEN 'missing_at_gateway'
              WHEN g.n > 1 OR t.first_id IS NOT NULL AND t.first_id <> o.id THEN 'duplicate'
              WHEN g.amount_vnd <> o.amount_vnd OR o.amount_vnd <> o.owed_vnd THEN 'amount_mismatch'
-             WHEN o.settled_at >= :end OR o.pay_date > o.expires_at THEN 'late'
+             WHEN o.late THEN 'late'
              ELSE 'matched'
            END AS category
     FROM ours o
@@ -214,42 +215,68 @@ categorised AS (
     LEFT JOIN twice t ON t.dossier_id = o.dossier_id
 ),
 refunds AS (
-    SELECT g.txn_ref, SUM(g.amount_vnd) AS gateway_vnd,
-           (SELECT SUM(r.amount_vnd) FROM payment_refunds r JOIN payments p ON p.id = r.payment_id
-             WHERE p.txn_ref = g.txn_ref AND r.status IN ('sent', 'completed')) AS ours_vnd
-    FROM payment_gateway_transactions g
-    WHERE g.business_day = :day AND g.agency_code = :agency_code
-      AND g.transaction_type IN ('02', '03') AND g.transaction_status = '00'
-    GROUP BY g.txn_ref
+    SELECT g.txn_ref, g.gateway_vnd, p.dossier_id,
+           (SELECT SUM(r.amount_vnd) FROM payment_refunds r WHERE r.payment_id = p.id AND r.status IN ('sent', 'completed')) AS ours_vnd
+    FROM (SELECT txn_ref, SUM(amount_vnd) AS gateway_vnd FROM payment_gateway_transactions
+          WHERE business_day = :day AND agency_code = :agency_code AND transaction_type IN ('02', '03') AND transaction_status = '00'
+          GROUP BY txn_ref) g
+    LEFT JOIN payments p ON p.txn_ref = g.txn_ref
+),
+lines AS (
+    -- matched lines are only counted (txn_ref NULL, one row); every other line stays one row of its own
+    SELECT category, CASE WHEN category = 'matched' THEN NULL ELSE txn_ref END AS txn_ref, COUNT(*) AS n,
+           SUM(ours_vnd) AS ours_vnd, SUM(gateway_vnd) AS gateway_vnd, MAX(owed_vnd) AS owed_vnd, MAX(dossier_id) AS dossier_id
+    FROM categorised
+    GROUP BY 1, 2
+    UNION ALL
+    SELECT 'refunded', txn_ref, 1, ours_vnd, gateway_vnd, NULL, dossier_id FROM refunds
 )
 """
 
 _INSERT_ITEMS = """
 INSERT INTO payment_reconciliation_items
     (day_id, category, txn_ref, dossier_code, owed_vnd, ours_vnd, gateway_vnd, is_exception, comment)
-SELECT :day_id, c.category, c.txn_ref,
-       COALESCE((SELECT d.code FROM payments p JOIN dossiers d ON d.id = p.dossier_id WHERE p.txn_ref = c.txn_ref), ''),
-       c.owed_vnd, c.ours_vnd, c.gateway_vnd,
-       c.category <> 'refunded' OR c.ours_vnd IS NULL OR c.ours_vnd <> c.gateway_vnd, ''
-FROM (
-    SELECT txn_ref, category, owed_vnd, ours_vnd, gateway_vnd FROM categorised WHERE category <> 'matched'
-    UNION ALL
-    SELECT txn_ref, 'refunded', NULL, ours_vnd, gateway_vnd FROM refunds
-) c
+SELECT :day_id, l.category, l.txn_ref,
+       COALESCE((SELECT d.code FROM dossiers d WHERE d.id = l.dossier_id),
+                (SELECT d.code FROM payments p JOIN dossiers d ON d.id = p.dossier_id WHERE p.txn_ref = l.txn_ref), ''),
+       l.owed_vnd, l.ours_vnd, l.gateway_vnd,
+       l.category <> 'refunded' OR l.ours_vnd IS NULL OR l.ours_vnd <> l.gateway_vnd, ''
+FROM lines l
+WHERE l.category <> 'matched'
 """
 
-_TOTALS = "SELECT category, COUNT(*), COALESCE(SUM(ours_vnd), 0), COALESCE(SUM(gateway_vnd), 0) FROM categorised GROUP BY category"
+_TOTALS = "SELECT category, SUM(n), COALESCE(SUM(ours_vnd), 0), COALESCE(SUM(gateway_vnd), 0) FROM lines GROUP BY category"
 
 #: cash and collection-on-behalf fees collected that day, against the remittance of the worker's shift
 _CASH = """
-SELECT c.id, d.code, c.amount_vnd, r.id IS NOT NULL AS remitted
-FROM collected_amounts c
-JOIN dossiers d ON d.id = c.dossier_id
-LEFT JOIN cash_shifts s ON s.worker_id = c.collected_by_id AND s.opened_at <= c.collected_at
-     AND (s.closed_at IS NULL OR c.collected_at < s.closed_at)
-LEFT JOIN cash_remittances r ON r.shift_id = s.id
-WHERE d.agency_id = :agency_id AND c.kind = 'fee' AND c.method IN ('cash', 'collection_on_behalf')
-  AND c.collected_at >= :start AND c.collected_at < :end
+WITH cash AS (
+    SELECT c.id, d.code, c.amount_vnd, r.id IS NOT NULL AS remitted
+    FROM collected_amounts c
+    JOIN dossiers d ON d.id = c.dossier_id
+    LEFT JOIN cash_shifts s ON s.worker_id = c.collected_by_id AND s.opened_at <= c.collected_at
+         AND (s.closed_at IS NULL OR c.collected_at < s.closed_at)
+    LEFT JOIN cash_remittances r ON r.shift_id = s.id
+    WHERE d.agency_id = :agency_id AND c.kind = 'fee' AND c.method IN ('cash', 'collection_on_behalf')
+      AND c.collected_at >= :start AND c.collected_at < :end
+)
+"""
+
+_INSERT_CASH = """
+INSERT INTO payment_reconciliation_items
+    (day_id, category, txn_ref, dossier_code, owed_vnd, ours_vnd, gateway_vnd, is_exception, comment)
+SELECT :day_id, 'cash_not_remitted', 'cash-' || id, code, NULL, amount_vnd, NULL, true, '' FROM cash WHERE NOT remitted
+"""
+
+_CASH_TOTALS = "SELECT remitted, COUNT(*), COALESCE(SUM(amount_vnd), 0) FROM cash GROUP BY remitted"
+
+#: a line still there after a new run keeps the comment staff gave it (old lines have ids up to :last_old_id)
+_KEEP_COMMENTS = """
+UPDATE payment_reconciliation_items AS fresh
+SET comment = kept.comment, resolved_at = kept.resolved_at, resolved_by_id = kept.resolved_by_id
+FROM payment_reconciliation_items AS kept
+WHERE fresh.day_id = :day_id AND fresh.id > :last_old_id
+  AND kept.day_id = :day_id AND kept.id <= :last_old_id
+  AND kept.category = fresh.category AND kept.txn_ref = fresh.txn_ref
 """
 
 
@@ -278,18 +305,15 @@ def reconcile(session: Session, *, agency_id: int, day: date, user: User | None,
     record = get_day(session, agency_id=agency_id, day=day)
     if record is not None and record.status == DayStatus.signed_off:
         raise Conflict(N_("Ngày này đã được ký xác nhận; kết quả đối soát đã khóa."))
-    kept: dict[tuple[str, str], tuple] = {}
+    last_old_id = None
     if record is None:
         record = ReconciliationDay(agency_id=agency_id, day=day, reconciled_at=now)
         session.add(record)
         session.flush()
     else:
-        kept = {
-            (item.category, item.txn_ref): (item.comment, item.resolved_at, item.resolved_by_id)
-            for item in session.scalars(select(ReconciliationItem).where(
-                ReconciliationItem.day_id == record.id, ReconciliationItem.resolved_at.is_not(None)))
-        }
-        session.execute(delete(ReconciliationItem).where(ReconciliationItem.day_id == record.id))
+        session.execute(delete(ReconciliationItem).where(
+            ReconciliationItem.day_id == record.id, ReconciliationItem.resolved_at.is_(None)))
+        last_old_id = session.scalar(select(func.max(ReconciliationItem.id)).where(ReconciliationItem.day_id == record.id))
     start, end = day_bounds(day)
     params = {"agency_id": agency_id, "agency_code": agency.code, "day": day, "start": start, "end": end, "day_id": record.id}
     connection = session.connection()
@@ -300,33 +324,30 @@ def reconcile(session: Session, *, agency_id: int, day: date, user: User | None,
         # Hash joins and aggregates in memory for this transaction only; no JIT start-up for one statement.
         connection.execute(text("SET LOCAL work_mem = '64MB'"))
         connection.execute(text("SET LOCAL jit = off"))
-        # One pass over the join: the categorised rows are materialised once, exceptions inserted from them.
-        sql = (_CATEGORISED.replace("categorised AS (", "categorised AS MATERIALIZED (")
+        # One pass over the join: the exception lines (a few percent) are materialised, inserted and counted,
+        # matched lines only counted.
+        sql = (_LINES.replace("lines AS (", "lines AS MATERIALIZED (")
                + ", inserted AS (" + _INSERT_ITEMS + " RETURNING 1) " + _TOTALS)
         totals_rows = connection.execute(text(sql), params).all()
     else:
-        connection.execute(text(_CATEGORISED + _INSERT_ITEMS), params)
-        totals_rows = connection.execute(text(_CATEGORISED + _TOTALS), params).all()
+        connection.execute(text(_LINES + _INSERT_ITEMS), params)
+        totals_rows = connection.execute(text(_LINES + _TOTALS), params).all()
     totals = {category: {"count": 0, "ours_vnd": 0, "gateway_vnd": 0} for category in CATEGORIES}
     for category, count, ours, gateway in totals_rows:
         totals[category] = {"count": int(count), "ours_vnd": int(ours), "gateway_vnd": int(gateway)}
-    refunds = connection.execute(text(_CATEGORISED + "SELECT COUNT(*), COALESCE(SUM(gateway_vnd), 0) FROM refunds"), params).one()
-    totals["refunded"] = {"count": int(refunds[0]), "ours_vnd": 0, "gateway_vnd": int(refunds[1])}
+    # what we refunded is on each refunded line; the day's refund total is the gateway's
+    totals["refunded"]["ours_vnd"] = 0
     if _has_cash_books(session):
-        remitted = {True: [0, 0], False: [0, 0]}
-        for amount_id, dossier_code, amount, is_remitted in connection.execute(text(_CASH), params):
-            remitted[bool(is_remitted)][0] += 1
-            remitted[bool(is_remitted)][1] += int(amount)
-            if not is_remitted:
-                session.add(ReconciliationItem(day_id=record.id, category="cash_not_remitted", txn_ref=f"cash-{amount_id}",
-                                               dossier_code=dossier_code, ours_vnd=amount, is_exception=True))
-        totals["cash_remitted"] = {"count": remitted[True][0], "ours_vnd": remitted[True][1], "gateway_vnd": 0}
-        totals["cash_not_remitted"] = {"count": remitted[False][0], "ours_vnd": remitted[False][1], "gateway_vnd": 0}
-    session.flush()
-    if kept:
-        for item in session.scalars(select(ReconciliationItem).where(ReconciliationItem.day_id == record.id)):
-            if (item.category, item.txn_ref) in kept:
-                item.comment, item.resolved_at, item.resolved_by_id = kept[(item.category, item.txn_ref)]
+        connection.execute(text(_CASH + _INSERT_CASH), params)
+        remitted = {bool(is_remitted): (int(count), int(amount))
+                    for is_remitted, count, amount in connection.execute(text(_CASH + _CASH_TOTALS), params)}
+        for category, is_remitted in (("cash_remitted", True), ("cash_not_remitted", False)):
+            count, amount = remitted.get(is_remitted, (0, 0))
+            totals[category] = {"count": count, "ours_vnd": amount, "gateway_vnd": 0}
+    if last_old_id is not None:
+        connection.execute(text(_KEEP_COMMENTS), {"day_id": record.id, "last_old_id": last_old_id})
+        session.execute(delete(ReconciliationItem).where(
+            ReconciliationItem.day_id == record.id, ReconciliationItem.id <= last_old_id))
     record.totals = totals
     record.reconciled_at = now
     record.reconciled_by_id = user.id if user is not None else None
