@@ -14,11 +14,12 @@ import argparse
 import io
 import sys
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
 
 from PIL import Image  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
@@ -38,20 +39,6 @@ def tiny_png(seed: int) -> bytes:
     Image.new("RGB", (32, 32), (seed % 256, 80, 120)).save(buffer, format="PNG")
     return buffer.getvalue()
 
-
-def fresh_database(admin_url: str) -> tuple[str, callable]:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"bench_intake_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.rsplit("/", 1)[0] + "/" + name
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url, drop
 
 
 def setup(engine):
@@ -182,10 +169,10 @@ def run_bare(engine, count: int, staff_id: int, citizen_id: int, items: list[int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dossiers", type=int, default=300)
-    parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
     args = parser.parse_args()
 
-    url, drop = fresh_database(args.admin_url)
+    url, drop = fresh_database(args.admin_url, "bench_intake")
     engine = create_engine(url)
     try:
         metadata.create_all(engine)

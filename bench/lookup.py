@@ -14,10 +14,11 @@ import argparse
 import random
 import sys
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
 
 from flask import Flask, jsonify, request  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
@@ -25,20 +26,6 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from postal_gateway.db import utcnow  # noqa: E402
 from postal_gateway.models import metadata  # noqa: E402
 
-
-def fresh_database(admin_url: str):
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"bench_lookup_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.rsplit("/", 1)[0] + "/" + name
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url, drop
 
 
 def code_of(n: int) -> str:
@@ -101,14 +88,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
     args = parser.parse_args()
 
     from postal_gateway.app import create_app
     from postal_gateway.config import Settings
     from postal_gateway.lookup import ratelimit
 
-    url, drop = fresh_database(args.admin_url)
+    url, drop = fresh_database(args.admin_url, "bench_lookup")
     try:
         engine = create_engine(url, pool_size=5)
         metadata.create_all(engine)

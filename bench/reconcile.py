@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import resource
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
 
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
@@ -40,20 +40,6 @@ TMN = "BPDEMO01"
 #: row n's fate by n % 100
 MISSING_AT_GATEWAY, MISSING_HERE, MISMATCH, DUPLICATE, LATE, REFUNDED = 1, 2, 3, 4, 5, 6
 
-
-def fresh_database(admin_url: str):
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"bench_reconcile_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.rsplit("/", 1)[0] + "/" + name
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url, drop
 
 
 def fill(url: str, rows: int) -> int:
@@ -174,9 +160,9 @@ def run_phase(name: str, url: str, agency_id: int, csv_path: str):
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--admin-url", default=os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
     args = parser.parse_args(argv)
-    url, drop = fresh_database(args.admin_url)
+    url, drop = fresh_database(args.admin_url, "bench_reconcile")
     results = {}
     try:
         started = time.perf_counter()

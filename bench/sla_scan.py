@@ -14,10 +14,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
 
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
@@ -27,20 +28,6 @@ from postal_gateway.db import utcnow  # noqa: E402
 from postal_gateway.models import metadata  # noqa: E402
 from tests import factories  # noqa: E402
 
-
-def fresh_database(admin_url: str):
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"bench_sla_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.rsplit("/", 1)[0] + "/" + name
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url, drop
 
 
 def fill(engine, rows: int, breached: float, now) -> None:
@@ -90,12 +77,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--breached", type=float, default=0.01, help="share of legs already past due")
-    parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
     args = parser.parse_args()
 
     from tracking.sla import raise_breaches
 
-    url, drop = fresh_database(args.admin_url)
+    url, drop = fresh_database(args.admin_url, "bench_sla")
     try:
         engine = create_engine(url)
         metadata.create_all(engine)

@@ -15,11 +15,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
 
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
@@ -34,20 +35,6 @@ from tests import factories  # noqa: E402
 KEYS = ("carried_on_time", "carried_late", "received", "to_settle", "settled_on_time", "settled_late",
         "in_progress_on_time", "in_progress_late", "supplement_requested", "returned")
 
-
-def fresh_database(admin_url: str):
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"bench_stats_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.rsplit("/", 1)[0] + "/" + name
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url, drop
 
 
 def fill(engine, rows: int, agencies: int, now) -> int:
@@ -122,12 +109,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--agencies", type=int, default=20)
-    parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
     args = parser.parse_args(argv)
 
     from postal_gateway.statistics.service import agency_statistics
 
-    url, drop = fresh_database(args.admin_url)
+    url, drop = fresh_database(args.admin_url, "bench_stats")
     try:
         engine = create_engine(url)
         metadata.create_all(engine)
