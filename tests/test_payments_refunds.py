@@ -12,7 +12,8 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.domain import Conflict, Forbidden, InvalidInput
 from postal_gateway.dossiers.models import DossierStatus
 from tests import factories
-from tests.test_payments import CONFIG, _through_sandbox, level4_dossier, login
+from tests.conftest import log_in
+from tests.test_payments import CONFIG, _through_sandbox, level4_dossier
 
 
 @pytest.fixture()
@@ -97,7 +98,7 @@ def test_only_the_agencys_admin_authorises(session, paid):
 
 def test_refund_page_double_post_and_api(client, session, paid):
     dossier, payment, admin = paid
-    login(client, admin)
+    log_in(client, admin)
     form = {"amount_vnd": "10000", "reason": "Không thực hiện được", "idempotency_key": "page-key-0001"}
     assert client.post(f"/payments/dossiers/{dossier.code}/refunds", data=form).status_code == 303
     assert client.post(f"/payments/dossiers/{dossier.code}/refunds", data=form).status_code == 303

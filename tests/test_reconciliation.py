@@ -200,12 +200,12 @@ def test_resolve_sign_off_and_lock(session):
 
 
 def test_pages_reports_and_api(client, session):
-    from tests.test_payments import login
+    from tests.conftest import log_in
 
     world = World(session)
     build_every_category(world)
     session.commit()
-    login(client, world.admin)
+    log_in(client, world.admin)
     upload = client.post(f"/payments/reconciliation/{DAY}/import",
                          data={"file": (io.BytesIO("".join(world.lines).encode()), "vnpay.csv")},
                          content_type="multipart/form-data")
@@ -229,14 +229,15 @@ def test_pages_reports_and_api(client, session):
 
 def test_sandbox_daily_file_round_trip(client, session):
     """The sandbox's daily file imports cleanly and matches what the IPN recorded."""
-    from tests.test_payments import _through_sandbox, level4_dossier, login
+    from tests.conftest import log_in
+    from tests.test_payments import _through_sandbox, level4_dossier
 
     dossier = level4_dossier(session)
     admin = factories.user(session, Role.agency_admin, agency_id=dossier.agency_id)
     session.commit()
     payment = _through_sandbox(client, session, dossier)
     day = payment.pay_date.astimezone(reconciliation.GMT7).date()
-    login(client, admin)
+    log_in(client, admin)
     assert client.post(f"/payments/reconciliation/{day}/fetch").status_code == 303
     record = reconciliation.get_day(session, agency_id=dossier.agency_id, day=day)
     session.refresh(record)
