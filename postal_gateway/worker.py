@@ -97,11 +97,26 @@ def make_celery(settings: Settings | None = None) -> Celery:
 
 
 def load_area_tasks(app: Celery) -> None:
-    """Import every area's ``tasks`` module (registering its tasks) and merge its beat schedule."""
+    """Import every area's ``tasks`` module (registering its tasks) and merge their beat schedules.
+
+    The merge is done again when the app is finalised (beat and worker start-up): a process that
+    imported an area's ``tasks`` first reaches this module while that one is still half-imported,
+    before its BEAT_SCHEDULE exists."""
+    app.conf.beat_schedule = area_beat_schedule()
+    app.on_after_finalize.connect(_merge_beat_schedules, weak=False)
+
+
+def area_beat_schedule() -> dict:
     from postal_gateway.areas import area_parts
 
+    schedule: dict = {}
     for module in area_parts("tasks"):
-        app.conf.beat_schedule.update(getattr(module, "BEAT_SCHEDULE", {}))
+        schedule.update(getattr(module, "BEAT_SCHEDULE", {}))
+    return schedule
+
+
+def _merge_beat_schedules(sender: Celery, **_kwargs) -> None:
+    sender.conf.beat_schedule = area_beat_schedule()
 
 
 # --- database sessions in a worker process ------------------------------------------------------

@@ -35,8 +35,24 @@ def test_every_task_retries_lost_connections_with_backoff_and_jitter():
 
 
 def test_beat_runs_the_periodic_jobs_of_every_area():
+    celery_app.finalize()  # what beat and the worker do at start-up
     schedule = {entry["task"] for entry in celery_app.conf.beat_schedule.values()}
     assert {"notifications.sweep", "integration.relay_local", "tracking.scan_breaches", "payments.query_pending"} <= schedule
+
+
+def test_the_schedule_is_complete_even_when_an_area_task_module_is_imported_first():
+    """payments.tasks imports the worker, which imports payments.tasks again while it is half-done."""
+    import subprocess
+    import sys
+
+    script = (
+        "import payments.tasks\n"
+        "from postal_gateway.worker import celery_app\n"
+        "celery_app.finalize()\n"
+        "print(sorted(e['task'] for e in celery_app.conf.beat_schedule.values()))\n"
+    )
+    printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert "payments.query_pending" in printed and "tracking.scan_breaches" in printed
 
 
 def test_backoff_grows_exponentially_with_full_jitter_and_a_cap():
