@@ -2,7 +2,7 @@
 
 Fills a fresh PostgreSQL database with ``--rows`` paid dossiers and writes VNPay's daily file for them
 with a mix of every category (matched, missing at the gateway, missing here, amount mismatch,
-duplicate, refunded, late); then, each phase in its own child process (peak memory = its ru_maxrss):
+duplicate, refunded, late); then, each phase in its own child process (peak memory = its own high-water mark):
 - load: payments.reconciliation.import_gateway_file streaming the CSV through COPY;
 - reconcile: payments.reconciliation.reconcile (categories, exception lines, totals), commit;
 - bare: SELECT count(*) of the FULL OUTER JOIN of the same day's payments and gateway rows on txn_ref.
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import resource
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
+from bench.support import DEFAULT_ADMIN_URL, fresh_database, peak_memory_mb  # noqa: E402
 
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
@@ -144,7 +143,7 @@ def _phase(name: str, url: str, agency_id: int, csv_path: str, queue) -> None:
             detail = f"{count} joined rows"
     elapsed = time.perf_counter() - started
     engine.dispose()
-    queue.put((name, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, detail))
+    queue.put((name, elapsed, peak_memory_mb(), detail))
 
 
 def run_phase(name: str, url: str, agency_id: int, csv_path: str):

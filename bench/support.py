@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import uuid
 from collections.abc import Callable
 
@@ -25,3 +26,17 @@ def fresh_database(admin_url: str, prefix: str) -> tuple[str, Callable[[], None]
         admin.dispose()
 
     return url, drop
+
+
+def peak_memory_mb() -> float:
+    """This process's own peak resident memory. On Linux the high-water mark of the address space
+    (VmHWM), which starts afresh at exec; ru_maxrss would also carry the parent's peak across a
+    fork and exec, so a bench started from a large process (the test run) would report that."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
