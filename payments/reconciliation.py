@@ -175,7 +175,7 @@ def bulk_load(session: Session, rows: Iterable[tuple]) -> int:
 
 # --- reconciliation -----------------------------------------------------------------------------
 
-_LINES = """
+_CATEGORISED = """
 WITH ours AS (
     SELECT p.id, p.txn_ref, p.dossier_id, p.amount_vnd, p.fee_vnd + p.postage_vnd AS owed_vnd,
            p.settled_at >= :end OR p.pay_date > p.expires_at AS late
@@ -215,13 +215,18 @@ categorised AS (
     LEFT JOIN twice t ON t.dossier_id = o.dossier_id
 ),
 refunds AS (
-    SELECT g.txn_ref, g.gateway_vnd, p.dossier_id,
-           (SELECT SUM(r.amount_vnd) FROM payment_refunds r WHERE r.payment_id = p.id AND r.status IN ('sent', 'completed')) AS ours_vnd
+    -- a few refund rows: each finds its payment by txn_ref (unique index), never by scanning payments
+    SELECT g.txn_ref, g.gateway_vnd,
+           (SELECT p.dossier_id FROM payments p WHERE p.txn_ref = g.txn_ref) AS dossier_id,
+           (SELECT SUM(r.amount_vnd) FROM payments p JOIN payment_refunds r ON r.payment_id = p.id
+            WHERE p.txn_ref = g.txn_ref AND r.status IN ('sent', 'completed')) AS ours_vnd
     FROM (SELECT txn_ref, SUM(amount_vnd) AS gateway_vnd FROM payment_gateway_transactions
           WHERE business_day = :day AND agency_code = :agency_code AND transaction_type IN ('02', '03') AND transaction_status = '00'
           GROUP BY txn_ref) g
-    LEFT JOIN payments p ON p.txn_ref = g.txn_ref
-),
+)
+"""
+
+_LINES = _CATEGORISED + """,
 lines AS (
     -- matched lines are only counted (txn_ref NULL, one row); every other line stays one row of its own
     SELECT category, CASE WHEN category = 'matched' THEN NULL ELSE txn_ref END AS txn_ref, COUNT(*) AS n,
@@ -246,6 +251,28 @@ WHERE l.category <> 'matched'
 """
 
 _TOTALS = "SELECT category, SUM(n), COALESCE(SUM(ours_vnd), 0), COALESCE(SUM(gateway_vnd), 0) FROM lines GROUP BY category"
+
+#: PostgreSQL: the join streams once; only the exception lines (a few percent) leave it, are inserted
+#: and counted. Matched lines are never grouped: they are what is left of our own payments of the day
+#: (_OURS_TOTAL) once the exception lines that carry one of them are taken away.
+_INSERT_EXCEPTIONS = _CATEGORISED + """,
+lines AS (
+    SELECT category, txn_ref, ours_vnd, gateway_vnd, owed_vnd, dossier_id FROM categorised WHERE category <> 'matched'
+    UNION ALL
+    SELECT 'refunded', txn_ref, ours_vnd, gateway_vnd, NULL, dossier_id FROM refunds
+),
+inserted AS (""" + _INSERT_ITEMS + """ RETURNING category, ours_vnd, gateway_vnd)
+SELECT category, COUNT(*), COALESCE(SUM(ours_vnd), 0), COALESCE(SUM(gateway_vnd), 0) FROM inserted GROUP BY category
+"""
+
+_OURS_TOTAL = """
+SELECT COUNT(*), COALESCE(SUM(p.amount_vnd), 0) FROM payments p
+WHERE p.agency_id = :agency_id AND p.status IN ('paid', 'partially_refunded', 'refunded')
+  AND p.pay_date >= :start AND p.pay_date < :end
+"""
+
+#: exception categories whose line carries one of our payments of the day
+_WITH_OUR_PAYMENT = ("missing_at_gateway", "duplicate", "amount_mismatch", "late")
 
 #: cash and collection-on-behalf fees collected that day, against the remittance of the worker's shift
 _CASH = """
@@ -324,11 +351,13 @@ def reconcile(session: Session, *, agency_id: int, day: date, user: User | None,
         # Hash joins and aggregates in memory for this transaction only; no JIT start-up for one statement.
         connection.execute(text("SET LOCAL work_mem = '64MB'"))
         connection.execute(text("SET LOCAL jit = off"))
-        # One pass over the join: the exception lines (a few percent) are materialised, inserted and counted,
-        # matched lines only counted.
-        sql = (_LINES.replace("lines AS (", "lines AS MATERIALIZED (")
-               + ", inserted AS (" + _INSERT_ITEMS + " RETURNING 1) " + _TOTALS)
-        totals_rows = connection.execute(text(sql), params).all()
+        totals_rows = connection.execute(text(_INSERT_EXCEPTIONS), params).all()
+        ours_count, ours_vnd = connection.execute(text(_OURS_TOTAL), params).one()
+        with_ours = [row for row in totals_rows if row[0] in _WITH_OUR_PAYMENT]
+        matched_count = ours_count - sum(row[1] for row in with_ours)
+        matched_vnd = ours_vnd - sum(row[2] for row in with_ours)
+        if matched_count:  # a matched line has the same amount on both sides
+            totals_rows.append(("matched", matched_count, matched_vnd, matched_vnd))
     else:
         connection.execute(text(_LINES + _INSERT_ITEMS), params)
         totals_rows = connection.execute(text(_LINES + _TOTALS), params).all()
