@@ -17,12 +17,11 @@ DEMO_AGENCY_CODE = "000.00.20.H10"
 
 def load_demo_payments(session: Session) -> list[str]:
     """Idempotent: returns the lines to print (the dossier's code and who pays it where)."""
-    from postal_gateway import calendar
     from postal_gateway.accounts.models import User
     from postal_gateway.catalogue.models import Agency, Procedure
     from postal_gateway.db import utcnow
     from postal_gateway.dossiers import workflow
-    from postal_gateway.dossiers.codes import next_dossier_code
+    from postal_gateway.dossiers.demo import demo_dossier
     from postal_gateway.dossiers.models import Channel, Dossier
 
     citizen = session.scalar(select(User).where(User.id_number == DEMO_CITIZEN_ID_NUMBER))
@@ -38,24 +37,14 @@ def load_demo_payments(session: Session) -> list[str]:
         )
         if procedure is None:
             return ["payments: no level-4 demo procedure with a fee"]
-        periods = calendar.periods_from_config(agency.working_periods)
-        entered = utcnow()
-        received = calendar.receipt_time(entered, periods=periods)
-        days = procedure.processing_days
-        dossier = Dossier(
-            code=next_dossier_code(session, agency, received), agency=agency, procedure=procedure,
-            citizen_id=citizen.id, channel=Channel.online, level=procedure.level,
+        dossier = demo_dossier(
+            session, procedure=procedure, entered_at=utcnow(), citizen_id=citizen.id, channel=Channel.online,
             # Signed with the citizen's digital signature online: no originals follow by post (Điều 7.3).
             digitally_signed=True, delivery_address=citizen.address or "",
-            submitted_by_id=citizen.id, submission_key=DEMO_KEY, entered_at=entered, received_at=received,
-            processing_start_at=calendar.processing_start(received, periods=periods),
-            due_at=calendar.due_at(received, days, periods=periods),
-            appointment_date=calendar.appointment_date(received, days, periods=periods),
-            fee_vnd=procedure.fee_vnd, postage_vnd=0,
+            submitted_by_id=citizen.id, submission_key=DEMO_KEY, postage_vnd=0,
         )
-        session.add(dossier)
         session.flush()
-        workflow.record_receipt(session, dossier, actor=citizen, at=received)
+        workflow.record_receipt(session, dossier, actor=citizen, at=dossier.received_at)
         session.flush()
     return [
         f"payments: demo dossier {dossier.code} (level 4, online) owes {dossier.fee_vnd:,} VND; log in as "

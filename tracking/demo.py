@@ -14,11 +14,10 @@ DEMO_KEY = "demo-tracking-1"
 
 def load_demo_tracking(session: Session) -> list[str]:
     """Idempotent: returns the lines to print (the demo dossier's code and where to follow it)."""
-    from postal_gateway import calendar
     from postal_gateway.accounts.models import User
     from postal_gateway.catalogue.models import Agency, Procedure
     from postal_gateway.db import utcnow
-    from postal_gateway.dossiers.codes import next_dossier_code
+    from postal_gateway.dossiers.demo import demo_dossier
     from postal_gateway.dossiers.models import (
         Channel,
         CollectionPlace,
@@ -40,25 +39,16 @@ def load_demo_tracking(session: Session) -> list[str]:
         )
         if procedure is None:
             return ["tracking: no postal-eligible demo procedure"]
-        now = utcnow()
-        periods = calendar.periods_from_config(agency.working_periods)
-        received = calendar.receipt_time(now, periods=periods)
-        days = procedure.processing_days
-        existing = Dossier(
-            code=next_dossier_code(session, agency, received), agency=agency, procedure=procedure,
-            citizen_id=citizen.id, channel=Channel.postal, level=procedure.level, status=DossierStatus.received,
-            collection_place=CollectionPlace.citizen_address, post_office_id=staff.post_office_id,
+        existing = demo_dossier(
+            session, procedure=procedure, entered_at=utcnow(), citizen_id=citizen.id, channel=Channel.postal,
+            status=DossierStatus.received, collection_place=CollectionPlace.citizen_address,
+            post_office_id=staff.post_office_id,
             pickup_address=citizen.address or "Phường Tân Phú, Đồng Xoài, Bình Phước",
             delivery_address=citizen.address or "Phường Tân Phú, Đồng Xoài, Bình Phước",
-            submitted_by_id=staff.id, submission_key=DEMO_KEY, entered_at=now, received_at=received,
-            processing_start_at=calendar.processing_start(received, periods=periods),
-            due_at=calendar.due_at(received, days, periods=periods),
-            appointment_date=calendar.appointment_date(received, days, periods=periods),
-            fee_vnd=procedure.fee_vnd, postage_vnd=30_000,
+            submitted_by_id=staff.id, submission_key=DEMO_KEY, postage_vnd=30_000,
         )
         existing.history.append(DossierStatusChange(from_status=None, to_status=DossierStatus.received,
-                                                    at=received, actor_id=staff.id, on_behalf_of_id=citizen.id))
-        session.add(existing)
+                                                    at=existing.received_at, actor_id=staff.id, on_behalf_of_id=citizen.id))
         session.flush()
     return [
         f"tracking: demo dossier {existing.code} waits for pickup; record its journey at /tracking/handheld"

@@ -18,12 +18,11 @@ DEMO_KEY = "demo-workbench-1"
 
 def load_demo_workbench(session: Session) -> list[str]:
     """Idempotent: returns the lines to print."""
-    from postal_gateway import calendar
     from postal_gateway.accounts.models import User
     from postal_gateway.catalogue.models import Procedure
     from postal_gateway.db import utcnow
     from postal_gateway.dossiers import workflow
-    from postal_gateway.dossiers.codes import next_dossier_code
+    from postal_gateway.dossiers.demo import demo_dossier
     from postal_gateway.dossiers.models import (
         Channel,
         CollectedAmount,
@@ -46,30 +45,20 @@ def load_demo_workbench(session: Session) -> list[str]:
         )
         if procedure is None:
             return ["workbench: no postal-eligible demo procedure"]
-        agency = procedure.agency
-        periods = calendar.periods_from_config(agency.working_periods)
-        days = procedure.processing_days
         # Entered long enough ago that its due time has passed: the apology letter can be shown.
-        entered = utcnow() - timedelta(days=int(days * 2) + 14)
-        received = calendar.receipt_time(entered, periods=periods)
-        existing = Dossier(
-            code=next_dossier_code(session, agency, received), agency=agency, procedure=procedure,
-            citizen_id=citizen.id, channel=Channel.postal, level=procedure.level,
+        entered = utcnow() - timedelta(days=int(procedure.processing_days * 2) + 14)
+        existing = demo_dossier(
+            session, procedure=procedure, entered_at=entered, citizen_id=citizen.id, channel=Channel.postal,
             collection_place=CollectionPlace.post_office, post_office_id=staff.post_office_id,
             delivery_address=citizen.address or "", submitted_by_id=staff.id, submission_key=DEMO_KEY,
-            entered_at=entered, received_at=received,
-            processing_start_at=calendar.processing_start(received, periods=periods),
-            due_at=calendar.due_at(received, days, periods=periods),
-            appointment_date=calendar.appointment_date(received, days, periods=periods),
-            fee_vnd=procedure.fee_vnd, postage_vnd=30_000,
+            postage_vnd=30_000,
         )
-        session.add(existing)
         session.flush()
         if procedure.fee_vnd:
             existing.collected.append(CollectedAmount(kind=PaymentKind.fee, method=CollectionMethod.cash,
                                                       amount_vnd=procedure.fee_vnd, collected_by_id=staff.id,
                                                       collected_at=entered))
-        workflow.record_receipt(session, existing, actor=staff, at=received, on_behalf_of=citizen)
+        workflow.record_receipt(session, existing, actor=staff, at=existing.received_at, on_behalf_of=citizen)
         session.flush()
     return [
         f"workbench: demo dossier {existing.code} (past due) waits at the one-stop office; "

@@ -1,0 +1,34 @@
+"""A dossier row for the demo loaders of other areas, with its official times from the working calendar.
+
+The loaders put a dossier at a given step without walking the intake (a tracking demo waiting for
+pickup, a workbench demo already late, an online level-4 dossier); its code, receipt time, processing
+start, due time and appointment date are computed here as intake would.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from postal_gateway import calendar
+from postal_gateway.catalogue.models import Procedure
+from postal_gateway.dossiers.codes import next_dossier_code
+from postal_gateway.dossiers.models import Dossier
+
+
+def demo_dossier(session: Session, *, procedure: Procedure, entered_at: datetime, **fields) -> Dossier:
+    """A new Dossier (added, not flushed) entered at ``entered_at``; ``fields`` give the rest."""
+    agency = procedure.agency
+    periods = calendar.periods_from_config(agency.working_periods)
+    received = calendar.receipt_time(entered_at, periods=periods)
+    days = procedure.processing_days
+    dossier = Dossier(
+        code=next_dossier_code(session, agency, received), agency=agency, procedure=procedure, level=procedure.level,
+        entered_at=entered_at, received_at=received,
+        processing_start_at=calendar.processing_start(received, periods=periods),
+        due_at=calendar.due_at(received, days, periods=periods),
+        appointment_date=calendar.appointment_date(received, days, periods=periods),
+        fee_vnd=procedure.fee_vnd, **fields,
+    )
+    session.add(dossier)
+    return dossier
