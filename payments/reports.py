@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -110,14 +111,24 @@ def pdf(record: ReconciliationDay, items: list[ReconciliationItem]) -> bytes:
     ]
     style = TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT_REGULAR), ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
                         ("FONTSIZE", (0, 0), (-1, -1), 8), ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-                        ("VALIGN", (0, 0), (-1, -1), "TOP")])
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 1), (-1, -1), "RIGHT")])
     story += [Table(summary, style=style, hAlign="LEFT"), Spacer(1, 5 * mm)]
-    detail = [_headers()] + [
-        [Paragraph(escape(str(v if v is not None else "")), normal) for v in
-         [*_item_row(item)[:3], *(format_vnd(v) if v is not None else "" for v in _item_row(item)[3:6]), *_item_row(item)[6:]]]
-        for item in items
-    ]
+    if not items:
+        story.append(Paragraph(escape(_("Không có dòng nào cần xem.")), normal))
+        document.build(story)
+        return buffer.getvalue()
+    bold = ParagraphStyle("b", parent=normal, fontName=FONT_BOLD)
+    money = ParagraphStyle("m", parent=normal, alignment=TA_RIGHT)
+
+    def cells(item: ReconciliationItem) -> list:
+        row = _item_row(item)
+        return ([Paragraph(escape(str(v or "")), normal) for v in row[:3]]
+                + [Paragraph(format_vnd(v) if v is not None else "", money) for v in row[3:6]]
+                + [Paragraph(escape(str(v or "")), normal) for v in row[6:]])
+
+    # Header cells are paragraphs too, so long Vietnamese headings wrap inside their column.
+    detail = [[Paragraph(escape(h), bold) for h in _headers()]] + [cells(item) for item in items]
     story.append(Table(detail, style=style, repeatRows=1,
-                       colWidths=[34 * mm, 42 * mm, 46 * mm, 22 * mm, 24 * mm, 24 * mm, 16 * mm, 62 * mm]))
+                       colWidths=[32 * mm, 46 * mm, 50 * mm, 22 * mm, 24 * mm, 24 * mm, 17 * mm, 55 * mm]))
     document.build(story)
     return buffer.getvalue()

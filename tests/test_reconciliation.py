@@ -217,6 +217,10 @@ def test_pages_reports_and_api(client, session):
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     pdf = client.get(f"/payments/reconciliation/{DAY}/report.pdf")
     assert pdf.status_code == 200 and pdf.data[:4] == b"%PDF"
+    from tests.conftest import SCREENSHOT_DIR
+
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOT_DIR.parent / "reconciliation-report.pdf").write_bytes(pdf.data)  # for a person to look at
     assert client.get("/payments/reconciliation/2026-13-45").status_code in (400, 422)
     assert client.get(f"/payments/reconciliation/{DAY}/report.doc").status_code == 404
     item = session.scalars(select(ReconciliationItem).where(ReconciliationItem.is_exception.is_(True))).first()
