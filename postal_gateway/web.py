@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from postal_gateway.accounts.models import Role
+from postal_gateway.domain import N_
 
 blueprint = Blueprint("web", __name__)
 
@@ -21,22 +22,22 @@ class MenuItem:
 
 # (endpoint, label id, roles that see it); None means everyone logged in.
 MENU = (
-    ("dossiers.intake_start", "Nhận hồ sơ", {Role.postal_staff}),
-    ("dossiers.list_dossiers", "Hồ sơ", {Role.postal_staff, Role.agency_staff, Role.agency_admin, Role.operator}),
-    ("accounts.find_citizen", "Công dân", {Role.postal_staff}),
-    ("catalogue.list_procedures", "Thủ tục", None),
-    ("tracking.handheld", "Hành trình", {Role.postal_staff}),
-    ("contracts.my_cash_book", "Sổ thu tiền", {Role.postal_staff}),
-    ("workbench.queue", "Một cửa", {Role.agency_staff, Role.agency_admin}),
-    ("statistics.page", "Thống kê", {Role.agency_staff, Role.agency_admin, Role.operator}),
-    ("tracking.manager", "Theo dõi toàn trình", {Role.postal_staff, Role.operator}),
-    ("contracts.list_contracts", "Hợp đồng", {Role.operator, Role.agency_staff, Role.agency_admin}),
-    ("payments.reconciliation_index", "Đối soát", {Role.agency_staff, Role.agency_admin}),
-    ("lookup.lookup_page", "Tra cứu", None),
-    ("dossiers.list_dossiers", "Hồ sơ của tôi", {Role.citizen}),
-    ("consents.my_consents", "Ủy quyền của tôi", {Role.citizen}),
-    ("notifications.my_preferences", "Nhận thông báo", {Role.citizen}),
-    ("notifications.outbox", "Hộp thư đi", {Role.operator}),
+    ("dossiers.intake_start", N_("Nhận hồ sơ"), {Role.postal_staff}),
+    ("dossiers.list_dossiers", N_("Hồ sơ"), {Role.postal_staff, Role.agency_staff, Role.agency_admin, Role.operator}),
+    ("accounts.find_citizen", N_("Công dân"), {Role.postal_staff}),
+    ("catalogue.list_procedures", N_("Thủ tục"), None),
+    ("tracking.handheld", N_("Hành trình"), {Role.postal_staff}),
+    ("contracts.my_cash_book", N_("Sổ thu tiền"), {Role.postal_staff}),
+    ("workbench.queue", N_("Một cửa"), {Role.agency_staff, Role.agency_admin}),
+    ("statistics.page", N_("Thống kê"), {Role.agency_staff, Role.agency_admin, Role.operator}),
+    ("tracking.manager", N_("Theo dõi toàn trình"), {Role.postal_staff, Role.operator}),
+    ("contracts.list_contracts", N_("Hợp đồng"), {Role.operator, Role.agency_staff, Role.agency_admin}),
+    ("payments.reconciliation_index", N_("Đối soát"), {Role.agency_staff, Role.agency_admin}),
+    ("lookup.lookup_page", N_("Tra cứu"), None),
+    ("dossiers.list_dossiers", N_("Hồ sơ của tôi"), {Role.citizen}),
+    ("consents.my_consents", N_("Ủy quyền của tôi"), {Role.citizen}),
+    ("notifications.my_preferences", N_("Nhận thông báo"), {Role.citizen}),
+    ("notifications.outbox", N_("Hộp thư đi"), {Role.operator}),
 )
 
 
