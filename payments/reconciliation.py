@@ -175,14 +175,17 @@ def bulk_load(session: Session, rows: Iterable[tuple]) -> int:
 
 # --- reconciliation -----------------------------------------------------------------------------
 
-_CATEGORISED = """
-WITH ours AS (
-    SELECT p.id, p.txn_ref, p.dossier_id, p.amount_vnd, p.fee_vnd + p.postage_vnd AS owed_vnd,
-           p.settled_at >= :end OR p.pay_date > p.expires_at AS late
+#: our payments of the agency's day: the "ours" side of the join, and what the matched total is taken from
+_OUR_PAYMENTS_OF_THE_DAY = """
     FROM payments p
     WHERE p.agency_id = :agency_id AND p.status IN ('paid', 'partially_refunded', 'refunded')
       AND p.pay_date >= :start AND p.pay_date < :end
-),
+"""
+
+_CATEGORISED = """
+WITH ours AS (
+    SELECT p.id, p.txn_ref, p.dossier_id, p.amount_vnd, p.fee_vnd + p.postage_vnd AS owed_vnd,
+           p.settled_at >= :end OR p.pay_date > p.expires_at AS late""" + _OUR_PAYMENTS_OF_THE_DAY + """),
 twice AS (
     -- a dossier paid twice has a paid attempt numbered 2 or more: start from those (partial index)
     SELECT p.dossier_id, MIN(p.id) AS first_id
@@ -265,11 +268,7 @@ inserted AS (""" + _INSERT_ITEMS + """ RETURNING category, ours_vnd, gateway_vnd
 SELECT category, COUNT(*), COALESCE(SUM(ours_vnd), 0), COALESCE(SUM(gateway_vnd), 0) FROM inserted GROUP BY category
 """
 
-_OURS_TOTAL = """
-SELECT COUNT(*), COALESCE(SUM(p.amount_vnd), 0) FROM payments p
-WHERE p.agency_id = :agency_id AND p.status IN ('paid', 'partially_refunded', 'refunded')
-  AND p.pay_date >= :start AND p.pay_date < :end
-"""
+_OURS_TOTAL = "SELECT COUNT(*), COALESCE(SUM(p.amount_vnd), 0)" + _OUR_PAYMENTS_OF_THE_DAY
 
 #: exception categories whose line carries one of our payments of the day
 _WITH_OUR_PAYMENT = ("missing_at_gateway", "duplicate", "amount_mismatch", "late")
