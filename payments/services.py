@@ -84,18 +84,14 @@ def refunds_committed(session: Session, dossier_id: int) -> int:
 
 
 def fee_balance(session: Session, dossier: Dossier) -> FeeBalance:
-    """Owed, paid and refunded fee of ``dossier``; paid counts every CollectedAmount of kind fee, any
-    method, minus refunds (requested, sent or completed: money promised back is not the agency's)."""
-    refunded = refunds_committed(session, dossier.id)
-    return FeeBalance(
-        owed_vnd=dossier.fee_vnd,
-        paid_vnd=_collected(session, dossier.id, PaymentKind.fee) - refunded,
-        refunded_vnd=refunded,
-    )
+    """Owed, paid and refunded fee of ``dossier`` (see ``fee_balances``)."""
+    return fee_balances(session, [dossier])[dossier.id]
 
 
 def fee_balances(session: Session, dossiers: list[Dossier]) -> dict[int, FeeBalance]:
-    """``fee_balance`` of many dossiers (a list page) in two grouped queries, by dossier id."""
+    """Owed, paid and refunded fee of each dossier, by id, in two grouped queries: paid counts every
+    CollectedAmount of kind fee, any method, minus refunds (requested, sent or completed: money
+    promised back is not the agency's)."""
     from payments.models import Refund
 
     ids = [dossier.id for dossier in dossiers]
