@@ -64,11 +64,10 @@ def my_preferences():
             db_session.commit()
             flash(_("Đã lưu lựa chọn nhận thông báo."), "success")
             return redirect(url_for("notifications.my_preferences"), code=303)
-    preference = service.preferences_of(db_session, citizen.id)
+    current = preferences_json(service.preferences_of(db_session, citizen.id))
     return render_template(
         "notifications/preferences.html", citizen=citizen, error=error, kinds=service.CITIZEN_MESSAGE_KINDS,
-        sms=preference is None or preference.sms, email=preference is None or preference.email,
-        muted=set(preference.muted_templates or ()) if preference else set(),
+        sms=current["sms"], email=current["email"], muted=set(current["muted_templates"]),
     ), (422 if error else 200)
 
 
@@ -76,6 +75,7 @@ def my_preferences():
 
 
 def preferences_json(preference: NotificationPreference | None) -> dict:
+    """The citizen's choices, with the defaults of a citizen who never chose (everything on)."""
     return {
         "sms": preference is None or preference.sms,
         "email": preference is None or preference.email,
