@@ -8,7 +8,7 @@ PORT ?= 8000
 export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 export FLASK_APP := postal_gateway.app:create_app
 
-.PHONY: run test setup translations browser services migrate demo messages
+.PHONY: run test setup translations browser services migrate demo messages pot
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,7 +44,11 @@ services:
 test: setup browser services
 	$(BIN)/pytest
 
+# The message ids of the code and templates (tests/test_translations.py extracts them the same way).
+POT ?= /tmp/postal_gateway_messages.pot
+pot: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k _l -k lazy_gettext --ignore-dirs='.venv test-artifacts instance' -o $(POT) .
+
 # Refresh the English catalogue from the Vietnamese message ids in the code and templates.
-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext --ignore-dirs='.venv test-artifacts instance' -o /tmp/postal_gateway_messages.pot .
-	$(BIN)/pybabel update -i /tmp/postal_gateway_messages.pot -d postal_gateway/translations --no-fuzzy-matching
+messages: pot
+	$(BIN)/pybabel update -i $(POT) -d postal_gateway/translations --no-fuzzy-matching
