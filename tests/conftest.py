@@ -84,7 +84,7 @@ def app(_app):
 
 
 @pytest.fixture()
-def client(app):
+def client(app, fresh_login_per_request):
     return app.test_client()
 
 
@@ -92,7 +92,7 @@ def client(app):
 def fresh_login_per_request(monkeypatch):
     """The app fixture keeps one app context for the whole test, so Flask-Login's per-request
     cache (g._login_user) would leak from one request to the next; real requests never share it.
-    Use it with ``pytestmark = pytest.mark.usefixtures("fresh_login_per_request")``."""
+    Every test client gets it."""
     from flask import g
     from flask.testing import FlaskClient
 

@@ -1,8 +1,6 @@
 """The accounts API: bearer tokens and citizens registered by postal staff."""
 import re
 
-import pytest
-
 from sqlalchemy import select
 
 from postal_gateway.accounts.models import ApiToken, Role, User
@@ -10,9 +8,6 @@ from postal_gateway.auth import token_digest
 from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
 from tests.conftest import log_in
-
-
-pytestmark = pytest.mark.usefixtures("fresh_login_per_request")
 
 
 def token_for(client, identifier, password=factories.DEFAULT_PASSWORD):

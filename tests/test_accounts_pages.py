@@ -1,16 +1,11 @@
 """Account pages through the test client: login, registration, activation, reset, postal staff's citizen flow."""
 import re
 
-import pytest
-
 from sqlalchemy import select
 
 from postal_gateway.accounts.models import OneTimeCode, Role, User
 from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
-
-
-pytestmark = pytest.mark.usefixtures("fresh_login_per_request")
 
 
 def last_code(session, recipient: str) -> str:

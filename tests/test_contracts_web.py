@@ -18,9 +18,6 @@ from tests import factories
 from tests.conftest import log_in
 
 
-pytestmark = pytest.mark.usefixtures("fresh_login_per_request")
-
-
 @pytest.fixture()
 def demo(session):
     load_demo_catalogue(session)

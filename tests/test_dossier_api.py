@@ -15,9 +15,6 @@ from tests import factories
 from tests.conftest import log_in
 
 
-pytestmark = pytest.mark.usefixtures("fresh_login_per_request")
-
-
 def png_b64(colour=(5, 5, 200)) -> str:
     from PIL import Image
 

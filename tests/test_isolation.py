@@ -36,9 +36,6 @@ PUBLIC_BY_DESIGN = re.compile(r"^lookup\.")
 SKIPPED = {"accounts.logout", "accounts_api.revoke_token", "choose_language", "static"}
 
 
-pytestmark = pytest.mark.usefixtures("fresh_login_per_request")
-
-
 @pytest.fixture()
 def agency_a(session):
     """Created first, so A's rows hold the low ids that a walker guessing "1" would hit."""

@@ -22,9 +22,6 @@ RECEIVED = {
 }
 
 
-pytestmark = pytest.mark.usefixtures("fresh_login_per_request")
-
-
 def test_dossier_received_in_vietnamese_and_english():
     vi = render("dossier_received", RECEIVED)
     assert "000.00.20.H10-260302-0001" in vi.body and "16/03/2026" in vi.body and RECEIVED["lookup_url"] in vi.body

@@ -16,9 +16,6 @@ from tests.conftest import log_in
 from tracking.models import CompensationCase, CompensationStatus, ShipmentEvent
 
 
-pytestmark = pytest.mark.usefixtures("fresh_login_per_request")
-
-
 @pytest.fixture()
 def world(session):
     staff = factories.user(session, Role.postal_staff)

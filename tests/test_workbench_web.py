@@ -21,9 +21,6 @@ from tests import factories
 from tests.conftest import log_in
 
 
-pytestmark = pytest.mark.usefixtures("fresh_login_per_request")
-
-
 @pytest.fixture()
 def world(session):
     agency = factories.agency(session, name="Sở Thông tin và Truyền thông")
