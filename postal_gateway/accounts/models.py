@@ -23,6 +23,8 @@ class Role(str, enum.Enum):
     citizen = "citizen"
     #: nhân viên bưu chính, acts for citizens with their consent
     postal_staff = "postal_staff"
+    #: trưởng bưu cục: a post office's manager, approves what its postal staff propose (compensation)
+    office_manager = "office_manager"
     #: cán bộ Bộ phận Một cửa of one agency
     agency_staff = "agency_staff"
     #: agency head or deputy: signs off reconciliations, authorises refunds
