@@ -99,6 +99,10 @@ def request_refund(
     if result_completed(dossier):
         raise Conflict(N_("Hồ sơ đã có kết quả; công dân không nhận kết quả thì không được hoàn phí (Điều 14.2.c)."))
     payment, left = refundable_payment(session, dossier, lock=True)
+    # a concurrent click with the same key may have committed while this one waited for the lock
+    existing = session.scalar(select(Refund).where(Refund.dossier_id == dossier.id, Refund.idempotency_key == idempotency_key))
+    if existing is not None:
+        return _same_or_conflict(existing, amount_vnd, reason)
     if payment is None:
         raise Conflict(N_("Hồ sơ không có khoản lệ phí nào đã thanh toán trực tuyến để hoàn."))
     # every refund not refused counts, completed or not: two authorisations in a row cannot both

@@ -19,6 +19,7 @@ from postal_gateway.domain import InvalidInput
 from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, Dossier, PaymentKind
 from postal_gateway.models import metadata
 from tests import factories
+from tests.conftest import log_in
 from tests.test_payments import CONFIG, ipn_params, level4_dossier, new_payment
 
 THREADS = 10
@@ -232,3 +233,56 @@ def test_sqlite_money_lock_takes_the_write_lock_up_front(sqlite_engine):
         holder.rollback()
         other.exec_driver_sql("BEGIN IMMEDIATE")
         other.exec_driver_sql("ROLLBACK")
+
+
+def test_same_key_clicked_ten_times_at_once_gives_one_refund(app, session):
+    """A full refund double-clicked: every click is answered with the one refund, none refused."""
+    dossier = level4_dossier(session, fee_vnd=50_000, postage_vnd=30_000)
+    admin = factories.user(session, Role.agency_admin, agency_id=dossier.agency_id)
+    paid_in(session, dossier)
+    engine = app.extensions["engine"]
+    outcomes = in_parallel(lambda _i: refund_in_own_session(engine, dossier.id, admin.id, "same-key-0001", 50_000))
+    assert outcomes == ["authorised"] * THREADS
+    assert session.scalar(select(func.count()).select_from(Refund).where(Refund.dossier_id == dossier.id)) == 1
+
+
+def test_closed_attempt_paid_after_a_newer_one_is_refunded_through_vnpay(client, session):
+    """R-13: the citizen paid an attempt whose IPN was lost, then paid the newer one; querydr finds the
+    first, its lines are queued back and the refund job returns them through (the local) VNPay."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from payments import tasks
+    from payments.sandbox import gateway
+
+    dossier = level4_dossier(session, fee_vnd=50_000, postage_vnd=30_000)
+    session.commit()
+    log_in(client, dossier.citizen)
+
+    def pay_in_sandbox(fault: str) -> str:
+        url = client.post(f"/payments/dossiers/{dossier.code}/pay").headers["Location"]
+        client.get(url)
+        txn_ref = dict(parse_qsl(urlsplit(url).query))["vnp_TxnRef"]
+        row = session.scalar(select(gateway.SandboxTransaction).where(gateway.SandboxTransaction.txn_ref == txn_ref))
+        client.post(f"/payments/sandbox/pay/{row.id}", data={"outcome": "00", "fault": fault})
+        return txn_ref
+
+    first_ref = pay_in_sandbox("lost")
+    session.add(CollectedAmount(dossier_id=dossier.id, kind=PaymentKind.fee, method=CollectionMethod.cash, amount_vnd=20_000))
+    session.commit()
+    second_ref = pay_in_sandbox("")  # amounts changed: the first attempt is closed, a second one opened
+    session.expire_all()
+    first = session.scalar(select(Payment).where(Payment.txn_ref == first_ref))
+    second = session.scalar(select(Payment).where(Payment.txn_ref == second_ref))
+    assert (first.status, second.status, second.fee_vnd) == (PaymentStatus.expired, PaymentStatus.paid, 30_000)
+    assert services.query_payment(session, first.id, config=CONFIG, now=datetime.now(timezone.utc),
+                                  transport=runtime.local_sandbox_transport) == "paid"
+    session.commit()
+    queued = {(r.kind, r.amount_vnd) for r in session.scalars(select(Refund).where(Refund.payment_id == first.id))}
+    assert queued == {(PaymentKind.fee, 50_000), (PaymentKind.postage, 30_000)}
+    assert tasks.send_refunds() == 2
+    session.expire_all()
+    assert {r.status for r in session.scalars(select(Refund))} == {RefundStatus.completed}
+    first = session.get(Payment, first.id)
+    assert (first.status, first.refunded_vnd) == (PaymentStatus.refunded, 80_000)
+    balance = services.fee_balance(session, session.get(Dossier, dossier.id))
+    assert (balance.paid_vnd, balance.settled) == (50_000, True)
