@@ -425,6 +425,8 @@ def payments_to_query(session: Session, *, now: datetime, limit: int = 100) -> l
 
 def apply_query_result(session: Session, payment: Payment, answer: ApiResult, *, now: datetime) -> str:
     """Act on a querydr answer: paid, failed, expired (VNPay knows no such payment) or left pending."""
+    # the dossier's lock before any write to the payment: the same order as start_payment and settle
+    lock_dossier_money(session, payment.dossier_id)
     payment.last_queried_at = now
     if not answer.verified:
         log_rejection(session, source="querydr", code=answer.response_code[:4] or "97",
