@@ -15,8 +15,6 @@ POST      /api/v1/quotes                    api_quote           itemised postage
 """
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
@@ -36,6 +34,7 @@ from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
 from postal_gateway.db import db_session, utcnow
 from postal_gateway.domain import N_, FieldError, Forbidden, InvalidInput, NotFound
 from postal_gateway.errors import translate
+from postal_gateway.spreadsheets import csv_text
 
 blueprint = Blueprint("contracts", __name__, template_folder="templates")
 api = Blueprint("contracts_api", __name__, url_prefix="/api/v1")
@@ -346,10 +345,9 @@ def fee_statement():
             end=start_of_local_day(end_day + timedelta(days=1)),
         )
         if args.get("format") == "csv":
-            buffer = io.StringIO()
-            csv.writer(buffer).writerows(statement.csv_rows())
+            body = csv_text(statement.csv_rows())
             name = f"bang-ke-le-phi-{agency.code}-{start_day:%Y%m%d}-{end_day:%Y%m%d}.csv"
-            return Response(buffer.getvalue(), mimetype="text/csv",
+            return Response(body, mimetype="text/csv",
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
     shown = {e.field: [translate(e.message, e.params)] for e in errors}
     return render_template(

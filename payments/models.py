@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from postal_gateway.db import Base, UTCDateTime, utcnow
+from postal_gateway.dossiers.models import PaymentKind
 
 
 class PaymentStatus(str, enum.Enum):
@@ -30,7 +31,8 @@ class PaymentStatus(str, enum.Enum):
     paid = "paid"
     #: VNPay reported a failure (cancelled 24, insufficient funds 51, timed out 11, ...)
     failed = "failed"
-    #: past its expiry and VNPay knows no payment for it
+    #: closed without a known payment: past its window, or replaced by a newer attempt (a late IPN
+    #: or querydr still settles it: money VNPay took is never ignored)
     expired = "expired"
     #: part of the amount went back to the citizen
     partially_refunded = "partially_refunded"
@@ -59,12 +61,16 @@ class Payment(Base):
         # second and later attempts: where a dossier paid twice is looked for
         Index("ix_payments_retried", "agency_id", "dossier_id", postgresql_where=text("attempt > 1"),
               sqlite_where=text("attempt > 1")),
+        # at most one open attempt per dossier: a double tap cannot start two payments of the same fee
+        Index("uq_payments_one_pending_per_dossier", "dossier_id", unique=True,
+              postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: vnp_TxnRef: the dossier code and the attempt number, unique per attempt
     txn_ref: Mapped[str] = mapped_column(String(100), unique=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"))
+    #: no ON DELETE CASCADE: a payment is money on the books and outlives any deletion of its dossier
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
     #: the dossier's agency, copied so reconciliation by agency needs no join
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     attempt: Mapped[int] = mapped_column(Integer)
@@ -145,13 +151,19 @@ class Refund(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"))
+    #: no ON DELETE CASCADE: a refund is money on the books and outlives any deletion of its dossier
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"))
     amount_vnd: Mapped[int] = mapped_column(Integer)
+    #: which line goes back: the lệ phí (fee) or the cước (postage) of the payment
+    kind: Mapped[PaymentKind] = mapped_column(
+        Enum(PaymentKind, native_enum=False, length=16), default=PaymentKind.fee, server_default=PaymentKind.fee.value
+    )
     #: 02 full, 03 partial (VNPay's vnp_TransactionType)
     transaction_type: Mapped[str] = mapped_column(String(2))
     reason: Mapped[str] = mapped_column(Text)
-    authorised_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: the agency admin who authorised it; None when queued automatically for a duplicate payment
+    authorised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: the form's one-time key: a double click finds this row instead of refunding twice
     idempotency_key: Mapped[str] = mapped_column(String(64))
     status: Mapped[RefundStatus] = mapped_column(

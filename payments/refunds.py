@@ -10,18 +10,19 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from payments.models import MONEY_RECEIVED, Payment, PaymentStatus, Refund, RefundStatus
+from payments.locking import lock_dossier_money
+from payments.models import MONEY_RECEIVED, GatewayTransaction, Payment, PaymentStatus, Refund, RefundStatus
 from payments.services import log_rejection, refunds_committed
 from payments.vnpay import FULL_REFUND, PARTIAL_REFUND, VnpayConfig, VnpayTransportError, refund_transaction
 from payments.vnpay.merchant_api import Transport, post_json
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.db import utcnow
 from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput
-from postal_gateway.dossiers.models import Dossier
+from postal_gateway.dossiers.models import Dossier, PaymentKind
 
 _KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
 #: statuses meaning the result is completed: no refund (R-13)
@@ -34,15 +35,35 @@ def result_completed(dossier: Dossier) -> bool:
 
 
 def refundable_payment(session: Session, dossier: Dossier, *, lock: bool = False) -> tuple[Payment | None, int]:
-    """The paid attempt with the most fee left to refund, and how much fee is left overall."""
-    query = select(Payment).where(Payment.dossier_id == dossier.id, Payment.status.in_(MONEY_RECEIVED)).order_by(Payment.id)
+    """The paid attempt with the most fee left to refund, and how much fee is left overall.
+
+    With ``lock`` the dossier's money lock is taken first (see ``payments.locking``): the figures
+    then stay true until the transaction ends, on PostgreSQL and on SQLite alike.
+    """
     if lock:
-        query = query.with_for_update()
+        lock_dossier_money(session, dossier.id)
+    query = (
+        select(Payment).where(Payment.dossier_id == dossier.id, Payment.status.in_(MONEY_RECEIVED)).order_by(Payment.id)
+        .execution_options(populate_existing=True)
+    )
     payments = list(session.scalars(query))
     online_fee = sum(p.fee_vnd for p in payments)
     left = online_fee - refunds_committed(session, dossier.id)
-    best = max(payments, key=lambda p: p.fee_vnd - p.refunded_vnd, default=None)
+    fee_refunded = _committed_by_payment(session, dossier.id, PaymentKind.fee)
+    best = max(payments, key=lambda p: p.fee_vnd - fee_refunded.get(p.id, 0), default=None)
     return best, max(left, 0)
+
+
+def _committed_by_payment(session: Session, dossier_id: int, kind: PaymentKind | None = None) -> dict[int, int]:
+    """Refunds not refused by VNPay, summed per payment (of one line, or of both)."""
+    query = (
+        select(Refund.payment_id, func.sum(Refund.amount_vnd))
+        .where(Refund.dossier_id == dossier_id, Refund.status != RefundStatus.failed)
+        .group_by(Refund.payment_id)
+    )
+    if kind is not None:
+        query = query.where(Refund.kind == kind)
+    return dict(session.execute(query).all())
 
 
 def request_refund(
@@ -78,9 +99,15 @@ def request_refund(
     if result_completed(dossier):
         raise Conflict(N_("Hồ sơ đã có kết quả; công dân không nhận kết quả thì không được hoàn phí (Điều 14.2.c)."))
     payment, left = refundable_payment(session, dossier, lock=True)
+    # a concurrent click with the same key may have committed while this one waited for the lock
+    existing = session.scalar(select(Refund).where(Refund.dossier_id == dossier.id, Refund.idempotency_key == idempotency_key))
+    if existing is not None:
+        return _same_or_conflict(existing, amount_vnd, reason)
     if payment is None:
         raise Conflict(N_("Hồ sơ không có khoản lệ phí nào đã thanh toán trực tuyến để hoàn."))
-    payment_left = payment.amount_vnd - payment.refunded_vnd
+    # every refund not refused counts, completed or not: two authorisations in a row cannot both
+    # take the same money back from VNPay
+    payment_left = payment.amount_vnd - _committed_by_payment(session, dossier.id).get(payment.id, 0)
     if amount_vnd > min(left, payment_left):
         raise InvalidInput.on_field("amount_vnd", N_("Số tiền hoàn vượt quá lệ phí đã thanh toán còn có thể hoàn (%(left)s đồng)."),
                                     left=min(left, payment_left))
@@ -108,9 +135,28 @@ def _same_or_conflict(existing: Refund, amount_vnd: int, reason: str) -> Refund:
 def _complete(session: Session, refund: Refund, now: datetime) -> None:
     refund.status = RefundStatus.completed
     refund.completed_at = now
-    payment = session.get(Payment, refund.payment_id, with_for_update=True)
-    payment.refunded_vnd = min(payment.refunded_vnd + refund.amount_vnd, payment.amount_vnd)
-    payment.status = PaymentStatus.refunded if payment.refunded_vnd == payment.amount_vnd else PaymentStatus.partially_refunded
+    # one UPDATE reading the row's current value: two refunds completing at once both count
+    refunded = Payment.refunded_vnd + refund.amount_vnd
+    fully = refunded >= Payment.amount_vnd
+    session.execute(
+        update(Payment)
+        .where(Payment.id == refund.payment_id)
+        .values(
+            refunded_vnd=case((fully, Payment.amount_vnd), else_=refunded),
+            status=case((fully, PaymentStatus.refunded.value), else_=PaymentStatus.partially_refunded.value),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    payment = session.get(Payment, refund.payment_id)
+    if payment is not None:
+        session.refresh(payment)
+
+
+def _created_by(admin: User | None) -> str:
+    """vnp_CreateBy: the admin who authorised the refund, or the rule that queued it."""
+    if admin is None:
+        return "system-overpayment"
+    return admin.email or f"user{admin.id}"
 
 
 def send_refund(
@@ -128,7 +174,7 @@ def send_refund(
     try:
         answer = refund_transaction(
             config, txn_ref=payment.txn_ref, amount_vnd=refund.amount_vnd, transaction_type=refund.transaction_type,
-            transaction_date=payment.created_at, created_by=admin.email or f"user{admin.id}", ip_address=server_ip,
+            transaction_date=payment.created_at, created_by=_created_by(admin), ip_address=server_ip,
             order_info=f"Hoan le phi ho so {refund.dossier_id}", now=now, transaction_no=payment.transaction_no,
         transport=transport,
         )
@@ -155,8 +201,6 @@ def send_refund(
 
 def complete_from_gateway_file(session: Session) -> int:
     """Refunds VNPay accepted (sent) that the imported daily file shows done: completed."""
-    from payments.models import GatewayTransaction
-
     rows = session.execute(
         select(Refund, GatewayTransaction.pay_date)
         .join(Payment, Payment.id == Refund.payment_id)

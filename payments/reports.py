@@ -18,6 +18,7 @@ from payments.models import ReconciliationDay, ReconciliationItem
 from payments.reconciliation import CATEGORIES
 from postal_gateway.dossiers.slip import FONT_BOLD, FONT_REGULAR, register_fonts
 from postal_gateway.formatting import format_local_datetime, format_vnd
+from postal_gateway.spreadsheets import safe_row
 
 #: chart bar colours, exceptions in warm tones
 COLOURS = {
@@ -67,22 +68,22 @@ def xlsx(record: ReconciliationDay, items: list[ReconciliationItem]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Tổng hợp")
-    sheet.append([_("Đối soát lệ phí"), record.agency.name])
+    sheet.append(safe_row([_("Đối soát lệ phí"), record.agency.name]))
     sheet.append([_("Ngày"), record.day.isoformat()])
-    sheet.append([_("Trạng thái"), _("Đã ký xác nhận") if record.signed_off_at else _("Chưa ký xác nhận")])
+    sheet.append(safe_row([_("Trạng thái"), _("Đã ký xác nhận") if record.signed_off_at else _("Chưa ký xác nhận")]))
     sheet.append([])
-    sheet.append([_("Loại"), _("Số dòng"), _("Hệ thống ghi nhận"), _("Cổng thanh toán")])
+    sheet.append(safe_row([_("Loại"), _("Số dòng"), _("Hệ thống ghi nhận"), _("Cổng thanh toán")]))
     for cell in sheet[5]:
         cell.font = Font(bold=True)
     for category in CATEGORIES:
         total = record.totals.get(category) or {}
         sheet.append([_label(category), total.get("count", 0), total.get("ours_vnd", 0), total.get("gateway_vnd", 0)])
     detail = book.create_sheet(_("Chi tiết"))
-    detail.append(_headers())
+    detail.append(safe_row(_headers()))
     for cell in detail[1]:
         cell.font = Font(bold=True)
     for item in items:
-        detail.append(_item_row(item))
+        detail.append(safe_row(_item_row(item)))
     for column, width in zip("ABCDEFGH", (26, 30, 32, 12, 14, 14, 10, 40)):
         detail.column_dimensions[column].width = width
     buffer = io.BytesIO()

@@ -10,11 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from payments.models import MONEY_RECEIVED, SETTLEABLE, Payment, PaymentStatus, RefundStatus, RejectedCallback
+from payments.locking import lock_dossier_money
+from payments.models import MONEY_RECEIVED, SETTLEABLE, Payment, PaymentStatus, Refund, RefundStatus, RejectedCallback
 from payments.vnpay import (
+    FULL_REFUND,
+    PARTIAL_REFUND,
     ApiResult,
     ReturnResult,
     VnpayConfig,
@@ -72,13 +75,12 @@ def _collected(session: Session, dossier_id: int, kind: PaymentKind) -> int:
     ) or 0
 
 
-def refunds_committed(session: Session, dossier_id: int) -> int:
-    """Fee refunds authorised and not refused by VNPay: money on its way back or already back."""
-    from payments.models import Refund
-
+def refunds_committed(session: Session, dossier_id: int, kind: PaymentKind = PaymentKind.fee) -> int:
+    """Refunds of one line (the fee by default) authorised and not refused by VNPay: money on its
+    way back or already back."""
     return session.scalar(
         select(func.coalesce(func.sum(Refund.amount_vnd), 0)).where(
-            Refund.dossier_id == dossier_id, Refund.status != RefundStatus.failed
+            Refund.dossier_id == dossier_id, Refund.kind == kind, Refund.status != RefundStatus.failed
         )
     ) or 0
 
@@ -92,8 +94,6 @@ def fee_balances(session: Session, dossiers: list[Dossier]) -> dict[int, FeeBala
     """Owed, paid and refunded fee of each dossier, by id, in two grouped queries: paid counts every
     CollectedAmount of kind fee, any method, minus refunds (requested, sent or completed: money
     promised back is not the agency's)."""
-    from payments.models import Refund
-
     ids = [dossier.id for dossier in dossiers]
     if not ids:
         return {}
@@ -104,7 +104,7 @@ def fee_balances(session: Session, dossiers: list[Dossier]) -> dict[int, FeeBala
     ).all())
     refunded = dict(session.execute(
         select(Refund.dossier_id, func.sum(Refund.amount_vnd))
-        .where(Refund.dossier_id.in_(ids), Refund.status != RefundStatus.failed)
+        .where(Refund.dossier_id.in_(ids), Refund.kind == PaymentKind.fee, Refund.status != RefundStatus.failed)
         .group_by(Refund.dossier_id)
     ).all())
     return {
@@ -140,15 +140,19 @@ def get_dossier(session: Session, code: object) -> Dossier:
 def amounts_due(session: Session, dossier: Dossier) -> tuple[int, int]:
     """(fee, postage) still to pay online: what the dossier owes less what was collected."""
     fee = max(fee_balance(session, dossier).due_vnd, 0)
-    postage = max(dossier.postage_vnd - _collected(session, dossier.id, PaymentKind.postage), 0)
+    postage_paid = _collected(session, dossier.id, PaymentKind.postage) - refunds_committed(
+        session, dossier.id, PaymentKind.postage)
+    postage = max(dossier.postage_vnd - postage_paid, 0)
     return fee, postage
 
 
 def pending_attempt(session: Session, dossier: Dossier, now: datetime) -> Payment | None:
+    """The dossier's open attempt whose payment window is still running, if any."""
     return session.scalars(
         select(Payment)
         .where(Payment.dossier_id == dossier.id, Payment.status == PaymentStatus.pending, Payment.expires_at > now)
         .order_by(Payment.id.desc())
+        .execution_options(populate_existing=True)
     ).first()
 
 
@@ -157,7 +161,10 @@ def start_payment(
 ) -> tuple[Payment, str]:
     """A payment attempt for what ``dossier`` still owes and the VNPay address to send the citizen to.
 
-    An attempt still open is reused (a double tap gives the same address); amounts come from the dossier.
+    A dossier has at most one open (pending) attempt, enforced by the partial unique index
+    ``uq_payments_one_pending_per_dossier``. Concurrent taps are serialised by the dossier's money
+    lock, so every one of them gets the same open attempt; amounts come from the dossier. An open
+    attempt past its window or for amounts no longer due is closed (expired) before a new one opens.
     """
     if dossier.citizen_id != citizen_id:
         raise NotFound(N_("Không tìm thấy hồ sơ."))
@@ -165,12 +172,14 @@ def start_payment(
         raise Forbidden(N_("Chỉ hồ sơ mức độ 4 được thanh toán trực tuyến."))
     if dossier.status in CLOSED_DOSSIER:
         raise Conflict(N_("Hồ sơ đã kết thúc, không thể thanh toán."))
+    lock_dossier_money(session, dossier.id)
     open_attempt = pending_attempt(session, dossier, now)
     fee, postage = amounts_due(session, dossier)
     if open_attempt is not None and (open_attempt.fee_vnd, open_attempt.postage_vnd) == (fee, postage):
         return open_attempt, payment_url(open_attempt, config)
     if fee + postage <= 0:
         raise Conflict(N_("Hồ sơ không còn khoản nào phải thanh toán."))
+    _close_open_attempts(session, dossier.id)
     attempt = (session.scalar(select(func.max(Payment.attempt)).where(Payment.dossier_id == dossier.id)) or 0) + 1
     payment = Payment(
         txn_ref=f"{dossier.code}.{attempt}",
@@ -188,6 +197,20 @@ def start_payment(
     session.add(payment)
     session.flush()
     return payment, payment_url(payment, config)
+
+
+def _close_open_attempts(session: Session, dossier_id: int) -> None:
+    """Expire the dossier's pending attempts (past their window, or for amounts no longer due).
+
+    Expired stays settleable: if VNPay did take money on one, its IPN or querydr still records it
+    and ``settle`` queues a refund of what was paid twice.
+    """
+    session.execute(
+        update(Payment)
+        .where(Payment.dossier_id == dossier_id, Payment.status == PaymentStatus.pending)
+        .values(status=PaymentStatus.expired)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def payment_url(payment: Payment, config: VnpayConfig) -> str:
@@ -245,7 +268,13 @@ def settle(
     now: datetime,
 ) -> bool:
     """Record VNPay's outcome once. A conditional UPDATE decides the race: of two concurrent
-    duplicate callbacks exactly one sees the row still settleable; the other gets False."""
+    duplicate callbacks exactly one sees the row still settleable; the other gets False.
+
+    Money taken is recorded, each line pointing at this payment (one row per line, unique). A
+    line the dossier no longer owed (already paid by another attempt or at the post) is not the
+    agency's or the post's: it is refunded, queued for the refund job at once (R-13).
+    """
+    lock_dossier_money(session, payment.dossier_id)
     new_status = PaymentStatus.paid if paid else PaymentStatus.failed
     result = session.execute(
         update(Payment)
@@ -266,13 +295,20 @@ def settle(
         return False
     session.refresh(payment)
     if paid:
-        for kind, amount in ((PaymentKind.fee, payment.fee_vnd), (PaymentKind.postage, payment.postage_vnd)):
-            if amount > 0:
-                session.add(CollectedAmount(
-                    dossier_id=payment.dossier_id, kind=kind, method=CollectionMethod.online,
-                    amount_vnd=amount, collected_at=payment.pay_date or now,
-                ))
         dossier = session.get(Dossier, payment.dossier_id)
+        fee_due, postage_due = amounts_due(session, dossier)
+        for kind, amount, still_due in (
+            (PaymentKind.fee, payment.fee_vnd, fee_due),
+            (PaymentKind.postage, payment.postage_vnd, postage_due),
+        ):
+            if amount <= 0:
+                continue
+            session.add(CollectedAmount(
+                dossier_id=payment.dossier_id, payment_id=payment.id, kind=kind, method=CollectionMethod.online,
+                amount_vnd=amount, collected_at=payment.pay_date or now,
+            ))
+            if amount > still_due:
+                _queue_overpayment_refund(session, payment, kind, amount - still_due, now=now)
         emit(
             session, "payment.settled", aggregate_type="dossier", aggregate_id=dossier.code,
             payload={
@@ -285,6 +321,27 @@ def settle(
         )
     session.flush()
     return True
+
+
+#: reason recorded on a refund queued for money paid twice (data shown to agency staff, not a UI string)
+OVERPAYMENT_REASON = {
+    PaymentKind.fee: "Thanh toán trùng: lệ phí đã được nộp đủ, hoàn lại tự động.",
+    PaymentKind.postage: "Thanh toán trùng: cước đã được nộp đủ, hoàn lại tự động.",
+}
+
+
+def _queue_overpayment_refund(session: Session, payment: Payment, kind: PaymentKind, amount_vnd: int, *, now: datetime) -> Refund:
+    """A refund of a line paid twice, authorised by no one (the rule authorises it), left
+    ``requested`` for ``payments.tasks.send_refunds`` to send once this settlement is committed."""
+    refund = Refund(
+        dossier_id=payment.dossier_id, payment_id=payment.id, amount_vnd=amount_vnd, kind=kind,
+        transaction_type=FULL_REFUND if amount_vnd == payment.amount_vnd else PARTIAL_REFUND,
+        reason=OVERPAYMENT_REASON[kind], authorised_by_id=None,
+        idempotency_key=f"overpaid-{payment.id}-{kind.value}", status=RefundStatus.requested, created_at=now,
+    )
+    session.add(refund)
+    log.warning("payments: %s of %s paid twice (%s VND): refund queued", kind.value, payment.txn_ref, amount_vnd)
+    return refund
 
 
 def handle_ipn(
@@ -352,10 +409,15 @@ def read_return(session: Session, params: Mapping[str, str], *, config: VnpayCon
 
 
 def payments_to_query(session: Session, *, now: datetime, limit: int = 100) -> list[int]:
-    """Pending attempts past expiry (plus a grace period), oldest first."""
+    """Attempts VNPay may still know a payment for, past expiry (plus a grace period), oldest first."""
     return list(session.scalars(
         select(Payment.id)
-        .where(Payment.status == PaymentStatus.pending, Payment.expires_at < now - QUERY_GRACE)
+        .where(
+            # pending, or closed by a newer attempt before VNPay was ever asked about it
+            or_(Payment.status == PaymentStatus.pending,
+                (Payment.status == PaymentStatus.expired) & Payment.last_queried_at.is_(None)),
+            Payment.expires_at < now - QUERY_GRACE,
+        )
         .order_by(Payment.expires_at)
         .limit(limit)
     ))
@@ -363,6 +425,8 @@ def payments_to_query(session: Session, *, now: datetime, limit: int = 100) -> l
 
 def apply_query_result(session: Session, payment: Payment, answer: ApiResult, *, now: datetime) -> str:
     """Act on a querydr answer: paid, failed, expired (VNPay knows no such payment) or left pending."""
+    # the dossier's lock before any write to the payment: the same order as start_payment and settle
+    lock_dossier_money(session, payment.dossier_id)
     payment.last_queried_at = now
     if not answer.verified:
         log_rejection(session, source="querydr", code=answer.response_code[:4] or "97",
@@ -399,7 +463,7 @@ def query_payment(
 ) -> str:
     """Ask VNPay about one attempt and act on the answer; the caller commits."""
     payment = session.get(Payment, payment_id)
-    if payment is None or payment.status != PaymentStatus.pending:
+    if payment is None or payment.status not in SETTLEABLE:
         return "unchanged"
     answer = query_transaction(
         config, txn_ref=payment.txn_ref, transaction_date=payment.created_at, ip_address=server_ip,

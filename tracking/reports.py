@@ -1,7 +1,6 @@
 """The post managers' view: legs by SLA state, on-time share per post office and per week, exports."""
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from postal_gateway.formatting import to_local
+from postal_gateway.spreadsheets import csv_text, safe_row
 from tracking.models import ShipmentLeg
 from tracking.sla import SLA_LABELS, SlaState, clock_state
 from tracking.vocabulary import LEG_LABELS, STATE_LABELS
@@ -165,17 +165,8 @@ def _cells(row: LegRow) -> list:
 
 
 def to_csv(rows: list[LegRow]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADERS)
-    for row in rows:
-        writer.writerow([_safe(cell) for cell in _cells(row)])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens Vietnamese correctly
-
-
-def _safe(cell):
-    """No formula injection when a spreadsheet opens the export."""
-    return "'" + cell if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@") else cell
+    text = csv_text([HEADERS, *(_cells(row) for row in rows)])
+    return ("\ufeff" + text).encode("utf-8")  # BOM: Excel opens Vietnamese correctly
 
 
 def to_xlsx(rows: list[LegRow]) -> bytes:
@@ -185,7 +176,7 @@ def to_xlsx(rows: list[LegRow]) -> bytes:
     sheet = book.create_sheet("Chặng vận chuyển")
     sheet.append(list(HEADERS))
     for row in rows:
-        sheet.append([_safe(cell) for cell in _cells(row)])
+        sheet.append(safe_row(_cells(row)))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -166,8 +166,10 @@ class Dossier(Base):
     documents: Mapped[list["DossierDocument"]] = relationship(
         back_populates="dossier", order_by="DossierDocument.id", cascade="all, delete-orphan"
     )
+    # money rows are never deleted with their dossier (no delete cascade): deleting a dossier that
+    # collected money fails instead of erasing the books
     collected: Mapped[list["CollectedAmount"]] = relationship(
-        back_populates="dossier", order_by="CollectedAmount.id", cascade="all, delete-orphan"
+        back_populates="dossier", order_by="CollectedAmount.id", cascade="save-update, merge"
     )
     history: Mapped[list["DossierStatusChange"]] = relationship(
         back_populates="dossier", order_by="DossierStatusChange.id", cascade="all, delete-orphan"
@@ -218,10 +220,17 @@ class CollectedAmount(Base):
     """Money taken for a dossier: the fee for the agency or the postage for the post."""
 
     __tablename__ = "collected_amounts"
-    __table_args__ = (CheckConstraint("amount_vnd > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+        # one fee row and one postage row per online payment: a replayed settlement cannot count twice
+        UniqueConstraint("payment_id", "kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"))
+    #: no ON DELETE CASCADE: money taken stays on the books even if someone deletes the dossier
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    #: the online payment (VNPay attempt) that brought this money; None for cash, thu hộ, transfer at the post
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
     kind: Mapped[PaymentKind] = mapped_column(Enum(PaymentKind, native_enum=False, length=16))
     method: Mapped[CollectionMethod] = mapped_column(
         Enum(CollectionMethod, native_enum=False, length=32)

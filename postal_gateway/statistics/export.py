@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from postal_gateway.spreadsheets import safe_row
 from postal_gateway.statistics.service import COLUMNS, Report
 
 
@@ -18,12 +19,12 @@ def xlsx(report: Report, translate=lambda text: text) -> bytes:
     sheet = book.active
     sheet.title = "Thong ke"
     first, last = report.period.first.strftime("%d/%m/%Y"), report.period.last.strftime("%d/%m/%Y")
-    sheet.append([translate("Thống kê tình hình giải quyết hồ sơ thủ tục hành chính")])
-    sheet.append([translate("Từ ngày") + f" {first} " + translate("đến ngày") + f" {last}"])
+    sheet.append(safe_row([translate("Thống kê tình hình giải quyết hồ sơ thủ tục hành chính")]))
+    sheet.append(safe_row([translate("Từ ngày") + f" {first} " + translate("đến ngày") + f" {last}"]))
     groups = [translate("Đơn vị")] + [translate(group) for _key, group, _col in COLUMNS]
     heads = [translate("Đơn vị")] + [translate(column) for _key, _group, column in COLUMNS]
-    sheet.append(groups)
-    sheet.append(heads)
+    sheet.append(safe_row(groups))
+    sheet.append(safe_row(heads))
     bold = Font(bold=True)
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
     sheet["A1"].font = Font(bold=True, size=13)
@@ -49,7 +50,7 @@ def xlsx(report: Report, translate=lambda text: text) -> bytes:
                 values.append(None if row.on_time_pct is None else row.on_time_pct / 100)
             else:
                 values.append(row.counts[key])
-        sheet.append(values)
+        sheet.append(safe_row(values))
     pct_column = get_column_letter(2 + [key for key, _g, _c in COLUMNS].index("on_time_pct"))
     for cell in sheet[pct_column][4:]:
         cell.number_format = "0.0%"
