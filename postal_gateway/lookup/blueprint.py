@@ -109,7 +109,7 @@ def _api_query() -> tuple[str, str]:
     values = {name: body.get(name) or "" for name in ("code", "id_number")}
     wrong = [name for name, value in values.items() if not isinstance(value, str)]
     if wrong:
-        raise InvalidInput.on_field(wrong[0], N_("Giá trị phải là một chuỗi ký tự."))
+        raise InvalidInput.on_field(wrong[0], N_("Phải là chuỗi ký tự."))
     return values["code"], values["id_number"]
 
 
