@@ -116,7 +116,7 @@ def _api_query() -> tuple[str, str]:
 @api.route("/lookup", methods=["GET", "POST"])
 def api_lookup():
     code, id_number = _api_query()
-    records = _search(code.strip()[:64], id_number.strip()[:32])
+    records = _search(code.strip(), id_number.strip())
     return jsonify(dossiers=[_json_view(r) for r in records])
 
 
