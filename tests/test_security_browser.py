@@ -23,7 +23,8 @@ def watch_policy_violations(page) -> list[str]:
 
 @pytest.mark.browser
 @pytest.mark.timeout(120)
-def test_pages_run_without_a_policy_violation_and_their_scripts_still_work(session, live_server, phone, journey):  # noqa: F811
+def test_pages_run_without_a_policy_violation_and_their_scripts_still_work(
+        session, live_server, phone, journey):  # noqa: F811
     ratelimit.reset_all()
     dossier, _citizen = journey
     violations = watch_policy_violations(phone)

@@ -41,7 +41,8 @@ class InlineScriptFinder(HTMLParser):
         for name, value in attrs:
             if name.startswith("on"):
                 self.offences.append(f"<{tag} {name}=…>")
-            if name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith("javascript:"):
+            is_address = name in ("href", "src", "action", "formaction")
+            if is_address and (value or "").strip().lower().startswith("javascript:"):
                 self.offences.append(f"<{tag} {name}={value}>")
         self._in_script_without_src = tag == "script" and not dict(attrs).get("src")
 

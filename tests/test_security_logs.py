@@ -156,5 +156,6 @@ def test_gunicorns_access_log_masks_the_request_line_and_the_referer():
 
 def test_gunicorns_access_log_masks_a_custom_format_printing_the_query_and_headers():
     logger, buffer = _gunicorn_logger('%(U)s %(q)s %({referer}i)s %({raw_uri}e)s')
-    logger.access(*_request("/lookup", "code=000.00.20.H10-261207-0001", "https://gw.example.vn/lookup?phone=0912000101"))
+    logger.access(*_request("/lookup", "code=000.00.20.H10-261207-0001",
+                            "https://gw.example.vn/lookup?phone=0912000101"))
     assert buffer.getvalue().strip() == "/lookup code=*** https://gw.example.vn/lookup?phone=*** /lookup?code=***"
