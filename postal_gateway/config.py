@@ -50,6 +50,8 @@ class Settings:
     max_upload_bytes: int = 10 * 1024 * 1024
     #: session cookies only over HTTPS in production
     secure_cookies: bool = False
+    #: bearer token a Prometheus scraper sends to /metrics; empty: only an operator's session
+    metrics_token: str = ""
     #: run Celery tasks inline; only ever set by unit tests that say so
     task_always_eager: bool = False
     testing: bool = False
@@ -70,6 +72,7 @@ class Settings:
             public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             max_upload_bytes=int(os.environ.get("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
             secure_cookies=_env_bool("SECURE_COOKIES", False),
+            metrics_token=os.environ.get("METRICS_TOKEN", ""),
         )
         for name, value in overrides.items():
             setattr(settings, name, value)

@@ -8,6 +8,18 @@ from postal_gateway.integration import logs
 from postal_gateway.notifications import service
 from tests import factories
 
+SCRAPER_TOKEN = "test-scraper-token"
+
+
+def _scrape(client):
+    """/metrics as Prometheus reads it: with the configured METRICS_TOKEN."""
+    settings = client.application.config["SETTINGS"]
+    configured, settings.metrics_token = settings.metrics_token, SCRAPER_TOKEN
+    try:
+        return client.get("/metrics", headers={"Authorization": f"Bearer {SCRAPER_TOKEN}"})
+    finally:
+        settings.metrics_token = configured
+
 
 def test_healthz_and_readyz(client, app, monkeypatch):
     assert client.get("/healthz").get_json() == {"status": "ok"}
@@ -35,7 +47,7 @@ def test_metrics_show_latency_queue_figures_and_counters(client, session):
     session.commit()
     metrics.IPN_OUTCOMES.labels(code="00").inc()
     client.get("/healthz")
-    page = client.get("/metrics")
+    page = _scrape(client)
     assert page.status_code == 200 and page.mimetype == "text/plain"
     body = page.get_data(as_text=True)
     assert 'http_request_duration_seconds_count{endpoint="/healthz",method="GET",status="200"}' in body
@@ -46,9 +58,10 @@ def test_metrics_show_latency_queue_figures_and_counters(client, session):
     assert "+84912345678" not in body
 
 
-def test_metrics_token(client, monkeypatch):
-    monkeypatch.setenv("METRICS_TOKEN", "s3cret")
+def test_metrics_token(client, app, monkeypatch):
+    monkeypatch.setattr(app.config["SETTINGS"], "metrics_token", "s3cret")
     assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer s3cret"}).status_code == 200
 
 
@@ -93,7 +106,7 @@ def test_asyncapi_documents_every_event_type_at_its_version():
 
 def _counter_value(client, sample: str) -> float:
     """One sample of /metrics, e.g. 'vnpay_ipn_outcomes_total{code="97"}'; 0 when not yet counted."""
-    for line in client.get("/metrics").get_data(as_text=True).splitlines():
+    for line in _scrape(client).get_data(as_text=True).splitlines():
         if line.startswith(sample + " "):
             return float(line.rsplit(" ", 1)[1])
     return 0.0

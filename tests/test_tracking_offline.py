@@ -3,6 +3,7 @@ once each, when the link returns; the citizen then sees them in the public looku
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from postal_gateway.accounts.models import Role
@@ -27,16 +28,16 @@ def test_events_recorded_offline_sync_when_back_online(session, live_server, pho
     phone.wait_for_selector("#net.warn")
     phone.select_option("#type", "picked_up")
     phone.click("#track button[type=submit]")
-    phone.wait_for_function("document.getElementById('pending').textContent === '1'")
+    expect(phone.locator("#pending")).to_have_text("1")
     phone.select_option("#type", "dispatched")
     phone.click("#track button[type=submit]")
-    phone.wait_for_function("document.getElementById('pending').textContent === '2'")
+    expect(phone.locator("#pending")).to_have_text("2")
     save_screenshot(phone, "tracking-handheld-offline")
     db_session.remove()
     assert db_session.scalar(select(func.count()).select_from(ShipmentEvent)) == 0
 
     phone.context.set_offline(False)
-    phone.wait_for_function("document.getElementById('pending').textContent === '0'", timeout=30000)
+    expect(phone.locator("#pending")).to_have_text("0", timeout=30000)
     save_screenshot(phone, "tracking-handheld-synced")
     db_session.remove()
     events = db_session.scalars(select(ShipmentEvent).order_by(ShipmentEvent.occurred_at)).all()
@@ -70,7 +71,7 @@ def test_whole_journey_on_a_phone_and_the_citizen_sees_it(session, live_server, 
             else:
                 phone.fill(f"#{selector}", value)
         phone.click("#track button[type=submit]")
-        phone.wait_for_function("document.getElementById('pending').textContent === '0'", timeout=30000)
+        expect(phone.locator("#pending")).to_have_text("0", timeout=30000)
 
     record("picked_up")
     record("handed_to_agency", officer_name="Lê Thị Một Cửa")

@@ -12,8 +12,10 @@ import re
 import uuid
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask_login import current_user
 
 from postal_gateway import metrics
+from postal_gateway.accounts.models import Role
 from postal_gateway.db import SessionFactory, db_session
 from postal_gateway.integration import health, logs
 
@@ -70,12 +72,27 @@ def readyz():
 
 @blueprint.get("/metrics")
 def prometheus_metrics():
-    """Prometheus text format; behind METRICS_TOKEN (bearer) when that is set."""
-    token = os.environ.get("METRICS_TOKEN", "")
-    if token:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            return Response("unauthorised\n", status=401, mimetype="text/plain")
+    """Prometheus text format, for a scraper with METRICS_TOKEN (bearer) or an operator's session.
+
+    Counters and queue figures say how busy each office is; they are not for the public.
+    """
+    token = current_app.config["SETTINGS"].metrics_token
+    if not (_scraper_token_matches(token) or _operator_session()):
+        if current_user.is_authenticated:
+            return Response("forbidden\n", status=403, mimetype="text/plain")
+        return Response("unauthorised\n", status=401, mimetype="text/plain",
+                        headers={"WWW-Authenticate": "Bearer"})
     return Response(metrics.exposition(), mimetype="text/plain; version=0.0.4; charset=utf-8")
 
 
+def _scraper_token_matches(token: str) -> bool:
+    header = request.headers.get("Authorization", "")
+    if not token or not header.startswith("Bearer "):
+        return False
+    return hmac.compare_digest(header.removeprefix("Bearer ").strip().encode(), token.encode())
+
+
+def _operator_session() -> bool:
+    """An operator signed in to the pages (an API token is not a staff session)."""
+    return (current_user.is_authenticated and not getattr(current_user, "via_token", False)
+            and current_user.user.role == Role.operator)

@@ -1,5 +1,9 @@
 """JSON log lines with a request id, and a last-line guard that keeps phone and ID numbers out of logs.
 
+The guard also blanks the values of query parameters that carry a person's data or a secret
+(``?id_number=``, ``?phone=``, ``?q=``, ``?code=``), wherever an address is written: the development
+server's request lines, gunicorn's access log (``access_log.py``), any message quoting a URL.
+
 The request id comes from the ``X-Request-ID`` header (or is made up) in the web app, travels in the
 Celery task's headers (see worker.py) and is printed on every line written while handling either.
 """
@@ -16,6 +20,11 @@ _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("reques
 
 #: runs of 9 or more digits (a phone number with or without +84, a 9- or 12-digit ID number)
 _LONG_NUMBER = re.compile(r"(?<![\d.])\+?\d[\d ]{7,}\d")
+#: query parameters whose values are a person's (ID number, phone, a name searched) or a one-time code
+MASKED_QUERY_PARAMETERS = ("id_number", "phone", "q", "code")
+_PERSONAL_QUERY_VALUE = re.compile(
+    r"(?<=[?&;])(" + "|".join(MASKED_QUERY_PARAMETERS) + r")=[^&;#\s\"']+", re.IGNORECASE
+)
 _STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
 
@@ -27,8 +36,15 @@ def set_request_id(value: str | None) -> None:
     _request_id.set(value[:64] if value else None)
 
 
+def mask_query_values(text: str) -> str:
+    """``/lookup?id_number=079…&lang=en`` -> ``/lookup?id_number=***&lang=en`` (any address in ``text``)."""
+    return _PERSONAL_QUERY_VALUE.sub(r"\1=***", text)
+
+
 def redact(text: str) -> str:
-    """Replace every long number (phone, ID number) by a mask keeping its last three digits."""
+    """Blank personal query values, then replace every long number (phone, ID number) by a mask
+    keeping its last three digits."""
+    text = mask_query_values(text)
 
     def mask(match: re.Match) -> str:
         digits = re.sub(r"\D", "", match.group(0))

@@ -1,7 +1,12 @@
 """URLs of the public lookup (R-19): no login, rate-limited per client.
 
-# GET /lookup?code=…|?id_number=…        lookup_page
-# GET /api/v1/lookup?code=…|?id_number=…  api_lookup
+# GET  /lookup?code=…|?id_number=…        lookup_page  (the QR code's address)
+# POST /lookup  code=…|id_number=…        lookup_page  (the page's form: nothing personal in the URL)
+# GET  /api/v1/lookup?code=…|?id_number=…  api_lookup   (kept for existing clients)
+# POST /api/v1/lookup  {"code"|"id_number"}  api_lookup
+
+An ID number in a query string lands in access logs, proxies and browser history; the forms and
+new clients send it in the body (Nghị định 13/2023/NĐ-CP). The logs mask it either way.
 """
 from __future__ import annotations
 
@@ -64,10 +69,11 @@ def lookup_url(code: str) -> str:
     return url(code, current_app.config["SETTINGS"].public_base_url)
 
 
-@blueprint.get("/lookup")
+@blueprint.route("/lookup", methods=["GET", "POST"])
 def lookup_page():
-    code = (request.args.get("code") or "").strip()[:64]
-    id_number = (request.args.get("id_number") or "").strip()[:32]
+    given = request.form if request.method == "POST" else request.args
+    code = (given.get("code") or "").strip()[:64]
+    id_number = (given.get("id_number") or "").strip()[:32]
     records, error, status = [], None, 200
     if code or id_number:
         try:
@@ -93,10 +99,23 @@ def _json_view(record) -> dict:
     return view
 
 
-@api.get("/lookup")
+def _api_query() -> tuple[str, str]:
+    """(code, id_number) from the query string (GET) or a JSON object body (POST)."""
+    if request.method == "GET":
+        return request.args.get("code", ""), request.args.get("id_number", "")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput(N_("Nội dung yêu cầu phải là một đối tượng JSON."))
+    values = {name: body.get(name) or "" for name in ("code", "id_number")}
+    wrong = [name for name, value in values.items() if not isinstance(value, str)]
+    if wrong:
+        raise InvalidInput.on_field(wrong[0], N_("Phải là chuỗi ký tự."))
+    return values["code"], values["id_number"]
+
+
+@api.route("/lookup", methods=["GET", "POST"])
 def api_lookup():
-    code = request.args.get("code", "")
-    id_number = request.args.get("id_number", "")
+    code, id_number = _api_query()
     records = _search(code.strip(), id_number.strip())
     return jsonify(dossiers=[_json_view(r) for r in records])
 

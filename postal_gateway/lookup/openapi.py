@@ -3,6 +3,12 @@ from __future__ import annotations
 
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
 
+_FOUND = {"description": "Matching dossiers (one for a code, up to 20 for an ID number).",
+          "content": {"application/json": {"schema": {
+              "type": "object", "required": ["dossiers"],
+              "properties": {"dossiers": {"type": "array", "items": {"$ref": "#/components/schemas/LookupDossier"}}},
+          }}}}
+
 PATHS = {
     "/lookup": {
         "get": {
@@ -23,20 +29,34 @@ PATHS = {
                  "description": "12-digit citizen ID, 9-digit legacy ID, or passport number.",
                  "schema": {"type": "string", "maxLength": 32}},
             ],
-            "responses": {
-                "200": {"description": "Matching dossiers (one for a code, up to 20 for an ID number).",
-                        "content": {"application/json": {"schema": {
-                            "type": "object", "required": ["dossiers"],
-                            "properties": {"dossiers": {"type": "array",
-                                                        "items": {"$ref": "#/components/schemas/LookupDossier"}}},
-                        }}}},
-                "404": _PROBLEM, "422": _PROBLEM, "429": _PROBLEM,
-            },
-        }
+            "responses": {"200": _FOUND, "404": _PROBLEM, "422": _PROBLEM, "429": _PROBLEM},
+        },
+        "post": {
+            "operationId": "lookupDossierByBody",
+            "tags": ["lookup"],
+            "summary": "The same lookup with the code or ID number in the body, out of URLs and access logs",
+            "description": (
+                "Preferred for lookups by ID number: a query string is kept by proxies, browser history and "
+                "access logs. Same answer, same rate limits as GET."
+            ),
+            "security": [],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "$ref": "#/components/schemas/LookupQuery"}}}},
+            "responses": {"200": _FOUND, "404": _PROBLEM, "422": _PROBLEM, "429": _PROBLEM},
+        },
     }
 }
 
 SCHEMAS = {
+    "LookupQuery": {
+        "type": "object",
+        "description": "Exactly one of `code` or `id_number`.",
+        "properties": {
+            "code": {"type": "string", "maxLength": 64, "examples": ["000.00.20.H10-261207-0001"]},
+            "id_number": {"type": "string", "maxLength": 32,
+                          "description": "12-digit citizen ID, 9-digit legacy ID, or passport number."},
+        },
+    },
     "LookupDossier": {
         "type": "object",
         "required": ["code", "agency_name", "applicant_name", "received_at", "appointment_date", "status", "timeline"],
