@@ -19,16 +19,16 @@ from flask_babel import gettext as _
 from postal_gateway.accounts.models import Role
 from postal_gateway.auth import api_auth, current_account, roles_required
 from postal_gateway.db import db_session, utcnow
-from postal_gateway.domain import N_, InvalidInput, NotFound
+from postal_gateway.domain import N_, Forbidden, InvalidInput, NotFound
 from postal_gateway.errors import translate
-from tracking import ingestion, reports, services
+from tracking import custody, ingestion, reports, services
 from tracking.vocabulary import EVENTS, EventType
 
 blueprint = Blueprint("tracking", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/tracking/static")
 api = Blueprint("tracking_api", __name__, url_prefix="/api/v1")
 
-RECORDERS = (Role.postal_staff, Role.operator)
+RECORDERS = (Role.postal_staff, Role.office_manager, Role.operator)
 
 
 def _result_json(result: ingestion.EventResult) -> dict:
@@ -70,8 +70,11 @@ def _events_from_body(body) -> list:
 @api.post("/shipments/<shipment_id>/events")
 @api_auth(*RECORDERS)
 def api_record_events(shipment_id: str):
-    if ingestion.find_dossier(db_session, shipment_id) is None:
+    dossier = ingestion.find_dossier(db_session, shipment_id)
+    if dossier is None:
         raise NotFound(N_("Không tìm thấy hồ sơ %(code)s."), params={"code": shipment_id[:40]})
+    if not custody.holds_any_leg(db_session, current_account(), dossier):
+        raise Forbidden(N_("Bưu cục của bạn không giữ hồ sơ này; không thể ghi sự kiện."))
     events = _events_from_body(request.get_json(silent=True))
     results = ingestion.record_events(db_session, actor=current_account(), events=events, now=utcnow(),
                                       dossier_code=shipment_id)
@@ -115,7 +118,7 @@ def sync():
 
 def _office_scope():
     user = current_account()
-    return user.post_office_id if user.role == Role.postal_staff else None
+    return user.post_office_id if user.role in custody.OFFICE_ROLES else None
 
 
 @blueprint.get("/tracking/manager")
