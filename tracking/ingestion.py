@@ -328,12 +328,13 @@ def open_compensation(session: Session, leg: ShipmentLeg, *, now: datetime) -> C
     """A lost dossier: the post owes every fee and cost (R-16, Điều 25.2). One case per leg."""
     case = session.scalar(select(CompensationCase).where(CompensationCase.leg_id == leg.id))
     dossier = leg.dossier
-    terms = ""
+    terms, cap = "", None
     try:
         from contracts.services import dossier_contract
 
         recorded = dossier_contract(session, dossier.id)
-        terms = recorded.version.compensation_terms if recorded is not None else ""
+        if recorded is not None:
+            terms, cap = recorded.version.compensation_terms, recorded.version.compensation_cap_vnd
     except ImportError:
         pass
     if case is None:
@@ -342,9 +343,12 @@ def open_compensation(session: Session, leg: ShipmentLeg, *, now: datetime) -> C
     elif case.status != CompensationStatus.withdrawn:
         return case
     case.status = CompensationStatus.open
+    # Lost again after being found: a fresh proposal and a fresh approval are needed.
+    case.proposed_by_id = case.proposed_at = case.decided_by_id = case.decided_at = None
     case.fee_vnd = dossier.fee_vnd
     case.postage_vnd = dossier.postage_vnd
     case.contract_terms = terms
+    case.cap_vnd = cap
     case.opened_at = now
     session.flush()
     return case
@@ -352,7 +356,7 @@ def open_compensation(session: Session, leg: ShipmentLeg, *, now: datetime) -> C
 
 def withdraw_compensation(session: Session, leg: ShipmentLeg, *, now: datetime) -> None:
     case = session.scalar(select(CompensationCase).where(CompensationCase.leg_id == leg.id))
-    if case is not None and case.status in (CompensationStatus.open, CompensationStatus.approved):
+    if case is not None and case.status in (CompensationStatus.open, CompensationStatus.proposed, CompensationStatus.approved):
         case.status = CompensationStatus.withdrawn
         case.decided_at = now
         case.note = (case.note + "\n" if case.note else "") + "found"
