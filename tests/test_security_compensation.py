@@ -132,6 +132,7 @@ def test_pages_keep_four_eyes(client, session, world):
     log_in(client, world["manager"])
     page = client.get("/tracking/compensations").get_data(as_text=True)
     assert world["dossier"].code in page and "Duyệt bồi thường" in page
+    assert 'href="/tracking/manager"' in page  # the office manager's way in, from the menu
     assert client.post(f"/tracking/compensations/{case_id}/approve").status_code == 302
     client.post("/logout")
     log_in(client, world["proposer"])
