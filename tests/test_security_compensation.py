@@ -157,3 +157,28 @@ def test_office_managers_are_created_with_their_post_office(app, session):
         with session.begin_nested():
             session.add(User(role=Role.office_manager, full_name="Không Bưu Cục", email="x@buudien.vn", is_active=True))
             session.flush()
+
+
+def test_the_contracts_file_carries_the_compensation_ceiling(session):
+    from contracts.importer import CONTRACT_COLUMNS, import_contracts
+    from contracts.models import ContractVersion
+
+    factories.agency(session, code="000.00.20.H10", province_code="70", district_code="689")
+    factories.post_office(session, code="830000", province_code="70", district_code="689")
+    values = {
+        "contract_number": "HĐ-CAP", "agency_code": "000.00.20.H10", "post_name": "Bưu điện tỉnh Bình Phước",
+        "valid_from": "2026-01-01", "valid_until": "", "procedures": "all", "service_points": "830000",
+        "pickup_areas": "70", "forward_same_district": "24", "forward_same_province": "48",
+        "forward_other_province": "96", "return_same_district": "24", "return_same_province": "48",
+        "return_other_province": "96", "return_commitment_hours": "24", "collection_methods": "cash",
+        "home_pickup_vnd": "0", "home_delivery_vnd": "0", "collection_fee_percent": "0",
+        "collection_fee_min_vnd": "0", "vat_percent": "10", "compensation_cap_vnd": "3000000",
+    }
+    columns = (*CONTRACT_COLUMNS, "compensation_cap_vnd")
+    data = (",".join(columns) + "\n" + ",".join(f'"{values[c]}"' for c in columns) + "\n").encode()
+    bands = b"contract_number,zone,max_grams,price_vnd\n" + b"".join(
+        f"HĐ-CAP,{zone},500,10000\n".encode() for zone in ("same_district", "same_province", "other_province"))
+    report = import_contracts(session, contracts_file=("hop-dong.csv", data), tariff_file=("cuoc.csv", bands),
+                              now=utcnow())
+    assert report.ok, report.lines()
+    assert session.scalar(select(ContractVersion.compensation_cap_vnd)) == 3_000_000
