@@ -23,6 +23,7 @@ AMQP = "amqp://guest:guest@127.0.0.1:5672/%2F"
 def main() -> None:
     from postal_gateway.events import IntegrationEvent
     from postal_gateway.integration.relay import PikaPublisher, run_relay
+    from postal_gateway.integration.topology import Topology
     from postal_gateway.models import metadata
 
     parser = argparse.ArgumentParser()
@@ -57,7 +58,9 @@ def main() -> None:
         factory = sessionmaker(bind=engine, expire_on_commit=False)
 
         started = time.perf_counter()
-        relayed = run_relay(factory, PikaPublisher(AMQP, exchange=exchange), batch_size=args.batch, once=True)
+        # the scratch queue above is the only one: no consumer queues of the product on the scratch exchange
+        scratch = Topology(exchange=exchange, bindings={}, park_unclaimed=False)
+        relayed = run_relay(factory, PikaPublisher(AMQP, topology=scratch), batch_size=args.batch, once=True)
         relay_seconds = time.perf_counter() - started
         assert relayed == args.events, relayed
 
@@ -78,6 +81,7 @@ def main() -> None:
     finally:
         channel.queue_delete(queue)
         channel.exchange_delete(exchange)
+        channel.exchange_delete(f"{exchange}.dead")
         connection.close()
         engine.dispose()
         with admin.connect() as db:

@@ -48,6 +48,7 @@ def demo_draft(valid_from_day: date = date(2026, 1, 1), **changes) -> VersionDra
             "Khi mất hồ sơ, Bưu điện tỉnh bồi thường mọi chi phí và lệ phí, liên hệ cơ quan có thẩm quyền "
             "để làm lại cho người dân, doanh nghiệp (Điều 25.2). Hư hỏng: bồi thường theo mức thiệt hại thực tế."
         ),
+        compensation_cap_vnd=5_000_000,
         training_clause=(
             "Sở Thông tin và Truyền thông tập huấn nhân viên bưu chính về tiếp nhận hồ sơ giấy và đăng ký "
             "trực tuyến trước khi triển khai và khi thủ tục thay đổi (Điều 22.4)."

@@ -7,7 +7,8 @@ Contracts file, one row per version (a number already known adds an amendment):
   forward_same_district, forward_same_province, forward_other_province, return_same_district,
   return_same_province, return_other_province (hours), return_commitment_hours,
   collection_methods (";"), home_pickup_vnd, home_delivery_vnd, collection_fee_percent,
-  collection_fee_min_vnd, vat_percent, compensation_terms, training_clause.
+  collection_fee_min_vnd, vat_percent, compensation_terms, training_clause, and optionally
+  compensation_cap_vnd (the most paid for one lost dossier; empty: no ceiling agreed).
 Tariff file, one row per weight band: contract_number, zone, max_grams, price_vnd, and optionally
   valid_from: with a date, the bands of that contract form an amendment from that date (prices
   change, the rest is kept); without, they are the bands of the contracts file's rows.
@@ -36,7 +37,7 @@ CONTRACT_COLUMNS = (
     "return_commitment_hours", "collection_methods", "home_pickup_vnd", "home_delivery_vnd",
     "collection_fee_percent", "collection_fee_min_vnd", "vat_percent",
 )
-OPTIONAL_CONTRACT_COLUMNS = ("compensation_terms", "training_clause")
+OPTIONAL_CONTRACT_COLUMNS = ("compensation_terms", "training_clause", "compensation_cap_vnd")
 TARIFF_COLUMNS = ("contract_number", "zone", "max_grams", "price_vnd")
 OPTIONAL_TARIFF_COLUMNS = ("valid_from",)
 
@@ -47,7 +48,7 @@ FIELD_COLUMNS = {
     "return_commitment_hours": "return_commitment_hours", "collection_methods": "collection_methods",
     "home_pickup_vnd": "home_pickup_vnd", "home_delivery_vnd": "home_delivery_vnd",
     "collection_fee_basis_points": "collection_fee_percent", "collection_fee_min_vnd": "collection_fee_min_vnd",
-    "vat_basis_points": "vat_percent", "agency_code": "agency_code",
+    "vat_basis_points": "vat_percent", "agency_code": "agency_code", "compensation_cap_vnd": "compensation_cap_vnd",
 }
 
 
@@ -139,6 +140,10 @@ def _draft_of(name: str, line: int, record: dict[str, Any], errors: list[RowErro
         amounts[column] = parse_int(raw) if raw not in (None, "") else (24 if column == "return_commitment_hours" else 0)
         if amounts[column] is None:
             bad(column, N_("Phải là số nguyên (không có phần lẻ)."))
+    cap_raw = record.get("compensation_cap_vnd")
+    compensation_cap = None if cap_raw in (None, "") else parse_int(cap_raw)
+    if cap_raw not in (None, "") and compensation_cap is None:
+        bad("compensation_cap_vnd", N_("Phải là số nguyên (không có phần lẻ)."))
     if found:
         errors.extend(found)
         return None
@@ -153,6 +158,7 @@ def _draft_of(name: str, line: int, record: dict[str, Any], errors: list[RowErro
         return_commitment_hours=amounts["return_commitment_hours"],
         collection_methods=_split(record.get("collection_methods")),
         compensation_terms=clean_text(record.get("compensation_terms"), 5000),
+        compensation_cap_vnd=compensation_cap,
         training_clause=clean_text(record.get("training_clause"), 5000),
         home_pickup_vnd=amounts["home_pickup_vnd"],
         home_delivery_vnd=amounts["home_delivery_vnd"],

@@ -103,6 +103,7 @@ class ContractVersion(Base):
         ),
         CheckConstraint("collection_fee_min_vnd >= 0", name="collection_fee_min_not_negative"),
         CheckConstraint("vat_basis_points BETWEEN 0 AND 10000", name="vat_rate_range"),
+        CheckConstraint("compensation_cap_vnd IS NULL OR compensation_cap_vnd >= 0", name="compensation_cap_not_negative"),
         Index("ix_contract_versions_agency_from", "agency_id", "valid_from"),
     )
 
@@ -125,6 +126,8 @@ class ContractVersion(Base):
     collection_methods: Mapped[list] = mapped_column(JSON, default=list)
     #: what the post pays when a dossier is lost or damaged (Điều 25.2)
     compensation_terms: Mapped[str] = mapped_column(Text, default="")
+    #: the most the post pays for one lost dossier, fee and postage included; None: no ceiling agreed
+    compensation_cap_vnd: Mapped[int | None] = mapped_column(Integer)
     #: training of postal staff by the agency (Điều 22.4)
     training_clause: Mapped[str] = mapped_column(Text, default="")
     #: cước phụ thu for collecting at the citizen's address

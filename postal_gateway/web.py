@@ -30,7 +30,7 @@ MENU = (
     ("contracts.my_cash_book", N_("Sổ thu tiền"), {Role.postal_staff}),
     ("workbench.queue", N_("Một cửa"), {Role.agency_staff, Role.agency_admin}),
     ("statistics.page", N_("Thống kê"), {Role.agency_staff, Role.agency_admin, Role.operator}),
-    ("tracking.manager", N_("Theo dõi toàn trình"), {Role.postal_staff, Role.operator}),
+    ("tracking.manager", N_("Theo dõi toàn trình"), {Role.postal_staff, Role.office_manager, Role.operator}),
     ("contracts.list_contracts", N_("Hợp đồng"), {Role.operator, Role.agency_staff, Role.agency_admin}),
     ("payments.reconciliation_index", N_("Đối soát"), {Role.agency_staff, Role.agency_admin}),
     ("lookup.lookup_page", N_("Tra cứu"), None),

@@ -66,7 +66,7 @@ def user(session: Session, role: Role = Role.citizen, password: str | None = DEF
     if role == Role.citizen:
         fields.setdefault("id_kind", IdKind.citizen_id)
         fields.setdefault("id_number", f"0701{number:08d}")
-    if role == Role.postal_staff and "post_office_id" not in fields and "post_office" not in fields:
+    if role in (Role.postal_staff, Role.office_manager) and "post_office_id" not in fields and "post_office" not in fields:
         fields["post_office"] = post_office(session)
     if role in (Role.agency_staff, Role.agency_admin) and "agency_id" not in fields and "agency" not in fields:
         fields["agency"] = agency(session)

@@ -163,7 +163,9 @@ def test_demo_users_are_idempotent(session):
     factories.agency(session, code="000.00.20.H10")
     lines = load_demo_users(session)
     count = len(session.scalars(select(User)).all())
-    assert count == 7 and len(lines) == 7
+    assert count == 8 and len(lines) == 8
+    manager = session.scalars(select(User).where(User.email == "buudien.truong@demo.buudien.vn")).one()
+    assert manager.role == Role.office_manager and manager.post_office.code == "830001"  # the first office, Đồng Xoài
     assert load_demo_users(session) == lines
     assert len(session.scalars(select(User)).all()) == count
     assert services.authenticate(session, "070085001234", DEMO_PASSWORD).role == Role.citizen

@@ -19,6 +19,7 @@ from postal_gateway.integration import consumers as c
 from postal_gateway.integration.local import relay_locally
 from postal_gateway.integration.models import DeadLetter, ProcessedMessage
 from postal_gateway.integration.relay import PikaPublisher, message_of, relay_batch, run_relay
+from postal_gateway.integration.topology import DEFAULT_TOPOLOGY, Topology, topic_matches
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 
@@ -158,19 +159,24 @@ def test_lookup_consumer_uses_the_projection(session):
 
 @pytest.fixture()
 def broker():
-    """Unique exchange and queue names for this test; deleted afterwards. Fails if RabbitMQ is down."""
+    """Unique exchange and queue names for this test, with a topology of one "probe" consumer on
+    "dossier.*"; deleted afterwards. Fails if RabbitMQ is down."""
     try:
         connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
     except pika.exceptions.AMQPError as error:
         pytest.fail(f"RabbitMQ is not reachable at 127.0.0.1:5672: {error!r}")
     suffix = uuid.uuid4().hex[:10]
-    names = {"exchange": f"test.events.{suffix}", "queue": f"test.consumer.{suffix}"}
+    topology = Topology(exchange=f"test.events.{suffix}", prefix=f"test.consumer.{suffix}",
+                        bindings={"probe": ("dossier.*",)}, park_unclaimed=False)
+    names = {"exchange": topology.exchange, "queue": topology.queue_of("probe"), "topology": topology, "extra": []}
     connection.close()
     yield names
     cleanup = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
     channel = cleanup.channel()
-    for queue in (names["queue"], names["queue"] + ".dead"):
+    used = [names["topology"], *names["extra"]]
+    for queue in {q for t in used for q in t.queues()} | {names["queue"]}:
         channel.queue_delete(queue)
+        channel.queue_delete(queue + ".dead")
     for exchange in (names["exchange"], names["exchange"] + ".dead"):
         channel.exchange_delete(exchange)
     cleanup.close()
@@ -193,7 +199,7 @@ def test_relay_and_consumer_through_rabbitmq_with_a_poison_message(session, effe
     rows = _events(session, 30)
     consumer = c.Consumer("probe", _record_effect, ("dossier.*",))
     _declare(broker, consumer)
-    assert run_relay(SessionFactory, PikaPublisher(AMQP_URL, exchange=broker["exchange"]), once=True) == 30
+    assert run_relay(SessionFactory, PikaPublisher(AMQP_URL, topology=broker["topology"]), once=True) == 30
     # a poison message and a duplicate of the first event, as a careless publisher would send them
     connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
     channel = connection.channel()
@@ -202,7 +208,7 @@ def test_relay_and_consumer_through_rabbitmq_with_a_poison_message(session, effe
     channel.basic_publish(broker["exchange"], "dossier.status_changed", json.dumps(message_of(rows[0])).encode(),
                           pika.BasicProperties(message_id=rows[0].event_id, delivery_mode=2))
     connection.close()
-    handled = c.run_consumer(AMQP_URL, consumer, SessionFactory, exchange=broker["exchange"], queue=broker["queue"],
+    handled = c.run_consumer(AMQP_URL, consumer, SessionFactory, topology=broker["topology"],
                              idle_exit_seconds=1.0)
     assert handled == 32
     assert _effect_counts(effects) == (30, 30)
@@ -239,7 +245,7 @@ def test_rabbitmq_restarted_while_the_relay_publishes_loses_nothing_and_applies_
             time.sleep(0.004)  # keeps publishing in flight while the broker goes down
 
     stop = threading.Event()
-    relay = threading.Thread(target=run_relay, args=(SessionFactory, Publisher(AMQP_URL, exchange=broker["exchange"])),
+    relay = threading.Thread(target=run_relay, args=(SessionFactory, Publisher(AMQP_URL, topology=broker["topology"])),
                              kwargs={"stop": stop, "batch_size": 25, "poll_seconds": 0.1}, daemon=True)
     relay.start()
     try:
@@ -261,7 +267,60 @@ def test_rabbitmq_restarted_while_the_relay_publishes_loses_nothing_and_applies_
     stop.set()
     relay.join(timeout=10)
     assert session.scalar(select(func.count()).select_from(IntegrationEvent).where(IntegrationEvent.published_at.is_(None))) == 0
-    c.run_consumer(AMQP_URL, consumer, SessionFactory, exchange=broker["exchange"], queue=broker["queue"],
+    c.run_consumer(AMQP_URL, consumer, SessionFactory, topology=broker["topology"],
                    idle_exit_seconds=1.0)
     assert _effect_counts(effects) == (total, total)  # none lost, none applied twice
     assert session.scalar(select(func.count()).select_from(ProcessedMessage)) == total
+
+
+# --- the topology, declared by the relay and by every consumer -----------------------------------------
+
+
+def test_every_event_type_reaches_a_queue_of_the_product_topology():
+    """With ``mandatory`` an event type bound to no queue would never be marked published."""
+    from postal_gateway.events import EVENT_VERSIONS
+
+    queues = DEFAULT_TOPOLOGY.queues()
+    for event_type in EVENT_VERSIONS:
+        assert any(topic_matches(key, event_type) for keys in queues.values() for key in keys), event_type
+    assert queues["postal_gateway.unclaimed"] == ("sla.breached", "reconciliation.signed_off")
+    assert {c.lookup_consumer().routing_keys, c.notices_consumer().routing_keys} == {
+        queues["postal_gateway.lookup"], queues["postal_gateway.notices"]}
+
+
+def test_relay_started_before_any_consumer_loses_nothing(session, effects, broker):
+    """The incident: the relay ran first, declared only the exchange, and 37 events (8 payment.settled)
+    were confirmed, marked published and dropped. Now the relay declares the queues too."""
+    topology = Topology(exchange=broker["exchange"], prefix=broker["topology"].prefix,
+                        bindings={"probe": ("dossier.*",), "payments": ("payment.settled",)}, park_unclaimed=False)
+    broker["extra"].append(topology)
+    _events(session, 29)
+    _events(session, 8, "payment.settled")
+    assert run_relay(SessionFactory, PikaPublisher(AMQP_URL, topology=topology), once=True) == 37
+    # only now do the consumers start
+    for name in ("probe", "payments"):
+        consumer = c.Consumer(name, _record_effect, topology.bindings[name])
+        c.run_consumer(AMQP_URL, consumer, SessionFactory, topology=topology, idle_exit_seconds=1.0)
+    assert _effect_counts(effects) == (37, 37)
+    assert session.scalar(select(func.count()).select_from(ProcessedMessage)
+                          .where(ProcessedMessage.event_type == "payment.settled")) == 8
+
+
+def test_an_event_no_queue_takes_is_not_marked_published(session, effects, broker):
+    rows = _events(session, 1, "payment.settled")  # the broker topology binds only "dossier.*"
+    publisher = PikaPublisher(AMQP_URL, topology=broker["topology"])
+    try:
+        with pytest.raises(pika.exceptions.UnroutableError):
+            relay_batch(SessionFactory(), publisher.publish)
+    finally:
+        publisher.close()
+    session.expire_all()
+    row = session.get(IntegrationEvent, rows[0].id)
+    assert row.published_at is None and row.publish_attempts == 1
+    # once a queue is bound for it, the relay publishes it and a consumer gets it
+    bound = Topology(exchange=broker["exchange"], prefix=broker["topology"].prefix,
+                     bindings={"probe": ("dossier.*", "payment.settled")}, park_unclaimed=False)
+    assert run_relay(SessionFactory, PikaPublisher(AMQP_URL, topology=bound), once=True) == 1
+    c.run_consumer(AMQP_URL, c.Consumer("probe", _record_effect, bound.bindings["probe"]), SessionFactory,
+                   topology=bound, idle_exit_seconds=1.0)
+    assert _effect_counts(effects) == (1, 1)

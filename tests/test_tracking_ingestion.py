@@ -192,7 +192,7 @@ def test_not_postal_dossier_has_no_legs(session):
 
 def test_lost_opens_compensation_and_found_withdraws_it(session, world):
     staff, dossier = world
-    manager = staff
+    manager = factories.user(session, Role.office_manager, post_office=staff.post_office)
     record(session, staff, dossier, ev("lost-000001", "picked_up", NOW - timedelta(hours=4)),
            ev("lost-000002", "lost", NOW - timedelta(hours=3)))
     case = session.scalar(select(CompensationCase))
@@ -202,11 +202,13 @@ def test_lost_opens_compensation_and_found_withdraws_it(session, world):
     assert case.status == CompensationStatus.withdrawn
     record(session, staff, dossier, ev("lost-000004", "lost", NOW - timedelta(hours=1)))
     assert case.status == CompensationStatus.open
-    services.approve_compensation(session, case.id, actor=manager, costs_vnd=15_000, note="Sao chụp lại")
-    paid = services.pay_compensation(session, case.id, actor=manager, payment_reference="PC-0001", redo_arranged=True)
+    services.propose_compensation(session, case.id, actor=staff, costs_vnd=15_000, note="Sao chụp lại")
+    services.approve_compensation(session, case.id, actor=manager)
+    paid = services.pay_compensation(session, case.id, actor=manager, payment_reference="PC-0001",
+                                     payment_method="cash", redo_arranged=True)
     assert paid.status == CompensationStatus.paid and paid.total_vnd == dossier.fee_vnd + dossier.postage_vnd + 15_000
     with pytest.raises(Exception):
-        services.pay_compensation(session, case.id, actor=manager, payment_reference="PC-0002")
+        services.pay_compensation(session, case.id, actor=manager, payment_reference="PC-0002", payment_method="cash")
 
 
 def test_result_handed_to_post_opens_the_return_leg_when_nobody_did(session, world):

@@ -106,10 +106,16 @@ def test_compensation_pages(client, session, world):
         dict(event("comp-000002", "lost", 2, office), dossier_code=code)]})
     case = session.scalar(select(CompensationCase))
     assert code in client.get("/tracking/compensations").get_data(as_text=True)
-    assert client.post(f"/tracking/compensations/{case.id}/approve", data={"costs_vnd": "abc"}).status_code == 422
-    assert client.post(f"/tracking/compensations/{case.id}/approve", data={"costs_vnd": "20000"}).status_code == 302
+    assert client.post(f"/tracking/compensations/{case.id}/propose", data={"costs_vnd": "abc"}).status_code == 422
+    assert client.post(f"/tracking/compensations/{case.id}/propose", data={"costs_vnd": "20000"}).status_code == 302
+    client.post("/logout")
+    manager = factories.user(session, Role.office_manager, post_office=world["staff"].post_office)
+    session.commit()
+    log_in(client, manager)
+    assert client.post(f"/tracking/compensations/{case.id}/approve").status_code == 302
     assert client.post(f"/tracking/compensations/{case.id}/pay", data={"payment_reference": ""}).status_code == 422
-    assert client.post(f"/tracking/compensations/{case.id}/pay", data={"payment_reference": "PC-9", "redo_arranged": "1"}).status_code == 302
+    assert client.post(f"/tracking/compensations/{case.id}/pay", data={"payment_reference": "PC-9", "payment_method": "cash",
+                                                                    "redo_arranged": "1"}).status_code == 302
     session.expire_all()
     case = session.get(CompensationCase, case.id)
     assert case.status == CompensationStatus.paid and case.costs_vnd == 20000 and case.redo_arranged

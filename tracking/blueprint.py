@@ -6,7 +6,8 @@
 # GET  /tracking/manager                       manager         legs by SLA state, on-time % chart
 # GET  /tracking/manager/export.<fmt>          export          csv | xlsx
 # GET  /tracking/compensations                 compensations   lost dossiers
-# POST /tracking/compensations/<id>/approve    approve_compensation
+# POST /tracking/compensations/<id>/propose    propose_compensation  postal staff state the amount
+# POST /tracking/compensations/<id>/approve    approve_compensation  the office manager or an operator, not the proposer
 # POST /tracking/compensations/<id>/pay        pay_compensation
 # API
 # POST /api/v1/shipments/<shipment_id>/events  api_record_events  one event or a batch
@@ -19,16 +20,16 @@ from flask_babel import gettext as _
 from postal_gateway.accounts.models import Role
 from postal_gateway.auth import api_auth, current_account, roles_required
 from postal_gateway.db import db_session, utcnow
-from postal_gateway.domain import N_, InvalidInput, NotFound
+from postal_gateway.domain import N_, Forbidden, InvalidInput, NotFound
 from postal_gateway.errors import translate
-from tracking import ingestion, reports, services
+from tracking import compensation, custody, ingestion, reports, services
 from tracking.vocabulary import EVENTS, EventType
 
 blueprint = Blueprint("tracking", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/tracking/static")
 api = Blueprint("tracking_api", __name__, url_prefix="/api/v1")
 
-RECORDERS = (Role.postal_staff, Role.operator)
+RECORDERS = (Role.postal_staff, Role.office_manager, Role.operator)
 
 
 def _result_json(result: ingestion.EventResult) -> dict:
@@ -70,8 +71,11 @@ def _events_from_body(body) -> list:
 @api.post("/shipments/<shipment_id>/events")
 @api_auth(*RECORDERS)
 def api_record_events(shipment_id: str):
-    if ingestion.find_dossier(db_session, shipment_id) is None:
+    dossier = ingestion.find_dossier(db_session, shipment_id)
+    if dossier is None:
         raise NotFound(N_("Không tìm thấy hồ sơ %(code)s."), params={"code": shipment_id[:40]})
+    if not custody.holds_any_leg(db_session, current_account(), dossier):
+        raise Forbidden(N_("Bưu cục của bạn không giữ hồ sơ này; không thể ghi sự kiện."))
     events = _events_from_body(request.get_json(silent=True))
     results = ingestion.record_events(db_session, actor=current_account(), events=events, now=utcnow(),
                                       dossier_code=shipment_id)
@@ -115,7 +119,7 @@ def sync():
 
 def _office_scope():
     user = current_account()
-    return user.post_office_id if user.role == Role.postal_staff else None
+    return user.post_office_id if user.role in custody.OFFICE_ROLES else None
 
 
 @blueprint.get("/tracking/manager")
@@ -146,7 +150,9 @@ def export(fmt: str):
 @roles_required(*RECORDERS)
 def compensations():
     cases = services.open_compensations(db_session, post_office_id=_office_scope())
-    return render_template("tracking/compensations.html", cases=cases)
+    return render_template("tracking/compensations.html", cases=cases, viewer=current_account(),
+                           may_approve=compensation.may_approve, may_pay=compensation.may_pay,
+                           methods=compensation.PAYMENT_METHOD_LABELS)
 
 
 def _int(value) -> int | None:
@@ -160,18 +166,27 @@ def _int(value) -> int | None:
 def _own_case(case_id: int):
     case = services.get_compensation(db_session, case_id)
     scope = _office_scope()
-    if scope is not None and case.leg.post_office_id != scope:
+    if scope is not None and compensation.office_concerned(case) != scope:
         raise NotFound(N_("Không tìm thấy hồ sơ bồi thường."))
     return case
+
+
+@blueprint.post("/tracking/compensations/<int:case_id>/propose")
+@roles_required(*RECORDERS)
+def propose_compensation(case_id: int):
+    _own_case(case_id)
+    costs = _int(request.form.get("costs_vnd") or "0")
+    compensation.propose_compensation(db_session, case_id, actor=current_account(),
+                                      costs_vnd=costs if costs is not None else -1, note=request.form.get("note", ""))
+    db_session.commit()
+    return redirect(url_for("tracking.compensations"))
 
 
 @blueprint.post("/tracking/compensations/<int:case_id>/approve")
 @roles_required(*RECORDERS)
 def approve_compensation(case_id: int):
     _own_case(case_id)
-    costs = _int(request.form.get("costs_vnd") or "0")
-    services.approve_compensation(db_session, case_id, actor=current_account(),
-                                  costs_vnd=costs if costs is not None else -1, note=request.form.get("note", ""))
+    compensation.approve_compensation(db_session, case_id, actor=current_account())
     db_session.commit()
     return redirect(url_for("tracking.compensations"))
 
@@ -180,9 +195,10 @@ def approve_compensation(case_id: int):
 @roles_required(*RECORDERS)
 def pay_compensation(case_id: int):
     _own_case(case_id)
-    services.pay_compensation(db_session, case_id, actor=current_account(),
-                              payment_reference=request.form.get("payment_reference", ""),
-                              redo_arranged=request.form.get("redo_arranged") == "1")
+    compensation.pay_compensation(db_session, case_id, actor=current_account(),
+                                  payment_reference=request.form.get("payment_reference", ""),
+                                  payment_method=request.form.get("payment_method", ""),
+                                  redo_arranged=request.form.get("redo_arranged") == "1")
     db_session.commit()
     return redirect(url_for("tracking.compensations"))
 

@@ -28,6 +28,7 @@ from postal_gateway.db import utcnow
 from postal_gateway.domain import N_, FieldError, InvalidInput
 from postal_gateway.dossiers.models import Channel, Dossier
 from tracking import sla
+from tracking.custody import HANDOVER_DETAIL, may_record
 from tracking.models import (
     FINAL_STATES,
     CompensationCase,
@@ -50,7 +51,7 @@ NOTE_MAX = 1000
 TEXT_MAX = 255
 #: a signature or photo travels as a data URL; bigger files go through the document store
 PROOF_MAX = 300_000
-DETAIL_KEYS = {"officer_name", "officer_id", "recipient_name", "id_checked", "proof", "reason"}
+DETAIL_KEYS = {"officer_name", "officer_id", "recipient_name", "id_checked", "proof", "reason", HANDOVER_DETAIL}
 
 
 @dataclass
@@ -58,7 +59,7 @@ class EventResult:
     """What happened to one event of a request."""
 
     event_id: str
-    #: accepted | duplicate | rejected | invalid
+    #: accepted | duplicate | rejected | invalid | forbidden (the actor's office does not hold the leg)
     status: str
     reason: str = ""
     params: dict = field(default_factory=dict)
@@ -208,6 +209,10 @@ def _details(raw, kind: EventType | None, errors: list[FieldError]) -> dict:
             if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
                 errors.append(FieldError("details.officer_id", N_("Mã cán bộ không hợp lệ.")))
             details[key] = value
+        elif key == HANDOVER_DETAIL:
+            if kind is not None and kind != EventType.dispatched:
+                errors.append(FieldError(f"details.{key}", N_("Chỉ sự kiện 'đã chuyển đi' mới ghi bưu cục nhận.")))
+            details[key] = _clean_text(value, f"details.{key}", 16, errors)
         elif key == "proof":
             if not isinstance(value, str) or len(value) > PROOF_MAX or not value.startswith("data:image/"):
                 errors.append(FieldError("details.proof", N_("Chữ ký hoặc ảnh phải là ảnh (data:image/…) dưới 300 KB.")))
@@ -323,12 +328,13 @@ def open_compensation(session: Session, leg: ShipmentLeg, *, now: datetime) -> C
     """A lost dossier: the post owes every fee and cost (R-16, Điều 25.2). One case per leg."""
     case = session.scalar(select(CompensationCase).where(CompensationCase.leg_id == leg.id))
     dossier = leg.dossier
-    terms = ""
+    terms, cap = "", None
     try:
         from contracts.services import dossier_contract
 
         recorded = dossier_contract(session, dossier.id)
-        terms = recorded.version.compensation_terms if recorded is not None else ""
+        if recorded is not None:
+            terms, cap = recorded.version.compensation_terms, recorded.version.compensation_cap_vnd
     except ImportError:
         pass
     if case is None:
@@ -337,9 +343,12 @@ def open_compensation(session: Session, leg: ShipmentLeg, *, now: datetime) -> C
     elif case.status != CompensationStatus.withdrawn:
         return case
     case.status = CompensationStatus.open
+    # Lost again after being found: a fresh proposal and a fresh approval are needed.
+    case.proposed_by_id = case.proposed_at = case.decided_by_id = case.decided_at = None
     case.fee_vnd = dossier.fee_vnd
     case.postage_vnd = dossier.postage_vnd
     case.contract_terms = terms
+    case.cap_vnd = cap
     case.opened_at = now
     session.flush()
     return case
@@ -347,7 +356,7 @@ def open_compensation(session: Session, leg: ShipmentLeg, *, now: datetime) -> C
 
 def withdraw_compensation(session: Session, leg: ShipmentLeg, *, now: datetime) -> None:
     case = session.scalar(select(CompensationCase).where(CompensationCase.leg_id == leg.id))
-    if case is not None and case.status in (CompensationStatus.open, CompensationStatus.approved):
+    if case is not None and case.status in (CompensationStatus.open, CompensationStatus.proposed, CompensationStatus.approved):
         case.status = CompensationStatus.withdrawn
         case.decided_at = now
         case.note = (case.note + "\n" if case.note else "") + "found"
@@ -441,6 +450,18 @@ def _record_one(session, raw, *, actor, now, dossier_code, touched, fresh, trust
                            params={"code": dossier.code}, dossier_code=dossier.code)
     kind = parsed.leg or EVENTS[parsed.type].leg
     leg = _current_leg(session, dossier, kind)
+    if not trusted and not may_record(session, actor, dossier, leg):
+        # Nothing is stored: a stranger's event must not even wait for a leg to be replayed on.
+        return EventResult(parsed.event_id, "forbidden",
+                           N_("Bưu cục của bạn không giữ hồ sơ %(code)s ở chặng này; không thể ghi sự kiện."),
+                           params={"code": dossier.code}, dossier_code=dossier.code)
+    handed_to = parsed.details.get(HANDOVER_DETAIL)
+    if handed_to and _office(session, handed_to) is None:
+        return EventResult(parsed.event_id, "invalid", N_("Không có bưu cục mã %(code)s."),
+                           params={"code": handed_to},
+                           errors=[FieldError(f"details.{HANDOVER_DETAIL}", N_("Không có bưu cục mã %(code)s."),
+                                              {"code": handed_to})],
+                           dossier_code=dossier.code)
     if leg is None and (kind or LegKind.forward) == LegKind.forward and parsed.type in (
         EventType.picked_up, EventType.accepted_at_office,
     ):

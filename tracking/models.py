@@ -189,7 +189,9 @@ class SlaBreach(Base):
 class CompensationStatus(str, enum.Enum):
     #: opened when the leg was marked lost
     open = "open"
-    #: amounts checked and approved by the post
+    #: postal staff proposed the amount (fee, postage and the costs the citizen shows)
+    proposed = "proposed"
+    #: the amount approved by someone else: the office manager of the office concerned, or an operator
     approved = "approved"
     #: paid to the citizen
     paid = "paid"
@@ -197,12 +199,28 @@ class CompensationStatus(str, enum.Enum):
     withdrawn = "withdrawn"
 
 
+class CompensationPaymentMethod(str, enum.Enum):
+    #: tiền mặt at the counter, against the citizen's signature
+    cash = "cash"
+    #: chuyển khoản to the citizen's account
+    bank_transfer = "bank_transfer"
+
+
 class CompensationCase(Base):
-    """What the post owes when a dossier is lost (R-16, Điều 25.2): every cost and fee."""
+    """What the post owes when a dossier is lost (R-16, Điều 25.2): every cost and fee.
+
+    Four eyes: one person proposes the amount, another approves it and the proposer cannot record
+    its payment either; the database refuses the same person in both places."""
 
     __tablename__ = "compensation_cases"
     __table_args__ = (
         CheckConstraint("fee_vnd >= 0 AND postage_vnd >= 0 AND costs_vnd >= 0", name="amounts_not_negative"),
+        CheckConstraint("decided_by_id IS NULL OR proposed_by_id IS NULL OR decided_by_id != proposed_by_id",
+                        name="approver_is_not_proposer"),
+        CheckConstraint("paid_by_id IS NULL OR proposed_by_id IS NULL OR paid_by_id != proposed_by_id",
+                        name="payer_is_not_proposer"),
+        CheckConstraint("cap_vnd IS NULL OR status NOT IN ('approved', 'paid') "
+                        "OR fee_vnd + postage_vnd + costs_vnd <= cap_vnd", name="total_within_cap"),
         UniqueConstraint("leg_id"),
     )
 
@@ -222,15 +240,29 @@ class CompensationCase(Base):
     contract_terms: Mapped[str] = mapped_column(Text, default="")
     #: the post has arranged with the agency to redo the dossier (Điều 25.2)
     redo_arranged: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the contract's ceiling on the total (fee + postage + costs), copied when opened; None: no ceiling agreed
+    cap_vnd: Mapped[int | None] = mapped_column(Integer)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: who proposed the amount, and when
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: approval (or withdrawal): when, and who approved
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: payment to the citizen: when, who recorded it, how, and the voucher number
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    payment_method: Mapped[CompensationPaymentMethod | None] = mapped_column(
+        Enum(CompensationPaymentMethod, native_enum=False, length=16)
+    )
     payment_reference: Mapped[str] = mapped_column(String(64), default="")
     note: Mapped[str] = mapped_column(Text, default="")
 
     leg: Mapped[ShipmentLeg] = relationship()
     dossier = relationship("Dossier")
+    proposed_by = relationship("User", foreign_keys=[proposed_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    paid_by = relationship("User", foreign_keys=[paid_by_id])
 
     @property
     def total_vnd(self) -> int:

@@ -12,11 +12,15 @@ PATHS = {
             "tags": ["tracking"],
             "summary": "Record one hand-over event or a batch (up to 200) for a dossier's shipment",
             "description": (
-                "Postal staff and operators. `shipment_id` is the dossier code. Send one event object, a list, "
+                "Postal staff and office managers of an office that holds the shipment (the dossier's post "
+                "office, the leg's receiving office, or an office the leg was handed to by a `dispatched` event "
+                "naming `details.to_post_office_code`), and operators; anyone else gets 403 and nothing is stored. "
+                "`shipment_id` is the dossier code. Send one event object, a list, "
                 "or `{\"events\": [...]}`. Each event is judged on its own and answered in order: `accepted`; "
                 "`duplicate` (its `event_id` was seen before: acknowledged, not counted again); `rejected` "
                 "(impossible at its place in the leg's history, e.g. delivered before pickup: kept for audit, "
-                "`reason` says why); `invalid` (bad fields, listed in `errors`; not stored). Events are placed "
+                "`reason` says why); `invalid` (bad fields, listed in `errors`; not stored); `forbidden` (the "
+                "caller's office does not hold that leg: not stored). Events are placed "
                 "by `occurred_at`, and the leg's state is derived from the ordered history. Device clocks more "
                 "than 10 minutes ahead or 30 days behind are refused."
             ),
@@ -61,6 +65,9 @@ SCHEMAS = {
                 "id_checked": {"type": "boolean", "description": "delivered: must be true."},
                 "proof": {"type": "string", "description": "Signature or photo as a data:image/… URL, < 300 KB."},
                 "reason": {"type": "string", "description": "delivery_failed, returned_to_agency: required."},
+                "to_post_office_code": {"type": "string", "maxLength": 16,
+                                        "description": "dispatched: hands the leg to this post office, whose staff "
+                                                       "may then record its events."},
             }},
         },
     },
@@ -69,7 +76,7 @@ SCHEMAS = {
         "required": ["event_id", "status"],
         "properties": {
             "event_id": {"type": "string"},
-            "status": {"type": "string", "enum": ["accepted", "duplicate", "rejected", "invalid"]},
+            "status": {"type": "string", "enum": ["accepted", "duplicate", "rejected", "invalid", "forbidden"]},
             "reason": {"type": "string"},
             "errors": {"type": "array", "items": {"type": "object", "properties": {
                 "field": {"type": "string"}, "message": {"type": "string"}}}},

@@ -3,7 +3,7 @@
 - ``open_forward_leg``: intake (pickup) of a postal dossier starts its forward leg and clock;
 - ``record_handover_to_agency``: the one-stop officer signs for the paper dossier (workbench);
 - ``open_return_leg``: the result is available for a postal dossier: the 24-hour clock starts;
-- compensation workflow for lost dossiers (R-16): approve (with the costs shown), pay, redo.
+- the list of open compensation cases; their workflow (propose, approve, pay) is ``tracking.compensation``.
 """
 from __future__ import annotations
 
@@ -12,11 +12,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from postal_gateway.accounts.models import Role, User
-from postal_gateway.db import utcnow
-from postal_gateway.domain import N_, Conflict, Forbidden, InvalidInput, NotFound
+from postal_gateway.accounts.models import User
 from postal_gateway.dossiers.models import Channel, CollectionPlace, Dossier
 from tracking import ingestion, sla
+from tracking.compensation import approve_compensation, get_compensation, pay_compensation, propose_compensation
 from tracking.models import (
     CompensationCase,
     CompensationStatus,
@@ -24,8 +23,6 @@ from tracking.models import (
     ShipmentLeg,
 )
 from tracking.vocabulary import EventType
-
-MAX_COMPENSATION_COSTS_VND = 1_000_000_000
 
 
 def leg_of(session: Session, dossier: Dossier, kind: LegKind) -> ShipmentLeg | None:
@@ -116,62 +113,12 @@ def open_return_leg(session: Session, *, dossier: Dossier, result_available_at: 
     return leg
 
 
-# --- compensation (R-16) -----------------------------------------------------------------------
-
-
-def _require_manager(actor: User | None) -> None:
-    if actor is None or not actor.is_active or actor.role not in (Role.postal_staff, Role.operator):
-        raise Forbidden(N_("Chỉ bưu điện mới xử lý bồi thường."))
-
-
-def get_compensation(session: Session, case_id) -> CompensationCase:
-    case = session.get(CompensationCase, case_id) if isinstance(case_id, int) and 0 < case_id < 2**31 else None
-    if case is None:
-        raise NotFound(N_("Không tìm thấy hồ sơ bồi thường."))
-    return case
-
-
-def approve_compensation(session: Session, case_id: int, *, actor: User, costs_vnd, note: str = "",
-                         now: datetime | None = None) -> CompensationCase:
-    """The post checks the amounts: fee and postage in full plus the other costs the citizen shows."""
-    _require_manager(actor)
-    case = get_compensation(session, case_id)
-    if case.status != CompensationStatus.open:
-        raise Conflict(N_("Chỉ duyệt được hồ sơ bồi thường đang mở."))
-    if not isinstance(costs_vnd, int) or isinstance(costs_vnd, bool) or not 0 <= costs_vnd <= MAX_COMPENSATION_COSTS_VND:
-        raise InvalidInput.on_field("costs_vnd", N_("Chi phí khác phải là số nguyên không âm (VNĐ)."))
-    if not isinstance(note, str) or len(note) > 1000:
-        raise InvalidInput.on_field("note", N_("Ghi chú tối đa 1000 ký tự."))
-    case.costs_vnd = costs_vnd
-    case.note = note.strip()
-    case.status = CompensationStatus.approved
-    case.decided_at = now or utcnow()
-    case.decided_by_id = actor.id
-    session.flush()
-    return case
-
-
-def pay_compensation(session: Session, case_id: int, *, actor: User, payment_reference: str,
-                     redo_arranged: bool = False, now: datetime | None = None) -> CompensationCase:
-    """Record the payment to the citizen (and that the agency was asked to redo the dossier)."""
-    _require_manager(actor)
-    case = get_compensation(session, case_id)
-    if case.status != CompensationStatus.approved:
-        raise Conflict(N_("Chỉ chi trả được hồ sơ bồi thường đã duyệt."))
-    reference = payment_reference.strip() if isinstance(payment_reference, str) else ""
-    if not reference or len(reference) > 64:
-        raise InvalidInput.on_field("payment_reference", N_("Cần số chứng từ chi trả (tối đa 64 ký tự)."))
-    case.payment_reference = reference
-    case.redo_arranged = bool(redo_arranged)
-    case.status = CompensationStatus.paid
-    case.paid_at = now or utcnow()
-    session.flush()
-    return case
+# --- compensation (R-16): the four-eyes workflow lives in tracking.compensation -----------------
 
 
 def open_compensations(session: Session, *, post_office_id: int | None = None) -> list[CompensationCase]:
     query = select(CompensationCase).where(
-        CompensationCase.status.in_((CompensationStatus.open, CompensationStatus.approved))
+        CompensationCase.status.in_((CompensationStatus.open, CompensationStatus.proposed, CompensationStatus.approved))
     ).order_by(CompensationCase.opened_at)
     if post_office_id is not None:
         query = query.join(ShipmentLeg, ShipmentLeg.id == CompensationCase.leg_id).where(
@@ -182,10 +129,12 @@ def open_compensations(session: Session, *, post_office_id: int | None = None) -
 
 __all__ = [
     "approve_compensation",
+    "get_compensation",
     "leg_of",
     "legs_of",
     "open_forward_leg",
     "open_return_leg",
     "pay_compensation",
+    "propose_compensation",
     "record_handover_to_agency",
 ]

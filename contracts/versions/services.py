@@ -65,6 +65,8 @@ class VersionDraft:
     return_commitment_hours: Any = 24
     collection_methods: list[str] = field(default_factory=lambda: ["cash", "collection_on_behalf"])
     compensation_terms: str = ""
+    #: the most paid for one lost dossier, fee and postage included; None or "": no ceiling agreed
+    compensation_cap_vnd: Any = None
     training_clause: str = ""
     home_pickup_vnd: Any = 0
     home_delivery_vnd: Any = 0
@@ -131,6 +133,8 @@ def _check(session: Session, agency: Agency, draft: VersionDraft) -> tuple[_Chec
         "collection_fee_basis_points": rate("collection_fee_basis_points", draft.collection_fee_basis_points),
         "collection_fee_min_vnd": amount("collection_fee_min_vnd", draft.collection_fee_min_vnd),
         "vat_basis_points": rate("vat_basis_points", draft.vat_basis_points),
+        "compensation_cap_vnd": (None if draft.compensation_cap_vnd in (None, "")
+                                 else amount("compensation_cap_vnd", draft.compensation_cap_vnd)),
     }
     commitment = parse_int(draft.return_commitment_hours)
     if commitment is None or not 1 <= commitment <= 24:
@@ -405,6 +409,7 @@ def draft_from_version(version: ContractVersion, **changes: Any) -> VersionDraft
         return_commitment_hours=version.return_commitment_hours,
         collection_methods=list(version.collection_methods),
         compensation_terms=version.compensation_terms,
+        compensation_cap_vnd=version.compensation_cap_vnd,
         training_clause=version.training_clause,
         home_pickup_vnd=version.home_pickup_vnd,
         home_delivery_vnd=version.home_delivery_vnd,

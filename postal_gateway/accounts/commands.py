@@ -18,7 +18,7 @@ def accounts_commands() -> None:
 @click.argument("role", type=click.Choice([r.value for r in Role if r != Role.citizen]))
 @click.argument("email")
 @click.argument("full_name")
-@click.option("--post-office", "post_office_code", help="Post office code (postal_staff)")
+@click.option("--post-office", "post_office_code", help="Post office code (postal_staff, office_manager)")
 @click.option("--agency", "agency_code", help="Agency code, e.g. 000.00.20.H10 (agency_staff, agency_admin)")
 @click.password_option(help="At least 10 characters; prompted if omitted")
 @with_appcontext

@@ -53,6 +53,9 @@ def load_demo_users(session: Session) -> list[str]:
     postal_staff = (("Phạm Quốc Bảo", "buudien1@demo.buudien.vn"), ("Hoàng Thị Thu Hà", "buudien2@demo.buudien.vn"))
     for office, (name, email) in zip(offices, postal_staff):
         _ensure(session, lines, email, email, role=Role.postal_staff, full_name=name, phone="", post_office_id=office.id)
+    if offices:  # trưởng bưu cục of the first office (Đồng Xoài): approves its staff's compensation proposals
+        _ensure(session, lines, "buudien.truong@demo.buudien.vn", "buudien.truong@demo.buudien.vn",
+                role=Role.office_manager, full_name="Trần Văn Trưởng", phone="", post_office_id=offices[0].id)
     agency = session.scalar(select(Agency).order_by(Agency.code).limit(1))
     if agency is not None:
         _ensure(session, lines, "motcua@demo.stttt.gov.vn", "motcua@demo.stttt.gov.vn", role=Role.agency_staff,

@@ -51,7 +51,8 @@ class User(Base):
             name="agency_staff_has_agency",
         ),
         CheckConstraint(
-            "role != 'postal_staff' OR post_office_id IS NOT NULL", name="postal_staff_has_office"
+            "role NOT IN ('postal_staff', 'office_manager') OR post_office_id IS NOT NULL",
+            name="postal_staff_has_office",
         ),
         Index("uq_users_id_number", "id_number", unique=True),
         Index("uq_users_email", "email", unique=True),

@@ -326,7 +326,7 @@ def create_staff_user(
     email_value = _collect(errors, lambda: normalise_email(email))
     _check_password(password, errors)
     post_office = agency = None
-    if role == Role.postal_staff:
+    if role in (Role.postal_staff, Role.office_manager):
         post_office = session.scalar(select(PostOffice).where(PostOffice.code == (post_office_code or "").strip()))
         if post_office is None:
             errors.append(FieldError("post_office_code", N_("Không tìm thấy bưu cục.")))

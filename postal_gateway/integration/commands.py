@@ -78,6 +78,23 @@ def consume_notices(url: str | None, idle_exit: float | None) -> None:
     _consume(notices_consumer(), url, idle_exit)
 
 
+@integration_commands.command("declare-topology")
+@click.option("--url", help="AMQP URL (default: INTEGRATION_AMQP_URL or CELERY_BROKER_URL).")
+def declare_topology(url: str | None) -> None:
+    """Declare the exchanges, queues, bindings and dead-letter queues (the relay and consumers also do at start)."""
+    import pika
+
+    from postal_gateway.integration.topology import DEFAULT_TOPOLOGY
+
+    connection = pika.BlockingConnection(pika.URLParameters(_url(url)))
+    try:
+        DEFAULT_TOPOLOGY.declare(connection.channel())
+    finally:
+        connection.close()
+    for queue, keys in DEFAULT_TOPOLOGY.queues().items():
+        click.echo(f"{queue}: {', '.join(keys)}")
+
+
 @integration_commands.command("dead-letters")
 @click.option("--limit", default=20, show_default=True)
 @with_appcontext

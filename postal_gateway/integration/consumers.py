@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from postal_gateway.events import EVENT_VERSIONS
 from postal_gateway.integration.models import DeadLetter, ProcessedMessage
-from postal_gateway.integration.relay import EXCHANGE
+from postal_gateway.integration.topology import CONSUMER_BINDINGS, EXCHANGE, QUEUE_PREFIX, Topology
 
 log = logging.getLogger(__name__)
 
@@ -160,24 +160,18 @@ def handle(
 # --- RabbitMQ -------------------------------------------------------------------------------------
 
 
-def queue_names(consumer: Consumer, *, prefix: str = "postal_gateway") -> tuple[str, str]:
+def queue_names(consumer: Consumer, *, prefix: str = QUEUE_PREFIX) -> tuple[str, str]:
     """(queue, dead-letter queue) of a consumer."""
     return f"{prefix}.{consumer.name}", f"{prefix}.{consumer.name}.dead"
 
 
 def declare(channel, consumer: Consumer, *, exchange: str = EXCHANGE, queue: str | None = None) -> tuple[str, str]:
-    """The topic exchange, the consumer's durable queue bound to its keys, and its dead-letter queue."""
-    queue = queue or queue_names(consumer)[0]
-    dead_queue, dead_exchange = f"{queue}.dead", f"{exchange}.dead"
-    channel.exchange_declare(exchange, exchange_type="topic", durable=True)
-    channel.exchange_declare(dead_exchange, exchange_type="direct", durable=True)
-    channel.queue_declare(dead_queue, durable=True)
-    channel.queue_bind(dead_queue, dead_exchange, routing_key=queue)
-    channel.queue_declare(queue, durable=True, arguments={
-        "x-dead-letter-exchange": dead_exchange, "x-dead-letter-routing-key": queue})
-    for key in consumer.routing_keys:
-        channel.queue_bind(queue, exchange, routing_key=key)
-    return queue, dead_queue
+    """The topic exchange, the consumer's durable queue bound to its keys, and its dead-letter queue
+    (one queue; ``Topology.declare`` declares them all)."""
+    topology = Topology.for_exchange(exchange)
+    queue = queue or topology.queue_of(consumer.name)
+    topology.declare_exchanges(channel)
+    return queue, topology.declare_queue(channel, queue, consumer.routing_keys)
 
 
 def run_consumer(
@@ -189,11 +183,15 @@ def run_consumer(
     queue: str | None = None,
     stop: threading.Event | None = None,
     idle_exit_seconds: float | None = None,
+    topology: Topology | None = None,
 ) -> int:
     """Consume until ``stop`` (or ``idle_exit_seconds`` without a message); returns messages handled.
 
-    Acknowledged only after the outcome is committed; a lost connection reconnects with backoff."""
+    Declares the whole topology first (every consumer's queue, not only its own), so a consumer
+    started before the relay and the others loses nothing either. Acknowledged only after the
+    outcome is committed; a lost connection reconnects with backoff."""
     stop = stop or threading.Event()
+    topology = topology or Topology.for_exchange(exchange)
     handled, failures, idle_since = 0, 0, time.monotonic()
     while not stop.is_set():
         connection = None
@@ -202,7 +200,9 @@ def run_consumer(
             parameters.heartbeat, parameters.connection_attempts = 30, 1
             connection = pika.BlockingConnection(parameters)
             channel = connection.channel()
-            queue_name, _dead = declare(channel, consumer, exchange=exchange, queue=queue)
+            topology.declare(channel)
+            queue_name = queue or topology.queue_of(consumer.name)
+            topology.declare_queue(channel, queue_name, consumer.routing_keys)
             channel.basic_qos(prefetch_count=20)
             failures = 0
             for method, properties, body in channel.consume(queue_name, inactivity_timeout=0.25):
@@ -255,7 +255,7 @@ def lookup_consumer(handler: Handler | None = None) -> Consumer:
     """R-19: keeps the public lookup store in step with dossier and shipment events."""
     if handler is None:
         from postal_gateway.lookup.projection import apply_event as handler
-    return Consumer("lookup", handler, ("dossier.received", "dossier.status_changed", "shipment.event_recorded"))
+    return Consumer("lookup", handler, CONSUMER_BINDINGS["lookup"])
 
 
 def onestop_consumer(connector=None) -> Consumer:
@@ -263,14 +263,14 @@ def onestop_consumer(connector=None) -> Consumer:
     from postal_gateway.integration import onestop
 
     return Consumer("onestop", onestop.handler(connector or onestop.connector_from_environment()),
-                    onestop.ROUTING_KEYS)
+                    CONSUMER_BINDINGS["onestop"])
 
 
 def notices_consumer() -> Consumer:
     """Tells citizens their result is on its way and delivered (shipment events)."""
     from postal_gateway.notifications.events import notify_from_event
 
-    return Consumer("notices", notify_from_event, ("shipment.event_recorded",))
+    return Consumer("notices", notify_from_event, CONSUMER_BINDINGS["notices"])
 
 
 def local_consumers() -> list[Consumer]:

@@ -15,17 +15,9 @@ from sqlalchemy.orm import Session
 from postal_gateway.db import utcnow
 from postal_gateway.integration.consumers import Consumer, handle
 from postal_gateway.integration.relay import _mark_published, claim_unpublished, message_of
+from postal_gateway.integration.topology import topic_matches
 
 log = logging.getLogger(__name__)
-
-
-def _matches(pattern: str, key: str) -> bool:
-    """AMQP topic matching for the patterns we use: exact keys, "#", and "prefix.*"/"prefix.#"."""
-    if pattern == "#" or pattern == key:
-        return True
-    if pattern.endswith((".*", ".#")):
-        return key.startswith(pattern[:-1])
-    return False
 
 
 def relay_locally(session_factory: Callable[[], Session], consumers: list[Consumer], *, limit: int = 200) -> int:
@@ -38,7 +30,7 @@ def relay_locally(session_factory: Callable[[], Session], consumers: list[Consum
         body = json.dumps(message, ensure_ascii=False).encode()
         settled = True
         for consumer in consumers:
-            if not any(_matches(key, message["event_type"]) for key in consumer.routing_keys):
+            if not any(topic_matches(key, message["event_type"]) for key in consumer.routing_keys):
                 continue
             for attempt in range(consumer.max_attempts):
                 outcome = handle(session_factory, consumer, body, message_id=message["event_id"],

@@ -18,11 +18,12 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from postal_gateway.integration.consumers import TransientError
+from postal_gateway.integration.topology import CONSUMER_BINDINGS
 
 log = logging.getLogger(__name__)
 
-#: what the one-stop system wants to hear about
-ROUTING_KEYS = ("dossier.received", "dossier.status_changed", "payment.settled", "shipment.event_recorded")
+#: what the one-stop system wants to hear about (its queue's bindings, integration.topology)
+ROUTING_KEYS = CONSUMER_BINDINGS["onestop"]
 
 
 class OneStopRefused(Exception):

@@ -5,6 +5,10 @@ routing key = event type, message id = event id. A row is marked published only 
 confirmed its message, so a crash or a broker restart at any moment loses nothing; it may publish a
 message twice (confirmed, then the marking lost), which consumers drop by message id.
 
+The relay declares the whole topology (``integration.topology``: queues and bindings included) when it
+connects, so it may start before any consumer, and it publishes with ``mandatory``: a message that no
+queue took comes back, is not marked published, and is tried again after the topology is declared anew.
+
 Two relays may run at once on PostgreSQL: each claims its batch with ``FOR UPDATE SKIP LOCKED``.
 Order is kept within one relay's batch; consumers must not rely on order across aggregates (the
 lookup projection rebuilds from the source rows, so it does not).
@@ -20,18 +24,17 @@ from collections.abc import Callable
 from datetime import datetime
 
 import pika
-from pika.exceptions import AMQPError
+from pika.exceptions import AMQPError, UnroutableError
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from postal_gateway.db import utcnow
 from postal_gateway.events import IntegrationEvent
+from postal_gateway.integration.topology import EXCHANGE, Topology
 
 log = logging.getLogger(__name__)
 
-#: the durable topic exchange every event goes to
-EXCHANGE = "postal_gateway.events"
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 
 
@@ -62,10 +65,13 @@ def message_of(event: IntegrationEvent) -> dict:
 
 
 class PikaPublisher:
-    """One blocking connection in confirm mode: ``publish`` returns once the broker confirmed."""
+    """One blocking connection in confirm mode: ``publish`` returns once the broker confirmed that a
+    queue holds the message."""
 
-    def __init__(self, url: str, *, exchange: str = EXCHANGE, heartbeat: int = 30) -> None:
-        self.url, self.exchange, self.heartbeat = url, exchange, heartbeat
+    def __init__(self, url: str, *, exchange: str = EXCHANGE, heartbeat: int = 30,
+                 topology: Topology | None = None) -> None:
+        self.topology = topology or Topology.for_exchange(exchange)
+        self.url, self.exchange, self.heartbeat = url, self.topology.exchange, heartbeat
         self.connection: pika.BlockingConnection | None = None
         self.channel = None
 
@@ -76,11 +82,14 @@ class PikaPublisher:
         parameters.connection_attempts = 1
         self.connection = pika.BlockingConnection(parameters)
         self.channel = self.connection.channel()
-        self.channel.exchange_declare(self.exchange, exchange_type="topic", durable=True)
+        # Queues and bindings too, not only the exchange: with nothing bound yet the broker would
+        # confirm a message it dropped.
+        self.topology.declare(self.channel)
         self.channel.confirm_delivery()
 
     def publish(self, message: dict) -> None:
-        """Raises on a nack or a lost connection: the caller keeps the event unpublished."""
+        """Raises on a nack, an unroutable return (``UnroutableError``: no queue took it) or a lost
+        connection: the caller keeps the event unpublished."""
         if self.channel is None or not self.channel.is_open:
             self.connect()
         self.channel.basic_publish(
@@ -92,6 +101,7 @@ class PikaPublisher:
                 content_type="application/json", type=message["event_type"],
                 headers={"version": message["version"]}, timestamp=int(time.time()),
             ),
+            mandatory=True,
         )
 
     def close(self) -> None:
@@ -173,6 +183,14 @@ def run_relay(
                 if once:
                     break
                 stop.wait(poll_seconds)
+        except UnroutableError as error:
+            # No queue took the message: reconnecting declares the topology again before the retry.
+            failures += 1
+            publisher.close()
+            delay = min(15.0, 0.25 * 2 ** failures)
+            routing_keys = sorted({returned.method.routing_key for returned in error.messages})
+            log.error("relay: no queue bound for %s, not marked published; retrying in %.1f s", routing_keys, delay)
+            stop.wait(delay)
         except (AMQPError, OSError) as error:
             failures += 1
             publisher.close()

@@ -4,6 +4,11 @@ Each adapter's ``deliver(message)`` returns the gateway's reference (or "") when
 accepted, raises ``DeliveryError`` when trying again later may help (timeout, 5xx, 429, a 4xx SMTP
 answer) and ``PermanentDeliveryError`` when it will not (the gateway refused the message itself).
 Error texts name the gateway and the answer, never the recipient.
+
+Delivery is at least once: a worker killed after the gateway accepted a message but before the
+"sent" mark was committed delivers it again. Every adapter whose gateway can recognise a repeat is
+given the outbox id as its idempotency key (``idempotency_key``): the HTTP SMS gateway as the
+``Idempotency-Key`` header and the body's ``reference``, SMTP as the ``Message-ID``.
 """
 from __future__ import annotations
 
@@ -23,6 +28,11 @@ class DeliveryError(Exception):
 
 class PermanentDeliveryError(DeliveryError):
     """The gateway refused the message for good (bad number, refused address): no retry."""
+
+
+def idempotency_key(message) -> str:
+    """The same for every attempt at one outbox row, and different for any other row."""
+    return f"outbox-{message.id}"
 
 
 class DeliveryAdapter(Protocol):
@@ -49,7 +59,7 @@ class HttpSmsGateway:
         self.url, self.token, self.sender, self.timeout = url, token, sender, timeout
 
     def deliver(self, message) -> str:
-        reference = f"outbox-{message.id}"
+        reference = idempotency_key(message)
         body = json.dumps(
             {"to": message.recipient, "text": message.body, "sender": self.sender, "reference": reference},
             ensure_ascii=False,
@@ -88,7 +98,7 @@ class SmtpMailer:
     def deliver(self, message) -> str:
         mail = EmailMessage()
         domain = self.sender.rpartition("@")[2] or "localhost"
-        message_id = f"<outbox-{message.id}@{domain}>"
+        message_id = f"<{idempotency_key(message)}@{domain}>"
         mail["From"] = self.sender
         mail["To"] = message.recipient
         mail["Subject"] = message.subject or message.template

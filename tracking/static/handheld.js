@@ -96,6 +96,9 @@
     if (!code) { $('code').focus(); return; }
     var type = $('type').value, occurred = new Date().toISOString(), details = {};
     if (type === 'handed_to_agency') details.officer_name = $('officer_name').value.trim();
+    if (type === 'dispatched' && $('to_post_office_code').value.trim()) {
+      details.to_post_office_code = $('to_post_office_code').value.trim().toUpperCase();  // hands the leg to that office
+    }
     if (type === 'delivered') { details.recipient_name = $('recipient_name').value.trim(); details.id_checked = $('id_checked').checked; }
     if (type === 'delivery_failed' || type === 'returned_to_agency') details.reason = $('reason').value.trim();
     Promise.all([position(), type === 'delivered' ? readProof($('proof')) : null]).then(function (got) {
