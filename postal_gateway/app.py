@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, has_request_context, jsonify, request, session
+from flask import Flask, has_request_context, jsonify, redirect, request, session
 from flask_babel import Babel, gettext
 from flask_wtf.csrf import CSRFProtect
 
@@ -11,6 +11,7 @@ import postal_gateway.models  # noqa: F401 - every table class loaded before any
 from postal_gateway import auth, domain, errors
 from postal_gateway.config import Settings
 from postal_gateway.db import bind_engine, db_session, make_engine
+from postal_gateway.safe_redirects import safe_path_from_url
 
 SUPPORTED_LOCALES = ("vi", "en")
 csrf = CSRFProtect()
@@ -73,12 +74,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.get("/lang/<code>")
     def choose_language(code: str):
-        from flask import redirect
-
         if code in SUPPORTED_LOCALES:
             session["lang"] = code
-        target = request.referrer or "/"
-        return redirect(target if target.startswith(request.host_url) or target.startswith("/") else "/")
+        return redirect(safe_path_from_url(request.referrer, request.host_url))
 
     from postal_gateway.cli import register_commands
 

@@ -24,6 +24,7 @@ from postal_gateway.auth import SessionUser, api_auth, current_account, roles_re
 from postal_gateway.db import db_session
 from postal_gateway.domain import N_, Conflict, DomainError, InvalidInput, TooManyAttempts
 from postal_gateway.errors import problem, translate
+from postal_gateway.safe_redirects import safe_local_path
 
 blueprint = Blueprint("accounts", __name__, template_folder="templates")
 api = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
@@ -39,10 +40,7 @@ def _configure_codes(state) -> None:
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect would let a phishing link borrow our login page.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("web.home")
+    return safe_local_path(target, fallback=url_for("web.home"))
 
 
 def _errors_by_field(error: DomainError, default_field: str | None = None) -> dict[str, list[str]]:
