@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from werkzeug.routing import BuildError
 
-from postal_gateway.accounts import one_time_codes, services, tokens
+from postal_gateway.accounts import one_time_codes, services, sessions, tokens
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.auth import SessionUser, api_auth, current_account, roles_required
 from postal_gateway.db import db_session
@@ -96,6 +96,10 @@ def login():
 
 @blueprint.post("/logout")
 def logout():
+    user = current_account()
+    if user is not None:
+        sessions.end_page_sessions(db_session, user)
+        db_session.commit()
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("web.home"))
