@@ -50,6 +50,10 @@ class Settings:
     max_upload_bytes: int = 10 * 1024 * 1024
     #: session cookies only over HTTPS in production
     secure_cookies: bool = False
+    #: where rate-limit counts live: memory:// for one process, redis://host:6379/0 shared by every worker
+    ratelimit_storage_uri: str = "memory://"
+    #: reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none, use the peer address)
+    trusted_proxy_count: int = 0
     #: run Celery tasks inline; only ever set by unit tests that say so
     task_always_eager: bool = False
     testing: bool = False
@@ -70,6 +74,8 @@ class Settings:
             public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             max_upload_bytes=int(os.environ.get("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
             secure_cookies=_env_bool("SECURE_COOKIES", False),
+            ratelimit_storage_uri=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+            trusted_proxy_count=int(os.environ.get("TRUSTED_PROXY_COUNT", 0)),
         )
         for name, value in overrides.items():
             setattr(settings, name, value)

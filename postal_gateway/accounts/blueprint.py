@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from werkzeug.routing import BuildError
 
-from postal_gateway.accounts import one_time_codes, services, sessions, tokens
+from postal_gateway.accounts import one_time_codes, services, sessions, throttles, tokens
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.auth import SessionUser, api_auth, current_account, roles_required
 from postal_gateway.db import db_session
@@ -77,6 +77,8 @@ def consent_url(citizen_id: int) -> str | None:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
+@throttles.login_per_account
+@throttles.login_per_client
 def login():
     error = None
     if request.method == "POST":
@@ -149,6 +151,7 @@ def _pending_user() -> User | None:
 
 
 @blueprint.route("/activate", methods=["GET", "POST"])
+@throttles.code_guess_per_client
 def activate():
     user = _pending_user()
     if user is None:
@@ -170,6 +173,7 @@ def activate():
 
 
 @blueprint.post("/activate/resend")
+@throttles.code_request_per_client
 def resend_activation():
     user = _pending_user()
     if user is None:
@@ -190,6 +194,8 @@ def resend_activation():
 
 
 @blueprint.route("/password/forgot", methods=["GET", "POST"])
+@throttles.reset_request_per_account
+@throttles.code_request_per_client
 def forgot_password():
     if request.method == "POST":
         identifier = request.form.get("identifier", "").strip()
@@ -205,6 +211,8 @@ def forgot_password():
 
 
 @blueprint.route("/password/reset", methods=["GET", "POST"])
+@throttles.reset_guess_per_account(RESET_IDENTIFIER)
+@throttles.code_guess_per_client
 def reset_password():
     identifier = request.form.get("identifier") or web_session.get(RESET_IDENTIFIER, "")
     if request.method == "POST":
@@ -344,6 +352,8 @@ def citizen_json(user: User) -> dict:
 
 
 @api.post("/token")
+@throttles.login_per_account
+@throttles.login_per_client
 def create_token():
     body = _json_body()
     try:
