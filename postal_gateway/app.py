@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, has_request_context, jsonify, request, session
+from flask import Flask, has_request_context, jsonify, redirect, request, session
 from flask_babel import Babel, gettext
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import postal_gateway.models  # noqa: F401 - every table class loaded before any relationship resolves
-from postal_gateway import auth, domain, errors, security_headers
+from postal_gateway import auth, domain, errors, security_headers, throttling
 from postal_gateway.config import Settings
 from postal_gateway.db import bind_engine, db_session, make_engine
+from postal_gateway.safe_redirects import safe_path_from_url
 
 SUPPORTED_LOCALES = ("vi", "en")
 csrf = CSRFProtect()
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    trust_reverse_proxies(app, settings.trusted_proxy_count)
     app.extensions["engine"] = engine = make_engine(settings.database_url)
     bind_engine(engine)
     # Operator overrides of the working calendar come from the database, cached briefly.
@@ -61,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     security_headers.init_app(app)
+    throttling.init_app(app, settings)
     _register_blueprints(app)
     _register_template_helpers(app)
 
@@ -74,18 +78,22 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.get("/lang/<code>")
     def choose_language(code: str):
-        from flask import redirect
-
         if code in SUPPORTED_LOCALES:
             session["lang"] = code
-        target = request.referrer or "/"
-        return redirect(target if target.startswith(request.host_url) or target.startswith("/") else "/")
+        return redirect(safe_path_from_url(request.referrer, request.host_url))
 
     from postal_gateway.cli import register_commands
 
     register_commands(app)
     logging.getLogger(__name__).debug("app created for %s", engine.url.render_as_string())
     return app
+
+
+def trust_reverse_proxies(app: Flask, count: int) -> None:
+    """Behind ``count`` reverse proxies of our own, request.remote_addr becomes the client as the
+    nearest of them saw it; entries further left in X-Forwarded-For (anyone can write them) are ignored."""
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -31,7 +31,8 @@ class SessionUser:
         return self.user.is_active
 
     def get_id(self) -> str:
-        return str(self.user.id)
+        # The session version travels in the cookie, so raising it ends every older session.
+        return f"{self.user.id}:{self.user.session_version or 0}"
 
     def __getattr__(self, name: str):
         return getattr(self.user, name)
@@ -55,9 +56,9 @@ def init_app(app: Flask) -> None:
         g.pop("_login_user", None)
 
     @login_manager.user_loader
-    def _load_user(user_id: str):
-        user = db_session.get(User, int(user_id)) if user_id.isdigit() else None
-        return SessionUser(user) if user is not None and user.is_active else None
+    def _load_user(session_id: str):
+        user = user_of_session(session_id)
+        return SessionUser(user) if user is not None else None
 
     @login_manager.request_loader
     def _load_from_bearer(req):
@@ -69,7 +70,7 @@ def init_app(app: Flask) -> None:
         )
         if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
             return None
-        if not token.user.is_active:
+        if not token.user.is_active or token.credentials_version != token.user.credentials_version:
             return None
         return SessionUser(token.user, via_token=True)
 
@@ -82,6 +83,22 @@ def init_app(app: Flask) -> None:
             response.headers["WWW-Authenticate"] = "Bearer"
             return response
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+def user_of_session(session_id: str) -> User | None:
+    """The active user a page session's id ("user id:session version") still stands for, or None.
+
+    A bare "user id", from cookies issued before session versions existed, counts as version 0:
+    it ends at the user's first log-out or change of credentials like any other.
+    """
+    user_part, _, version_part = session_id.partition(":")
+    version_part = version_part or "0"
+    if not (user_part.isdigit() and version_part.isdigit()) or int(user_part) >= 2**31:
+        return None
+    user = db_session.get(User, int(user_part))
+    if user is None or not user.is_active or (user.session_version or 0) != int(version_part):
+        return None
+    return user
 
 
 def current_account() -> User | None:

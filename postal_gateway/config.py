@@ -52,6 +52,10 @@ class Settings:
     secure_cookies: bool = False
     #: bearer token a Prometheus scraper sends to /metrics; empty: only an operator's session
     metrics_token: str = ""
+    #: where rate-limit counts live: memory:// for one process, redis://host:6379/0 shared by every worker
+    ratelimit_storage_uri: str = "memory://"
+    #: reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none, use the peer address)
+    trusted_proxy_count: int = 0
     #: run Celery tasks inline; only ever set by unit tests that say so
     task_always_eager: bool = False
     testing: bool = False
@@ -73,6 +77,8 @@ class Settings:
             max_upload_bytes=int(os.environ.get("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
             secure_cookies=_env_bool("SECURE_COOKIES", False),
             metrics_token=os.environ.get("METRICS_TOKEN", ""),
+            ratelimit_storage_uri=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+            trusted_proxy_count=int(os.environ.get("TRUSTED_PROXY_COUNT", 0)),
         )
         for name, value in overrides.items():
             setattr(settings, name, value)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from postal_gateway import calendar_store
+from postal_gateway import calendar_store, throttling
 from postal_gateway.app import create_app
 from postal_gateway.consents.audit import install_append_only_trigger
 from postal_gateway.config import Settings
@@ -81,6 +81,7 @@ def app(_app):
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     calendar_store.invalidate_cache()
+    throttling.limiter.reset()  # each test starts with no failed log-ins counted
 
 
 @pytest.fixture()

@@ -18,18 +18,21 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from werkzeug.routing import BuildError
 
-from postal_gateway.accounts import one_time_codes, services, tokens
+from postal_gateway.accounts import one_time_codes, registration_privacy, services, sessions, throttles, tokens
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.auth import SessionUser, api_auth, current_account, roles_required
 from postal_gateway.db import db_session
 from postal_gateway.domain import N_, Conflict, DomainError, InvalidInput, TooManyAttempts
 from postal_gateway.errors import problem, translate
+from postal_gateway.safe_redirects import safe_local_path
 
 blueprint = Blueprint("accounts", __name__, template_folder="templates")
 api = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
 
 PENDING_ACTIVATION = "pending_activation_user_id"
 RESET_IDENTIFIER = "password_reset_identifier"
+#: a self-registration whose ID number or e-mail was taken: answered like a new one (registration_privacy)
+UNCONFIRMED_REGISTRATION = "unconfirmed_registration"
 REGISTER_FIELDS = ("full_name", "id_number", "phone", "email", "organisation_name", "address")
 
 
@@ -39,10 +42,7 @@ def _configure_codes(state) -> None:
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect would let a phishing link borrow our login page.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("web.home")
+    return safe_local_path(target, fallback=url_for("web.home"))
 
 
 def _errors_by_field(error: DomainError, default_field: str | None = None) -> dict[str, list[str]]:
@@ -79,6 +79,8 @@ def consent_url(citizen_id: int) -> str | None:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
+@throttles.login_per_account
+@throttles.login_per_client
 def login():
     error = None
     if request.method == "POST":
@@ -98,6 +100,10 @@ def login():
 
 @blueprint.post("/logout")
 def logout():
+    user = current_account()
+    if user is not None:
+        sessions.end_page_sessions(db_session, user)
+        db_session.commit()
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("web.home"))
@@ -118,15 +124,25 @@ def register():
             errors = _errors_by_field(error)
             status = 409 if isinstance(error, Conflict) else 422
             return render_template("accounts/register.html", form=form, errors=errors), status
-        db_session.commit()
-        web_session[PENDING_ACTIVATION] = user.id
-        flash(_("Đã gửi mã kích hoạt đến số điện thoại của bạn."), "success")
+        # A taken ID number or e-mail is answered like a new account (see registration_privacy).
+        if user is None and _is_pending_in_this_browser(form["id_number"]):
+            db_session.rollback()  # a double tap on a slow link: keep the account just made
+        elif user is None:
+            db_session.rollback()
+            web_session.pop(PENDING_ACTIVATION, None)
+            pending = registration_privacy.start_unconfirmed(form["full_name"], form["email"])
+            web_session[UNCONFIRMED_REGISTRATION] = pending.as_session()
+        else:
+            db_session.commit()
+            web_session.pop(UNCONFIRMED_REGISTRATION, None)
+            web_session[PENDING_ACTIVATION] = user.id
+        flash(_("Mã kích hoạt được gửi đến số điện thoại hoặc thư điện tử bạn khai, trừ khi số giấy tờ hoặc thư điện tử này đã có tài khoản."), "success")
         return redirect(url_for("accounts.activate"))
     return render_template("accounts/register.html", form=form, errors=errors)
 
 
-def _register_from_form(form: dict) -> User:
-    return services.register_citizen(
+def _register_from_form(form: dict) -> User | None:
+    return registration_privacy.register_online(
         db_session,
         full_name=form["full_name"],
         id_number=form["id_number"],
@@ -146,41 +162,66 @@ def _pending_user() -> User | None:
     return user if user is not None and not user.is_active else None
 
 
+def _is_pending_in_this_browser(id_number: str) -> bool:
+    """Whether this ID number's account is the one this browser registered and is activating."""
+    pending = _pending_user()
+    return pending is not None and services.find_citizen_by_id_number(db_session, id_number) is pending
+
+
+def _unconfirmed_registration() -> registration_privacy.UnconfirmedRegistration | None:
+    return registration_privacy.UnconfirmedRegistration.from_session(web_session.get(UNCONFIRMED_REGISTRATION))
+
+
 @blueprint.route("/activate", methods=["GET", "POST"])
+@throttles.code_guess_per_client
 def activate():
     user = _pending_user()
-    if user is None:
+    unconfirmed = _unconfirmed_registration() if user is None else None
+    if user is None and unconfirmed is None:
         flash(_("Không có tài khoản nào đang chờ kích hoạt. Vui lòng đăng nhập hoặc đăng ký."), "info")
         return redirect(url_for("accounts.login"))
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
-            with _keeping_attempts():
-                services.activate_account(db_session, user, request.form.get("code", ""))
+            if unconfirmed is not None:
+                try:
+                    registration_privacy.refuse_code(unconfirmed, request.form.get("code", ""))
+                finally:
+                    web_session[UNCONFIRMED_REGISTRATION] = unconfirmed.as_session()
+            else:
+                with _keeping_attempts():
+                    services.activate_account(db_session, user, request.form.get("code", ""))
         except (InvalidInput, TooManyAttempts) as error:
             status = 429 if isinstance(error, TooManyAttempts) else 422
-            return render_template("accounts/activate.html", user=user, errors=_errors_by_field(error, "code")), status
+            shown = user or unconfirmed
+            return render_template("accounts/activate.html", user=shown, errors=_errors_by_field(error, "code")), status
         db_session.commit()
         web_session.pop(PENDING_ACTIVATION, None)
         flash(_("Tài khoản đã được kích hoạt. Mời bạn đăng nhập."), "success")
         return redirect(url_for("accounts.login"))
-    return render_template("accounts/activate.html", user=user, errors=errors)
+    return render_template("accounts/activate.html", user=user or unconfirmed, errors=errors)
 
 
 @blueprint.post("/activate/resend")
+@throttles.code_request_per_client
 def resend_activation():
     user = _pending_user()
-    if user is None:
+    unconfirmed = _unconfirmed_registration() if user is None else None
+    if user is None and unconfirmed is None:
         return redirect(url_for("accounts.login"))
     channel = "email" if request.form.get("channel") == "email" else "sms"
     try:
-        services.resend_activation_code(db_session, user, channel=channel)
+        if unconfirmed is not None:
+            registration_privacy.resend(unconfirmed)
+            web_session[UNCONFIRMED_REGISTRATION] = unconfirmed.as_session()
+        else:
+            services.resend_activation_code(db_session, user, channel=channel)
     except (TooManyAttempts, InvalidInput) as error:
         db_session.rollback()
         flash(translate(error.message, error.params), "error")
     else:
         db_session.commit()
-        flash(_("Đã gửi lại mã kích hoạt."), "success")
+        flash(_("Mã kích hoạt mới được gửi, trừ khi số giấy tờ hoặc thư điện tử này đã có tài khoản."), "success")
     return redirect(url_for("accounts.activate"))
 
 
@@ -188,6 +229,8 @@ def resend_activation():
 
 
 @blueprint.route("/password/forgot", methods=["GET", "POST"])
+@throttles.reset_request_per_account
+@throttles.code_request_per_client
 def forgot_password():
     if request.method == "POST":
         identifier = request.form.get("identifier", "").strip()
@@ -203,6 +246,8 @@ def forgot_password():
 
 
 @blueprint.route("/password/reset", methods=["GET", "POST"])
+@throttles.reset_guess_per_account(RESET_IDENTIFIER)
+@throttles.code_guess_per_client
 def reset_password():
     identifier = request.form.get("identifier") or web_session.get(RESET_IDENTIFIER, "")
     if request.method == "POST":
@@ -342,6 +387,8 @@ def citizen_json(user: User) -> dict:
 
 
 @api.post("/token")
+@throttles.login_per_account
+@throttles.login_per_client
 def create_token():
     body = _json_body()
     try:

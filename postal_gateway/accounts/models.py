@@ -13,7 +13,8 @@ from sqlalchemy import (
     Integer,
     String,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import inspect as inspect_row
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from postal_gateway.db import Base, UTCDateTime, utcnow
 
@@ -84,9 +85,22 @@ class User(Base):
     #: preferred language of messages and pages
     locale: Mapped[str] = mapped_column(String(8), default="vi")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: page sessions carry this number; raising it (log-out, or a change of credentials) ends them all
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: API tokens carry this number; raised when the password, role or activity changes, which revokes them all
+    credentials_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     post_office = relationship("PostOffice")
     agency = relationship("Agency")
+
+    @validates("password_hash", "role", "is_active")
+    def _end_sessions_when_credentials_change(self, key: str, value):
+        # Here rather than in each use case, so no code path (reset, reclaim, an operator's fix)
+        # can change what a session was granted on and leave old cookies or tokens working.
+        if inspect_row(self).has_identity and getattr(self, key) != value:
+            self.session_version = (self.session_version or 0) + 1
+            self.credentials_version = (self.credentials_version or 0) + 1
+        return value
 
 
 class CodePurpose(str, enum.Enum):
@@ -134,5 +148,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the user's credentials_version when issued; a token of an older version is refused
+    credentials_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     user: Mapped[User] = relationship()

@@ -77,6 +77,7 @@ PATHS = {
                 },
                 "401": _PROBLEM,
                 "422": _PROBLEM,
+                "429": _PROBLEM,
             },
         },
         "delete": {

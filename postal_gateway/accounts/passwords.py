@@ -1,12 +1,18 @@
 """Password hashing with argon2id (argon2-cffi's defaults follow RFC 9106's recommendation)."""
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-# Verifying against this when the account does not exist keeps the timing alike either way.
-_DUMMY_HASH = _hasher.hash("no such account")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash nobody's password matches, made on first use (not at import) with the same cost."""
+    return _hasher.hash("no such account")
 
 
 def hash_password(password: str) -> str:
@@ -14,7 +20,14 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    """True only for a real hash that matches.
+
+    With no hash (no such account, or no password set yet) the dummy hash is verified instead,
+    so the answer takes as long as for a real account and its timing does not reveal which
+    accounts exist.
+    """
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        matched = _hasher.verify(password_hash or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
+    return matched and password_hash is not None

@@ -217,9 +217,14 @@ def _user_by_identifier(session: Session, identifier: str) -> User | None:
 
 
 def authenticate(session: Session, identifier: str, password: str) -> User:
-    """The user with this e-mail or ID number and password; InvalidCredentials otherwise."""
+    """The user with this e-mail or ID number and password; InvalidCredentials otherwise.
+
+    The password is verified exactly once whether or not the account exists (against a dummy
+    hash when it does not), so the answer's timing does not tell which accounts exist.
+    """
     user = _user_by_identifier(session, identifier)
-    if user is None or not verify_password(user.password_hash if user else None, password or ""):
+    password_matches = verify_password(user.password_hash if user is not None else None, password or "")
+    if user is None or not password_matches:
         raise InvalidCredentials(N_("Sai tên đăng nhập hoặc mật khẩu."))
     if not user.is_active:
         raise AccountNotActive(N_("Tài khoản chưa được kích hoạt. Vui lòng nhập mã kích hoạt."), user=user)

@@ -18,7 +18,13 @@ def issue_token(session: Session, user: User, *, now: datetime | None = None) ->
     """(the token to hand out once, its stored row)."""
     now = now or utcnow()
     raw = secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, token_sha256=token_digest(raw), created_at=now, expires_at=now + TOKEN_LIFETIME)
+    row = ApiToken(
+        user_id=user.id,
+        token_sha256=token_digest(raw),
+        created_at=now,
+        expires_at=now + TOKEN_LIFETIME,
+        credentials_version=user.credentials_version or 0,
+    )
     session.add(row)
     session.flush()
     return raw, row
