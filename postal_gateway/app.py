@@ -8,6 +8,8 @@ from flask_babel import Babel, gettext
 from flask_wtf.csrf import CSRFProtect
 
 import postal_gateway.models  # noqa: F401 - every table class loaded before any relationship resolves
+from payments.sandbox import routes as vnpay_sandbox_routes
+from payments.terminals import check_terminals
 from postal_gateway import auth, domain, errors
 from postal_gateway.config import Settings
 from postal_gateway.db import bind_engine, db_session, make_engine
@@ -49,6 +51,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     app.extensions["engine"] = engine = make_engine(settings.database_url)
     bind_engine(engine)
+    # Refuses to start with the VNPay sandbox beside a real terminal, or a real terminal without its secret.
+    check_terminals(settings, engine)
     # Operator overrides of the working calendar come from the database, cached briefly.
     from postal_gateway import calendar_store
     from postal_gateway.db import SessionFactory
@@ -61,6 +65,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)
+    if settings.vnpay_sandbox:  # a development tool: its routes exist only when switched on
+        _register_area_blueprints(app, vnpay_sandbox_routes)
     _register_template_helpers(app)
 
     @app.teardown_appcontext
@@ -97,11 +103,15 @@ def _register_blueprints(app: Flask) -> None:
     from postal_gateway.areas import area_parts
 
     for module in (web, *area_parts("blueprint"), api_docs):
-        app.register_blueprint(module.blueprint)
-        api = getattr(module, "api", None)
-        if api is not None:
-            csrf.exempt(api)
-            app.register_blueprint(api)
+        _register_area_blueprints(app, module)
+
+
+def _register_area_blueprints(app: Flask, module) -> None:
+    app.register_blueprint(module.blueprint)
+    api = getattr(module, "api", None)
+    if api is not None:
+        csrf.exempt(api)
+        app.register_blueprint(api)
 
 
 def _register_template_helpers(app: Flask) -> None:

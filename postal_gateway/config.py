@@ -53,6 +53,12 @@ class Settings:
     #: run Celery tasks inline; only ever set by unit tests that say so
     task_always_eager: bool = False
     testing: bool = False
+    #: serve the local VNPay sandbox (a development tool: `make run` and the tests turn it on)
+    vnpay_sandbox: bool = False
+    #: every VNPAY_HASH_SECRET* variable by name; a merchant terminal names the one holding its secret
+    vnpay_hash_secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    #: where VNPay sends the citizen's browser back; empty means PUBLIC_BASE_URL + /payments/vnpay/return
+    vnpay_return_url: str = ""
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -70,6 +76,11 @@ class Settings:
             public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             max_upload_bytes=int(os.environ.get("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
             secure_cookies=_env_bool("SECURE_COOKIES", False),
+            vnpay_sandbox=_env_bool("VNPAY_SANDBOX", False),
+            vnpay_hash_secrets={
+                name: value for name, value in os.environ.items() if name.startswith("VNPAY_HASH_SECRET")
+            },
+            vnpay_return_url=os.environ.get("VNPAY_RETURN_URL", "").strip(),
         )
         for name, value in overrides.items():
             setattr(settings, name, value)
