@@ -69,7 +69,13 @@ def terminal_problems(settings: Settings, terminal: MerchantTerminal) -> list[st
 
 
 def configuration_problems(settings: Settings, terminals: Iterable[MerchantTerminal]) -> list[str]:
-    return [problem for terminal in terminals for problem in terminal_problems(settings, terminal)]
+    # a deployment still configured for one shared terminal must not start as if nothing had changed
+    retired = [
+        f"{name} is no longer read: give each agency its terminal with `flask payments terminal` "
+        f"(its secret in {SECRET_VARIABLE_PREFIX}_<TMN_CODE>), then unset {name}."
+        for name in settings.vnpay_retired_variables
+    ]
+    return retired + [problem for terminal in terminals for problem in terminal_problems(settings, terminal)]
 
 
 def check_terminals(settings: Settings, engine: Engine) -> None:
@@ -78,15 +84,14 @@ def check_terminals(settings: Settings, engine: Engine) -> None:
     A database without the table yet (before ``alembic upgrade``) has no terminal to check; one that
     cannot be reached is left to the checks made each time a terminal is used.
     """
+    terminals: list[MerchantTerminal] = []
     try:
         with engine.connect() as connection:
-            if not inspect(connection).has_table(MerchantTerminal.__tablename__):
-                return
-            with Session(bind=connection) as session:
-                terminals = list(session.scalars(select(MerchantTerminal).order_by(MerchantTerminal.tmn_code)))
+            if inspect(connection).has_table(MerchantTerminal.__tablename__):
+                with Session(bind=connection) as session:
+                    terminals = list(session.scalars(select(MerchantTerminal).order_by(MerchantTerminal.tmn_code)))
     except OperationalError as error:
         log.warning("payments: merchant terminals not checked at start, database unreachable: %s", error)
-        return
     problems = configuration_problems(settings, terminals)
     if problems:
         raise TerminalMisconfigured("VNPay settings refused:\n- " + "\n- ".join(problems))

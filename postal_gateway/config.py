@@ -59,6 +59,8 @@ class Settings:
     vnpay_hash_secrets: dict[str, str] = field(default_factory=dict, repr=False)
     #: where VNPay sends the citizen's browser back; empty means PUBLIC_BASE_URL + /payments/vnpay/return
     vnpay_return_url: str = ""
+    #: single-terminal variables of earlier versions that are set: terminals are per agency now
+    vnpay_retired_variables: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -81,6 +83,9 @@ class Settings:
                 name: value for name, value in os.environ.items() if name.startswith("VNPAY_HASH_SECRET")
             },
             vnpay_return_url=os.environ.get("VNPAY_RETURN_URL", "").strip(),
+            vnpay_retired_variables=tuple(
+                name for name in ("VNPAY_TMN_CODE", "VNPAY_PAYMENT_URL", "VNPAY_API_URL") if os.environ.get(name)
+            ),
         )
         for name, value in overrides.items():
             setattr(settings, name, value)

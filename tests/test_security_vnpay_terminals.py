@@ -121,6 +121,16 @@ def test_app_refuses_to_start_when_a_real_terminal_has_no_secret_or_the_demo_one
         make_app(vnpay_sandbox=False, vnpay_hash_secrets={REAL_SECRET_VARIABLE: DEMO_HASH_SECRET})
 
 
+def test_app_refuses_to_start_on_the_retired_single_terminal_variables(make_app, monkeypatch):
+    """Earlier versions read one terminal from VNPAY_TMN_CODE (and fell back to the demo secret):
+    such a deployment stops with a message naming the variable instead of running on as before."""
+    monkeypatch.setenv("VNPAY_TMN_CODE", REAL_CODE)
+    retired = Settings.from_environment(secret_key="x").vnpay_retired_variables
+    assert retired == ("VNPAY_TMN_CODE",)
+    with pytest.raises(terminals.TerminalMisconfigured, match="VNPAY_TMN_CODE is no longer read"):
+        make_app(vnpay_sandbox=False, vnpay_retired_variables=retired)
+
+
 def test_a_new_real_terminal_is_refused_unless_usable_now(session):
     agency = factories.agency(session)
     settings = Settings(secret_key="x", vnpay_sandbox=False, vnpay_hash_secrets={})
