@@ -255,3 +255,22 @@ def test_demo_loader_gives_the_demo_agency_the_sandbox_demo_terminal(session):
     terminal = session.scalar(select(MerchantTerminal).where(MerchantTerminal.agency_id == agency.id))
     assert (terminal.tmn_code, terminal.sandbox, terminal.hash_secret_variable) == (DEMO_TMN_CODE, True, "")
     assert runtime.config_for_agency(session, agency.id).tmn_code == DEMO_TMN_CODE
+
+
+def test_which_terminal_an_agency_is_paid_through_under_each_setting(session):
+    """A terminal added after start is held to the same rules each time it is used."""
+    plain, demo, real = factories.agency(session), factories.agency(session), factories.agency(session)
+    session.add(MerchantTerminal(agency_id=demo.id, tmn_code="BPDEMO03", sandbox=True, created_at=NOW))
+    real_terminal(session, real)
+    secrets = {REAL_SECRET_VARIABLE: REAL_SECRET}
+
+    def code(agency, **settings):
+        config = terminals.config_for_agency(session, Settings(secret_key="x", **settings), agency.id)
+        return config.tmn_code if config is not None else None
+
+    assert [code(agency, vnpay_sandbox=True, vnpay_hash_secrets=secrets) for agency in (plain, demo, real)] == [
+        DEMO_TMN_CODE, "BPDEMO03", None]  # never a real terminal beside the sandbox
+    assert [code(agency, vnpay_sandbox=False, vnpay_hash_secrets=secrets) for agency in (plain, demo, real)] == [
+        None, None, REAL_CODE]  # no demo terminal without the sandbox
+    assert code(real, vnpay_sandbox=False, vnpay_hash_secrets={REAL_SECRET_VARIABLE: DEMO_HASH_SECRET}) is None
+    assert code(real, vnpay_sandbox=False, vnpay_hash_secrets={}) is None
