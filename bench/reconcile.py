@@ -115,7 +115,7 @@ def _phase(name: str, url: str, agency_id: int, csv_path: str, queue) -> None:
     with Session(engine) as session:
         if name == "load":
             with open(csv_path, encoding="utf-8", newline="") as handle:
-                result = reconciliation.import_gateway_file(session, handle, day=DAY, tmn_code=TMN, now=NOW)
+                result = reconciliation.import_gateway_file(session, handle, agency_id=agency_id, day=DAY, tmn_code=TMN, now=NOW)
             session.commit()
             detail = f"{result.record.row_count} rows loaded, {result.record.error_count} refused"
             session.execute(text("ANALYZE payment_gateway_transactions"))

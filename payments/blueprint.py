@@ -23,16 +23,17 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from payments import reconciliation, refunds, reports, runtime, services
-from payments.models import Payment, Refund
+from payments.models import Payment, ReconciliationDay, Refund
 from postal_gateway.accounts.models import Role
 from postal_gateway.auth import api_auth, current_account, roles_required
+from postal_gateway.catalogue.models import Agency
 from postal_gateway.db import db_session, utcnow
-from postal_gateway.domain import N_, DomainError, Forbidden, InvalidInput
+from postal_gateway.domain import N_, Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from postal_gateway.errors import translate
 
 blueprint = Blueprint("payments", __name__, template_folder="templates")
@@ -80,9 +81,14 @@ def pay_dossier(code: str):
 def start(code: str):
     session = db_session()
     dossier = services.get_dossier(session, code)
+    if dossier.citizen_id != current_account().id:
+        raise services.NotFound(N_("Không tìm thấy hồ sơ."))
+    vnpay = runtime.config_for_agency(session, dossier.agency_id)
+    if vnpay is None:
+        raise Conflict(N_("Cơ quan xử lý hồ sơ chưa nhận thanh toán trực tuyến; vui lòng nộp lệ phí tại quầy."))
     _payment, url = services.start_payment(
         session, dossier=dossier, citizen_id=current_account().id, ip_address=_client_ip(),
-        config=runtime.config(), now=utcnow(),
+        config=vnpay, now=utcnow(),
     )
     session.commit()
     return redirect(url, code=303)
@@ -92,8 +98,7 @@ def start(code: str):
 def vnpay_return():
     session = db_session()
     try:
-        view = services.read_return(session, request.args.to_dict(), config=runtime.config(), now=utcnow(),
-                                    remote_addr=_client_ip())
+        view = runtime.read_return(session, request.args.to_dict(), remote_addr=_client_ip())
     except InvalidInput as error:
         session.commit()  # keep the audit row of the forged return
         return render_template("payments/return.html", view=None, error=translate(error.message)), 400
@@ -117,7 +122,9 @@ def vnpay_ipn():
 def _send_now(refund_id: int) -> None:
     """Call VNPay once the authorisation is committed; a failure to reach it leaves the job to retry."""
     session = db_session()
-    vnpay = runtime.config()
+    vnpay = runtime.config_for_agency(session, session.get(Refund, refund_id).payment.agency_id)
+    if vnpay is None:  # the terminal is not usable now: the refund stays requested for the job
+        return
     refunds.send_refund(session, refund_id, config=vnpay, now=utcnow(), transport=runtime.merchant_transport(vnpay))
     session.commit()
 
@@ -161,29 +168,34 @@ def reconciliation_index():
     day = request.args.get("day")
     if day:
         return redirect(url_for("payments.reconciliation_day", day=reconciliation.parse_day(day).isoformat()))
-    from payments.models import ReconciliationDay
-
     recent = list(db_session().scalars(select(ReconciliationDay).where(
         ReconciliationDay.agency_id == current_account().agency_id).order_by(ReconciliationDay.day.desc()).limit(14)))
     today = utcnow().astimezone(reconciliation.GMT7).date()
     return render_template("payments/reconciliation_index.html", recent=recent, today=today)
 
 
+def _own_terminal(session):
+    """The officer's agency's terminal: its daily file is the only one they import or see."""
+    vnpay = runtime.config_for_agency(session, current_account().agency_id)
+    if vnpay is None:
+        raise Conflict(N_("Cơ quan của bạn chưa có cổng thanh toán trực tuyến (mã website VNPay)."))
+    return vnpay
+
+
 @blueprint.get("/payments/reconciliation/<day>")
 @roles_required(*AGENCY)
 def reconciliation_day(day: str):
-    from payments.models import GatewayImport
-
     session = db_session()
     the_day = reconciliation.parse_day(day)
-    record = reconciliation.get_day(session, agency_id=current_account().agency_id, day=the_day)
-    latest_import = session.scalar(select(GatewayImport).where(GatewayImport.business_day == the_day).order_by(GatewayImport.id.desc()).limit(1))
+    agency_id = current_account().agency_id
+    record = reconciliation.get_day(session, agency_id=agency_id, day=the_day)
     return render_template(
-        "payments/reconciliation_day.html", day=the_day, record=record, latest_import=latest_import,
+        "payments/reconciliation_day.html", day=the_day, record=record,
+        latest_import=reconciliation.latest_import(session, agency_id=agency_id, day=the_day),
         items=reconciliation.items(session, record) if record else [],
         open_count=reconciliation.open_exceptions(session, record) if record else 0,
         chart=reports.chart_svg(record.totals) if record else "", categories=reconciliation.CATEGORIES,
-        can_fetch=runtime.is_local_sandbox(runtime.config(), runtime.base_url()),
+        can_fetch=runtime.is_local_sandbox(runtime.config_for_agency(session, agency_id)),
     )
 
 
@@ -201,15 +213,18 @@ def _on_day(day: str, act) -> Response:
 
 
 def _import_and_reconcile(day: str, read_file) -> Response:
-    """Import the gateway's file of the day and reconcile at once; rows the file could not read are shown (422).
+    """Import the officer's agency's gateway file of the day and reconcile at once; rows the file could
+    not read are shown (422).
 
-    read_file(session, day) gives the file's lines, its name and the merchant code it was issued to.
+    read_file(session, day, vnpay) gives the file's lines and its name; vnpay is the agency's terminal.
     """
     session = db_session()
     the_day = reconciliation.parse_day(day)
-    lines, filename, tmn_code = read_file(session, the_day)
-    result = reconciliation.import_gateway_file(session, lines, day=the_day, tmn_code=tmn_code, filename=filename,
-                                                imported_by_id=current_account().id, now=utcnow())
+    vnpay = _own_terminal(session)
+    lines, filename = read_file(session, the_day, vnpay)
+    result = reconciliation.import_gateway_file(
+        session, lines, agency_id=current_account().agency_id, day=the_day, tmn_code=vnpay.tmn_code,
+        filename=filename, imported_by_id=current_account().id, now=utcnow())
     reconciliation.reconcile(session, agency_id=current_account().agency_id, day=the_day, user=current_account(), now=utcnow())
     session.commit()
     if result.errors:
@@ -220,11 +235,11 @@ def _import_and_reconcile(day: str, read_file) -> Response:
 @blueprint.post("/payments/reconciliation/<day>/import")
 @roles_required(*AGENCY)
 def import_file(day: str):
-    def uploaded(_session, _day):
+    def uploaded(_session, _day, _vnpay):
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             raise InvalidInput.on_field("file", N_("Chọn tệp CSV giao dịch của cổng thanh toán."))
-        return reconciliation.text_lines(upload.read()), upload.filename, runtime.config().tmn_code
+        return reconciliation.text_lines(upload.read()), upload.filename
 
     return _import_and_reconcile(day, uploaded)
 
@@ -232,14 +247,14 @@ def import_file(day: str):
 @blueprint.post("/payments/reconciliation/<day>/fetch")
 @roles_required(*AGENCY)
 def fetch_file(day: str):
-    def from_sandbox(session, the_day):
+    def from_sandbox(session, the_day, vnpay):
         from payments.sandbox.gateway import daily_file
 
-        vnpay = runtime.config()
-        if not runtime.is_local_sandbox(vnpay, runtime.base_url()):
-            abort(404)
-        lines = "".join(daily_file(session, the_day, config=vnpay)).splitlines(keepends=True)
-        return iter(lines), f"sandbox-{the_day.isoformat()}.csv", vnpay.tmn_code
+        if not runtime.is_local_sandbox(vnpay):
+            raise NotFound(N_("Cơ quan của bạn không dùng cổng thanh toán thử nghiệm."))
+        agency = session.get(Agency, current_account().agency_id)
+        lines = "".join(daily_file(session, the_day, config=vnpay, agency_code=agency.code)).splitlines(keepends=True)
+        return iter(lines), f"sandbox-{vnpay.tmn_code}-{the_day.isoformat()}.csv"
 
     return _import_and_reconcile(day, from_sandbox)
 
@@ -253,8 +268,6 @@ def run(day: str):
 @blueprint.post("/payments/reconciliation/items/<int:item_id>/resolve")
 @roles_required(*AGENCY)
 def resolve(item_id: int):
-    from payments.models import ReconciliationDay
-
     session = db_session()
     item = reconciliation.resolve_item(session, item_id=item_id, comment=request.form.get("comment", ""),
                                        user=current_account(), now=utcnow())

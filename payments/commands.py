@@ -7,6 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from postal_gateway.db import db_session, utcnow
+from postal_gateway.domain import DomainError
 
 
 @click.group("payments")
@@ -36,15 +37,20 @@ def send_refunds_command() -> None:
 @payments_commands.command("import-file")
 @click.argument("day")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--agency", "agency_code", required=True, help="the agency whose terminal issued the file")
 @with_appcontext
-def import_file_command(day: str, path: Path) -> None:
-    """Import VNPay's daily CSV for DAY (YYYY-MM-DD), streamed; broken rows are listed."""
+def import_file_command(day: str, path: Path, agency_code: str) -> None:
+    """Import the agency's VNPay daily CSV for DAY (YYYY-MM-DD), streamed; broken rows are listed."""
     from payments import reconciliation, runtime
 
     session = db_session()
+    agency = _agency(session, agency_code)
+    vnpay = runtime.config_for_agency(session, agency.id)
+    if vnpay is None:
+        raise click.ClickException(f"agency {agency_code} has no usable VNPay terminal")
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        result = reconciliation.import_gateway_file(session, handle, day=reconciliation.parse_day(day),
-                                                    tmn_code=runtime.config().tmn_code, filename=path.name, now=utcnow())
+        result = reconciliation.import_gateway_file(session, handle, agency_id=agency.id, day=reconciliation.parse_day(day),
+                                                    tmn_code=vnpay.tmn_code, filename=path.name, now=utcnow())
     session.commit()
     click.echo(f"rows loaded: {result.record.row_count}, rows refused: {result.record.error_count}")
     for error in result.errors[:50]:
@@ -57,19 +63,54 @@ def import_file_command(day: str, path: Path) -> None:
 @with_appcontext
 def reconcile_command(agency_code: str, day: str) -> None:
     """Reconcile AGENCY_CODE's fees for DAY and print the totals."""
-    from sqlalchemy import select
-
     from payments import reconciliation
-    from postal_gateway.catalogue.models import Agency
 
     session = db_session()
-    agency = session.scalar(select(Agency).where(Agency.code == agency_code))
-    if agency is None:
-        raise click.ClickException(f"no agency {agency_code}")
+    agency = _agency(session, agency_code)
     record = reconciliation.reconcile(session, agency_id=agency.id, day=reconciliation.parse_day(day), user=None, now=utcnow())
     session.commit()
     for category, total in record.totals.items():
         click.echo(f"{category}: {total['count']} ({total['ours_vnd']} / {total['gateway_vnd']} VND)")
+
+
+@payments_commands.command("terminal")
+@click.argument("agency_code")
+@click.argument("tmn_code")
+@click.option("--payment-url", default="", help="VNPay's vpcpay.html address for this terminal")
+@click.option("--api-url", default="", help="VNPay's merchant API address (querydr, refund)")
+@click.option("--secret-variable", default="", help="environment variable holding the hash secret "
+              "(default VNPAY_HASH_SECRET_<TMN_CODE>)")
+@click.option("--sandbox", is_flag=True, help="a demo terminal of the local sandbox (development only)")
+@with_appcontext
+def terminal_command(agency_code: str, tmn_code: str, payment_url: str, api_url: str, secret_variable: str,
+                     sandbox: bool) -> None:
+    """Set AGENCY_CODE's VNPay terminal TMN_CODE; a real one needs its secret in the environment first."""
+    from payments import runtime, terminals
+
+    session = db_session()
+    agency = _agency(session, agency_code)
+    try:
+        terminal = terminals.register_terminal(
+            session, runtime.settings(), agency=agency, tmn_code=tmn_code, payment_url=payment_url, api_url=api_url,
+            hash_secret_variable=secret_variable, sandbox=sandbox, now=utcnow())
+    except terminals.TerminalMisconfigured as error:
+        raise click.ClickException(str(error)) from None
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    session.commit()
+    secret = "demo secret" if terminal.sandbox else f"secret in {terminal.hash_secret_variable}"
+    click.echo(f"agency {agency.code}: terminal {terminal.tmn_code} ({secret})")
+
+
+def _agency(session, agency_code: str):
+    from sqlalchemy import select
+
+    from postal_gateway.catalogue.models import Agency
+
+    agency = session.scalar(select(Agency).where(Agency.code == agency_code))
+    if agency is None:
+        raise click.ClickException(f"no agency {agency_code}")
+    return agency
 
 
 COMMANDS = (payments_commands,)

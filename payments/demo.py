@@ -10,6 +10,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from payments.settings import DEMO_TMN_CODE
+from payments.terminal_models import MerchantTerminal
+from payments.terminals import terminal_of
+from postal_gateway.db import utcnow
+
 DEMO_KEY = "demo-payments-1"
 DEMO_CITIZEN_ID_NUMBER = "070085001234"
 DEMO_AGENCY_CODE = "000.00.20.H10"
@@ -19,7 +24,6 @@ def load_demo_payments(session: Session) -> list[str]:
     """Idempotent: returns the lines to print (the dossier's code and who pays it where)."""
     from postal_gateway.accounts.models import User
     from postal_gateway.catalogue.models import Agency, Procedure
-    from postal_gateway.db import utcnow
     from postal_gateway.dossiers import workflow
     from postal_gateway.dossiers.demo import demo_dossier
     from postal_gateway.dossiers.models import Channel, Dossier
@@ -28,6 +32,10 @@ def load_demo_payments(session: Session) -> list[str]:
     agency = session.scalar(select(Agency).where(Agency.code == DEMO_AGENCY_CODE))
     if citizen is None or agency is None:
         return ["payments: demo citizen or agency missing; load them first"]
+    # The demo agency is paid through the sandbox's demo terminal, usable only while VNPAY_SANDBOX is on.
+    if terminal_of(session, agency.id) is None:
+        session.add(MerchantTerminal(agency_id=agency.id, tmn_code=DEMO_TMN_CODE, sandbox=True, created_at=utcnow()))
+        session.flush()
     # The citizen submitted it from their own account, so the submission key is theirs.
     dossier = session.scalar(select(Dossier).where(Dossier.submitted_by_id == citizen.id, Dossier.submission_key == DEMO_KEY))
     if dossier is None:

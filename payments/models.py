@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from payments.terminal_models import MerchantTerminal  # noqa: F401 - the area's tables, loaded together
 from postal_gateway.db import Base, UTCDateTime, utcnow
 from postal_gateway.dossiers.models import PaymentKind
 
@@ -185,10 +186,16 @@ class GatewayImport(Base):
     """One import of VNPay's daily transaction file (the rows live in gateway_transactions)."""
 
     __tablename__ = "payment_gateway_imports"
+    __table_args__ = (Index("ix_payment_gateway_imports_agency_day", "agency_id", "business_day"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: the Vietnamese day the file covers
     business_day: Mapped[date] = mapped_column(Date, index=True)
+    #: the agency whose terminal's file this is; only that agency sees it, and only its days it changes
+    #: (empty on files imported before terminals were per agency: no agency reads those any more)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    #: vnp_TmnCode of the terminal the file was issued for
+    tmn_code: Mapped[str] = mapped_column(String(16), default="")
     filename: Mapped[str] = mapped_column(String(255), default="")
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -70,7 +70,9 @@ class ImportResult:
     errors: list[dict]
 
 
-def _check_row(row: list[str], line: int, *, day: date, tmn_code: str, start: datetime, end: datetime, errors: list) -> tuple | None:
+def _check_row(
+    row: list[str], line: int, *, day: date, tmn_code: str, agency_code: str, start: datetime, end: datetime, errors: list,
+) -> tuple | None:
     def fail(column: str, message: str) -> None:
         errors.append({"line": line, "column": column, "message": message})
 
@@ -83,6 +85,8 @@ def _check_row(row: list[str], line: int, *, day: date, tmn_code: str, start: da
         fail("TmnCode", N_("Mã website không phải của chúng tôi."))
     if not _TXN_REF.fullmatch(txn_ref):
         fail("TxnRef", N_("Mã giao dịch không hợp lệ."))
+    elif agency_code_of(txn_ref) != agency_code:
+        fail("TxnRef", N_("Giao dịch không thuộc cơ quan của bạn."))
     if not number.isdigit() or len(number) > 32:
         fail("TransactionNo", N_("Số giao dịch VNPay phải là chữ số."))
     if kind not in ("01", "02", "03"):
@@ -100,29 +104,37 @@ def _check_row(row: list[str], line: int, *, day: date, tmn_code: str, start: da
         fail("BankCode", N_("Mã ngân hàng quá dài."))
     if len(errors) > before:
         return None
-    return (day, agency_code_of(txn_ref), txn_ref, number, kind, status, int(amount), moment, bank)
+    return (day, agency_code, txn_ref, number, kind, status, int(amount), moment, bank)
 
 
 def import_gateway_file(
-    session: Session, lines: Iterable[str], *, day: date, tmn_code: str, filename: str = "",
+    session: Session, lines: Iterable[str], *, agency_id: int, day: date, tmn_code: str, filename: str = "",
     imported_by_id: int | None = None, now: datetime,
 ) -> ImportResult:
-    """Stream VNPay's daily CSV into the database (COPY on PostgreSQL, batched inserts elsewhere).
-    Broken rows are reported by line and column and left out; the rest load. A new file for the same
-    day replaces the previous one's rows, unless an agency already signed that day off."""
+    """Stream the daily CSV of ``agency_id``'s terminal (``tmn_code``) into the database (COPY on
+    PostgreSQL, batched inserts elsewhere). Broken rows, and rows of another terminal or agency, are
+    reported by line and column and left out; the rest load. A new file for the same agency and day
+    replaces that agency's previous one, unless the agency already signed the day off; no other
+    agency's file, result or sign-off is touched."""
     if not isinstance(day, date):
         raise InvalidInput.on_field("day", N_("Ngày không hợp lệ."))
+    agency = session.get(Agency, agency_id) if isinstance(agency_id, int) else None
+    if agency is None:
+        raise NotFound(N_("Không tìm thấy cơ quan."))
     if session.scalar(select(func.count()).select_from(ReconciliationDay).where(
-            ReconciliationDay.day == day, ReconciliationDay.status == DayStatus.signed_off)):
+            ReconciliationDay.agency_id == agency_id, ReconciliationDay.day == day,
+            ReconciliationDay.status == DayStatus.signed_off)):
         raise Conflict(N_("Ngày này đã được ký xác nhận đối soát; không nhập lại tệp được."))
     reader = csv.reader(lines)
     header = [column.strip().lstrip("\ufeff") for column in next(reader, [])]
     if tuple(header) != FILE_COLUMNS:
         raise InvalidInput.on_field("file", N_("Tệp không đúng mẫu: cần các cột %(columns)s."), columns=", ".join(FILE_COLUMNS))
-    old = list(session.scalars(select(GatewayImport.id).where(GatewayImport.business_day == day)))
+    old = list(session.scalars(select(GatewayImport.id).where(
+        GatewayImport.agency_id == agency_id, GatewayImport.business_day == day)))
     if old:
         session.execute(delete(GatewayTransaction).where(GatewayTransaction.import_id.in_(old)))
-    record = GatewayImport(business_day=day, filename=filename[:255], imported_at=now, imported_by_id=imported_by_id)
+    record = GatewayImport(business_day=day, agency_id=agency_id, tmn_code=tmn_code[:16], filename=filename[:255],
+                           imported_at=now, imported_by_id=imported_by_id)
     session.add(record)
     session.flush()
     start, end = day_bounds(day)
@@ -130,7 +142,8 @@ def import_gateway_file(
     good = (
         (record.id, *checked)
         for line, row in enumerate(reader, start=2)
-        if row and (checked := _check_row(row, line, day=day, tmn_code=tmn_code, start=start, end=end, errors=errors)) is not None
+        if row and (checked := _check_row(row, line, day=day, tmn_code=tmn_code, agency_code=agency.code,
+                                          start=start, end=end, errors=errors)) is not None
     )
     count = bulk_load(session, good)
     record.row_count = count
@@ -200,6 +213,7 @@ gateway AS (
     SELECT g.txn_ref, COUNT(*) AS n, CAST(SUM(g.amount_vnd) AS BIGINT) AS amount_vnd
     FROM (SELECT txn_ref, amount_vnd FROM payment_gateway_transactions
           WHERE business_day = :day AND agency_code = :agency_code AND transaction_type = '01' AND transaction_status = '00'
+            AND import_id = :import_id
           ORDER BY txn_ref) g
     GROUP BY g.txn_ref
 ),
@@ -225,6 +239,7 @@ refunds AS (
             WHERE p.txn_ref = g.txn_ref AND r.status IN ('sent', 'completed')) AS ours_vnd
     FROM (SELECT txn_ref, SUM(amount_vnd) AS gateway_vnd FROM payment_gateway_transactions
           WHERE business_day = :day AND agency_code = :agency_code AND transaction_type IN ('02', '03') AND transaction_status = '00'
+            AND import_id = :import_id
           GROUP BY txn_ref) g
 )
 """
@@ -312,6 +327,12 @@ def _has_cash_books(session: Session) -> bool:
     return optional_module("contracts.models") is not None and hasattr(optional_module("contracts.models"), "Remittance")
 
 
+def latest_import(session: Session, *, agency_id: int, day: date) -> GatewayImport | None:
+    """The agency's own file for the day, the last one imported (another agency's files are never read)."""
+    return session.scalar(select(GatewayImport).where(
+        GatewayImport.agency_id == agency_id, GatewayImport.business_day == day).order_by(GatewayImport.id.desc()).limit(1))
+
+
 def get_day(session: Session, *, agency_id: int, day: date) -> ReconciliationDay | None:
     return session.scalar(select(ReconciliationDay).where(ReconciliationDay.agency_id == agency_id, ReconciliationDay.day == day))
 
@@ -341,7 +362,9 @@ def reconcile(session: Session, *, agency_id: int, day: date, user: User | None,
             ReconciliationItem.day_id == record.id, ReconciliationItem.resolved_at.is_(None)))
         last_old_id = session.scalar(select(func.max(ReconciliationItem.id)).where(ReconciliationItem.day_id == record.id))
     start, end = day_bounds(day)
-    params = {"agency_id": agency_id, "agency_code": agency.code, "day": day, "start": start, "end": end, "day_id": record.id}
+    gateway_file = latest_import(session, agency_id=agency_id, day=day)
+    params = {"agency_id": agency_id, "agency_code": agency.code, "day": day, "start": start, "end": end, "day_id": record.id,
+              "import_id": gateway_file.id if gateway_file is not None else None}
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         params = {**params, "start": start.astimezone(timezone.utc).replace(tzinfo=None),
@@ -379,8 +402,7 @@ def reconcile(session: Session, *, agency_id: int, day: date, user: User | None,
     record.totals = totals
     record.reconciled_at = now
     record.reconciled_by_id = user.id if user is not None else None
-    record.gateway_file_id = session.scalar(
-        select(GatewayImport.id).where(GatewayImport.business_day == day).order_by(GatewayImport.id.desc()).limit(1))
+    record.gateway_file_id = gateway_file.id if gateway_file is not None else None
     session.flush()
     return record
 

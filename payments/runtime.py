@@ -1,36 +1,70 @@
-"""Glue between the payments area and where it runs (web request, Celery worker, CLI): which
-terminal, and how to reach the merchant API and the IPN URL. The local sandbox is reached
-in-process, in its own session, so the app never waits on an HTTP call to itself."""
+"""Glue between the payments area and where it runs (web request, Celery worker, CLI): the settings,
+which agency's terminal, and how to reach the merchant API and the IPN URL. The local sandbox is
+reached in-process, in its own session, so the app never waits on an HTTP call to itself."""
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 
-from payments.settings import is_local_sandbox, vnpay_config  # noqa: F401 (is_local_sandbox re-exported)
-from payments.vnpay import VnpayConfig
+from flask import current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from payments import services, terminals
+from payments.models import Payment
+from payments.settings import API_PATH, DEMO_TMN_CODE
+from payments.vnpay import VnpayConfig, ipn_response
 from payments.vnpay.merchant_api import Transport, post_json
-from postal_gateway.db import SessionFactory, utcnow
+from postal_gateway.config import Settings
+from postal_gateway.db import SessionFactory, bind_engine, make_engine, utcnow
+from postal_gateway.domain import N_, InvalidInput
+
+
+def settings() -> Settings:
+    if has_app_context():
+        return current_app.config["SETTINGS"]
+    return Settings.from_environment()
 
 
 def base_url() -> str:
-    from flask import current_app, has_app_context
-
-    if has_app_context():
-        return current_app.config["SETTINGS"].public_base_url
-    from postal_gateway.config import Settings
-
-    return Settings.from_environment().public_base_url
+    return settings().public_base_url
 
 
-def config() -> VnpayConfig:
-    return vnpay_config(base_url())
+def sandbox_on() -> bool:
+    return settings().vnpay_sandbox
+
+
+def config_for_agency(session: Session, agency_id: int) -> VnpayConfig | None:
+    """The terminal of ``agency_id`` (None when it takes no online payment now)."""
+    return terminals.config_for_agency(session, settings(), agency_id)
+
+
+def config_for_callback(session: Session, params: Mapping[str, object]) -> VnpayConfig | None:
+    """The terminal a return or IPN must be verified with: the one of the paid dossier's agency, so a
+    callback signed for another terminal (or with the public demo secret) never settles it."""
+    txn_ref = params.get("vnp_TxnRef")
+    payment = (session.scalar(select(Payment).where(Payment.txn_ref == txn_ref))
+               if isinstance(txn_ref, str) and 0 < len(txn_ref) <= 100 else None)
+    if payment is not None:
+        return config_for_agency(session, payment.agency_id)
+    return terminals.config_for_code(session, settings(), params.get("vnp_TmnCode"))
+
+
+def sandbox_config(session: Session, tmn_code: object) -> VnpayConfig:
+    """The demo terminal the sandbox plays VNPay for; an unknown code gets the shared demo terminal,
+    whose checks then refuse the request as VNPay would (wrong terminal)."""
+    return (terminals.demo_terminal_config(session, settings(), tmn_code)
+            or terminals.sandbox_config(settings(), DEMO_TMN_CODE))
+
+
+def is_local_sandbox(config: VnpayConfig | None) -> bool:
+    """True when the terminal's merchant API is the sandbox served by this very app, switched on."""
+    return config is not None and sandbox_on() and config.api_url == base_url().rstrip("/") + API_PATH
 
 
 def _bound_session():
     if SessionFactory.kw.get("bind") is None:  # a bare worker process: bind once
-        from postal_gateway.config import Settings
-        from postal_gateway.db import bind_engine, make_engine
-
         bind_engine(make_engine(Settings.from_environment().database_url))
     return SessionFactory()
 
@@ -41,7 +75,8 @@ def local_sandbox_transport(url: str, payload: dict, timeout: float) -> dict:
 
     session = _bound_session()
     try:
-        answer = handle_api(session, json.loads(json.dumps(payload)), config=config(), now=utcnow())
+        config = sandbox_config(session, payload.get("vnp_TmnCode"))
+        answer = handle_api(session, json.loads(json.dumps(payload)), config=config, now=utcnow())
         session.commit()
         return json.loads(json.dumps(answer))
     except Exception:
@@ -51,26 +86,40 @@ def local_sandbox_transport(url: str, payload: dict, timeout: float) -> dict:
         session.close()
 
 
-def merchant_transport(vnpay: VnpayConfig | None = None) -> Transport:
-    return local_sandbox_transport if is_local_sandbox(vnpay or config(), base_url()) else post_json
+def merchant_transport(vnpay: VnpayConfig) -> Transport:
+    return local_sandbox_transport if is_local_sandbox(vnpay) else post_json
 
 
 def process_ipn(params: dict, *, remote_addr: str = "") -> dict:
     """Handle one IPN call in its own transaction; an unexpected error is logged and answered 99."""
-    from payments.services import handle_ipn, ipn_failed
-
     session = _bound_session()
     try:
-        answer = handle_ipn(session, params, config=config(), now=utcnow(), remote_addr=remote_addr)
+        config = config_for_callback(session, params)
+        if config is None:
+            services.log_rejection(session, source="ipn", code="97", reason="no usable terminal for this callback",
+                          params=params, remote_addr=remote_addr, now=utcnow())
+            answer = ipn_response("97")
+        else:
+            answer = services.handle_ipn(session, params, config=config, now=utcnow(), remote_addr=remote_addr)
         session.commit()
         return answer
     except Exception as error:  # noqa: BLE001 - VNPay must get 99 and retry
         session.rollback()
-        answer = ipn_failed(session, params, error, remote_addr=remote_addr)
+        answer = services.ipn_failed(session, params, error, remote_addr=remote_addr)
         session.commit()
         return answer
     finally:
         session.close()
+
+
+def read_return(session: Session, params: Mapping[str, str], *, remote_addr: str = ""):
+    """The browser's return from VNPay, verified with the terminal of the dossier's agency."""
+    config = config_for_callback(session, params)
+    if config is None:
+        services.log_rejection(session, source="return", code="97", reason="no usable terminal for this callback",
+                      params=params, remote_addr=remote_addr, now=utcnow())
+        raise InvalidInput(N_("Kết quả thanh toán không hợp lệ (sai chữ ký)."))
+    return services.read_return(session, params, config=config, now=utcnow(), remote_addr=remote_addr)
 
 
 def ipn_sender():

@@ -1,10 +1,12 @@
-"""Which VNPay terminal we talk to: read from the environment, the local sandbox by default.
+"""Where the local VNPay sandbox lives and what its demo terminal is.
 
+The demo terminal and its secret are public (they are in this file): they are only ever valid against
+the sandbox served by this app, and only while VNPAY_SANDBOX is on. Real terminals are data, one per
+agency (payments.terminal_models), and their secrets come from the environment (payments.terminals).
 The secret is never logged: VnpayConfig keeps it out of its repr, and nothing here prints it.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
 from payments.vnpay import VnpayConfig
@@ -19,17 +21,27 @@ RETURN_PATH = "/payments/vnpay/return"
 IPN_PATH = "/payments/vnpay/ipn"
 
 
-def vnpay_config(base_url: str, environ: Mapping[str, str] | None = None) -> VnpayConfig:
-    """Settings from VNPAY_* variables; any left unset point at the local sandbox under ``base_url``."""
-    env = os.environ if environ is None else environ
+def return_url(base_url: str, configured: str = "") -> str:
+    """Our return page: VNPAY_RETURN_URL when set, else the one under PUBLIC_BASE_URL."""
+    return configured or base_url.rstrip("/") + RETURN_PATH
+
+
+def demo_config(base_url: str, *, tmn_code: str = DEMO_TMN_CODE, configured_return_url: str = "") -> VnpayConfig:
+    """A demo terminal of the local sandbox served under ``base_url``."""
     base = base_url.rstrip("/")
     return VnpayConfig(
-        tmn_code=env.get("VNPAY_TMN_CODE") or DEMO_TMN_CODE,
-        hash_secret=env.get("VNPAY_HASH_SECRET") or DEMO_HASH_SECRET,
-        payment_url=env.get("VNPAY_PAYMENT_URL") or base + PAYMENT_PATH,
-        api_url=env.get("VNPAY_API_URL") or base + API_PATH,
-        return_url=env.get("VNPAY_RETURN_URL") or base + RETURN_PATH,
+        tmn_code=tmn_code,
+        hash_secret=DEMO_HASH_SECRET,
+        payment_url=base + PAYMENT_PATH,
+        api_url=base + API_PATH,
+        return_url=return_url(base, configured_return_url),
     )
+
+
+def vnpay_config(base_url: str, environ: Mapping[str, str] | None = None) -> VnpayConfig:
+    """The sandbox's demo terminal (kept for callers of the single-terminal era; ``environ`` is not
+    read any more: terminals are per agency, see payments.terminals)."""
+    return demo_config(base_url)
 
 
 def is_local_sandbox(config: VnpayConfig, base_url: str) -> bool:

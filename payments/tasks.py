@@ -19,18 +19,23 @@ def query_pending(limit: int = 100) -> dict[str, int]:
     """Ask VNPay (querydr) about every pending attempt past expiry, each in its own transaction,
     so a lost IPN never leaves a paid dossier unpaid."""
     from payments import runtime, services
+    from payments.models import Payment
     from postal_gateway.db import utcnow
     from payments.vnpay import VnpayTransportError
 
-    vnpay = runtime.config()
-    transport = runtime.merchant_transport(vnpay)
     outcomes: dict[str, int] = {}
     with runtime._bound_session() as session:
         ids = services.payments_to_query(session, now=utcnow(), limit=limit)
     for payment_id in ids:
         with runtime._bound_session() as session:
+            # each payment is asked about through its own agency's terminal
+            vnpay = runtime.config_for_agency(session, session.get(Payment, payment_id).agency_id)
+            if vnpay is None:
+                outcomes["no_terminal"] = outcomes.get("no_terminal", 0) + 1
+                continue
             try:
-                outcome = services.query_payment(session, payment_id, config=vnpay, now=utcnow(), transport=transport)
+                outcome = services.query_payment(session, payment_id, config=vnpay, now=utcnow(),
+                                                 transport=runtime.merchant_transport(vnpay))
                 session.commit()
             except VnpayTransportError as error:
                 session.rollback()
@@ -48,11 +53,13 @@ def send_refunds() -> int:
     from payments.models import Refund, RefundStatus
     from postal_gateway.db import utcnow
 
-    vnpay = runtime.config()
     with runtime._bound_session() as session:
         ids = list(session.scalars(select(Refund.id).where(Refund.status == RefundStatus.requested, Refund.attempts < 10)))
     for refund_id in ids:
         with runtime._bound_session() as session:
+            vnpay = runtime.config_for_agency(session, session.get(Refund, refund_id).payment.agency_id)
+            if vnpay is None:  # the agency's terminal is not usable now: left requested
+                continue
             refunds.send_refund(session, refund_id, config=vnpay, now=utcnow(), transport=runtime.merchant_transport(vnpay))
             session.commit()
     return len(ids)
@@ -74,6 +81,6 @@ def sandbox_deliver_task() -> int:
     from payments.sandbox import gateway
     from postal_gateway.db import utcnow
 
-    if not runtime.is_local_sandbox(runtime.config(), runtime.base_url()):
+    if not runtime.sandbox_on():
         return 0
     return gateway.deliver_due(runtime._bound_session, send=runtime.ipn_sender(), now=utcnow())

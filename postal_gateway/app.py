@@ -9,6 +9,8 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import postal_gateway.models  # noqa: F401 - every table class loaded before any relationship resolves
+from payments.sandbox import routes as vnpay_sandbox_routes
+from payments.terminals import check_terminals
 from postal_gateway import auth, domain, errors, security_headers, throttling
 from postal_gateway.config import Settings
 from postal_gateway.db import bind_engine, db_session, make_engine
@@ -52,6 +54,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     trust_reverse_proxies(app, settings.trusted_proxy_count)
     app.extensions["engine"] = engine = make_engine(settings.database_url)
     bind_engine(engine)
+    # Refuses to start with the VNPay sandbox beside a real terminal, or a real terminal without its secret.
+    check_terminals(settings, engine)
     # Operator overrides of the working calendar come from the database, cached briefly.
     from postal_gateway import calendar_store
     from postal_gateway.db import SessionFactory
@@ -66,6 +70,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     security_headers.init_app(app)
     throttling.init_app(app, settings)
     _register_blueprints(app)
+    if settings.vnpay_sandbox:  # a development tool: its routes exist only when switched on
+        _register_area_blueprints(app, vnpay_sandbox_routes)
     _register_template_helpers(app)
 
     @app.teardown_appcontext
@@ -106,11 +112,15 @@ def _register_blueprints(app: Flask) -> None:
     from postal_gateway.areas import area_parts
 
     for module in (web, *area_parts("blueprint"), api_docs):
-        app.register_blueprint(module.blueprint)
-        api = getattr(module, "api", None)
-        if api is not None:
-            csrf.exempt(api)
-            app.register_blueprint(api)
+        _register_area_blueprints(app, module)
+
+
+def _register_area_blueprints(app: Flask, module) -> None:
+    app.register_blueprint(module.blueprint)
+    api = getattr(module, "api", None)
+    if api is not None:
+        csrf.exempt(api)
+        app.register_blueprint(api)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -59,6 +59,14 @@ class Settings:
     #: run Celery tasks inline; only ever set by unit tests that say so
     task_always_eager: bool = False
     testing: bool = False
+    #: serve the local VNPay sandbox (a development tool: `make run` and the tests turn it on)
+    vnpay_sandbox: bool = False
+    #: every VNPAY_HASH_SECRET* variable by name; a merchant terminal names the one holding its secret
+    vnpay_hash_secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    #: where VNPay sends the citizen's browser back; empty means PUBLIC_BASE_URL + /payments/vnpay/return
+    vnpay_return_url: str = ""
+    #: single-terminal variables of earlier versions that are set: terminals are per agency now
+    vnpay_retired_variables: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -79,6 +87,14 @@ class Settings:
             metrics_token=os.environ.get("METRICS_TOKEN", ""),
             ratelimit_storage_uri=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
             trusted_proxy_count=int(os.environ.get("TRUSTED_PROXY_COUNT", 0)),
+            vnpay_sandbox=_env_bool("VNPAY_SANDBOX", False),
+            vnpay_hash_secrets={
+                name: value for name, value in os.environ.items() if name.startswith("VNPAY_HASH_SECRET")
+            },
+            vnpay_return_url=os.environ.get("VNPAY_RETURN_URL", "").strip(),
+            vnpay_retired_variables=tuple(
+                name for name in ("VNPAY_TMN_CODE", "VNPAY_PAYMENT_URL", "VNPAY_API_URL") if os.environ.get(name)
+            ),
         )
         for name, value in overrides.items():
             setattr(settings, name, value)

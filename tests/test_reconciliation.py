@@ -53,8 +53,8 @@ class World:
         self.lines.append(f"{DEMO_TMN_CODE},{txn_ref},{14_000_000 + self.number},{kind},00,{amount},{format_vnpay_datetime(pay_at)},NCB\n")
 
     def load(self):
-        return reconciliation.import_gateway_file(self.session, io.StringIO("".join(self.lines)), day=DAY,
-                                                  tmn_code=DEMO_TMN_CODE, filename="vnpay.csv", now=NOW)
+        return reconciliation.import_gateway_file(self.session, io.StringIO("".join(self.lines)), agency_id=self.agency.id,
+                                                  day=DAY, tmn_code=DEMO_TMN_CODE, filename="vnpay.csv", now=NOW)
 
 
 def build_every_category(world: World) -> dict[str, str]:
@@ -161,7 +161,7 @@ def test_broken_rows_are_named_and_the_rest_loads(session):
         by_line.setdefault(error["line"], set()).add(error["column"])
     assert by_line == {3: {""}, 4: {"Amount"}, 5: {"PayDate"}, 6: {"TmnCode", "TransactionType", "PayDate"}}
     with pytest.raises(InvalidInput):
-        reconciliation.import_gateway_file(session, io.StringIO("a,b\n1,2\n"), day=DAY, tmn_code=DEMO_TMN_CODE, now=NOW)
+        reconciliation.import_gateway_file(session, io.StringIO("a,b\n1,2\n"), agency_id=world.agency.id, day=DAY, tmn_code=DEMO_TMN_CODE, now=NOW)
 
 
 def test_resolve_sign_off_and_lock(session):

@@ -101,7 +101,8 @@ def open_payment(session: Session, params: Mapping[str, str], *, config: VnpayCo
     row = SandboxTransaction(
         tmn_code=config.tmn_code, txn_ref=params["vnp_TxnRef"], transaction_no=str(number), transaction_type="01",
         amount_vnd=int(amount) // 100, order_info=params.get("vnp_OrderInfo", "")[:255],
-        return_url=params.get("vnp_ReturnUrl", "")[:500], create_date=params["vnp_CreateDate"],
+        # VNPay sends the browser back to the merchant's registered address: ours, never the request's
+        return_url=config.return_url[:500], create_date=params["vnp_CreateDate"],
         expires_at=expires, bank_code=params.get("vnp_BankCode") or "NCB", created_at=now,
     )
     session.add(row)
@@ -128,14 +129,20 @@ def _ipn_params(row: SandboxTransaction, config: VnpayConfig) -> dict[str, str]:
     return params
 
 
+def find_payment(session: Session, transaction_id: Any) -> SandboxTransaction:
+    """A payment (type 01) of the sandbox by id; NotFound otherwise."""
+    row = session.get(SandboxTransaction, transaction_id) if isinstance(transaction_id, int) else None
+    if row is None or row.transaction_type != "01":
+        raise NotFound(N_("Không tìm thấy giao dịch."))
+    return row
+
+
 def complete_payment(
     session: Session, transaction_id: Any, *, outcome: str, fault: str, config: VnpayConfig, now: datetime
 ) -> tuple[SandboxTransaction, str]:
     """The customer's choice on the pay page: record it, queue the IPN calls the fault calls for, and
-    return the signed address to send the browser back to."""
-    row = session.get(SandboxTransaction, transaction_id) if isinstance(transaction_id, int) else None
-    if row is None or row.transaction_type != "01":
-        raise NotFound(N_("Không tìm thấy giao dịch."))
+    return the signed address to send the browser back to (the terminal's configured return page)."""
+    row = find_payment(session, transaction_id)
     errors = []
     if outcome not in OUTCOMES:
         errors.append(N_("Chọn một kết quả thanh toán."))
@@ -158,9 +165,9 @@ def complete_payment(
                 transaction_id=row.id, params=params, due_at=when, drop_answers=2 if fault == "retried" else 0,
             ))
     params = _ipn_params(row, config)
-    separator = "&" if "?" in row.return_url else "?"
+    separator = "&" if "?" in config.return_url else "?"
     session.flush()
-    return row, row.return_url + separator + urllib.parse.urlencode(params)
+    return row, config.return_url + separator + urllib.parse.urlencode(params)
 
 
 # --- IPN delivery --------------------------------------------------------------------------------
@@ -331,19 +338,24 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def daily_file(session: Session, day: date, *, config: VnpayConfig) -> Iterator[str]:
-    """The day's successful payments and refunds (by PayDate in GMT+7) as CSV lines."""
+def daily_file(session: Session, day: date, *, config: VnpayConfig, agency_code: str | None = None) -> Iterator[str]:
+    """The terminal's successful payments and refunds of the day (by PayDate in GMT+7) as CSV lines.
+
+    Agencies without a terminal of their own share the demo terminal in the sandbox; ``agency_code``
+    keeps each one's file to its own transactions, as a terminal of its own would.
+    """
     start, end = day_bounds(day)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(FILE_COLUMNS)
     yield buffer.getvalue()
-    rows = session.scalars(
-        select(SandboxTransaction).where(
-            SandboxTransaction.tmn_code == config.tmn_code, SandboxTransaction.transaction_status == "00",
-            SandboxTransaction.pay_date >= start, SandboxTransaction.pay_date < end,
-        ).order_by(SandboxTransaction.pay_date, SandboxTransaction.id)
-    )
+    query = select(SandboxTransaction).where(
+        SandboxTransaction.tmn_code == config.tmn_code, SandboxTransaction.transaction_status == "00",
+        SandboxTransaction.pay_date >= start, SandboxTransaction.pay_date < end,
+    ).order_by(SandboxTransaction.pay_date, SandboxTransaction.id)
+    if agency_code is not None:  # our vnp_TxnRef starts with the dossier code, which starts with the agency's
+        query = query.where(SandboxTransaction.txn_ref.startswith(agency_code + "-", autoescape=True))
+    rows = session.scalars(query)
     for row in rows:
         buffer.seek(0)
         buffer.truncate()

@@ -1,9 +1,13 @@
 """URLs of the local VNPay sandbox (same paths as VNPay's own, under /payments/sandbox).
 
+A development tool: create_app registers these routes only when VNPAY_SANDBOX is on (`make run`, the
+tests); otherwise they do not exist (404), so nobody can replay a payment request here and pick
+"success". It plays VNPay for demo terminals only.
+
 # GET  /payments/sandbox/paymentv2/vpcpay.html               pay_page    checks the signed request, outcome picker
 # POST /payments/sandbox/pay/<id>                            choose      records the outcome, queues IPNs, redirects
 # POST /payments/sandbox/deliver                             deliver     delivers due IPNs now (also the beat job)
-# GET  /payments/sandbox/daily/<day>.csv                     daily_file  the day's transaction file
+# GET  /payments/sandbox/daily/<day>.csv                     daily_file  agency staff (session or token): their terminal's day
 # POST /payments/sandbox/merchant_webapi/api/transaction     merchant_api  querydr and refund (JSON; CSRF-exempt blueprint)
 """
 from __future__ import annotations
@@ -13,8 +17,11 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 from payments import runtime
 from payments.reconciliation import parse_day
 from payments.sandbox import gateway
+from postal_gateway.accounts.models import Role
+from postal_gateway.auth import current_account, roles_required
+from postal_gateway.catalogue.models import Agency
 from postal_gateway.db import db_session, utcnow
-from postal_gateway.domain import InvalidInput
+from postal_gateway.domain import N_, InvalidInput, NotFound
 from postal_gateway.errors import translate
 
 blueprint = Blueprint("payments_sandbox", __name__, template_folder="templates", url_prefix="/payments/sandbox")
@@ -25,8 +32,9 @@ api = Blueprint("payments_sandbox_api", __name__, url_prefix="/payments/sandbox"
 @blueprint.get("/paymentv2/vpcpay.html")
 def pay_page():
     session = db_session()
+    config = runtime.sandbox_config(session, request.args.get("vnp_TmnCode"))
     try:
-        row = gateway.open_payment(session, request.args.to_dict(), config=runtime.config(), now=utcnow())
+        row = gateway.open_payment(session, request.args.to_dict(), config=config, now=utcnow())
     except InvalidInput as error:
         session.rollback()
         return render_template("sandbox/pay.html", row=None, error=translate(error.message)), 400
@@ -37,9 +45,10 @@ def pay_page():
 @blueprint.post("/pay/<int:transaction_id>")
 def choose(transaction_id: int):
     session = db_session()
+    row = gateway.find_payment(session, transaction_id)
     _row, return_to = gateway.complete_payment(
         session, transaction_id, outcome=request.form.get("outcome", ""), fault=request.form.get("fault", ""),
-        config=runtime.config(), now=utcnow(),
+        config=runtime.sandbox_config(session, row.tmn_code), now=utcnow(),
     )
     session.commit()
     # IPNs go out before the browser returns, as VNPay usually does; "reordered" ones wait for the job.
@@ -54,15 +63,25 @@ def deliver():
 
 
 @blueprint.get("/daily/<day>.csv")
+@roles_required(Role.agency_staff, Role.agency_admin)
 def daily_file(day: str):
-    lines = list(gateway.daily_file(db_session(), parse_day(day), config=runtime.config()))
+    """The day's file of the staff member's own agency (a page session or an API bearer token)."""
+    session = db_session()
+    the_day = parse_day(day)
+    agency = session.get(Agency, current_account().agency_id)
+    config = runtime.config_for_agency(session, agency.id) if agency is not None else None
+    if not runtime.is_local_sandbox(config):
+        raise NotFound(N_("Cơ quan của bạn không dùng cổng thanh toán thử nghiệm."))
+    lines = gateway.daily_file(session, the_day, config=config, agency_code=agency.code)
     return Response("".join(lines), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="vnpay-{day}.csv"'})
+                    headers={"Content-Disposition": f'attachment; filename="vnpay-{config.tmn_code}-{the_day}.csv"'})
 
 
 @api.post("/merchant_webapi/api/transaction")
 def merchant_api():
     session = db_session()
-    answer = gateway.handle_api(session, request.get_json(silent=True), config=runtime.config(), now=utcnow())
+    payload = request.get_json(silent=True)
+    tmn_code = payload.get("vnp_TmnCode") if isinstance(payload, dict) else None
+    answer = gateway.handle_api(session, payload, config=runtime.sandbox_config(session, tmn_code), now=utcnow())
     session.commit()
     return jsonify(answer)
