@@ -1,7 +1,7 @@
 """merchant terminals per agency; the gateway's daily file belongs to the importing agency
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-30 20:33:59.914792
 """
 from alembic import op
@@ -10,7 +10,7 @@ import postal_gateway.db
 
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

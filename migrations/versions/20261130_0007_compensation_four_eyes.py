@@ -2,7 +2,7 @@
 a compensation, how it was paid, and the contract's ceiling on it
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-11-30 21:00:00
 """
 from alembic import op
@@ -12,7 +12,7 @@ import postal_gateway.db
 
 
 revision = '0007'
-down_revision = '0004'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
