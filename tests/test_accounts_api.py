@@ -7,6 +7,7 @@ from postal_gateway.accounts.models import ApiToken, Role, User
 from postal_gateway.auth import token_digest
 from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
+from tests.codes import code_of
 from tests.conftest import log_in
 
 
@@ -60,7 +61,7 @@ def test_staff_registers_and_activates_a_citizen(client, session):
     assert again.status_code == 200 and again.get_json()["id"] == body["id"]
 
     message = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "+84987000111")).one()
-    code = re.search(r"\b(\d{6})\b", message.body).group(1)
+    code = code_of(session, message)
     wrong = client.post(f"/api/v1/citizens/{body['id']}/activation", json={"code": f"{(int(code) + 1) % 1_000_000:06d}"}, headers=headers)
     assert wrong.status_code == 422 and wrong.get_json()["errors"][0]["field"] == "code"
     done = client.post(f"/api/v1/citizens/{body['id']}/activation", json={"code": code}, headers=headers)

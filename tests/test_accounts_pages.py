@@ -5,15 +5,12 @@ from sqlalchemy import select
 
 from postal_gateway.accounts.models import OneTimeCode, Role, User
 from postal_gateway.notifications.models import OutboxMessage
-from tests import factories
+from tests import codes, factories
 
 
 def last_code(session, recipient: str) -> str:
     session.expire_all()
-    message = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.recipient == recipient).order_by(OutboxMessage.id.desc())
-    ).first()
-    return re.search(r"\b(\d{6})\b", message.body).group(1)
+    return codes.last_code(session, recipient)
 
 
 def login(client, identifier, password=factories.DEFAULT_PASSWORD):

@@ -9,7 +9,7 @@ from postal_gateway.accounts import services
 from postal_gateway.accounts.models import IdKind, Role, User
 from postal_gateway.domain import Conflict, Forbidden, InvalidInput, NotFound
 from postal_gateway.notifications.models import OutboxMessage
-from tests import factories
+from tests import codes, factories
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
 GOOD = dict(
@@ -22,10 +22,7 @@ GOOD = dict(
 
 
 def last_code(session, recipient: str) -> str:
-    message = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.recipient == recipient).order_by(OutboxMessage.id.desc())
-    ).first()
-    return re.search(r"\b(\d{6})\b", message.body).group(1)
+    return codes.last_code(session, recipient)
 
 
 def test_registration_stores_normalised_values_and_sends_activation_code(session):

@@ -18,6 +18,7 @@ from postal_gateway.domain import Conflict, Forbidden, InvalidInput, TooManyAtte
 from postal_gateway.notifications.models import OutboxMessage
 from postal_gateway.uploads import validate_scan
 from tests import factories
+from tests.codes import last_code
 
 # 09:00 on Monday 2 March 2026 in Vietnam.
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
@@ -41,11 +42,7 @@ def citizen(session):
 
 
 def sent_code(session: Session, citizen) -> str:
-    message = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.recipient == citizen.phone).order_by(OutboxMessage.id.desc())
-    ).first()
-    assert message is not None, "no code was sent to the citizen's phone"
-    return re.search(r"\b(\d{6})\b", message.body).group(1)
+    return last_code(session, citizen.phone)
 
 
 def wrong(code: str) -> str:

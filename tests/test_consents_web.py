@@ -16,6 +16,7 @@ from postal_gateway.consents.models import Consent, ConsentMethod, ConsentStatus
 from postal_gateway.db import utcnow
 from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
+from tests.codes import last_code
 
 
 @pytest.fixture(autouse=True)
@@ -62,10 +63,7 @@ def bearer(session, user) -> dict:
 
 def sent_code(session, citizen) -> str:
     session.expire_all()
-    body = session.scalars(
-        select(OutboxMessage.body).where(OutboxMessage.recipient == citizen.phone).order_by(OutboxMessage.id.desc())
-    ).first()
-    return re.search(r"\b(\d{6})\b", body).group(1)
+    return last_code(session, citizen.phone)
 
 
 def png_bytes() -> bytes:

@@ -11,17 +11,14 @@ from postal_gateway.accounts.models import Role, User
 from postal_gateway.db import db_session
 from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
+from tests.codes import last_code
 from tests.conftest import log_in_on_page, save_screenshot
 from tests.test_intake_phone import no_sideways_scroll, png_bytes
 
 
 def last_code_sent_to(phone_number: str) -> str:
     db_session.remove()  # the live server committed in another session
-    message = db_session.scalars(
-        select(OutboxMessage).where(OutboxMessage.recipient == phone_number).order_by(OutboxMessage.id.desc())
-    ).first()
-    assert message is not None, f"no message was sent to {phone_number}"
-    return re.search(r"\b(\d{6})\b", message.body).group(1)
+    return last_code(db_session, phone_number)
 
 
 @pytest.mark.timeout(180)

@@ -65,7 +65,8 @@ def test_saving_on_the_page_changes_what_send_delivers(client, session):
     assert sorted(service.held) == sorted([by_mail.id, code.id])  # the skipped ones are never dispatched
 
     gateway = RecordingGateway()
-    outcomes = {m.template + "/" + m.channel.value: service.deliver(session, m.id, adapter=gateway).result
+    outcomes = {m.template + "/" + m.channel.value: service.deliver(
+        session, m.id, adapter=gateway, one_time_code=service.held_codes.get(m.id)).result
                 for m in (by_sms, apology, by_mail, code)}
     session.commit()
     assert outcomes == {"dossier_received/sms": "done_already", "apology/email": "done_already",
