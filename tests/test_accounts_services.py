@@ -127,15 +127,15 @@ def test_only_postal_staff_register_on_behalf(session):
                                   id_number="070080009999", phone="0987000111", email="")
 
 
-def test_find_citizens_by_id_phone_or_name(session):
+def test_find_citizens_by_exact_id_or_phone_only(session):
     hoa = factories.user(session, full_name="Nguyễn Thị Hoa", id_number="070190001111", phone="+84912345678")
     factories.user(session, full_name="Trần Văn Bình", id_number="070085002222", phone="+84987654321")
-    factories.user(session, role=Role.postal_staff, full_name="Nguyễn Thị Hoa Bưu Điện")
-    assert services.find_citizens(session, "070 190 001 111") == [hoa]
-    assert services.find_citizens(session, "0912 345 678") == [hoa]
-    assert services.find_citizens(session, "thị hoa") == [hoa]
-    assert services.find_citizens(session, "%") == []
-    assert services.find_citizens(session, "x") == []
+    staff = factories.user(session, role=Role.postal_staff, full_name="Nguyễn Thị Hoa Bưu Điện")
+    assert services.find_citizens(session, "070 190 001 111", searched_by=staff) == [hoa]
+    assert services.find_citizens(session, "0912 345 678", searched_by=staff) == [hoa]
+    assert services.find_citizens(session, "thị hoa", searched_by=staff) == []
+    assert services.find_citizens(session, "%", searched_by=staff) == []
+    assert services.find_citizens(session, "x", searched_by=staff) == []
 
 
 def test_create_staff_user_checks_office_and_agency(session):
@@ -176,7 +176,8 @@ def test_nul_characters_are_refused_not_a_database_error(session, field):
 
 
 def test_search_and_login_survive_odd_input(session):
-    assert services.find_citizens(session, "\x00\x00abc") == []
+    staff = factories.user(session, role=Role.postal_staff)
+    assert services.find_citizens(session, "\x00\x00abc", searched_by=staff) == []
     with pytest.raises(services.InvalidCredentials):
         services.authenticate(session, "a\x00b@example.vn", "x")
     with pytest.raises(NotFound):

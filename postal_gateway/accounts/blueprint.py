@@ -19,6 +19,7 @@ from flask_login import login_user, logout_user
 from werkzeug.routing import BuildError
 
 from postal_gateway.accounts import one_time_codes, services, tokens
+from postal_gateway.accounts.identity import mask_id_number, mask_phone
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.auth import SessionUser, api_auth, current_account, roles_required
 from postal_gateway.db import db_session
@@ -36,6 +37,11 @@ REGISTER_FIELDS = ("full_name", "id_number", "phone", "email", "organisation_nam
 @blueprint.record_once
 def _configure_codes(state) -> None:
     one_time_codes.configure(state.app.config["SECRET_KEY"])
+
+
+# Staff pages show a citizen's numbers masked: enough to check the card in hand (Nghị định 13/2023/NĐ-CP).
+blueprint.add_app_template_filter(mask_id_number, "mask_id_number")
+blueprint.add_app_template_filter(mask_phone, "mask_phone")
 
 
 def _safe_next(target: str | None) -> str:
@@ -232,7 +238,8 @@ def reset_password():
 @roles_required(Role.postal_staff)
 def find_citizen():
     query = request.args.get("q", "").strip()
-    results = services.find_citizens(db_session, query) if query else []
+    results = services.find_citizens(db_session, query, searched_by=current_account()) if query else []
+    db_session.commit()  # the search's audit entry
     return render_template(
         "accounts/find_citizen.html", query=query, results=results, form={}, errors={}, searched=bool(query)
     )
@@ -341,6 +348,19 @@ def citizen_json(user: User) -> dict:
     }
 
 
+def citizen_summary_json(user: User) -> dict:
+    """What postal staff need to pick the right person at intake, and no more (Nghị định 13/2023/NĐ-CP):
+    no e-mail, address or organisation; the ID and phone numbers masked."""
+    return {
+        "id": user.id,
+        "full_name": user.full_name,
+        "id_kind": user.id_kind.value if user.id_kind else None,
+        "id_number_masked": mask_id_number(user.id_number),
+        "phone_masked": mask_phone(user.phone) if user.phone else "",
+        "status": services.citizen_status(user),
+    }
+
+
 @api.post("/token")
 def create_token():
     body = _json_body()
@@ -382,7 +402,8 @@ def api_register_citizen():
         activation_channel="email" if body.get("activation_channel") == "email" else "sms",
     )
     db_session.commit()
-    response = jsonify(citizen_json(citizen))
+    # an existing account is not shown in full to whoever knows its ID number
+    response = jsonify(citizen_json(citizen) if created else citizen_summary_json(citizen))
     response.status_code = 201 if created else 200
     if created:
         response.headers["Location"] = url_for("accounts_api.api_get_citizen", citizen_id=citizen.id)
@@ -403,7 +424,9 @@ def api_activate_citizen(citizen_id: int):
 @api.get("/citizens")
 @api_auth(Role.postal_staff)
 def api_find_citizens():
-    return jsonify(items=[citizen_json(user) for user in services.find_citizens(db_session, request.args.get("q", ""))])
+    found = services.find_citizens(db_session, request.args.get("q", ""), searched_by=current_account())
+    db_session.commit()  # the search's audit entry
+    return jsonify(items=[citizen_summary_json(user) for user in found])
 
 
 @api.get("/citizens/<int:citizen_id>")
@@ -414,4 +437,5 @@ def api_get_citizen(citizen_id: int):
         from postal_gateway.domain import NotFound
 
         raise NotFound(N_("Không tìm thấy công dân."))
-    return jsonify(citizen_json(services.get_citizen(db_session, citizen_id)))
+    citizen = services.get_citizen(db_session, citizen_id)
+    return jsonify(citizen_json(citizen) if me.role == Role.citizen else citizen_summary_json(citizen))

@@ -24,6 +24,7 @@ from postal_gateway.accounts.identity import (
 from postal_gateway.accounts.models import CodePurpose, IdKind, Role, User
 from postal_gateway.accounts.passwords import hash_password, verify_password
 from postal_gateway.accounts.tokens import revoke_all_tokens
+from postal_gateway.consents import audit
 from postal_gateway.db import utcnow
 from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound, TooManyAttempts
 
@@ -266,29 +267,41 @@ def reset_password(
     return user
 
 
-def find_citizens(session: Session, query: str, *, limit: int = 20) -> list[User]:
-    """Citizens matching an ID number, a mobile number or part of a name (for postal staff)."""
+def find_citizens(session: Session, query: str, *, searched_by: User, limit: int = 20) -> list[User]:
+    """Citizens holding exactly this ID document number or this mobile number (postal staff at the counter).
+
+    Personal data is shown no more than the purpose needs (Nghị định 13/2023/NĐ-CP): the worker has the
+    citizen's card or phone in front of them, so a name or a prefix finds nobody, and every search, found
+    or not, is written to the audit log with who searched and whom it found (never the raw query).
+    """
     text = " ".join(strip_control_characters(query).split())[:100]
-    if len(text) < 2:
-        return []
     conditions = []
-    compact = re.sub(r"[\s.]", "", text)
-    if compact.isdigit() or re.fullmatch(r"[A-Za-z]\d{7}|[A-Za-z0-9]{6,9}", compact):
-        conditions.append(User.id_number == compact.upper())
+    kinds = []
     try:
-        conditions.append(User.phone == normalise_phone(text))
+        _, number = normalise_id_number(text)
     except InvalidInput:
         pass
-    if not compact.isdigit() and not compact.startswith("+"):
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(User.full_name.ilike(f"%{escaped}%", escape="\\"))
-    if not conditions:
-        return []
-    return list(
-        session.scalars(
+    else:
+        conditions.append(User.id_number == number)
+        kinds.append("id_number")
+    try:
+        conditions.append(User.phone == normalise_phone(text))
+        kinds.append("phone")
+    except InvalidInput:
+        pass
+    found = (
+        list(session.scalars(
             select(User).where(User.role == Role.citizen, or_(*conditions)).order_by(User.full_name, User.id).limit(limit)
-        )
+        ))
+        if conditions else []
     )
+    if text:
+        audit.record(
+            session, action="citizen.searched", subject_type="citizen",
+            subject_id=found[0].id if len(found) == 1 else None, actor=searched_by,
+            details={"by": kinds or ["unrecognised"], "found": [user.id for user in found]},
+        )
+    return found
 
 
 def get_citizen(session: Session, citizen_id: int) -> User:
