@@ -139,7 +139,7 @@ def test_signed_scan_through_the_page(client, session, people):
     )
     assert response.status_code == 302
     (consent,) = stored_consents(session, citizen)
-    assert consent.method == ConsentMethod.signed_scan and consent.status == ConsentStatus.active
+    assert consent.method == ConsentMethod.signed_scan and consent.status == ConsentStatus.awaiting_review
     assert consent.scan_filename == "giấy ủy quyền.png"
     scan = client.get(f"/consents/{consent.id}/scan")
     assert scan.status_code == 200 and scan.mimetype == "image/png" and scan.data == png_bytes()

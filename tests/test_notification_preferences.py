@@ -138,7 +138,7 @@ def test_api_reads_and_sets_the_citizens_own_preferences(client, session):
 
     fresh = client.get(url, headers=auth).get_json()
     assert fresh == {"sms": True, "email": True, "muted_templates": [], "kinds": EVERY_KIND,
-                     "always_sent": ["one_time_code"], "updated_at": None}
+                     "always_sent": ["account_registered", "consent_recorded", "one_time_code"], "updated_at": None}
     put = client.put(url, headers=auth, json={"sms": False, "email": True,
                                               "muted_templates": ["apology", "dossier_received"]})
     assert put.status_code == 200

@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 #: attempts before a message is marked failed
 MAX_ATTEMPTS = 6
 #: templates sent whatever the citizen's preferences say: they were asked for a moment ago
-MANDATORY_TEMPLATES = frozenset({"one_time_code"})
+MANDATORY_TEMPLATES = frozenset({"one_time_code", "consent_recorded", "account_registered"})
 #: what the stored text shows in place of a one-time code (ASCII, so the SMS stays in the GSM alphabet)
 CODE_MASK = "******"
 #: templates whose ``{code}`` is a one-time code, filled only at delivery
