@@ -10,6 +10,7 @@ from postal_gateway.accounts.models import IdKind, Role, User
 from postal_gateway.domain import Conflict, Forbidden, InvalidInput, NotFound
 from postal_gateway.notifications.models import OutboxMessage
 from tests import codes, factories
+from tests.identity_cards import card_document
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
 GOOD = dict(
@@ -111,7 +112,8 @@ def test_password_reset_never_reveals_whether_the_account_exists(session):
 def test_staff_registration_finds_the_existing_account(session):
     staff = factories.user(session, role=Role.postal_staff)
     first, created = services.find_or_register_citizen(
-        session, registered_by=staff, full_name="Lê Văn Tám", id_number="070080009999", phone="0987 000 111", email=""
+        session, registered_by=staff, full_name="Lê Văn Tám", id_number="070080009999", phone="0987 000 111", email="",
+        id_document=card_document(),
     )
     assert created and first.registered_by_id == staff.id and first.password_hash is None and first.email is None
     again, created = services.find_or_register_citizen(

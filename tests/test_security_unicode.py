@@ -13,6 +13,7 @@ from postal_gateway.consents import services as consents
 from postal_gateway.db import utcnow
 from postal_gateway.unicode_text import fold, to_nfc
 from tests import factories
+from tests.identity_cards import card_document
 
 
 def nfd(text: str) -> str:
@@ -33,7 +34,7 @@ def test_a_citizen_registered_in_nfd_is_stored_in_nfc_and_found_by_either(sessio
     staff = factories.user(session, role=Role.postal_staff)
     citizen = services.register_citizen(
         session, registered_by=staff, full_name=nfd("Nguyễn Thị Hoà"), id_number="070190001111",
-        phone="0912345678", email=None, address=nfd("12 Trần Hưng Đạo, phường Đồng Xoài"),
+        phone="0912345678", email=None, address=nfd("12 Trần Hưng Đạo, phường Đồng Xoài"), id_document=card_document(),
     )
     session.commit()
     session.expire_all()

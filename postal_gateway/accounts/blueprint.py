@@ -1,6 +1,8 @@
 """URLs of the accounts area: registration, activation, login, password reset, citizens at the counter, tokens."""
 from __future__ import annotations
 
+import base64
+import binascii
 from contextlib import contextmanager
 
 from flask import (
@@ -20,11 +22,13 @@ from werkzeug.routing import BuildError
 
 from postal_gateway.accounts import one_time_codes, services, tokens
 from postal_gateway.accounts.identity import mask_id_number, mask_phone
+from postal_gateway.accounts.identity_documents import IdentityDocument, parse_issue_date
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.auth import SessionUser, api_auth, current_account, roles_required
 from postal_gateway.db import db_session
-from postal_gateway.domain import N_, Conflict, DomainError, InvalidInput, TooManyAttempts
+from postal_gateway.domain import N_, Conflict, DomainError, FieldError, InvalidInput, NotFound, TooManyAttempts
 from postal_gateway.errors import problem, translate
+from postal_gateway.uploads import validate_scan
 
 blueprint = Blueprint("accounts", __name__, template_folder="templates")
 api = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
@@ -32,6 +36,8 @@ api = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
 PENDING_ACTIVATION = "pending_activation_user_id"
 RESET_IDENTIFIER = "password_reset_identifier"
 REGISTER_FIELDS = ("full_name", "id_number", "phone", "email", "organisation_name", "address")
+#: what staff type when a holder reclaims an ID number (plus the document's issue date and photo)
+RECLAIM_FIELDS = ("full_name", "id_number", "phone", "email", "reason")
 
 
 @blueprint.record_once
@@ -245,10 +251,48 @@ def find_citizen():
     )
 
 
+def _max_upload_bytes() -> int:
+    return current_app.config["SETTINGS"].max_upload_bytes
+
+
+def _document_from_form() -> tuple[IdentityDocument, list[FieldError]]:
+    """The issue date and card photo from a staff form; a bad photo is reported with the other fields."""
+    upload = request.files.get("id_photo")
+    photo, errors = None, []
+    if upload is not None and upload.filename:
+        try:
+            photo = validate_scan(upload.filename, upload.read(), max_bytes=_max_upload_bytes(), field="id_photo")
+        except InvalidInput as refused:
+            errors = refused.field_errors
+    return IdentityDocument(parse_issue_date(request.form.get("id_issued_on")), photo), errors
+
+
+def _document_from_json(body: dict) -> IdentityDocument:
+    """``id_issued_on`` (YYYY-MM-DD) and ``id_photo_base64`` (+ ``id_photo_filename``) of an API body."""
+    raw = body.get("id_photo_base64")
+    photo = None
+    if isinstance(raw, str) and raw:
+        try:
+            data = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidInput.on_field("id_photo", N_("Ảnh giấy tờ phải được mã hóa base64.")) from None
+        name = body.get("id_photo_filename") if isinstance(body.get("id_photo_filename"), str) else "giay-to"
+        photo = validate_scan(name, data, max_bytes=_max_upload_bytes(), field="id_photo")
+    return IdentityDocument(parse_issue_date(body.get("id_issued_on")), photo)
+
+
+def _with_upload_errors(error: DomainError, upload_errors: list[FieldError]) -> dict[str, list[str]]:
+    found = _errors_by_field(error)
+    for item in upload_errors:
+        found[item.field] = [translate(item.message, item.params)]
+    return found
+
+
 @blueprint.post("/citizens")
 @roles_required(Role.postal_staff)
 def register_citizen_for():
-    form = {name: request.form.get(name, "") for name in REGISTER_FIELDS}
+    form = {name: request.form.get(name, "") for name in REGISTER_FIELDS + ("id_issued_on",)}
+    document, upload_errors = _document_from_form()
     try:
         citizen, created = services.find_or_register_citizen(
             db_session,
@@ -259,12 +303,14 @@ def register_citizen_for():
             email=form["email"],
             organisation_name=form["organisation_name"],
             address=form["address"],
+            id_document=document,
         )
     except (InvalidInput, Conflict) as error:
         db_session.rollback()
         return (
             render_template(
-                "accounts/find_citizen.html", query="", results=[], form=form, errors=_errors_by_field(error), searched=False
+                "accounts/find_citizen.html", query="", results=[], form=form,
+                errors=_with_upload_errors(error, upload_errors), searched=False
             ),
             409 if isinstance(error, Conflict) else 422,
         )
@@ -274,6 +320,32 @@ def register_citizen_for():
     else:
         flash(_("Công dân này đã có tài khoản; không cần đăng ký lại."), "info")
     return redirect(url_for("accounts.citizen_detail", citizen_id=citizen.id))
+
+
+@blueprint.route("/citizens/reclaim", methods=["GET", "POST"])
+@roles_required(*services.RECLAIM_ROLES)
+def reclaim_identity():
+    """The real holder of an ID number someone else registered, with their card, at a post office or agency."""
+    form = {name: request.form.get(name, request.args.get(name, "")) for name in RECLAIM_FIELDS + ("id_issued_on",)}
+    if request.method == "GET":
+        return render_template("accounts/reclaim.html", form=form, errors={})
+    document, upload_errors = _document_from_form()
+    try:
+        holder, _frozen = services.reclaim_identity(
+            db_session, checked_by=current_account(), id_number=form["id_number"], full_name=form["full_name"],
+            phone=form["phone"], email=form["email"], reason=form["reason"], id_document=document,
+        )
+    except (InvalidInput, Conflict, NotFound) as error:
+        db_session.rollback()
+        status = 409 if isinstance(error, Conflict) else (404 if isinstance(error, NotFound) else 422)
+        errors = _with_upload_errors(error, upload_errors) if error.field_errors or upload_errors else {
+            "id_number": [translate(error.message, error.params)]}
+        return render_template("accounts/reclaim.html", form=form, errors=errors), status
+    db_session.commit()
+    flash(_("Đã khóa tài khoản cũ và tạo tài khoản mới cho chủ giấy tờ. Mã kích hoạt đã gửi đến điện thoại của công dân."), "success")
+    if current_account().role == Role.postal_staff:
+        return redirect(url_for("accounts.citizen_detail", citizen_id=holder.id))
+    return redirect(url_for("accounts.reclaim_identity"))
 
 
 @blueprint.get("/citizens/<int:citizen_id>")
@@ -400,6 +472,7 @@ def api_register_citizen():
         organisation_name=_text(body, "organisation_name"),
         address=_text(body, "address"),
         activation_channel="email" if body.get("activation_channel") == "email" else "sms",
+        id_document=_document_from_json(body),
     )
     db_session.commit()
     # an existing account is not shown in full to whoever knows its ID number
