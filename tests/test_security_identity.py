@@ -10,7 +10,7 @@ from postal_gateway.accounts import services, tokens
 from postal_gateway.accounts.identity_documents import IdentityDocument
 from postal_gateway.accounts.models import ApiToken, IdentityCheck, IdentityCheckPurpose, Role, User
 from postal_gateway.consents.models import AuditEntry, ConsentStatus
-from postal_gateway.domain import Forbidden, InvalidInput, NotFound
+from postal_gateway.domain import Conflict, Forbidden, InvalidInput, NotFound
 from postal_gateway.notifications.models import MessageChannel, OutboxMessage
 from postal_gateway.uploads import validate_scan
 from tests import factories
@@ -111,6 +111,9 @@ def test_the_holder_reclaims_at_an_agency_and_the_old_account_is_frozen(session)
     assert services.find_citizen_by_id_number(session, "070080009999") == holder
     with pytest.raises(services.InvalidCredentials):
         services.authenticate(session, "tam.le@example.vn", factories.DEFAULT_PASSWORD)
+    assert not frozen.is_active  # the page session loader drops it at the next request
+    with pytest.raises(Conflict):
+        services.activate_account(session, frozen, "000000", now=later)  # no way back through activation
 
 
 def test_reclaim_needs_staff_a_taken_number_and_the_document(session):

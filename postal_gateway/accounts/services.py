@@ -288,7 +288,8 @@ def _freeze(session: Session, user: User, *, by: User, reason: str, now: datetim
     """No more logins, tokens or consents for this account; the row and its history stay."""
     from postal_gateway.consents.models import Consent, ConsentStatus
 
-    user.frozen_at, user.frozen_reason = now, reason
+    # inactive too: the page session loader and API token check refuse inactive accounts at once
+    user.frozen_at, user.frozen_reason, user.is_active = now, reason, False
     revoke_all_tokens(session, user, now=now)
     revoked = session.execute(
         update(Consent)
@@ -326,6 +327,8 @@ def activate_account(session: Session, user: User, code: str, now: datetime | No
     now = now or utcnow()
     if user.is_active:
         raise Conflict(N_("Tài khoản đã được kích hoạt."))
+    if user.frozen_at is not None:
+        raise Conflict(N_("Tài khoản này đã bị khóa vì chủ giấy tờ đã lấy lại tài khoản."))
     one_time_codes.verify_code(session, user, CodePurpose.activation, code, now=now)
     user.is_active = True
     user.activated_at = now
@@ -336,6 +339,8 @@ def activate_account(session: Session, user: User, code: str, now: datetime | No
 def resend_activation_code(session: Session, user: User, *, channel: str = "sms", now: datetime | None = None):
     if user.is_active:
         raise Conflict(N_("Tài khoản đã được kích hoạt."))
+    if user.frozen_at is not None:
+        raise Conflict(N_("Tài khoản này đã bị khóa vì chủ giấy tờ đã lấy lại tài khoản."))
     return one_time_codes.issue_code(session, user, CodePurpose.activation, channel=channel, now=now)
 
 

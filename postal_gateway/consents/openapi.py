@@ -125,7 +125,7 @@ SCHEMAS = {
             "post_office_id": {"type": "integer"},
             "scope": {"type": "string", "enum": ["single_dossier", "period"]},
             "method": {"type": "string", "enum": ["one_time_code", "signed_scan"]},
-            "status": {"type": "string", "enum": ["pending", "active", "used", "revoked"]},
+            "status": {"type": "string", "enum": ["pending", "awaiting_review", "active", "used", "revoked"]},
             "valid_from": _TIME,
             "valid_until": _TIME,
             "created_at": _TIME,
