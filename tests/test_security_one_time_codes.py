@@ -80,3 +80,16 @@ def test_operators_see_the_code_masked_on_the_outbox_page(client, session):
     log_in(client, "vanhanh@example.vn")
     page = client.get("/ops/outbox").get_data(as_text=True)
     assert service.CODE_MASK in page and code not in page
+
+
+def test_the_sweep_never_redispatches_a_code_message_and_expires_lost_ones(session):
+    from datetime import timedelta
+
+    citizen = factories.user(session)
+    issue_code(session, citizen, CodePurpose.password_reset, now=T0)
+    session.commit()
+    message = session.scalars(select(OutboxMessage)).one()
+    assert service.due_messages(session, now=T0 + timedelta(minutes=1)) == []  # its own task carries the code
+    assert service.expire_lost_code_messages(session, now=T0 + timedelta(minutes=1)) == 0
+    assert service.expire_lost_code_messages(session, now=T0 + timedelta(minutes=11)) == 1
+    assert message.status == MessageStatus.failed and "expired" in message.last_error

@@ -377,11 +377,35 @@ def _failed(message: OutboxMessage, reason: str, metrics) -> DeliveryOutcome:
 
 
 def due_messages(session: Session, *, now: datetime, older_than: timedelta = timedelta(seconds=30), limit: int = 500) -> list[int]:
-    """Queued messages the sweep should dispatch again: due, and not just written (their task is on its way)."""
+    """Queued messages the sweep should dispatch again: due, and not just written (their task is on its way).
+
+    Code messages are left out: only their own task carries the code (a copy dispatched without it would
+    fail the message while its task may still be retrying); ``expire_lost_code_messages`` ends them."""
     return list(session.scalars(
         select(OutboxMessage.id)
         .where(OutboxMessage.status == MessageStatus.queued, OutboxMessage.created_at <= now - older_than,
+               OutboxMessage.template.not_in(CODE_TEMPLATES),
                or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
         .order_by(OutboxMessage.id)
         .limit(limit)
     ))
+
+
+#: a code message still queued this long after it was written will never be delivered usefully:
+#: the code it carried has expired (one_time_codes.CODE_LIFETIME is 5 minutes)
+LOST_CODE_MESSAGE_AGE = timedelta(minutes=10)
+
+
+def expire_lost_code_messages(session: Session, *, now: datetime) -> int:
+    """Mark failed the code messages whose task was lost; the caller commits. Returns how many."""
+    lost = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.queued, OutboxMessage.template.in_(CODE_TEMPLATES),
+               OutboxMessage.created_at <= now - LOST_CODE_MESSAGE_AGE)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for message in lost:
+        message.status, message.next_attempt_at = MessageStatus.failed, None
+        message.last_error = "the one-time code expired before delivery: the citizen must ask for a new code"
+    session.flush()
+    return len(lost)

@@ -38,9 +38,11 @@ def deliver_task(self, message_id: int, one_time_code: str | None = None) -> str
 
 def sweep(limit: int = 500) -> int:
     from postal_gateway.db import utcnow
-    from postal_gateway.notifications.service import _dispatcher, due_messages
+    from postal_gateway.notifications.service import _dispatcher, due_messages, expire_lost_code_messages
 
     with task_session() as session:
+        expire_lost_code_messages(session, now=utcnow())
+        session.commit()
         ids = due_messages(session, now=utcnow(), limit=limit)
     if ids:
         _dispatcher(ids, {})  # codes are not kept: a lost code message fails at delivery
