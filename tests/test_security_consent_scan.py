@@ -162,3 +162,16 @@ def test_a_colleague_reviews_on_the_consent_page(client, session):
     assert client.post(f"/consents/{consent.id}/review").status_code == 302
     session.expire_all()
     assert services.get_consent(session, consent.id).status == ConsentStatus.active
+
+
+def test_the_api_review_needs_a_second_person(client, session):
+    from tests.test_consents_web import bearer
+
+    staff, citizen = factories.user(session, Role.postal_staff), factories.user(session)
+    manager = factories.user(session, Role.office_manager, post_office_id=staff.post_office_id)
+    consent = _attach(session, staff, citizen)
+    session.commit()
+    refused = client.post(f"/api/v1/consents/{consent.id}/review", headers=bearer(session, staff))
+    assert refused.status_code == 403 and refused.mimetype == "application/problem+json"
+    done = client.post(f"/api/v1/consents/{consent.id}/review", headers=bearer(session, manager))
+    assert done.status_code == 200 and done.get_json()["status"] == "active" and done.get_json()["usable_now"]

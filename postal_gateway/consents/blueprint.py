@@ -10,7 +10,8 @@ Pages (postal staff on a phone; citizens for their own consents):
   POST     /my/consents/<id>/confirm      consents.confirm_mine      the citizen confirms a signed scan
   GET      /citizens/<id>/consents        consents.citizen_consents  a citizen's consents (staff)
   GET      /my/consents                   consents.my_consents       "Ủy quyền của tôi" (citizen)
-API (/api/v1, bearer token): POST /consents, POST /consents/{id}/confirm, POST /consents/{id}/revoke,
+API (/api/v1, bearer token): POST /consents, POST /consents/{id}/confirm, POST /consents/{id}/review,
+  POST /consents/{id}/revoke,
   GET /citizens/{id}/consents.
 """
 from __future__ import annotations
@@ -337,6 +338,16 @@ def api_confirm_consent(consent_id: int):
     except (InvalidInput, TooManyAttempts):
         db_session.commit()  # keep the counted wrong guess (one-time-code contract)
         raise
+    db_session.commit()
+    return jsonify(consent_json(consent))
+
+
+@api.post("/consents/<int:consent_id>/review")
+@api_auth(Role.postal_staff, Role.office_manager)
+def api_review_consent(consent_id: int):
+    reviewer = current_account()
+    consent = _visible_consent(consent_id, reviewer)
+    services.review_signed_authorisation(db_session, consent, reviewer=reviewer)
     db_session.commit()
     return jsonify(consent_json(consent))
 
