@@ -55,9 +55,10 @@ def test_the_delivery_task_payload_carries_the_code(session, monkeypatch):
     from postal_gateway.notifications import tasks
 
     calls = []
-    monkeypatch.setattr(tasks.deliver_task, "apply_async", lambda args, **options: calls.append(args))
+    monkeypatch.setattr(tasks.deliver_task, "apply_async", lambda args, **options: calls.append((args, options)))
     service.celery_dispatcher([7, 8], {8: "123456"})
-    assert calls == [(7,), (8, "123456")]
+    assert [args for args, _ in calls] == [(7,), (8, "123456")]
+    assert "123456" not in calls[1][1]["argsrepr"]  # Celery's logs and monitors see the mask
 
 
 def test_a_code_message_whose_task_was_lost_fails_instead_of_sending_the_mask(session):
@@ -93,3 +94,29 @@ def test_the_sweep_never_redispatches_a_code_message_and_expires_lost_ones(sessi
     assert service.expire_lost_code_messages(session, now=T0 + timedelta(minutes=1)) == 0
     assert service.expire_lost_code_messages(session, now=T0 + timedelta(minutes=11)) == 1
     assert message.status == MessageStatus.failed and "expired" in message.last_error
+
+
+def test_the_migration_masks_codes_already_in_the_outbox(tmp_path):
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from postal_gateway.config import PROJECT_ROOT
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.attributes["configure_logger"] = False
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004")
+        connection.execute(text(
+            "INSERT INTO outbox_messages (channel, recipient, template, subject, body, status, attempts, last_error,"
+            " created_at, gateway_reference) VALUES ('sms', '+84912345678', :template, '', :body, 'sent', 1, '',"
+            " '2026-03-01 00:00:00', '')"),
+            [{"template": "one_time_code", "body": "Cong DVC buu chinh: ma kich hoat la 482913, hieu luc 5 phut."},
+             {"template": "dossier_received", "body": "Ho so 000.00.20.H10-260302-0001 da duoc tiep nhan."}])
+        command.upgrade(config, "0009")
+        bodies = dict(connection.execute(text("SELECT template, body FROM outbox_messages")).all())
+    engine.dispose()
+    assert "482913" not in bodies["one_time_code"] and service.CODE_MASK in bodies["one_time_code"]
+    assert bodies["dossier_received"] == "Ho so 000.00.20.H10-260302-0001 da duoc tiep nhan."

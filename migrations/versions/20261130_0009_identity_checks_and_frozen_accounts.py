@@ -1,9 +1,12 @@
-"""identity checks: the ID document seen when staff register or a holder reclaims; frozen accounts
+"""identity checks: the ID document seen when staff register or a holder reclaims; frozen accounts;
+one-time codes masked in the outbox
 
 Revision ID: 0009
 Revises: 0004
 Create Date: 2026-11-30 21:00:00
 """
+import re
+
 from alembic import op
 import sqlalchemy as sa
 import postal_gateway.db
@@ -55,6 +58,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('identity_checks', schema=None) as batch_op:
         batch_op.create_index('ix_identity_checks_user_id', ['user_id'], unique=False)
+
+    # Code messages written before this revision hold their code in plain text: mask it, as new ones are.
+    outbox = sa.table('outbox_messages', sa.column('id', sa.Integer), sa.column('template', sa.String),
+                      sa.column('body', sa.Text))
+    connection = op.get_bind()
+    for message_id, body in connection.execute(
+        sa.select(outbox.c.id, outbox.c.body).where(outbox.c.template == 'one_time_code')
+    ).all():
+        connection.execute(outbox.update().where(outbox.c.id == message_id)
+                           .values(body=re.sub(r'\b\d{6}\b', '******', body or '')))
 
 
 def downgrade() -> None:

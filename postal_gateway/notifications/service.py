@@ -90,9 +90,11 @@ def celery_dispatcher(message_ids: list[int], one_time_codes: Mapping[int, str])
 
     for message_id in message_ids:
         code = one_time_codes.get(message_id)
-        # a short retry policy: the request must not hang on a dead broker; the sweep catches up
+        arguments = (message_id,) if code is None else (message_id, code)
+        # a short retry policy: the request must not hang on a dead broker; the sweep catches up.
+        # argsrepr: what Celery logs and shows to monitors instead of the arguments, so the code stays out
         deliver_task.apply_async(
-            (message_id,) if code is None else (message_id, code),
+            arguments, argsrepr=repr((message_id,) if code is None else (message_id, CODE_MASK)),
             retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
         )
 
