@@ -33,6 +33,11 @@ from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidIn
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
 STAFF_ROLES = (Role.postal_staff, Role.agency_staff, Role.agency_admin, Role.operator)
+#: a holder who finds their number taken learns where to reclaim it
+ID_NUMBER_TAKEN = N_(
+    "Số giấy tờ này đã có tài khoản. Nếu không phải bạn đăng ký, hãy mang giấy tờ tùy thân đến bưu cục "
+    "hoặc cơ quan gần nhất để lấy lại tài khoản."
+)
 
 
 class InvalidCredentials(Forbidden):
@@ -152,7 +157,7 @@ def register_citizen(
 
     conflicts = []
     if session.scalar(select(User.id).where(User.id_number == number, User.frozen_at.is_(None))) is not None:
-        conflicts.append(FieldError("id_number", N_("Số giấy tờ này đã có tài khoản.")))
+        conflicts.append(FieldError("id_number", ID_NUMBER_TAKEN))
     if email_value and session.scalar(
         select(User.id).where(User.email == email_value, User.frozen_at.is_(None))
     ) is not None:
@@ -181,7 +186,7 @@ def register_citizen(
     except IntegrityError:
         raise Conflict(
             N_("Thông tin đã được đăng ký trước đó."),
-            field_errors=[FieldError("id_number", N_("Số giấy tờ này đã có tài khoản."))],
+            field_errors=[FieldError("id_number", ID_NUMBER_TAKEN)],
         ) from None
     if registered_by is not None:
         check = record_identity_check(
