@@ -15,6 +15,7 @@ from postal_gateway.auth import token_digest
 from postal_gateway.consents.models import Consent, ConsentMethod, ConsentStatus
 from postal_gateway.db import utcnow
 from postal_gateway.notifications.models import OutboxMessage
+from postal_gateway.accounts.identity import mask_phone
 from tests import factories
 from tests.codes import last_code
 
@@ -107,7 +108,7 @@ def test_code_flow_through_the_pages(client, session, people):
     code = sent_code(session, citizen)
 
     page = client.get(f"/consents/{consent.id}/confirm").get_data(as_text=True)
-    assert 'autocomplete="one-time-code"' in page and citizen.phone in page
+    assert 'autocomplete="one-time-code"' in page and mask_phone(citizen.phone) in page
 
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     response = client.post(f"/consents/{consent.id}/confirm", data={"action": "confirm", "code": wrong})

@@ -69,3 +69,15 @@ def test_the_api_lists_only_exact_matches_in_summary(client, session):
     again = client.post("/api/v1/citizens", json={"full_name": "X", "id_number": "070190001111",
                                                    "phone": "0987000111"}, headers=headers)
     assert again.status_code == 200 and "email" not in again.get_json() and "phone" not in again.get_json()
+
+
+def test_the_consent_pages_show_the_citizens_numbers_masked(client, session):
+    hoa, _ = _citizens(session)
+    staff = factories.user(session, role=Role.postal_staff, email="buudien@example.vn")
+    session.commit()
+    log_in(client, "buudien@example.vn")
+    start = client.get(f"/citizens/{hoa.id}/consent").get_data(as_text=True)
+    assert "070190001111" not in start and "+84912345678" not in start and "070******111" in start
+    asked = client.post(f"/citizens/{hoa.id}/consent", data={"scope": "single_dossier", "method": "code"})
+    confirm = client.get(asked.headers["Location"]).get_data(as_text=True)
+    assert "+84912345678" not in confirm and "+849*****678" in confirm
