@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from postal_gateway.unicode_text import normalise_text_columns
+
 # Stable constraint names, so Alembic migrations are identical on PostgreSQL and SQLite.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -25,6 +27,10 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# Every text column of every model stores NFC, so NFD and NFC spellings of a name find each other.
+event.listen(Base, "mapper_configured", normalise_text_columns, propagate=True)
 
 
 class UTCDateTime(TypeDecorator):

@@ -7,6 +7,8 @@ from postal_gateway.accounts.models import ApiToken, Role, User
 from postal_gateway.auth import token_digest
 from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
+from tests.codes import code_of
+from tests.identity_cards import card_json
 from tests.conftest import log_in
 
 
@@ -50,7 +52,7 @@ def test_staff_registers_and_activates_a_citizen(client, session):
     staff = factories.user(session, role=Role.postal_staff, email="buudien@example.vn")
     session.commit()
     headers = {"Authorization": f"Bearer {token_for(client, 'buudien@example.vn')}"}
-    payload = {"full_name": "Lê Văn Tám", "id_number": "070080009999", "phone": "0987000111"}
+    payload = {"full_name": "Lê Văn Tám", "id_number": "070080009999", "phone": "0987000111"} | card_json()
     response = client.post("/api/v1/citizens", json=payload, headers=headers)
     assert response.status_code == 201
     body = response.get_json()
@@ -59,8 +61,9 @@ def test_staff_registers_and_activates_a_citizen(client, session):
     again = client.post("/api/v1/citizens", json=payload, headers=headers)
     assert again.status_code == 200 and again.get_json()["id"] == body["id"]
 
-    message = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "+84987000111")).one()
-    code = re.search(r"\b(\d{6})\b", message.body).group(1)
+    message = session.scalars(select(OutboxMessage).where(
+        OutboxMessage.recipient == "+84987000111", OutboxMessage.template == "one_time_code")).one()
+    code = code_of(session, message)
     wrong = client.post(f"/api/v1/citizens/{body['id']}/activation", json={"code": f"{(int(code) + 1) % 1_000_000:06d}"}, headers=headers)
     assert wrong.status_code == 422 and wrong.get_json()["errors"][0]["field"] == "code"
     done = client.post(f"/api/v1/citizens/{body['id']}/activation", json={"code": code}, headers=headers)
@@ -76,7 +79,8 @@ def test_registration_errors_are_422_with_every_field(client, session):
     headers = {"Authorization": f"Bearer {token_for(client, 'buudien@example.vn')}"}
     response = client.post("/api/v1/citizens", json={"full_name": 5, "id_number": "1", "phone": "2", "email": "x"}, headers=headers)
     assert response.status_code == 422
-    assert {item["field"] for item in response.get_json()["errors"]} == {"full_name", "id_number", "phone", "email"}
+    assert {item["field"] for item in response.get_json()["errors"]} == {
+        "full_name", "id_number", "phone", "email", "id_issued_on", "id_photo"}
     assert session.scalars(select(User).where(User.role == Role.citizen)).all() == []
 
 

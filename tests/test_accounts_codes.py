@@ -10,15 +10,13 @@ from postal_gateway.accounts.one_time_codes import issue_code, verify_code
 from postal_gateway.domain import InvalidInput, TooManyAttempts
 from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
+from tests.codes import last_code
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # 09:00 in Vietnam
 
 
 def sent_code(session, user) -> str:
-    message = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.recipient_user_id == user.id).order_by(OutboxMessage.id.desc())
-    ).first()
-    return re.search(r"\b(\d{6})\b", message.body).group(1)
+    return last_code(session, user_id=user.id)
 
 
 def wrong(code: str) -> str:

@@ -5,15 +5,13 @@ from sqlalchemy import select
 
 from postal_gateway.accounts.models import OneTimeCode, Role, User
 from postal_gateway.notifications.models import OutboxMessage
-from tests import factories
+from tests import codes, factories
+from tests.identity_cards import card_form
 
 
 def last_code(session, recipient: str) -> str:
     session.expire_all()
-    message = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.recipient == recipient).order_by(OutboxMessage.id.desc())
-    ).first()
-    return re.search(r"\b(\d{6})\b", message.body).group(1)
+    return codes.last_code(session, recipient)
 
 
 def login(client, identifier, password=factories.DEFAULT_PASSWORD):
@@ -101,7 +99,9 @@ def test_staff_registers_a_citizen_who_reads_the_code_out(client, session):
     staff = factories.user(session, role=Role.postal_staff, email="buudien@example.vn")
     session.commit()
     login(client, "buudien@example.vn")
-    response = client.post("/citizens", data={"full_name": "Lê Văn Tám", "id_number": "070080009999", "phone": "0987 000 111"})
+    response = client.post("/citizens", data={"full_name": "Lê Văn Tám", "id_number": "070080009999",
+                                              "phone": "0987 000 111"} | card_form(),
+                           content_type="multipart/form-data")
     assert response.status_code == 302
     citizen = session.scalars(select(User).where(User.id_number == "070080009999")).one()
     assert citizen.registered_by_id == staff.id and not citizen.is_active
@@ -124,7 +124,7 @@ def test_staff_registration_errors_are_shown_on_the_page(client, session):
     login(client, "buudien@example.vn")
     response = client.post("/citizens", data={"full_name": "", "id_number": "", "phone": ""})
     assert response.status_code == 422
-    assert response.get_data(as_text=True).count('class="field-error"') == 3
+    assert response.get_data(as_text=True).count('class="field-error"') == 5  # with the card's issue date and photo
 
 
 def test_activated_citizen_page_leads_to_consent_when_that_step_exists(app, client, session):

@@ -9,7 +9,8 @@ from postal_gateway.accounts import services
 from postal_gateway.accounts.models import IdKind, Role, User
 from postal_gateway.domain import Conflict, Forbidden, InvalidInput, NotFound
 from postal_gateway.notifications.models import OutboxMessage
-from tests import factories
+from tests import codes, factories
+from tests.identity_cards import card_document
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
 GOOD = dict(
@@ -22,10 +23,7 @@ GOOD = dict(
 
 
 def last_code(session, recipient: str) -> str:
-    message = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.recipient == recipient).order_by(OutboxMessage.id.desc())
-    ).first()
-    return re.search(r"\b(\d{6})\b", message.body).group(1)
+    return codes.last_code(session, recipient)
 
 
 def test_registration_stores_normalised_values_and_sends_activation_code(session):
@@ -114,7 +112,8 @@ def test_password_reset_never_reveals_whether_the_account_exists(session):
 def test_staff_registration_finds_the_existing_account(session):
     staff = factories.user(session, role=Role.postal_staff)
     first, created = services.find_or_register_citizen(
-        session, registered_by=staff, full_name="Lê Văn Tám", id_number="070080009999", phone="0987 000 111", email=""
+        session, registered_by=staff, full_name="Lê Văn Tám", id_number="070080009999", phone="0987 000 111", email="",
+        id_document=card_document(),
     )
     assert created and first.registered_by_id == staff.id and first.password_hash is None and first.email is None
     again, created = services.find_or_register_citizen(
@@ -130,15 +129,15 @@ def test_only_postal_staff_register_on_behalf(session):
                                   id_number="070080009999", phone="0987000111", email="")
 
 
-def test_find_citizens_by_id_phone_or_name(session):
+def test_find_citizens_by_exact_id_or_phone_only(session):
     hoa = factories.user(session, full_name="Nguyễn Thị Hoa", id_number="070190001111", phone="+84912345678")
     factories.user(session, full_name="Trần Văn Bình", id_number="070085002222", phone="+84987654321")
-    factories.user(session, role=Role.postal_staff, full_name="Nguyễn Thị Hoa Bưu Điện")
-    assert services.find_citizens(session, "070 190 001 111") == [hoa]
-    assert services.find_citizens(session, "0912 345 678") == [hoa]
-    assert services.find_citizens(session, "thị hoa") == [hoa]
-    assert services.find_citizens(session, "%") == []
-    assert services.find_citizens(session, "x") == []
+    staff = factories.user(session, role=Role.postal_staff, full_name="Nguyễn Thị Hoa Bưu Điện")
+    assert services.find_citizens(session, "070 190 001 111", searched_by=staff) == [hoa]
+    assert services.find_citizens(session, "0912 345 678", searched_by=staff) == [hoa]
+    assert services.find_citizens(session, "thị hoa", searched_by=staff) == []
+    assert services.find_citizens(session, "%", searched_by=staff) == []
+    assert services.find_citizens(session, "x", searched_by=staff) == []
 
 
 def test_create_staff_user_checks_office_and_agency(session):
@@ -181,7 +180,8 @@ def test_nul_characters_are_refused_not_a_database_error(session, field):
 
 
 def test_search_and_login_survive_odd_input(session):
-    assert services.find_citizens(session, "\x00\x00abc") == []
+    staff = factories.user(session, role=Role.postal_staff)
+    assert services.find_citizens(session, "\x00\x00abc", searched_by=staff) == []
     with pytest.raises(services.InvalidCredentials):
         services.authenticate(session, "a\x00b@example.vn", "x")
     with pytest.raises(NotFound):

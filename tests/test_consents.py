@@ -18,6 +18,7 @@ from postal_gateway.domain import Conflict, Forbidden, InvalidInput, TooManyAtte
 from postal_gateway.notifications.models import OutboxMessage
 from postal_gateway.uploads import validate_scan
 from tests import factories
+from tests.codes import last_code
 
 # 09:00 on Monday 2 March 2026 in Vietnam.
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
@@ -41,11 +42,7 @@ def citizen(session):
 
 
 def sent_code(session: Session, citizen) -> str:
-    message = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.recipient == citizen.phone).order_by(OutboxMessage.id.desc())
-    ).first()
-    assert message is not None, "no code was sent to the citizen's phone"
-    return re.search(r"\b(\d{6})\b", message.body).group(1)
+    return last_code(session, citizen.phone)
 
 
 def wrong(code: str) -> str:
@@ -196,7 +193,7 @@ def test_inactive_citizen_account_cannot_consent(session, staff):
 # --- signed authorisation scan ------------------------------------------------------------------
 
 
-def test_signed_scan_makes_an_active_consent_at_once(session, staff, citizen):
+def test_signed_scan_is_kept_awaiting_review_then_a_second_worker_activates_it(session, staff, citizen):
     scan = png_scan()
     consent = services.attach_signed_authorisation(
         session, citizen=citizen, staff=staff, scope="period", valid_until=T0 + timedelta(days=30),
@@ -205,12 +202,16 @@ def test_signed_scan_makes_an_active_consent_at_once(session, staff, citizen):
     session.commit()
     session.expire_all()
     stored = session.get(Consent, consent.id)
-    assert stored.status == ConsentStatus.active and stored.method == ConsentMethod.signed_scan
+    assert stored.status == ConsentStatus.awaiting_review and stored.method == ConsentMethod.signed_scan
     assert stored.scan_sha256 == scan.sha256 and stored.scan_content == scan.data
     assert stored.scan_content_type == "image/png" and stored.scan_filename == "uy-quyen.png"
+    with pytest.raises(Forbidden):
+        services.require_consent(session, citizen=citizen, post_office_id=staff.post_office_id, at=T0)
+    colleague = factories.user(session, Role.postal_staff, post_office_id=staff.post_office_id)
+    services.review_signed_authorisation(session, stored, reviewer=colleague, now=T0)
     assert services.require_consent(session, citizen=citizen, post_office_id=staff.post_office_id, at=T0).id == consent.id
-    assert actions(session, consent) == ["consent.signed_scan_attached"]
-    assert session.scalar(select(OutboxMessage.id)) is None  # no code is sent for a signed scan
+    assert actions(session, consent) == ["consent.signed_scan_attached", "consent.signed_scan_reviewed"]
+    assert {m.template for m in session.scalars(select(OutboxMessage))} == {"consent_recorded"}  # no code
 
 
 # --- require_consent ----------------------------------------------------------------------------

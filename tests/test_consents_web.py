@@ -15,7 +15,9 @@ from postal_gateway.auth import token_digest
 from postal_gateway.consents.models import Consent, ConsentMethod, ConsentStatus
 from postal_gateway.db import utcnow
 from postal_gateway.notifications.models import OutboxMessage
+from postal_gateway.accounts.identity import mask_phone
 from tests import factories
+from tests.codes import last_code
 
 
 @pytest.fixture(autouse=True)
@@ -62,10 +64,7 @@ def bearer(session, user) -> dict:
 
 def sent_code(session, citizen) -> str:
     session.expire_all()
-    body = session.scalars(
-        select(OutboxMessage.body).where(OutboxMessage.recipient == citizen.phone).order_by(OutboxMessage.id.desc())
-    ).first()
-    return re.search(r"\b(\d{6})\b", body).group(1)
+    return last_code(session, citizen.phone)
 
 
 def png_bytes() -> bytes:
@@ -109,7 +108,7 @@ def test_code_flow_through_the_pages(client, session, people):
     code = sent_code(session, citizen)
 
     page = client.get(f"/consents/{consent.id}/confirm").get_data(as_text=True)
-    assert 'autocomplete="one-time-code"' in page and citizen.phone in page
+    assert 'autocomplete="one-time-code"' in page and mask_phone(citizen.phone) in page
 
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     response = client.post(f"/consents/{consent.id}/confirm", data={"action": "confirm", "code": wrong})
@@ -141,7 +140,7 @@ def test_signed_scan_through_the_page(client, session, people):
     )
     assert response.status_code == 302
     (consent,) = stored_consents(session, citizen)
-    assert consent.method == ConsentMethod.signed_scan and consent.status == ConsentStatus.active
+    assert consent.method == ConsentMethod.signed_scan and consent.status == ConsentStatus.awaiting_review
     assert consent.scan_filename == "giấy ủy quyền.png"
     scan = client.get(f"/consents/{consent.id}/scan")
     assert scan.status_code == 200 and scan.mimetype == "image/png" and scan.data == png_bytes()

@@ -11,17 +11,15 @@ from postal_gateway.accounts.models import Role, User
 from postal_gateway.db import db_session
 from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
+from tests.codes import last_code
+from tests.identity_cards import card_photo
 from tests.conftest import log_in_on_page, save_screenshot
 from tests.test_intake_phone import no_sideways_scroll, png_bytes
 
 
 def last_code_sent_to(phone_number: str) -> str:
     db_session.remove()  # the live server committed in another session
-    message = db_session.scalars(
-        select(OutboxMessage).where(OutboxMessage.recipient == phone_number).order_by(OutboxMessage.id.desc())
-    ).first()
-    assert message is not None, f"no message was sent to {phone_number}"
-    return re.search(r"\b(\d{6})\b", message.body).group(1)
+    return last_code(db_session, phone_number)
 
 
 @pytest.mark.timeout(180)
@@ -41,6 +39,8 @@ def test_register_consent_and_submit_on_a_phone(session, live_server, phone):
     phone.fill("#full_name", "Lê Thị Hồng Nhung")
     phone.fill("#id_number", "070085009876")
     phone.fill("#phone", "0912 345 678")
+    phone.fill("#id_issued_on", "2021-04-15")
+    phone.set_input_files("#id_photo", {"name": "can-cuoc.jpg", "mimeType": "image/jpeg", "buffer": card_photo()})
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "journey-1-register-citizen")
     phone.click("#register button[type=submit]")

@@ -65,7 +65,8 @@ def test_saving_on_the_page_changes_what_send_delivers(client, session):
     assert sorted(service.held) == sorted([by_mail.id, code.id])  # the skipped ones are never dispatched
 
     gateway = RecordingGateway()
-    outcomes = {m.template + "/" + m.channel.value: service.deliver(session, m.id, adapter=gateway).result
+    outcomes = {m.template + "/" + m.channel.value: service.deliver(
+        session, m.id, adapter=gateway, one_time_code=service.held_codes.get(m.id)).result
                 for m in (by_sms, apology, by_mail, code)}
     session.commit()
     assert outcomes == {"dossier_received/sms": "done_already", "apology/email": "done_already",
@@ -137,7 +138,7 @@ def test_api_reads_and_sets_the_citizens_own_preferences(client, session):
 
     fresh = client.get(url, headers=auth).get_json()
     assert fresh == {"sms": True, "email": True, "muted_templates": [], "kinds": EVERY_KIND,
-                     "always_sent": ["one_time_code"], "updated_at": None}
+                     "always_sent": ["account_registered", "consent_recorded", "one_time_code"], "updated_at": None}
     put = client.put(url, headers=auth, json={"sms": False, "email": True,
                                               "muted_templates": ["apology", "dossier_received"]})
     assert put.status_code == 200

@@ -66,7 +66,7 @@ def test_supplement_message_names_every_reason():
 
 def test_send_queues_and_dispatches_only_after_commit(session):
     dispatched: list[int] = []
-    previous = service.configure_dispatcher(dispatched.extend)
+    previous = service.configure_dispatcher(lambda ids, codes: dispatched.extend(ids))
     try:
         message = _send(session)
         assert message.status == MessageStatus.queued and message.attempts == 0 and dispatched == []
@@ -82,7 +82,7 @@ def test_send_queues_and_dispatches_only_after_commit(session):
 
 
 def test_a_dead_broker_at_commit_breaks_nothing_and_the_sweep_dispatches_later(session):
-    def broker_down(_ids):
+    def broker_down(_ids, _codes):
         raise ConnectionRefusedError("broker down")
 
     previous = service.configure_dispatcher(broker_down)

@@ -1,6 +1,8 @@
 """URLs of the accounts area: registration, activation, login, password reset, citizens at the counter, tokens."""
 from __future__ import annotations
 
+import base64
+import binascii
 from contextlib import contextmanager
 
 from flask import (
@@ -19,12 +21,15 @@ from flask_login import login_user, logout_user
 from werkzeug.routing import BuildError
 
 from postal_gateway.accounts import one_time_codes, registration_privacy, services, sessions, throttles, tokens
+from postal_gateway.accounts.identity import mask_id_number, mask_phone
+from postal_gateway.accounts.identity_documents import IdentityDocument, parse_issue_date
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.auth import SessionUser, api_auth, current_account, roles_required
 from postal_gateway.db import db_session
-from postal_gateway.domain import N_, Conflict, DomainError, InvalidInput, TooManyAttempts
+from postal_gateway.domain import N_, Conflict, DomainError, FieldError, InvalidInput, NotFound, TooManyAttempts
 from postal_gateway.errors import problem, translate
 from postal_gateway.safe_redirects import safe_local_path
+from postal_gateway.uploads import validate_scan
 
 blueprint = Blueprint("accounts", __name__, template_folder="templates")
 api = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
@@ -34,11 +39,18 @@ RESET_IDENTIFIER = "password_reset_identifier"
 #: a self-registration whose ID number or e-mail was taken: answered like a new one (registration_privacy)
 UNCONFIRMED_REGISTRATION = "unconfirmed_registration"
 REGISTER_FIELDS = ("full_name", "id_number", "phone", "email", "organisation_name", "address")
+#: what staff type when a holder reclaims an ID number (plus the document's issue date and photo)
+RECLAIM_FIELDS = ("full_name", "id_number", "phone", "email", "reason")
 
 
 @blueprint.record_once
 def _configure_codes(state) -> None:
     one_time_codes.configure(state.app.config["SECRET_KEY"])
+
+
+# Staff pages show a citizen's numbers masked: enough to check the card in hand (Nghị định 13/2023/NĐ-CP).
+blueprint.add_app_template_filter(mask_id_number, "mask_id_number")
+blueprint.add_app_template_filter(mask_phone, "mask_phone")
 
 
 def _safe_next(target: str | None) -> str:
@@ -277,16 +289,55 @@ def reset_password():
 @roles_required(Role.postal_staff)
 def find_citizen():
     query = request.args.get("q", "").strip()
-    results = services.find_citizens(db_session, query) if query else []
+    results = services.find_citizens(db_session, query, searched_by=current_account()) if query else []
+    db_session.commit()  # the search's audit entry
     return render_template(
         "accounts/find_citizen.html", query=query, results=results, form={}, errors={}, searched=bool(query)
     )
 
 
+def _max_upload_bytes() -> int:
+    return current_app.config["SETTINGS"].max_upload_bytes
+
+
+def _document_from_form() -> tuple[IdentityDocument, list[FieldError]]:
+    """The issue date and card photo from a staff form; a bad photo is reported with the other fields."""
+    upload = request.files.get("id_photo")
+    photo, errors = None, []
+    if upload is not None and upload.filename:
+        try:
+            photo = validate_scan(upload.filename, upload.read(), max_bytes=_max_upload_bytes(), field="id_photo")
+        except InvalidInput as refused:
+            errors = refused.field_errors
+    return IdentityDocument(parse_issue_date(request.form.get("id_issued_on")), photo), errors
+
+
+def _document_from_json(body: dict) -> IdentityDocument:
+    """``id_issued_on`` (YYYY-MM-DD) and ``id_photo_base64`` (+ ``id_photo_filename``) of an API body."""
+    raw = body.get("id_photo_base64")
+    photo = None
+    if isinstance(raw, str) and raw:
+        try:
+            data = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidInput.on_field("id_photo", N_("Ảnh giấy tờ phải được mã hóa base64.")) from None
+        name = body.get("id_photo_filename") if isinstance(body.get("id_photo_filename"), str) else "giay-to"
+        photo = validate_scan(name, data, max_bytes=_max_upload_bytes(), field="id_photo")
+    return IdentityDocument(parse_issue_date(body.get("id_issued_on")), photo)
+
+
+def _with_upload_errors(error: DomainError, upload_errors: list[FieldError]) -> dict[str, list[str]]:
+    found = _errors_by_field(error)
+    for item in upload_errors:
+        found[item.field] = [translate(item.message, item.params)]
+    return found
+
+
 @blueprint.post("/citizens")
 @roles_required(Role.postal_staff)
 def register_citizen_for():
-    form = {name: request.form.get(name, "") for name in REGISTER_FIELDS}
+    form = {name: request.form.get(name, "") for name in REGISTER_FIELDS + ("id_issued_on",)}
+    document, upload_errors = _document_from_form()
     try:
         citizen, created = services.find_or_register_citizen(
             db_session,
@@ -297,12 +348,14 @@ def register_citizen_for():
             email=form["email"],
             organisation_name=form["organisation_name"],
             address=form["address"],
+            id_document=document,
         )
     except (InvalidInput, Conflict) as error:
         db_session.rollback()
         return (
             render_template(
-                "accounts/find_citizen.html", query="", results=[], form=form, errors=_errors_by_field(error), searched=False
+                "accounts/find_citizen.html", query="", results=[], form=form,
+                errors=_with_upload_errors(error, upload_errors), searched=False
             ),
             409 if isinstance(error, Conflict) else 422,
         )
@@ -312,6 +365,32 @@ def register_citizen_for():
     else:
         flash(_("Công dân này đã có tài khoản; không cần đăng ký lại."), "info")
     return redirect(url_for("accounts.citizen_detail", citizen_id=citizen.id))
+
+
+@blueprint.route("/citizens/reclaim", methods=["GET", "POST"])
+@roles_required(*services.RECLAIM_ROLES)
+def reclaim_identity():
+    """The real holder of an ID number someone else registered, with their card, at a post office or agency."""
+    form = {name: request.form.get(name, request.args.get(name, "")) for name in RECLAIM_FIELDS + ("id_issued_on",)}
+    if request.method == "GET":
+        return render_template("accounts/reclaim.html", form=form, errors={})
+    document, upload_errors = _document_from_form()
+    try:
+        holder, _frozen = services.reclaim_identity(
+            db_session, checked_by=current_account(), id_number=form["id_number"], full_name=form["full_name"],
+            phone=form["phone"], email=form["email"], reason=form["reason"], id_document=document,
+        )
+    except (InvalidInput, Conflict, NotFound) as error:
+        db_session.rollback()
+        status = 409 if isinstance(error, Conflict) else (404 if isinstance(error, NotFound) else 422)
+        errors = _with_upload_errors(error, upload_errors) if error.field_errors or upload_errors else {
+            "id_number": [translate(error.message, error.params)]}
+        return render_template("accounts/reclaim.html", form=form, errors=errors), status
+    db_session.commit()
+    flash(_("Đã khóa tài khoản cũ và tạo tài khoản mới cho chủ giấy tờ. Mã kích hoạt đã gửi đến điện thoại của công dân."), "success")
+    if current_account().role == Role.postal_staff:
+        return redirect(url_for("accounts.citizen_detail", citizen_id=holder.id))
+    return redirect(url_for("accounts.reclaim_identity"))
 
 
 @blueprint.get("/citizens/<int:citizen_id>")
@@ -386,6 +465,19 @@ def citizen_json(user: User) -> dict:
     }
 
 
+def citizen_summary_json(user: User) -> dict:
+    """What postal staff need to pick the right person at intake, and no more (Nghị định 13/2023/NĐ-CP):
+    no e-mail, address or organisation; the ID and phone numbers masked."""
+    return {
+        "id": user.id,
+        "full_name": user.full_name,
+        "id_kind": user.id_kind.value if user.id_kind else None,
+        "id_number_masked": mask_id_number(user.id_number),
+        "phone_masked": mask_phone(user.phone) if user.phone else "",
+        "status": services.citizen_status(user),
+    }
+
+
 @api.post("/token")
 @throttles.login_per_account
 @throttles.login_per_client
@@ -427,9 +519,11 @@ def api_register_citizen():
         organisation_name=_text(body, "organisation_name"),
         address=_text(body, "address"),
         activation_channel="email" if body.get("activation_channel") == "email" else "sms",
+        id_document=_document_from_json(body),
     )
     db_session.commit()
-    response = jsonify(citizen_json(citizen))
+    # an existing account is not shown in full to whoever knows its ID number
+    response = jsonify(citizen_json(citizen) if created else citizen_summary_json(citizen))
     response.status_code = 201 if created else 200
     if created:
         response.headers["Location"] = url_for("accounts_api.api_get_citizen", citizen_id=citizen.id)
@@ -450,7 +544,9 @@ def api_activate_citizen(citizen_id: int):
 @api.get("/citizens")
 @api_auth(Role.postal_staff)
 def api_find_citizens():
-    return jsonify(items=[citizen_json(user) for user in services.find_citizens(db_session, request.args.get("q", ""))])
+    found = services.find_citizens(db_session, request.args.get("q", ""), searched_by=current_account())
+    db_session.commit()  # the search's audit entry
+    return jsonify(items=[citizen_summary_json(user) for user in found])
 
 
 @api.get("/citizens/<int:citizen_id>")
@@ -461,4 +557,5 @@ def api_get_citizen(citizen_id: int):
         from postal_gateway.domain import NotFound
 
         raise NotFound(N_("Không tìm thấy công dân."))
-    return jsonify(citizen_json(services.get_citizen(db_session, citizen_id)))
+    citizen = services.get_citizen(db_session, citizen_id)
+    return jsonify(citizen_json(citizen) if me.role == Role.citizen else citizen_summary_json(citizen))

@@ -122,6 +122,14 @@ def mask_phone(phone: str) -> str:
     return phone[:4] + "*" * (len(phone) - 7) + phone[-3:]
 
 
+def mask_id_number(number: str | None) -> str:
+    """070190001111 -> 070******111: enough for the worker to check the card in hand, not to copy an identity."""
+    number = number or ""
+    if len(number) <= 6:
+        return "*" * len(number)
+    return number[:3] + "*" * (len(number) - 6) + number[-3:]
+
+
 def mask_recipient(recipient: str) -> str:
     if "@" in recipient:
         local, _, domain = recipient.partition("@")

@@ -2,19 +2,23 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     Enum,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
+    Text,
+    text,
 )
 from sqlalchemy import inspect as inspect_row
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship, validates
 
 from postal_gateway.db import Base, UTCDateTime, utcnow
 
@@ -55,8 +59,12 @@ class User(Base):
             "role NOT IN ('postal_staff', 'office_manager') OR post_office_id IS NOT NULL",
             name="postal_staff_has_office",
         ),
-        Index("uq_users_id_number", "id_number", unique=True),
-        Index("uq_users_email", "email", unique=True),
+        # A frozen account keeps its ID number and e-mail for the record; the real holder who reclaimed
+        # them gets a new account with the same ones, so uniqueness is among live accounts only.
+        Index("uq_users_id_number", "id_number", unique=True,
+              postgresql_where=text("frozen_at IS NULL"), sqlite_where=text("frozen_at IS NULL")),
+        Index("uq_users_email", "email", unique=True,
+              postgresql_where=text("frozen_at IS NULL"), sqlite_where=text("frozen_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +97,10 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: API tokens carry this number; raised when the password, role or activity changes, which revokes them all
     credentials_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: when the account was frozen because the real holder of its ID document reclaimed it; None: live
+    frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: why, as the checking staff member wrote it
+    frozen_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     post_office = relationship("PostOffice")
     agency = relationship("Agency")
@@ -101,6 +113,43 @@ class User(Base):
             self.session_version = (self.session_version or 0) + 1
             self.credentials_version = (self.credentials_version or 0) + 1
         return value
+
+
+class IdentityCheckPurpose(str, enum.Enum):
+    #: postal staff registered the citizen's account at the counter or the door
+    registration = "registration"
+    #: the real holder of an ID number already taken reclaimed it; the old account was frozen
+    reclaim = "reclaim"
+
+
+class IdentityCheck(Base):
+    """The ID document a staff member held in their hands when acting on a citizen's identity (R-01, R-02)."""
+
+    __tablename__ = "identity_checks"
+    __table_args__ = (Index("ix_identity_checks_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the account this check opened
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    purpose: Mapped[IdentityCheckPurpose] = mapped_column(Enum(IdentityCheckPurpose, native_enum=False, length=16))
+    #: staff member who checked the document
+    checked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: where: the checker's post office or agency
+    post_office_id: Mapped[int | None] = mapped_column(ForeignKey("post_offices.id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    id_kind: Mapped[IdKind] = mapped_column(Enum(IdKind, native_enum=False, length=16))
+    #: as printed on the document, canonical form
+    id_number: Mapped[str] = mapped_column(String(16))
+    #: ngày cấp printed on the document
+    document_issued_on: Mapped[date] = mapped_column(Date)
+    photo_filename: Mapped[str] = mapped_column(String(255))
+    photo_content_type: Mapped[str] = mapped_column(String(64))
+    photo_sha256: Mapped[str] = mapped_column(String(64))
+    #: the photo of the card (front), validated by content
+    photo_content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    #: for a reclaim: the account frozen
+    frozen_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CodePurpose(str, enum.Enum):

@@ -1,6 +1,6 @@
 """Six-digit one-time codes for activation, consent and password reset (R-01, R-02).
 
-Only an HMAC-SHA256 of the code is stored, keyed by the application's secret (``configure``), so a
+Only an HMAC-SHA256 of the code is stored (the outbox keeps the message with the code masked), keyed by the application's secret (``configure``), so a
 copy of the database does not reveal live codes and checking one is cheap and constant-time.
 
 Rules: a code lives 5 minutes; issuing a new one kills the previous unconsumed ones of the same
@@ -133,7 +133,8 @@ def issue_code(
         channel=MessageChannel(channel),
         recipient=recipient,
         template="one_time_code",
-        context={"code": code, "purpose": purpose.value, "minutes": int(CODE_LIFETIME.total_seconds() // 60)},
+        context={"purpose": purpose.value, "minutes": int(CODE_LIFETIME.total_seconds() // 60)},
+        one_time_code=code,  # stored masked; the code itself rides only in the delivery task
         user_id=user.id,
         locale=user.locale or "vi",
         now=now,

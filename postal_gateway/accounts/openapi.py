@@ -3,6 +3,7 @@ from __future__ import annotations
 
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
 _CITIZEN = {"application/json": {"schema": {"$ref": "#/components/schemas/Citizen"}}}
+_SUMMARY = {"application/json": {"schema": {"$ref": "#/components/schemas/CitizenSummary"}}}
 _CITIZEN_ID = {"name": "citizen_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 SCHEMAS = {
@@ -34,6 +35,24 @@ SCHEMAS = {
             "organisation_name": {"type": "string"},
             "address": {"type": "string"},
             "activation_channel": {"type": "string", "enum": ["sms", "email"], "default": "sms"},
+            "id_issued_on": {"type": "string", "format": "date",
+                             "description": "issue date printed on the ID document the worker holds; required for a new account"},
+            "id_photo_base64": {"type": "string", "contentEncoding": "base64",
+                                "description": "photo (JPEG, PNG or PDF) of the card's front; required for a new account"},
+            "id_photo_filename": {"type": "string"},
+        },
+    },
+    "CitizenSummary": {
+        "type": "object",
+        "description": "What postal staff need to pick the right person, no more (Nghị định 13/2023/NĐ-CP)",
+        "required": ["id", "full_name", "id_number_masked", "phone_masked", "status"],
+        "properties": {
+            "id": {"type": "integer"},
+            "full_name": {"type": "string"},
+            "id_kind": {"type": ["string", "null"], "enum": ["citizen_id", "legacy_id", "passport", None]},
+            "id_number_masked": {"type": "string", "examples": ["070******111"]},
+            "phone_masked": {"type": "string", "examples": ["+849*****678"]},
+            "status": {"type": "string", "enum": ["active", "activation_pending"]},
         },
     },
     "Citizen": {
@@ -88,7 +107,7 @@ PATHS = {
     },
     "/citizens": {
         "get": {
-            "summary": "Find citizens by ID number, mobile number or part of the name (postal staff)",
+            "summary": "Find the citizen holding exactly this ID number or mobile number (postal staff; audited)",
             "tags": ["accounts"],
             "parameters": [{"name": "q", "in": "query", "required": True, "schema": {"type": "string", "minLength": 2}}],
             "responses": {
@@ -98,7 +117,7 @@ PATHS = {
                         "application/json": {
                             "schema": {
                                 "type": "object",
-                                "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Citizen"}}},
+                                "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/CitizenSummary"}}},
                             }
                         }
                     },
@@ -110,8 +129,9 @@ PATHS = {
         "post": {
             "summary": "Register a citizen on their behalf (postal staff); an existing account is returned instead",
             "description": (
-                "Creates an inactive account and sends the activation code to the citizen's phone. "
-                "If the ID number already has an account, that account is returned with 200 (Điều 6.2)."
+                "Creates an inactive account and sends the activation code to the citizen's phone; the worker "
+                "records the ID document seen (issue date and photo) and the citizen is told by SMS and e-mail. "
+                "If the ID number already has an account, its summary is returned with 200 (Điều 6.2)."
             ),
             "tags": ["accounts"],
             "requestBody": {
@@ -120,7 +140,7 @@ PATHS = {
             },
             "responses": {
                 "201": {"description": "Created, status activation_pending", "content": _CITIZEN},
-                "200": {"description": "The citizen already had an account", "content": _CITIZEN},
+                "200": {"description": "The citizen already had an account", "content": _SUMMARY},
                 "401": _PROBLEM,
                 "403": _PROBLEM,
                 "409": _PROBLEM,
@@ -131,10 +151,12 @@ PATHS = {
     },
     "/citizens/{citizen_id}": {
         "get": {
-            "summary": "One citizen (postal staff, or the citizen themself)",
+            "summary": "One citizen: in full to the citizen themself, as a summary to postal staff",
             "tags": ["accounts"],
             "parameters": [_CITIZEN_ID],
-            "responses": {"200": {"description": "The citizen", "content": _CITIZEN}, "401": _PROBLEM, "404": _PROBLEM},
+            "responses": {"200": {"description": "The citizen", "content": {"application/json": {"schema": {"oneOf": [
+                {"$ref": "#/components/schemas/Citizen"}, {"$ref": "#/components/schemas/CitizenSummary"}]}}}},
+                "401": _PROBLEM, "404": _PROBLEM},
         }
     },
     "/citizens/{citizen_id}/activation": {

@@ -8,28 +8,36 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from postal_gateway.accounts import one_time_codes
 from postal_gateway.accounts.identity import (
     has_control_characters,
+    mask_id_number,
     normalise_email,
     normalise_id_number,
     normalise_identifier,
     normalise_phone,
     strip_control_characters,
 )
-from postal_gateway.accounts.models import CodePurpose, IdKind, Role, User
+from postal_gateway.accounts.identity_documents import IdentityDocument, document_errors, record_identity_check
+from postal_gateway.accounts.models import CodePurpose, IdentityCheckPurpose, IdKind, Role, User
 from postal_gateway.accounts.passwords import hash_password, verify_password
 from postal_gateway.accounts.tokens import revoke_all_tokens
+from postal_gateway.consents import audit
 from postal_gateway.db import utcnow
 from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound, TooManyAttempts
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
 STAFF_ROLES = (Role.postal_staff, Role.agency_staff, Role.agency_admin, Role.operator)
+#: a holder who finds their number taken learns where to reclaim it
+ID_NUMBER_TAKEN = N_(
+    "Số giấy tờ này đã có tài khoản. Nếu không phải bạn đăng ký, hãy mang giấy tờ tùy thân đến bưu cục "
+    "hoặc cơ quan gần nhất để lấy lại tài khoản."
+)
 
 
 class InvalidCredentials(Forbidden):
@@ -88,7 +96,7 @@ def find_citizen_by_id_number(session: Session, id_number: str) -> User | None:
         _, number = normalise_id_number(id_number)
     except InvalidInput:
         return None
-    return session.scalar(select(User).where(User.id_number == number))
+    return session.scalar(select(User).where(User.id_number == number, User.frozen_at.is_(None)))
 
 
 def register_citizen(
@@ -105,6 +113,7 @@ def register_citizen(
     id_kind: IdKind | None = None,
     activation_channel: str = "sms",
     terms_accepted: bool = True,
+    id_document: IdentityDocument | None = None,
     now: datetime | None = None,
 ) -> User:
     """Create an inactive citizen account and send the activation code.
@@ -112,6 +121,10 @@ def register_citizen(
     Self-registration needs an e-mail and a password. Registration by postal staff
     (``registered_by``) may leave both empty: many citizens have neither, and set a password
     later through "forgot password". Duplicate ID number or e-mail -> Conflict naming the field.
+
+    Staff must record the ID document they hold (``id_document``: issue date and photo of the card),
+    and the citizen is told by SMS and e-mail that an account was opened with their number, so that
+    a worker cannot quietly take someone's identity with a phone of their choosing (R-01, Điều 6).
     """
     now = now or utcnow()
     errors: list[FieldError] = []
@@ -137,13 +150,17 @@ def register_citizen(
         errors.append(FieldError("email", N_("Cần địa chỉ thư điện tử để nhận mã qua thư.")))
     if not terms_accepted:
         errors.append(FieldError("accept_terms", N_("Vui lòng đồng ý với điều khoản sử dụng.")))
+    if registered_by is not None:
+        errors.extend(document_errors(id_document, now))
     _raise_if_any(errors)
     kind, number = id_result
 
     conflicts = []
-    if session.scalar(select(User.id).where(User.id_number == number)) is not None:
-        conflicts.append(FieldError("id_number", N_("Số giấy tờ này đã có tài khoản.")))
-    if email_value and session.scalar(select(User.id).where(User.email == email_value)) is not None:
+    if session.scalar(select(User.id).where(User.id_number == number, User.frozen_at.is_(None))) is not None:
+        conflicts.append(FieldError("id_number", ID_NUMBER_TAKEN))
+    if email_value and session.scalar(
+        select(User.id).where(User.email == email_value, User.frozen_at.is_(None))
+    ) is not None:
         conflicts.append(FieldError("email", N_("Địa chỉ thư điện tử này đã được dùng cho tài khoản khác.")))
     if conflicts:
         raise Conflict(N_("Thông tin đã được đăng ký trước đó."), field_errors=conflicts)
@@ -169,10 +186,129 @@ def register_citizen(
     except IntegrityError:
         raise Conflict(
             N_("Thông tin đã được đăng ký trước đó."),
-            field_errors=[FieldError("id_number", N_("Số giấy tờ này đã có tài khoản."))],
+            field_errors=[FieldError("id_number", ID_NUMBER_TAKEN)],
         ) from None
+    if registered_by is not None:
+        check = record_identity_check(
+            session, user=user, checked_by=registered_by, purpose=IdentityCheckPurpose.registration,
+            id_kind=kind, id_number=number, document=id_document, now=now,
+        )
+        audit.record(
+            session, action="citizen.registered_by_staff", subject_type="citizen", subject_id=user.id,
+            actor=registered_by, details={"identity_check_id": check.id, "post_office_id": registered_by.post_office_id},
+            at=now,
+        )
+        _tell_holder_of_new_account(session, user, registered_by, now)
     one_time_codes.issue_code(session, user, CodePurpose.activation, channel=activation_channel, now=now)
     return user
+
+
+def _tell_holder_of_new_account(session: Session, user: User, staff: User, now: datetime) -> None:
+    """SMS and e-mail, whatever the preferences: a holder must learn when their number gets an account."""
+    from postal_gateway.formatting import format_local_datetime
+    from postal_gateway.notifications.models import MessageChannel
+    from postal_gateway.notifications.service import send
+
+    where = staff.post_office or staff.agency
+    context = {"office": where.name if where else "", "id_number": mask_id_number(user.id_number),
+               "at": format_local_datetime(now)}
+    for channel, recipient in ((MessageChannel.sms, user.phone), (MessageChannel.email, user.email)):
+        if recipient:
+            send(session, channel=channel, recipient=recipient, template="account_registered", context=context,
+                 user_id=user.id, locale=user.locale or "vi", now=now)
+
+
+RECLAIM_ROLES = (Role.postal_staff, Role.office_manager, Role.agency_staff, Role.agency_admin)
+
+
+def reclaim_identity(
+    session: Session,
+    *,
+    checked_by: User,
+    id_number: str,
+    full_name: str,
+    phone: str,
+    email: str | None,
+    reason: str,
+    id_document: IdentityDocument | None,
+    id_kind: IdKind | None = None,
+    now: datetime | None = None,
+) -> tuple[User, User]:
+    """The real holder of an ID number someone else registered, at a post office or agency with their card.
+
+    After the staff member checks the document (kept as an IdentityCheck), the account holding the
+    number is frozen (no login, its tokens and consents revoked, kept for the record) and a new account
+    is opened for the holder with their own phone, activated by a code sent there. Both acts are
+    audited. Returns (new account, frozen account).
+    """
+    now = now or utcnow()
+    if checked_by is None or checked_by.role not in RECLAIM_ROLES:
+        raise Forbidden(N_("Chỉ nhân viên bưu cục hoặc cán bộ cơ quan được kiểm tra giấy tờ để lấy lại tài khoản."))
+    errors: list[FieldError] = []
+    name = _clean_name(full_name, errors)
+    id_result = _collect(errors, lambda: normalise_id_number(id_number, id_kind))
+    phone_value = _collect(errors, lambda: normalise_phone(phone))
+    email_value = _collect(errors, lambda: normalise_email(email)) if (email or "").strip() else None
+    reason = " ".join((reason or "").split())
+    if not reason or len(reason) > 500 or has_control_characters(reason):
+        errors.append(FieldError("reason", N_("Vui lòng ghi lý do (tối đa 500 ký tự).")))
+    errors.extend(document_errors(id_document, now))
+    _raise_if_any(errors)
+    kind, number = id_result
+    taken = session.scalar(select(User).where(User.id_number == number, User.frozen_at.is_(None)).with_for_update())
+    if taken is None:
+        raise NotFound(N_("Số giấy tờ này chưa có tài khoản: hãy đăng ký tài khoản mới cho công dân."))
+    if taken.role != Role.citizen:
+        raise Conflict(
+            N_("Số giấy tờ này thuộc một tài khoản cán bộ."),
+            field_errors=[FieldError("id_number", N_("Số giấy tờ này thuộc một tài khoản cán bộ."))],
+        )
+    _freeze(session, taken, by=checked_by, reason=reason, now=now)
+    if email_value and session.scalar(
+        select(User.id).where(User.email == email_value, User.frozen_at.is_(None))
+    ) is not None:
+        raise Conflict(
+            N_("Thông tin đã được đăng ký trước đó."),
+            field_errors=[FieldError("email", N_("Địa chỉ thư điện tử này đã được dùng cho tài khoản khác."))],
+        )
+    holder = User(
+        role=Role.citizen, full_name=name, id_kind=kind, id_number=number, phone=phone_value, email=email_value,
+        is_active=False, registered_by_id=checked_by.id, created_at=now,
+    )
+    session.add(holder)
+    session.flush()
+    check = record_identity_check(
+        session, user=holder, checked_by=checked_by, purpose=IdentityCheckPurpose.reclaim, id_kind=kind,
+        id_number=number, document=id_document, now=now, frozen_user=taken,
+    )
+    audit.record(
+        session, action="citizen.identity_reclaimed", subject_type="citizen", subject_id=holder.id, actor=checked_by,
+        details={"frozen_user_id": taken.id, "identity_check_id": check.id, "reason": reason}, at=now,
+    )
+    one_time_codes.issue_code(session, holder, CodePurpose.activation, channel="sms", now=now)
+    return holder, taken
+
+
+def _freeze(session: Session, user: User, *, by: User, reason: str, now: datetime) -> None:
+    """No more logins, tokens or consents for this account; the row and its history stay."""
+    from postal_gateway.consents.models import Consent, ConsentStatus
+
+    # inactive too: the page session loader and API token check refuse inactive accounts at once
+    user.frozen_at, user.frozen_reason, user.is_active = now, reason, False
+    revoke_all_tokens(session, user, now=now)
+    revoked = session.execute(
+        update(Consent)
+        .where(Consent.citizen_id == user.id,
+               Consent.status.in_([ConsentStatus.pending, ConsentStatus.awaiting_review, ConsentStatus.active]))
+        .values(status=ConsentStatus.revoked, revoked_at=now, revoked_by_id=by.id,
+                revocation_reason=N_("Tài khoản bị khóa: chủ giấy tờ đã lấy lại tài khoản."))
+        .returning(Consent.id)
+    ).scalars().all()
+    session.flush()  # frees the ID number and e-mail for the holder's account (unique among live accounts)
+    audit.record(
+        session, action="citizen.frozen", subject_type="citizen", subject_id=user.id, actor=by,
+        details={"reason": reason, "consents_revoked": sorted(revoked)}, at=now,
+    )
 
 
 def find_or_register_citizen(session: Session, *, registered_by: User, id_number: str, **fields) -> tuple[User, bool]:
@@ -196,6 +332,8 @@ def activate_account(session: Session, user: User, code: str, now: datetime | No
     now = now or utcnow()
     if user.is_active:
         raise Conflict(N_("Tài khoản đã được kích hoạt."))
+    if user.frozen_at is not None:
+        raise Conflict(N_("Tài khoản này đã bị khóa vì chủ giấy tờ đã lấy lại tài khoản."))
     one_time_codes.verify_code(session, user, CodePurpose.activation, code, now=now)
     user.is_active = True
     user.activated_at = now
@@ -206,6 +344,8 @@ def activate_account(session: Session, user: User, code: str, now: datetime | No
 def resend_activation_code(session: Session, user: User, *, channel: str = "sms", now: datetime | None = None):
     if user.is_active:
         raise Conflict(N_("Tài khoản đã được kích hoạt."))
+    if user.frozen_at is not None:
+        raise Conflict(N_("Tài khoản này đã bị khóa vì chủ giấy tờ đã lấy lại tài khoản."))
     return one_time_codes.issue_code(session, user, CodePurpose.activation, channel=channel, now=now)
 
 
@@ -213,7 +353,10 @@ def _user_by_identifier(session: Session, identifier: str) -> User | None:
     value = normalise_identifier(identifier)
     if not value:
         return None
-    return session.scalar(select(User).where(or_(User.email == value, User.id_number == value)))
+    # a frozen account cannot log in: its ID number now belongs to the holder who reclaimed it
+    return session.scalar(
+        select(User).where(or_(User.email == value, User.id_number == value), User.frozen_at.is_(None))
+    )
 
 
 def authenticate(session: Session, identifier: str, password: str) -> User:
@@ -271,29 +414,42 @@ def reset_password(
     return user
 
 
-def find_citizens(session: Session, query: str, *, limit: int = 20) -> list[User]:
-    """Citizens matching an ID number, a mobile number or part of a name (for postal staff)."""
+def find_citizens(session: Session, query: str, *, searched_by: User, limit: int = 20) -> list[User]:
+    """Citizens holding exactly this ID document number or this mobile number (postal staff at the counter).
+
+    Personal data is shown no more than the purpose needs (Nghị định 13/2023/NĐ-CP): the worker has the
+    citizen's card or phone in front of them, so a name or a prefix finds nobody, and every search, found
+    or not, is written to the audit log with who searched and whom it found (never the raw query).
+    """
     text = " ".join(strip_control_characters(query).split())[:100]
-    if len(text) < 2:
-        return []
     conditions = []
-    compact = re.sub(r"[\s.]", "", text)
-    if compact.isdigit() or re.fullmatch(r"[A-Za-z]\d{7}|[A-Za-z0-9]{6,9}", compact):
-        conditions.append(User.id_number == compact.upper())
+    kinds = []
     try:
-        conditions.append(User.phone == normalise_phone(text))
+        _, number = normalise_id_number(text)
     except InvalidInput:
         pass
-    if not compact.isdigit() and not compact.startswith("+"):
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(User.full_name.ilike(f"%{escaped}%", escape="\\"))
-    if not conditions:
-        return []
-    return list(
-        session.scalars(
-            select(User).where(User.role == Role.citizen, or_(*conditions)).order_by(User.full_name, User.id).limit(limit)
-        )
+    else:
+        conditions.append(User.id_number == number)
+        kinds.append("id_number")
+    try:
+        conditions.append(User.phone == normalise_phone(text))
+        kinds.append("phone")
+    except InvalidInput:
+        pass
+    found = (
+        list(session.scalars(
+            select(User).where(User.role == Role.citizen, User.frozen_at.is_(None), or_(*conditions))
+            .order_by(User.full_name, User.id).limit(limit)
+        ))
+        if conditions else []
     )
+    if text:
+        audit.record(
+            session, action="citizen.searched", subject_type="citizen",
+            subject_id=found[0].id if len(found) == 1 else None, actor=searched_by,
+            details={"by": kinds or ["unrecognised"], "found": [user.id for user in found]},
+        )
+    return found
 
 
 def get_citizen(session: Session, citizen_id: int) -> User:

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
-_SPACES = re.compile(r"\s+")
+from postal_gateway import unicode_text
+
 #: control characters (NUL among them) that PostgreSQL text refuses and no one types on purpose
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -14,14 +14,8 @@ def strip_control(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Lower-case ASCII without diacritics, spaces collapsed: "Đăng ký  IN" -> "dang ky in".
-
-    NFD splits the tone and vowel marks off their letters; đ/Đ are separate letters, not marks,
-    so they are mapped by hand.
-    """
-    decomposed = unicodedata.normalize("NFD", strip_control(text).replace("đ", "d").replace("Đ", "D"))
-    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return _SPACES.sub(" ", stripped.lower()).strip()
+    """Lower-case ASCII without diacritics, spaces collapsed: "Đăng ký  IN" -> "dang ky in" (see unicode_text)."""
+    return unicode_text.fold(text)
 
 
 def procedure_search_text(code: str, name: str) -> str:

@@ -6,9 +6,12 @@ Pages (postal staff on a phone; citizens for their own consents):
   GET      /consents/<id>                 consents.detail            one consent, with a revoke form
   GET      /consents/<id>/scan            consents.scan              the signed authorisation file
   POST     /consents/<id>/revoke          consents.revoke
+  POST     /consents/<id>/review          consents.review            a second person of the office approves a signed scan
+  POST     /my/consents/<id>/confirm      consents.confirm_mine      the citizen confirms a signed scan
   GET      /citizens/<id>/consents        consents.citizen_consents  a citizen's consents (staff)
   GET      /my/consents                   consents.my_consents       "Ủy quyền của tôi" (citizen)
-API (/api/v1, bearer token): POST /consents, POST /consents/{id}/confirm, POST /consents/{id}/revoke,
+API (/api/v1, bearer token): POST /consents, POST /consents/{id}/confirm, POST /consents/{id}/review,
+  POST /consents/{id}/revoke,
   GET /citizens/{id}/consents.
 """
 from __future__ import annotations
@@ -42,9 +45,9 @@ def _citizen_or_404(citizen_id: int) -> User:
 
 
 def _visible_consent(consent_id: int, user: User) -> Consent:
-    """The consent if this user may see it (the citizen, or staff of its post office); else 404."""
+    """The consent if this user may see it (the citizen, staff or manager of its post office); else 404."""
     consent = db_session.get(Consent, consent_id)
-    if consent is None or not services.can_revoke(consent, user):
+    if consent is None or not (services.can_revoke(consent, user) or services.can_review(consent, user)):
         raise NotFound(N_("Không tìm thấy ủy quyền này."))
     return consent
 
@@ -120,8 +123,9 @@ def start(citizen_id: int):
                     valid_until=valid_until, scan=scan, now=now,
                 )
                 db_session.commit()
-                flash(_("Đã lưu giấy ủy quyền. Có thể làm hồ sơ thay công dân."), "success")
-                return redirect(_after_consent_url(consent))
+                flash(_("Đã lưu giấy ủy quyền và báo cho công dân. Cần một người khác của bưu cục duyệt "
+                        "hoặc công dân xác nhận trước khi làm hồ sơ."), "success")
+                return redirect(url_for("consents.detail", consent_id=consent.id))
             consent = services.request_consent(
                 db_session, citizen=citizen, staff=staff, scope=form.get("scope"), valid_until=valid_until, now=now
             )
@@ -178,7 +182,7 @@ def confirm(consent_id: int):
 
 
 @blueprint.get("/consents/<int:consent_id>")
-@roles_required(Role.postal_staff, Role.citizen)
+@roles_required(Role.postal_staff, Role.office_manager, Role.citizen)
 def detail(consent_id: int):
     user = current_account()
     consent = _visible_consent(consent_id, user)
@@ -188,12 +192,34 @@ def detail(consent_id: int):
     return render_template(
         "consents/detail.html", consent=consent, usable=services.is_usable(consent, now), now=now,
         history=audit.history_for(db_session, "consent", consent.id), is_citizen=user.id == consent.citizen_id,
-        after_url=_after_consent_url(consent),
+        after_url=_after_consent_url(consent), can_review=services.can_review(consent, user),
     )
 
 
+@blueprint.post("/consents/<int:consent_id>/review")
+@roles_required(Role.postal_staff, Role.office_manager)
+def review(consent_id: int):
+    user = current_account()
+    consent = _visible_consent(consent_id, user)
+    services.review_signed_authorisation(db_session, consent, reviewer=user, now=utcnow())
+    db_session.commit()
+    flash(_("Đã duyệt giấy ủy quyền. Có thể làm hồ sơ thay công dân."), "success")
+    return redirect(url_for("consents.detail", consent_id=consent.id))
+
+
+@blueprint.post("/my/consents/<int:consent_id>/confirm")
+@roles_required(Role.citizen)
+def confirm_mine(consent_id: int):
+    citizen = current_account()
+    consent = _visible_consent(consent_id, citizen)
+    services.confirm_signed_authorisation(db_session, consent, citizen=citizen, now=utcnow())
+    db_session.commit()
+    flash(_("Bạn đã xác nhận giấy ủy quyền."), "success")
+    return redirect(url_for("consents.my_consents"))
+
+
 @blueprint.get("/consents/<int:consent_id>/scan")
-@roles_required(Role.postal_staff, Role.citizen)
+@roles_required(Role.postal_staff, Role.office_manager, Role.citizen)
 def scan(consent_id: int):
     consent = _visible_consent(consent_id, current_account())
     if consent.scan_content is None:
@@ -312,6 +338,16 @@ def api_confirm_consent(consent_id: int):
     except (InvalidInput, TooManyAttempts):
         db_session.commit()  # keep the counted wrong guess (one-time-code contract)
         raise
+    db_session.commit()
+    return jsonify(consent_json(consent))
+
+
+@api.post("/consents/<int:consent_id>/review")
+@api_auth(Role.postal_staff, Role.office_manager)
+def api_review_consent(consent_id: int):
+    reviewer = current_account()
+    consent = _visible_consent(consent_id, reviewer)
+    services.review_signed_authorisation(db_session, consent, reviewer=reviewer)
     db_session.commit()
     return jsonify(consent_json(consent))
 

@@ -27,6 +27,8 @@ class ConsentMethod(str, enum.Enum):
 class ConsentStatus(str, enum.Enum):
     #: waiting for the citizen's one-time code
     pending = "pending"
+    #: a signed scan, waiting for a second person of the office to review it or the citizen to confirm it
+    awaiting_review = "awaiting_review"
     #: may be used
     active = "active"
     #: a single-dossier consent that was used

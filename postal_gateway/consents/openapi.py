@@ -75,6 +75,22 @@ PATHS = {
             },
         }
     },
+    "/consents/{consent_id}/review": {
+        "post": {
+            "operationId": "reviewSignedConsent",
+            "tags": ["consents"],
+            "summary": "Approve a signed authorisation scan (a second person of the post office)",
+            "description": (
+                "A consent by signed scan stays awaiting_review until another postal worker or the office "
+                "manager of its post office (never the one who attached it) reviews it, or the citizen confirms it."
+            ),
+            "parameters": [_id_parameter("consent_id", "The consent.")],
+            "responses": {
+                "200": {"description": "The consent is active.", "content": _CONSENT},
+                "401": _PROBLEM, "403": _PROBLEM, "404": _PROBLEM, "409": _PROBLEM,
+            },
+        }
+    },
     "/citizens/{citizen_id}/consents": {
         "get": {
             "operationId": "listCitizenConsents",
@@ -125,7 +141,7 @@ SCHEMAS = {
             "post_office_id": {"type": "integer"},
             "scope": {"type": "string", "enum": ["single_dossier", "period"]},
             "method": {"type": "string", "enum": ["one_time_code", "signed_scan"]},
-            "status": {"type": "string", "enum": ["pending", "active", "used", "revoked"]},
+            "status": {"type": "string", "enum": ["pending", "awaiting_review", "active", "used", "revoked"]},
             "valid_from": _TIME,
             "valid_until": _TIME,
             "created_at": _TIME,

@@ -1,7 +1,9 @@
 """A citizen's authorisation (ủy quyền) of a post office to submit dossiers on their account (R-02).
 
 Lifecycle: pending --(one-time code read out by the citizen)--> active --(single dossier spent)--> used;
-a signed authorisation scan makes a consent active at once; pending or active --> revoked, for ever.
+a signed authorisation scan is awaiting_review --(a second person of the office reviews it, or the
+citizen confirms it in their account)--> active; pending, awaiting_review or active --> revoked, for ever.
+A signed scan is announced to the citizen by SMS and e-mail at once, so a forged signature is seen.
 
 Decisions:
 - A consent belongs to a post office (the requesting staff member's), not to one staff member: any
@@ -26,6 +28,8 @@ from postal_gateway.consents import audit
 from postal_gateway.consents.models import Consent, ConsentMethod, ConsentScope, ConsentStatus
 from postal_gateway.db import utcnow
 from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from postal_gateway.scan_safety import refuse_active_content
+from postal_gateway.unicode_text import to_nfc
 from postal_gateway.uploads import ValidatedScan
 
 SINGLE_DOSSIER_VALID_DAYS = 7
@@ -219,17 +223,25 @@ def attach_signed_authorisation(
     scan: ValidatedScan,
     now: datetime | None = None,
 ) -> Consent:
-    """Staff photographed an authorisation the citizen signed: active at once, the scan kept."""
+    """Staff photographed an authorisation the citizen signed: kept awaiting review, the citizen told.
+
+    A signature on paper proves nothing the worker could not forge alone (R-02: every act must be
+    attributable to the citizen), so the consent is not usable until a second person of the office
+    reviews the scan or the citizen confirms it; the scan must carry no active content."""
     now = _now(now)
     _require_postal_staff(staff)
     scope, valid_until = _validated_terms(citizen, scope, valid_until, now)
     if scan is None:
         raise InvalidInput.on_field("scan", N_("Hãy chụp hoặc chọn giấy ủy quyền có chữ ký của công dân."))
+    refuse_active_content(scan, field="scan")
     consent = Consent(
         citizen_id=citizen.id,
         post_office_id=staff.post_office_id,
         scope=scope,
         method=ConsentMethod.signed_scan,
+        status=ConsentStatus.awaiting_review,
+        valid_from=now,
+        valid_until=valid_until,
         requested_by_id=staff.id,
         created_at=now,
         scan_filename=scan.filename,
@@ -237,9 +249,9 @@ def attach_signed_authorisation(
         scan_sha256=scan.sha256,
         scan_content=scan.data,
     )
-    _activate(consent, now, valid_until)
     session.add(consent)
     session.flush()
+    _tell_citizen_of_signed_scan(session, consent, citizen, now)
     audit.record(
         session,
         action="consent.signed_scan_attached",
@@ -252,6 +264,59 @@ def attach_signed_authorisation(
         at=now,
     )
     return consent
+
+
+def _tell_citizen_of_signed_scan(session: Session, consent: Consent, citizen: User, now: datetime) -> None:
+    """SMS and e-mail, whatever the citizen's preferences: a consent they did not give must not go unseen."""
+    from postal_gateway.catalogue.models import PostOffice
+    from postal_gateway.formatting import format_local_datetime
+    from postal_gateway.notifications.models import MessageChannel
+    from postal_gateway.notifications.service import send
+
+    office = session.get(PostOffice, consent.post_office_id)
+    context = {"office": office.name if office else "", "at": format_local_datetime(now)}
+    for channel, recipient in ((MessageChannel.sms, citizen.phone), (MessageChannel.email, citizen.email)):
+        if recipient:
+            send(session, channel=channel, recipient=recipient, template="consent_recorded", context=context,
+                 user_id=citizen.id, locale=citizen.locale or "vi", now=now)
+
+
+def can_review(consent: Consent, user: User | None) -> bool:
+    """A second person of the consent's post office: another postal worker or the office manager."""
+    return (
+        user is not None
+        and user.role in (Role.postal_staff, Role.office_manager)
+        and user.post_office_id == consent.post_office_id
+        and user.id != consent.requested_by_id
+    )
+
+
+def _approve_signed_scan(session: Session, consent: Consent, *, by: User, action: str, now: datetime) -> Consent:
+    if consent.status != ConsentStatus.awaiting_review:
+        raise Conflict(N_("Ủy quyền này không còn chờ duyệt."))
+    _activate(consent, now, consent.valid_until)
+    session.flush()
+    audit.record(
+        session, action=action, subject_type="consent", subject_id=consent.id, actor=by,
+        details=_terms(consent), at=now,
+    )
+    return consent
+
+
+def review_signed_authorisation(session: Session, consent: Consent, *, reviewer: User, now: datetime | None = None) -> Consent:
+    """A second person of the office looked at the signed scan and finds it the citizen's: active from now."""
+    now = _now(now)
+    if not can_review(consent, reviewer):
+        raise Forbidden(N_("Giấy ủy quyền phải do một người khác của bưu cục duyệt, không phải người đã nhận giấy."))
+    return _approve_signed_scan(session, consent, by=reviewer, action="consent.signed_scan_reviewed", now=now)
+
+
+def confirm_signed_authorisation(session: Session, consent: Consent, *, citizen: User, now: datetime | None = None) -> Consent:
+    """The citizen, in their own account, confirms the authorisation they signed: active from now."""
+    now = _now(now)
+    if citizen is None or citizen.id != consent.citizen_id:
+        raise Forbidden(N_("Chỉ công dân đã ký giấy ủy quyền được xác nhận."))
+    return _approve_signed_scan(session, consent, by=citizen, action="consent.signed_scan_confirmed_by_citizen", now=now)
 
 
 def can_revoke(consent: Consent, user: User | None) -> bool:
@@ -269,7 +334,7 @@ def revoke_consent(
     now = _now(now)
     if not can_revoke(consent, by):
         raise Forbidden(N_("Bạn không được thu hồi ủy quyền này."))
-    reason = (reason or "").strip()
+    reason = to_nfc((reason or "").strip())  # a bulk UPDATE below: the ORM's NFC guard does not see it
     by_citizen = by.id == consent.citizen_id
     if not by_citizen and not reason:
         raise InvalidInput.on_field("reason", N_("Hãy ghi lý do thu hồi ủy quyền."))
@@ -281,7 +346,8 @@ def revoke_consent(
     # Conditional: a submission spending the consent at this moment and this revocation cannot both win.
     result = session.execute(
         update(Consent)
-        .where(Consent.id == consent.id, Consent.status.in_([ConsentStatus.pending, ConsentStatus.active]))
+        .where(Consent.id == consent.id, Consent.status.in_(
+            [ConsentStatus.pending, ConsentStatus.awaiting_review, ConsentStatus.active]))
         .values(status=ConsentStatus.revoked, revoked_at=now, revoked_by_id=by.id, revocation_reason=reason)
         .execution_options(synchronize_session=False)
     )

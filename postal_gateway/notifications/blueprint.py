@@ -35,7 +35,7 @@ def _hold_dispatch_in_tests(state) -> None:
 @blueprint.get("/ops/outbox")
 @roles_required(Role.operator)
 def outbox():
-    """Recent messages, newest first, so a tester can read the codes that were 'sent'."""
+    """Recent messages, newest first; one-time codes show masked (the code exists only in the delivery task)."""
     recipient = strip_control_characters(request.args.get("to", "")).strip()[:255]
     query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     if recipient:

@@ -77,7 +77,7 @@ def _walk(session: Session, *, staff, officer, citizen, procedure):
     from postal_gateway import calendar
     from postal_gateway.config import Settings
     from postal_gateway.consents.models import ConsentScope
-    from postal_gateway.consents.services import attach_signed_authorisation
+    from postal_gateway.consents.services import attach_signed_authorisation, confirm_signed_authorisation
     from postal_gateway.db import utcnow
     from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace
     from postal_gateway.dossiers.services import CollectedPayment, PostalSubmission, submit
@@ -94,8 +94,10 @@ def _walk(session: Session, *, staff, officer, citizen, procedure):
     entered = now - timedelta(days=int(procedure.processing_days * 2) + 14)
 
     authorisation = validate_scan("giay-uy-quyen.pdf", demo_scan("Giay uy quyen"), max_bytes=settings.max_upload_bytes)
-    attach_signed_authorisation(session, citizen=citizen, staff=staff, scope=ConsentScope.single_dossier,
-                                valid_until=None, scan=authorisation, now=entered - timedelta(minutes=10))
+    consent = attach_signed_authorisation(session, citizen=citizen, staff=staff, scope=ConsentScope.single_dossier,
+                                          valid_until=None, scan=authorisation, now=entered - timedelta(minutes=10))
+    # the citizen, told of the signed authorisation, confirms it in their account before the dossier goes in
+    confirm_signed_authorisation(session, consent, citizen=citizen, now=entered - timedelta(minutes=5))
     items = list(procedure.checklist)
     outcome = submit(session, PostalSubmission(
         staff=staff, citizen=citizen, procedure_code=procedure.code,

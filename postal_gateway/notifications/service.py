@@ -8,11 +8,18 @@ outcome. A message that is no longer queued is never handed over again. The beat
 re-dispatches queued messages whose dispatch was lost (broker down at commit time).
 
 Phone numbers and addresses are masked in logs.
+
+One-time codes never rest in the outbox: ``send(..., one_time_code=...)`` stores the text with the code
+masked (``CODE_MASK``, what operators see on /ops/outbox); the code itself travels only in the
+delivery task's arguments, and ``deliver`` puts it back into the text it hands to the gateway. The
+database keeps only the code's keyed hash (``accounts.one_time_codes``). A code message whose task
+was lost cannot be sent again by the sweep: it fails, and the citizen asks for a new code.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -49,7 +56,11 @@ log = logging.getLogger(__name__)
 #: attempts before a message is marked failed
 MAX_ATTEMPTS = 6
 #: templates sent whatever the citizen's preferences say: they were asked for a moment ago
-MANDATORY_TEMPLATES = frozenset({"one_time_code"})
+MANDATORY_TEMPLATES = frozenset({"one_time_code", "consent_recorded", "account_registered"})
+#: what the stored text shows in place of a one-time code (ASCII, so the SMS stays in the GSM alphabet)
+CODE_MASK = "******"
+#: templates whose ``{code}`` is a one-time code, filled only at delivery
+CODE_TEMPLATES = frozenset({"one_time_code"})
 
 _adapter: DeliveryAdapter | None = None
 
@@ -70,28 +81,41 @@ def current_adapter() -> DeliveryAdapter:
 # --- dispatch after commit ------------------------------------------------------------------------
 
 
-def celery_dispatcher(message_ids: list[int]) -> None:
+#: a dispatcher is told the committed message ids and, for messages carrying one, their one-time codes
+Dispatcher = Callable[[list[int], Mapping[int, str]], None]
+
+
+def celery_dispatcher(message_ids: list[int], one_time_codes: Mapping[int, str]) -> None:
     from postal_gateway.notifications.tasks import deliver_task
 
     for message_id in message_ids:
-        # a short retry policy: the request must not hang on a dead broker; the sweep catches up
+        code = one_time_codes.get(message_id)
+        arguments = (message_id,) if code is None else (message_id, code)
+        # a short retry policy: the request must not hang on a dead broker; the sweep catches up.
+        # argsrepr: what Celery logs and shows to monitors instead of the arguments, so the code stays out
         deliver_task.apply_async(
-            (message_id,), retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5}
+            arguments, argsrepr=repr((message_id,) if code is None else (message_id, CODE_MASK)),
+            retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
         )
 
 
-_dispatcher: Callable[[list[int]], None] = celery_dispatcher
+_dispatcher: Dispatcher = celery_dispatcher
 
 #: ids given to ``held_dispatcher`` (tests, where no worker runs), the latest last
 held: list[int] = []
+#: message id -> the one-time code its task would carry (tests read codes here, not in the outbox)
+held_codes: dict[int, str] = {}
 
 
-def held_dispatcher(message_ids: list[int]) -> None:
+def held_dispatcher(message_ids: list[int], one_time_codes: Mapping[int, str]) -> None:
     held.extend(message_ids)
     del held[:-1000]
+    held_codes.update(one_time_codes)
+    for stale in sorted(held_codes)[:-1000]:
+        del held_codes[stale]
 
 
-def configure_dispatcher(dispatcher: Callable[[list[int]], None] | None) -> Callable[[list[int]], None]:
+def configure_dispatcher(dispatcher: Dispatcher | None) -> Dispatcher:
     """Who is told about committed messages (None: the Celery task); returns the previous one."""
     global _dispatcher
     previous = _dispatcher
@@ -99,12 +123,18 @@ def configure_dispatcher(dispatcher: Callable[[list[int]], None] | None) -> Call
     return previous
 
 
+def pending_one_time_codes(session: Session) -> dict[int, str]:
+    """Codes of messages written in this session's open transaction (dispatched with them at commit)."""
+    return dict(session.info.get("notification_codes", {}))
+
+
 def _after_commit(session: Session) -> None:
     ids = session.info.pop("notifications_to_dispatch", None)
+    codes = session.info.pop("notification_codes", {})
     if not ids:
         return
     try:
-        _dispatcher(list(ids))
+        _dispatcher(list(ids), {message_id: codes[message_id] for message_id in ids if message_id in codes})
     except Exception as error:  # noqa: BLE001 - the use case committed; the sweep dispatches later
         log.warning("notifications: dispatch of %d message(s) failed, the sweep will retry: %s",
                     len(ids), error.__class__.__name__)
@@ -112,6 +142,7 @@ def _after_commit(session: Session) -> None:
 
 def _after_rollback(session: Session) -> None:
     session.info.pop("notifications_to_dispatch", None)
+    session.info.pop("notification_codes", None)
 
 
 orm_event.listen(Session, "after_commit", _after_commit)
@@ -208,16 +239,22 @@ def send(
     context: dict,
     user_id: int | None = None,
     locale: str = "vi",
+    one_time_code: str | None = None,
     now: datetime | None = None,
 ) -> OutboxMessage:
     """Render and queue one message in the caller's transaction; it is delivered after that commits.
 
+    ``one_time_code`` fills the template's ``{code}`` at delivery only: the stored text shows CODE_MASK.
     A template that cannot be rendered (unknown, or a context key missing) does not break the caller's
     use case: the message is kept as failed with the reason, and logged as an error."""
     now = now or utcnow()
     channel = MessageChannel(channel)
     if not recipient:
         raise ValueError("a message needs a recipient")
+    if template in CODE_TEMPLATES:
+        # whichever way the caller gave the code, it is never written: the stored text shows the mask
+        one_time_code = one_time_code or context.get("code")
+        context = {**context, "code": CODE_MASK}
     message = OutboxMessage(
         channel=channel, recipient=recipient, recipient_user_id=user_id, template=template, subject="", body="",
         status=MessageStatus.queued, attempts=0, last_error="", created_at=now, next_attempt_at=None,
@@ -239,6 +276,8 @@ def send(
     session.flush()
     if message.status == MessageStatus.queued:
         session.info.setdefault("notifications_to_dispatch", []).append(message.id)
+        if one_time_code is not None:
+            session.info.setdefault("notification_codes", {})[message.id] = one_time_code
         log.info("message %s (%s) queued for %s to %s", message.id, template, channel.value, mask_recipient(recipient))
     return message
 
@@ -254,16 +293,40 @@ class DeliveryOutcome:
     retry_in: float | None = None
 
 
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """What a gateway is given for a message carrying a one-time code: the stored row's fields, with the
+    code put back into the text. Never added to a session, so the code is never written."""
+
+    id: int
+    channel: MessageChannel
+    recipient: str
+    recipient_user_id: int | None
+    template: str
+    subject: str
+    body: str
+
+
+def _with_code(message: OutboxMessage, code: str) -> OutgoingMessage:
+    return OutgoingMessage(
+        id=message.id, channel=message.channel, recipient=message.recipient,
+        recipient_user_id=message.recipient_user_id, template=message.template,
+        subject=message.subject.replace(CODE_MASK, code), body=message.body.replace(CODE_MASK, code),
+    )
+
+
 def deliver(
     session: Session,
     message_id: int,
     *,
+    one_time_code: str | None = None,
     adapter: DeliveryAdapter | None = None,
     now: datetime | None = None,
     max_attempts: int = MAX_ATTEMPTS,
 ) -> DeliveryOutcome:
     """Hand one queued message to its gateway and record what happened; the caller commits.
 
+    ``one_time_code`` is the code the delivery task carries for a code message (see the module docstring).
     The row is locked first, so two deliveries of the same id (a redelivered task and the sweep)
     never both send: the second finds it no longer queued."""
     from postal_gateway import metrics
@@ -279,8 +342,14 @@ def deliver(
         return DeliveryOutcome("not_due", (message.next_attempt_at - now).total_seconds())
     channel = message.channel.value
     message.attempts += 1
+    outgoing = message
+    if message.template in CODE_TEMPLATES:
+        if not one_time_code:
+            # sending the masked text would be useless; the code itself was never stored
+            return _failed(message, "the one-time code is not kept: the citizen must ask for a new code", metrics)
+        outgoing = _with_code(message, one_time_code)
     try:
-        reference = (adapter or current_adapter()).deliver(message)
+        reference = (adapter or current_adapter()).deliver(outgoing)
     except PermanentDeliveryError as error:
         return _failed(message, str(error), metrics)
     except Exception as error:  # noqa: BLE001 - a broken adapter is a failed attempt, never a dead worker
@@ -310,11 +379,35 @@ def _failed(message: OutboxMessage, reason: str, metrics) -> DeliveryOutcome:
 
 
 def due_messages(session: Session, *, now: datetime, older_than: timedelta = timedelta(seconds=30), limit: int = 500) -> list[int]:
-    """Queued messages the sweep should dispatch again: due, and not just written (their task is on its way)."""
+    """Queued messages the sweep should dispatch again: due, and not just written (their task is on its way).
+
+    Code messages are left out: only their own task carries the code (a copy dispatched without it would
+    fail the message while its task may still be retrying); ``expire_lost_code_messages`` ends them."""
     return list(session.scalars(
         select(OutboxMessage.id)
         .where(OutboxMessage.status == MessageStatus.queued, OutboxMessage.created_at <= now - older_than,
+               OutboxMessage.template.not_in(CODE_TEMPLATES),
                or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
         .order_by(OutboxMessage.id)
         .limit(limit)
     ))
+
+
+#: a code message still queued this long after it was written will never be delivered usefully:
+#: the code it carried has expired (one_time_codes.CODE_LIFETIME is 5 minutes)
+LOST_CODE_MESSAGE_AGE = timedelta(minutes=10)
+
+
+def expire_lost_code_messages(session: Session, *, now: datetime) -> int:
+    """Mark failed the code messages whose task was lost; the caller commits. Returns how many."""
+    lost = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.queued, OutboxMessage.template.in_(CODE_TEMPLATES),
+               OutboxMessage.created_at <= now - LOST_CODE_MESSAGE_AGE)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for message in lost:
+        message.status, message.next_attempt_at = MessageStatus.failed, None
+        message.last_error = "the one-time code expired before delivery: the citizen must ask for a new code"
+    session.flush()
+    return len(lost)

@@ -13,21 +13,23 @@ BEAT_SCHEDULE = {
 }
 
 
-def deliver_once(message_id: int) -> "object":
+def deliver_once(message_id: int, one_time_code: str | None = None) -> "object":
     """One delivery attempt in its own transaction; returns the DeliveryOutcome."""
     from postal_gateway.db import utcnow
     from postal_gateway.notifications.service import deliver
 
     with task_session() as session:
-        outcome = deliver(session, message_id, now=utcnow())
+        outcome = deliver(session, message_id, one_time_code=one_time_code, now=utcnow())
         session.commit()
     return outcome
 
 
 @celery_app.task(name="notifications.deliver", bind=True, max_retries=None)
-def deliver_task(self, message_id: int) -> str:
-    """Idempotent: a message already sent or failed is left alone, so a redelivered task sends nothing."""
-    outcome = deliver_once(message_id)
+def deliver_task(self, message_id: int, one_time_code: str | None = None) -> str:
+    """Idempotent: a message already sent or failed is left alone, so a redelivered task sends nothing.
+
+    ``one_time_code``: for a code message, the code itself, which exists nowhere else (retries keep it)."""
+    outcome = deliver_once(message_id, one_time_code)
     if outcome.result in ("retry", "not_due"):
         # the attempt count lives on the row (deliver marks it failed after MAX_ATTEMPTS), not in Celery
         raise self.retry(countdown=max(1.0, outcome.retry_in or 1.0), max_retries=None)
@@ -36,12 +38,14 @@ def deliver_task(self, message_id: int) -> str:
 
 def sweep(limit: int = 500) -> int:
     from postal_gateway.db import utcnow
-    from postal_gateway.notifications.service import _dispatcher, due_messages
+    from postal_gateway.notifications.service import _dispatcher, due_messages, expire_lost_code_messages
 
     with task_session() as session:
+        expire_lost_code_messages(session, now=utcnow())
+        session.commit()
         ids = due_messages(session, now=utcnow(), limit=limit)
     if ids:
-        _dispatcher(ids)
+        _dispatcher(ids, {})  # codes are not kept: a lost code message fails at delivery
     return len(ids)
 
 

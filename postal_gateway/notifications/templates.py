@@ -56,6 +56,32 @@ _OTP_EN = {
 TEMPLATES: dict[str, dict[str, MessageText | dict[str, MessageText]]] = {
     # context: code, purpose (activation | consent | password_reset), minutes
     "one_time_code": {"vi": _OTP_VI, "en": _OTP_EN},
+    # context: office (post office name), at (HH:MM dd/mm/yyyy)
+    "consent_recorded": {
+        "vi": MessageText(
+            "Đã ghi nhận giấy ủy quyền tại {office}",
+            "Cổng DVC bưu chính: {office} đã ghi nhận giấy ủy quyền của bạn lúc {at} để làm hồ sơ thay bạn. "
+            "Nếu bạn không ký giấy này, hãy thu hồi ở mục Ủy quyền của tôi hoặc báo bưu cục, cơ quan gần nhất.",
+        ),
+        "en": MessageText(
+            "Authorisation recorded at {office}",
+            "Postal public service: {office} recorded your signed authorisation at {at} to submit dossiers for you. "
+            "If you did not sign it, revoke it under My authorisations or tell the nearest post office or agency.",
+        ),
+    },
+    # context: office (post office name), id_number (masked), at (HH:MM dd/mm/yyyy)
+    "account_registered": {
+        "vi": MessageText(
+            "Tài khoản dịch vụ công đã được đăng ký tại {office}",
+            "Cổng DVC bưu chính: {office} đã đăng ký tài khoản dịch vụ công với giấy tờ số {id_number} lúc {at}. "
+            "Nếu không phải bạn, hãy mang căn cước đến bưu cục hoặc cơ quan gần nhất để lấy lại tài khoản.",
+        ),
+        "en": MessageText(
+            "Public-service account registered at {office}",
+            "Postal public service: {office} registered a public-service account with ID document {id_number} at {at}. "
+            "If this was not you, bring your ID card to the nearest post office or agency to reclaim the account.",
+        ),
+    },
     # context: code, procedure_name, appointment_date (dd/mm/yyyy), lookup_url
     "dossier_received": {
         "vi": MessageText(
