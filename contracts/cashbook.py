@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from contracts.models import CashShift, Remittance, ShiftStatus
 from contracts.parsing import clean_text, parse_int
-from postal_gateway.accounts.models import Role, User
+from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.catalogue.models import Agency
 from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, Dossier, PaymentKind
@@ -73,7 +73,7 @@ class CashBook:
 
 def _worker(session: Session, worker_id: int) -> User:
     worker = session.get(User, worker_id)
-    if worker is None or worker.role is not Role.postal_staff or worker.post_office_id is None:
+    if worker is None or worker.role not in POST_OFFICE_ROLES or worker.post_office_id is None:
         raise Forbidden(N_("Chỉ nhân viên bưu chính của một bưu cục mới có sổ thu tiền."))
     return worker
 
@@ -165,7 +165,7 @@ def remit(
     cashier = session.get(User, cashier_id)
     if cashier is None or not (
         cashier.role is Role.operator
-        or (cashier.role is Role.postal_staff and cashier.post_office_id == shift.post_office_id)
+        or (cashier.role in POST_OFFICE_ROLES and cashier.post_office_id == shift.post_office_id)
     ):
         raise Forbidden(N_("Chỉ thủ quỹ của bưu cục này mới nhận tiền nộp của ca."))
     if cashier.id == shift.worker_id:
@@ -281,7 +281,7 @@ def fee_statement(session: Session, *, agency_id: int, start: datetime, end: dat
             Dossier.agency_id == agency.id,
             CollectedAmount.kind == PaymentKind.fee,
             CollectedAmount.method.in_(POST_FEE_METHODS),
-            User.role == Role.postal_staff,
+            User.role.in_(POST_OFFICE_ROLES),
             CollectedAmount.collected_at >= start,
             CollectedAmount.collected_at < end,
         )

@@ -8,7 +8,7 @@ from flask_babel import Babel, gettext
 from flask_wtf.csrf import CSRFProtect
 
 import postal_gateway.models  # noqa: F401 - every table class loaded before any relationship resolves
-from postal_gateway import auth, domain, errors
+from postal_gateway import access, auth, domain, errors
 from postal_gateway.config import Settings
 from postal_gateway.db import bind_engine, db_session, make_engine
 
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     domain.install_translator(_gettext_in_request)
     csrf.init_app(app)
     auth.init_app(app)
+    access.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)
     _register_template_helpers(app)

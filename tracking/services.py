@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from postal_gateway.accounts.models import Role, User
+from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.db import utcnow
 from postal_gateway.domain import N_, Conflict, Forbidden, InvalidInput, NotFound
 from postal_gateway.dossiers.models import Channel, CollectionPlace, Dossier
@@ -120,7 +120,7 @@ def open_return_leg(session: Session, *, dossier: Dossier, result_available_at: 
 
 
 def _require_manager(actor: User | None) -> None:
-    if actor is None or not actor.is_active or actor.role not in (Role.postal_staff, Role.operator):
+    if actor is None or not actor.is_active or actor.role not in (*POST_OFFICE_ROLES, Role.operator):
         raise Forbidden(N_("Chỉ bưu điện mới xử lý bồi thường."))
 
 

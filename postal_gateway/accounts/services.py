@@ -21,7 +21,7 @@ from postal_gateway.accounts.identity import (
     normalise_phone,
     strip_control_characters,
 )
-from postal_gateway.accounts.models import CodePurpose, IdKind, Role, User
+from postal_gateway.accounts.models import POST_OFFICE_ROLES, CodePurpose, IdKind, Role, User
 from postal_gateway.accounts.passwords import hash_password, verify_password
 from postal_gateway.accounts.tokens import revoke_all_tokens
 from postal_gateway.db import utcnow
@@ -123,7 +123,7 @@ def register_citizen(
         email_value = _collect(errors, lambda: normalise_email(email or ""))
     if registered_by is None or password:
         _check_password(password, errors)
-    if registered_by is not None and registered_by.role != Role.postal_staff:
+    if registered_by is not None and registered_by.role not in POST_OFFICE_ROLES:
         raise Forbidden(N_("Chỉ nhân viên bưu chính được đăng ký tài khoản thay công dân."))
     organisation_name = " ".join((organisation_name or "").split())  # one line, even if typed on several
     address = " ".join((address or "").split())
@@ -326,7 +326,7 @@ def create_staff_user(
     email_value = _collect(errors, lambda: normalise_email(email))
     _check_password(password, errors)
     post_office = agency = None
-    if role == Role.postal_staff:
+    if role in POST_OFFICE_ROLES:
         post_office = session.scalar(select(PostOffice).where(PostOffice.code == (post_office_code or "").strip()))
         if post_office is None:
             errors.append(FieldError("post_office_code", N_("Không tìm thấy bưu cục.")))
