@@ -218,6 +218,7 @@ def _build(session) -> dict:
             "number": 1,
             "transaction_id": transaction.id,
             "day": RECONCILED_DAY.isoformat(),
+            "office_code_2": office_2.code,
         },
     }
 
@@ -408,3 +409,48 @@ def test_a_session_cookie_does_not_open_the_api(_app, world):
     client = _app.test_client()
     client.set_cookie("session", world.page_cookies["agency_staff_1"])
     assert client.get("/api/v1/workbench/dossiers").status_code == 401
+
+
+# --- objects named in the query string or the body --------------------------------------------------
+
+QUERY_PROBES = [
+    ("agency_staff_2", "/statistics?agency={agency_code}"),
+    ("agency_admin_2", "/statistics.xlsx?agency={agency_code}"),
+    ("agency_staff_2", "/api/v1/statistics?agency={agency_code}"),
+    ("agency_admin_2", "/cash/statement?agency={agency_code}&format=csv"),
+]
+
+
+@pytest.mark.parametrize(("caller", "template"), QUERY_PROBES)
+def test_another_agency_named_in_the_query_is_refused(_app, world, caller, template):
+    url = template.format(**world.path_values)
+    headers = {"Authorization": f"Bearer {world.tokens[caller]}"} if url.startswith("/api/") else {}
+    client = _app.test_client()
+    if not headers:
+        client.set_cookie("session", world.page_cookies[caller])
+    response = client.get(url, headers=headers)
+    # 422 "no agency with this code" is what the fee statement says: it lists only the caller's agency
+    assert response.status_code in (403, 404, 422), f"{url} as {caller}: {response.status_code}"
+    assert world.path_values["agency_code"] not in response.get_data(as_text=True)
+
+
+def test_intake_for_a_citizen_who_authorised_another_office_asks_for_consent_first(_app, world):
+    """R-02: the staff of post office 2 hold no consent of citizen A (given to office 1): no checklist, no intake."""
+    client = _app.test_client()
+    client.set_cookie("session", world.page_cookies["postal_staff_2"])
+    response = client.get(f"/intake?citizen_id={world.path_values['citizen_id']}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/citizens/{world.path_values['citizen_id']}/consent")
+
+
+@pytest.mark.xfail(strict=True, reason="tracking: events on another post office's leg are refused")
+def test_the_handheld_queue_cannot_record_on_another_offices_leg(_app, world):
+    client = _app.test_client()
+    client.set_cookie("session", world.page_cookies["postal_staff_2"])
+    before = _fingerprint(_app)
+    event = {"event_id": "matrix-000009", "type": "found", "occurred_at": utcnow().isoformat(),
+             "post_office_code": world.path_values["office_code_2"], "dossier_code": world.path_values["dossier_code"]}
+    response = client.post("/tracking/sync", json={"events": [event]})
+    assert response.status_code in (200, 403, 404)
+    _last_refusal.clear()
+    assert _fingerprint(_app) == before, "an event was recorded on post office 1's leg by post office 2's staff"
