@@ -106,6 +106,11 @@ def test_compensation_pages(client, session, world):
         dict(event("comp-000002", "lost", 2, office), dossier_code=code)]})
     case = session.scalar(select(CompensationCase))
     assert code in client.get("/tracking/compensations").get_data(as_text=True)
+    # the office manager approves what the office's postal staff propose
+    assert client.post(f"/tracking/compensations/{case.id}/approve", data={"costs_vnd": "0"}).status_code == 403
+    manager = factories.user(session, Role.office_manager, post_office_id=world["staff"].post_office_id)
+    session.commit()
+    log_in(client, manager)
     assert client.post(f"/tracking/compensations/{case.id}/approve", data={"costs_vnd": "abc"}).status_code == 422
     assert client.post(f"/tracking/compensations/{case.id}/approve", data={"costs_vnd": "20000"}).status_code == 302
     assert client.post(f"/tracking/compensations/{case.id}/pay", data={"payment_reference": ""}).status_code == 422
