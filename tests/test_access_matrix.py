@@ -292,7 +292,8 @@ def names_first_tenant(endpoint: str, rule_arguments) -> bool:
     return bool(set(rule_arguments) - NEUTRAL_ARGUMENTS)
 
 
-def expected_allowed(endpoint: str, method: str, caller: str, rule_arguments) -> bool:
+def expected_allowed(endpoint: str, method: str, caller: str, *, names_object: bool) -> bool:
+    """What the matrix says of this call, when the path names the first tenant's object or names none."""
     rule = access.rule_for(endpoint, method)
     assert rule is not None, f"{method} {endpoint} is missing from the matrix"
     if rule.public:
@@ -302,7 +303,7 @@ def expected_allowed(endpoint: str, method: str, caller: str, rule_arguments) ->
     role = ROLE_OF[caller]
     if role not in rule.reach:
         return False
-    if not names_first_tenant(endpoint, rule_arguments):
+    if not names_object:
         return True
     return rule.reach[role] in REACHES_FIRST_TENANT[caller]
 
@@ -347,12 +348,43 @@ def _is_login_redirect(response) -> bool:
     return response.status_code in (302, 303) and "/login" in response.headers.get("Location", "")
 
 
+# Lists name no object in their path: what they show is scoped to the caller. Walked first, on the world
+# as built (the walk below may approve, revoke or close what these lists show).
+LISTS = (
+    ("dossiers.list_dossiers", "/dossiers", "{dossier_code}"),
+    ("workbench.queue", "/workbench", "{dossier_code}"),
+    ("workbench_api.api_queue", "/api/v1/workbench/dossiers", "{dossier_code}"),
+    ("tracking.export", "/tracking/manager/export.csv", "{dossier_code}"),
+    ("tracking.compensations", "/tracking/compensations", "{dossier_code}"),
+    ("contracts.list_contracts", "/contracts", "/contracts/{contract_id}"),
+    ("contracts.remittances", "/cash/remittances", "/cash/shifts/{shift_id}/remit"),
+)
+
+
+def _list_cases():
+    for endpoint, url, marker in LISTS:
+        for caller in CALLERS:
+            if expected_allowed(endpoint, "GET", caller, names_object=False):
+                yield pytest.param(endpoint, url, marker, caller, id=f"{url} as {caller}")
+
+
+@pytest.mark.parametrize(("endpoint", "url", "marker", "caller"), list(_list_cases()))
+def test_lists_show_the_first_tenants_objects_only_to_whom_the_matrix_lets_reach_them(_app, world, endpoint, url,
+                                                                                       marker, caller):
+    response = _send(_app, world, endpoint, "GET", caller, url)
+    assert response.status_code == 200
+    shown = marker.format(**world.path_values) in response.get_data(as_text=True)
+    assert shown == expected_allowed(endpoint, "GET", caller, names_object=True), (
+        f"{url} as {caller}: the first tenant's {marker} is {'shown' if shown else 'missing'}"
+    )
+
+
 @pytest.mark.parametrize(("endpoint", "method", "caller"), list(_cases()))
 def test_every_route_for_every_role(_app, world, endpoint, method, caller):
     rule = next(r for r in _app.url_map.iter_rules() if r.endpoint == endpoint)
     with _app.test_request_context():
         path = url_for(endpoint, **_path_arguments(endpoint, rule.arguments, world.path_values))
-    allowed = expected_allowed(endpoint, method, caller, rule.arguments)
+    allowed = expected_allowed(endpoint, method, caller, names_object=names_first_tenant(endpoint, rule.arguments))
     before = None if allowed else (_last_refusal.get("fingerprint") or _fingerprint(_app))
     _last_refusal.clear()  # an allowed call may change the data; a refused one leaves it as it was
     response = _send(_app, world, endpoint, method, caller, path)
