@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from flask import Flask, url_for
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from contracts.models import CashShift, ShiftStatus
 from payments.models import ReconciliationDay, ReconciliationItem
@@ -31,7 +31,7 @@ from postal_gateway.workbench.models import ApologyLetter, OpinionRequest
 from postal_gateway.consents.models import ConsentMethod
 from tests import factories
 from tracking import ingestion
-from tracking.models import CompensationCase
+from tracking.models import CompensationCase, EventOutcome, ShipmentEvent
 
 CALLERS = (
     "anonymous",
@@ -199,6 +199,13 @@ def _build(session) -> dict:
         {"event_id": "matrix-000002", "type": "lost", "occurred_at": (now - timedelta(hours=2)).isoformat(),
          "post_office_code": office_code, "dossier_code": dossier_1.code},
     ])
+    # a second shipment of office 1, picked up and on its way
+    dossier_1b = factories.postal_dossier(session, citizen=citizen_a, staff=staff_1, procedure=procedure_1,
+                                          entered_at=now - timedelta(hours=5))
+    ingestion.record_events(session, actor=staff_1, now=now, events=[
+        {"event_id": "matrix-000003", "type": "picked_up", "occurred_at": (now - timedelta(hours=4)).isoformat(),
+         "post_office_code": office_code, "dossier_code": dossier_1b.code},
+    ])
     session.flush()
     case_1 = session.query(CompensationCase).one()
     return {
@@ -219,6 +226,7 @@ def _build(session) -> dict:
             "transaction_id": transaction.id,
             "day": RECONCILED_DAY.isoformat(),
             "office_code_2": office_2.code,
+            "moving_dossier_code": dossier_1b.code,
         },
     }
 
@@ -476,13 +484,35 @@ def test_intake_for_a_citizen_who_authorised_another_office_asks_for_consent_fir
 
 
 @pytest.mark.xfail(strict=True, reason="tracking: events on another post office's leg are refused")
-def test_the_handheld_queue_cannot_record_on_another_offices_leg(_app, world):
-    client = _app.test_client()
-    client.set_cookie("session", world.page_cookies["postal_staff_2"])
+@pytest.mark.parametrize("route", ["handheld queue", "events API"])
+def test_no_event_is_recorded_on_another_offices_leg(_app, world, route):
+    """The staff of post office 2 record nothing on post office 1's shipment, whatever the answer says."""
+    # each route on its own shipment of office 1, so that neither depends on the other's outcome
+    if route == "events API":
+        code, event_type = world.path_values["dossier_code"], "found"
+    else:
+        code, event_type = world.path_values["moving_dossier_code"], "accepted_at_office"
+    event = {"event_id": f"matrix-{len(route):06d}", "type": event_type, "occurred_at": utcnow().isoformat(),
+             "post_office_code": world.path_values["office_code_2"], "dossier_code": code}
     before = _fingerprint(_app)
-    event = {"event_id": "matrix-000009", "type": "found", "occurred_at": utcnow().isoformat(),
-             "post_office_code": world.path_values["office_code_2"], "dossier_code": world.path_values["dossier_code"]}
-    response = client.post("/tracking/sync", json={"events": [event]})
-    assert response.status_code in (200, 403, 404)
+    if route == "events API":
+        response = _send_json(_app, world, "postal_staff_2", f"/api/v1/shipments/{code}/events", {"events": [event]})
+    else:
+        client = _app.test_client()
+        client.set_cookie("session", world.page_cookies["postal_staff_2"])
+        response = client.post("/tracking/sync", json={"events": [event]})
     _last_refusal.clear()
-    assert _fingerprint(_app) == before, "an event was recorded on post office 1's leg by post office 2's staff"
+    assert response.status_code in (200, 403, 404)
+    after = _fingerprint(_app)
+    # a refused event may be kept for the record (outcome "rejected"); nothing else may move
+    changed = [name for name in before if before[name] != after[name] and name != "shipment_events"]
+    assert changed == [], f"post office 2's staff changed post office 1's shipment ({route}): {changed}"
+    with _app.app_context():
+        accepted = db_session.scalar(select(func.count()).select_from(ShipmentEvent).where(
+            ShipmentEvent.event_id == event["event_id"], ShipmentEvent.outcome == EventOutcome.accepted))
+        db_session.remove()
+    assert accepted == 0, f"post office 2's staff recorded an event on post office 1's leg ({route})"
+
+
+def _send_json(app: Flask, world: World, caller: str, url: str, body: dict):
+    return app.test_client().post(url, json=body, headers={"Authorization": f"Bearer {world.tokens[caller]}"})
