@@ -344,6 +344,8 @@ def fee_statement():
         statement = cashbook.fee_statement(
             session, agency_id=agency.id, start=start_of_local_day(start_day),
             end=start_of_local_day(end_day + timedelta(days=1)),
+            # a post office's staff see what their own office collected, not the other offices'
+            post_office_id=account.post_office_id if account.role in POST_OFFICE_ROLES else None,
         )
         if args.get("format") == "csv":
             buffer = io.StringIO()

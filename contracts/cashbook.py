@@ -260,8 +260,11 @@ class FeeStatement:
         ]
 
 
-def fee_statement(session: Session, *, agency_id: int, start: datetime, end: datetime) -> FeeStatement:
-    """Fees collected by postal staff for the agency's dossiers in the period, dossier by dossier."""
+def fee_statement(
+    session: Session, *, agency_id: int, start: datetime, end: datetime, post_office_id: int | None = None
+) -> FeeStatement:
+    """Fees collected by postal staff for the agency's dossiers in the period, dossier by dossier;
+    only those of one post office when ``post_office_id`` is given (its own staff asking)."""
     for moment in (start, end):
         if moment.tzinfo is None:
             raise ValueError("naive datetime")
@@ -272,7 +275,7 @@ def fee_statement(session: Session, *, agency_id: int, start: datetime, end: dat
         raise NotFound(N_("Không tìm thấy cơ quan."))
     from postal_gateway.catalogue.models import PostOffice
 
-    rows = session.execute(
+    query = (
         select(CollectedAmount, Dossier.code, PostOffice.code)
         .join(Dossier, Dossier.id == CollectedAmount.dossier_id)
         .join(User, User.id == CollectedAmount.collected_by_id)
@@ -286,7 +289,10 @@ def fee_statement(session: Session, *, agency_id: int, start: datetime, end: dat
             CollectedAmount.collected_at < end,
         )
         .order_by(CollectedAmount.collected_at, CollectedAmount.id)
-    ).all()
+    )
+    if post_office_id is not None:
+        query = query.where(User.post_office_id == post_office_id)
+    rows = session.execute(query).all()
     lines = tuple(
         StatementLine(code, amount.collected_at, amount.method, amount.amount_vnd, office_code or "")
         for amount, code, office_code in rows

@@ -225,7 +225,8 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "contracts.remittances": POSTAL_OFFICE,
     "contracts.shift_detail": roles({**_post_office(OFFICE), OPERATOR: ANYONE}),
     "contracts.remit": roles({**_post_office(OFFICE), OPERATOR: ANYONE}),
-    "contracts.fee_statement": roles({**_post_office(ANYONE), **_agency(), OPERATOR: ANYONE}),
+    # postal staff see what their own office collected for the agency
+    "contracts.fee_statement": roles({**_post_office(OFFICE), **_agency(), OPERATOR: ANYONE}),
     # --- tracking (R-16) --------------------------------------------------------------------------
     "tracking.static": PUBLIC,
     "tracking.service_worker": PUBLIC,

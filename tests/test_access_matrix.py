@@ -26,6 +26,8 @@ from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.app import create_app
 from postal_gateway.config import Settings
 from postal_gateway.db import db_session, utcnow
+from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, PaymentKind
+from postal_gateway.formatting import VIETNAM
 from postal_gateway.models import metadata
 from postal_gateway.workbench.models import ApologyLetter, OpinionRequest
 from postal_gateway.consents.models import ConsentMethod
@@ -91,7 +93,8 @@ OWNED_ELSEWHERE = {
 
 
 def _url_rules() -> list[tuple[str, str, str]]:
-    """(endpoint, method, rule) for every route, read from an app that is never connected."""
+    """(endpoint, method, rule) for every route, read at collection from an app that never connects
+    (the session-wide test app binds the shared session factory to PostgreSQL again when it starts)."""
     settings = Settings.from_environment(database_url="sqlite://", secret_key="rules-only", testing=True)
     rules = []
     for rule in create_app(settings).url_map.iter_rules():
@@ -199,6 +202,9 @@ def _build(session) -> dict:
         {"event_id": "matrix-000002", "type": "lost", "occurred_at": (now - timedelta(hours=2)).isoformat(),
          "post_office_code": office_code, "dossier_code": dossier_1.code},
     ])
+    # the fee office 1 collected in cash for agency 1, on the agency's fee statement
+    session.add(CollectedAmount(dossier_id=dossier_1.id, kind=PaymentKind.fee, method=CollectionMethod.cash,
+                                amount_vnd=procedure_1.fee_vnd, collected_by_id=staff_1.id, collected_at=now))
     # a second shipment of office 1, picked up and on its way
     dossier_1b = factories.postal_dossier(session, citizen=citizen_a, staff=staff_1, procedure=procedure_1,
                                           entered_at=now - timedelta(hours=5))
@@ -207,7 +213,7 @@ def _build(session) -> dict:
          "post_office_code": office_code, "dossier_code": dossier_1b.code},
     ])
     session.flush()
-    case_1 = session.query(CompensationCase).one()
+    case_1 = session.scalars(select(CompensationCase)).one()
     return {
         "users": users,
         "procedure_1": procedure_1,
@@ -227,6 +233,8 @@ def _build(session) -> dict:
             "day": RECONCILED_DAY.isoformat(),
             "office_code_2": office_2.code,
             "moving_dossier_code": dossier_1b.code,
+            "statement_start": (now.astimezone(VIETNAM).date() - timedelta(days=2)).isoformat(),
+            "statement_end": (now.astimezone(VIETNAM).date() + timedelta(days=2)).isoformat(),
         },
     }
 
@@ -251,6 +259,7 @@ def _empty_database(app: Flask) -> None:
 
 @pytest.fixture(scope="module")
 def world(_app) -> World:
+    csrf_enabled = _app.config.get("WTF_CSRF_ENABLED", True)
     _app.config["WTF_CSRF_ENABLED"] = False
     try:
         with _app.app_context():
@@ -266,6 +275,7 @@ def world(_app) -> World:
         yield World(path_values=values, page_cookies=cookies, tokens=tokens, users=built["users"])
     finally:
         _empty_database(_app)
+        _app.config["WTF_CSRF_ENABLED"] = csrf_enabled
 
 
 # --- requests and their judgement ---------------------------------------------------------------------
@@ -366,6 +376,8 @@ LISTS = (
     ("tracking.compensations", "/tracking/compensations", "{dossier_code}"),
     ("contracts.list_contracts", "/contracts", "/contracts/{contract_id}"),
     ("contracts.remittances", "/cash/remittances", "/cash/shifts/{shift_id}/remit"),
+    ("contracts.fee_statement",
+     "/cash/statement?agency={agency_code}&start={statement_start}&end={statement_end}&format=csv", "{dossier_code}"),
 )
 
 
@@ -379,8 +391,9 @@ def _list_cases():
 @pytest.mark.parametrize(("endpoint", "url", "marker", "caller"), list(_list_cases()))
 def test_lists_show_the_first_tenants_objects_only_to_whom_the_matrix_lets_reach_them(_app, world, endpoint, url,
                                                                                        marker, caller):
-    response = _send(_app, world, endpoint, "GET", caller, url)
-    assert response.status_code == 200
+    response = _send(_app, world, endpoint, "GET", caller, url.format(**world.path_values))
+    # 422: another agency's statement is not among those the caller may pick
+    assert response.status_code in (200, 422)
     shown = marker.format(**world.path_values) in response.get_data(as_text=True)
     assert shown == expected_allowed(endpoint, "GET", caller, names_object=True), (
         f"{url} as {caller}: the first tenant's {marker} is {'shown' if shown else 'missing'}"
