@@ -26,12 +26,13 @@ from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.app import create_app
 from postal_gateway.config import Settings
 from postal_gateway.db import db_session, utcnow
-from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, PaymentKind
+from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, Dossier, PaymentKind
 from postal_gateway.formatting import VIETNAM
 from postal_gateway.models import metadata
 from postal_gateway.workbench.models import ApologyLetter, OpinionRequest
 from postal_gateway.consents.models import ConsentMethod
 from tests import factories
+from tests.test_dossier_api import png_b64
 from tracking import ingestion
 from tracking.models import CompensationCase, EventOutcome, ShipmentEvent
 
@@ -135,8 +136,9 @@ def _log_in(app: Flask, user) -> str:
 def _build(session) -> dict:
     """Two of everything; the first tenant's objects are what the paths point at."""
     now = utcnow()
-    agency_1, agency_2 = factories.agency(session), factories.agency(session)
-    office_1, office_2 = factories.post_office(session), factories.post_office(session)
+    agency_1, agency_2 = (factories.agency(session, province_code="70", district_code="689") for _ in range(2))
+    # offices with a place on the map: the contract prices postage by zone
+    office_1, office_2 = (factories.post_office(session, province_code="70", district_code="689") for _ in range(2))
     procedure_1 = factories.procedure(session, agency_1, level=4)
     procedure_2 = factories.procedure(session, agency_2, level=4)
     users = {
@@ -233,6 +235,8 @@ def _build(session) -> dict:
             "day": RECONCILED_DAY.isoformat(),
             "office_code_2": office_2.code,
             "moving_dossier_code": dossier_1b.code,
+            "checklist_ids": [item.id for item in procedure_1.checklist],
+            "procedure_1_fee_vnd": procedure_1.fee_vnd,
             "statement_start": (now.astimezone(VIETNAM).date() - timedelta(days=2)).isoformat(),
             "statement_end": (now.astimezone(VIETNAM).date() + timedelta(days=2)).isoformat(),
         },
@@ -529,3 +533,38 @@ def test_no_event_is_recorded_on_another_offices_leg(_app, world, route):
 
 def _send_json(app: Flask, world: World, caller: str, url: str, body: dict):
     return app.test_client().post(url, json=body, headers={"Authorization": f"Bearer {world.tokens[caller]}"})
+
+
+def _submission(world: World, key: str) -> dict:
+    first, second = world.path_values["checklist_ids"]
+    return {
+        "citizen_id": world.path_values["citizen_id"],
+        "procedure_code": world.path_values["procedure_code"],
+        "checklist": [first, second],
+        "documents": [
+            {"checklist_item_id": first, "filename": "don.png", "content_base64": png_b64()},
+            {"checklist_item_id": second, "filename": "giay-phep.png", "content_base64": png_b64((9, 9, 9))},
+        ],
+        "collection_place": "post_office",
+        "delivery_address": "12 Trần Hưng Đạo, huyện Lộc Ninh, Bình Phước",
+        "fee": {"amount_vnd": world.path_values["procedure_1_fee_vnd"], "method": "cash"},
+        "postage": {"amount_vnd": 20_000, "method": "cash"},
+    }
+
+
+@pytest.mark.parametrize(("caller", "expected"), [("office_manager_1", 201), ("postal_staff_2", 403)])
+def test_the_office_manager_submits_for_the_offices_citizens_as_its_staff_do(_app, world, caller, expected):
+    """R-02 (Điều 20.5, 21.1): the office manager acts for citizen A under the consent A gave post office 1,
+    as its postal staff do; the staff of post office 2, which holds no consent of A, cannot."""
+    response = _app.test_client().post(
+        "/api/v1/dossiers", json=_submission(world, caller),
+        headers={"Authorization": f"Bearer {world.tokens[caller]}", "Idempotency-Key": f"matrix-{caller}"},
+    )
+    _last_refusal.clear()
+    assert response.status_code == expected, response.get_data(as_text=True)[:500]
+    if expected == 201:
+        with _app.app_context():
+            dossier = db_session.scalar(select(Dossier).where(Dossier.code == response.get_json()["code"]))
+            assert dossier.submitted_by_id == world.users["office_manager_1"].id
+            assert dossier.post_office_id == world.users["office_manager_1"].post_office_id
+            db_session.remove()
