@@ -44,12 +44,12 @@ class Rule:
     service_secret: bool = False
 
     def allows(self, role: Role | None) -> bool:
-        if self.public or self.service_secret:
-            return True
-        return role is not None and role in self.reach
+        """Whether a caller holding ``role`` (None: not signed in) gets past the role level."""
+        return self.public or self.service_secret or (role is not None and role in self.reach)
 
 
 def roles(reach_by_role: Mapping[Role, Reach]) -> Rule:
+    """A row for signed-in callers: only the roles named, each with its reach."""
     return Rule(reach=MappingProxyType(dict(reach_by_role)))
 
 
@@ -257,12 +257,12 @@ def _is_api(path: str) -> bool:
 def enforce_matrix() -> Response | None:
     """Refuse a request the matrix does not allow, before its view runs."""
     if request.url_rule is None or request.method == "OPTIONS":
-        return  # Flask answers 404/405 itself; OPTIONS carries no data
+        return None  # Flask answers 404/405 itself; OPTIONS carries no data
     rule = rule_for(request.url_rule.endpoint, request.method)
     if rule is None:
         raise Forbidden(N_("Tài khoản của bạn không có quyền thực hiện thao tác này."))
     if rule.public or rule.service_secret:
-        return
+        return None
     # The API trusts bearer tokens only, so a page cannot be tricked into calling it (CSRF).
     signed_in = current_user.is_authenticated and (
         not _is_api(request.path) or getattr(current_user, "via_token", False)

@@ -10,7 +10,7 @@ must be refused (anonymous: 401 or the login page; anyone else: 403/404) and cha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask, url_for
@@ -25,12 +25,12 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.app import create_app
 from postal_gateway.config import Settings
+from postal_gateway.consents.models import ConsentMethod
 from postal_gateway.db import db_session, utcnow
 from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, Dossier, PaymentKind
 from postal_gateway.formatting import VIETNAM
 from postal_gateway.models import metadata
 from postal_gateway.workbench.models import ApologyLetter, OpinionRequest
-from postal_gateway.consents.models import ConsentMethod
 from tests import factories
 from tests.test_dossier_api import png_b64
 from tracking import ingestion
