@@ -28,7 +28,7 @@ from contracts.models import CashShift, Contract, ContractVersion, Leg, Zone
 from contracts.parsing import parse_local_date, start_of_local_day
 from contracts.quotes import DEFAULT_WEIGHT_GRAMS, quote
 from contracts.services import version_at
-from postal_gateway.accounts.models import Role
+from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role
 from postal_gateway.auth import api_auth, current_account, roles_required
 from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
 from postal_gateway.db import db_session, utcnow
@@ -271,7 +271,7 @@ def _shift_for_viewer(shift_id: int) -> CashShift:
     account = current_account()
     if account.role is Role.operator or shift.worker_id == account.id:
         return shift
-    if account.role is Role.postal_staff and account.post_office_id == shift.post_office_id:
+    if account.role in POST_OFFICE_ROLES and account.post_office_id == shift.post_office_id:
         return shift
     raise NotFound(N_("Không tìm thấy ca thu tiền."))
 
@@ -343,6 +343,8 @@ def fee_statement():
         statement = cashbook.fee_statement(
             session, agency_id=agency.id, start=start_of_local_day(start_day),
             end=start_of_local_day(end_day + timedelta(days=1)),
+            # a post office's staff see what their own office collected, not the other offices'
+            post_office_id=account.post_office_id if account.role in POST_OFFICE_ROLES else None,
         )
         if args.get("format") == "csv":
             body = csv_text(statement.csv_rows())

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from contracts.models import CashShift, Remittance, ShiftStatus
 from contracts.parsing import clean_text, parse_int
-from postal_gateway.accounts.models import Role, User
+from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.catalogue.models import Agency
 from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, Dossier, PaymentKind
@@ -73,7 +73,7 @@ class CashBook:
 
 def _worker(session: Session, worker_id: int) -> User:
     worker = session.get(User, worker_id)
-    if worker is None or worker.role is not Role.postal_staff or worker.post_office_id is None:
+    if worker is None or worker.role not in POST_OFFICE_ROLES or worker.post_office_id is None:
         raise Forbidden(N_("Chỉ nhân viên bưu chính của một bưu cục mới có sổ thu tiền."))
     return worker
 
@@ -165,7 +165,7 @@ def remit(
     cashier = session.get(User, cashier_id)
     if cashier is None or not (
         cashier.role is Role.operator
-        or (cashier.role is Role.postal_staff and cashier.post_office_id == shift.post_office_id)
+        or (cashier.role in POST_OFFICE_ROLES and cashier.post_office_id == shift.post_office_id)
     ):
         raise Forbidden(N_("Chỉ thủ quỹ của bưu cục này mới nhận tiền nộp của ca."))
     if cashier.id == shift.worker_id:
@@ -260,8 +260,11 @@ class FeeStatement:
         ]
 
 
-def fee_statement(session: Session, *, agency_id: int, start: datetime, end: datetime) -> FeeStatement:
-    """Fees collected by postal staff for the agency's dossiers in the period, dossier by dossier."""
+def fee_statement(
+    session: Session, *, agency_id: int, start: datetime, end: datetime, post_office_id: int | None = None
+) -> FeeStatement:
+    """Fees collected by postal staff for the agency's dossiers in the period, dossier by dossier;
+    only those of one post office when ``post_office_id`` is given (its own staff asking)."""
     for moment in (start, end):
         if moment.tzinfo is None:
             raise ValueError("naive datetime")
@@ -272,7 +275,7 @@ def fee_statement(session: Session, *, agency_id: int, start: datetime, end: dat
         raise NotFound(N_("Không tìm thấy cơ quan."))
     from postal_gateway.catalogue.models import PostOffice
 
-    rows = session.execute(
+    query = (
         select(CollectedAmount, Dossier.code, PostOffice.code)
         .join(Dossier, Dossier.id == CollectedAmount.dossier_id)
         .join(User, User.id == CollectedAmount.collected_by_id)
@@ -281,12 +284,15 @@ def fee_statement(session: Session, *, agency_id: int, start: datetime, end: dat
             Dossier.agency_id == agency.id,
             CollectedAmount.kind == PaymentKind.fee,
             CollectedAmount.method.in_(POST_FEE_METHODS),
-            User.role == Role.postal_staff,
+            User.role.in_(POST_OFFICE_ROLES),
             CollectedAmount.collected_at >= start,
             CollectedAmount.collected_at < end,
         )
         .order_by(CollectedAmount.collected_at, CollectedAmount.id)
-    ).all()
+    )
+    if post_office_id is not None:
+        query = query.where(User.post_office_id == post_office_id)
+    rows = session.execute(query).all()
     lines = tuple(
         StatementLine(code, amount.collected_at, amount.method, amount.amount_vnd, office_code or "")
         for amount, code, office_code in rows

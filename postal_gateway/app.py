@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import postal_gateway.models  # noqa: F401 - every table class loaded before any relationship resolves
 from payments.sandbox import routes as vnpay_sandbox_routes
 from payments.terminals import check_terminals
-from postal_gateway import auth, domain, errors, security_headers, throttling
+from postal_gateway import access, auth, domain, errors, security_headers, throttling
 from postal_gateway.config import Settings
 from postal_gateway.db import bind_engine, db_session, make_engine
 from postal_gateway.safe_redirects import safe_path_from_url
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     domain.install_translator(_gettext_in_request)
     csrf.init_app(app)
     auth.init_app(app)
+    access.init_app(app)
     errors.init_app(app)
     security_headers.init_app(app)
     throttling.init_app(app, settings)

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import hashlib
 from functools import wraps
-from typing import Callable
+from typing import Callable, Collection
 
 from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext
 from flask_login import LoginManager, current_user
 from sqlalchemy import select
 
-from postal_gateway.accounts.models import ApiToken, Role, User
+from postal_gateway.accounts.models import POST_OFFICE_ROLES, ApiToken, Role, User
 from postal_gateway.db import db_session, utcnow
 
 login_manager = LoginManager()
@@ -108,6 +108,11 @@ def current_account() -> User | None:
     return current_user.user
 
 
+def holds_role(role: Role, roles: Collection[Role]) -> bool:
+    """Whether ``role`` is one of ``roles``; an office manager holds every right of its postal staff."""
+    return role in roles or (role in POST_OFFICE_ROLES and Role.postal_staff in roles)
+
+
 def roles_required(*roles: Role) -> Callable:
     """Allow only these roles; anonymous users are sent to log in, others get 403."""
 
@@ -116,7 +121,7 @@ def roles_required(*roles: Role) -> Callable:
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if roles and current_user.user.role not in roles:
+            if roles and not holds_role(current_user.user.role, roles):
                 from postal_gateway.domain import Forbidden
 
                 raise Forbidden("Tài khoản của bạn không có quyền thực hiện thao tác này.")
@@ -136,7 +141,7 @@ def api_auth(*roles: Role) -> Callable:
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated or not getattr(current_user, "via_token", False):
                 return login_manager.unauthorized()
-            if roles and current_user.user.role not in roles:
+            if roles and not holds_role(current_user.user.role, roles):
                 from postal_gateway.domain import Forbidden
 
                 raise Forbidden("Tài khoản của bạn không có quyền thực hiện thao tác này.")

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from postal_gateway.accounts.models import Role
+from postal_gateway.auth import holds_role
 from postal_gateway.domain import N_
 
 blueprint = Blueprint("web", __name__)
@@ -46,7 +47,7 @@ def main_menu() -> list[MenuItem]:
         return []
     items = []
     for endpoint, label, roles in MENU:
-        if roles is not None and current_user.user.role not in roles:
+        if roles is not None and not holds_role(current_user.user.role, roles):
             continue
         try:
             url = url_for(endpoint)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 
-from postal_gateway.accounts.models import Role
+from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role
 from postal_gateway.auth import api_auth, current_account, roles_required
 from postal_gateway.db import db_session, utcnow
 from postal_gateway.domain import N_, Forbidden, InvalidInput, NotFound
@@ -119,7 +119,7 @@ def sync():
 
 def _office_scope():
     user = current_account()
-    return user.post_office_id if user.role in custody.OFFICE_ROLES else None
+    return user.post_office_id if user.role in POST_OFFICE_ROLES else None
 
 
 @blueprint.get("/tracking/manager")

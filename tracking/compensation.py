@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from postal_gateway.accounts.models import Role, User
+from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.db import utcnow
 from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from tracking.models import CompensationCase, CompensationPaymentMethod, CompensationStatus
@@ -25,7 +25,7 @@ from tracking.models import CompensationCase, CompensationPaymentMethod, Compens
 #: a sanity bound on the other costs when the contract states no ceiling
 MAX_COMPENSATION_COSTS_VND = 1_000_000_000
 NOTE_MAX = 1000
-OFFICE_ROLES = (Role.postal_staff, Role.office_manager)
+OFFICE_ROLES = POST_OFFICE_ROLES
 PAYMENT_METHOD_LABELS = {
     CompensationPaymentMethod.cash: N_("Tiền mặt"),
     CompensationPaymentMethod.bank_transfer: N_("Chuyển khoản"),

@@ -13,14 +13,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from postal_gateway.accounts.models import Role, User
+from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.catalogue.models import PostOffice
 from postal_gateway.dossiers.models import Dossier
 from tracking.models import EventOutcome, ShipmentEvent, ShipmentLeg
 from tracking.vocabulary import EventType
 
 #: the roles that belong to one post office and record only on the legs that office holds
-OFFICE_ROLES = (Role.postal_staff, Role.office_manager)
+OFFICE_ROLES = POST_OFFICE_ROLES
 #: the detail of a "dispatched" event that names the office the leg is handed to
 HANDOVER_DETAIL = "to_post_office_code"
 

@@ -38,6 +38,10 @@ class Role(str, enum.Enum):
     operator = "operator"
 
 
+#: who works for a post office, on its data: the office manager has every right of its postal staff
+POST_OFFICE_ROLES = (Role.postal_staff, Role.office_manager)
+
+
 class IdKind(str, enum.Enum):
     #: căn cước công dân, 12 digits
     citizen_id = "citizen_id"

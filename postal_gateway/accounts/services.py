@@ -23,7 +23,7 @@ from postal_gateway.accounts.identity import (
     strip_control_characters,
 )
 from postal_gateway.accounts.identity_documents import IdentityDocument, document_errors, record_identity_check
-from postal_gateway.accounts.models import CodePurpose, IdentityCheckPurpose, IdKind, Role, User
+from postal_gateway.accounts.models import POST_OFFICE_ROLES, CodePurpose, IdentityCheckPurpose, IdKind, Role, User
 from postal_gateway.accounts.passwords import hash_password, verify_password
 from postal_gateway.accounts.tokens import revoke_all_tokens
 from postal_gateway.consents import audit
@@ -136,7 +136,7 @@ def register_citizen(
         email_value = _collect(errors, lambda: normalise_email(email or ""))
     if registered_by is None or password:
         _check_password(password, errors)
-    if registered_by is not None and registered_by.role != Role.postal_staff:
+    if registered_by is not None and registered_by.role not in POST_OFFICE_ROLES:
         raise Forbidden(N_("Chỉ nhân viên bưu chính được đăng ký tài khoản thay công dân."))
     organisation_name = " ".join((organisation_name or "").split())  # one line, even if typed on several
     address = " ".join((address or "").split())
@@ -487,7 +487,7 @@ def create_staff_user(
     email_value = _collect(errors, lambda: normalise_email(email))
     _check_password(password, errors)
     post_office = agency = None
-    if role in (Role.postal_staff, Role.office_manager):
+    if role in POST_OFFICE_ROLES:
         post_office = session.scalar(select(PostOffice).where(PostOffice.code == (post_office_code or "").strip()))
         if post_office is None:
             errors.append(FieldError("post_office_code", N_("Không tìm thấy bưu cục.")))

@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from postal_gateway.accounts.models import Role, User
+from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.auth import api_auth, current_account, roles_required
 from postal_gateway.consents import services
 from postal_gateway.consents.models import Consent, ConsentStatus
@@ -374,6 +374,6 @@ def api_citizen_consents(citizen_id: int):
     citizen = _citizen_or_404(citizen_id)
     now = utcnow()
     consents = services.consents_of(db_session, citizen)
-    if user.role == Role.postal_staff:
+    if user.role in POST_OFFICE_ROLES:
         consents = [c for c in consents if c.post_office_id == user.post_office_id]
     return jsonify({"citizen_id": citizen.id, "items": [consent_json(c, now) for c in consents]})

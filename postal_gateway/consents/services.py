@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
-from postal_gateway.accounts.models import CodePurpose, Role, User
+from postal_gateway.accounts.models import POST_OFFICE_ROLES, CodePurpose, Role, User
 from postal_gateway.consents import audit
 from postal_gateway.consents.models import Consent, ConsentMethod, ConsentScope, ConsentStatus
 from postal_gateway.db import utcnow
@@ -52,7 +52,7 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _require_postal_staff(staff: User, post_office_id: int | None = None) -> None:
-    if staff is None or staff.role != Role.postal_staff or staff.post_office_id is None:
+    if staff is None or staff.role not in POST_OFFICE_ROLES or staff.post_office_id is None:
         raise Forbidden(N_("Chỉ nhân viên bưu chính mới được thực hiện thao tác này."))
     if post_office_id is not None and staff.post_office_id != post_office_id:
         raise Forbidden(N_("Ủy quyền này thuộc bưu cục khác."))
@@ -324,7 +324,7 @@ def can_revoke(consent: Consent, user: User | None) -> bool:
         return False
     if user.id == consent.citizen_id:
         return True
-    return user.role == Role.postal_staff and user.post_office_id == consent.post_office_id
+    return user.role in POST_OFFICE_ROLES and user.post_office_id == consent.post_office_id
 
 
 def revoke_consent(

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from postal_gateway.accounts.models import Role, User
+from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.catalogue.models import Procedure
 from postal_gateway.db import utcnow
 from postal_gateway.domain import Conflict, FieldError, Forbidden, InvalidInput, N_, NotFound
@@ -236,7 +236,7 @@ def intake_procedure(session: Session, procedure_code: str) -> Procedure:
 
 
 def _require_postal_staff(staff: User) -> None:
-    if staff is None or staff.role != Role.postal_staff or not staff.is_active or staff.post_office_id is None:
+    if staff is None or staff.role not in POST_OFFICE_ROLES or not staff.is_active or staff.post_office_id is None:
         raise Forbidden(N_("Chỉ nhân viên bưu chính đang hoạt động mới được nhận hồ sơ."))
 
 
@@ -591,7 +591,7 @@ def can_view(dossier: Dossier, viewer: User | None) -> bool:
         return True
     if viewer.role == Role.citizen:
         return dossier.citizen_id == viewer.id
-    if viewer.role == Role.postal_staff:
+    if viewer.role in POST_OFFICE_ROLES:
         return viewer.post_office_id is not None and dossier.post_office_id == viewer.post_office_id
     if viewer.role in (Role.agency_staff, Role.agency_admin):
         return viewer.agency_id is not None and dossier.agency_id == viewer.agency_id
@@ -620,7 +620,7 @@ def list_dossiers(
     """The dossiers ``viewer`` may see, newest first: postal staff their post office's,
     agency staff their agency's, citizens their own, operators all."""
     query = select(Dossier)
-    if viewer.role == Role.postal_staff:
+    if viewer.role in POST_OFFICE_ROLES:
         query = query.where(Dossier.post_office_id == viewer.post_office_id)
     elif viewer.role in (Role.agency_staff, Role.agency_admin):
         query = query.where(Dossier.agency_id == viewer.agency_id)

@@ -334,9 +334,10 @@ def _api_version(payload: dict) -> int | None:
 @api.post("/workbench/dossiers/<code>/actions")
 @api_auth(*OFFICERS)
 def api_action(code: str):
-    payload = _payload()
     session = db_session()
     officer, now, base = current_account(), utcnow(), _base_url()
+    services.officer_dossier(session, officer, code)  # another agency's dossier is not found, whatever the body
+    payload = _payload()
     action = payload.get("action")
     version = _api_version(payload)
     common = {"officer": officer, "code": code, "now": now, "expected_version": version}
