@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 
 import postal_gateway.models  # noqa: F401 - every table class loaded before any relationship resolves
 from postal_gateway import auth, domain, errors
+from postal_gateway.api import request_guards
 from postal_gateway.config import Settings
 from postal_gateway.db import bind_engine, db_session, make_engine
 
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    request_guards.init_app(app)  # before the blueprints: their integer URL segments use its converter
     _register_blueprints(app)
     _register_template_helpers(app)
 

@@ -98,10 +98,11 @@ class Report:
 def _parse_date(raw, name: str, errors: list[FieldError]) -> date | None:
     if isinstance(raw, date):
         return raw
-    try:
-        return date.fromisoformat(raw.strip()) if isinstance(raw, str) and len(raw.strip()) == 10 else None
-    except ValueError:
-        pass
+    if isinstance(raw, str) and len(raw.strip()) == 10:  # "null", "x", "2026-1-1": all named below
+        try:
+            return date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
     errors.append(FieldError(name, N_("Ngày không hợp lệ; dùng dạng năm-tháng-ngày, ví dụ 2026-01-31.")))
     return None
 

@@ -1,0 +1,97 @@
+"""What every request must be before a view sees it: ids the database can hold, JSON the parser can
+read, text the database can store. Each refusal is a 4xx naming the field, never a 500."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import IntegerConverter, ValidationError
+
+from postal_gateway.domain import InvalidInput, N_
+
+#: the largest value of a PostgreSQL INTEGER column, which every id and sequence number is
+MAX_DATABASE_INT = 2**31 - 1
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """An integer URL segment within 1..2^31-1; anything else is no match, so 404 (not an overflow)."""
+
+    def __init__(self, map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_DATABASE_INT)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        if len(value) > len(str(MAX_DATABASE_INT)):  # refuse before int() works on a huge string
+            raise ValidationError()
+        return super().to_python(value)
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a body nested too deep for the parser is unreadable JSON (a 400 or
+    a named field), not a RecursionError."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as too_deep:
+            raise ValueError("JSON nested too deeply") from too_deep
+
+
+def accepts_raw_input(view: Callable) -> Callable:
+    """Mark a view that checks its own input and must answer in its own format (VNPay's IPN)."""
+    view.accepts_raw_input = True
+    return view
+
+
+def unstorable(text: str) -> bool:
+    """Text PostgreSQL cannot store: a NUL character, or a lone surrogate that has no UTF-8 form."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def storable(text: str) -> str:
+    """The text with what PostgreSQL cannot store written as escapes (\\x00, \\ud800), for a log of a refusal."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
+def _strings_in_json(document: Any, path: str = "body") -> Iterator[tuple[str, str]]:
+    """(field path, string) for every key and string value, walked without recursion."""
+    pending = [(path, document)]
+    while pending:
+        where, value = pending.pop()
+        if isinstance(value, str):
+            yield where, value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield where, key
+                pending.append((key if where == "body" else f"{where}.{key}", item))
+        elif isinstance(value, list):
+            pending.extend((f"{where}[{index}]", item) for index, item in enumerate(value))
+
+
+def refuse_unstorable_json() -> None:
+    """Before every view: a JSON body with text that cannot be stored is refused, naming its field.
+
+    Query strings, forms and paths are the areas' own: several strip control characters by design.
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or getattr(view, "accepts_raw_input", False) or not request.is_json:
+        return
+    for field, text in _strings_in_json(request.get_json(silent=True)):
+        if unstorable(text):
+            raise InvalidInput.on_field(field, N_("Chứa ký tự không hợp lệ (ký tự NUL hoặc mã không phải UTF-8)."))
+
+
+def init_app(app: Flask) -> None:
+    """Before any blueprint is registered: the id converter must be in place when rules compile."""
+    app.url_map.converters["int"] = DatabaseIdConverter
+    app.json = BoundedJSONProvider(app)
+    app.before_request(refuse_unstorable_json)
