@@ -137,7 +137,7 @@ def agencies_in_scope(session: Session, viewer: User | None, agency_code) -> lis
     if viewer is None or not viewer.is_active or viewer.role not in (Role.agency_staff, Role.agency_admin, Role.operator):
         raise Forbidden(N_("Tài khoản của bạn không xem được thống kê."))
     code = agency_code.strip() if isinstance(agency_code, str) else ""
-    if agency_code is not None and not isinstance(agency_code, str):
+    if (agency_code is not None and not isinstance(agency_code, str)) or "\x00" in code:
         raise InvalidInput.on_field("agency", N_("Mã cơ quan không hợp lệ."))
     if viewer.role != Role.operator:
         own = session.get(Agency, viewer.agency_id)
