@@ -15,6 +15,7 @@ from postal_gateway.domain import (
     DomainError,
     Forbidden,
     InvalidInput,
+    N_,
     NotFound,
     TooManyAttempts,
 )
@@ -127,7 +128,8 @@ def init_app(app: Flask) -> None:
         # long): the input is at fault, nothing was written, and the caller hears so, not a 500.
         log.warning("database refused a value on %s %s: %s", request.method, request.path, error.orig)
         db_session.rollback()
-        return render_error(422, translate("Dữ liệu gửi lên có giá trị không lưu được (quá lớn, quá dài hoặc chứa ký tự không hợp lệ)."))
+        return render_error(422, translate(N_(
+            "Dữ liệu gửi lên có giá trị không lưu được (quá lớn, quá dài hoặc chứa ký tự không hợp lệ).")))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
