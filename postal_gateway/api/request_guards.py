@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter, ValidationError
 
 from postal_gateway.domain import InvalidInput, N_
 
-#: the largest value of a PostgreSQL INTEGER column, which every id and sequence number is
+#: the largest value of a PostgreSQL INTEGER column: every id and number in a URL is stored in one
 MAX_DATABASE_INT = 2**31 - 1
 
 

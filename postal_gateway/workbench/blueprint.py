@@ -36,7 +36,7 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.api.validation import parse_body
 from postal_gateway.auth import api_auth, current_account, roles_required
 from postal_gateway.db import db_session, utcnow
-from postal_gateway.domain import Conflict, DomainError, FieldError, InvalidInput, N_
+from postal_gateway.domain import Conflict, DomainError, InvalidInput, N_
 from postal_gateway.dossiers.models import DossierStatus
 from postal_gateway.dossiers.workflow import ACTION_LABELS, Action, allowed_actions
 from postal_gateway.workbench import schemas, services
