@@ -31,7 +31,7 @@ from payments import reconciliation, refunds, reports, runtime, services
 from payments.models import Payment, Refund
 from payments.vnpay.payment import ipn_response
 from postal_gateway.accounts.models import Role
-from postal_gateway.api.request_guards import accepts_raw_input, storable, unstorable
+from postal_gateway.api.request_guards import storable, unstorable
 from postal_gateway.auth import api_auth, current_account, roles_required
 from postal_gateway.db import db_session, utcnow
 from postal_gateway.domain import N_, DomainError, Forbidden, InvalidInput
@@ -115,7 +115,6 @@ def _refuse_unstorable_ipn(params: dict[str, str]) -> dict[str, str]:
 
 
 @blueprint.get("/payments/vnpay/ipn")
-@accepts_raw_input
 def vnpay_ipn():
     """VNPay's IPN: always 200 with exactly {"RspCode", "Message"}, never problem+json."""
     from postal_gateway import metrics

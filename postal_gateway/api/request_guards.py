@@ -1,15 +1,12 @@
 """What every request must be before a view sees it: ids the database can hold, JSON the parser can
-read, text the database can store. Each refusal is a 4xx naming the field, never a 500."""
+read; and the test for text the database can store. Each refusal is a 4xx, never a 500."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter, ValidationError
-
-from postal_gateway.domain import InvalidInput, N_
 
 #: the largest value of a PostgreSQL INTEGER column: every id and number in a URL is stored in one
 MAX_DATABASE_INT = 2**31 - 1
@@ -40,12 +37,6 @@ class BoundedJSONProvider(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from too_deep
 
 
-def accepts_raw_input(view: Callable) -> Callable:
-    """Mark a view that checks its own input and must answer in its own format (VNPay's IPN)."""
-    view.accepts_raw_input = True
-    return view
-
-
 def unstorable(text: str) -> bool:
     """Text PostgreSQL cannot store: a NUL character, or a lone surrogate that has no UTF-8 form."""
     if "\x00" in text:
@@ -62,36 +53,7 @@ def storable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
-def _strings_in_json(document: Any, path: str = "body") -> Iterator[tuple[str, str]]:
-    """(field path, string) for every key and string value, walked without recursion."""
-    pending = [(path, document)]
-    while pending:
-        where, value = pending.pop()
-        if isinstance(value, str):
-            yield where, value
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                yield where, key
-                pending.append((key if where == "body" else f"{where}.{key}", item))
-        elif isinstance(value, list):
-            pending.extend((f"{where}[{index}]", item) for index, item in enumerate(value))
-
-
-def refuse_unstorable_json() -> None:
-    """Before every view: a JSON body with text that cannot be stored is refused, naming its field.
-
-    Query strings, forms and paths are the areas' own: several strip control characters by design.
-    """
-    view = current_app.view_functions.get(request.endpoint or "")
-    if view is None or getattr(view, "accepts_raw_input", False) or not request.is_json:
-        return
-    for field, text in _strings_in_json(request.get_json(silent=True)):
-        if unstorable(text):
-            raise InvalidInput.on_field(field, N_("Chứa ký tự không hợp lệ (ký tự NUL hoặc mã không phải UTF-8)."))
-
-
 def init_app(app: Flask) -> None:
     """Before any blueprint is registered: the id converter must be in place when rules compile."""
     app.url_map.converters["int"] = DatabaseIdConverter
     app.json = BoundedJSONProvider(app)
-    app.before_request(refuse_unstorable_json)

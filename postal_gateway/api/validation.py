@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterator
 from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, Field, StrictInt, StrictStr, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from postal_gateway.api.request_guards import MAX_DATABASE_INT
+from postal_gateway.api.request_guards import MAX_DATABASE_INT, unstorable
 from postal_gateway.domain import FieldError, InvalidInput, N_
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -22,6 +23,7 @@ DatabaseId = Annotated[StrictInt, Field(ge=1, le=MAX_DATABASE_INT)]
 
 BODY_NOT_AN_OBJECT = N_("Nội dung yêu cầu phải là một đối tượng JSON.")
 INVALID_FIELDS = N_("Dữ liệu không hợp lệ. Vui lòng xem từng mục.")
+UNSTORABLE_TEXT = N_("Chứa ký tự không hợp lệ (ký tự NUL hoặc mã không phải UTF-8).")
 
 # Message ids per pydantic error type; ``%(name)s`` placeholders are filled from the error's context.
 MESSAGES = {
@@ -87,10 +89,33 @@ def field_errors(error: ValidationError) -> list[FieldError]:
     return list(found.values())
 
 
+def _strings_in_json(document: Any) -> Iterator[tuple[str, str]]:
+    """(field name, text) for every key and string value of a JSON document, walked without recursion."""
+    pending: list[tuple[tuple[int | str, ...], Any]] = [((), document)]
+    while pending:
+        location, value = pending.pop()
+        if isinstance(value, str):
+            yield field_name(location), value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield field_name(location), key
+                pending.append(((*location, key), item))
+        elif isinstance(value, list):
+            pending.extend(((*location, index), item) for index, item in enumerate(value))
+
+
+def unstorable_fields(document: Any) -> list[FieldError]:
+    """Every field holding text the database could not store (a NUL, a lone surrogate)."""
+    fields = dict.fromkeys(name for name, text in _strings_in_json(document) if unstorable(text))
+    return [FieldError(name, UNSTORABLE_TEXT) for name in fields]
+
+
 def parse_body(model: type[Model], payload: Any) -> Model:
     """The request body as ``model``, or InvalidInput naming every bad field at once."""
     if not isinstance(payload, dict):
         raise InvalidInput.on_field("body", BODY_NOT_AN_OBJECT)
+    if faults := unstorable_fields(payload):  # before pydantic: it would accept them as valid strings
+        raise InvalidInput(INVALID_FIELDS, field_errors=faults)
     try:
         return model.model_validate(payload)
     except ValidationError as error:
