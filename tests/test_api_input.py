@@ -187,3 +187,9 @@ def test_the_openapi_request_bodies_are_the_models_that_check_them():
     action = document["paths"]["/workbench/dossiers/{code}/actions"]["post"]["requestBody"]["content"]["application/json"]
     assert action["schema"] == {"$ref": "#/components/schemas/WorkbenchAction"}
     assert schemas["ScanDocument"]["properties"]["checklist_item_id"]["maximum"] == 2**31 - 1
+
+
+def test_the_document_gives_every_integer_path_segment_the_converters_range():
+    consents = build_document()["paths"]["/citizens/{citizen_id}/consents"]["get"]["parameters"]
+    (citizen_id,) = [parameter for parameter in consents if parameter["name"] == "citizen_id"]
+    assert (citizen_id["schema"]["minimum"], citizen_id["schema"]["maximum"]) == (1, 2**31 - 1)

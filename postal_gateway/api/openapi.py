@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 
+from postal_gateway.api.request_guards import MAX_DATABASE_INT
 from postal_gateway.areas import area_parts
 
 PROBLEM_SCHEMA = {
@@ -44,6 +45,16 @@ def _with_any_refusal(paths: dict) -> dict:
     return paths
 
 
+def _with_id_bounds(paths: dict) -> dict:
+    """Every integer URL segment goes through DatabaseIdConverter: the document gives its range."""
+    for operations in paths.values():
+        for method in HTTP_METHODS:
+            for parameter in operations.get(method, {}).get("parameters", []):
+                if parameter.get("in") == "path" and parameter.get("schema", {}).get("type") == "integer":
+                    parameter["schema"] = {**parameter["schema"], "minimum": 1, "maximum": MAX_DATABASE_INT}
+    return paths
+
+
 def build_document(server_url: str = "/api/v1") -> dict:
     paths: dict = {}
     schemas: dict = {"Problem": PROBLEM_SCHEMA}
@@ -51,6 +62,7 @@ def build_document(server_url: str = "/api/v1") -> dict:
         paths.update(copy.deepcopy(getattr(module, "PATHS", {})))
         schemas.update(getattr(module, "SCHEMAS", {}))
     _with_any_refusal(paths)
+    _with_id_bounds(paths)
     return {
         "openapi": "3.1.0",
         "info": {
