@@ -547,7 +547,7 @@ def api_create_dossier():
     from postal_gateway.errors import problem
 
     key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > services.MAX_KEY_LENGTH or not key.isprintable():
+    if not key or len(key) > services.MAX_KEY_LENGTH:
         return problem(
             400,
             _("Cần tiêu đề Idempotency-Key (1 đến 64 ký tự) để tránh gửi trùng hồ sơ."),
