@@ -144,6 +144,16 @@ def test_text_the_database_cannot_store_is_named_wherever_it_sits_in_the_body(cl
     assert _dossier_count(session) == 1
 
 
+def test_a_value_the_database_refuses_is_a_refusal_not_a_server_error(client, session):
+    """No check in front of this lookup knows a NUL: the database's refusal itself becomes the 4xx."""
+    officer = factories.user(session, Role.agency_staff)
+    token, _row = issue_token(session, officer)
+    session.commit()
+    response = client.get("/api/v1/payments/dossiers/000.00.20.H10-261130-0001%00",
+                          headers={"Authorization": f"Bearer {token}"})
+    assert 400 <= response.status_code < 500 and response.mimetype == PROBLEM
+
+
 # --- VNPay's IPN ---------------------------------------------------------------------------------
 
 
