@@ -24,16 +24,17 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from payments import reconciliation, refunds, reports, runtime, services
 from payments.models import Payment, ReconciliationDay, Refund
+from payments.vnpay.payment import ipn_response
 from postal_gateway.accounts.models import Role
+from postal_gateway.api.request_guards import storable, unstorable
 from postal_gateway.auth import api_auth, current_account, roles_required
 from postal_gateway.catalogue.models import Agency
 from postal_gateway.db import db_session, utcnow
-from postal_gateway.domain import N_, Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from postal_gateway.domain import N_, Conflict, Forbidden, InvalidInput, NotFound
 from postal_gateway.errors import translate
 
 blueprint = Blueprint("payments", __name__, template_folder="templates")
@@ -106,12 +107,27 @@ def vnpay_return():
     return render_template("payments/return.html", view=view, error=None)
 
 
+def _refuse_unstorable_ipn(params: dict[str, str]) -> dict[str, str]:
+    """A NUL or a broken character in a parameter: no signature can match it, so 97, logged with
+    the faulty characters escaped (the database stores neither)."""
+    session = db_session()
+    escaped = {storable(key): storable(value) for key, value in params.items()}
+    services.log_rejection(session, source="ipn", code="97", reason="parameter with a NUL or non-UTF-8 character",
+                           params=escaped, remote_addr=_client_ip(), now=utcnow())
+    session.commit()
+    return ipn_response("97")
+
+
 @blueprint.get("/payments/vnpay/ipn")
 def vnpay_ipn():
     """VNPay's IPN: always 200 with exactly {"RspCode", "Message"}, never problem+json."""
     from postal_gateway import metrics
 
-    answer = runtime.process_ipn(request.args.to_dict(), remote_addr=_client_ip())
+    params = request.args.to_dict()
+    if any(unstorable(key) or unstorable(value) for key, value in params.items()):
+        answer = _refuse_unstorable_ipn(params)
+    else:
+        answer = runtime.process_ipn(params, remote_addr=_client_ip())
     metrics.IPN_OUTCOMES.labels(code=answer["RspCode"]).inc()
     return jsonify({"RspCode": answer["RspCode"], "Message": answer["Message"]})
 

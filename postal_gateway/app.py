@@ -12,6 +12,7 @@ import postal_gateway.models  # noqa: F401 - every table class loaded before any
 from payments.sandbox import routes as vnpay_sandbox_routes
 from payments.terminals import check_terminals
 from postal_gateway import access, auth, domain, errors, security_headers, throttling
+from postal_gateway.api import request_guards
 from postal_gateway.config import Settings
 from postal_gateway.db import bind_engine, db_session, make_engine
 from postal_gateway.safe_redirects import safe_path_from_url
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     security_headers.init_app(app)
     throttling.init_app(app, settings)
+    request_guards.init_app(app)  # before the blueprints: their integer URL segments use its converter
     _register_blueprints(app)
     if settings.vnpay_sandbox:  # a development tool: its routes exist only when switched on
         _register_area_blueprints(app, vnpay_sandbox_routes)

@@ -6,13 +6,16 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
+from postal_gateway.db import db_session
 from postal_gateway.domain import (
     Conflict,
     DomainError,
     Forbidden,
     InvalidInput,
+    N_,
     NotFound,
     TooManyAttempts,
 )
@@ -119,10 +122,17 @@ def init_app(app: Flask) -> None:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 
+    @app.errorhandler(DataError)
+    def _unstorable_value(error: DataError):
+        # The database refused a value no check caught (a number past its column, a NUL, text too
+        # long): the input is at fault, nothing was written, and the caller hears so, not a 500.
+        log.warning("database refused a value on %s %s: %s", request.method, request.path, error.orig)
+        db_session.rollback()
+        return render_error(422, translate(N_(
+            "Dữ liệu gửi lên có giá trị không lưu được (quá lớn, quá dài hoặc chứa ký tự không hợp lệ).")))
+
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        from postal_gateway.db import db_session
-
         db_session.rollback()
         return render_error(500, translate("Đã có lỗi xảy ra. Vui lòng thử lại sau ít phút."))

@@ -5,6 +5,9 @@ a test checks that every /api/v1 route appears here and that the document is val
 """
 from __future__ import annotations
 
+import copy
+
+from postal_gateway.api.request_guards import MAX_DATABASE_INT
 from postal_gateway.areas import area_parts
 
 PROBLEM_SCHEMA = {
@@ -28,12 +31,38 @@ PROBLEM_SCHEMA = {
 }
 
 
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+# Any refusal the operation does not list (a role guard, a throttle, a malformed body) is still a
+# problem+json: the document says so once per operation instead of guessing every code.
+ANY_REFUSAL = "4XX"
+
+
+def _with_any_refusal(paths: dict) -> dict:
+    for operations in paths.values():
+        for method in HTTP_METHODS:
+            if method in operations:
+                operations[method]["responses"].setdefault(ANY_REFUSAL, {"$ref": "#/components/responses/Problem"})
+    return paths
+
+
+def _with_id_bounds(paths: dict) -> dict:
+    """Every integer URL segment goes through DatabaseIdConverter: the document gives its range."""
+    for operations in paths.values():
+        for method in HTTP_METHODS:
+            for parameter in operations.get(method, {}).get("parameters", []):
+                if parameter.get("in") == "path" and parameter.get("schema", {}).get("type") == "integer":
+                    parameter["schema"] = {**parameter["schema"], "minimum": 1, "maximum": MAX_DATABASE_INT}
+    return paths
+
+
 def build_document(server_url: str = "/api/v1") -> dict:
     paths: dict = {}
     schemas: dict = {"Problem": PROBLEM_SCHEMA}
     for module in area_parts("openapi"):
-        paths.update(getattr(module, "PATHS", {}))
+        paths.update(copy.deepcopy(getattr(module, "PATHS", {})))
         schemas.update(getattr(module, "SCHEMAS", {}))
+    _with_any_refusal(paths)
+    _with_id_bounds(paths)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -34,6 +34,7 @@ ADMINISTRATIVE_LEVEL_LABELS: dict[AdministrativeLevel, str] = {
 }
 SERVICE_LEVELS = (3, 4)
 MAX_PAGE_SIZE = 200
+MAX_OFFSET = 2**31 - 1
 
 _FIELD_ORDER = case(
     {member: position for position, member in enumerate(FIELD_LABELS)},
@@ -116,6 +117,8 @@ def search_procedures(
         errors.append(FieldError("limit", N_("limit phải từ 1 đến %(max)s."), {"max": MAX_PAGE_SIZE}))
     if not isinstance(offset, int) or offset < 0:
         errors.append(FieldError("offset", N_("offset phải là số nguyên không âm.")))
+    elif offset > MAX_OFFSET:  # the database refuses an OFFSET past its BIGINT: a named field, not a 500
+        errors.append(FieldError("offset", N_("offset tối đa %(max)s."), {"max": MAX_OFFSET}))
     if q is not None and len(q) > 200:
         errors.append(FieldError("q", N_("Từ khóa tìm kiếm quá dài (tối đa 200 ký tự).")))
     if errors:

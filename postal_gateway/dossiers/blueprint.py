@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 
 from flask import (
     Blueprint,
@@ -22,7 +21,8 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.auth import api_auth, current_account, roles_required
 from postal_gateway.db import db_session, utcnow
 from postal_gateway.domain import FieldError, Forbidden, InvalidInput, N_
-from postal_gateway.dossiers import intake, services
+from postal_gateway.api.validation import parse_body
+from postal_gateway.dossiers import intake, schemas, services
 from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier
 
 blueprint = Blueprint("dossiers", __name__, template_folder="templates")
@@ -507,117 +507,36 @@ def dossier_json(dossier: Dossier) -> dict:
     }
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _api_payment(raw, name: str, errors: list[FieldError], *, allow_no_method: bool):
-    """(amount, CollectedPayment | None) from {"amount_vnd", "method"}; errors appended."""
-    if raw is None:
-        return 0, None
-    if not isinstance(raw, dict):
-        errors.append(FieldError(name, N_("Phải là một đối tượng {amount_vnd, method}.")))
-        return 0, None
-    amount = raw.get("amount_vnd", 0)
-    method = raw.get("method")
-    if not _is_int(amount) or amount < 0 or amount > services.MAX_AMOUNT_VND:
-        errors.append(FieldError(f"{name}.amount_vnd", N_("Số tiền phải là số nguyên không âm (VNĐ).")))
-        amount = 0
-    if method is None:
-        if not allow_no_method:
-            errors.append(FieldError(f"{name}.method", N_("Chọn hình thức thu: cash hoặc collection_on_behalf.")))
-        return amount, None
-    if method not in {m.value for m in METHOD_CHOICES}:
-        errors.append(FieldError(f"{name}.method", N_("Hình thức thu chỉ có thể là cash hoặc collection_on_behalf.")))
-        return amount, None
-    return amount, services.CollectedPayment(amount, CollectionMethod(method))
+def _collected(payment: schemas.FeeCollected | schemas.PostageOwed | None) -> services.CollectedPayment | None:
+    if payment is None or payment.method is None:
+        return None
+    return services.CollectedPayment(payment.amount_vnd, CollectionMethod(payment.method))
 
 
 def _api_command(payload, key: str) -> services.PostalSubmission:
     """Parse the JSON body; InvalidInput naming every bad field at once."""
-    if not isinstance(payload, dict):
-        raise InvalidInput.on_field("body", N_("Nội dung yêu cầu phải là một đối tượng JSON."))
-    errors: list[FieldError] = []
-    citizen_id = payload.get("citizen_id")
-    if not _is_int(citizen_id):
-        errors.append(FieldError("citizen_id", N_("Bắt buộc, là số nguyên.")))
-    procedure_code = payload.get("procedure_code")
-    if not isinstance(procedure_code, str) or not procedure_code.strip():
-        errors.append(FieldError("procedure_code", N_("Bắt buộc.")))
-    checklist = payload.get("checklist", [])
-    if not isinstance(checklist, list) or not all(_is_int(item) for item in checklist):
-        errors.append(FieldError("checklist", N_("Danh sách mã thành phần hồ sơ (số nguyên).")))
-        checklist = []
-    scans = []
-    documents = payload.get("documents", [])
-    if not isinstance(documents, list):
-        errors.append(FieldError("documents", N_("Phải là một danh sách.")))
-        documents = []
-    for index, document in enumerate(documents):
-        name = f"documents[{index}]"
-        if not isinstance(document, dict):
-            errors.append(FieldError(name, N_("Phải là một đối tượng.")))
-            continue
-        item_id, filename, content = (
-            document.get("checklist_item_id"), document.get("filename"), document.get("content_base64")
-        )
-        if not _is_int(item_id):
-            errors.append(FieldError(f"{name}.checklist_item_id", N_("Bắt buộc, là số nguyên.")))
-        if not isinstance(filename, str) or not filename.strip():
-            errors.append(FieldError(f"{name}.filename", N_("Bắt buộc.")))
-        data = None
-        if not isinstance(content, str):
-            errors.append(FieldError(f"{name}.content_base64", N_("Bắt buộc, mã hóa base64.")))
-        else:
-            try:
-                data = base64.b64decode(content, validate=True)
-            except (binascii.Error, ValueError):
-                errors.append(FieldError(f"{name}.content_base64", N_("Không phải base64 hợp lệ.")))
-        if _is_int(item_id) and isinstance(filename, str) and filename.strip() and data is not None:
-            scans.append((item_id, filename, data))
-    place = payload.get("collection_place", "post_office")
-    try:
-        collection_place = CollectionPlace(place)
-    except ValueError:
-        errors.append(FieldError("collection_place", N_("Chỉ nhận post_office hoặc citizen_address.")))
-        collection_place = None
-    texts = {}
-    for name in ("pickup_address", "delivery_address", "organisation_name"):
-        value = payload.get(name, "")
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
-            errors.append(FieldError(name, N_("Phải là chuỗi ký tự.")))
-            value = ""
-        texts[name] = value
-    _fee_amount, fee = _api_payment(payload.get("fee"), "fee", errors, allow_no_method=False)
-    postage_vnd, postage = _api_payment(payload.get("postage"), "postage", errors, allow_no_method=True)
-    form_data = payload.get("form_data")
-    if form_data is not None and not isinstance(form_data, dict):
-        errors.append(FieldError("form_data", N_("Dữ liệu tờ khai phải là một đối tượng.")))
-    signed = payload.get("digitally_signed", False)
-    if not isinstance(signed, bool):
-        errors.append(FieldError("digitally_signed", N_("Phải là true hoặc false.")))
-    if errors:
-        raise InvalidInput(N_("Dữ liệu không hợp lệ. Vui lòng xem từng mục."), field_errors=errors)
+    body = parse_body(schemas.PostalSubmission, payload)
     session = db_session()
     return services.PostalSubmission(
         staff=current_account(),
-        citizen=services.find_citizen(session, citizen_id),
-        procedure_code=procedure_code,
-        checklist_ticked=checklist,
-        scans=scans,
-        collection_place=collection_place,
-        pickup_address=texts["pickup_address"],
-        delivery_address=texts["delivery_address"],
-        fee_collected=fee,
-        postage_vnd=postage_vnd,
-        postage_collected=postage,
+        citizen=services.find_citizen(session, body.citizen_id),
+        procedure_code=body.procedure_code,
+        checklist_ticked=body.checklist,
+        scans=[
+            (document.checklist_item_id, document.filename, base64.b64decode(document.content_base64, validate=True))
+            for document in body.documents
+        ],
+        collection_place=body.collection_place,
+        pickup_address=body.pickup_address or "",
+        delivery_address=body.delivery_address or "",
+        fee_collected=_collected(body.fee),
+        postage_vnd=body.postage.amount_vnd if body.postage else 0,
+        postage_collected=_collected(body.postage),
         submission_key=key,
         max_scan_bytes=_settings().max_upload_bytes,
-        organisation_name=texts["organisation_name"],
-        form_data=form_data,
-        digitally_signed=signed,
+        organisation_name=body.organisation_name or "",
+        form_data=body.form_data,
+        digitally_signed=body.digitally_signed,
         public_base_url=_settings().public_base_url,
     )
 

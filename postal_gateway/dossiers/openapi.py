@@ -1,6 +1,9 @@
 """OpenAPI fragment of the dossiers API: postal intake, reading a dossier, its slip."""
 from __future__ import annotations
 
+from postal_gateway.api.validation import openapi_schemas
+from postal_gateway.dossiers.schemas import PostalSubmission
+
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
 _CODE = {
     "name": "code",
@@ -90,50 +93,8 @@ PATHS = {
     },
 }
 
-_PAYMENT = {
-    "type": "object",
-    "required": ["amount_vnd"],
-    "properties": {
-        "amount_vnd": {"type": "integer", "minimum": 0, "description": "Integer VND."},
-        "method": {
-            "type": ["string", "null"],
-            "enum": ["cash", "collection_on_behalf", None],
-            "description": "How the postal worker took it; null: not collected now.",
-        },
-    },
-}
-
 SCHEMAS = {
-    "PostalSubmission": {
-        "type": "object",
-        "required": ["citizen_id", "procedure_code", "checklist", "documents"],
-        "properties": {
-            "citizen_id": {"type": "integer"},
-            "procedure_code": {"type": "string", "examples": ["T-BPC-281520-TT"]},
-            "checklist": {"type": "array", "items": {"type": "integer"}, "description": "Checklist item ids present."},
-            "documents": {
-                "type": "array",
-                "description": "One scan (PDF, JPEG or PNG) per ticked checklist item.",
-                "items": {
-                    "type": "object",
-                    "required": ["checklist_item_id", "filename", "content_base64"],
-                    "properties": {
-                        "checklist_item_id": {"type": "integer"},
-                        "filename": {"type": "string"},
-                        "content_base64": {"type": "string", "contentEncoding": "base64"},
-                    },
-                },
-            },
-            "collection_place": {"type": "string", "enum": ["post_office", "citizen_address"], "default": "post_office"},
-            "pickup_address": {"type": "string", "maxLength": 500, "description": "Required for citizen_address."},
-            "delivery_address": {"type": "string", "maxLength": 500, "description": "Empty: result collected at the post office."},
-            "organisation_name": {"type": "string", "maxLength": 255},
-            "fee": {**_PAYMENT, "description": "Fee collected now; must equal the procedure's fee. Omit or null if not collected."},
-            "postage": {**_PAYMENT, "description": "Postage owed; method null if collected later."},
-            "form_data": {"type": "object"},
-            "digitally_signed": {"type": "boolean", "default": False},
-        },
-    },
+    **openapi_schemas(PostalSubmission),
     "Dossier": {
         "type": "object",
         "properties": {

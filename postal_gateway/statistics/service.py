@@ -98,10 +98,11 @@ class Report:
 def _parse_date(raw, name: str, errors: list[FieldError]) -> date | None:
     if isinstance(raw, date):
         return raw
-    try:
-        return date.fromisoformat(raw.strip()) if isinstance(raw, str) and len(raw.strip()) == 10 else None
-    except ValueError:
-        pass
+    if isinstance(raw, str) and len(raw.strip()) == 10:  # "null", "x", "2026-1-1": all named below
+        try:
+            return date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
     errors.append(FieldError(name, N_("Ngày không hợp lệ; dùng dạng năm-tháng-ngày, ví dụ 2026-01-31.")))
     return None
 
@@ -136,7 +137,7 @@ def agencies_in_scope(session: Session, viewer: User | None, agency_code) -> lis
     if viewer is None or not viewer.is_active or viewer.role not in (Role.agency_staff, Role.agency_admin, Role.operator):
         raise Forbidden(N_("Tài khoản của bạn không xem được thống kê."))
     code = agency_code.strip() if isinstance(agency_code, str) else ""
-    if agency_code is not None and not isinstance(agency_code, str):
+    if (agency_code is not None and not isinstance(agency_code, str)) or "\x00" in code:
         raise InvalidInput.on_field("agency", N_("Mã cơ quan không hợp lệ."))
     if viewer.role != Role.operator:
         own = session.get(Agency, viewer.agency_id)

@@ -33,12 +33,13 @@ from flask import Blueprint, Response, current_app, flash, jsonify, redirect, re
 from flask_babel import gettext as _
 
 from postal_gateway.accounts.models import Role
+from postal_gateway.api.validation import parse_body
 from postal_gateway.auth import api_auth, current_account, roles_required
 from postal_gateway.db import db_session, utcnow
-from postal_gateway.domain import Conflict, DomainError, FieldError, InvalidInput, N_
+from postal_gateway.domain import Conflict, DomainError, InvalidInput, N_
 from postal_gateway.dossiers.models import DossierStatus
 from postal_gateway.dossiers.workflow import ACTION_LABELS, Action, allowed_actions
-from postal_gateway.workbench import services
+from postal_gateway.workbench import schemas, services
 
 blueprint = Blueprint("workbench", __name__, template_folder="templates", url_prefix="/workbench")
 api = Blueprint("workbench_api", __name__, url_prefix="/api/v1")
@@ -295,13 +296,6 @@ def api_dossier(code: str):
     return jsonify(_dossier_json(session, services.officer_dossier(session, current_account(), code)))
 
 
-def _payload() -> dict:
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise InvalidInput.on_field("body", N_("Nội dung yêu cầu phải là một đối tượng JSON."))
-    return payload
-
-
 def _commit_and_show(session, code: str, work):
     try:
         work()
@@ -315,20 +309,11 @@ def _commit_and_show(session, code: str, work):
 @api.post("/workbench/dossiers/<code>/handover")
 @api_auth(*OFFICERS)
 def api_handover(code: str):
-    payload = _payload()
+    body = parse_body(schemas.WorkbenchHandover, request.get_json(silent=True))
     session = db_session()
     return _commit_and_show(session, code, lambda: services.receive_from_post(
-        session, officer=current_account(), code=code, paper_matches=payload.get("paper_matches"),
-        discrepancies=payload.get("discrepancies") or "", now=utcnow()))
-
-
-def _api_version(payload: dict) -> int | None:
-    version = payload.get("version")
-    if version is None:
-        return None
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise InvalidInput.on_field("version", N_("Phải là số nguyên."))
-    return version
+        session, officer=current_account(), code=code, paper_matches=body.paper_matches,
+        discrepancies=body.discrepancies or "", now=utcnow()))
 
 
 @api.post("/workbench/dossiers/<code>/actions")
@@ -337,34 +322,28 @@ def api_action(code: str):
     session = db_session()
     officer, now, base = current_account(), utcnow(), _base_url()
     services.officer_dossier(session, officer, code)  # another agency's dossier is not found, whatever the body
-    payload = _payload()
-    action = payload.get("action")
-    version = _api_version(payload)
-    common = {"officer": officer, "code": code, "now": now, "expected_version": version}
+    body = parse_body(schemas.WorkbenchAction, request.get_json(silent=True))
+    common = {"officer": officer, "code": code, "now": now, "expected_version": body.version}
 
-    def text(name: str):
-        value = payload.get(name)
-        return "" if value is None else value  # a non-string is named by the service
+    def text(name: str) -> str:
+        return getattr(body, name) or ""  # an absent text is named by the service when the step needs it
 
     handlers = {
-        "request_supplement": lambda: services.request_supplement(session, reasons=payload.get("reasons"), public_base_url=base, **common),
+        "request_supplement": lambda: services.request_supplement(session, reasons=body.reasons, public_base_url=base, **common),
         "receive_supplement": lambda: services.receive_supplement(session, note=text("note"), **common),
-        "reject": lambda: services.reject(session, reasons=payload.get("reasons"), public_base_url=base, **common),
+        "reject": lambda: services.reject(session, reasons=body.reasons, public_base_url=base, **common),
         "withdraw": lambda: services.withdraw(session, reason=text("reason"), **common),
         "ask_opinion": lambda: services.ask_opinion(session, agency_code=text("agency_code"), question=text("question"),
-                                                    working_days=payload.get("working_days"), **common),
+                                                    working_days=body.working_days, **common),
         "record_opinion": lambda: services.record_opinion(session, officer=officer, code=code, now=now,
-                                                          opinion_id=payload.get("opinion_id"), answer=text("answer")),
-        "apologise": lambda: services.issue_apology(session, reason=text("reason"), new_date=_date(payload.get("new_date") if isinstance(payload.get("new_date"), str) else ""),
+                                                          opinion_id=body.opinion_id, answer=text("answer")),
+        "apologise": lambda: services.issue_apology(session, reason=text("reason"), new_date=_date(body.new_date),
                                                     public_base_url=base, **common),
         "mark_result_ready": lambda: services.mark_result_ready(session, note=text("note"), public_base_url=base, **common),
         "return_result": lambda: services.return_result(session, via=text("via"), **common),
         **{a.value: (lambda a=a: services.advance(session, action=a, reason=text("reason"), **common)) for a in services.SIMPLE_ACTIONS},
     }
-    if action not in handlers:
-        raise InvalidInput(N_("Thao tác không hợp lệ."), field_errors=[
-            FieldError("action", N_("Một trong: %(names)s."), {"names": ", ".join(sorted(handlers))})])
-    return _commit_and_show(session, code, handlers[action])
+    return _commit_and_show(session, code, handlers[body.action])
 
 
 @api.get("/workbench/dossiers/<code>/apology-letters/<int:number>.pdf")

@@ -2,6 +2,9 @@
 hand-over and every workflow step, apology letters."""
 from __future__ import annotations
 
+from postal_gateway.api.validation import openapi_schemas
+from postal_gateway.workbench.schemas import WorkbenchAction, WorkbenchHandover
+
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
 _CODE = {
     "name": "code",
@@ -49,10 +52,7 @@ PATHS = {
                            "Ends the forward shipment leg (tracking).",
             "tags": ["workbench"],
             "parameters": [_CODE],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["paper_matches"],
-                "properties": {"paper_matches": {"type": "boolean"}, "discrepancies": {"type": "string", "maxLength": 2000}},
-            }}}},
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WorkbenchHandover"}}}},
             "responses": {"200": {"description": "Signed", "content": _VIEW}, **_REFUSALS},
         }
     },
@@ -122,21 +122,5 @@ SCHEMAS = {
             },
         }],
     },
-    "WorkbenchAction": {
-        "type": "object",
-        "required": ["action"],
-        "properties": {
-            "action": {"type": "string", "enum": [
-                "transfer", "start_processing", "start_verification", "finish_verification", "request_supplement",
-                "receive_supplement", "reject", "withdraw", "ask_opinion", "record_opinion", "apologise",
-                "mark_result_ready", "return_result"]},
-            "version": {"type": "integer"},
-            "reasons": {"type": "array", "items": {"type": "string", "maxLength": 500}, "maxItems": 20},
-            "reason": {"type": "string"}, "note": {"type": "string"},
-            "agency_code": {"type": "string"}, "question": {"type": "string"},
-            "working_days": {"type": "integer", "minimum": 1, "maximum": 30},
-            "opinion_id": {"type": "integer"}, "answer": {"type": "string"},
-            "new_date": {"type": "string", "format": "date"}, "via": {"type": "string", "enum": ["post", "counter"]},
-        },
-    },
+    **openapi_schemas(WorkbenchAction, WorkbenchHandover),
 }
