@@ -97,8 +97,8 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "api.docs": PUBLIC,
     "api.openapi_document": PUBLIC,
     "integration.readyz": PUBLIC,
-    #: scraped by Prometheus with METRICS_TOKEN, never by a user session
-    "integration.prometheus_metrics": SERVICE_SECRET,
+    #: scraped by Prometheus with METRICS_TOKEN (checked by the view), or read by an operator signed in
+    "integration.prometheus_metrics": Rule(reach=MappingProxyType({OPERATOR: ANYONE}), service_secret=True),
     # --- accounts -------------------------------------------------------------------------------
     "accounts.login": PUBLIC,
     "accounts.logout": PUBLIC,
@@ -115,6 +115,8 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "accounts.citizen_detail": POSTAL_ANY,
     "accounts.activate_citizen": POSTAL_ANY,
     "accounts.resend_citizen_code": POSTAL_ANY,
+    # the real holder of a taken ID number reclaims it with the card in hand, at a post office or agency
+    "accounts.reclaim_identity": roles({**_post_office(ANYONE), **_agency(ANYONE)}),
     "accounts_api.api_register_citizen": POSTAL_ANY,
     "accounts_api.api_find_citizens": POSTAL_ANY,
     "accounts_api.api_activate_citizen": POSTAL_ANY,
@@ -133,6 +135,10 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "consents.detail": CONSENT_PARTIES,
     "consents.scan": CONSENT_PARTIES,
     "consents.revoke": CONSENT_PARTIES,
+    # a signed scan is reviewed by a second person of the office it authorises, or confirmed by the citizen
+    "consents.review": POSTAL_OFFICE,
+    "consents.confirm_mine": CITIZEN_OWN,
+    "consents_api.api_review_consent": POSTAL_OFFICE,
     # the list shows only the consents given to the caller's post office
     "consents.citizen_consents": POSTAL_ANY,
     "consents.my_consents": CITIZEN_OWN,
@@ -209,7 +215,8 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     # the local stand-in for VNPay's own servers: called as VNPay is, without our accounts
     "payments_sandbox.pay_page": PUBLIC,
     "payments_sandbox.choose": PUBLIC,
-    "payments_sandbox.daily_file": PUBLIC,
+    # the daily file of the agency's own demo terminal, like VNPay's merchant portal
+    "payments_sandbox.daily_file": AGENCY_ONLY,
     "payments_sandbox_api.deliver": PUBLIC,
     "payments_sandbox_api.merchant_api": PUBLIC,
     # --- contracts, tariffs, cash books (R-17, R-18) -----------------------------------------------
@@ -236,6 +243,8 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "tracking.manager": TRACKERS,
     "tracking.export": TRACKERS,
     "tracking.compensations": TRACKERS,
+    # staff of the office that lost the dossier propose; someone else approves and pays (Điều 25.2)
+    "tracking.propose_compensation": TRACKERS,
     # the office manager approves what the office's postal staff propose (Điều 25.2)
     "tracking.approve_compensation": roles({MANAGER: OFFICE, OPERATOR: ANYONE}),
     "tracking.pay_compensation": TRACKERS,

@@ -309,8 +309,9 @@ def _commit_and_show(session, code: str, work):
 @api.post("/workbench/dossiers/<code>/handover")
 @api_auth(*OFFICERS)
 def api_handover(code: str):
-    body = parse_body(schemas.WorkbenchHandover, request.get_json(silent=True))
     session = db_session()
+    services.officer_dossier(session, current_account(), code)  # another agency's dossier is not found, whatever the body
+    body = parse_body(schemas.WorkbenchHandover, request.get_json(silent=True))
     return _commit_and_show(session, code, lambda: services.receive_from_post(
         session, officer=current_account(), code=code, paper_matches=body.paper_matches,
         discrepancies=body.discrepancies or "", now=utcnow()))
