@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 from contracts import cashbook
 from contracts.limits import national_limits, set_national_limit
 from contracts.models import CashShift, Contract, ContractVersion, Leg, Zone
-from contracts.parsing import parse_local_date, start_of_local_day
+from contracts.parsing import VIETNAM, parse_local_date, start_of_local_day
 from contracts.quotes import DEFAULT_WEIGHT_GRAMS, quote
 from contracts.services import version_at
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role
@@ -325,7 +325,7 @@ def fee_statement():
     if account.role in (Role.agency_staff, Role.agency_admin):
         agencies = [a for a in agencies if a.id == account.agency_id]
     args = request.args
-    today = utcnow().date()
+    today = utcnow().astimezone(VIETNAM).date()  # the Vietnamese day, whatever the server's zone
     errors: list[FieldError] = []
     agency = next((a for a in agencies if a.code == args.get("agency", "")), agencies[0] if agencies else None)
     if args.get("agency") and (agency is None or agency.code != args.get("agency")):

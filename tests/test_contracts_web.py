@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
+import contracts.blueprint as contracts_views
 from contracts.demo import DEMO_CONTRACT_NUMBER, load_demo_contracts
 from contracts.models import CashShift, Contract, Remittance, ShiftStatus
 from postal_gateway.accounts.models import Role
@@ -183,3 +184,12 @@ def test_intake_collection_step_shows_the_quote(client, session, demo):
         "fee_method": "cash"})
     assert unplaced.status_code == 302
     assert "Chưa tính được cước" in client.get(f"/intake/{wizard}/collection").get_data(as_text=True)
+
+
+def test_fee_statement_runs_to_the_vietnamese_day_by_default(client, session, demo, monkeypatch):
+    """At 01:30 on 1 April in Hà Nội it is still 31 March in UTC: the default period ends on 1 April."""
+    monkeypatch.setattr(contracts_views, "utcnow", lambda: datetime(2026, 3, 31, 18, 30, tzinfo=timezone.utc))
+    log_in(client, demo["operator"])
+    page = client.get("/cash/statement", query_string={"agency": "000.00.20.H10"}).get_data(as_text=True)
+    assert 'name="end" type="date" value="2026-04-01"' in page
+    assert 'name="start" type="date" value="2026-04-01"' in page

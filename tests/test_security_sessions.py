@@ -2,16 +2,13 @@
 or a deactivation no longer works, and API tokens die with a change of credentials."""
 from __future__ import annotations
 
-import re
-
 import pytest
-from sqlalchemy import select
 
 from postal_gateway.accounts import services
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.accounts.tokens import issue_token
-from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
+from tests.codes import last_code
 from tests.conftest import log_in
 
 STAFF_PAGE = "/citizens"  # postal staff only: 200 when logged in, 302 to /login otherwise
@@ -81,8 +78,7 @@ def test_password_reset_ends_sessions_and_tokens(app, client, session, staff):
     thief = copy_of_cookie(app, client)
     services.request_password_reset(session, staff.email)
     session.commit()
-    body = session.scalars(select(OutboxMessage.body).where(OutboxMessage.recipient == staff.phone)).one()
-    code = re.search(r"\b(\d{6})\b", body).group(1)
+    code = last_code(session, staff.phone)
     services.reset_password(session, staff.email, code, "mat-khau-moi-2026")
     session.commit()
     assert not is_logged_in(thief)

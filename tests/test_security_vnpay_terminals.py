@@ -61,12 +61,14 @@ def real_terminal(session, agency) -> MerchantTerminal:
 
 def signed_pay_request(*, tmn_code=DEMO_TMN_CODE, return_url="http://testserver/payments/vnpay/return",
                        txn_ref="000.00.20.H10-261130-0001.1") -> dict:
-    """A vpcpay.html request signed with the public demo secret, as anyone can make one."""
+    """A vpcpay.html request signed with the public demo secret, as anyone can make one; dated when it is
+    made (not when the module was collected: a long run would otherwise send an expired request)."""
+    now = datetime.now(timezone.utc)
     params = {
         "vnp_Version": "2.1.0", "vnp_Command": "pay", "vnp_TmnCode": tmn_code, "vnp_Amount": "5000000",
         "vnp_CurrCode": "VND", "vnp_TxnRef": txn_ref, "vnp_OrderInfo": "Thanh toan le phi", "vnp_OrderType": "other",
         "vnp_Locale": "vn", "vnp_ReturnUrl": return_url, "vnp_IpAddr": "203.0.113.9",
-        "vnp_CreateDate": format_vnpay_datetime(NOW), "vnp_ExpireDate": format_vnpay_datetime(NOW + timedelta(minutes=15)),
+        "vnp_CreateDate": format_vnpay_datetime(now), "vnp_ExpireDate": format_vnpay_datetime(now + timedelta(minutes=15)),
     }
     params["vnp_SecureHash"] = sign(params, DEMO_HASH_SECRET)
     return params
