@@ -88,7 +88,8 @@ class Settings:
     #: "json": one JSON object per log line; anything else leaves Python's logging as it is
     log_format: str = "json"
     log_level: str = "INFO"
-    #: RabbitMQ of the integration events; empty: CELERY_BROKER_URL when that is RabbitMQ (``integration.relay.amqp_url``)
+    #: RabbitMQ of the integration events; empty: CELERY_BROKER_URL when that is RabbitMQ
+    #: (``integration.relay.amqp_url``)
     integration_amqp_url: str = ""
     #: HTTP SMS gateway; empty: text messages stay in the development outbox
     notify_sms_url: str = ""
