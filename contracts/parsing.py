@@ -8,9 +8,9 @@ import re
 from datetime import date, datetime, time, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+from postal_gateway.formatting import VIETNAM
+
 _GROUPED_THOUSANDS = re.compile(r"^\d{1,3}([. ]\d{3})+$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

@@ -9,7 +9,6 @@ Nominatim adapter can be chosen with ``POSTAL_GEOCODER=nominatim`` (never in tes
 from __future__ import annotations
 
 import json
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from contracts.models import Zone
 from postal_gateway.catalogue.models import Agency, PostOffice
+from postal_gateway.config import Settings, process_settings
 from postal_gateway.domain import N_, InvalidInput
 
 DATA_FILE = Path(__file__).parent / "data" / "admin_units.json"
@@ -182,13 +182,17 @@ def set_geocoder(geocoder: Geocoder | None) -> None:
     _geocoder = geocoder
 
 
+def geocoder_for(settings: Settings) -> Geocoder:
+    """Nominatim (over the network) when POSTAL_GEOCODER=nominatim, else the bundled offline one."""
+    if settings.postal_geocoder == "nominatim":
+        return NominatimGeocoder(settings.postal_geocoder_user_agent)
+    return OfflineGeocoder()
+
+
 def active_geocoder() -> Geocoder:
     global _geocoder
     if _geocoder is None:
-        if os.environ.get("POSTAL_GEOCODER", "offline").lower() == "nominatim":
-            _geocoder = NominatimGeocoder(os.environ.get("POSTAL_GEOCODER_USER_AGENT", "postal-gateway"))
-        else:
-            _geocoder = OfflineGeocoder()
+        _geocoder = geocoder_for(process_settings())
     return _geocoder
 
 

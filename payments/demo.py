@@ -14,6 +14,7 @@ from payments.settings import DEMO_TMN_CODE
 from payments.terminal_models import MerchantTerminal
 from payments.terminals import terminal_of
 from postal_gateway.db import utcnow
+from postal_gateway.formatting import format_vnd
 
 DEMO_KEY = "demo-payments-1"
 DEMO_CITIZEN_ID_NUMBER = "070085001234"
@@ -55,7 +56,7 @@ def load_demo_payments(session: Session) -> list[str]:
         workflow.record_receipt(session, dossier, actor=citizen, at=dossier.received_at)
         session.flush()
     return [
-        f"payments: demo dossier {dossier.code} (level 4, online) owes {dossier.fee_vnd:,} VND; log in as "
+        f"payments: demo dossier {dossier.code} (level 4, online) owes {format_vnd(dossier.fee_vnd)}; log in as "
         f"{DEMO_CITIZEN_ID_NUMBER}, open /dossiers/{dossier.code} and pay in the local sandbox; "
         f"reconcile the day at /payments/reconciliation (lanhdao@demo.stttt.gov.vn)",
     ]

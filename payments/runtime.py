@@ -4,7 +4,6 @@ reached in-process, in its own session, so the app never waits on an HTTP call t
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 
 from flask import current_app, has_app_context
@@ -16,15 +15,16 @@ from payments.models import Payment
 from payments.settings import API_PATH, DEMO_TMN_CODE
 from payments.vnpay import VnpayConfig, ipn_response
 from payments.vnpay.merchant_api import Transport, post_json
-from postal_gateway.config import Settings
+from postal_gateway.config import Settings, process_settings
 from postal_gateway.db import SessionFactory, bind_engine, make_engine, utcnow
 from postal_gateway.domain import N_, InvalidInput
 
 
 def settings() -> Settings:
+    """The app's settings in a request; elsewhere (tasks, threads) the ones this process was built with."""
     if has_app_context():
         return current_app.config["SETTINGS"]
-    return Settings.from_environment()
+    return process_settings()
 
 
 def base_url() -> str:
@@ -65,7 +65,7 @@ def is_local_sandbox(config: VnpayConfig | None) -> bool:
 
 def _bound_session():
     if SessionFactory.kw.get("bind") is None:  # a bare worker process: bind once
-        bind_engine(make_engine(Settings.from_environment().database_url))
+        bind_engine(make_engine(settings().database_url))
     return SessionFactory()
 
 
@@ -126,7 +126,7 @@ def ipn_sender():
     """How the sandbox calls the IPN URL: over HTTP when PAYMENTS_SANDBOX_IPN_URL is set, else in-process."""
     from payments.sandbox.gateway import http_ipn_sender
 
-    url = os.environ.get("PAYMENTS_SANDBOX_IPN_URL")
+    url = settings().payments_sandbox_ipn_url
     if url:
         return http_ipn_sender(url)
     return lambda params: process_ipn(params, remote_addr="sandbox")

@@ -13,8 +13,9 @@ from payments.sandbox import routes as vnpay_sandbox_routes
 from payments.terminals import check_terminals
 from postal_gateway import access, auth, domain, errors, security_headers, throttling
 from postal_gateway.api import request_guards
-from postal_gateway.config import Settings
+from postal_gateway.config import Settings, use_settings
 from postal_gateway.db import bind_engine, db_session, make_engine
+from postal_gateway.formatting import VIETNAM
 from postal_gateway.safe_redirects import safe_path_from_url
 
 SUPPORTED_LOCALES = ("vi", "en")
@@ -36,7 +37,7 @@ def _gettext_in_request(message: str) -> str:
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    settings = settings or Settings.from_environment()
+    settings = use_settings(settings or Settings.from_environment())  # also for this process's tasks and threads
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -46,7 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         BABEL_DEFAULT_LOCALE="vi",
-        BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+        BABEL_DEFAULT_TIMEZONE=VIETNAM.key,
         TESTING=settings.testing,
         WTF_CSRF_TIME_LIMIT=None,
         JSON_SORT_KEYS=False,

@@ -18,13 +18,11 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Union
-from zoneinfo import ZoneInfo
 
 import holidays
 
 from postal_gateway.domain import N_, FieldError, InvalidInput
-
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from postal_gateway.formatting import VIETNAM, to_local
 
 Period = tuple[time, time]
 WorkingDays = Union[int, Decimal, Fraction, float]
@@ -136,15 +134,6 @@ def _as_periods(periods: Any) -> tuple[Period, ...]:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def to_local(moment: datetime) -> datetime:
-    """The instant in Vietnam's zone; a naive datetime has no meaning here and is refused."""
-    if not isinstance(moment, datetime):
-        raise TypeError(f"expected a datetime, got {type(moment).__name__}")
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"naive datetime {moment!r}: attach a time zone")
-    return moment.astimezone(VN_TZ)
-
-
 def _as_day(day: date) -> date:
     if isinstance(day, datetime):
         return to_local(day).date()
@@ -165,7 +154,7 @@ def _as_fraction(working_days: WorkingDays) -> Fraction:
 
 
 def _at(day: date, clock: time) -> datetime:
-    return datetime.combine(day, clock, tzinfo=VN_TZ)
+    return datetime.combine(day, clock, tzinfo=VIETNAM)
 
 
 # --- the calendar ----------------------------------------------------------------------------

@@ -97,6 +97,8 @@ REGISTRY.register(DATABASE_FIGURES)
 
 def exposition() -> bytes:
     """The text format of every metric (summed over processes when PROMETHEUS_MULTIPROC_DIR is set)."""
+    # Not a Settings field: prometheus_client itself reads this variable when it is imported (each
+    # process writes its samples there), so the reading stays next to the library that obeys it.
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:
         from prometheus_client import multiprocess

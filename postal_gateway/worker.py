@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from celery import Celery, Task, signals
 from kombu import Exchange, Queue
 
-from postal_gateway.config import Settings
+from postal_gateway.config import Settings, process_settings
+from postal_gateway.formatting import VIETNAM
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class ReliableTask(Task):
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
-    settings = settings or Settings.from_environment()
+    settings = settings or process_settings()
     app = Celery("postal_gateway", task_cls=ReliableTask)
     exchange = Exchange("postal_gateway.tasks", type="direct", durable=True)
     app.conf.update(
@@ -85,7 +86,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         task_default_delivery_mode="persistent",
         worker_prefetch_multiplier=1,
         task_always_eager=settings.task_always_eager,
-        timezone="Asia/Ho_Chi_Minh",
+        timezone=VIETNAM.key,
         enable_utc=True,
         broker_connection_retry_on_startup=True,
         broker_transport_options={"confirm_publish": True} if settings.broker_url.startswith("amqp") else {},
@@ -127,7 +128,7 @@ def _ensure_bound() -> None:
     from postal_gateway.db import SessionFactory, bind_engine, make_engine
 
     if SessionFactory.kw.get("bind") is None:  # a bare worker process: bind once
-        bind_engine(make_engine(Settings.from_environment().database_url))
+        bind_engine(make_engine(process_settings().database_url))
 
 
 @contextlib.contextmanager

@@ -61,7 +61,7 @@ def instance_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def _app(database_url, instance_dir):
     # The local VNPay sandbox is on, as in `make run`, for the app and for worker code run outside a
-    # request (threads, eager tasks), which reads its settings from the environment.
+    # request (threads, eager tasks), which is handed the app's settings (config.process_settings).
     os.environ["VNPAY_SANDBOX"] = "1"
     settings = Settings.from_environment(
         database_url=database_url,

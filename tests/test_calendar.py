@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from postal_gateway import calendar, calendar_store
 from postal_gateway.accounts.models import Role
-from postal_gateway.calendar import VN_TZ, WorkingCalendar, periods_from_config
+from postal_gateway.calendar import WorkingCalendar, periods_from_config
+from postal_gateway.formatting import VIETNAM
 from postal_gateway.calendar_commands import calendar_commands
 from postal_gateway.calendar_models import CalendarOverride, DayKind
 from postal_gateway.db import SessionFactory
@@ -24,7 +25,7 @@ OFFICIAL = WorkingCalendar()
 
 
 def vn(*args: int) -> datetime:
-    return datetime(*args, tzinfo=VN_TZ)
+    return datetime(*args, tzinfo=VIETNAM)
 
 
 @pytest.fixture(autouse=True)
@@ -373,7 +374,7 @@ def test_bad_override_names_every_field_and_writes_nothing(app, session):
         calendar_store.add_override(session, date(2200, 1, 1), DayKind.day_off, "x" * 256)
     assert {error.field for error in caught.value.field_errors} == {"day", "reason"}
     with pytest.raises(InvalidInput):
-        calendar_store.add_override(session, datetime(2027, 1, 4, tzinfo=VN_TZ), DayKind.day_off, "x")
+        calendar_store.add_override(session, datetime(2027, 1, 4, tzinfo=VIETNAM), DayKind.day_off, "x")
     with pytest.raises(InvalidInput):
         calendar_store.list_overrides(session, 0)
     assert session.scalar(select(func.count()).select_from(CalendarOverride)) == 0

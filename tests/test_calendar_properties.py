@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from postal_gateway.calendar import VN_TZ, WorkingCalendar
+from postal_gateway.calendar import WorkingCalendar
+from postal_gateway.formatting import VIETNAM
 
-ZONES = [VN_TZ, timezone.utc, ZoneInfo("America/New_York"), ZoneInfo("Australia/Lord_Howe"), ZoneInfo("Asia/Kolkata")]
+ZONES = [VIETNAM, timezone.utc, ZoneInfo("America/New_York"), ZoneInfo("Australia/Lord_Howe"), ZoneInfo("Asia/Kolkata")]
 FIRST, LAST = datetime(2024, 1, 1), datetime(2028, 6, 30)
 
 
@@ -21,7 +22,7 @@ def instants(draw):
     if draw(st.booleans()):
         day = draw(st.dates(FIRST.date(), LAST.date()))
         clock = draw(st.sampled_from([time(7), time(11, 30), time(13, 30), time(16), time(17), time(0)]))
-        return datetime.combine(day, clock, tzinfo=VN_TZ).astimezone(zone)
+        return datetime.combine(day, clock, tzinfo=VIETNAM).astimezone(zone)
     return draw(st.datetimes(FIRST, LAST, timezones=st.just(zone)))
 
 
@@ -49,7 +50,7 @@ def calendars(draw):
 
 
 def at_period_end(cal: WorkingCalendar, moment: datetime) -> bool:
-    local = moment.astimezone(VN_TZ)
+    local = moment.astimezone(VIETNAM)
     return cal.is_working_day(local.date()) and any(
         local.timetz().replace(tzinfo=None) == end for _, end in cal.periods
     )

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
+from postal_gateway.config import Settings
 from postal_gateway.notifications import service, templates
 from postal_gateway.notifications.adapters import (
     ChannelRouter,
@@ -18,7 +19,7 @@ from postal_gateway.notifications.adapters import (
     HttpSmsGateway,
     PermanentDeliveryError,
     SmtpMailer,
-    adapter_from_environment,
+    adapter_for,
 )
 from postal_gateway.notifications.models import MessageStatus, OutboxMessage
 from tests import factories
@@ -325,8 +326,10 @@ def test_refused_address_fails_for_good_and_a_down_server_is_retried(session, sm
     assert "unreachable" in down.last_error
 
 
-def test_adapter_from_environment_routes_each_channel():
-    router = adapter_from_environment({"NOTIFY_SMS_URL": "https://sms.example/api", "SMTP_HOST": "mail.example"})
+def test_the_settings_route_each_channel(monkeypatch):
+    monkeypatch.setenv("NOTIFY_SMS_URL", "https://sms.example/api")
+    monkeypatch.setenv("SMTP_HOST", "mail.example")
+    router = adapter_for(Settings.from_environment(secret_key="x"))
     assert isinstance(router.adapters["sms"], HttpSmsGateway) and isinstance(router.adapters["email"], SmtpMailer)
-    plain = adapter_from_environment({})
+    plain = adapter_for(Settings(secret_key="x"))
     assert isinstance(plain.adapters["sms"], service.DevelopmentOutbox)

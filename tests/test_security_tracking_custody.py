@@ -8,13 +8,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from contracts.models import Leg
 from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.db import utcnow
 from tests import factories
 from tests.conftest import log_in
 from tracking import ingestion, services
-from tracking.models import CompensationCase, LegKind, LegState, ShipmentEvent
+from tracking.models import CompensationCase, LegState, ShipmentEvent
 
 
 @pytest.fixture()
@@ -44,7 +45,7 @@ def test_a_stranger_office_cannot_mark_a_shipment_lost(session, world):
     session.commit()
     assert result.status == "forbidden"
     assert _events_of(session, dossier) == before
-    assert services.leg_of(session, dossier, LegKind.forward).state == LegState.at_post_office
+    assert services.leg_of(session, dossier, Leg.forward).state == LegState.at_post_office
     assert session.scalar(select(func.count()).select_from(CompensationCase)) == 0
 
 
@@ -83,8 +84,8 @@ def test_offline_batch_reports_the_refused_event_and_keeps_the_rest(client, sess
     assert [r["status"] for r in results] == ["accepted", "forbidden", "accepted"]
     assert dossier.code in results[1]["reason"]
     session.expire_all()
-    assert services.leg_of(session, dossier, LegKind.forward).state == LegState.at_post_office
-    assert services.leg_of(session, own, LegKind.forward).state == LegState.in_transit
+    assert services.leg_of(session, dossier, Leg.forward).state == LegState.at_post_office
+    assert services.leg_of(session, own, Leg.forward).state == LegState.in_transit
     assert session.scalar(select(ShipmentEvent).where(ShipmentEvent.event_id == "batch-000002")) is None
 
 

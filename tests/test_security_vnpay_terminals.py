@@ -17,7 +17,7 @@ from payments.vnpay import format_vnpay_datetime, sign
 from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.app import create_app
-from postal_gateway.config import Settings
+from postal_gateway.config import Settings, use_settings
 from postal_gateway.db import bind_engine, db_session
 from tests import factories
 from tests.conftest import log_in
@@ -46,6 +46,7 @@ def make_app(app, database_url, instance_dir, fresh_login_per_request):
     for other in made:
         other.extensions["engine"].dispose()
     bind_engine(app.extensions["engine"])
+    use_settings(app.config["SETTINGS"])
 
 
 def real_terminal(session, agency) -> MerchantTerminal:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from postal_gateway.accounts.models import Role
+from postal_gateway.config import Settings
 from postal_gateway.events import IntegrationEvent
 from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
@@ -46,7 +47,11 @@ def test_at_risk_share_is_configurable(monkeypatch):
     assert clock_state(**args, at_risk_share=0.5) == SlaState.at_risk
     assert clock_state(**args, at_risk_share=0.9) == SlaState.on_time
     monkeypatch.setenv("TRACKING_AT_RISK_SHARE", "0.5")
-    assert clock_state(**args) == SlaState.at_risk
+    assert clock_state(**args, at_risk_share=Settings.from_environment(secret_key="x").tracking_at_risk_share) \
+        == SlaState.at_risk
+    for unusable in ("1.5", "0", "half"):
+        monkeypatch.setenv("TRACKING_AT_RISK_SHARE", unusable)
+        assert Settings.from_environment(secret_key="x").tracking_at_risk_share == 0.75
 
 
 def test_a_clock_not_started_has_no_state():

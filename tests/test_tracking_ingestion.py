@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from contracts.models import Leg
 from postal_gateway.accounts.models import Role
 from postal_gateway.domain import InvalidInput
 from postal_gateway.dossiers.models import Channel
@@ -16,7 +17,6 @@ from tracking.models import (
     CompensationCase,
     CompensationStatus,
     EventOutcome,
-    LegKind,
     LegState,
     ShipmentEvent,
     ShipmentLeg,
@@ -57,7 +57,7 @@ def test_events_in_order_drive_the_forward_leg_to_the_agency(session, world):
         ev("dev1-000004", "handed_to_agency", NOW - timedelta(hours=1), details={"officer_name": "Lê Thị Cán Bộ"}),
     )
     assert [r.status for r in results] == ["accepted"] * 4
-    leg = services.leg_of(session, dossier, LegKind.forward)
+    leg = services.leg_of(session, dossier, Leg.forward)
     assert leg.state == LegState.handed_to_agency
     assert leg.started_at == NOW - timedelta(hours=4)
     assert leg.completed_at == NOW - timedelta(hours=1)
@@ -76,7 +76,7 @@ def test_out_of_order_upload_is_placed_by_occurrence_time(session, world):
                     ev("late-000001", "picked_up", NOW - timedelta(hours=4)),
                     ev("late-000002", "dispatched", NOW - timedelta(hours=3)))
     assert [r.status for r in second] == ["accepted", "accepted"]
-    leg = services.leg_of(session, dossier, LegKind.forward)
+    leg = services.leg_of(session, dossier, Leg.forward)
     # the earlier-uploaded "arrived" now fits after pickup and dispatch: state derived from history
     assert leg.state == LegState.arrived
     arrived = session.scalar(select(ShipmentEvent).where(ShipmentEvent.event_id == "late-000003"))
@@ -84,7 +84,7 @@ def test_out_of_order_upload_is_placed_by_occurrence_time(session, world):
     # a late "dispatched" older than the last arrival does not regress the state
     third = record(session, staff, dossier, ev("late-000004", "accepted_at_office", NOW - timedelta(hours=3, minutes=30)))
     assert third[0].status == "accepted"
-    assert services.leg_of(session, dossier, LegKind.forward).state == LegState.arrived
+    assert services.leg_of(session, dossier, Leg.forward).state == LegState.arrived
 
 
 def test_duplicates_are_acknowledged_not_counted(session, world):
@@ -221,7 +221,7 @@ def test_result_handed_to_post_opens_the_return_leg_when_nobody_did(session, wor
                      ev("ev-r-000003", "handed_to_agency", NOW - timedelta(hours=2), details={"officer_name": "B"}),
                      ev("ev-r-000004", "result_handed_to_post", NOW - timedelta(hours=1)))
     assert [r.status for r in results] == ["accepted", "accepted"]
-    back = services.leg_of(session, dossier, LegKind.return_)
+    back = services.leg_of(session, dossier, Leg.return_)
     assert back.state == LegState.with_post and back.due_at == NOW - timedelta(hours=1) + timedelta(hours=24)
 
 
@@ -233,7 +233,7 @@ def test_intake_starts_the_forward_leg_and_the_public_record(session):
     fixture = dossier_world.__wrapped__(session)  # the intake tests' own world: agency, consent, scans
     dossier = submit(session, command(fixture)).dossier
     session.commit()
-    leg = services.leg_of(session, dossier, LegKind.forward)
+    leg = services.leg_of(session, dossier, Leg.forward)
     assert leg is not None and leg.started_at == dossier.entered_at
     assert leg.state in (LegState.at_post_office, LegState.picked_up)
     assert session.scalar(select(LookupRecord.code).where(LookupRecord.code == dossier.code)) == dossier.code

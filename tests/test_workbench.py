@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from contracts.models import Leg
 from postal_gateway import calendar
 from postal_gateway.accounts.models import Role
 from postal_gateway.domain import Conflict, InvalidInput, NotFound
@@ -21,7 +22,7 @@ from postal_gateway.workbench import services
 from postal_gateway.workbench.letters import apology_pdf
 from postal_gateway.workbench.models import RefundFlag, Rejection
 from tests import factories
-from tracking.models import LegKind, ShipmentLeg
+from tracking.models import ShipmentLeg
 
 
 def local(month, day, hour=8, minute=0):
@@ -76,7 +77,7 @@ def test_receiving_from_the_post_signs_once_and_ends_the_forward_leg(session, wo
     session.commit()
     assert handover.officer_id == officer.id and not handover.paper_matches
     leg = session.scalars(select(ShipmentLeg).where(ShipmentLeg.dossier_id == world["dossier"].id,
-                                                    ShipmentLeg.kind == LegKind.forward)).one()
+                                                    ShipmentLeg.kind == Leg.forward)).one()
     assert leg.completed_at == MONDAY
     with pytest.raises(Conflict):
         services.receive_from_post(session, officer=officer, code=code, paper_matches=True, now=MONDAY)
@@ -224,7 +225,7 @@ def test_result_ready_opens_the_return_leg_and_level_4_completion_waits_for_the_
     services.mark_result_ready(session, officer=officer, code=code, now=local(12, 9))
     session.commit()
     assert dossier.status == S.result_ready and dossier.settled_at == local(12, 9)
-    leg = session.scalars(select(ShipmentLeg).where(ShipmentLeg.dossier_id == dossier.id, ShipmentLeg.kind == LegKind.return_)).one()
+    leg = session.scalars(select(ShipmentLeg).where(ShipmentLeg.dossier_id == dossier.id, ShipmentLeg.kind == Leg.return_)).one()
     assert leg.started_at == local(12, 9)
     assert "Buu chinh se chuyen ket qua" in _messages(session, "result_ready")[0].body
     with pytest.raises(Conflict) as unpaid:

@@ -14,7 +14,9 @@
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, send_from_directory, url_for
+from flask import (
+    Blueprint, Response, current_app, jsonify, redirect, render_template, request, send_from_directory, url_for,
+)
 from flask_babel import gettext as _
 
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role
@@ -117,6 +119,10 @@ def sync():
 # --- managers -----------------------------------------------------------------------------------
 
 
+def _at_risk_share() -> float:
+    return current_app.config["SETTINGS"].tracking_at_risk_share
+
+
 def _office_scope():
     user = current_account()
     return user.post_office_id if user.role in POST_OFFICE_ROLES else None
@@ -127,7 +133,8 @@ def _office_scope():
 def manager():
     now = utcnow()
     state = request.args.get("state") or ""
-    overview = reports.overview(db_session, now=now, post_office_id=_office_scope(), state=state)
+    overview = reports.overview(db_session, now=now, at_risk_share=_at_risk_share(), post_office_id=_office_scope(),
+                                state=state)
     return render_template("tracking/manager.html", overview=overview, state=state,
                            chart=reports.chart_svg(overview.weeks))
 
@@ -137,7 +144,7 @@ def manager():
 def export(fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise NotFound(N_("Chỉ xuất được CSV hoặc XLSX."))
-    rows = reports.leg_rows(db_session, now=utcnow(), post_office_id=_office_scope())
+    rows = reports.leg_rows(db_session, now=utcnow(), at_risk_share=_at_risk_share(), post_office_id=_office_scope())
     if fmt == "csv":
         return Response(reports.to_csv(rows), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=chang-van-chuyen.csv"})

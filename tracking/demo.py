@@ -18,6 +18,7 @@ def load_demo_tracking(session: Session) -> list[str]:
     from postal_gateway.catalogue.models import Agency, Procedure
     from postal_gateway.db import utcnow
     from postal_gateway.dossiers.demo import demo_dossier
+    from postal_gateway.dossiers.services import lookup_url
     from postal_gateway.dossiers.models import (
         Channel,
         CollectionPlace,
@@ -52,5 +53,5 @@ def load_demo_tracking(session: Session) -> list[str]:
         session.flush()
     return [
         f"tracking: demo dossier {existing.code} waits for pickup; record its journey at /tracking/handheld"
-        f" (buudien1@demo.buudien.vn), follow it at /lookup?code={existing.code}",
+        f" (buudien1@demo.buudien.vn), follow it at {lookup_url(existing.code)}",
     ]

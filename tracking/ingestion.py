@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from contracts.models import Leg
 from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import PostOffice
 from postal_gateway.db import utcnow
@@ -34,7 +35,6 @@ from tracking.models import (
     CompensationCase,
     CompensationStatus,
     EventOutcome,
-    LegKind,
     LegState,
     ShipmentEvent,
     ShipmentLeg,
@@ -80,7 +80,7 @@ class _Parsed:
     note: str
     details: dict
     fingerprint: str
-    leg: LegKind | None
+    leg: Leg | None
 
 
 # --- parsing ------------------------------------------------------------------------------------
@@ -182,7 +182,7 @@ def parse_event(raw, *, now: datetime, trusted: bool = False) -> _Parsed:
     leg = None
     if raw.get("leg") is not None:
         try:
-            leg = LegKind(raw.get("leg"))
+            leg = Leg(raw.get("leg"))
         except ValueError:
             errors.append(FieldError("leg", N_("Chặng phải là forward hoặc return.")))
     if errors:
@@ -234,18 +234,18 @@ def _details(raw, kind: EventType | None, errors: list[FieldError]) -> dict:
 # --- placing events on legs --------------------------------------------------------------------
 
 
-def _current_leg(session: Session, dossier: Dossier, kind: LegKind | None) -> ShipmentLeg | None:
+def _current_leg(session: Session, dossier: Dossier, kind: Leg | None) -> ShipmentLeg | None:
     legs = {leg.kind: leg for leg in session.scalars(select(ShipmentLeg).where(ShipmentLeg.dossier_id == dossier.id))}
     if kind is not None:
         return legs.get(kind)
-    return legs.get(LegKind.return_) or legs.get(LegKind.forward)
+    return legs.get(Leg.return_) or legs.get(Leg.forward)
 
 
 def _office(session: Session, code: str) -> PostOffice | None:
     return session.scalar(select(PostOffice).where(PostOffice.code == code)) if code else None
 
 
-def create_leg(session: Session, dossier: Dossier, kind: LegKind, *, post_office_id: int | None) -> ShipmentLeg:
+def create_leg(session: Session, dossier: Dossier, kind: Leg, *, post_office_id: int | None) -> ShipmentLeg:
     """A new leg, or the one another request made a moment ago (the unique key decides)."""
     try:
         with session.begin_nested():
@@ -291,14 +291,14 @@ def derive(session: Session, leg: ShipmentLeg) -> list[ShipmentEvent]:
         kind = EventType(event.event_type)
         reason, params = "", {"event": kind.value, "state": state.value}
         target = next_state(leg.kind, state, kind)
-        if leg.kind == LegKind.return_ and leg.started_at is not None and event.occurred_at < leg.started_at:
+        if leg.kind == Leg.return_ and leg.started_at is not None and event.occurred_at < leg.started_at:
             target, reason = None, N_("Sự kiện xảy ra trước khi có kết quả; kiểm tra đồng hồ thiết bị.")
         if target is None:
             event.outcome = EventOutcome.rejected
             event.rejection_reason = reason or impossibility(leg.kind, state, kind)
             continue
         event.outcome, event.rejection_reason = EventOutcome.accepted, ""
-        if started is None and leg.kind == LegKind.forward:
+        if started is None and leg.kind == Leg.forward:
             started = event.occurred_at
         state, last = target, event.occurred_at
         if target in FINAL_STATES:
@@ -306,7 +306,7 @@ def derive(session: Session, leg: ShipmentLeg) -> list[ShipmentEvent]:
     leg.state = state
     leg.last_event_at = last
     leg.completed_at = completed
-    if leg.kind == LegKind.forward and started is not None and started != leg.started_at:
+    if leg.kind == Leg.forward and started is not None and started != leg.started_at:
         leg.started_at = started
         due = sla.forward_due(session, leg.dossier, started, leg.post_office)
         leg.due_at, leg.due_basis = due.due_at, due.basis
@@ -462,12 +462,12 @@ def _record_one(session, raw, *, actor, now, dossier_code, touched, fresh, trust
                            errors=[FieldError(f"details.{HANDOVER_DETAIL}", N_("Không có bưu cục mã %(code)s."),
                                               {"code": handed_to})],
                            dossier_code=dossier.code)
-    if leg is None and (kind or LegKind.forward) == LegKind.forward and parsed.type in (
+    if leg is None and (kind or Leg.forward) == Leg.forward and parsed.type in (
         EventType.picked_up, EventType.accepted_at_office,
     ):
         post_office_id = office.id if office else (actor.post_office_id if actor is not None else None)
-        leg = create_leg(session, dossier, LegKind.forward, post_office_id=post_office_id or dossier.post_office_id)
-    if leg is None and kind == LegKind.return_ and parsed.type == EventType.result_handed_to_post:
+        leg = create_leg(session, dossier, Leg.forward, post_office_id=post_office_id or dossier.post_office_id)
+    if leg is None and kind == Leg.return_ and parsed.type == EventType.result_handed_to_post:
         leg = _return_leg_from_evidence(session, dossier, parsed.occurred_at)
     event = ShipmentEvent(
         event_id=parsed.event_id,
@@ -489,7 +489,7 @@ def _record_one(session, raw, *, actor, now, dossier_code, touched, fresh, trust
         event.outcome = EventOutcome.rejected
         event.rejection_reason = (
             N_("Bưu điện chưa nhận kết quả từ cơ quan; chưa thể ghi %(event)s.")
-            if (kind == LegKind.return_) else N_("Hồ sơ chưa được nhận từ công dân; chưa thể ghi %(event)s.")
+            if (kind == Leg.return_) else N_("Hồ sơ chưa được nhận từ công dân; chưa thể ghi %(event)s.")
         )
     try:
         with session.begin_nested():
@@ -515,7 +515,7 @@ def _return_leg_from_evidence(session: Session, dossier: Dossier, handed_at: dat
     from postal_gateway.dossiers.models import DossierStatus, DossierStatusChange
     from tracking.services import open_return_leg
 
-    forward = _current_leg(session, dossier, LegKind.forward)
+    forward = _current_leg(session, dossier, Leg.forward)
     if forward is not None:
         derive(session, forward)  # the hand-over may be in this very batch
     if forward is None or forward.state != LegState.handed_to_agency or forward.completed_at > handed_at:

@@ -25,14 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from contracts.models import Leg
 from postal_gateway.db import Base, UTCDateTime, utcnow
-
-
-class LegKind(str, enum.Enum):
-    #: chiều đi: citizen -> post -> agency
-    forward = "forward"
-    #: chiều về: agency -> post -> citizen
-    return_ = "return"
 
 
 class LegState(str, enum.Enum):
@@ -88,7 +82,8 @@ class ShipmentLeg(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"))
-    kind: Mapped[LegKind] = mapped_column(Enum(LegKind, native_enum=False, length=16))
+    #: forward or return: the same legs the contract's full-trip times are agreed for
+    kind: Mapped[Leg] = mapped_column(Enum(Leg, native_enum=False, length=16))
     #: derived from the ordered history of accepted events
     state: Mapped[LegState] = mapped_column(Enum(LegState, native_enum=False, length=32), default=LegState.open)
     #: the post office responsible for the leg

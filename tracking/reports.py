@@ -56,7 +56,9 @@ class Overview:
     offices: list = field(default_factory=list)
 
 
-def leg_rows(session: Session, *, now: datetime, post_office_id: int | None = None, limit: int = EXPORT_LIMIT) -> list[LegRow]:
+def leg_rows(session: Session, *, now: datetime, at_risk_share: float, post_office_id: int | None = None,
+             limit: int = EXPORT_LIMIT) -> list[LegRow]:
+    """Legs started in the last WEEKS weeks or still open; ``at_risk_share`` from the settings."""
     since = now - timedelta(weeks=WEEKS)
     query = (
         select(ShipmentLeg)
@@ -74,14 +76,16 @@ def leg_rows(session: Session, *, now: datetime, post_office_id: int | None = No
             code=leg.dossier.code, kind=leg.kind.value, state=leg.state.value,
             post_office=leg.post_office.code if leg.post_office else "",
             started_at=leg.started_at, due_at=leg.due_at, completed_at=leg.completed_at,
-            sla=clock_state(started_at=leg.started_at, due_at=leg.due_at, now=now, stopped_at=leg.completed_at),
+            sla=clock_state(started_at=leg.started_at, due_at=leg.due_at, now=now, stopped_at=leg.completed_at,
+                            at_risk_share=at_risk_share),
             due_basis=leg.due_basis,
         ))
     return rows
 
 
-def overview(session: Session, *, now: datetime, post_office_id: int | None = None, state: str = "") -> Overview:
-    rows = leg_rows(session, now=now, post_office_id=post_office_id)
+def overview(session: Session, *, now: datetime, at_risk_share: float, post_office_id: int | None = None,
+             state: str = "") -> Overview:
+    rows = leg_rows(session, now=now, at_risk_share=at_risk_share, post_office_id=post_office_id)
     result = Overview()
     open_rows = [row for row in rows if row.completed_at is None]
     result.counts = {s.value: sum(1 for row in open_rows if row.sla == s) for s in SlaState}

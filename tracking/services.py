@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from contracts.models import Leg
 from postal_gateway.accounts.models import User
 from postal_gateway.dossiers.models import Channel, CollectionPlace, Dossier
 from tracking import ingestion, sla
@@ -19,13 +20,12 @@ from tracking.compensation import approve_compensation, get_compensation, pay_co
 from tracking.models import (
     CompensationCase,
     CompensationStatus,
-    LegKind,
     ShipmentLeg,
 )
 from tracking.vocabulary import EventType
 
 
-def leg_of(session: Session, dossier: Dossier, kind: LegKind) -> ShipmentLeg | None:
+def leg_of(session: Session, dossier: Dossier, kind: Leg) -> ShipmentLeg | None:
     return session.scalar(select(ShipmentLeg).where(ShipmentLeg.dossier_id == dossier.id, ShipmentLeg.kind == kind))
 
 
@@ -55,7 +55,7 @@ def open_forward_leg(session: Session, *, dossier: Dossier, picked_up_at: dateti
         return None
     if picked_up_at.tzinfo is None:
         raise ValueError("picked_up_at must be timezone-aware")
-    existing = leg_of(session, dossier, LegKind.forward)
+    existing = leg_of(session, dossier, Leg.forward)
     if existing is not None and existing.started_at is not None:
         return existing
     kind = EventType.picked_up if dossier.collection_place == CollectionPlace.citizen_address else EventType.accepted_at_office
@@ -65,7 +65,7 @@ def open_forward_leg(session: Session, *, dossier: Dossier, picked_up_at: dateti
     if code:
         raw["post_office_code"] = code
     _system_event(session, dossier=dossier, actor=actor, raw=raw, at=picked_up_at)
-    return leg_of(session, dossier, LegKind.forward)
+    return leg_of(session, dossier, Leg.forward)
 
 
 def record_handover_to_agency(session: Session, *, dossier: Dossier, officer: User, at: datetime) -> ShipmentLeg | None:
@@ -80,7 +80,7 @@ def record_handover_to_agency(session: Session, *, dossier: Dossier, officer: Us
         return None
     if at.tzinfo is None:
         raise ValueError("at must be timezone-aware")
-    leg = leg_of(session, dossier, LegKind.forward)
+    leg = leg_of(session, dossier, Leg.forward)
     if leg is None or leg.started_at is None:
         open_forward_leg(session, dossier=dossier, picked_up_at=min(dossier.entered_at, at))
     raw = {
@@ -88,11 +88,11 @@ def record_handover_to_agency(session: Session, *, dossier: Dossier, officer: Us
         "type": EventType.handed_to_agency.value,
         "occurred_at": at.isoformat(),
         "recorded_at": at.isoformat(),
-        "leg": LegKind.forward.value,
+        "leg": Leg.forward.value,
         "details": {"officer_id": officer.id, "officer_name": officer.full_name[:255]},
     }
     _system_event(session, dossier=dossier, actor=officer, raw=raw, at=at)
-    return leg_of(session, dossier, LegKind.forward)
+    return leg_of(session, dossier, Leg.forward)
 
 
 def open_return_leg(session: Session, *, dossier: Dossier, result_available_at: datetime) -> ShipmentLeg | None:
@@ -102,9 +102,9 @@ def open_return_leg(session: Session, *, dossier: Dossier, result_available_at: 
         return None
     if result_available_at.tzinfo is None:
         raise ValueError("result_available_at must be timezone-aware")
-    leg = leg_of(session, dossier, LegKind.return_)
+    leg = leg_of(session, dossier, Leg.return_)
     if leg is None:
-        leg = ingestion.create_leg(session, dossier, LegKind.return_, post_office_id=dossier.post_office_id)
+        leg = ingestion.create_leg(session, dossier, Leg.return_, post_office_id=dossier.post_office_id)
     if leg.started_at is None:
         due = sla.return_due(session, dossier, result_available_at)
         leg.started_at, leg.due_at, leg.due_basis = result_available_at, due.due_at, due.basis

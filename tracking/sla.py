@@ -14,27 +14,18 @@ breached (due passed before the clock stopped).
 from __future__ import annotations
 
 import enum
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from postal_gateway.config import DEFAULT_AT_RISK_SHARE
 from postal_gateway.domain import N_, DomainError
 
 #: used when no contract covers the dossier; the national limit for the farthest zone is not longer
 DEFAULT_FULL_TRIP_TIME = timedelta(hours=72)
 #: R-16 / Điều 25.2
 RETURN_COMMITMENT = timedelta(hours=24)
-
-
-def default_at_risk_share() -> float:
-    """Share of a clock's time after which it is "at risk"; TRACKING_AT_RISK_SHARE overrides 0.75."""
-    try:
-        share = float(os.environ.get("TRACKING_AT_RISK_SHARE", "0.75"))
-    except ValueError:
-        return 0.75
-    return share if 0 < share < 1 else 0.75
 
 
 class SlaState(str, enum.Enum):
@@ -64,19 +55,19 @@ def clock_state(
     due_at: datetime | None,
     now: datetime,
     stopped_at: datetime | None = None,
-    at_risk_share: float | None = None,
+    at_risk_share: float = DEFAULT_AT_RISK_SHARE,
 ) -> SlaState | None:
-    """The state of one clock at ``now``; None when it has not started."""
+    """The state of one clock at ``now``; None when it has not started. Reports pass the settings'
+    ``tracking_at_risk_share`` (TRACKING_AT_RISK_SHARE)."""
     if started_at is None or due_at is None:
         return None
-    share = default_at_risk_share() if at_risk_share is None else at_risk_share
     end = stopped_at or now
     if end > due_at:
         return SlaState.breached
     if stopped_at is not None:
         return SlaState.on_time
     allowed = due_at - started_at
-    if allowed <= timedelta(0) or (now - started_at) >= allowed * share:
+    if allowed <= timedelta(0) or (now - started_at) >= allowed * at_risk_share:
         return SlaState.at_risk
     return SlaState.on_time
 

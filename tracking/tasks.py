@@ -12,11 +12,11 @@ BEAT_SCHEDULE = {
 
 
 def _session():
-    from postal_gateway.config import Settings
+    from postal_gateway.config import process_settings
     from postal_gateway.db import SessionFactory, bind_engine, make_engine
 
     if SessionFactory.kw.get("bind") is None:  # a bare worker process: bind once
-        bind_engine(make_engine(Settings.from_environment().database_url))
+        bind_engine(make_engine(process_settings().database_url))
     return SessionFactory()
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from contracts.models import Leg
 from postal_gateway.domain import N_
-from tracking.models import LegKind, LegState
+from tracking.models import LegState
 
 
 class EventType(str, enum.Enum):
@@ -35,27 +36,27 @@ class EventInfo:
     label: str
     upu_code: str
     #: the leg it belongs to; None means the dossier's current leg
-    leg: LegKind | None
+    leg: Leg | None
     #: details the event must carry
     required: tuple[str, ...] = ()
 
 
 EVENTS: dict[EventType, EventInfo] = {
-    EventType.picked_up: EventInfo(N_("Đã nhận hồ sơ từ công dân"), "EMA", LegKind.forward),
+    EventType.picked_up: EventInfo(N_("Đã nhận hồ sơ từ công dân"), "EMA", Leg.forward),
     EventType.accepted_at_office: EventInfo(N_("Đã nhập bưu cục"), "EMB", None),
     EventType.dispatched: EventInfo(N_("Đã chuyển đi"), "EMC", None),
     EventType.arrived: EventInfo(N_("Đã đến bưu cục"), "EMD", None),
     EventType.handed_to_agency: EventInfo(
-        N_("Đã giao cho Bộ phận Một cửa"), "EMI", LegKind.forward, ("officer_name",)
+        N_("Đã giao cho Bộ phận Một cửa"), "EMI", Leg.forward, ("officer_name",)
     ),
-    EventType.result_handed_to_post: EventInfo(N_("Bưu điện đã nhận kết quả"), "VNR", LegKind.return_),
-    EventType.out_for_delivery: EventInfo(N_("Đang phát kết quả"), "EDG", LegKind.return_),
+    EventType.result_handed_to_post: EventInfo(N_("Bưu điện đã nhận kết quả"), "VNR", Leg.return_),
+    EventType.out_for_delivery: EventInfo(N_("Đang phát kết quả"), "EDG", Leg.return_),
     EventType.delivered: EventInfo(
-        N_("Đã trả kết quả"), "EMI", LegKind.return_, ("recipient_name", "id_checked")
+        N_("Đã trả kết quả"), "EMI", Leg.return_, ("recipient_name", "id_checked")
     ),
-    EventType.delivery_failed: EventInfo(N_("Phát không thành công"), "EMH", LegKind.return_, ("reason",)),
+    EventType.delivery_failed: EventInfo(N_("Phát không thành công"), "EMH", Leg.return_, ("reason",)),
     EventType.held_at_post_office: EventInfo(N_("Lưu tại bưu cục chờ nhận"), "EDF", None),
-    EventType.returned_to_agency: EventInfo(N_("Đã chuyển trả cơ quan"), "VNT", LegKind.return_, ("reason",)),
+    EventType.returned_to_agency: EventInfo(N_("Đã chuyển trả cơ quan"), "VNT", Leg.return_, ("reason",)),
     EventType.lost: EventInfo(N_("Thất lạc"), "VNL", None),
     EventType.found: EventInfo(N_("Đã tìm thấy"), "VNF", None),
 }
@@ -77,7 +78,7 @@ STATE_LABELS: dict[LegState, str] = {
     LegState.returned_to_agency: N_("Đã chuyển trả cơ quan"),
 }
 
-LEG_LABELS = {LegKind.forward: N_("Chiều đi (hồ sơ đến cơ quan)"), LegKind.return_: N_("Chiều về (kết quả đến công dân)")}
+LEG_LABELS = {Leg.forward: N_("Chiều đi (hồ sơ đến cơ quan)"), Leg.return_: N_("Chiều về (kết quả đến công dân)")}
 
 E, S = EventType, LegState
 
@@ -128,24 +129,24 @@ _RETURN: dict[LegState, dict[EventType, LegState]] = {
     S.lost: {E.found: S.at_post_office, E.delivered: S.delivered},
 }
 
-TRANSITIONS: dict[LegKind, dict[LegState, dict[EventType, LegState]]] = {
-    LegKind.forward: _FORWARD,
-    LegKind.return_: _RETURN,
+TRANSITIONS: dict[Leg, dict[LegState, dict[EventType, LegState]]] = {
+    Leg.forward: _FORWARD,
+    Leg.return_: _RETURN,
 }
 
 
-def next_state(kind: LegKind, state: LegState, event: EventType) -> LegState | None:
+def next_state(kind: Leg, state: LegState, event: EventType) -> LegState | None:
     """The state after ``event``, or None when the event is impossible there."""
     return TRANSITIONS[kind].get(state, {}).get(event)
 
 
-def impossibility(kind: LegKind, state: LegState, event: EventType) -> str:
+def impossibility(kind: Leg, state: LegState, event: EventType) -> str:
     """Why ``event`` cannot happen in ``state`` (a translatable message id with %(…)s params)."""
     if state in (S.handed_to_agency, S.delivered, S.returned_to_agency):
         return N_("Chặng này đã kết thúc (%(state)s); không thể ghi thêm sự kiện %(event)s.")
     if event == E.found:
         return N_("Chỉ ghi 'đã tìm thấy' cho hồ sơ đang thất lạc.")
-    if kind == LegKind.return_ and state == S.open:
+    if kind == Leg.return_ and state == S.open:
         return N_("Bưu điện chưa nhận kết quả từ cơ quan; chưa thể ghi %(event)s.")
     if state == S.open:
         return N_("Hồ sơ chưa được nhận từ công dân; chưa thể ghi %(event)s.")

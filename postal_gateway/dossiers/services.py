@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.catalogue.models import Procedure
 from postal_gateway.db import utcnow
+from postal_gateway.formatting import format_vnd
 from postal_gateway.domain import Conflict, FieldError, Forbidden, InvalidInput, N_, NotFound
 from postal_gateway.dossiers.codes import CODE_PATTERN, next_dossier_code
 from postal_gateway.dossiers.models import (
@@ -164,7 +165,7 @@ def collection_errors(
                 FieldError(
                     "fee",
                     N_("Lệ phí thu phải đúng bằng lệ phí của thủ tục: %(fee)s đồng."),
-                    {"fee": f"{fee_owed:,}".replace(",", ".")},
+                    {"fee": format_vnd(fee_owed, unit="")},
                 )
             )
         if fee_collected.method not in POSTAL_COLLECTION_METHODS:
@@ -174,7 +175,7 @@ def collection_errors(
             FieldError(
                 "fee",
                 N_("Thủ tục mức độ 3: cần thu lệ phí %(fee)s đồng khi nhận hồ sơ."),
-                {"fee": f"{fee_owed:,}".replace(",", ".")},
+                {"fee": format_vnd(fee_owed, unit="")},
             )
         )
 

@@ -13,7 +13,6 @@ import unicodedata
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 import qrcode
@@ -41,7 +40,8 @@ from reportlab.platypus import (
 )
 
 from postal_gateway.domain import FieldError, InvalidInput, N_
-from postal_gateway.formatting import to_local
+from postal_gateway.dossiers.services import lookup_url
+from postal_gateway.formatting import format_vnd, to_local
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT_REGULAR = "DejaVuSans"
@@ -156,11 +156,6 @@ def qr_matrix(text: str) -> tuple[tuple[bool, ...], ...]:
     return tuple(tuple(bool(cell) for cell in row) for row in code.get_matrix())
 
 
-def format_vnd_words(amount: int) -> str:
-    """1234000 -> "1.234.000 đồng" (the slip spells the unit out, as official forms do)."""
-    return f"{amount:,}".replace(",", ".") + " đồng"
-
-
 def format_receipt_time(moment: datetime) -> str:
     """A moment as "HH:MM ngày DD/MM/YYYY" in Vietnam, whatever zone it comes in."""
     local = to_local(moment)
@@ -234,7 +229,7 @@ def slip_data_for(dossier, public_base_url: str) -> SlipData:
         via.append(f"nhân viên {dossier.submitted_by.full_name}")
     return SlipData(
         dossier_code=dossier.code,
-        lookup_url=f"{base}/lookup?code={quote(dossier.code, safe='')}",
+        lookup_url=lookup_url(dossier.code, public_base_url),
         procedure_name=dossier.procedure.name,
         agency_name=agency.name,
         processing_department=dossier.procedure.processing_department or "",
@@ -330,8 +325,8 @@ def _facts(data: SlipData) -> list[tuple[str, str]]:
         ("Thời gian nhận hồ sơ", escape(format_receipt_time(data.received_at))),
         ("Ngày hẹn trả kết quả", f"<b>{escape(format_appointment(data.appointment_date))}</b>"),
         ("Tình trạng hồ sơ", _text(data.status_label)),
-        ("Phí, lệ phí", format_vnd_words(data.fee_vnd) if data.fee_vnd else NO_FEE),
-        ("Cước bưu chính", format_vnd_words(data.postage_vnd) if data.postage_vnd else NO_POSTAGE),
+        ("Phí, lệ phí", format_vnd(data.fee_vnd, unit="đồng") if data.fee_vnd else NO_FEE),
+        ("Cước bưu chính", format_vnd(data.postage_vnd, unit="đồng") if data.postage_vnd else NO_POSTAGE),
         ("Điện thoại Bộ phận Một cửa", _text(data.one_stop_phone)),
     ]
     if data.submitted_via.strip():

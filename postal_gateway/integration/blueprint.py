@@ -7,7 +7,6 @@ appears in the JSON logs and travels into the Celery tasks the request enqueues.
 from __future__ import annotations
 
 import hmac
-import os
 import re
 import uuid
 
@@ -28,10 +27,10 @@ _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 def _install(state) -> None:
     app = state.app
     metrics.DATABASE_FIGURES.session_factory = SessionFactory
-    broker_url = app.config["SETTINGS"].broker_url
-    metrics.DATABASE_FIGURES.queue_depths = lambda: health.queue_depths(broker_url)
-    if not app.testing and os.environ.get("LOG_FORMAT", "json") == "json":
-        logs.configure_json_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    settings = app.config["SETTINGS"]
+    metrics.DATABASE_FIGURES.queue_depths = lambda: health.queue_depths(settings.broker_url)
+    if not app.testing and settings.log_format == "json":
+        logs.configure_json_logging(settings.log_level)
 
 
 @blueprint.before_app_request

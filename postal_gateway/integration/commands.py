@@ -7,6 +7,8 @@ import threading
 import click
 from flask.cli import with_appcontext
 
+from postal_gateway.config import process_settings
+
 integration_commands = click.Group("integration", help="Integration events: relay, consumers, dead letters.")
 
 
@@ -20,7 +22,7 @@ def _stop_on_signals() -> threading.Event:
 def _url(url: str | None) -> str:
     from postal_gateway.integration.relay import DEFAULT_AMQP_URL, amqp_url
 
-    return url or amqp_url() or DEFAULT_AMQP_URL
+    return url or amqp_url(process_settings()) or DEFAULT_AMQP_URL
 
 
 @integration_commands.command("relay")

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from postal_gateway.config import process_settings
 from postal_gateway.events import EVENT_VERSIONS
 from postal_gateway.integration.models import DeadLetter, ProcessedMessage
 from postal_gateway.integration.topology import CONSUMER_BINDINGS, EXCHANGE, QUEUE_PREFIX, Topology
@@ -262,7 +263,7 @@ def onestop_consumer(connector=None) -> Consumer:
     """Pushes dossier and payment events to the provincial one-stop system through its connector port."""
     from postal_gateway.integration import onestop
 
-    return Consumer("onestop", onestop.handler(connector or onestop.connector_from_environment()),
+    return Consumer("onestop", onestop.handler(connector or onestop.connector_for(process_settings())),
                     CONSUMER_BINDINGS["onestop"])
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import socket
 import urllib.error
 import urllib.request
@@ -17,6 +16,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from postal_gateway.config import Settings
 from postal_gateway.integration.consumers import TransientError
 from postal_gateway.integration.topology import CONSUMER_BINDINGS
 
@@ -72,11 +72,10 @@ class HttpOneStop:
             raise TransientError(f"one-stop system unreachable: {error.__class__.__name__}") from None
 
 
-def connector_from_environment(environ: dict | None = None) -> OneStopConnector:
-    env = os.environ if environ is None else environ
-    if env.get("ONESTOP_URL"):
-        return HttpOneStop(env["ONESTOP_URL"], token=env.get("ONESTOP_TOKEN", ""),
-                           timeout=float(env.get("ONESTOP_TIMEOUT", "10")))
+def connector_for(settings: Settings) -> OneStopConnector:
+    """The HTTP connector when ONESTOP_URL is set, else the development one that only logs."""
+    if settings.onestop_url:
+        return HttpOneStop(settings.onestop_url, token=settings.onestop_token, timeout=settings.onestop_timeout)
     return LoggingOneStop()
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from postal_gateway.config import Settings
 from postal_gateway.db import utcnow
 from postal_gateway.events import IntegrationEvent
 from postal_gateway.integration.topology import EXCHANGE, Topology
@@ -38,12 +38,11 @@ log = logging.getLogger(__name__)
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 
 
-def amqp_url(environ: dict | None = None) -> str | None:
+def amqp_url(settings: Settings) -> str | None:
     """INTEGRATION_AMQP_URL, else CELERY_BROKER_URL when it is RabbitMQ; None on a laptop (local relay)."""
-    env = os.environ if environ is None else environ
-    if env.get("INTEGRATION_AMQP_URL"):
-        return env["INTEGRATION_AMQP_URL"]
-    broker = env.get("CELERY_BROKER_URL", "")
+    if settings.integration_amqp_url:
+        return settings.integration_amqp_url
+    broker = settings.broker_url
     if broker.startswith(("amqp://", "amqps://", "pyamqp://")):
         broker = broker.replace("pyamqp://", "amqp://", 1)
         # kombu reads a trailing "//" as the vhost "/"; pika needs it spelt "%2F"

@@ -5,6 +5,7 @@ on a laptop (no AMQP URL) beat runs the local relay every few seconds instead.
 """
 from __future__ import annotations
 
+from postal_gateway.config import process_settings
 from postal_gateway.worker import celery_app, task_session
 
 BEAT_SCHEDULE = {
@@ -19,6 +20,6 @@ def relay_local_task() -> int:
     from postal_gateway.integration.local import relay_locally
     from postal_gateway.integration.relay import amqp_url
 
-    if amqp_url() is not None:
+    if amqp_url(process_settings()) is not None:
         return 0
     return relay_locally(task_session, local_consumers())

@@ -22,6 +22,8 @@ from sqlalchemy import event as orm_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from postal_gateway.config import process_settings
+
 log = logging.getLogger(__name__)
 
 #: integration events that change what the public may see
@@ -37,10 +39,8 @@ def configure_hash_key(secret: str) -> None:
 
 
 def _key() -> bytes:
-    if _hash_key is None:
-        from postal_gateway.config import Settings
-
-        configure_hash_key(Settings.from_environment().secret_key)
+    if _hash_key is None:  # a worker process: no lookup blueprint registered it
+        configure_hash_key(process_settings().secret_key)
     return _hash_key  # type: ignore[return-value]
 
 

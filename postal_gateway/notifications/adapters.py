@@ -13,13 +13,14 @@ given the outbox id as its idempotency key (``idempotency_key``): the HTTP SMS g
 from __future__ import annotations
 
 import json
-import os
 import smtplib
 import socket
 import urllib.error
 import urllib.request
 from email.message import EmailMessage
 from typing import Protocol
+
+from postal_gateway.config import Settings
 
 
 class DeliveryError(Exception):
@@ -134,20 +135,15 @@ class ChannelRouter:
         return self.adapters[channel].deliver(message)
 
 
-def adapter_from_environment(environ: dict | None = None) -> DeliveryAdapter:
-    """NOTIFY_SMS_URL (+ _TOKEN, _SENDER, _TIMEOUT) and SMTP_HOST (+ SMTP_PORT, SMTP_FROM, SMTP_USER,
-    SMTP_PASSWORD, SMTP_STARTTLS); a channel left unset uses the development outbox."""
-    env = os.environ if environ is None else environ
+def adapter_for(settings: Settings) -> DeliveryAdapter:
+    """The HTTP SMS gateway when NOTIFY_SMS_URL is set, SMTP when SMTP_HOST is (see the README's
+    configuration table); a channel left unset uses the development outbox."""
     sms = email = None
-    if env.get("NOTIFY_SMS_URL"):
-        sms = HttpSmsGateway(
-            env["NOTIFY_SMS_URL"], token=env.get("NOTIFY_SMS_TOKEN", ""), sender=env.get("NOTIFY_SMS_SENDER", "BUUDIEN"),
-            timeout=float(env.get("NOTIFY_SMS_TIMEOUT", "10")),
-        )
-    if env.get("SMTP_HOST"):
-        email = SmtpMailer(
-            env["SMTP_HOST"], int(env.get("SMTP_PORT", "25")), sender=env.get("SMTP_FROM", "no-reply@localhost"),
-            username=env.get("SMTP_USER", ""), password=env.get("SMTP_PASSWORD", ""),
-            starttls=env.get("SMTP_STARTTLS", "").lower() in {"1", "true", "yes", "on"},
-        )
+    if settings.notify_sms_url:
+        sms = HttpSmsGateway(settings.notify_sms_url, token=settings.notify_sms_token,
+                             sender=settings.notify_sms_sender, timeout=settings.notify_sms_timeout)
+    if settings.smtp_host:
+        email = SmtpMailer(settings.smtp_host, settings.smtp_port, sender=settings.smtp_from,
+                           username=settings.smtp_user, password=settings.smtp_password,
+                           starttls=settings.smtp_starttls)
     return ChannelRouter(sms=sms, email=email)

@@ -75,7 +75,7 @@ def load_demo_notified_journey(session: Session) -> list[str]:
 
 def _walk(session: Session, *, staff, officer, citizen, procedure):
     from postal_gateway import calendar
-    from postal_gateway.config import Settings
+    from postal_gateway.config import process_settings
     from postal_gateway.consents.models import ConsentScope
     from postal_gateway.consents.services import attach_signed_authorisation, confirm_signed_authorisation
     from postal_gateway.db import utcnow
@@ -86,7 +86,7 @@ def _walk(session: Session, *, staff, officer, citizen, procedure):
     from postal_gateway.workbench import services as workbench
     from tracking.ingestion import record_events
 
-    settings = Settings.from_environment()
+    settings = process_settings()
     base_url = settings.public_base_url
     periods = calendar.periods_from_config(procedure.agency.working_periods)
     now = utcnow()

@@ -9,6 +9,8 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from postal_gateway.config import process_settings
+
 log = logging.getLogger(__name__)
 
 #: shipment event type -> template
@@ -19,7 +21,6 @@ SHIPMENT_TEMPLATES = {"result_handed_to_post": "delivery_scheduled", "out_for_de
 def notify_from_event(session: Session, event: dict) -> None:
     from datetime import datetime
 
-    from postal_gateway.config import Settings
     from postal_gateway.dossiers.models import Dossier
     from postal_gateway.dossiers.services import lookup_url
     from postal_gateway.formatting import format_local_date, format_local_datetime
@@ -41,7 +42,7 @@ def notify_from_event(session: Session, event: dict) -> None:
         at = None
     context = {
         "code": dossier.code,
-        "lookup_url": lookup_url(dossier.code, Settings.from_environment().public_base_url),
+        "lookup_url": lookup_url(dossier.code, process_settings().public_base_url),
         "date": format_local_date(dossier.appointment_date) if getattr(dossier, "appointment_date", None) else "",
         "place": getattr(dossier, "delivery_address", "") or dossier.agency.name,
         "at": format_local_datetime(at) if at else "",

@@ -28,6 +28,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from postal_gateway.accounts.identity import mask_recipient
+from postal_gateway.config import process_settings
 from postal_gateway.db import utcnow
 from postal_gateway.domain import N_, FieldError, InvalidInput
 from postal_gateway.notifications import templates
@@ -36,7 +37,7 @@ from postal_gateway.notifications.adapters import (
     DeliveryError,
     DevelopmentOutbox,
     PermanentDeliveryError,
-    adapter_from_environment,
+    adapter_for,
 )
 from postal_gateway.notifications.models import (
     MessageChannel,
@@ -66,7 +67,7 @@ _adapter: DeliveryAdapter | None = None
 
 
 def configure_adapter(adapter: DeliveryAdapter | None) -> None:
-    """Swap the gateway (production SMS/e-mail, or a fake in tests); None: from the environment."""
+    """Swap the gateway (production SMS/e-mail, or a fake in tests); None: the one the settings name."""
     global _adapter
     _adapter = adapter
 
@@ -74,7 +75,7 @@ def configure_adapter(adapter: DeliveryAdapter | None) -> None:
 def current_adapter() -> DeliveryAdapter:
     global _adapter
     if _adapter is None:
-        _adapter = adapter_from_environment()
+        _adapter = adapter_for(process_settings())
     return _adapter
 
 
