@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 from contracts import cashbook
 from contracts.limits import national_limits, set_national_limit
 from contracts.models import CashShift, Contract, ContractVersion, Leg, Zone
-from contracts.parsing import VIETNAM, parse_local_date, start_of_local_day
+from contracts.parsing import parse_local_date, start_of_local_day
 from contracts.quotes import DEFAULT_WEIGHT_GRAMS, quote
 from contracts.services import version_at
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role
@@ -34,6 +34,7 @@ from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
 from postal_gateway.db import db_session, utcnow
 from postal_gateway.domain import N_, FieldError, Forbidden, InvalidInput, NotFound
 from postal_gateway.errors import translate
+from postal_gateway.formatting import VIETNAM
 from postal_gateway.spreadsheets import csv_text
 
 blueprint = Blueprint("contracts", __name__, template_folder="templates")
