@@ -13,6 +13,7 @@ given the outbox id as its idempotency key (``idempotency_key``): the HTTP SMS g
 from __future__ import annotations
 
 import json
+import logging
 import os
 import smtplib
 import socket
@@ -20,6 +21,10 @@ import urllib.error
 import urllib.request
 from email.message import EmailMessage
 from typing import Protocol
+
+from postal_gateway.config import Settings
+
+log = logging.getLogger(__name__)
 
 
 class DeliveryError(Exception):
@@ -41,9 +46,21 @@ class DeliveryAdapter(Protocol):
 
 
 class DevelopmentOutbox:
-    """Sends nothing: the outbox row itself is the delivered message (read it on /ops/outbox)."""
+    """Sends nothing: the outbox row itself is the delivered message (read it on /ops/outbox).
+
+    The stored row shows a one-time code masked, so with ``show_text`` (``DEVELOPMENT_MESSAGES``, on in
+    ``make run``) the delivered text, code included, is also written to the worker's log: a developer
+    can then activate an account or record a consent with no SMS gateway. Never beside a real gateway
+    (``adapter_from_environment`` refuses it)."""
+
+    def __init__(self, *, show_text: bool = False) -> None:
+        self.show_text = show_text
 
     def deliver(self, message) -> str:
+        if self.show_text:
+            channel = getattr(message.channel, "value", message.channel)
+            log.warning("development outbox (nothing sent): message %s, %s to user %s: %s",
+                        message.id, channel, message.recipient_user_id, message.body)
         return ""
 
 
@@ -126,18 +143,34 @@ class SmtpMailer:
 class ChannelRouter:
     """One adapter per channel; a channel without one falls back to the development outbox."""
 
-    def __init__(self, *, sms: DeliveryAdapter | None = None, email: DeliveryAdapter | None = None) -> None:
-        self.adapters = {"sms": sms or DevelopmentOutbox(), "email": email or DevelopmentOutbox()}
+    def __init__(
+        self, *, sms: DeliveryAdapter | None = None, email: DeliveryAdapter | None = None,
+        development_messages: bool = False,
+    ) -> None:
+        self.adapters = {
+            "sms": sms or DevelopmentOutbox(show_text=development_messages),
+            "email": email or DevelopmentOutbox(show_text=development_messages),
+        }
 
     def deliver(self, message) -> str | None:
         channel = getattr(message.channel, "value", message.channel)
         return self.adapters[channel].deliver(message)
 
 
-def adapter_from_environment(environ: dict | None = None) -> DeliveryAdapter:
+def adapter_from_environment(environ: dict | None = None, *, development_messages: bool | None = None) -> DeliveryAdapter:
     """NOTIFY_SMS_URL (+ _TOKEN, _SENDER, _TIMEOUT) and SMTP_HOST (+ SMTP_PORT, SMTP_FROM, SMTP_USER,
-    SMTP_PASSWORD, SMTP_STARTTLS); a channel left unset uses the development outbox."""
+    SMTP_PASSWORD, SMTP_STARTTLS); a channel left unset uses the development outbox.
+
+    ``development_messages`` (None: the DEVELOPMENT_MESSAGES setting) makes the development outbox log
+    what it delivers, one-time codes included; refused beside a real gateway, where it is production."""
     env = os.environ if environ is None else environ
+    if development_messages is None:
+        development_messages = Settings.from_environment().development_messages
+    if development_messages and (env.get("NOTIFY_SMS_URL") or env.get("SMTP_HOST")):
+        raise ValueError(
+            "DEVELOPMENT_MESSAGES is on beside a real SMS or e-mail gateway: it would write one-time codes "
+            "to the log. Turn DEVELOPMENT_MESSAGES off."
+        )
     sms = email = None
     if env.get("NOTIFY_SMS_URL"):
         sms = HttpSmsGateway(
@@ -150,4 +183,4 @@ def adapter_from_environment(environ: dict | None = None) -> DeliveryAdapter:
             username=env.get("SMTP_USER", ""), password=env.get("SMTP_PASSWORD", ""),
             starttls=env.get("SMTP_STARTTLS", "").lower() in {"1", "true", "yes", "on"},
         )
-    return ChannelRouter(sms=sms, email=email)
+    return ChannelRouter(sms=sms, email=email, development_messages=development_messages)
