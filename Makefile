@@ -31,6 +31,7 @@ demo: migrate
 # The local VNPay sandbox is a development tool, off unless switched on: `make run` (and the demo it
 # loads, a prerequisite that inherits this) pays through it.
 run: export VNPAY_SANDBOX := 1
+run: export DEVELOPMENT_MESSAGES := 1
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C stops web and worker)"
 	@trap 'kill 0' INT TERM EXIT; \

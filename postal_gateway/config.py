@@ -77,6 +77,9 @@ class Settings:
     testing: bool = False
     #: serve the local VNPay sandbox (a development tool: `make run` and the tests turn it on)
     vnpay_sandbox: bool = False
+    #: the development outbox writes delivered messages, one-time codes included, to the worker's log
+    #: (`make run` turns it on; refused beside a real SMS or e-mail gateway)
+    development_messages: bool = False
     #: every VNPAY_HASH_SECRET* variable by name; a merchant terminal names the one holding its secret
     vnpay_hash_secrets: dict[str, str] = field(default_factory=dict, repr=False)
     #: where VNPay sends the citizen's browser back; empty means PUBLIC_BASE_URL + /payments/vnpay/return
@@ -133,6 +136,7 @@ class Settings:
             ratelimit_storage_uri=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
             trusted_proxy_count=int(os.environ.get("TRUSTED_PROXY_COUNT", 0)),
             vnpay_sandbox=_env_bool("VNPAY_SANDBOX", False),
+            development_messages=_env_bool("DEVELOPMENT_MESSAGES", False),
             vnpay_hash_secrets={
                 name: value for name, value in os.environ.items() if name.startswith("VNPAY_HASH_SECRET")
             },

@@ -19,6 +19,10 @@ from collections.abc import Iterator
 from celery import Celery, Task, signals
 from kombu import Exchange, Queue
 
+# Every table class, before any task's first query: a task that reaches one area's model alone (the
+# sandbox's IPN delivery, say) would otherwise configure the mappers without the others and leave this
+# worker failing every task until it restarts.
+import postal_gateway.models  # noqa: F401
 from postal_gateway.config import Settings, process_settings
 from postal_gateway.formatting import VIETNAM
 

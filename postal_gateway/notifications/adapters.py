@@ -13,6 +13,7 @@ given the outbox id as its idempotency key (``idempotency_key``): the HTTP SMS g
 from __future__ import annotations
 
 import json
+import logging
 import smtplib
 import socket
 import urllib.error
@@ -21,6 +22,8 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from postal_gateway.config import Settings
+
+log = logging.getLogger(__name__)
 
 
 class DeliveryError(Exception):
@@ -42,9 +45,21 @@ class DeliveryAdapter(Protocol):
 
 
 class DevelopmentOutbox:
-    """Sends nothing: the outbox row itself is the delivered message (read it on /ops/outbox)."""
+    """Sends nothing: the outbox row itself is the delivered message (read it on /ops/outbox).
+
+    The stored row shows a one-time code masked, so with ``show_text`` (``DEVELOPMENT_MESSAGES``, on in
+    ``make run``) the delivered text, code included, is also written to the worker's log: a developer
+    can then activate an account or record a consent with no SMS gateway. Never beside a real gateway
+    (``adapter_for`` refuses it)."""
+
+    def __init__(self, *, show_text: bool = False) -> None:
+        self.show_text = show_text
 
     def deliver(self, message) -> str:
+        if self.show_text:
+            channel = getattr(message.channel, "value", message.channel)
+            log.warning("development outbox (nothing sent): message %s, %s to user %s: %s",
+                        message.id, channel, message.recipient_user_id, message.body)
         return ""
 
 
@@ -127,8 +142,14 @@ class SmtpMailer:
 class ChannelRouter:
     """One adapter per channel; a channel without one falls back to the development outbox."""
 
-    def __init__(self, *, sms: DeliveryAdapter | None = None, email: DeliveryAdapter | None = None) -> None:
-        self.adapters = {"sms": sms or DevelopmentOutbox(), "email": email or DevelopmentOutbox()}
+    def __init__(
+        self, *, sms: DeliveryAdapter | None = None, email: DeliveryAdapter | None = None,
+        development_messages: bool = False,
+    ) -> None:
+        self.adapters = {
+            "sms": sms or DevelopmentOutbox(show_text=development_messages),
+            "email": email or DevelopmentOutbox(show_text=development_messages),
+        }
 
     def deliver(self, message) -> str | None:
         channel = getattr(message.channel, "value", message.channel)
@@ -137,7 +158,15 @@ class ChannelRouter:
 
 def adapter_for(settings: Settings) -> DeliveryAdapter:
     """The HTTP SMS gateway when NOTIFY_SMS_URL is set, SMTP when SMTP_HOST is (see the README's
-    configuration table); a channel left unset uses the development outbox."""
+    configuration table); a channel left unset uses the development outbox.
+
+    ``settings.development_messages`` makes the development outbox log what it delivers, one-time codes
+    included; refused beside a real gateway, where it is production."""
+    if settings.development_messages and (settings.notify_sms_url or settings.smtp_host):
+        raise ValueError(
+            "DEVELOPMENT_MESSAGES is on beside a real SMS or e-mail gateway: it would write one-time codes "
+            "to the log. Turn DEVELOPMENT_MESSAGES off."
+        )
     sms = email = None
     if settings.notify_sms_url:
         sms = HttpSmsGateway(settings.notify_sms_url, token=settings.notify_sms_token,
@@ -146,4 +175,4 @@ def adapter_for(settings: Settings) -> DeliveryAdapter:
         email = SmtpMailer(settings.smtp_host, settings.smtp_port, sender=settings.smtp_from,
                            username=settings.smtp_user, password=settings.smtp_password,
                            starttls=settings.smtp_starttls)
-    return ChannelRouter(sms=sms, email=email)
+    return ChannelRouter(sms=sms, email=email, development_messages=settings.development_messages)

@@ -70,6 +70,8 @@ def load_demo_notified_journey(session: Session) -> list[str]:
     return [
         f"notifications: demo dossier {dossier.code} went through every step; the worker delivers its "
         f"messages to the outbox - log in as operator@demo.buudien.vn and open /ops/outbox",
+        "one-time codes (activation, consent) show masked on /ops/outbox; under `make run` (DEVELOPMENT_MESSAGES) "
+        "the worker prints every delivered message, code included, in this terminal: look for 'development outbox'",
     ]
 
 

@@ -183,8 +183,15 @@ def required_fields(template: str, locale: str = "vi") -> set[str]:
     return {name for text in texts for name in _placeholders(text.subject) + _placeholders(text.body)}
 
 
+#: free text typed by staff that the templates follow with a full stop: a stop the staff typed is dropped
+_SENTENCE_KEYS = ("reason", "reasons")
+
+
 def render(template: str, context: dict, locale: str = "vi") -> MessageText:
     """The subject and body of ``template`` filled from ``context``; Vietnamese if the locale is unknown."""
+    context = {**context, **{
+        key: str(context[key]).rstrip().rstrip(".").rstrip() for key in _SENTENCE_KEYS if key in context
+    }}
     if template not in TEMPLATES:
         raise ValueError(f"unknown message template {template!r}")
     texts = TEMPLATES[template]
