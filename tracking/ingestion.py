@@ -40,6 +40,7 @@ from tracking.models import (
     ShipmentLeg,
 )
 from tracking.vocabulary import EVENTS, EventType, STATE_LABELS, impossibility, next_state
+from contracts.services import dossier_contract
 
 MAX_BATCH = 200
 #: a device clock ahead of ours by more than this is wrong
@@ -329,14 +330,9 @@ def open_compensation(session: Session, leg: ShipmentLeg, *, now: datetime) -> C
     case = session.scalar(select(CompensationCase).where(CompensationCase.leg_id == leg.id))
     dossier = leg.dossier
     terms, cap = "", None
-    try:
-        from contracts.services import dossier_contract
-
-        recorded = dossier_contract(session, dossier.id)
-        if recorded is not None:
-            terms, cap = recorded.version.compensation_terms, recorded.version.compensation_cap_vnd
-    except ImportError:
-        pass
+    recorded = dossier_contract(session, dossier.id)
+    if recorded is not None:
+        terms, cap = recorded.version.compensation_terms, recorded.version.compensation_cap_vnd
     if case is None:
         case = CompensationCase(leg_id=leg.id, dossier_id=dossier.id, opened_at=now)
         session.add(case)

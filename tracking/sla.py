@@ -21,6 +21,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from postal_gateway.domain import N_, DomainError
+from contracts import services as contracts
+from contracts import zones
 
 #: used when no contract covers the dossier; the national limit for the farthest zone is not longer
 DEFAULT_FULL_TRIP_TIME = timedelta(hours=72)
@@ -84,11 +86,6 @@ def clock_state(
 def _contract_forward(session: Session, dossier, started_at: datetime, post_office) -> Due | None:
     """The contract's forward full-trip time, or None when contracts/ has none for this dossier."""
     try:
-        from contracts import services as contracts
-        from contracts import zones
-    except ImportError:  # contracts area not installed
-        return None
-    try:
         recorded = contracts.dossier_contract(session, dossier.id)
         if recorded is not None:
             allowed = contracts.dossier_full_trip_time(session, dossier_id=dossier.id, leg="forward")
@@ -115,22 +112,16 @@ def forward_due(session: Session, dossier, started_at: datetime, post_office=Non
 
 def return_due(session: Session, dossier, result_available_at: datetime) -> Due:
     """Return leg: 24 clock hours after the result is available, or the contract's shorter time (R-16)."""
-    allowed = RETURN_COMMITMENT
     try:
-        from contracts import services as contracts
-    except ImportError:
-        contracts = None
-    if contracts is not None:
-        try:
-            allowed = min(
-                RETURN_COMMITMENT,
-                contracts.return_commitment(
-                    session, agency_id=dossier.agency_id, procedure_id=dossier.procedure_id,
-                    at=result_available_at,
-                ),
-            )
-        except DomainError:
-            allowed = RETURN_COMMITMENT
+        allowed = min(
+            RETURN_COMMITMENT,
+            contracts.return_commitment(
+                session, agency_id=dossier.agency_id, procedure_id=dossier.procedure_id,
+                at=result_available_at,
+            ),
+        )
+    except DomainError:
+        allowed = RETURN_COMMITMENT
     return Due(result_available_at + allowed, "commitment")
 
 

@@ -24,6 +24,7 @@ from postal_gateway.domain import FieldError, Forbidden, InvalidInput, N_
 from postal_gateway.api.validation import parse_body
 from postal_gateway.dossiers import intake, schemas, services
 from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier
+from payments import services as payments
 
 blueprint = Blueprint("dossiers", __name__, template_folder="templates")
 api = Blueprint("dossiers_api", __name__, url_prefix="/api/v1")
@@ -390,11 +391,7 @@ def intake_review(wizard_id: str):
 
 def _fee_states(dossiers: list[Dossier]) -> dict[int, str]:
     """Each dossier's lệ phí as the pages show it: "due" (still to pay online), "paid", or absent
-    when nothing is owed (or the payments area is not installed)."""
-    try:
-        from payments import services as payments
-    except ImportError:  # pragma: no cover - payments area absent
-        return {}
+    when nothing is owed."""
     balances = payments.fee_balances(db_session(), dossiers)
     states = {}
     for dossier in dossiers:

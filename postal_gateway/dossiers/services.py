@@ -31,6 +31,8 @@ from postal_gateway.dossiers.models import (
     DossierStatus,
     PaymentKind,
 )
+from contracts.services import attach_contract
+from tracking.services import open_forward_leg
 
 #: what a postal worker may take at the door or the post office for now (Điều 23.4)
 POSTAL_COLLECTION_METHODS = (CollectionMethod.cash, CollectionMethod.collection_on_behalf)
@@ -501,23 +503,15 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
 
 
 def _attach_contract(session: Session, dossier: Dossier) -> None:
-    """Keep the contract version in force at receipt and the zones of both legs (contracts area;
-    skipped if that area is not installed). An address that cannot be placed in a zone refuses the
-    intake, naming the field, so no dossier travels without a full-trip time."""
-    try:
-        from contracts.services import attach_contract
-    except ImportError:  # pragma: no cover - contracts area absent
-        return
+    """Keep the contract version in force at receipt and the zones of both legs (contracts area).
+    An address that cannot be placed in a zone refuses the intake, naming the field, so no dossier
+    travels without a full-trip time."""
     attach_contract(session, dossier)
 
 
 def _start_forward_leg(session: Session, dossier: Dossier, staff: User, picked_up_at: datetime) -> None:
     """The worker has the paper dossier in hand: its forward leg and full-trip clock start now
-    (tracking area; skipped if that area is not installed)."""
-    try:
-        from tracking.services import open_forward_leg
-    except ImportError:  # pragma: no cover - tracking area absent
-        return
+    (tracking area)."""
     open_forward_leg(session, dossier=dossier, picked_up_at=picked_up_at, post_office=staff.post_office, actor=staff)
 
 

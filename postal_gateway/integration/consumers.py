@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from postal_gateway.events import EVENT_VERSIONS
 from postal_gateway.integration.models import DeadLetter, ProcessedMessage
 from postal_gateway.integration.topology import CONSUMER_BINDINGS, EXCHANGE, QUEUE_PREFIX, Topology
+from postal_gateway.transient import TransientError  # noqa: F401 - also importable from here, its old home
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,6 @@ MAX_BODY_BYTES = 64 * 1024
 ATTEMPTS_HEADER = "x-handler-attempts"
 
 Handler = Callable[[Session, dict], None]
-
-
-class TransientError(Exception):
-    """The handler could not work now (partner down); retry later, never dead-letter for it."""
 
 
 class PoisonMessage(Exception):

@@ -8,6 +8,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from postal_gateway.db import utcnow
+from tracking.models import SlaBreach
 
 log = logging.getLogger(__name__)
 
@@ -84,12 +85,7 @@ def database_figures(session: Session, *, now: datetime | None = None) -> dict:
     unpublished, oldest_event = session.execute(
         select(func.count(), func.min(IntegrationEvent.occurred_at)).where(IntegrationEvent.published_at.is_(None))
     ).one()
-    try:
-        from tracking.models import SlaBreach
-
-        breaches = session.scalar(select(func.count()).select_from(SlaBreach)) or 0
-    except ImportError:  # tracking area absent
-        breaches = 0
+    breaches = session.scalar(select(func.count()).select_from(SlaBreach)) or 0
     return {
         "messages": messages,
         "oldest_queued_seconds": _age(oldest_queued, now),

@@ -21,6 +21,8 @@ import logging
 from sqlalchemy import event as orm_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tracking.models import EventOutcome, ShipmentEvent
+from tracking.vocabulary import EVENTS, EventType
 
 log = logging.getLogger(__name__)
 
@@ -60,22 +62,16 @@ def _timeline(session: Session, dossier) -> list[dict]:
         select(DossierStatusChange).where(DossierStatusChange.dossier_id == dossier.id)
     ):
         items.append((change.at, STATUS_LABELS.get(change.to_status, str(change.to_status)), ""))
-    try:
-        from tracking.models import EventOutcome, ShipmentEvent
-        from tracking.vocabulary import EVENTS, EventType
-    except ImportError:  # tracking area absent
-        ShipmentEvent = None
-    if ShipmentEvent is not None:
-        rows = session.execute(
-            select(ShipmentEvent.occurred_at, ShipmentEvent.event_type, PostOffice.name)
-            .outerjoin(PostOffice, PostOffice.code == ShipmentEvent.post_office_code)
-            .where(ShipmentEvent.dossier_id == dossier.id, ShipmentEvent.outcome == EventOutcome.accepted)
-        ).all()
-        for at, kind, office_name in rows:
-            place = office_name or ""
-            if kind == EventType.handed_to_agency.value:
-                place = dossier.agency.name
-            items.append((at, EVENTS[EventType(kind)].label, place))
+    rows = session.execute(
+        select(ShipmentEvent.occurred_at, ShipmentEvent.event_type, PostOffice.name)
+        .outerjoin(PostOffice, PostOffice.code == ShipmentEvent.post_office_code)
+        .where(ShipmentEvent.dossier_id == dossier.id, ShipmentEvent.outcome == EventOutcome.accepted)
+    ).all()
+    for at, kind, office_name in rows:
+        place = office_name or ""
+        if kind == EventType.handed_to_agency.value:
+            place = dossier.agency.name
+        items.append((at, EVENTS[EventType(kind)].label, place))
     items.sort(key=lambda item: item[0])
     return [{"at": at.isoformat(), "label": label, "place": place} for at, label, place in items]
 

@@ -18,13 +18,7 @@ from postal_gateway.accounts.models import Role, User
 from postal_gateway.catalogue.models import Agency
 from postal_gateway.domain import Conflict, FieldError, Forbidden, InvalidInput, N_, NotFound
 from postal_gateway.dossiers.codes import CODE_PATTERN
-from postal_gateway.dossiers.models import (
-    Channel,
-    CollectedAmount,
-    Dossier,
-    DossierStatus,
-    PaymentKind,
-)
+from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus
 from postal_gateway.dossiers.workflow import FINAL, Action, IllegalTransition, transition
 from postal_gateway.formatting import format_local_date, format_local_datetime, to_local
 from postal_gateway.workbench.models import (
@@ -35,6 +29,8 @@ from postal_gateway.workbench.models import (
     Rejection,
     SupplementRequest,
 )
+from payments.services import fee_balance
+from tracking.services import open_return_leg, record_handover_to_agency
 
 OFFICER_ROLES = (Role.agency_staff, Role.agency_admin)
 REASON_MAX = 500
@@ -253,12 +249,7 @@ def receive_from_post(
                              discrepancies=text if not paper_matches else "")
     session.add(handover)
     session.flush()
-    try:
-        from tracking.services import record_handover_to_agency
-    except ImportError:  # pragma: no cover - tracking area absent
-        record_handover_to_agency = None
-    if record_handover_to_agency is not None:
-        record_handover_to_agency(session, dossier=dossier, officer=officer, at=now)
+    record_handover_to_agency(session, dossier=dossier, officer=officer, at=now)
     return handover
 
 
@@ -549,12 +540,7 @@ def mark_result_ready(
     transition(session, dossier, Action.mark_result_ready, actor=officer, at=now, reason=note,
                expected_version=expected_version, details={"return_by": "post" if by_post else "counter"})
     if by_post:
-        try:
-            from tracking.services import open_return_leg
-        except ImportError:  # pragma: no cover - tracking area absent
-            open_return_leg = None
-        if open_return_leg is not None:
-            open_return_leg(session, dossier=dossier, result_available_at=now)
+        open_return_leg(session, dossier=dossier, result_available_at=now)
     wording = (N_("Bưu chính sẽ chuyển kết quả đến bạn trong 24 giờ.") if by_post
                else N_("Mời bạn đến Bộ phận Một cửa nhận kết quả."))
     _notify(session, dossier, "result_ready", {
@@ -564,15 +550,8 @@ def mark_result_ready(
 
 
 def fee_paid(session: Session, dossier: Dossier) -> int:
-    """Lệ phí paid for the dossier net of refunds (the payments area's figure when installed)."""
-    try:
-        from payments.services import fee_balance
-    except ImportError:  # pragma: no cover - payments area absent
-        fee_balance = None
-    if fee_balance is not None:
-        return fee_balance(session, dossier).paid_vnd
-    return session.scalar(select(func.coalesce(func.sum(CollectedAmount.amount_vnd), 0)).where(
-        CollectedAmount.dossier_id == dossier.id, CollectedAmount.kind == PaymentKind.fee)) or 0
+    """Lệ phí paid for the dossier net of refunds, as the payments area reckons it."""
+    return fee_balance(session, dossier).paid_vnd
 
 
 def return_result(
