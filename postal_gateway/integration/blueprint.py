@@ -7,7 +7,6 @@ appears in the JSON logs and travels into the Celery tasks the request enqueues.
 from __future__ import annotations
 
 import hmac
-import os
 import re
 import uuid
 
@@ -30,8 +29,6 @@ def _install(state) -> None:
     metrics.DATABASE_FIGURES.session_factory = SessionFactory
     broker_url = app.config["SETTINGS"].broker_url
     metrics.DATABASE_FIGURES.queue_depths = lambda: health.queue_depths(broker_url)
-    if not app.testing and os.environ.get("LOG_FORMAT", "json") == "json":
-        logs.configure_json_logging(os.environ.get("LOG_LEVEL", "INFO"))
 
 
 @blueprint.before_app_request

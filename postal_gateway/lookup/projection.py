@@ -21,6 +21,12 @@ import logging
 from sqlalchemy import event as orm_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from postal_gateway.catalogue.models import PostOffice
+from postal_gateway.config import Settings
+from postal_gateway.dossiers.labels import STATUS_LABELS
+from postal_gateway.dossiers.models import Dossier, DossierStatusChange
+from postal_gateway.events import IntegrationEvent
+from postal_gateway.lookup.models import LookupRecord
 from tracking.models import EventOutcome, ShipmentEvent
 from tracking.vocabulary import EVENTS, EventType
 
@@ -40,8 +46,6 @@ def configure_hash_key(secret: str) -> None:
 
 def _key() -> bytes:
     if _hash_key is None:
-        from postal_gateway.config import Settings
-
         configure_hash_key(Settings.from_environment().secret_key)
     return _hash_key  # type: ignore[return-value]
 
@@ -53,10 +57,6 @@ def id_number_hash(id_number: str) -> str:
 
 
 def _timeline(session: Session, dossier) -> list[dict]:
-    from postal_gateway.catalogue.models import PostOffice
-    from postal_gateway.dossiers.labels import STATUS_LABELS
-    from postal_gateway.dossiers.models import DossierStatusChange
-
     items: list[tuple] = []
     for change in session.scalars(
         select(DossierStatusChange).where(DossierStatusChange.dossier_id == dossier.id)
@@ -83,8 +83,6 @@ def refresh_record(session: Session, dossier, *, event_id: str = "", supplements
 
 
 def _refresh(session: Session, dossier, *, event_id: str, supplements: list[str] | None):
-    from postal_gateway.lookup.models import LookupRecord
-
     # Everything is read first, so a failure leaves no half-filled record in the session.
     record = next(
         (obj for obj in session.new if isinstance(obj, LookupRecord) and obj.dossier_id == dossier.id), None
@@ -125,8 +123,6 @@ def _refresh(session: Session, dossier, *, event_id: str, supplements: list[str]
 
 
 def _dossier_for(session: Session, event: dict):
-    from postal_gateway.dossiers.models import Dossier
-
     payload = event.get("payload") if isinstance(event.get("payload"), dict) else {}
     code = payload.get("dossier_code") or payload.get("code") or event.get("aggregate_id")
     if not isinstance(code, str) or not code or len(code) > 32:
@@ -152,12 +148,7 @@ def apply_event(session: Session, event: dict) -> None:
 
 # --- inline path ---------------------------------------------------------------------------------
 
-_installed = False
-
-
 def _collect(session: Session, _context) -> None:
-    from postal_gateway.events import IntegrationEvent
-
     pending = [obj for obj in session.new if isinstance(obj, IntegrationEvent) and obj.event_type in RELEVANT]
     if pending:
         session.info.setdefault("lookup_pending", []).extend(pending)
@@ -186,10 +177,8 @@ def _apply_pending(session: Session, _context) -> None:
 
 
 def install_inline_sync() -> None:
-    """Apply relevant integration events to the lookup store in the transaction that emits them."""
-    global _installed
-    if _installed:
-        return
-    orm_event.listen(Session, "after_flush", _collect)
-    orm_event.listen(Session, "after_flush_postexec", _apply_pending)
-    _installed = True
+    """Apply relevant integration events to the lookup store in the transaction that emits them
+    (postal_gateway.bootstrap calls it once per process)."""
+    if not orm_event.contains(Session, "after_flush", _collect):
+        orm_event.listen(Session, "after_flush", _collect)
+        orm_event.listen(Session, "after_flush_postexec", _apply_pending)
