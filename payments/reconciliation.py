@@ -17,17 +17,12 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from payments.models import (
-    DayStatus,
-    GatewayImport,
-    GatewayTransaction,
-    ReconciliationDay,
-    ReconciliationItem,
-)
+from payments.models import DayStatus, GatewayImport, GatewayTransaction, ReconciliationDay, ReconciliationItem
+from payments.refunds import complete_from_gateway_file
 from payments.vnpay import GMT7, parse_vnpay_datetime
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.catalogue.models import Agency
-from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from postal_gateway.domain import Conflict, FieldError, Forbidden, InvalidInput, N_, NotFound
 from postal_gateway.events import emit
 
 #: category → (Vietnamese label, is an exception needing a comment)
@@ -150,7 +145,6 @@ def import_gateway_file(
     record.error_count = len(errors)
     record.errors = errors[:MAX_KEPT_ERRORS]
     session.flush()
-    from payments.refunds import complete_from_gateway_file
 
     complete_from_gateway_file(session)
     return ImportResult(record, errors)

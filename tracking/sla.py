@@ -20,9 +20,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from postal_gateway.domain import N_, DomainError
 from contracts import services as contracts
 from contracts import zones
+from postal_gateway.catalogue.models import PostOffice
+from postal_gateway.db import UTCDateTime
+from postal_gateway.domain import DomainError, N_
+from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus
+from postal_gateway.events import EVENT_VERSIONS, IntegrationEvent
+from tracking import notices
+from tracking.models import ShipmentLeg, SlaBreach
 
 #: used when no contract covers the dossier; the national limit for the farthest zone is not longer
 DEFAULT_FULL_TRIP_TIME = timedelta(hours=72)
@@ -156,9 +162,6 @@ def find_new_breaches(session: Session, *, now: datetime) -> list[Breach]:
     inserted. The unique (dossier, clock) key makes a repeated or concurrent scan insert nothing."""
     from sqlalchemy import and_, literal, select
 
-    from postal_gateway.db import UTCDateTime
-    from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus
-    from tracking.models import ShipmentLeg, SlaBreach
 
     insert = _insert(session)
     table = SlaBreach.__table__
@@ -200,8 +203,6 @@ def raise_breaches(session: Session, *, now: datetime) -> list[Breach]:
     from sqlalchemy import insert as core_insert
     from sqlalchemy import select
 
-    from postal_gateway.dossiers.models import Dossier
-    from postal_gateway.events import EVENT_VERSIONS, IntegrationEvent
 
     if session.get_bind().dialect.name == "postgresql":
         breaches, codes = _raise_on_postgresql(session, now=now)
@@ -242,9 +243,6 @@ def raise_breaches(session: Session, *, now: datetime) -> list[Breach]:
 
 def _send_digests(session: Session, breaches: list[Breach], codes: dict[int, str], *, now: datetime) -> None:
     """One message per post office listing its new breaches (not one SMS per dossier)."""
-    from postal_gateway.catalogue.models import PostOffice
-    from tracking import notices
-
     by_office: dict[int, list[str]] = {}
     for b in breaches:
         if b.post_office_id is not None:
@@ -292,8 +290,6 @@ SELECT id, dossier_id, clock, leg_id, post_office_id, due_at, code FROM named
 def _raise_on_postgresql(session: Session, *, now: datetime) -> tuple[list[Breach], dict[int, str]]:
     from sqlalchemy import bindparam, text
 
-    from postal_gateway.db import UTCDateTime
-    from postal_gateway.events import EVENT_VERSIONS
 
     statement = text(_PG_RAISE).bindparams(
         bindparam("stopped", expanding=True),

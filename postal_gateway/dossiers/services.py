@@ -16,10 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from contracts.services import attach_contract
+from postal_gateway import calendar
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.catalogue.models import Procedure
+from postal_gateway.catalogue.services import normalise_procedure_code
+from postal_gateway.consents import audit
+from postal_gateway.consents.models import ConsentScope
+from postal_gateway.consents.services import mark_consent_used, require_consent
 from postal_gateway.db import utcnow
 from postal_gateway.domain import Conflict, FieldError, Forbidden, InvalidInput, N_, NotFound
+from postal_gateway.dossiers import workflow
 from postal_gateway.dossiers.codes import CODE_PATTERN, next_dossier_code
 from postal_gateway.dossiers.models import (
     Channel,
@@ -31,7 +38,8 @@ from postal_gateway.dossiers.models import (
     DossierStatus,
     PaymentKind,
 )
-from contracts.services import attach_contract
+from postal_gateway.notifications.service import send
+from postal_gateway.uploads import validate_scans
 from tracking.services import open_forward_leg
 
 #: what a postal worker may take at the door or the post office for now (Điều 23.4)
@@ -212,8 +220,6 @@ def find_citizen(session: Session, citizen_id, *, field_name: str = "citizen_id"
 
 def intake_procedure(session: Session, procedure_code: str) -> Procedure:
     """A procedure the post may receive; NotFound or InvalidInput naming it otherwise."""
-    from postal_gateway.catalogue.services import normalise_procedure_code
-
     code = normalise_procedure_code(procedure_code if isinstance(procedure_code, str) else "")
     procedure = session.scalar(select(Procedure).where(Procedure.code == code)) if code else None
     if procedure is None:
@@ -301,8 +307,6 @@ def _replay(existing: Dossier, print_: str) -> SubmissionOutcome:
 
 def _check_scans(procedure: Procedure, command: PostalSubmission) -> tuple[list[FieldError], list]:
     """One file per ticked document (Điều 7.2.a), each validated by its content."""
-    from postal_gateway.uploads import validate_scans
-
     errors: list[FieldError] = []
     ticked = set(command.checklist_ticked)
     names = {item.id: item.name for item in procedure.checklist}
@@ -351,12 +355,6 @@ def _check_scans(procedure: Procedure, command: PostalSubmission) -> tuple[list[
 
 def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
     """Receive a dossier collected by a postal worker, through the citizen's account."""
-    from postal_gateway import calendar
-    from postal_gateway.consents import audit
-    from postal_gateway.consents.models import ConsentScope
-    from postal_gateway.consents.services import mark_consent_used, require_consent
-    from postal_gateway.notifications.service import send
-
     staff, citizen = command.staff, command.citizen
     _require_postal_staff(staff)
     key = (command.submission_key or "").strip()
@@ -466,8 +464,6 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
                 )
             )
     # The first step of the status flow, through the one state machine (with its event).
-    from postal_gateway.dossiers import workflow
-
     workflow.record_receipt(session, dossier, actor=staff, at=received_at, on_behalf_of=citizen)
     _attach_contract(session, dossier)
     _start_forward_leg(session, dossier, staff, entered_at)
