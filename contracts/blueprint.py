@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from contracts import cashbook
+from contracts.importer import import_contracts
 from contracts.limits import national_limits, set_national_limit
 from contracts.models import CashShift, Contract, ContractVersion, Leg, Zone
 from contracts.parsing import parse_local_date, start_of_local_day
@@ -32,7 +33,7 @@ from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role
 from postal_gateway.auth import api_auth, current_account, roles_required
 from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
 from postal_gateway.db import db_session, utcnow
-from postal_gateway.domain import N_, FieldError, Forbidden, InvalidInput, NotFound
+from postal_gateway.domain import FieldError, Forbidden, InvalidInput, N_, NotFound
 from postal_gateway.errors import translate
 from postal_gateway.spreadsheets import csv_text
 
@@ -175,8 +176,6 @@ def contract_detail(contract_id: int):
 @blueprint.route("/contracts/import", methods=["GET", "POST"])
 @roles_required(Role.operator)
 def import_page():
-    from contracts.importer import import_contracts
-
     report, status = None, 200
     if request.method == "POST":
         files = {}

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from contracts.models import ContractProcedure, ContractVersion, DossierContract, FullTripTime, Leg, Zone
 from contracts.zones import zone_for
-from postal_gateway.catalogue.models import Procedure
-from postal_gateway.domain import N_, InvalidInput, NotFound
+from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
+from postal_gateway.domain import InvalidInput, N_, NotFound
 
 #: Điều 25.2: results go back within 24 hours of being available; a contract may only shorten it.
 DEFAULT_RETURN_COMMITMENT = timedelta(hours=24)
@@ -165,7 +165,6 @@ def attach_contract(session: Session, dossier) -> DossierContract | None:
     )
     if version is None:
         return None
-    from postal_gateway.catalogue.models import Agency, PostOffice
 
     agency = session.get(Agency, dossier.agency_id)
     if dossier.pickup_address:

@@ -20,10 +20,11 @@ from flask_babel import gettext as _
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role
 from postal_gateway.auth import api_auth, current_account, roles_required
 from postal_gateway.db import db_session, utcnow
-from postal_gateway.domain import N_, Forbidden, InvalidInput, NotFound
+from postal_gateway.domain import Forbidden, InvalidInput, N_, NotFound
 from postal_gateway.errors import translate
 from tracking import compensation, custody, ingestion, reports, services
-from tracking.vocabulary import EVENTS, EventType
+from tracking.models import LegState
+from tracking.vocabulary import EVENTS, EventType, STATE_LABELS
 
 blueprint = Blueprint("tracking", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/tracking/static")
@@ -47,9 +48,6 @@ def _result_json(result: ingestion.EventResult) -> dict:
 
 def _readable(params: dict) -> dict:
     """Event and state names in the reader's words, for the reasons given back."""
-    from tracking.models import LegState
-    from tracking.vocabulary import STATE_LABELS
-
     readable = {"event": "", "state": "", **(params or {})}
     if readable["event"] in EventType._value2member_map_:
         readable["event"] = translate(EVENTS[EventType(readable["event"])].label)

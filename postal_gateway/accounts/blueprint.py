@@ -26,7 +26,7 @@ from postal_gateway.accounts.identity_documents import IdentityDocument, parse_i
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.auth import SessionUser, api_auth, current_account, roles_required
 from postal_gateway.db import db_session
-from postal_gateway.domain import N_, Conflict, DomainError, FieldError, InvalidInput, NotFound, TooManyAttempts
+from postal_gateway.domain import Conflict, DomainError, FieldError, InvalidInput, N_, NotFound, TooManyAttempts
 from postal_gateway.errors import problem, translate
 from postal_gateway.safe_redirects import safe_local_path
 from postal_gateway.uploads import validate_scan
@@ -554,8 +554,6 @@ def api_find_citizens():
 def api_get_citizen(citizen_id: int):
     me = current_account()
     if me.role == Role.citizen and me.id != citizen_id:
-        from postal_gateway.domain import NotFound
-
         raise NotFound(N_("Không tìm thấy công dân."))
     citizen = services.get_citizen(db_session, citizen_id)
     return jsonify(citizen_json(citizen) if me.role == Role.citizen else citizen_summary_json(citizen))

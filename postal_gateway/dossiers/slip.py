@@ -41,6 +41,7 @@ from reportlab.platypus import (
 )
 
 from postal_gateway.domain import FieldError, InvalidInput, N_
+from postal_gateway.dossiers.labels import status_label
 from postal_gateway.formatting import to_local
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
@@ -223,8 +224,6 @@ def render_slip(data: SlipData, layout: str = "a4") -> bytes:
 
 def slip_data_for(dossier, public_base_url: str) -> SlipData:
     """Read a slip's data from a Dossier row and its agency, procedure, citizen and documents."""
-    from postal_gateway.dossiers.labels import status_label
-
     base = public_base_url.rstrip("/")
     agency = dossier.agency
     via = []
