@@ -43,7 +43,7 @@ def queue_depths(url: str, queues: tuple[str, ...] | None = None, *, timeout: fl
     """Messages waiting in each named Celery queue (a queue not declared yet counts 0)."""
     from kombu import Connection
 
-    from postal_gateway.worker import QUEUES  # cycle: worker -> bootstrap -> models -> ... -> health
+    from postal_gateway.worker import QUEUES  # cycle: worker -> bootstrap -> notifications.service -> metrics -> health
 
     depths: dict[str, int] = {}
     with Connection(url, connect_timeout=timeout) as connection:
