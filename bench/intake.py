@@ -19,12 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
-
 from PIL import Image  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
+from postal_gateway import bootstrap  # noqa: E402
 from postal_gateway.accounts.models import Role  # noqa: E402
 from postal_gateway.consents.audit import install_append_only_trigger  # noqa: E402
 from postal_gateway.db import utcnow  # noqa: E402
@@ -167,6 +167,7 @@ def run_bare(engine, count: int, staff_id: int, citizen_id: int, items: list[int
 
 
 def main() -> None:
+    bootstrap.install_listeners()  # the Session listeners the app and the worker run with
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dossiers", type=int, default=300)
     parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)

@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.support import DEFAULT_ADMIN_URL, fresh_database, peak_memory_mb  # noqa: E402
-
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.support import DEFAULT_ADMIN_URL, fresh_database, peak_memory_mb  # noqa: E402
+from postal_gateway import bootstrap  # noqa: E402
 from postal_gateway.accounts.models import Role  # noqa: E402
 from postal_gateway.models import metadata  # noqa: E402
 from tests import factories  # noqa: E402
@@ -157,6 +157,7 @@ def run_phase(name: str, url: str, agency_id: int, csv_path: str):
 
 
 def main(argv: list[str] | None = None) -> dict:
+    bootstrap.install_listeners()  # the Session listeners the app and the worker run with
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)

@@ -18,16 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
-
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
+from postal_gateway import bootstrap  # noqa: E402
 from postal_gateway.accounts.models import Role  # noqa: E402
 from postal_gateway.db import utcnow  # noqa: E402
 from postal_gateway.models import metadata  # noqa: E402
 from tests import factories  # noqa: E402
-
 
 
 def fill(engine, rows: int, breached: float, now) -> None:
@@ -74,6 +73,7 @@ BARE = text("SELECT id, dossier_id, post_office_id, due_at FROM shipment_legs "
 
 
 def main() -> None:
+    bootstrap.install_listeners()  # the Session listeners the app and the worker run with
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--breached", type=float, default=0.01, help="share of legs already past due")

@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
-
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
+from postal_gateway import bootstrap  # noqa: E402
 from postal_gateway.accounts.models import Role, User  # noqa: E402
 from postal_gateway.catalogue.models import Agency  # noqa: E402
 from postal_gateway.db import utcnow  # noqa: E402
@@ -106,6 +106,7 @@ BARE = text("""
 
 
 def main(argv: list[str] | None = None) -> dict:
+    bootstrap.install_listeners()  # the Session listeners the app and the worker run with
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--agencies", type=int, default=20)

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from contracts import cashbook
+from contracts.importer import import_contracts
 from contracts.limits import national_limits, set_national_limit
 from contracts.models import CashShift, Contract, ContractVersion, Leg, Zone
 from contracts.parsing import parse_local_date, start_of_local_day
@@ -176,8 +177,6 @@ def contract_detail(contract_id: int):
 @blueprint.route("/contracts/import", methods=["GET", "POST"])
 @roles_required(Role.operator)
 def import_page():
-    from contracts.importer import import_contracts
-
     report, status = None, 200
     if request.method == "POST":
         files = {}

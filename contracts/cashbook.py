@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from contracts.models import CashShift, Remittance, ShiftStatus
 from contracts.parsing import clean_text, parse_int
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
-from postal_gateway.catalogue.models import Agency
+from postal_gateway.catalogue.models import Agency, PostOffice
 from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, Dossier, PaymentKind
 
@@ -273,7 +273,6 @@ def fee_statement(
     agency = session.get(Agency, agency_id)
     if agency is None:
         raise NotFound(N_("Không tìm thấy cơ quan."))
-    from postal_gateway.catalogue.models import PostOffice
 
     query = (
         select(CollectedAmount, Dossier.code, PostOffice.code)

@@ -6,7 +6,11 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from contracts.demo import load_demo_contracts
+from contracts.importer import import_contracts
+from contracts.limits import national_limits, set_national_limit
 from postal_gateway.db import db_session, utcnow
+from postal_gateway.domain import InvalidInput
 
 
 @click.group("contracts")
@@ -20,8 +24,6 @@ def contracts_commands() -> None:
 @with_appcontext
 def import_command(contracts_path: Path | None, tariff_path: Path | None) -> None:
     """Import contract versions and/or tariffs (CSV or XLSX); a file with a bad row imports nothing."""
-    from contracts.importer import import_contracts
-
     session = db_session()
     report = import_contracts(
         session,
@@ -45,8 +47,6 @@ def limits_group() -> None:
 @limits_group.command("list")
 @with_appcontext
 def limits_list() -> None:
-    from contracts.limits import national_limits
-
     session = db_session()
     for (leg, zone), row in national_limits(session).items():
         flag = " (provisional)" if row.provisional else ""
@@ -63,10 +63,6 @@ def limits_list() -> None:
 @with_appcontext
 def limits_set(leg: str, zone: str, max_hours: int, legal_source: str, note: str) -> None:
     """Record a verified limit: LEG is forward|return, ZONE same_district|same_province|other_province."""
-    from contracts.limits import set_national_limit
-    from postal_gateway.domain import InvalidInput
-    from postal_gateway.errors import translate
-
     session = db_session()
     try:
         set_national_limit(session, leg=leg, zone=zone, max_hours=max_hours, legal_source=legal_source,
@@ -84,8 +80,6 @@ def limits_set(leg: str, zone: str, max_hours: int, legal_source: str, note: str
 @with_appcontext
 def demo_command() -> None:
     """Load the demo contract (idempotent)."""
-    from contracts.demo import load_demo_contracts
-
     session = db_session()
     for line in load_demo_contracts(session):
         click.echo(line)

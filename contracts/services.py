@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from contracts.models import ContractProcedure, ContractVersion, DossierContract, FullTripTime, Leg, Zone
 from contracts.zones import zone_for
-from postal_gateway.catalogue.models import Procedure
+from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
 from postal_gateway.domain import N_, InvalidInput, NotFound
 
 #: Điều 25.2: results go back within 24 hours of being available; a contract may only shorten it.
@@ -165,7 +165,6 @@ def attach_contract(session: Session, dossier) -> DossierContract | None:
     )
     if version is None:
         return None
-    from postal_gateway.catalogue.models import Agency, PostOffice
 
     agency = session.get(Agency, dossier.agency_id)
     if dossier.pickup_address:

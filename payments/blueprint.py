@@ -28,7 +28,9 @@ from sqlalchemy import select
 
 from payments import reconciliation, refunds, reports, runtime, services
 from payments.models import Payment, ReconciliationDay, Refund
+from payments.sandbox.gateway import daily_file
 from payments.vnpay.payment import ipn_response
+from postal_gateway import metrics
 from postal_gateway.accounts.models import Role
 from postal_gateway.api.request_guards import storable, unstorable
 from postal_gateway.auth import api_auth, current_account, roles_required
@@ -121,8 +123,6 @@ def _refuse_unstorable_ipn(params: dict[str, str]) -> dict[str, str]:
 @blueprint.get("/payments/vnpay/ipn")
 def vnpay_ipn():
     """VNPay's IPN: always 200 with exactly {"RspCode", "Message"}, never problem+json."""
-    from postal_gateway import metrics
-
     params = request.args.to_dict()
     if any(unstorable(key) or unstorable(value) for key, value in params.items()):
         answer = _refuse_unstorable_ipn(params)
@@ -264,8 +264,6 @@ def import_file(day: str):
 @roles_required(*AGENCY)
 def fetch_file(day: str):
     def from_sandbox(session, the_day, vnpay):
-        from payments.sandbox.gateway import daily_file
-
         if not runtime.is_local_sandbox(vnpay):
             raise NotFound(N_("Cơ quan của bạn không dùng cổng thanh toán thử nghiệm."))
         agency = session.get(Agency, current_account().agency_id)

@@ -6,6 +6,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from payments import reconciliation, runtime, terminals
+from payments.tasks import query_pending, send_refunds
+from postal_gateway.catalogue.models import Agency
 from postal_gateway.db import db_session, utcnow
 from postal_gateway.domain import DomainError
 
@@ -19,8 +22,6 @@ def payments_commands() -> None:
 @with_appcontext
 def query_pending_command() -> None:
     """querydr every pending payment past expiry (what the beat job does)."""
-    from payments.tasks import query_pending
-
     for outcome, count in sorted(query_pending().items()):
         click.echo(f"{outcome}: {count}")
 
@@ -29,8 +30,6 @@ def query_pending_command() -> None:
 @with_appcontext
 def send_refunds_command() -> None:
     """Send refunds that are authorised but not yet accepted by VNPay."""
-    from payments.tasks import send_refunds
-
     click.echo(f"refunds sent: {send_refunds()}")
 
 
@@ -41,8 +40,6 @@ def send_refunds_command() -> None:
 @with_appcontext
 def import_file_command(day: str, path: Path, agency_code: str) -> None:
     """Import the agency's VNPay daily CSV for DAY (YYYY-MM-DD), streamed; broken rows are listed."""
-    from payments import reconciliation, runtime
-
     session = db_session()
     agency = _agency(session, agency_code)
     vnpay = runtime.config_for_agency(session, agency.id)
@@ -63,8 +60,6 @@ def import_file_command(day: str, path: Path, agency_code: str) -> None:
 @with_appcontext
 def reconcile_command(agency_code: str, day: str) -> None:
     """Reconcile AGENCY_CODE's fees for DAY and print the totals."""
-    from payments import reconciliation
-
     session = db_session()
     agency = _agency(session, agency_code)
     record = reconciliation.reconcile(session, agency_id=agency.id, day=reconciliation.parse_day(day), user=None, now=utcnow())
@@ -85,8 +80,6 @@ def reconcile_command(agency_code: str, day: str) -> None:
 def terminal_command(agency_code: str, tmn_code: str, payment_url: str, api_url: str, secret_variable: str,
                      sandbox: bool) -> None:
     """Set AGENCY_CODE's VNPay terminal TMN_CODE; a real one needs its secret in the environment first."""
-    from payments import runtime, terminals
-
     session = db_session()
     agency = _agency(session, agency_code)
     try:
@@ -105,7 +98,6 @@ def terminal_command(agency_code: str, tmn_code: str, payment_url: str, api_url:
 def _agency(session, agency_code: str):
     from sqlalchemy import select
 
-    from postal_gateway.catalogue.models import Agency
 
     agency = session.scalar(select(Agency).where(Agency.code == agency_code))
     if agency is None:

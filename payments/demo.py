@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 from payments.settings import DEMO_TMN_CODE
 from payments.terminal_models import MerchantTerminal
 from payments.terminals import terminal_of
+from postal_gateway.accounts.models import User
+from postal_gateway.catalogue.models import Agency, Procedure
 from postal_gateway.db import utcnow
+from postal_gateway.dossiers import workflow
+from postal_gateway.dossiers.demo import demo_dossier
+from postal_gateway.dossiers.models import Channel, Dossier
 from postal_gateway.formatting import format_vnd
 
 DEMO_KEY = "demo-payments-1"
@@ -23,12 +28,6 @@ DEMO_AGENCY_CODE = "000.00.20.H10"
 
 def load_demo_payments(session: Session) -> list[str]:
     """Idempotent: returns the lines to print (the dossier's code and who pays it where)."""
-    from postal_gateway.accounts.models import User
-    from postal_gateway.catalogue.models import Agency, Procedure
-    from postal_gateway.dossiers import workflow
-    from postal_gateway.dossiers.demo import demo_dossier
-    from postal_gateway.dossiers.models import Channel, Dossier
-
     citizen = session.scalar(select(User).where(User.id_number == DEMO_CITIZEN_ID_NUMBER))
     agency = session.scalar(select(Agency).where(Agency.code == DEMO_AGENCY_CODE))
     if citizen is None or agency is None:

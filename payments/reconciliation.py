@@ -17,13 +17,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from payments.models import (
-    DayStatus,
-    GatewayImport,
-    GatewayTransaction,
-    ReconciliationDay,
-    ReconciliationItem,
-)
+from payments.models import DayStatus, GatewayImport, GatewayTransaction, ReconciliationDay, ReconciliationItem
+from payments.refunds import complete_from_gateway_file
 from payments.vnpay import GMT7, parse_vnpay_datetime
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.catalogue.models import Agency
@@ -150,7 +145,6 @@ def import_gateway_file(
     record.error_count = len(errors)
     record.errors = errors[:MAX_KEPT_ERRORS]
     session.flush()
-    from payments.refunds import complete_from_gateway_file
 
     complete_from_gateway_file(session)
     return ImportResult(record, errors)
@@ -321,12 +315,6 @@ WHERE fresh.day_id = :day_id AND fresh.id > :last_old_id
 """
 
 
-def _has_cash_books(session: Session) -> bool:
-    from postal_gateway.areas import optional_module
-
-    return optional_module("contracts.models") is not None and hasattr(optional_module("contracts.models"), "Remittance")
-
-
 def latest_import(session: Session, *, agency_id: int, day: date) -> GatewayImport | None:
     """The agency's own file for the day, the last one imported (another agency's files are never read)."""
     return session.scalar(select(GatewayImport).where(
@@ -388,13 +376,12 @@ def reconcile(session: Session, *, agency_id: int, day: date, user: User | None,
         totals[category] = {"count": int(count), "ours_vnd": int(ours), "gateway_vnd": int(gateway)}
     # what we refunded is on each refunded line; the day's refund total is the gateway's
     totals["refunded"]["ours_vnd"] = 0
-    if _has_cash_books(session):
-        connection.execute(text(_CASH + _INSERT_CASH), params)
-        remitted = {bool(is_remitted): (int(count), int(amount))
-                    for is_remitted, count, amount in connection.execute(text(_CASH + _CASH_TOTALS), params)}
-        for category, is_remitted in (("cash_remitted", True), ("cash_not_remitted", False)):
-            count, amount = remitted.get(is_remitted, (0, 0))
-            totals[category] = {"count": count, "ours_vnd": amount, "gateway_vnd": 0}
+    connection.execute(text(_CASH + _INSERT_CASH), params)
+    remitted = {bool(is_remitted): (int(count), int(amount))
+                for is_remitted, count, amount in connection.execute(text(_CASH + _CASH_TOTALS), params)}
+    for category, is_remitted in (("cash_remitted", True), ("cash_not_remitted", False)):
+        count, amount = remitted.get(is_remitted, (0, 0))
+        totals[category] = {"count": count, "ours_vnd": amount, "gateway_vnd": 0}
     if last_old_id is not None:
         connection.execute(text(_KEEP_COMMENTS), {"day_id": record.id, "last_old_id": last_old_id})
         session.execute(delete(ReconciliationItem).where(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from payments import services, terminals
 from payments.models import Payment
+from payments.sandbox.gateway import handle_api, http_ipn_sender
 from payments.settings import API_PATH, DEMO_TMN_CODE
 from payments.vnpay import VnpayConfig, ipn_response
 from payments.vnpay.merchant_api import Transport, post_json
@@ -71,8 +72,6 @@ def _bound_session():
 
 def local_sandbox_transport(url: str, payload: dict, timeout: float) -> dict:
     """The sandbox's merchant API called in-process; JSON round trips keep it honest."""
-    from payments.sandbox.gateway import handle_api
-
     session = _bound_session()
     try:
         config = sandbox_config(session, payload.get("vnp_TmnCode"))
@@ -124,8 +123,6 @@ def read_return(session: Session, params: Mapping[str, str], *, remote_addr: str
 
 def ipn_sender():
     """How the sandbox calls the IPN URL: over HTTP when PAYMENTS_SANDBOX_IPN_URL is set, else in-process."""
-    from payments.sandbox.gateway import http_ipn_sender
-
     url = settings().payments_sandbox_ipn_url
     if url:
         return http_ipn_sender(url)

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from payments import refunds, runtime, services
+from payments.models import Payment, Refund, RefundStatus
+from payments.sandbox import gateway
+from payments.vnpay import VnpayTransportError
+from postal_gateway.db import utcnow
 from postal_gateway.worker import celery_app
 
 log = logging.getLogger(__name__)
@@ -18,11 +23,6 @@ BEAT_SCHEDULE = {
 def query_pending(limit: int = 100) -> dict[str, int]:
     """Ask VNPay (querydr) about every pending attempt past expiry, each in its own transaction,
     so a lost IPN never leaves a paid dossier unpaid."""
-    from payments import runtime, services
-    from payments.models import Payment
-    from postal_gateway.db import utcnow
-    from payments.vnpay import VnpayTransportError
-
     outcomes: dict[str, int] = {}
     with runtime._bound_session() as session:
         ids = services.payments_to_query(session, now=utcnow(), limit=limit)
@@ -49,9 +49,6 @@ def send_refunds() -> int:
     """Send refunds authorised but not yet accepted by VNPay (e.g. VNPay was unreachable)."""
     from sqlalchemy import select
 
-    from payments import refunds, runtime
-    from payments.models import Refund, RefundStatus
-    from postal_gateway.db import utcnow
 
     with runtime._bound_session() as session:
         ids = list(session.scalars(select(Refund.id).where(Refund.status == RefundStatus.requested, Refund.attempts < 10)))
@@ -77,10 +74,6 @@ def send_refunds_task() -> int:
 
 @celery_app.task(name="payments.sandbox_deliver")
 def sandbox_deliver_task() -> int:
-    from payments import runtime
-    from payments.sandbox import gateway
-    from postal_gateway.db import utcnow
-
     if not runtime.sandbox_on():
         return 0
     return gateway.deliver_due(runtime._bound_session, send=runtime.ipn_sender(), now=utcnow())

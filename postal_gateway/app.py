@@ -4,18 +4,22 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, has_request_context, jsonify, redirect, request, session
-from flask_babel import Babel, gettext
+from flask_babel import Babel, get_locale, gettext
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import postal_gateway.models  # noqa: F401 - every table class loaded before any relationship resolves
 from payments.sandbox import routes as vnpay_sandbox_routes
 from payments.terminals import check_terminals
-from postal_gateway import access, auth, domain, errors, security_headers, throttling
+from postal_gateway import access, auth, bootstrap, domain, errors, formatting, security_headers, throttling, web
+from postal_gateway.api import blueprint as api_docs
 from postal_gateway.api import request_guards
+from postal_gateway.areas import area_parts
+from postal_gateway.cli import register_commands
 from postal_gateway.config import Settings, use_settings
 from postal_gateway.db import bind_engine, db_session, make_engine
 from postal_gateway.formatting import VIETNAM
+from postal_gateway.notifications.service import Dispatcher
 from postal_gateway.safe_redirects import safe_path_from_url
 
 SUPPORTED_LOCALES = ("vi", "en")
@@ -36,7 +40,9 @@ def _gettext_in_request(message: str) -> str:
     return gettext(message) if has_request_context() else message
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, *, notification_dispatcher: Dispatcher | None = None) -> Flask:
+    """The web app; ``notification_dispatcher`` replaces the Celery task that delivers committed
+    messages (tests pass theirs, see postal_gateway.bootstrap)."""
     settings = use_settings(settings or Settings.from_environment())  # also for this process's tasks and threads
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     app.config.update(
@@ -58,11 +64,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     bind_engine(engine)
     # Refuses to start with the VNPay sandbox beside a real terminal, or a real terminal without its secret.
     check_terminals(settings, engine)
-    # Operator overrides of the working calendar come from the database, cached briefly.
-    from postal_gateway import calendar_store
-    from postal_gateway.db import SessionFactory
-
-    calendar_store.install_provider(SessionFactory)
+    # Session listeners, the calendar's overrides, the message dispatcher, logs: see bootstrap.
+    bootstrap.wire_app(settings, notification_dispatcher=notification_dispatcher)
 
     babel.init_app(app, locale_selector=select_locale)
     domain.install_translator(_gettext_in_request)
@@ -92,8 +95,6 @@ def create_app(settings: Settings | None = None) -> Flask:
             session["lang"] = code
         return redirect(safe_path_from_url(request.referrer, request.host_url))
 
-    from postal_gateway.cli import register_commands
-
     register_commands(app)
     logging.getLogger(__name__).debug("app created for %s", engine.url.render_as_string())
     return app
@@ -111,10 +112,6 @@ def _register_blueprints(app: Flask) -> None:
 
     API blueprints authenticate with bearer tokens only, so they carry no CSRF token.
     """
-    from postal_gateway import web
-    from postal_gateway.api import blueprint as api_docs
-    from postal_gateway.areas import area_parts
-
     for module in (web, *area_parts("blueprint"), api_docs):
         _register_area_blueprints(app, module)
 
@@ -128,14 +125,10 @@ def _register_area_blueprints(app: Flask, module) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from postal_gateway import formatting
-
     app.jinja_env.filters["vnd"] = formatting.format_vnd
     app.jinja_env.filters["local_datetime"] = formatting.format_local_datetime
     app.jinja_env.filters["local_date"] = formatting.format_local_date
 
     @app.context_processor
     def _inject_locale():
-        from flask_babel import get_locale
-
         return {"current_locale": str(get_locale())}

@@ -7,6 +7,7 @@ and optionally ``api``), ``openapi`` (``PATHS``, ``SCHEMAS``), ``commands`` and 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from types import ModuleType
 
 AREAS = (
@@ -26,16 +27,8 @@ AREAS = (
 )
 
 
-def optional_module(module_path: str) -> ModuleType | None:
-    """Import a module that may not exist; errors inside an existing module still raise."""
-    try:
-        return importlib.import_module(module_path)
-    except ModuleNotFoundError as missing:
-        if missing.name is not None and module_path.startswith(missing.name):
-            return None
-        raise
-
-
 def area_parts(part: str) -> list[ModuleType]:
-    """The given part (e.g. "blueprint") of every area that has it."""
-    return [module for area in AREAS if (module := optional_module(f"{area}.{part}")) is not None]
+    """The given part (e.g. "blueprint") of every area that has that file; every area is always there,
+    and an error inside a part's module is raised, never taken for an absent part."""
+    return [importlib.import_module(f"{area}.{part}") for area in AREAS
+            if importlib.util.find_spec(f"{area}.{part}") is not None]

@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, ApiToken, Role, User
 from postal_gateway.db import db_session, utcnow
+from postal_gateway.domain import Forbidden
+from postal_gateway.errors import problem, translate, wants_problem_json
 
 login_manager = LoginManager()
 
@@ -76,8 +78,6 @@ def init_app(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def _unauthorized():
-        from postal_gateway.errors import problem, translate, wants_problem_json
-
         if wants_problem_json():
             response = problem(401, translate("Cần mã truy cập hợp lệ (Authorization: Bearer …)."))
             response.headers["WWW-Authenticate"] = "Bearer"
@@ -122,8 +122,6 @@ def roles_required(*roles: Role) -> Callable:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if roles and not holds_role(current_user.user.role, roles):
-                from postal_gateway.domain import Forbidden
-
                 raise Forbidden("Tài khoản của bạn không có quyền thực hiện thao tác này.")
             return view(*args, **kwargs)
 
@@ -142,8 +140,6 @@ def api_auth(*roles: Role) -> Callable:
             if not current_user.is_authenticated or not getattr(current_user, "via_token", False):
                 return login_manager.unauthorized()
             if roles and not holds_role(current_user.user.role, roles):
-                from postal_gateway.domain import Forbidden
-
                 raise Forbidden("Tài khoản của bạn không có quyền thực hiện thao tác này.")
             return view(*args, **kwargs)
 

@@ -7,22 +7,20 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from contracts.demo import load_demo_contracts
+from payments.demo import load_demo_payments
+from postal_gateway.accounts.demo import load_demo_users
+from postal_gateway.catalogue.demo_data import load_demo_catalogue
 from postal_gateway.db import db_session
+from postal_gateway.notifications.demo import load_demo_notified_journey
+from postal_gateway.workbench.demo import load_demo_workbench
+from tracking.demo import load_demo_tracking
 
 
 @click.command("load-demo")
 @with_appcontext
 def load_demo_command() -> None:
     """Load the demo data (safe to run more than once)."""
-    from postal_gateway.accounts.demo import load_demo_users
-    from postal_gateway.catalogue.demo_data import load_demo_catalogue
-
-    from contracts.demo import load_demo_contracts
-    from payments.demo import load_demo_payments
-    from postal_gateway.notifications.demo import load_demo_notified_journey
-    from postal_gateway.workbench.demo import load_demo_workbench
-    from tracking.demo import load_demo_tracking
-
     session = db_session()
     load_demo_catalogue(session)
     logins = load_demo_users(session)

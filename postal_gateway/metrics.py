@@ -22,6 +22,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from postal_gateway.integration.health import database_figures
+
 log = logging.getLogger(__name__)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -58,8 +60,6 @@ class DatabaseFigures(Collector):
     def collect(self) -> Iterable[GaugeMetricFamily]:
         if self.session_factory is None:
             return
-        from postal_gateway.integration.health import database_figures
-
         try:
             with self.session_factory() as session:
                 figures = database_figures(session)

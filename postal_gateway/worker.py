@@ -18,13 +18,18 @@ from collections.abc import Iterator
 
 from celery import Celery, Task, signals
 from kombu import Exchange, Queue
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 # Every table class, before any task's first query: a task that reaches one area's model alone (the
 # sandbox's IPN delivery, say) would otherwise configure the mappers without the others and leave this
 # worker failing every task until it restarts.
 import postal_gateway.models  # noqa: F401
+from postal_gateway import bootstrap
+from postal_gateway.areas import area_parts
 from postal_gateway.config import Settings, process_settings
+from postal_gateway.db import SessionFactory, bind_engine, make_engine
 from postal_gateway.formatting import VIETNAM
+from postal_gateway.integration import logs
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +58,6 @@ def backoff_seconds(attempt: int, *, base: float = 2.0, cap: float = 600.0, rng:
 
 
 def _transient_errors() -> tuple[type[BaseException], ...]:
-    from sqlalchemy.exc import InterfaceError, OperationalError
-
     # OperationalError covers a dropped connection (pg_terminate_backend), a restart, a lock timeout
     return (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 
@@ -112,8 +115,6 @@ def load_area_tasks(app: Celery) -> None:
 
 
 def area_beat_schedule() -> dict:
-    from postal_gateway.areas import area_parts
-
     schedule: dict = {}
     for module in area_parts("tasks"):
         schedule.update(getattr(module, "BEAT_SCHEDULE", {}))
@@ -128,9 +129,6 @@ def _merge_beat_schedules(sender: Celery, **_kwargs) -> None:
 
 
 def _ensure_bound() -> None:
-    import postal_gateway.models  # noqa: F401 - every table class, before any relationship resolves
-    from postal_gateway.db import SessionFactory, bind_engine, make_engine
-
     if SessionFactory.kw.get("bind") is None:  # a bare worker process: bind once
         bind_engine(make_engine(process_settings().database_url))
 
@@ -138,8 +136,6 @@ def _ensure_bound() -> None:
 @contextlib.contextmanager
 def task_session() -> Iterator:
     """One transaction of a task: committed by the caller, rolled back on error, always closed."""
-    from postal_gateway.db import SessionFactory
-
     _ensure_bound()
     session = SessionFactory()
     try:
@@ -151,11 +147,16 @@ def task_session() -> Iterator:
         session.close()
 
 
+@signals.worker_init.connect
+def _wire_worker(**_kwargs) -> None:
+    """The worker's wiring (database, Session listeners, calendar overrides: postal_gateway.bootstrap),
+    done in the main process before the pool forks, so every pool process inherits it."""
+    bootstrap.wire_worker()
+
+
 @signals.worker_process_init.connect
 def _fresh_connections_after_fork(**_kwargs) -> None:
     """A forked pool process must not share its parent's database sockets."""
-    from postal_gateway.db import SessionFactory
-
     engine = SessionFactory.kw.get("bind")
     if engine is not None:
         engine.dispose(close=False)
@@ -166,8 +167,6 @@ def _fresh_connections_after_fork(**_kwargs) -> None:
 
 @signals.before_task_publish.connect
 def _attach_request_id(headers: dict | None = None, **_kwargs) -> None:
-    from postal_gateway.integration import logs
-
     request_id = logs.current_request_id()
     if headers is not None and request_id and "request_id" not in headers:
         headers["request_id"] = request_id
@@ -175,23 +174,17 @@ def _attach_request_id(headers: dict | None = None, **_kwargs) -> None:
 
 @signals.task_prerun.connect
 def _adopt_request_id(task: Task | None = None, **_kwargs) -> None:
-    from postal_gateway.integration import logs
-
     incoming = getattr(task.request, "request_id", None) if task is not None else None
     logs.set_request_id(incoming or (task.request.id if task is not None else None))
 
 
 @signals.task_postrun.connect
 def _forget_request_id(**_kwargs) -> None:
-    from postal_gateway.integration import logs
-
     logs.set_request_id(None)
 
 
 @signals.setup_logging.connect
 def _json_logging(loglevel=None, **_kwargs) -> None:
-    from postal_gateway.integration import logs
-
     logs.configure_json_logging(loglevel or logging.INFO)
 
 

@@ -6,11 +6,12 @@ from sqlalchemy import select
 
 from postal_gateway.notifications import service
 from postal_gateway.notifications.models import OutboxMessage
+from tests import held_messages
 
 
 def code_of(session, message: OutboxMessage) -> str:
     """The code a one-time-code message carries, committed (dispatched) or still in the open transaction."""
-    codes = {**service.held_codes, **service.pending_one_time_codes(session)}
+    codes = {**held_messages.held_codes, **service.pending_one_time_codes(session)}
     return codes[message.id]
 
 

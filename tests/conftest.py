@@ -13,11 +13,12 @@ from sqlalchemy import create_engine, text
 
 from postal_gateway import calendar_store, throttling
 from postal_gateway.app import create_app
-from postal_gateway.consents.audit import install_append_only_trigger
 from postal_gateway.config import Settings
+from postal_gateway.consents.audit import install_append_only_trigger
 from postal_gateway.db import db_session
 from postal_gateway.models import metadata
 from tests import factories
+from tests.held_messages import held_dispatcher
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -70,7 +71,7 @@ def _app(database_url, instance_dir):
         testing=True,
         public_base_url="http://testserver",
     )
-    return create_app(settings)
+    return create_app(settings, notification_dispatcher=held_dispatcher)  # no worker runs under test
 
 
 @pytest.fixture()

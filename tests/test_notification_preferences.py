@@ -8,7 +8,7 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.notifications import service
 from postal_gateway.notifications.models import MessageStatus, NotificationPreference
-from tests import factories
+from tests import factories, held_messages
 from tests.conftest import log_in, log_in_on_page, save_screenshot
 
 RECEIVED = {"code": "000.00.20.H10-260302-0001", "procedure_name": "Cấp giấy phép bưu chính",
@@ -52,7 +52,7 @@ def test_saving_on_the_page_changes_what_send_delivers(client, session):
     preference = service.preferences_of(session, citizen.id)
     assert (preference.sms, preference.email, preference.muted_templates) == (False, True, ["apology"])
 
-    service.held.clear()
+    held_messages.held.clear()
     by_sms = send(session, citizen, channel="sms", template="dossier_received", context=RECEIVED)
     apology = send(session, citizen, channel="email", template="apology", context=APOLOGY)
     by_mail = send(session, citizen, channel="email", template="dossier_received", context=RECEIVED)
@@ -62,11 +62,11 @@ def test_saving_on_the_page_changes_what_send_delivers(client, session):
     assert by_sms.status == MessageStatus.skipped and "channel" in by_sms.last_error
     assert apology.status == MessageStatus.skipped and "kind of message" in apology.last_error
     assert by_mail.status == MessageStatus.queued and code.status == MessageStatus.queued
-    assert sorted(service.held) == sorted([by_mail.id, code.id])  # the skipped ones are never dispatched
+    assert sorted(held_messages.held) == sorted([by_mail.id, code.id])  # the skipped ones are never dispatched
 
     gateway = RecordingGateway()
     outcomes = {m.template + "/" + m.channel.value: service.deliver(
-        session, m.id, adapter=gateway, one_time_code=service.held_codes.get(m.id)).result
+        session, m.id, adapter=gateway, one_time_code=held_messages.held_codes.get(m.id)).result
                 for m in (by_sms, apology, by_mail, code)}
     session.commit()
     assert outcomes == {"dossier_received/sms": "done_already", "apology/email": "done_already",

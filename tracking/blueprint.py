@@ -15,7 +15,15 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint, Response, current_app, jsonify, redirect, render_template, request, send_from_directory, url_for,
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
 )
 from flask_babel import gettext as _
 
@@ -25,7 +33,8 @@ from postal_gateway.db import db_session, utcnow
 from postal_gateway.domain import N_, Forbidden, InvalidInput, NotFound
 from postal_gateway.errors import translate
 from tracking import compensation, custody, ingestion, reports, services
-from tracking.vocabulary import EVENTS, EventType
+from tracking.models import LegState
+from tracking.vocabulary import EVENTS, STATE_LABELS, EventType
 
 blueprint = Blueprint("tracking", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/tracking/static")
@@ -49,9 +58,6 @@ def _result_json(result: ingestion.EventResult) -> dict:
 
 def _readable(params: dict) -> dict:
     """Event and state names in the reader's words, for the reasons given back."""
-    from tracking.models import LegState
-    from tracking.vocabulary import STATE_LABELS
-
     readable = {"event": "", "state": "", **(params or {})}
     if readable["event"] in EventType._value2member_map_:
         readable["event"] = translate(EVENTS[EventType(readable["event"])].label)

@@ -9,24 +9,18 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from postal_gateway.accounts.models import User
+from postal_gateway.catalogue.models import Agency, Procedure
+from postal_gateway.db import utcnow
+from postal_gateway.dossiers.demo import demo_dossier
+from postal_gateway.dossiers.models import Channel, CollectionPlace, Dossier, DossierStatus, DossierStatusChange
+from postal_gateway.dossiers.services import lookup_url
+
 DEMO_KEY = "demo-tracking-1"
 
 
 def load_demo_tracking(session: Session) -> list[str]:
     """Idempotent: returns the lines to print (the demo dossier's code and where to follow it)."""
-    from postal_gateway.accounts.models import User
-    from postal_gateway.catalogue.models import Agency, Procedure
-    from postal_gateway.db import utcnow
-    from postal_gateway.dossiers.demo import demo_dossier
-    from postal_gateway.dossiers.services import lookup_url
-    from postal_gateway.dossiers.models import (
-        Channel,
-        CollectionPlace,
-        Dossier,
-        DossierStatus,
-        DossierStatusChange,
-    )
-
     staff = session.scalar(select(User).where(User.email == "buudien1@demo.buudien.vn"))
     citizen = session.scalar(select(User).where(User.id_number == "070085001234"))
     agency = session.scalar(select(Agency).where(Agency.code == "000.00.20.H10"))

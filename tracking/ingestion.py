@@ -23,11 +23,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contracts.models import Leg
+from contracts.services import dossier_contract
 from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import PostOffice
 from postal_gateway.db import utcnow
 from postal_gateway.domain import N_, FieldError, InvalidInput
-from postal_gateway.dossiers.models import Channel, Dossier
+from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus, DossierStatusChange
+from postal_gateway.events import emit
 from tracking import sla
 from tracking.custody import HANDOVER_DETAIL, may_record
 from tracking.models import (
@@ -39,7 +41,7 @@ from tracking.models import (
     ShipmentEvent,
     ShipmentLeg,
 )
-from tracking.vocabulary import EVENTS, EventType, STATE_LABELS, impossibility, next_state
+from tracking.vocabulary import EVENTS, STATE_LABELS, EventType, impossibility, next_state
 
 MAX_BATCH = 200
 #: a device clock ahead of ours by more than this is wrong
@@ -329,14 +331,9 @@ def open_compensation(session: Session, leg: ShipmentLeg, *, now: datetime) -> C
     case = session.scalar(select(CompensationCase).where(CompensationCase.leg_id == leg.id))
     dossier = leg.dossier
     terms, cap = "", None
-    try:
-        from contracts.services import dossier_contract
-
-        recorded = dossier_contract(session, dossier.id)
-        if recorded is not None:
-            terms, cap = recorded.version.compensation_terms, recorded.version.compensation_cap_vnd
-    except ImportError:
-        pass
+    recorded = dossier_contract(session, dossier.id)
+    if recorded is not None:
+        terms, cap = recorded.version.compensation_terms, recorded.version.compensation_cap_vnd
     if case is None:
         case = CompensationCase(leg_id=leg.id, dossier_id=dossier.id, opened_at=now)
         session.add(case)
@@ -512,8 +509,7 @@ def _return_leg_from_evidence(session: Session, dossier: Dossier, handed_at: dat
     """The agency handed the result to the post but nobody opened the return leg (the result-ready
     step did not call open_return_leg): the result was available at its "result ready" status
     change if recorded, else at the latest when it was handed over. Only once the forward leg is over."""
-    from postal_gateway.dossiers.models import DossierStatus, DossierStatusChange
-    from tracking.services import open_return_leg
+    from tracking.services import open_return_leg  # cycle: tracking.services imports this module
 
     forward = _current_leg(session, dossier, Leg.forward)
     if forward is not None:
@@ -543,8 +539,6 @@ def _duplicate(existing: ShipmentEvent, parsed: _Parsed) -> EventResult:
 
 
 def _emit(session: Session, event: ShipmentEvent, leg: ShipmentLeg) -> None:
-    from postal_gateway.events import emit
-
     emit(
         session,
         "shipment.event_recorded",

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from postal_gateway.notifications import templates
+from postal_gateway.notifications.service import send
 from postal_gateway.notifications.templates import MessageText
 
 #: context: office, count, codes (the first ten, comma-separated)
@@ -28,8 +29,6 @@ templates.TEMPLATES.setdefault(
 
 
 def send_breach_digest(session: Session, *, office, codes: list[str], now: datetime) -> None:
-    from postal_gateway.notifications.service import send
-
     shown = ", ".join(codes[:10]) + (" ..." if len(codes) > 10 else "")
     send(
         session,

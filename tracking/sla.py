@@ -19,8 +19,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from contracts import services as contracts
+from contracts import zones
+from postal_gateway.catalogue.models import PostOffice
 from postal_gateway.config import DEFAULT_AT_RISK_SHARE
+from postal_gateway.db import UTCDateTime
 from postal_gateway.domain import N_, DomainError
+from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus
+from postal_gateway.events import EVENT_VERSIONS, IntegrationEvent
+from tracking import notices
+from tracking.models import ShipmentLeg, SlaBreach
 
 #: used when no contract covers the dossier; the national limit for the farthest zone is not longer
 DEFAULT_FULL_TRIP_TIME = timedelta(hours=72)
@@ -75,11 +83,6 @@ def clock_state(
 def _contract_forward(session: Session, dossier, started_at: datetime, post_office) -> Due | None:
     """The contract's forward full-trip time, or None when contracts/ has none for this dossier."""
     try:
-        from contracts import services as contracts
-        from contracts import zones
-    except ImportError:  # contracts area not installed
-        return None
-    try:
         recorded = contracts.dossier_contract(session, dossier.id)
         if recorded is not None:
             allowed = contracts.dossier_full_trip_time(session, dossier_id=dossier.id, leg="forward")
@@ -106,22 +109,16 @@ def forward_due(session: Session, dossier, started_at: datetime, post_office=Non
 
 def return_due(session: Session, dossier, result_available_at: datetime) -> Due:
     """Return leg: 24 clock hours after the result is available, or the contract's shorter time (R-16)."""
-    allowed = RETURN_COMMITMENT
     try:
-        from contracts import services as contracts
-    except ImportError:
-        contracts = None
-    if contracts is not None:
-        try:
-            allowed = min(
-                RETURN_COMMITMENT,
-                contracts.return_commitment(
-                    session, agency_id=dossier.agency_id, procedure_id=dossier.procedure_id,
-                    at=result_available_at,
-                ),
-            )
-        except DomainError:
-            allowed = RETURN_COMMITMENT
+        allowed = min(
+            RETURN_COMMITMENT,
+            contracts.return_commitment(
+                session, agency_id=dossier.agency_id, procedure_id=dossier.procedure_id,
+                at=result_available_at,
+            ),
+        )
+    except DomainError:
+        allowed = RETURN_COMMITMENT
     return Due(result_available_at + allowed, "commitment")
 
 
@@ -156,9 +153,6 @@ def find_new_breaches(session: Session, *, now: datetime) -> list[Breach]:
     inserted. The unique (dossier, clock) key makes a repeated or concurrent scan insert nothing."""
     from sqlalchemy import and_, literal, select
 
-    from postal_gateway.db import UTCDateTime
-    from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus
-    from tracking.models import ShipmentLeg, SlaBreach
 
     insert = _insert(session)
     table = SlaBreach.__table__
@@ -200,8 +194,6 @@ def raise_breaches(session: Session, *, now: datetime) -> list[Breach]:
     from sqlalchemy import insert as core_insert
     from sqlalchemy import select
 
-    from postal_gateway.dossiers.models import Dossier
-    from postal_gateway.events import EVENT_VERSIONS, IntegrationEvent
 
     if session.get_bind().dialect.name == "postgresql":
         breaches, codes = _raise_on_postgresql(session, now=now)
@@ -242,9 +234,6 @@ def raise_breaches(session: Session, *, now: datetime) -> list[Breach]:
 
 def _send_digests(session: Session, breaches: list[Breach], codes: dict[int, str], *, now: datetime) -> None:
     """One message per post office listing its new breaches (not one SMS per dossier)."""
-    from postal_gateway.catalogue.models import PostOffice
-    from tracking import notices
-
     by_office: dict[int, list[str]] = {}
     for b in breaches:
         if b.post_office_id is not None:
@@ -292,8 +281,6 @@ SELECT id, dossier_id, clock, leg_id, post_office_id, due_at, code FROM named
 def _raise_on_postgresql(session: Session, *, now: datetime) -> tuple[list[Breach], dict[int, str]]:
     from sqlalchemy import bindparam, text
 
-    from postal_gateway.db import UTCDateTime
-    from postal_gateway.events import EVENT_VERSIONS
 
     statement = text(_PG_RAISE).bindparams(
         bindparam("stopped", expanding=True),

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+from postal_gateway import db, metrics
+from postal_gateway.config import process_settings
+from postal_gateway.db import SessionFactory, bind_engine, make_engine
 from postal_gateway.worker import celery_app
+from tracking.sla import raise_breaches
 
 #: every five minutes; a breach is raised once however often the scan runs
 BEAT_SCHEDULE = {
@@ -12,9 +16,6 @@ BEAT_SCHEDULE = {
 
 
 def _session():
-    from postal_gateway.config import process_settings
-    from postal_gateway.db import SessionFactory, bind_engine, make_engine
-
     if SessionFactory.kw.get("bind") is None:  # a bare worker process: bind once
         bind_engine(make_engine(process_settings().database_url))
     return SessionFactory()
@@ -23,13 +24,9 @@ def _session():
 @celery_app.task(name="tracking.scan_breaches")
 def scan_breaches() -> int:
     """Raise every new breach once; returns how many."""
-    from postal_gateway import metrics
-    from postal_gateway.db import utcnow
-    from tracking.sla import raise_breaches
-
     session = _session()
     try:
-        breaches = raise_breaches(session, now=utcnow())
+        breaches = raise_breaches(session, now=db.utcnow())  # the clock looked up at call time
         session.commit()
     except Exception:
         session.rollback()

@@ -13,8 +13,10 @@ from flask import (
     redirect,
     render_template,
     request,
-    session as web_session,
     url_for,
+)
+from flask import (
+    session as web_session,
 )
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
@@ -554,8 +556,6 @@ def api_find_citizens():
 def api_get_citizen(citizen_id: int):
     me = current_account()
     if me.role == Role.citizen and me.id != citizen_id:
-        from postal_gateway.domain import NotFound
-
         raise NotFound(N_("Không tìm thấy công dân."))
     citizen = services.get_citizen(db_session, citizen_id)
     return jsonify(citizen_json(citizen) if me.role == Role.citizen else citizen_summary_json(citizen))

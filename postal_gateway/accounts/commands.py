@@ -5,6 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from postal_gateway.accounts.models import Role
+from postal_gateway.accounts.services import create_staff_user
 from postal_gateway.db import db_session
 from postal_gateway.domain import DomainError
 
@@ -24,8 +25,6 @@ def accounts_commands() -> None:
 @with_appcontext
 def create_user(role: str, email: str, full_name: str, post_office_code: str | None, agency_code: str | None, password: str) -> None:
     """Create an active staff account."""
-    from postal_gateway.accounts.services import create_staff_user
-
     session = db_session()
     try:
         user = create_staff_user(session, Role(role), full_name, email, password, post_office_code, agency_code)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from postal_gateway.accounts.models import IdKind, Role, User
 from postal_gateway.accounts.passwords import hash_password
+from postal_gateway.catalogue.models import Agency, PostOffice
 from postal_gateway.db import utcnow
 
 DEMO_PASSWORD = "demo12345!"
@@ -45,8 +46,6 @@ def _ensure(session: Session, lines: list[str], email: str, login: str, **fields
 
 def load_demo_users(session: Session) -> list[str]:
     """Create the missing demo accounts; returns "role: login / password" lines to print."""
-    from postal_gateway.catalogue.models import Agency, PostOffice
-
     lines: list[str] = []
     _ensure(session, lines, "operator@demo.buudien.vn", "operator@demo.buudien.vn", role=Role.operator, full_name="Lê Minh Vận Hành", phone="")
     offices = session.scalars(select(PostOffice).order_by(PostOffice.code).limit(2)).all()

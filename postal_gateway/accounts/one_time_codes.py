@@ -16,8 +16,8 @@ while it is checked, so parallel guesses are counted one after another.
 from __future__ import annotations
 
 import hashlib
-import re
 import hmac
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session
 from postal_gateway.accounts.models import CodePurpose, OneTimeCode, User
 from postal_gateway.db import utcnow
 from postal_gateway.domain import N_, FieldError, InvalidInput, TooManyAttempts
+from postal_gateway.notifications.models import MessageChannel
+from postal_gateway.notifications.service import send
 
 CODE_LIFETIME = timedelta(minutes=5)
 RESEND_INTERVAL = timedelta(seconds=60)
@@ -91,9 +93,6 @@ def issue_code(
     now: datetime | None = None,
 ) -> OneTimeCode:
     """Create, store (hashed) and send a new code; raises TooManyAttempts when asked too often."""
-    from postal_gateway.notifications.models import MessageChannel
-    from postal_gateway.notifications.service import send
-
     now = now or utcnow()
     purpose = CodePurpose(purpose)
     if channel not in ("sms", "email"):

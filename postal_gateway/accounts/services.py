@@ -26,9 +26,14 @@ from postal_gateway.accounts.identity_documents import IdentityDocument, documen
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, CodePurpose, IdentityCheckPurpose, IdKind, Role, User
 from postal_gateway.accounts.passwords import hash_password, verify_password
 from postal_gateway.accounts.tokens import revoke_all_tokens
+from postal_gateway.catalogue.models import Agency, PostOffice
 from postal_gateway.consents import audit
+from postal_gateway.consents.models import Consent, ConsentStatus
 from postal_gateway.db import utcnow
 from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound, TooManyAttempts
+from postal_gateway.formatting import format_local_datetime
+from postal_gateway.notifications.models import MessageChannel
+from postal_gateway.notifications.service import send
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
@@ -205,10 +210,6 @@ def register_citizen(
 
 def _tell_holder_of_new_account(session: Session, user: User, staff: User, now: datetime) -> None:
     """SMS and e-mail, whatever the preferences: a holder must learn when their number gets an account."""
-    from postal_gateway.formatting import format_local_datetime
-    from postal_gateway.notifications.models import MessageChannel
-    from postal_gateway.notifications.service import send
-
     where = staff.post_office or staff.agency
     context = {"office": where.name if where else "", "id_number": mask_id_number(user.id_number),
                "at": format_local_datetime(now)}
@@ -291,8 +292,6 @@ def reclaim_identity(
 
 def _freeze(session: Session, user: User, *, by: User, reason: str, now: datetime) -> None:
     """No more logins, tokens or consents for this account; the row and its history stay."""
-    from postal_gateway.consents.models import Consent, ConsentStatus
-
     # inactive too: the page session loader and API token check refuse inactive accounts at once
     user.frozen_at, user.frozen_reason, user.is_active = now, reason, False
     revoke_all_tokens(session, user, now=now)
@@ -472,8 +471,6 @@ def create_staff_user(
     now: datetime | None = None,
 ) -> User:
     """An active staff account: postal staff belong to a post office, agency roles to an agency."""
-    from postal_gateway.catalogue.models import Agency, PostOffice
-
     now = now or utcnow()
     errors: list[FieldError] = []
     try:

@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from postal_gateway.accounts.models import Role
 from postal_gateway.auth import roles_required
 from postal_gateway.catalogue import services
+from postal_gateway.catalogue.importer import import_procedures
 from postal_gateway.catalogue.models import Agency, Procedure
 from postal_gateway.db import db_session
-from postal_gateway.domain import FieldError, InvalidInput, N_
+from postal_gateway.domain import N_, FieldError, InvalidInput
 from postal_gateway.errors import translate
 
 blueprint = Blueprint("catalogue", __name__, template_folder="templates")
@@ -110,8 +111,6 @@ def procedure_detail(code: str):
 @blueprint.route("/catalogue/import", methods=["GET", "POST"])
 @roles_required(Role.operator)
 def import_page():
-    from postal_gateway.catalogue.importer import import_procedures
-
     report = None
     error = None
     if request.method == "POST":

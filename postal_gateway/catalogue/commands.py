@@ -6,7 +6,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from postal_gateway.catalogue.importer import import_procedures
+from postal_gateway.catalogue.services import MAX_PAGE_SIZE, search_procedures
 from postal_gateway.db import db_session
+from postal_gateway.formatting import format_vnd
 
 
 @click.group("catalogue")
@@ -19,8 +22,6 @@ def catalogue_commands() -> None:
 @with_appcontext
 def import_command(file: Path) -> None:
     """Import procedures from FILE (.csv or .xlsx); nothing is imported if any row is bad."""
-    from postal_gateway.catalogue.importer import import_procedures
-
     session = db_session()
     try:
         report = import_procedures(session, file.name, file.read_bytes())
@@ -42,9 +43,6 @@ def import_command(file: Path) -> None:
 @with_appcontext
 def list_command(postal_only: bool) -> None:
     """Print every procedure: code, days, fee, by post, name."""
-    from postal_gateway.catalogue.services import MAX_PAGE_SIZE, search_procedures
-    from postal_gateway.formatting import format_vnd
-
     session = db_session()
     offset = 0
     while True:

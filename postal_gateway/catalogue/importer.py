@@ -8,7 +8,8 @@ by ";" or "|"). The last four may be left out. A good file upserts by code; the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from postal_gateway.catalogue.demo_data import set_checklist
 from postal_gateway.catalogue.models import Agency, Procedure, is_valid_agency_code
 from postal_gateway.catalogue.services import normalise_procedure_code, parse_field
-from postal_gateway.catalogue.text import strip_control
+from postal_gateway.catalogue.text import fold, strip_control
 from postal_gateway.domain import N_
 from postal_gateway.tabular_import import FileError, RowError, TabularImportReport, read_rows, record_of
 
@@ -95,8 +96,6 @@ def _parse_days(value: Any) -> Decimal | None:
 
 
 def _parse_bool(value: Any) -> bool | None:
-    from postal_gateway.catalogue.text import fold
-
     if value is None or value == "":
         return True
     if isinstance(value, bool):

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from postal_gateway.catalogue.text import procedure_search_text
 from postal_gateway.db import Base, UTCDateTime, utcnow
 
 #: V1V2V3.Z1Z2.Y1Y2.MX1X2 (Điều 15.3, after Thông tư 01/2018/TT-VPCP Điều 19): groups of three, two
@@ -160,8 +161,6 @@ class Procedure(Base):
 @event.listens_for(Procedure, "before_insert")
 @event.listens_for(Procedure, "before_update")
 def _refresh_search_text(_mapper, _connection, target: Procedure) -> None:
-    from postal_gateway.catalogue.text import procedure_search_text
-
     target.search_text = procedure_search_text(target.code or "", target.name or "")
 
 

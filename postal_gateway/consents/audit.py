@@ -82,7 +82,6 @@ def acts_on_behalf_of(session: Session, citizen_id: int) -> list[AuditEntry]:
 # --- guards -------------------------------------------------------------------------------------
 
 
-@event.listens_for(Session, "before_flush")
 def _refuse_changes_to_audit_entries(session: Session, _flush_context, _instances) -> None:
     for row in session.deleted:
         if isinstance(row, AuditEntry):
@@ -92,11 +91,18 @@ def _refuse_changes_to_audit_entries(session: Session, _flush_context, _instance
             raise AuditLogIsAppendOnly(f"audit entry {row.id} cannot be changed: the audit log is append-only")
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _refuse_bulk_changes_to_audit_entries(state) -> None:
     table = getattr(state.statement, "table", None)
     if (state.is_update or state.is_delete) and getattr(table, "name", None) == AuditEntry.__tablename__:
         raise AuditLogIsAppendOnly("audit entries cannot be updated or deleted: the audit log is append-only")
+
+
+def install_guards() -> None:
+    """Refuse, in every Session of the process, to change or delete an audit entry (the database
+    trigger refuses it again on PostgreSQL); postal_gateway.bootstrap calls it once per process."""
+    if not event.contains(Session, "before_flush", _refuse_changes_to_audit_entries):
+        event.listen(Session, "before_flush", _refuse_changes_to_audit_entries)
+        event.listen(Session, "do_orm_execute", _refuse_bulk_changes_to_audit_entries)
 
 
 #: PostgreSQL: a plpgsql function that refuses, and a row trigger calling it before UPDATE and DELETE.

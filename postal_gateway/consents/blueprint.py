@@ -23,10 +23,11 @@ from flask_babel import gettext as _
 
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.auth import api_auth, current_account, roles_required
-from postal_gateway.consents import services
+from postal_gateway.consents import audit, services
 from postal_gateway.consents.models import Consent, ConsentStatus
 from postal_gateway.db import db_session, utcnow
 from postal_gateway.domain import N_, FieldError, InvalidInput, NotFound, TooManyAttempts
+from postal_gateway.errors import translate
 from postal_gateway.formatting import VIETNAM
 from postal_gateway.uploads import validate_scan
 
@@ -86,8 +87,6 @@ def _after_consent_url(consent: Consent) -> str:
 
 
 def _errors_by_field(error: InvalidInput) -> dict[str, str]:
-    from postal_gateway.errors import translate
-
     messages: dict[str, str] = {}
     for item in error.field_errors:
         messages.setdefault(item.field, translate(item.message, item.params))
@@ -161,7 +160,6 @@ def confirm(consent_id: int):
                 return redirect(url_for("consents.confirm", consent_id=consent.id))
             except TooManyAttempts as error:
                 db_session.rollback()
-                from postal_gateway.errors import translate
 
                 errors = {"resend": translate(error.message, error.params)}
                 status = 429
@@ -174,7 +172,6 @@ def confirm(consent_id: int):
             except (InvalidInput, TooManyAttempts) as error:
                 # The one-time-code contract: keep the counted wrong guess.
                 db_session.commit()
-                from postal_gateway.errors import translate
 
                 errors = {"code": translate(error.message, error.params)}
                 status = 429 if isinstance(error, TooManyAttempts) else 422
@@ -186,7 +183,6 @@ def confirm(consent_id: int):
 def detail(consent_id: int):
     user = current_account()
     consent = _visible_consent(consent_id, user)
-    from postal_gateway.consents import audit
 
     now = utcnow()
     return render_template(

@@ -105,8 +105,3 @@ class AuditEntry(Base):
     subject_type: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[int | None]
     details: Mapped[dict] = mapped_column(JSON, default=dict)
-
-
-# The ORM guards of the append-only log live beside the audit functions; importing them here
-# means any program that maps AuditEntry is guarded, whether or not it imports consents.audit.
-from postal_gateway.consents import audit as _audit_guards  # noqa: E402,F401

@@ -24,10 +24,15 @@ from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, CodePurpose, Role, User
+from postal_gateway.accounts.one_time_codes import issue_code, verify_code
+from postal_gateway.catalogue.models import PostOffice
 from postal_gateway.consents import audit
 from postal_gateway.consents.models import Consent, ConsentMethod, ConsentScope, ConsentStatus
 from postal_gateway.db import utcnow
 from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from postal_gateway.formatting import format_local_datetime
+from postal_gateway.notifications.models import MessageChannel
+from postal_gateway.notifications.service import send
 from postal_gateway.scan_safety import refuse_active_content
 from postal_gateway.unicode_text import to_nfc
 from postal_gateway.uploads import ValidatedScan
@@ -138,8 +143,6 @@ def request_consent(
     now: datetime | None = None,
 ) -> Consent:
     """A pending consent for the staff member's post office; a one-time code goes to the citizen's phone."""
-    from postal_gateway.accounts.one_time_codes import issue_code
-
     now = _now(now)
     _require_postal_staff(staff)
     scope, valid_until = _validated_terms(citizen, scope, valid_until, now)
@@ -173,8 +176,6 @@ def request_consent(
 
 def resend_consent_code(session: Session, consent: Consent, *, staff: User, now: datetime | None = None) -> None:
     """A fresh code for a pending consent (the old one dies). Throttled by issue_code: TooManyAttempts."""
-    from postal_gateway.accounts.one_time_codes import issue_code
-
     now = _now(now)
     _require_postal_staff(staff, consent.post_office_id)
     if consent.status != ConsentStatus.pending:
@@ -189,8 +190,6 @@ def confirm_consent(
     session: Session, consent: Consent, code: str, *, staff: User, now: datetime | None = None
 ) -> Consent:
     """The citizen read out (or typed) the code sent to their phone: the consent becomes active."""
-    from postal_gateway.accounts.one_time_codes import verify_code
-
     now = _now(now)
     _require_postal_staff(staff, consent.post_office_id)
     if consent.status != ConsentStatus.pending:
@@ -268,11 +267,6 @@ def attach_signed_authorisation(
 
 def _tell_citizen_of_signed_scan(session: Session, consent: Consent, citizen: User, now: datetime) -> None:
     """SMS and e-mail, whatever the citizen's preferences: a consent they did not give must not go unseen."""
-    from postal_gateway.catalogue.models import PostOffice
-    from postal_gateway.formatting import format_local_datetime
-    from postal_gateway.notifications.models import MessageChannel
-    from postal_gateway.notifications.service import send
-
     office = session.get(PostOffice, consent.post_office_id)
     context = {"office": office.name if office else "", "at": format_local_datetime(now)}
     for channel, recipient in ((MessageChannel.sms, citizen.phone), (MessageChannel.email, citizen.email)):

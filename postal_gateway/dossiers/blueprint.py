@@ -12,18 +12,28 @@ from flask import (
     redirect,
     render_template,
     request,
-    session as web_session,
     url_for,
+)
+from flask import (
+    session as web_session,
 )
 from flask_babel import gettext as _
 
+from contracts.quotes import quote_for_intake
+from payments import services as payments
 from postal_gateway.accounts.models import Role
-from postal_gateway.auth import api_auth, current_account, roles_required
-from postal_gateway.db import db_session, utcnow
-from postal_gateway.domain import FieldError, Forbidden, InvalidInput, N_
 from postal_gateway.api.validation import parse_body
+from postal_gateway.auth import api_auth, current_account, roles_required
+from postal_gateway.catalogue.services import postal_procedures_for_intake
+from postal_gateway.consents.services import find_valid_consent
+from postal_gateway.db import db_session, utcnow
+from postal_gateway.domain import N_, FieldError, Forbidden, InvalidInput
 from postal_gateway.dossiers import intake, schemas, services
+from postal_gateway.dossiers.labels import status_label
 from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier
+from postal_gateway.dossiers.slip import render_slip, slip_data_for
+from postal_gateway.errors import problem
+from postal_gateway.uploads import validate_scans
 
 blueprint = Blueprint("dossiers", __name__, template_folder="templates")
 api = Blueprint("dossiers_api", __name__, url_prefix="/api/v1")
@@ -98,7 +108,6 @@ def intake_start():
         return render_template(
             "dossiers/intake_start.html", citizen=None, find_url=find_url, errors=_errors_by_field(error)
         ), 422
-    from postal_gateway.consents.services import find_valid_consent
 
     consent = find_valid_consent(
         db_session(), citizen_id=citizen.id, post_office_id=staff.post_office_id, at=utcnow()
@@ -108,7 +117,6 @@ def intake_start():
         if target:
             return redirect(target)
         raise Forbidden(N_("Chưa có ủy quyền hợp lệ của công dân cho bưu cục này."))
-    from postal_gateway.catalogue.services import postal_procedures_for_intake
 
     query = request.args.get("q", "").strip()[:100]
     procedures = postal_procedures_for_intake(db_session())
@@ -193,8 +201,6 @@ def intake_checklist(wizard_id: str):
 @blueprint.route("/intake/<wizard_id>/scans", methods=["GET", "POST"])
 @roles_required(Role.postal_staff)
 def intake_scans(wizard_id: str):
-    from postal_gateway.uploads import validate_scans
-
     state, citizen, procedure = _wizard(wizard_id)
     if (done := _finished(state)) is not None:
         return done
@@ -312,8 +318,6 @@ def intake_collection(wizard_id: str):
 
 def _intake_quote(state, procedure):
     """The itemised postage of the contract in force, for the addresses chosen so far."""
-    from contracts.quotes import quote_for_intake
-
     return quote_for_intake(
         db_session(),
         procedure=procedure,
@@ -390,11 +394,7 @@ def intake_review(wizard_id: str):
 
 def _fee_states(dossiers: list[Dossier]) -> dict[int, str]:
     """Each dossier's lệ phí as the pages show it: "due" (still to pay online), "paid", or absent
-    when nothing is owed (or the payments area is not installed)."""
-    try:
-        from payments import services as payments
-    except ImportError:  # pragma: no cover - payments area absent
-        return {}
+    when nothing is owed."""
     balances = payments.fee_balances(db_session(), dossiers)
     states = {}
     for dossier in dossiers:
@@ -430,8 +430,6 @@ def dossier_detail(code: str):
 
 
 def _slip_response(dossier: Dossier) -> Response:
-    from postal_gateway.dossiers.slip import render_slip, slip_data_for
-
     layout = request.args.get("layout", "a4")
     if layout not in SLIP_LAYOUTS:
         raise InvalidInput(
@@ -454,8 +452,6 @@ def slip_pdf(code: str):
 
 
 def dossier_json(dossier: Dossier) -> dict:
-    from postal_gateway.dossiers.labels import status_label
-
     return {
         "code": dossier.code,
         "status": dossier.status.value,
@@ -544,8 +540,6 @@ def _api_command(payload, key: str) -> services.PostalSubmission:
 @api.post("/dossiers")
 @api_auth(Role.postal_staff)
 def api_create_dossier():
-    from postal_gateway.errors import problem
-
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key or len(key) > services.MAX_KEY_LENGTH:
         return problem(

@@ -8,19 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-from urllib.parse import quote
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from contracts.services import attach_contract
+from postal_gateway import calendar
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.catalogue.models import Procedure
+from postal_gateway.catalogue.services import normalise_procedure_code
+from postal_gateway.consents import audit
+from postal_gateway.consents.models import ConsentScope
+from postal_gateway.consents.services import mark_consent_used, require_consent
 from postal_gateway.db import utcnow
-from postal_gateway.formatting import format_vnd
-from postal_gateway.domain import Conflict, FieldError, Forbidden, InvalidInput, N_, NotFound
+from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from postal_gateway.dossiers import workflow
 from postal_gateway.dossiers.codes import CODE_PATTERN, next_dossier_code
 from postal_gateway.dossiers.models import (
     Channel,
@@ -32,6 +38,10 @@ from postal_gateway.dossiers.models import (
     DossierStatus,
     PaymentKind,
 )
+from postal_gateway.formatting import format_vnd
+from postal_gateway.notifications.service import send
+from postal_gateway.uploads import validate_scans
+from tracking.services import open_forward_leg
 
 #: what a postal worker may take at the door or the post office for now (Điều 23.4)
 POSTAL_COLLECTION_METHODS = (CollectionMethod.cash, CollectionMethod.collection_on_behalf)
@@ -211,8 +221,6 @@ def find_citizen(session: Session, citizen_id, *, field_name: str = "citizen_id"
 
 def intake_procedure(session: Session, procedure_code: str) -> Procedure:
     """A procedure the post may receive; NotFound or InvalidInput naming it otherwise."""
-    from postal_gateway.catalogue.services import normalise_procedure_code
-
     code = normalise_procedure_code(procedure_code if isinstance(procedure_code, str) else "")
     procedure = session.scalar(select(Procedure).where(Procedure.code == code)) if code else None
     if procedure is None:
@@ -300,8 +308,6 @@ def _replay(existing: Dossier, print_: str) -> SubmissionOutcome:
 
 def _check_scans(procedure: Procedure, command: PostalSubmission) -> tuple[list[FieldError], list]:
     """One file per ticked document (Điều 7.2.a), each validated by its content."""
-    from postal_gateway.uploads import validate_scans
-
     errors: list[FieldError] = []
     ticked = set(command.checklist_ticked)
     names = {item.id: item.name for item in procedure.checklist}
@@ -350,12 +356,6 @@ def _check_scans(procedure: Procedure, command: PostalSubmission) -> tuple[list[
 
 def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
     """Receive a dossier collected by a postal worker, through the citizen's account."""
-    from postal_gateway import calendar
-    from postal_gateway.consents import audit
-    from postal_gateway.consents.models import ConsentScope
-    from postal_gateway.consents.services import mark_consent_used, require_consent
-    from postal_gateway.notifications.service import send
-
     staff, citizen = command.staff, command.citizen
     _require_postal_staff(staff)
     key = (command.submission_key or "").strip()
@@ -465,8 +465,6 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
                 )
             )
     # The first step of the status flow, through the one state machine (with its event).
-    from postal_gateway.dossiers import workflow
-
     workflow.record_receipt(session, dossier, actor=staff, at=received_at, on_behalf_of=citizen)
     _attach_contract(session, dossier)
     _start_forward_leg(session, dossier, staff, entered_at)
@@ -502,23 +500,15 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
 
 
 def _attach_contract(session: Session, dossier: Dossier) -> None:
-    """Keep the contract version in force at receipt and the zones of both legs (contracts area;
-    skipped if that area is not installed). An address that cannot be placed in a zone refuses the
-    intake, naming the field, so no dossier travels without a full-trip time."""
-    try:
-        from contracts.services import attach_contract
-    except ImportError:  # pragma: no cover - contracts area absent
-        return
+    """Keep the contract version in force at receipt and the zones of both legs (contracts area).
+    An address that cannot be placed in a zone refuses the intake, naming the field, so no dossier
+    travels without a full-trip time."""
     attach_contract(session, dossier)
 
 
 def _start_forward_leg(session: Session, dossier: Dossier, staff: User, picked_up_at: datetime) -> None:
     """The worker has the paper dossier in hand: its forward leg and full-trip clock start now
-    (tracking area; skipped if that area is not installed)."""
-    try:
-        from tracking.services import open_forward_leg
-    except ImportError:  # pragma: no cover - tracking area absent
-        return
+    (tracking area)."""
     open_forward_leg(session, dossier=dossier, picked_up_at=picked_up_at, post_office=staff.post_office, actor=staff)
 
 

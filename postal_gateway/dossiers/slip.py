@@ -39,7 +39,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from postal_gateway.domain import FieldError, InvalidInput, N_
+from postal_gateway.domain import N_, FieldError, InvalidInput
+from postal_gateway.dossiers.labels import status_label
 from postal_gateway.dossiers.services import lookup_url
 from postal_gateway.formatting import format_vnd, to_local
 
@@ -218,8 +219,6 @@ def render_slip(data: SlipData, layout: str = "a4") -> bytes:
 
 def slip_data_for(dossier, public_base_url: str) -> SlipData:
     """Read a slip's data from a Dossier row and its agency, procedure, citizen and documents."""
-    from postal_gateway.dossiers.labels import status_label
-
     base = public_base_url.rstrip("/")
     agency = dossier.agency
     via = []

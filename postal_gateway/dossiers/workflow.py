@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from postal_gateway.accounts.models import User
 from postal_gateway.domain import N_, Conflict, Phrase
+from postal_gateway.dossiers.labels import status_label
 from postal_gateway.dossiers.models import Dossier, DossierStatus, DossierStatusChange
 from postal_gateway.events import emit
 
@@ -98,8 +99,6 @@ class IllegalTransition(Conflict):
     """The action is not allowed from the dossier's current state (skipped or repeated step)."""
 
     def __init__(self, status: DossierStatus | None, action: Action) -> None:
-        from postal_gateway.dossiers.labels import status_label
-
         allowed = [ACTION_LABELS[a] for a in allowed_actions(status)] or [N_("không còn thao tác nào")]
         super().__init__(
             N_('Không thể "%(action)s" khi hồ sơ đang ở trạng thái "%(status)s". Thao tác được phép: %(allowed)s.'),

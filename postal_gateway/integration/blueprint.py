@@ -27,10 +27,8 @@ _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 def _install(state) -> None:
     app = state.app
     metrics.DATABASE_FIGURES.session_factory = SessionFactory
-    settings = app.config["SETTINGS"]
-    metrics.DATABASE_FIGURES.queue_depths = lambda: health.queue_depths(settings.broker_url)
-    if not app.testing and settings.log_format == "json":
-        logs.configure_json_logging(settings.log_level)
+    broker_url = app.config["SETTINGS"].broker_url
+    metrics.DATABASE_FIGURES.queue_depths = lambda: health.queue_depths(broker_url)
 
 
 @blueprint.before_app_request

@@ -8,6 +8,11 @@ import click
 from flask.cli import with_appcontext
 
 from postal_gateway.config import process_settings
+from postal_gateway.db import SessionFactory, db_session
+from postal_gateway.integration.consumers import lookup_consumer, notices_consumer, onestop_consumer, run_consumer
+from postal_gateway.integration.models import DeadLetter
+from postal_gateway.integration.relay import DEFAULT_AMQP_URL, PikaPublisher, amqp_url, run_relay
+from postal_gateway.integration.topology import DEFAULT_TOPOLOGY
 
 integration_commands = click.Group("integration", help="Integration events: relay, consumers, dead letters.")
 
@@ -20,8 +25,6 @@ def _stop_on_signals() -> threading.Event:
 
 
 def _url(url: str | None) -> str:
-    from postal_gateway.integration.relay import DEFAULT_AMQP_URL, amqp_url
-
     return url or amqp_url(process_settings()) or DEFAULT_AMQP_URL
 
 
@@ -32,17 +35,11 @@ def _url(url: str | None) -> str:
 @with_appcontext
 def relay_command(url: str | None, batch: int, once: bool) -> None:
     """Publish integration events to RabbitMQ with publisher confirms (safe to run twice)."""
-    from postal_gateway.db import SessionFactory
-    from postal_gateway.integration.relay import PikaPublisher, run_relay
-
     total = run_relay(SessionFactory, PikaPublisher(_url(url)), stop=_stop_on_signals(), batch_size=batch, once=once)
     click.echo(f"relayed {total} event(s)")
 
 
 def _consume(consumer, url: str | None, idle_exit: float | None) -> None:
-    from postal_gateway.db import SessionFactory
-    from postal_gateway.integration.consumers import run_consumer
-
     handled = run_consumer(_url(url), consumer, SessionFactory, stop=_stop_on_signals(), idle_exit_seconds=idle_exit)
     click.echo(f"{consumer.name}: handled {handled} message(s)")
 
@@ -53,8 +50,6 @@ def _consume(consumer, url: str | None, idle_exit: float | None) -> None:
 @with_appcontext
 def consume_lookup(url: str | None, idle_exit: float | None) -> None:
     """Keep the public lookup store in step with dossier and shipment events (R-19)."""
-    from postal_gateway.integration.consumers import lookup_consumer
-
     _consume(lookup_consumer(), url, idle_exit)
 
 
@@ -64,8 +59,6 @@ def consume_lookup(url: str | None, idle_exit: float | None) -> None:
 @with_appcontext
 def consume_onestop(url: str | None, idle_exit: float | None) -> None:
     """Push dossier and payment events to the provincial one-stop system (ONESTOP_URL)."""
-    from postal_gateway.integration.consumers import onestop_consumer
-
     _consume(onestop_consumer(), url, idle_exit)
 
 
@@ -75,8 +68,6 @@ def consume_onestop(url: str | None, idle_exit: float | None) -> None:
 @with_appcontext
 def consume_notices(url: str | None, idle_exit: float | None) -> None:
     """Tell citizens their result is on its way and delivered."""
-    from postal_gateway.integration.consumers import notices_consumer
-
     _consume(notices_consumer(), url, idle_exit)
 
 
@@ -86,7 +77,6 @@ def declare_topology(url: str | None) -> None:
     """Declare the exchanges, queues, bindings and dead-letter queues (the relay and consumers also do at start)."""
     import pika
 
-    from postal_gateway.integration.topology import DEFAULT_TOPOLOGY
 
     connection = pika.BlockingConnection(pika.URLParameters(_url(url)))
     try:
@@ -104,8 +94,6 @@ def dead_letters(limit: int) -> None:
     """The latest poison messages and why they were set aside."""
     from sqlalchemy import select
 
-    from postal_gateway.db import db_session
-    from postal_gateway.integration.models import DeadLetter
 
     rows = db_session().scalars(select(DeadLetter).order_by(DeadLetter.id.desc()).limit(limit)).all()
     for row in rows:

@@ -24,10 +24,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from postal_gateway import metrics
 from postal_gateway.config import process_settings
 from postal_gateway.events import EVENT_VERSIONS
+from postal_gateway.integration import onestop
 from postal_gateway.integration.models import DeadLetter, ProcessedMessage
 from postal_gateway.integration.topology import CONSUMER_BINDINGS, EXCHANGE, QUEUE_PREFIX, Topology
+from postal_gateway.lookup import projection
+from postal_gateway.notifications.events import notify_from_event
+from postal_gateway.transient import TransientError  # noqa: F401 - also importable from here, its old home
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +42,6 @@ MAX_BODY_BYTES = 64 * 1024
 ATTEMPTS_HEADER = "x-handler-attempts"
 
 Handler = Callable[[Session, dict], None]
-
-
-class TransientError(Exception):
-    """The handler could not work now (partner down); retry later, never dead-letter for it."""
 
 
 class PoisonMessage(Exception):
@@ -129,8 +130,6 @@ def handle(
     routing_key: str = "", attempts: int = 0,
 ) -> Outcome:
     """Everything but the AMQP acknowledgement: decide and record what becomes of one message."""
-    from postal_gateway import metrics
-
     try:
         event = parse_message(body, message_id)
     except PoisonMessage as poison:
@@ -255,22 +254,18 @@ def run_consumer(
 def lookup_consumer(handler: Handler | None = None) -> Consumer:
     """R-19: keeps the public lookup store in step with dossier and shipment events."""
     if handler is None:
-        from postal_gateway.lookup.projection import apply_event as handler
+        handler = projection.apply_event
     return Consumer("lookup", handler, CONSUMER_BINDINGS["lookup"])
 
 
 def onestop_consumer(connector=None) -> Consumer:
     """Pushes dossier and payment events to the provincial one-stop system through its connector port."""
-    from postal_gateway.integration import onestop
-
     return Consumer("onestop", onestop.handler(connector or onestop.connector_for(process_settings())),
                     CONSUMER_BINDINGS["onestop"])
 
 
 def notices_consumer() -> Consumer:
     """Tells citizens their result is on its way and delivered (shipment events)."""
-    from postal_gateway.notifications.events import notify_from_event
-
     return Consumer("notices", notify_from_event, CONSUMER_BINDINGS["notices"])
 
 

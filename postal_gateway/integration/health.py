@@ -8,6 +8,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from postal_gateway.db import utcnow
+from postal_gateway.events import IntegrationEvent
+from postal_gateway.integration.models import DeadLetter
+from postal_gateway.notifications.models import MessageStatus, OutboxMessage
+from tracking.models import SlaBreach
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +43,7 @@ def queue_depths(url: str, queues: tuple[str, ...] | None = None, *, timeout: fl
     """Messages waiting in each named Celery queue (a queue not declared yet counts 0)."""
     from kombu import Connection
 
-    from postal_gateway.worker import QUEUES
+    from postal_gateway.worker import QUEUES  # cycle: worker -> bootstrap -> notifications.service -> metrics -> health
 
     depths: dict[str, int] = {}
     with Connection(url, connect_timeout=timeout) as connection:
@@ -69,10 +73,6 @@ def _age(oldest: datetime | None, now: datetime) -> float:
 
 
 def database_figures(session: Session, *, now: datetime | None = None) -> dict:
-    from postal_gateway.events import IntegrationEvent
-    from postal_gateway.integration.models import DeadLetter
-    from postal_gateway.notifications.models import MessageStatus, OutboxMessage
-
     now = now or utcnow()
     messages = {
         (getattr(channel, "value", channel), getattr(status, "value", status)): count
@@ -84,12 +84,7 @@ def database_figures(session: Session, *, now: datetime | None = None) -> dict:
     unpublished, oldest_event = session.execute(
         select(func.count(), func.min(IntegrationEvent.occurred_at)).where(IntegrationEvent.published_at.is_(None))
     ).one()
-    try:
-        from tracking.models import SlaBreach
-
-        breaches = session.scalar(select(func.count()).select_from(SlaBreach)) or 0
-    except ImportError:  # tracking area absent
-        breaches = 0
+    breaches = session.scalar(select(func.count()).select_from(SlaBreach)) or 0
     return {
         "messages": messages,
         "oldest_queued_seconds": _age(oldest_queued, now),

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from postal_gateway.db import utcnow
+from postal_gateway.events import IntegrationEvent
 from postal_gateway.integration.consumers import Consumer, handle
 from postal_gateway.integration.relay import _mark_published, claim_unpublished, message_of
 from postal_gateway.integration.topology import topic_matches
@@ -44,7 +45,6 @@ def relay_locally(session_factory: Callable[[], Session], consumers: list[Consum
     if done:
         from sqlalchemy import select
 
-        from postal_gateway.events import IntegrationEvent
 
         with session_factory() as session:
             row_ids = list(session.scalars(select(IntegrationEvent.id).where(IntegrationEvent.event_id.in_(done))))

@@ -28,6 +28,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from postal_gateway import metrics
 from postal_gateway.config import Settings
 from postal_gateway.db import utcnow
 from postal_gateway.events import IntegrationEvent
@@ -138,8 +139,6 @@ def relay_batch(session: Session, publish: Callable[[dict], None], *, limit: int
 
     When publishing fails midway the confirmed ones are still marked (and committed) before the
     error is raised; the failing event's publish_attempts goes up by one."""
-    from postal_gateway import metrics
-
     events = claim_unpublished(session, limit=limit)
     confirmed: list[int] = []
     try:

@@ -6,6 +6,9 @@ on a laptop (no AMQP URL) beat runs the local relay every few seconds instead.
 from __future__ import annotations
 
 from postal_gateway.config import process_settings
+from postal_gateway.integration.consumers import local_consumers
+from postal_gateway.integration.local import relay_locally
+from postal_gateway.integration.relay import amqp_url
 from postal_gateway.worker import celery_app, task_session
 
 BEAT_SCHEDULE = {
@@ -16,10 +19,6 @@ BEAT_SCHEDULE = {
 @celery_app.task(name="integration.relay_local")
 def relay_local_task() -> int:
     """Only without RabbitMQ: hand unpublished events to the in-process consumers."""
-    from postal_gateway.integration.consumers import local_consumers
-    from postal_gateway.integration.local import relay_locally
-    from postal_gateway.integration.relay import amqp_url
-
     if amqp_url(process_settings()) is not None:
         return 0
     return relay_locally(task_session, local_consumers())

@@ -15,6 +15,10 @@ from markupsafe import Markup
 
 from postal_gateway.db import db_session
 from postal_gateway.domain import N_, InvalidInput, NotFound
+from postal_gateway.dossiers.services import lookup_url as url
+from postal_gateway.dossiers.slip import qr_matrix
+from postal_gateway.errors import translate
+from postal_gateway.formatting import format_local_datetime
 from postal_gateway.lookup import ratelimit, services
 from postal_gateway.lookup.projection import configure_hash_key
 
@@ -49,8 +53,6 @@ def _search(code: str, id_number: str) -> list:
 
 def qr_svg(text: str) -> Markup:
     """The QR code of ``text`` as a small inline SVG (the same code as on the slip)."""
-    from postal_gateway.dossiers.slip import qr_matrix
-
     matrix = qr_matrix(text)
     size = len(matrix)
     cells = "".join(
@@ -64,8 +66,6 @@ def qr_svg(text: str) -> Markup:
 
 
 def lookup_url(code: str) -> str:
-    from postal_gateway.dossiers.services import lookup_url as url
-
     return url(code, current_app.config["SETTINGS"].public_base_url)
 
 
@@ -79,8 +79,6 @@ def lookup_page():
         try:
             records = _search(code, id_number)
         except (InvalidInput, NotFound) as refused:
-            from postal_gateway.errors import translate
-
             db_session.rollback()
             status = 404 if isinstance(refused, NotFound) else 422
             error = [translate(refused.message, refused.params)] + [
@@ -125,7 +123,6 @@ def _lookup_time(value) -> str:
     """An ISO time string from the store, shown in Vietnam's time."""
     from datetime import datetime
 
-    from postal_gateway.formatting import format_local_datetime
 
     try:
         return format_local_datetime(datetime.fromisoformat(value))

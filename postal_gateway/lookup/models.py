@@ -46,9 +46,3 @@ class LookupRecord(Base):
     last_event_id: Mapped[str] = mapped_column(String(64), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-
-# Keep the store in step inside each writing transaction (see projection.install_inline_sync).
-from postal_gateway.lookup import projection as _projection  # noqa: E402
-
-_projection.install_inline_sync()

@@ -22,7 +22,14 @@ from sqlalchemy import event as orm_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from postal_gateway.catalogue.models import PostOffice
 from postal_gateway.config import process_settings
+from postal_gateway.dossiers.labels import STATUS_LABELS
+from postal_gateway.dossiers.models import Dossier, DossierStatusChange
+from postal_gateway.events import IntegrationEvent
+from postal_gateway.lookup.models import LookupRecord
+from tracking.models import EventOutcome, ShipmentEvent
+from tracking.vocabulary import EVENTS, EventType
 
 log = logging.getLogger(__name__)
 
@@ -51,31 +58,21 @@ def id_number_hash(id_number: str) -> str:
 
 
 def _timeline(session: Session, dossier) -> list[dict]:
-    from postal_gateway.catalogue.models import PostOffice
-    from postal_gateway.dossiers.labels import STATUS_LABELS
-    from postal_gateway.dossiers.models import DossierStatusChange
-
     items: list[tuple] = []
     for change in session.scalars(
         select(DossierStatusChange).where(DossierStatusChange.dossier_id == dossier.id)
     ):
         items.append((change.at, STATUS_LABELS.get(change.to_status, str(change.to_status)), ""))
-    try:
-        from tracking.models import EventOutcome, ShipmentEvent
-        from tracking.vocabulary import EVENTS, EventType
-    except ImportError:  # tracking area absent
-        ShipmentEvent = None
-    if ShipmentEvent is not None:
-        rows = session.execute(
-            select(ShipmentEvent.occurred_at, ShipmentEvent.event_type, PostOffice.name)
-            .outerjoin(PostOffice, PostOffice.code == ShipmentEvent.post_office_code)
-            .where(ShipmentEvent.dossier_id == dossier.id, ShipmentEvent.outcome == EventOutcome.accepted)
-        ).all()
-        for at, kind, office_name in rows:
-            place = office_name or ""
-            if kind == EventType.handed_to_agency.value:
-                place = dossier.agency.name
-            items.append((at, EVENTS[EventType(kind)].label, place))
+    rows = session.execute(
+        select(ShipmentEvent.occurred_at, ShipmentEvent.event_type, PostOffice.name)
+        .outerjoin(PostOffice, PostOffice.code == ShipmentEvent.post_office_code)
+        .where(ShipmentEvent.dossier_id == dossier.id, ShipmentEvent.outcome == EventOutcome.accepted)
+    ).all()
+    for at, kind, office_name in rows:
+        place = office_name or ""
+        if kind == EventType.handed_to_agency.value:
+            place = dossier.agency.name
+        items.append((at, EVENTS[EventType(kind)].label, place))
     items.sort(key=lambda item: item[0])
     return [{"at": at.isoformat(), "label": label, "place": place} for at, label, place in items]
 
@@ -87,8 +84,6 @@ def refresh_record(session: Session, dossier, *, event_id: str = "", supplements
 
 
 def _refresh(session: Session, dossier, *, event_id: str, supplements: list[str] | None):
-    from postal_gateway.lookup.models import LookupRecord
-
     # Everything is read first, so a failure leaves no half-filled record in the session.
     record = next(
         (obj for obj in session.new if isinstance(obj, LookupRecord) and obj.dossier_id == dossier.id), None
@@ -129,8 +124,6 @@ def _refresh(session: Session, dossier, *, event_id: str, supplements: list[str]
 
 
 def _dossier_for(session: Session, event: dict):
-    from postal_gateway.dossiers.models import Dossier
-
     payload = event.get("payload") if isinstance(event.get("payload"), dict) else {}
     code = payload.get("dossier_code") or payload.get("code") or event.get("aggregate_id")
     if not isinstance(code, str) or not code or len(code) > 32:
@@ -156,12 +149,7 @@ def apply_event(session: Session, event: dict) -> None:
 
 # --- inline path ---------------------------------------------------------------------------------
 
-_installed = False
-
-
 def _collect(session: Session, _context) -> None:
-    from postal_gateway.events import IntegrationEvent
-
     pending = [obj for obj in session.new if isinstance(obj, IntegrationEvent) and obj.event_type in RELEVANT]
     if pending:
         session.info.setdefault("lookup_pending", []).extend(pending)
@@ -190,10 +178,8 @@ def _apply_pending(session: Session, _context) -> None:
 
 
 def install_inline_sync() -> None:
-    """Apply relevant integration events to the lookup store in the transaction that emits them."""
-    global _installed
-    if _installed:
-        return
-    orm_event.listen(Session, "after_flush", _collect)
-    orm_event.listen(Session, "after_flush_postexec", _apply_pending)
-    _installed = True
+    """Apply relevant integration events to the lookup store in the transaction that emits them
+    (postal_gateway.bootstrap calls it once per process)."""
+    if not orm_event.contains(Session, "after_flush", _collect):
+        orm_event.listen(Session, "after_flush", _collect)
+        orm_event.listen(Session, "after_flush_postexec", _apply_pending)

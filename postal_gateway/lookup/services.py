@@ -10,8 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from postal_gateway.accounts.identity import normalise_id_number
+from postal_gateway.accounts.models import User
 from postal_gateway.domain import N_, NotFound
 from postal_gateway.dossiers.codes import parse_dossier_code
+from postal_gateway.dossiers.models import Dossier
 from postal_gateway.lookup.models import LookupRecord
 from postal_gateway.lookup.projection import id_number_hash, refresh_record
 
@@ -56,7 +58,6 @@ def find_by_code(session: Session, raw_code) -> LookupRecord:
     record = session.scalar(select(LookupRecord).where(LookupRecord.code == code))
     if record is not None:
         return record
-    from postal_gateway.dossiers.models import Dossier
 
     dossier = session.scalar(select(Dossier).where(Dossier.code == code))
     if dossier is None:
@@ -86,9 +87,6 @@ def find_by_id_number(session: Session, raw_id) -> list[LookupRecord]:
         )
     )
     # dossiers received before any event reached the store
-    from postal_gateway.accounts.models import User
-    from postal_gateway.dossiers.models import Dossier
-
     known = {record.code for record in records}
     missing = session.scalars(
         select(Dossier).join(User, User.id == Dossier.citizen_id).where(User.id_number == number)

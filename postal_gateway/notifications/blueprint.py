@@ -25,13 +25,6 @@ api = Blueprint("notifications_api", __name__, url_prefix="/api/v1")
 OUTBOX_PAGE_SIZE = 100
 
 
-@blueprint.record_once
-def _hold_dispatch_in_tests(state) -> None:
-    """Under test no worker runs: committed messages stay queued, their ids are kept for the tests."""
-    if state.app.testing:
-        service.configure_dispatcher(service.held_dispatcher)
-
-
 @blueprint.get("/ops/outbox")
 @roles_required(Role.operator)
 def outbox():

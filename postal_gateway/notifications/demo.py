@@ -18,6 +18,20 @@ from io import BytesIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from postal_gateway import calendar
+from postal_gateway.accounts.models import User
+from postal_gateway.catalogue.models import Procedure
+from postal_gateway.config import process_settings
+from postal_gateway.consents.models import ConsentScope
+from postal_gateway.consents.services import attach_signed_authorisation, confirm_signed_authorisation
+from postal_gateway.db import utcnow
+from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier
+from postal_gateway.dossiers.services import CollectedPayment, PostalSubmission, submit
+from postal_gateway.formatting import to_local
+from postal_gateway.uploads import validate_scan
+from postal_gateway.workbench import services as workbench
+from tracking.ingestion import record_events
+
 DEMO_KEY = "demo-notifications-1"
 CITIZEN_ID_NUMBER = "070085001234"
 STAFF_EMAIL = "buudien2@demo.buudien.vn"
@@ -45,10 +59,6 @@ def demo_scan(title: str) -> bytes:
 
 def load_demo_notified_journey(session: Session) -> list[str]:
     """Idempotent: the walk is done once (found again by its submission key); returns lines to print."""
-    from postal_gateway.accounts.models import User
-    from postal_gateway.catalogue.models import Procedure
-    from postal_gateway.dossiers.models import Dossier
-
     staff = session.scalar(select(User).where(User.email == STAFF_EMAIL))
     officer = session.scalar(select(User).where(User.email == OFFICER_EMAIL))
     citizen = session.scalar(select(User).where(User.id_number == CITIZEN_ID_NUMBER))
@@ -76,18 +86,6 @@ def load_demo_notified_journey(session: Session) -> list[str]:
 
 
 def _walk(session: Session, *, staff, officer, citizen, procedure):
-    from postal_gateway import calendar
-    from postal_gateway.config import process_settings
-    from postal_gateway.consents.models import ConsentScope
-    from postal_gateway.consents.services import attach_signed_authorisation, confirm_signed_authorisation
-    from postal_gateway.db import utcnow
-    from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace
-    from postal_gateway.dossiers.services import CollectedPayment, PostalSubmission, submit
-    from postal_gateway.formatting import to_local
-    from postal_gateway.uploads import validate_scan
-    from postal_gateway.workbench import services as workbench
-    from tracking.ingestion import record_events
-
     settings = process_settings()
     base_url = settings.public_base_url
     periods = calendar.periods_from_config(procedure.agency.working_periods)

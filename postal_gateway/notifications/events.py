@@ -10,6 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from postal_gateway.config import process_settings
+from postal_gateway.dossiers.models import Dossier
+from postal_gateway.dossiers.services import lookup_url
+from postal_gateway.formatting import format_local_date, format_local_datetime
+from postal_gateway.notifications.service import send
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +25,6 @@ SHIPMENT_TEMPLATES = {"result_handed_to_post": "delivery_scheduled", "out_for_de
 def notify_from_event(session: Session, event: dict) -> None:
     from datetime import datetime
 
-    from postal_gateway.dossiers.models import Dossier
-    from postal_gateway.dossiers.services import lookup_url
-    from postal_gateway.formatting import format_local_date, format_local_datetime
-    from postal_gateway.notifications.service import send
 
     payload = event.get("payload") or {}
     template = SHIPMENT_TEMPLATES.get(str(payload.get("type", "")))

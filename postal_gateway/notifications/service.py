@@ -18,8 +18,7 @@ was lost cannot be sent again by the sweep: it fails, and the citizen asks for a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,6 +26,7 @@ from sqlalchemy import event as orm_event
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from postal_gateway import metrics
 from postal_gateway.accounts.identity import mask_recipient
 from postal_gateway.config import process_settings
 from postal_gateway.db import utcnow
@@ -39,12 +39,7 @@ from postal_gateway.notifications.adapters import (
     PermanentDeliveryError,
     adapter_for,
 )
-from postal_gateway.notifications.models import (
-    MessageChannel,
-    MessageStatus,
-    NotificationPreference,
-    OutboxMessage,
-)
+from postal_gateway.notifications.models import MessageChannel, MessageStatus, NotificationPreference, OutboxMessage
 
 __all__ = [
     "DeliveryAdapter", "DeliveryError", "DevelopmentOutbox", "PermanentDeliveryError", "send", "deliver",
@@ -87,7 +82,7 @@ Dispatcher = Callable[[list[int], Mapping[int, str]], None]
 
 
 def celery_dispatcher(message_ids: list[int], one_time_codes: Mapping[int, str]) -> None:
-    from postal_gateway.notifications.tasks import deliver_task
+    from postal_gateway.notifications.tasks import deliver_task  # cycle: the tasks module imports this one
 
     for message_id in message_ids:
         code = one_time_codes.get(message_id)
@@ -101,19 +96,6 @@ def celery_dispatcher(message_ids: list[int], one_time_codes: Mapping[int, str])
 
 
 _dispatcher: Dispatcher = celery_dispatcher
-
-#: ids given to ``held_dispatcher`` (tests, where no worker runs), the latest last
-held: list[int] = []
-#: message id -> the one-time code its task would carry (tests read codes here, not in the outbox)
-held_codes: dict[int, str] = {}
-
-
-def held_dispatcher(message_ids: list[int], one_time_codes: Mapping[int, str]) -> None:
-    held.extend(message_ids)
-    del held[:-1000]
-    held_codes.update(one_time_codes)
-    for stale in sorted(held_codes)[:-1000]:
-        del held_codes[stale]
 
 
 def configure_dispatcher(dispatcher: Dispatcher | None) -> Dispatcher:
@@ -146,8 +128,16 @@ def _after_rollback(session: Session) -> None:
     session.info.pop("notification_codes", None)
 
 
-orm_event.listen(Session, "after_commit", _after_commit)
-orm_event.listen(Session, "after_soft_rollback", lambda session, _previous: _after_rollback(session))
+def _after_soft_rollback(session: Session, _previous_transaction) -> None:
+    _after_rollback(session)
+
+
+def install() -> None:
+    """Hand committed messages to the dispatcher, forget those of a rolled-back transaction
+    (postal_gateway.bootstrap calls it once per process)."""
+    if not orm_event.contains(Session, "after_commit", _after_commit):
+        orm_event.listen(Session, "after_commit", _after_commit)
+        orm_event.listen(Session, "after_soft_rollback", _after_soft_rollback)
 
 
 # --- preferences ------------------------------------------------------------------------------------
@@ -330,8 +320,7 @@ def deliver(
     ``one_time_code`` is the code the delivery task carries for a code message (see the module docstring).
     The row is locked first, so two deliveries of the same id (a redelivered task and the sweep)
     never both send: the second finds it no longer queued."""
-    from postal_gateway import metrics
-    from postal_gateway.worker import backoff_seconds
+    from postal_gateway.worker import backoff_seconds  # cycle: worker -> bootstrap -> this module
 
     now = now or utcnow()
     message = session.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update())

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 
+from postal_gateway.db import utcnow
+from postal_gateway.notifications.service import _dispatcher, deliver, due_messages, expire_lost_code_messages
 from postal_gateway.worker import celery_app, task_session
 
 log = logging.getLogger(__name__)
@@ -15,9 +17,6 @@ BEAT_SCHEDULE = {
 
 def deliver_once(message_id: int, one_time_code: str | None = None) -> "object":
     """One delivery attempt in its own transaction; returns the DeliveryOutcome."""
-    from postal_gateway.db import utcnow
-    from postal_gateway.notifications.service import deliver
-
     with task_session() as session:
         outcome = deliver(session, message_id, one_time_code=one_time_code, now=utcnow())
         session.commit()
@@ -37,9 +36,6 @@ def deliver_task(self, message_id: int, one_time_code: str | None = None) -> str
 
 
 def sweep(limit: int = 500) -> int:
-    from postal_gateway.db import utcnow
-    from postal_gateway.notifications.service import _dispatcher, due_messages, expire_lost_code_messages
-
     with task_session() as session:
         expire_lost_code_messages(session, now=utcnow())
         session.commit()

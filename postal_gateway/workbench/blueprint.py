@@ -36,10 +36,10 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.api.validation import parse_body
 from postal_gateway.auth import api_auth, current_account, roles_required
 from postal_gateway.db import db_session, utcnow
-from postal_gateway.domain import Conflict, DomainError, InvalidInput, N_
+from postal_gateway.domain import N_, Conflict, DomainError, InvalidInput
 from postal_gateway.dossiers.models import DossierStatus
 from postal_gateway.dossiers.workflow import ACTION_LABELS, Action, allowed_actions
-from postal_gateway.workbench import schemas, services
+from postal_gateway.workbench import letters, schemas, services
 
 blueprint = Blueprint("workbench", __name__, template_folder="templates", url_prefix="/workbench")
 api = Blueprint("workbench_api", __name__, url_prefix="/api/v1")
@@ -162,10 +162,8 @@ def dossier(code: str):
 
 
 def _pdf(code: str, number: int) -> Response:
-    from postal_gateway.workbench.letters import apology_pdf
-
     letter = services.apology_letter(db_session(), viewer=current_account(), code=code, number=number)
-    response = Response(apology_pdf(letter), mimetype="application/pdf")
+    response = Response(letters.apology_pdf(letter), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="thu-xin-loi-{letter.dossier.code}-{number}.pdf"'
     return response
 

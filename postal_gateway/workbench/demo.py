@@ -13,25 +13,25 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from postal_gateway.accounts.models import User
+from postal_gateway.catalogue.models import Procedure
+from postal_gateway.db import utcnow
+from postal_gateway.dossiers import workflow
+from postal_gateway.dossiers.demo import demo_dossier
+from postal_gateway.dossiers.models import (
+    Channel,
+    CollectedAmount,
+    CollectionMethod,
+    CollectionPlace,
+    Dossier,
+    PaymentKind,
+)
+
 DEMO_KEY = "demo-workbench-1"
 
 
 def load_demo_workbench(session: Session) -> list[str]:
     """Idempotent: returns the lines to print."""
-    from postal_gateway.accounts.models import User
-    from postal_gateway.catalogue.models import Procedure
-    from postal_gateway.db import utcnow
-    from postal_gateway.dossiers import workflow
-    from postal_gateway.dossiers.demo import demo_dossier
-    from postal_gateway.dossiers.models import (
-        Channel,
-        CollectedAmount,
-        CollectionMethod,
-        CollectionPlace,
-        Dossier,
-        PaymentKind,
-    )
-
     officer = session.scalar(select(User).where(User.email == "motcua@demo.stttt.gov.vn"))
     staff = session.scalar(select(User).where(User.email == "buudien1@demo.buudien.vn"))
     citizen = session.scalar(select(User).where(User.id_number == "070190004567"))

@@ -13,20 +13,18 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from payments.services import fee_balance
 from postal_gateway import calendar
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.catalogue.models import Agency
-from postal_gateway.domain import Conflict, FieldError, Forbidden, InvalidInput, N_, NotFound
+from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from postal_gateway.dossiers.codes import CODE_PATTERN
-from postal_gateway.dossiers.models import (
-    Channel,
-    CollectedAmount,
-    Dossier,
-    DossierStatus,
-    PaymentKind,
-)
-from postal_gateway.dossiers.workflow import FINAL, Action, IllegalTransition, transition
-from postal_gateway.formatting import format_local_date, format_local_datetime, to_local
+from postal_gateway.dossiers.labels import status_label
+from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus
+from postal_gateway.dossiers.services import lookup_url
+from postal_gateway.dossiers.workflow import FINAL, Action, IllegalTransition, _stale, transition
+from postal_gateway.formatting import format_local_date, format_local_datetime, format_vnd, to_local
+from postal_gateway.notifications.service import send
 from postal_gateway.workbench.models import (
     ApologyLetter,
     OpinionRequest,
@@ -35,6 +33,7 @@ from postal_gateway.workbench.models import (
     Rejection,
     SupplementRequest,
 )
+from tracking.services import open_return_leg, record_handover_to_agency
 
 OFFICER_ROLES = (Role.agency_staff, Role.agency_admin)
 REASON_MAX = 500
@@ -117,8 +116,6 @@ def _fail(errors: list[FieldError]) -> None:
 
 def _notify(session: Session, dossier: Dossier, template: str, context: dict, now: datetime) -> None:
     """Tell the citizen by SMS and e-mail, whichever their account has (R-20)."""
-    from postal_gateway.notifications.service import send
-
     citizen = dossier.citizen
     for channel, recipient in (("sms", citizen.phone), ("email", citizen.email)):
         if recipient:
@@ -127,8 +124,6 @@ def _notify(session: Session, dossier: Dossier, template: str, context: dict, no
 
 
 def _lookup(dossier: Dossier, base_url: str) -> str:
-    from postal_gateway.dossiers.services import lookup_url
-
     return lookup_url(dossier.code, base_url)
 
 
@@ -189,8 +184,6 @@ class TimelineEntry:
 def timeline(session: Session, dossier: Dossier) -> list[TimelineEntry]:
     """Every step of the dossier in time order: status changes with who and why, and the paper
     hand-over, supplements, opinions and apology letters with their facts."""
-    from postal_gateway.dossiers.labels import status_label
-
     names: dict[int, str] = {}
 
     def who(user_id):
@@ -253,12 +246,7 @@ def receive_from_post(
                              discrepancies=text if not paper_matches else "")
     session.add(handover)
     session.flush()
-    try:
-        from tracking.services import record_handover_to_agency
-    except ImportError:  # pragma: no cover - tracking area absent
-        record_handover_to_agency = None
-    if record_handover_to_agency is not None:
-        record_handover_to_agency(session, dossier=dossier, officer=officer, at=now)
+    record_handover_to_agency(session, dossier=dossier, officer=officer, at=now)
     return handover
 
 
@@ -437,8 +425,6 @@ def ask_opinion(
     elif dossier.status != DossierStatus.verification:
         raise IllegalTransition(dossier.status, Action.start_verification)
     elif expected_version is not None and expected_version != dossier.version:
-        from postal_gateway.dossiers.workflow import _stale
-
         raise _stale()
     opinion = OpinionRequest(
         dossier_id=dossier.id, agency_id=other.id, asked_by_id=officer.id, asked_at=now, question=question,
@@ -549,12 +535,7 @@ def mark_result_ready(
     transition(session, dossier, Action.mark_result_ready, actor=officer, at=now, reason=note,
                expected_version=expected_version, details={"return_by": "post" if by_post else "counter"})
     if by_post:
-        try:
-            from tracking.services import open_return_leg
-        except ImportError:  # pragma: no cover - tracking area absent
-            open_return_leg = None
-        if open_return_leg is not None:
-            open_return_leg(session, dossier=dossier, result_available_at=now)
+        open_return_leg(session, dossier=dossier, result_available_at=now)
     wording = (N_("Bưu chính sẽ chuyển kết quả đến bạn trong 24 giờ.") if by_post
                else N_("Mời bạn đến Bộ phận Một cửa nhận kết quả."))
     _notify(session, dossier, "result_ready", {
@@ -564,15 +545,8 @@ def mark_result_ready(
 
 
 def fee_paid(session: Session, dossier: Dossier) -> int:
-    """Lệ phí paid for the dossier net of refunds (the payments area's figure when installed)."""
-    try:
-        from payments.services import fee_balance
-    except ImportError:  # pragma: no cover - payments area absent
-        fee_balance = None
-    if fee_balance is not None:
-        return fee_balance(session, dossier).paid_vnd
-    return session.scalar(select(func.coalesce(func.sum(CollectedAmount.amount_vnd), 0)).where(
-        CollectedAmount.dossier_id == dossier.id, CollectedAmount.kind == PaymentKind.fee)) or 0
+    """Lệ phí paid for the dossier net of refunds, as the payments area reckons it."""
+    return fee_balance(session, dossier).paid_vnd
 
 
 def return_result(
@@ -586,8 +560,6 @@ def return_result(
     if dossier.level == 4 and dossier.status == DossierStatus.result_ready:
         paid = fee_paid(session, dossier)
         if paid != dossier.fee_vnd:
-            from postal_gateway.formatting import format_vnd
-
             raise Conflict(
                 N_("Chưa thể hoàn thành hồ sơ mức độ 4: lệ phí đã nộp %(paid)s, phải nộp %(owed)s."),
                 params={"paid": format_vnd(paid), "owed": format_vnd(dossier.fee_vnd)},
