@@ -8,7 +8,7 @@ PORT ?= 8000
 export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 export FLASK_APP := postal_gateway.app:create_app
 
-.PHONY: run test setup translations browser services migrate demo messages pot
+.PHONY: run test test-fast setup translations browser services migrate demo messages pot
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,8 +44,14 @@ browser:
 services:
 	scripts/ensure_services.sh
 
+# Each test runs in a rolled-back transaction; tests marked `commits` are truncated after them.
+# PYTEST_ARGS adds options, e.g. `make test PYTEST_ARGS="-n 2"` (pytest-xdist: a database per worker).
 test: setup browser services
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The unit tests: no browser, nothing slow (over ~3 s); no Chromium needed.
+test-fast: setup services
+	$(BIN)/pytest -m "not browser and not slow" $(PYTEST_ARGS)
 
 # The message ids of the code and templates (tests/test_translations.py extracts them the same way).
 POT ?= /tmp/postal_gateway_messages.pot

@@ -129,6 +129,7 @@ def _effects(engine, marker: str) -> int:
         return connection.execute(text("SELECT count(*) FROM test_worker_effects WHERE marker = :m"), {"m": marker}).scalar()
 
 
+@pytest.mark.commits  # a Celery worker in a subprocess
 def test_a_worker_killed_mid_task_runs_it_again_and_the_effect_happens_once(effects, database_url, queue_name, tmp_path):
     marker, log_path = uuid.uuid4().hex[:12], tmp_path / "worker.log"
     first = _start_worker(queue_name, log_path)
