@@ -251,6 +251,7 @@ def _concurrent(app, world, count, make_command):
     return results, failures
 
 
+@pytest.mark.slow
 @pytest.mark.commits  # fifty connections at once
 def test_fifty_concurrent_submissions_get_codes_0001_to_0050(app, session, world):
     results, failures = _concurrent(

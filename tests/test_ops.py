@@ -3,6 +3,8 @@ import io
 import json
 import logging
 
+import pytest
+
 from postal_gateway import metrics
 from postal_gateway.integration import logs
 from postal_gateway.notifications import service
@@ -122,6 +124,7 @@ def test_every_ipn_answer_is_counted_by_its_code(client):
     assert _counter_value(client, bad_signature) == before + 2
 
 
+@pytest.mark.slow
 def test_sla_scan_counts_new_breaches_per_clock(client, session, monkeypatch):
     from datetime import datetime, timedelta, timezone
 

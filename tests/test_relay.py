@@ -223,6 +223,7 @@ def _rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
 
 
+@pytest.mark.slow
 def test_rabbitmq_restarted_while_the_relay_publishes_loses_nothing_and_applies_nothing_twice(session, effects, broker):
     total = 600
     _events(session, total)
