@@ -45,7 +45,8 @@ services:
 	scripts/ensure_services.sh
 
 # Each test runs in a rolled-back transaction; tests marked `commits` are truncated after them.
-# PYTEST_ARGS adds options, e.g. `make test PYTEST_ARGS="-n 2"` (pytest-xdist: a database per worker).
+# PYTEST_ARGS adds options, e.g. `make test PYTEST_ARGS="-n 2 --dist loadgroup"` (pytest-xdist: a database per
+# worker; loadgroup keeps the RabbitMQ tests on one worker, since one of them restarts the broker).
 test: setup browser services
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -35,6 +35,7 @@ def test_healthz_and_readyz(client, app, monkeypatch):
     assert down.status_code == 503 and down.get_json()["checks"]["broker"] == "down: OperationalError"
 
 
+@pytest.mark.xdist_group("rabbitmq")  # not while the relay test restarts the broker
 def test_readyz_against_the_real_rabbitmq_and_a_closed_port():
     from postal_gateway.integration.health import check_broker
 

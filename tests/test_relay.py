@@ -21,7 +21,9 @@ from postal_gateway.integration.models import DeadLetter, ProcessedMessage
 from postal_gateway.integration.relay import PikaPublisher, message_of, relay_batch, run_relay
 from postal_gateway.integration.topology import DEFAULT_TOPOLOGY, Topology, topic_matches
 
-pytestmark = pytest.mark.commits  # the relay and consumers open their own sessions, threads and tables
+#: Really commits (the relay and consumers open their own sessions, threads and tables); with xdist's --dist loadgroup, one worker runs every RabbitMQ test,
+#: since one of them restarts the broker.
+pytestmark = [pytest.mark.commits, pytest.mark.xdist_group("rabbitmq")]
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 

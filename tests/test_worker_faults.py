@@ -20,7 +20,9 @@ from sqlalchemy import create_engine, text
 from postal_gateway.config import Settings
 from postal_gateway.worker import make_celery
 
-pytestmark = pytest.mark.commits  # a Celery worker in a subprocess writes through its own connections
+#: Really commits (a Celery worker in a subprocess writes through its own connections); with xdist's --dist loadgroup, one worker runs every RabbitMQ test,
+#: since one of them restarts the broker.
+pytestmark = [pytest.mark.commits, pytest.mark.xdist_group("rabbitmq")]
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672//"  # kombu's spelling of the vhost "/"
 PIKA_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
