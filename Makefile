@@ -45,8 +45,10 @@ services:
 	scripts/ensure_services.sh
 
 # Each test runs in a rolled-back transaction; tests marked `commits` are truncated after them.
-# PYTEST_ARGS adds options, e.g. `make test PYTEST_ARGS="-n 2 --dist loadgroup"` (pytest-xdist: a database per
-# worker; loadgroup keeps the RabbitMQ tests on one worker, since one of them restarts the broker).
+# pytest-xdist runs them on one worker per core, each with its own database; loadgroup keeps the
+# RabbitMQ tests on one worker, since one of them restarts the broker. `PYTEST_ARGS=` runs serially.
+PYTEST_ARGS ?= -n auto --dist loadgroup
+
 test: setup browser services
 	$(BIN)/pytest $(PYTEST_ARGS)
 
