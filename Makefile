@@ -8,7 +8,7 @@ PORT ?= 8000
 export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 export FLASK_APP := postal_gateway.app:create_app
 
-.PHONY: run test setup translations browser services migrate demo messages pot
+.PHONY: run test test-fast setup translations browser services migrate demo messages pot
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,8 +45,17 @@ browser:
 services:
 	scripts/ensure_services.sh
 
+# Each test runs in a rolled-back transaction; tests marked `commits` are truncated after them.
+# pytest-xdist runs them on one worker per core, each with its own database; loadgroup keeps the
+# RabbitMQ tests on one worker, since one of them restarts the broker. `PYTEST_ARGS=` runs serially.
+PYTEST_ARGS ?= -n auto --dist loadgroup
+
 test: setup browser services
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The unit tests: no browser, nothing slow (over ~3 s); no Chromium needed.
+test-fast: setup services
+	$(BIN)/pytest -m "not browser and not slow" $(PYTEST_ARGS)
 
 # The message ids of the code and templates (tests/test_translations.py extracts them the same way).
 POT ?= /tmp/postal_gateway_messages.pot

@@ -1,4 +1,11 @@
-"""Test harness: a fresh PostgreSQL database per run, emptied after every test.
+"""Test harness: a fresh PostgreSQL database per run (per xdist worker), each test rolled back.
+
+Each test runs inside one outer transaction that is rolled back at its end: the app's scoped session
+is bound to that connection with ``join_transaction_mode="create_savepoint"``, so the views' own
+``commit()`` and ``rollback()`` calls only release or roll back savepoints. Tests that must really
+commit (other threads or connections, the live server, a second app or engine, the worker, the
+relay) carry ``@pytest.mark.commits`` or use a fixture that implies it (``COMMITTING_FIXTURES``);
+every table is truncated after them. A test that leaves rows behind without the marker is reported.
 
 PostgreSQL must be reachable; the run stops loudly otherwise, it never falls back to SQLite.
 """
@@ -6,6 +13,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import warnings
 from pathlib import Path
 
 import pytest
@@ -15,7 +23,7 @@ from postal_gateway import calendar_store, throttling
 from postal_gateway.app import create_app
 from postal_gateway.config import Settings
 from postal_gateway.consents.audit import install_append_only_trigger
-from postal_gateway.db import db_session
+from postal_gateway.db import SessionFactory, db_session
 from postal_gateway.models import metadata
 from tests import factories
 from tests.held_messages import held_dispatcher
@@ -74,18 +82,72 @@ def _app(database_url, instance_dir):
     return create_app(settings, notification_dispatcher=held_dispatcher)  # no worker runs under test
 
 
-@pytest.fixture()
-def app(_app):
-    _app.config["WTF_CSRF_ENABLED"] = False
-    with _app.app_context():
-        yield _app
-    db_session.remove()
-    engine = _app.extensions["engine"]
+#: Fixtures whose tests need real commits: a server thread, a second app (and engine), a browser.
+COMMITTING_FIXTURES = frozenset({"live_server", "browser", "phone", "make_app"})
+
+#: A test that drives headless Chromium uses one of these.
+BROWSER_FIXTURES = frozenset({"live_server", "browser", "phone"})
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & BROWSER_FIXTURES and not item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.browser)
+        if fixtures & COMMITTING_FIXTURES and not item.get_closest_marker("commits"):
+            item.add_marker(pytest.mark.commits)
+
+
+def _truncate_all(engine) -> None:
     tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    calendar_store.invalidate_cache()
-    throttling.limiter.reset()  # each test starts with no failed log-ins counted
+
+
+def _left_rows(engine) -> list[str]:
+    """The tables holding rows, in one cheap query (each probe stops at the first row)."""
+    probes = " UNION ALL ".join(
+        f"SELECT '{table.name}' WHERE EXISTS (SELECT 1 FROM \"{table.name}\")" for table in metadata.sorted_tables
+    )
+    with engine.connect() as connection:
+        return list(connection.execute(text(probes)).scalars())
+
+
+@pytest.fixture()
+def app(_app, request):
+    _app.config["WTF_CSRF_ENABLED"] = False
+    engine = _app.extensions["engine"]
+    committing = request.node.get_closest_marker("commits") is not None
+    connection = None
+    if not committing:
+        connection = engine.connect()
+        outer = connection.begin()
+        SessionFactory.configure(bind=connection, join_transaction_mode="create_savepoint")
+        db_session.remove()
+    try:
+        with _app.app_context():
+            yield _app
+    finally:
+        db_session.remove()
+        if connection is not None:
+            outer.rollback()
+            connection.close()
+        # Some tests bind the session elsewhere (another app); every test starts from the engine.
+        SessionFactory.configure(bind=engine, join_transaction_mode="conditional_savepoint")
+        if committing:
+            _truncate_all(engine)
+        else:
+            leaked = _left_rows(engine)
+            if leaked:
+                _truncate_all(engine)
+                warnings.warn(
+                    f"{request.node.nodeid} committed rows outside its rolled-back transaction "
+                    f"({', '.join(sorted(leaked))}); mark it @pytest.mark.commits",
+                    pytest.PytestWarning,
+                    stacklevel=1,
+                )
+        calendar_store.invalidate_cache()
+        throttling.limiter.reset()  # each test starts with no failed log-ins counted
 
 
 @pytest.fixture()

@@ -65,6 +65,7 @@ def test_duplicates_are_conflicts_naming_the_field(session, change, field):
     assert [error.field for error in caught.value.field_errors] == [field]
 
 
+@pytest.mark.slow
 def test_activation_then_login(session):
     user = services.register_citizen(session, **GOOD, now=T0)
     with pytest.raises(services.AccountNotActive):
@@ -154,6 +155,7 @@ def test_create_staff_user_checks_office_and_agency(session):
         services.create_staff_user(session, Role.operator, "Khác", "BAO@buudien.vn", "mat-khau-du-dai")
 
 
+@pytest.mark.slow
 def test_demo_users_are_idempotent(session):
     from postal_gateway.accounts.demo import DEMO_PASSWORD, load_demo_users
 

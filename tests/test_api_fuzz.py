@@ -103,6 +103,7 @@ def _failures(case, headers: dict) -> list[tuple[str, str]]:
     return []
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_api_has_no_server_errors_nor_schema_violations(app, session):
     tokens = _tokens(session)

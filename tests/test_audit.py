@@ -121,6 +121,7 @@ def append_only_trigger(app):
             audit.install_append_only_trigger(connection)
 
 
+@pytest.mark.commits  # a second connection changes the trigger and reads the rows
 def test_postgresql_trigger_refuses_raw_update_and_delete(session, people, append_only_trigger):
     staff, _citizen, _consent = people
     entry = audit.record(session, action="consent.requested", subject_type="consent", subject_id=1, actor=staff)

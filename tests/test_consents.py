@@ -301,6 +301,7 @@ def test_period_consent_is_not_spent(session, staff, citizen):
     assert consent.status == ConsentStatus.active
 
 
+@pytest.mark.commits  # two threads, two connections
 def test_two_racing_submissions_for_one_consent_exactly_one_wins(app, session, staff, citizen):
     from postal_gateway.db import SessionFactory
 

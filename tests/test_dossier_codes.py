@@ -100,6 +100,7 @@ def test_overflow_past_9999_is_a_clear_conflict(session):
     assert next_dossier_code(session, agency, utc(2026, 12, 8, 2, 0)).endswith("-0001")
 
 
+@pytest.mark.commits  # fifty connections at once
 def test_fifty_concurrent_codes_are_gap_free_and_unique(app, session):
     agency = factories.agency(session, code="000.00.20.H10")
     session.commit()

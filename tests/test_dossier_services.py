@@ -251,6 +251,8 @@ def _concurrent(app, world, count, make_command):
     return results, failures
 
 
+@pytest.mark.slow
+@pytest.mark.commits  # fifty connections at once
 def test_fifty_concurrent_submissions_get_codes_0001_to_0050(app, session, world):
     results, failures = _concurrent(
         app, world, 50, lambda i, staff, citizen: command(world, staff=staff, citizen=citizen, submission_key=f"k-{i}")
@@ -259,6 +261,7 @@ def test_fifty_concurrent_submissions_get_codes_0001_to_0050(app, session, world
     assert sorted(code for code, _ in results) == [f"000.00.20.H10-261208-{n:04d}" for n in range(1, 51)]
 
 
+@pytest.mark.commits  # two threads, two connections
 def test_two_identical_requests_at_once_make_one_dossier(app, session, world):
     results, failures = _concurrent(
         app, world, 2, lambda i, staff, citizen: command(world, staff=staff, citizen=citizen, submission_key="same")

@@ -122,6 +122,7 @@ def _body(dossier: Dossier, agency_code: str) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_an_officer_of_another_agency_sees_and_changes_nothing_of_a(app, client, session, agency_a):
     dossier = agency_a["dossier"]
     officer_b = factories.user(session, Role.agency_staff)

@@ -45,5 +45,6 @@ def empty_postgres_database():
     admin.dispose()
 
 
+@pytest.mark.slow
 def test_migrations_match_models_on_postgresql(empty_postgres_database):
     assert _upgrade_and_diff(empty_postgres_database) == []

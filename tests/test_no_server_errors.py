@@ -46,6 +46,7 @@ def _url(rule, values: dict) -> str:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_no_route_answers_500_to_any_role_or_input(app, session):
     agency = factories.agency(session, code="000.00.20.H10")

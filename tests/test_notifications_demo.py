@@ -2,6 +2,7 @@
 queue (what the worker does) leaves one message per step in the development outbox."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from contracts.demo import load_demo_contracts
@@ -25,6 +26,7 @@ def _load(session) -> list[str]:
     return lines
 
 
+@pytest.mark.slow
 def test_the_demo_journey_queues_one_message_per_step_and_delivery_sends_them(session):
     lines = _load(session)
     dossier = session.scalar(select(Dossier).where(Dossier.submission_key == DEMO_KEY))
@@ -49,6 +51,7 @@ def test_the_demo_journey_queues_one_message_per_step_and_delivery_sends_them(se
     assert all(dossier.code in message.body for message in to_citizen if message.template in JOURNEY_TEMPLATES)
 
 
+@pytest.mark.slow
 def test_loading_the_demo_again_changes_nothing(session):
     first = _load(session)
     count = session.scalar(select(func.count()).select_from(OutboxMessage))

@@ -3,6 +3,8 @@ import io
 import json
 import logging
 
+import pytest
+
 from postal_gateway import metrics
 from postal_gateway.integration import logs
 from postal_gateway.notifications import service
@@ -33,6 +35,7 @@ def test_healthz_and_readyz(client, app, monkeypatch):
     assert down.status_code == 503 and down.get_json()["checks"]["broker"] == "down: OperationalError"
 
 
+@pytest.mark.xdist_group("rabbitmq")  # not while the relay test restarts the broker
 def test_readyz_against_the_real_rabbitmq_and_a_closed_port():
     from postal_gateway.integration.health import check_broker
 
@@ -122,6 +125,7 @@ def test_every_ipn_answer_is_counted_by_its_code(client):
     assert _counter_value(client, bad_signature) == before + 2
 
 
+@pytest.mark.slow
 def test_sla_scan_counts_new_breaches_per_clock(client, session, monkeypatch):
     from datetime import datetime, timedelta, timezone
 

@@ -159,6 +159,7 @@ def test_failure_needs_both_codes_and_failed_payment_collects_nothing(client, se
     assert again.txn_ref != payment.txn_ref and again.attempt == 2
 
 
+@pytest.mark.commits  # threads on their own connections
 def test_concurrent_duplicate_ipns_settle_exactly_once(session):
     dossier = level4_dossier(session, fee_vnd=50_000, postage_vnd=30_000)
     payment = new_payment(session, dossier)

@@ -22,6 +22,8 @@ from tests import factories
 from tests.conftest import log_in
 from tests.test_payments import CONFIG, ipn_params, level4_dossier, new_payment
 
+pytestmark = pytest.mark.commits  # concurrent payments on several connections
+
 THREADS = 10
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc)
 

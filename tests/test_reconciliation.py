@@ -269,6 +269,7 @@ def test_sqlite_fallback_loads_and_reconciles(tmp_path):
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_bench_smoke_prints_a_ratio():
     """bench/reconcile.py at a tiny size: every category appears and a ratio comes out."""
     from bench import reconcile as bench

@@ -21,6 +21,10 @@ from postal_gateway.integration.models import DeadLetter, ProcessedMessage
 from postal_gateway.integration.relay import PikaPublisher, message_of, relay_batch, run_relay
 from postal_gateway.integration.topology import DEFAULT_TOPOLOGY, Topology, topic_matches
 
+#: Really commits (the relay and consumers open their own sessions, threads and tables); with xdist's --dist loadgroup, one worker runs every RabbitMQ test,
+#: since one of them restarts the broker.
+pytestmark = [pytest.mark.commits, pytest.mark.xdist_group("rabbitmq")]
+
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 
 
@@ -221,6 +225,7 @@ def _rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
 
 
+@pytest.mark.slow
 def test_rabbitmq_restarted_while_the_relay_publishes_loses_nothing_and_applies_nothing_twice(session, effects, broker):
     total = 600
     _events(session, total)

@@ -122,6 +122,7 @@ def test_stand_in_code_follows_the_real_rules():
     assert registration_privacy.UnconfirmedRegistration.from_session({"full_name": 1}) is None
 
 
+@pytest.mark.commits  # two threads, two connections
 def test_a_double_tap_keeps_the_account_just_made(app, session):
     client, _, _ = register_and_follow(app, form("070190002222", "moi@example.vn"))
     assert client.post("/register", data=form("0701 9000 2222", "moi@example.vn")).status_code == 302

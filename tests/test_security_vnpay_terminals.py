@@ -246,6 +246,7 @@ def test_sandbox_daily_file_needs_a_staff_session_or_token_and_shows_only_the_ag
     assert by_token.status_code == 200 and paid_here.txn_ref in by_token.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_demo_loader_gives_the_demo_agency_the_sandbox_demo_terminal(session):
     from payments.demo import DEMO_AGENCY_CODE, load_demo_payments
     from postal_gateway.catalogue.models import Agency

@@ -124,6 +124,7 @@ def test_a_leg_completed_late_is_still_a_breach(session):
     assert [(b.clock, b.dossier_id) for b in sla.raise_breaches(session, now=now)] == [("forward", officer_dossier.id)]
 
 
+@pytest.mark.commits  # threads on their own connections
 def test_concurrent_scans_raise_each_breach_once(app, session):
     now = datetime(2026, 11, 20, 9, 0, tzinfo=VN)
     _overdue_world(session, now)

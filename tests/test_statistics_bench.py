@@ -1,9 +1,12 @@
 """A tiny-size run of bench/statistics.py: it fills, times both paths and finds the same figures."""
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import ADMIN_URL
 
 
+@pytest.mark.slow
 def test_bench_smoke_run_agrees_with_the_bare_group_by(app):
     from bench import statistics as bench
 

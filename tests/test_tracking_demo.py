@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from postal_gateway.accounts.demo import load_demo_users
@@ -15,6 +16,7 @@ from tracking.demo import load_demo_tracking
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_demo_dossier_is_idempotent_and_followable(client, session):
     load_demo_catalogue(session)
     load_demo_users(session)
@@ -34,11 +36,13 @@ def _run(script: str, *args: str) -> str:
     return result.stdout
 
 
+@pytest.mark.slow
 def test_sla_scan_bench_smoke():
     out = _run("sla_scan.py", "--rows", "2000")
     assert "ratio scan / bare" in out and "breaches: 20 of 2,000" in out
 
 
+@pytest.mark.slow
 def test_lookup_bench_smoke():
     out = _run("lookup.py", "--rows", "500", "--requests", "100")
     assert "ratio bare / app" in out

@@ -239,6 +239,7 @@ def test_intake_starts_the_forward_leg_and_the_public_record(session):
     assert session.scalar(select(LookupRecord.code).where(LookupRecord.code == dossier.code)) == dossier.code
 
 
+@pytest.mark.commits  # four threads, four connections
 def test_the_same_batch_sent_by_four_requests_at_once_is_stored_once(app, session, world):
     import threading
 

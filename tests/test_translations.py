@@ -4,12 +4,14 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "postal_gateway" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 
 
+@pytest.mark.slow
 def test_every_message_of_the_code_has_an_english_translation(tmp_path):
     template = tmp_path / "messages.pot"
     # the extraction `make messages` does

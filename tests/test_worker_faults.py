@@ -20,6 +20,10 @@ from sqlalchemy import create_engine, text
 from postal_gateway.config import Settings
 from postal_gateway.worker import make_celery
 
+#: Really commits (a Celery worker in a subprocess writes through its own connections); with xdist's --dist loadgroup, one worker runs every RabbitMQ test,
+#: since one of them restarts the broker.
+pytestmark = [pytest.mark.commits, pytest.mark.xdist_group("rabbitmq")]
+
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672//"  # kombu's spelling of the vhost "/"
 PIKA_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 QUEUE = os.environ.get("FAULT_QUEUE", "test.faults.unset")
@@ -129,6 +133,7 @@ def _effects(engine, marker: str) -> int:
         return connection.execute(text("SELECT count(*) FROM test_worker_effects WHERE marker = :m"), {"m": marker}).scalar()
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_task_runs_it_again_and_the_effect_happens_once(effects, database_url, queue_name, tmp_path):
     marker, log_path = uuid.uuid4().hex[:12], tmp_path / "worker.log"
     first = _start_worker(queue_name, log_path)
@@ -149,6 +154,7 @@ def test_a_worker_killed_mid_task_runs_it_again_and_the_effect_happens_once(effe
     assert _effects(effects, marker) == 1  # ... and its effect happened once
 
 
+@pytest.mark.slow
 def test_a_dropped_database_connection_is_retried_not_lost(effects, database_url, queue_name, tmp_path):
     marker, log_path = uuid.uuid4().hex[:12], tmp_path / "worker.log"
     worker = _start_worker(queue_name, log_path)

@@ -109,6 +109,7 @@ def test_a_stale_view_is_refused(session):
     assert dossier.status == S.received
 
 
+@pytest.mark.commits  # two sessions, two connections
 def test_two_officers_acting_at_once_one_wins_the_other_gets_a_conflict(app, session):
     officer, dossier = _world(session, S.in_processing)
     other = factories.user(session, Role.agency_staff, agency=officer.agency)
