@@ -37,7 +37,7 @@ run: demo
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/celery -A postal_gateway.worker worker --beat --loglevel=INFO --concurrency=1 \
 		--schedule instance/celerybeat-schedule & \
-	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) --workers 2 'postal_gateway.app:create_app()'
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) --workers 1 --threads 4 'postal_gateway.app:create_app()'
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core; }

@@ -94,6 +94,7 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "healthz": PUBLIC,
     "choose_language": PUBLIC,
     "web.home": PUBLIC,
+    "web.favicon": PUBLIC,
     "api.docs": PUBLIC,
     "api.openapi_document": PUBLIC,
     "integration.readyz": PUBLIC,

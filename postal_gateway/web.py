@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -64,6 +64,10 @@ def _inject_menu():
 
 @blueprint.get("/")
 def home():
-    from flask import current_app
-
     return render_template("home.html", url_rules=set(current_app.view_functions))
+
+
+@blueprint.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on answers that name no icon (a PDF, /metrics)."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml")

@@ -11,3 +11,8 @@ def test_every_page_names_an_icon_that_is_served(client):
     icon = client.get(link.group(1))
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
     assert b"<svg" in icon.data
+
+
+def test_the_icon_is_served_where_browsers_look_without_a_link(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
