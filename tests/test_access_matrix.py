@@ -424,6 +424,7 @@ def test_lists_show_the_first_tenants_objects_only_to_whom_the_matrix_lets_reach
     )
 
 
+@pytest.mark.slow  # 1,700 requests: the whole walk runs in `make test`, not in `make test-fast`
 @pytest.mark.parametrize(("endpoint", "method", "caller"), list(_cases()))
 def test_every_route_for_every_role(_app, world, endpoint, method, caller):
     rule = next(r for r in _app.url_map.iter_rules() if r.endpoint == endpoint)
