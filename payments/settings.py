@@ -7,8 +7,6 @@ The secret is never logged: VnpayConfig keeps it out of its repr, and nothing he
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from payments.vnpay import VnpayConfig
 
 #: the local sandbox's demo terminal; only ever valid against the sandbox served by this app
@@ -37,13 +35,3 @@ def demo_config(base_url: str, *, tmn_code: str = DEMO_TMN_CODE, configured_retu
         return_url=return_url(base, configured_return_url),
     )
 
-
-def vnpay_config(base_url: str, environ: Mapping[str, str] | None = None) -> VnpayConfig:
-    """The sandbox's demo terminal (kept for callers of the single-terminal era; ``environ`` is not
-    read any more: terminals are per agency, see payments.terminals)."""
-    return demo_config(base_url)
-
-
-def is_local_sandbox(config: VnpayConfig, base_url: str) -> bool:
-    """True when the merchant API is the sandbox served by this very app (called in-process)."""
-    return config.api_url == base_url.rstrip("/") + API_PATH

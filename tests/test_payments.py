@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from payments import runtime, services
 from payments.models import Payment, PaymentStatus, RejectedCallback
 from payments.sandbox import gateway
-from payments.settings import DEMO_HASH_SECRET, DEMO_TMN_CODE, vnpay_config
+from payments.settings import DEMO_HASH_SECRET, DEMO_TMN_CODE, demo_config
 from payments.vnpay import format_vnpay_datetime, sign
 from postal_gateway.accounts.models import Role
 from postal_gateway.domain import Conflict, Forbidden
@@ -20,7 +20,7 @@ from postal_gateway.events import IntegrationEvent
 from tests import factories
 from tests.conftest import log_in
 
-CONFIG = vnpay_config("http://testserver", environ={})
+CONFIG = demo_config("http://testserver")
 
 
 def level4_dossier(session, **fields):

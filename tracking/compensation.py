@@ -25,7 +25,6 @@ from tracking.models import CompensationCase, CompensationPaymentMethod, Compens
 #: a sanity bound on the other costs when the contract states no ceiling
 MAX_COMPENSATION_COSTS_VND = 1_000_000_000
 NOTE_MAX = 1000
-OFFICE_ROLES = POST_OFFICE_ROLES
 PAYMENT_METHOD_LABELS = {
     CompensationPaymentMethod.cash: N_("Tiền mặt"),
     CompensationPaymentMethod.bank_transfer: N_("Chuyển khoản"),
@@ -52,7 +51,7 @@ def may_propose(actor: User | None, case: CompensationCase) -> bool:
     if not _active(actor):
         return False
     return actor.role == Role.operator or (
-        actor.role in OFFICE_ROLES and actor.post_office_id is not None and actor.post_office_id == office_concerned(case)
+        actor.role in POST_OFFICE_ROLES and actor.post_office_id is not None and actor.post_office_id == office_concerned(case)
     )
 
 

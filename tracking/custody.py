@@ -19,8 +19,6 @@ from postal_gateway.dossiers.models import Dossier
 from tracking.models import EventOutcome, ShipmentEvent, ShipmentLeg
 from tracking.vocabulary import EventType
 
-#: the roles that belong to one post office and record only on the legs that office holds
-OFFICE_ROLES = POST_OFFICE_ROLES
 #: the detail of a "dispatched" event that names the office the leg is handed to
 HANDOVER_DETAIL = "to_post_office_code"
 
@@ -54,7 +52,7 @@ def may_record(session: Session, actor: User | None, dossier: Dossier, leg: Ship
         return False
     if actor.role == Role.operator:
         return True
-    if actor.role not in OFFICE_ROLES or actor.post_office_id is None:
+    if actor.role not in POST_OFFICE_ROLES or actor.post_office_id is None:
         return False
     return actor.post_office_id in holding_offices(session, dossier, leg)
 
