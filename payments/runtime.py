@@ -17,7 +17,7 @@ from payments.settings import API_PATH, DEMO_TMN_CODE
 from payments.vnpay import VnpayConfig, ipn_response
 from payments.vnpay.merchant_api import Transport, post_json
 from postal_gateway.config import Settings, process_settings
-from postal_gateway.db import SessionFactory, bind_engine, make_engine, utcnow
+from postal_gateway.db import SessionFactory, bind_once, utcnow
 from postal_gateway.domain import N_, InvalidInput
 
 
@@ -65,8 +65,7 @@ def is_local_sandbox(config: VnpayConfig | None) -> bool:
 
 
 def _bound_session():
-    if SessionFactory.kw.get("bind") is None:  # a bare worker process: bind once
-        bind_engine(make_engine(settings().database_url))
+    bind_once(settings().database_url)
     return SessionFactory()
 
 

@@ -14,7 +14,7 @@ import postal_gateway.models  # noqa: F401 - every table class loaded before any
 from postal_gateway import calendar_store
 from postal_gateway.config import Settings, process_settings
 from postal_gateway.consents import audit
-from postal_gateway.db import SessionFactory, bind_engine, make_engine
+from postal_gateway.db import SessionFactory, bind_once
 from postal_gateway.integration import logs
 from postal_gateway.lookup import projection
 from postal_gateway.notifications import service as notifications
@@ -51,6 +51,5 @@ def wire_app(settings: Settings, *, notification_dispatcher: Dispatcher | None =
 def wire_worker(settings: Settings | None = None) -> None:
     """A worker process: bind the database once, then the shared part (its logs are set up by
     Celery's ``setup_logging`` signal, see postal_gateway.worker)."""
-    if SessionFactory.kw.get("bind") is None:
-        bind_engine(make_engine((settings or process_settings()).database_url))
+    bind_once((settings or process_settings()).database_url)
     wire_process()

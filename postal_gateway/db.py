@@ -90,3 +90,10 @@ db_session = scoped_session(SessionFactory)
 def bind_engine(engine: Engine) -> None:
     SessionFactory.configure(bind=engine)
     db_session.remove()
+
+
+def bind_once(database_url: str) -> None:
+    """Bind the shared session factory in a bare worker process; a process already bound (the app,
+    an earlier task) keeps its engine."""
+    if SessionFactory.kw.get("bind") is None:
+        bind_engine(make_engine(database_url))

@@ -27,7 +27,7 @@ import postal_gateway.models  # noqa: F401
 from postal_gateway import bootstrap
 from postal_gateway.areas import area_parts
 from postal_gateway.config import Settings, process_settings
-from postal_gateway.db import SessionFactory, bind_engine, make_engine
+from postal_gateway.db import SessionFactory, bind_once
 from postal_gateway.formatting import VIETNAM
 from postal_gateway.integration import logs
 
@@ -128,15 +128,10 @@ def _merge_beat_schedules(sender: Celery, **_kwargs) -> None:
 # --- database sessions in a worker process ------------------------------------------------------
 
 
-def _ensure_bound() -> None:
-    if SessionFactory.kw.get("bind") is None:  # a bare worker process: bind once
-        bind_engine(make_engine(process_settings().database_url))
-
-
 @contextlib.contextmanager
 def task_session() -> Iterator:
     """One transaction of a task: committed by the caller, rolled back on error, always closed."""
-    _ensure_bound()
+    bind_once(process_settings().database_url)
     session = SessionFactory()
     try:
         yield session

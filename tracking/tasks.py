@@ -5,7 +5,7 @@ from collections import Counter
 
 from postal_gateway import db, metrics
 from postal_gateway.config import process_settings
-from postal_gateway.db import SessionFactory, bind_engine, make_engine
+from postal_gateway.db import SessionFactory, bind_once
 from postal_gateway.worker import celery_app
 from tracking.sla import raise_breaches
 
@@ -16,8 +16,7 @@ BEAT_SCHEDULE = {
 
 
 def _session():
-    if SessionFactory.kw.get("bind") is None:  # a bare worker process: bind once
-        bind_engine(make_engine(process_settings().database_url))
+    bind_once(process_settings().database_url)
     return SessionFactory()
 
 
