@@ -31,10 +31,16 @@ def install_listeners() -> None:
     notifications.install()
 
 
+def subscribe_reactions() -> None:
+    """The in-process reactions of one area to another's typed domain events, dispatched by the unit of
+    work (``postal_gateway.unit_of_work``); each subscription is made at most once per process."""
+
+
 def wire_process(*, notification_dispatcher: Dispatcher | None = None) -> None:
-    """What the app and the worker share: listeners, the calendar's overrides, the message dispatcher
-    (None keeps the one in place: the Celery task unless a test injected its own)."""
+    """What the app and the worker share: listeners, reactions, the calendar's overrides, the message
+    dispatcher (None keeps the one in place: the Celery task unless a test injected its own)."""
     install_listeners()
+    subscribe_reactions()
     # Operator overrides of the working calendar come from the database, cached briefly.
     calendar_store.install_provider(SessionFactory)
     if notification_dispatcher is not None:

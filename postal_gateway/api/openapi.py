@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 
+from postal_gateway.api import spec
 from postal_gateway.api.request_guards import MAX_DATABASE_INT
 from postal_gateway.areas import area_parts
 
@@ -56,8 +57,9 @@ def _with_id_bounds(paths: dict) -> dict:
 
 
 def build_document(server_url: str = "/api/v1") -> dict:
-    paths: dict = {}
-    schemas: dict = {"Problem": PROBLEM_SCHEMA}
+    generated = spec.build_document(server_url)
+    paths: dict = generated["paths"]
+    schemas: dict = generated["components"]["schemas"]
     for module in area_parts("openapi"):
         paths.update(copy.deepcopy(getattr(module, "PATHS", {})))
         schemas.update(getattr(module, "SCHEMAS", {}))

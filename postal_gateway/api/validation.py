@@ -8,9 +8,10 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, Field, StrictInt, StrictStr, ValidationError
+from pydantic import AfterValidator, PlainSerializer, WithJsonSchema, BaseModel, Field, StrictInt, StrictStr, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from postal_gateway.api.request_guards import MAX_DATABASE_INT, unstorable
@@ -58,6 +59,13 @@ def _decodes_as_base64(value: str) -> str:
         raise PydanticCustomError("invalid_base64", "not valid base64") from None
     return value
 
+
+#: an aware datetime in the API's ISO form (``+00:00``, as ``datetime.isoformat`` writes it)
+IsoDateTime = Annotated[
+    datetime,
+    PlainSerializer(lambda value: value.isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 #: a file's content in standard base64, checked (not decoded) on the way in
 Base64Text = Annotated[StrictStr, AfterValidator(_decodes_as_base64)]

@@ -1,13 +1,16 @@
-"""The JSON body of ``POST /api/v1/dossiers``: checked here, and documented from the same models."""
+"""The dossiers API's shapes: the intake body, the dossier and the slip's query, checked and documented from
+the same models."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from postal_gateway.api.validation import Base64Text, DatabaseId
-from postal_gateway.dossiers.models import CollectionPlace
-from postal_gateway.dossiers.services import ADDRESS_MAX, MAX_AMOUNT_VND, ORGANISATION_MAX
+from postal_gateway.api.validation import Base64Text, DatabaseId, IsoDateTime
+from postal_gateway.dossiers.labels import status_label
+from postal_gateway.dossiers.models import CollectionPlace, Dossier
+from postal_gateway.dossiers.services import ADDRESS_MAX, MAX_AMOUNT_VND, ORGANISATION_MAX, originals_follow_by_post
 
 AmountVnd = Annotated[StrictInt, Field(ge=0, le=MAX_AMOUNT_VND, description="Integer VND.")]
 #: how the postal worker took money at intake (the other methods are not the worker's)
@@ -56,3 +59,109 @@ class PostalSubmission(BaseModel):
     postage: PostageOwed | None = None
     form_data: dict[str, Any] | None = None
     digitally_signed: StrictBool = False
+
+
+class CollectedOut(BaseModel):
+    kind: Literal["fee", "postage"]
+    method: str
+    amount_vnd: int
+
+
+class DocumentOut(BaseModel):
+    checklist_item_id: int | None
+    title: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+
+
+class StatusChangeOut(BaseModel):
+    from_status: str | None
+    to_status: str
+    at: IsoDateTime
+    actor_id: int | None
+    on_behalf_of_id: int | None
+
+
+class DossierOut(BaseModel):
+    """A dossier as the API shows it to the citizen, staff of its post office or agency, and operators."""
+
+    model_config = ConfigDict(title="Dossier")
+
+    code: str = Field(description="Dossier code (Điều 14.4), e.g. 000.00.20.H10-261207-0001.")
+    status: str
+    status_label: str
+    procedure_code: str
+    procedure_name: str
+    agency_code: str
+    agency_name: str
+    citizen_id: int
+    applicant_name: str
+    organisation_name: str
+    channel: str
+    level: int
+    collection_place: str
+    pickup_address: str
+    delivery_address: str
+    entered_at: IsoDateTime
+    received_at: IsoDateTime
+    processing_start_at: IsoDateTime
+    due_at: IsoDateTime
+    appointment_date: date
+    fee_vnd: int
+    postage_vnd: int
+    originals_by_post: bool = Field(description="Level 4 without digital signature (Điều 7.3).")
+    collected: list[CollectedOut]
+    documents: list[DocumentOut]
+    history: list[StatusChangeOut]
+
+    @classmethod
+    def of(cls, dossier: Dossier) -> DossierOut:
+        return cls(
+            code=dossier.code,
+            status=dossier.status.value,
+            status_label=status_label(dossier.status),
+            procedure_code=dossier.procedure.code,
+            procedure_name=dossier.procedure.name,
+            agency_code=dossier.agency.code,
+            agency_name=dossier.agency.name,
+            citizen_id=dossier.citizen_id,
+            applicant_name=dossier.citizen.full_name,
+            organisation_name=dossier.organisation_name,
+            channel=dossier.channel.value,
+            level=dossier.level,
+            collection_place=dossier.collection_place.value,
+            pickup_address=dossier.pickup_address,
+            delivery_address=dossier.delivery_address,
+            entered_at=dossier.entered_at,
+            received_at=dossier.received_at,
+            processing_start_at=dossier.processing_start_at,
+            due_at=dossier.due_at,
+            appointment_date=dossier.appointment_date,
+            fee_vnd=dossier.fee_vnd,
+            postage_vnd=dossier.postage_vnd,
+            originals_by_post=originals_follow_by_post(dossier),
+            collected=[
+                CollectedOut(kind=c.kind.value, method=c.method.value, amount_vnd=c.amount_vnd)
+                for c in dossier.collected
+            ],
+            documents=[
+                DocumentOut(
+                    checklist_item_id=d.checklist_item_id, title=d.title, filename=d.filename,
+                    content_type=d.content_type, size_bytes=d.size_bytes, sha256=d.sha256,
+                )
+                for d in dossier.documents
+            ],
+            history=[
+                StatusChangeOut(
+                    from_status=h.from_status.value if h.from_status else None, to_status=h.to_status.value,
+                    at=h.at, actor_id=h.actor_id, on_behalf_of_id=h.on_behalf_of_id,
+                )
+                for h in dossier.history
+            ],
+        )
+
+
+class SlipQuery(BaseModel):
+    layout: Literal["a4", "a5", "roll80"] = Field("a4", description="Paper: A4, A5 or an 80 mm receipt roll.")

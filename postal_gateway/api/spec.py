@@ -1,0 +1,194 @@
+"""The API's one description: pydantic models in and out, the OpenAPI document generated from them.
+
+An API handler declares what it takes and what it answers with ``@operation``::
+
+    @api.post("/dossiers")
+    @api_auth(Role.postal_staff)
+    @operation(resp=Response(HTTP_201=DossierOut, HTTP_200=DossierOut), tags=["dossiers"])
+    def create_dossier(json: PostalSubmissionIn, headers: IdempotencyHeaders): ...
+
+spectree checks the body, query and headers against the annotated models before the handler runs,
+checks what the handler returns against ``resp``, and builds the paths of the OpenAPI document from the
+same models (summary and description from the handler's docstring). A refused request is the API's usual
+``application/problem+json`` with every offending field named at once (``field_errors``), in Vietnamese
+or English, never spectree's own error shape.
+
+What spectree cannot say (a PDF answer, a header on a response, a path segment's pattern) is given as
+``openapi_extra`` and merged into the generated operation.
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, request
+from pydantic import BaseModel, Field, ValidationError
+from spectree import SpecTree
+from spectree.models import SecurityScheme, SecuritySchemeData
+
+from postal_gateway.api.request_guards import MAX_DATABASE_INT
+from postal_gateway.api.validation import (
+    BODY_NOT_AN_OBJECT,
+    INVALID_FIELDS,
+    field_errors,
+    unstorable_fields,
+)
+from postal_gateway.domain import InvalidInput
+
+API_PREFIX = "/api/v1"
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+# Any refusal an operation does not list (a role guard, a throttle, a malformed body) is still a
+# problem+json: the document says so once per operation instead of guessing every code.
+ANY_REFUSAL = "4XX"
+_EXTRA_ATTRIBUTE = "_openapi_extra"
+
+
+class ProblemField(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details; `errors` lists every offending field at once."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[ProblemField] | None = Field(None, description="Every offending field, at once.")
+
+
+def _json_body_expected(view: Callable) -> bool:
+    metadata = api_spec.get_function_metadata(view)
+    return bool(metadata and metadata.json) and request.method not in ("GET", "DELETE")
+
+
+def _refuse_invalid_request(req: Any, resp: Any, req_validation_error: Any, instance: Any, *_: Any) -> None:
+    """spectree's ``before`` hook: a refusal becomes InvalidInput, rendered as problem+json.
+
+    The raw body is looked at first: a body that is not a JSON object, or text the database could not
+    store (a NUL, a lone surrogate, which pydantic would accept as a valid string), is named as such."""
+    if request.mimetype == "application/json" or _json_body_expected(current_app.view_functions[request.endpoint]):
+        payload = request.get_json(silent=True)
+        if _json_body_expected(current_app.view_functions[request.endpoint]) and not isinstance(payload, dict):
+            raise InvalidInput.on_field("body", BODY_NOT_AN_OBJECT)
+        if payload is not None and (faults := unstorable_fields(payload)):
+            raise InvalidInput(INVALID_FIELDS, field_errors=faults)
+    if isinstance(req_validation_error, ValidationError):
+        raise InvalidInput(INVALID_FIELDS, field_errors=field_errors(req_validation_error)) from None
+
+
+api_spec = SpecTree(
+    "flask",
+    mode="strict",  # only the operations declared with @operation are documented
+    title="Postal public-service gateway API",
+    version="1.0.0",
+    description=(
+        "Dossiers submitted through the public postal service on citizens' accounts. "
+        "Authenticate with `POST /token`, then send `Authorization: Bearer <token>`. "
+        "Errors are `application/problem+json`."
+    ),
+    annotations=True,
+    before=_refuse_invalid_request,
+    validation_error_status=422,
+    validation_error_model=Problem,
+    # components named by the model's title or class, as the document always named them (spectree's default
+    # adds a hash of the module)
+    naming_strategy=lambda model: model.model_config.get("title") or model.__name__,
+    nested_naming_strategy=lambda _parent, child: child,
+    security_schemes=[SecurityScheme(name="bearer", data=SecuritySchemeData(type="http", scheme="bearer"))],
+    security={"bearer": []},
+)
+
+
+def operation(*, openapi_extra: dict | None = None, **validate: Any) -> Callable:
+    """Declare an API operation: spectree's ``validate`` (``resp``, ``tags``, ``query``, ``headers``,
+    ``security``...) plus ``openapi_extra``, merged into the generated operation."""
+
+    def decorator(view: Callable) -> Callable:
+        validated = api_spec.validate(**validate)(view)
+        setattr(validated, _EXTRA_ATTRIBUTE, openapi_extra or {})
+        return validated
+
+    return decorator
+
+
+def _merge(target: dict, extra: dict) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        elif key == "parameters" and isinstance(target.get(key), list):
+            by_name = {(p["in"], p["name"]): p for p in target[key]}
+            for parameter in value:
+                if (parameter["in"], parameter["name"]) in by_name:
+                    _merge(by_name[(parameter["in"], parameter["name"])], parameter)
+                else:
+                    target[key].append(copy.deepcopy(parameter))
+        else:
+            target[key] = copy.deepcopy(value)
+
+
+def _extras_by_operation() -> dict[tuple[str, str], dict]:
+    """(OpenAPI path, method) -> the operation's ``openapi_extra``, found through the URL map."""
+    extras = {}
+    for rule in current_app.url_map.iter_rules():
+        view = current_app.view_functions.get(rule.endpoint)
+        while view is not None and not hasattr(view, _EXTRA_ATTRIBUTE):
+            view = getattr(view, "__wrapped__", None)
+        if view is None:
+            continue
+        path, _ = api_spec.backend.parse_path(rule, None)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            extras[(path, method.lower())] = getattr(view, _EXTRA_ATTRIBUTE)
+    return extras
+
+
+def _with_id_bounds(operation_spec: dict) -> None:
+    """Every integer URL segment goes through DatabaseIdConverter: the document gives its range."""
+    for parameter in operation_spec.get("parameters", []):
+        if parameter.get("in") == "path" and parameter.get("schema", {}).get("type") == "integer":
+            parameter["schema"] = {**parameter["schema"], "minimum": 1, "maximum": MAX_DATABASE_INT}
+
+
+def _as_problem(responses: dict) -> None:
+    """Refusals are application/problem+json, described once in components."""
+    for code, response in list(responses.items()):
+        if code.startswith("4") or code.startswith("5"):
+            responses[code] = {"$ref": "#/components/responses/Problem"} if code != "422" else {
+                "description": response.get("description") or "Invalid input; `errors` names every field.",
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            }
+    responses.setdefault(ANY_REFUSAL, {"$ref": "#/components/responses/Problem"})
+
+
+def build_document(server_url: str = API_PREFIX) -> dict:
+    """The OpenAPI 3.1 document of every @operation, paths relative to the API's prefix."""
+    api_spec.__dict__.pop("_spec", None)  # spectree caches per instance; each app has its own routes
+    generated = copy.deepcopy(api_spec.spec)
+    extras = _extras_by_operation()
+    paths = {}
+    for path, operations in generated.get("paths", {}).items():
+        for method, operation_spec in operations.items():
+            if method not in HTTP_METHODS:
+                continue
+            _merge(operation_spec, extras.get((path, method), {}))
+            _with_id_bounds(operation_spec)
+            _as_problem(operation_spec.setdefault("responses", {}))
+        paths[path.removeprefix(API_PREFIX) or "/"] = operations
+    components = generated.get("components", {})
+    schemas = components.setdefault("schemas", {})
+    # spectree names components "<Model>.<hash>"-free by class; nested models sit under $defs of theirs
+    components["responses"] = {
+        "Problem": {
+            "description": "The request was refused; see `detail` and `errors`.",
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    }
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(problem_schema.pop("$defs", {}))
+    schemas["Problem"] = problem_schema
+    generated["components"] = components
+    generated["servers"] = [{"url": server_url}]
+    generated["paths"] = paths
+    return generated

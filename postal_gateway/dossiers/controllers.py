@@ -1,0 +1,529 @@
+"""The dossiers area's handlers: the intake wizard, dossier pages, the slip, and the API.
+
+Each one parses the request, calls ``services`` inside one unit of work, and renders."""
+from __future__ import annotations
+
+import base64
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import (
+    session as web_session,
+)
+from flask_babel import gettext as _
+from spectree import Response as Documented
+
+from contracts.quotes import quote_for_intake
+from payments import services as payments
+from postal_gateway.accounts.models import Role
+from postal_gateway.api.spec import operation
+from postal_gateway.auth import api_auth, current_account, roles_required
+from postal_gateway.catalogue.services import postal_procedures_for_intake
+from postal_gateway.consents.services import find_valid_consent
+from postal_gateway.db import db_session, utcnow
+from postal_gateway.domain import N_, FieldError, Forbidden, InvalidInput
+from postal_gateway.dossiers import intake, schemas, services
+from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier
+from postal_gateway.dossiers.slip import render_slip, slip_data_for
+from postal_gateway.errors import problem
+from postal_gateway.unit_of_work import unit_of_work
+from postal_gateway.uploads import validate_scans
+
+
+STAFF_ROLES = (Role.postal_staff, Role.agency_staff, Role.agency_admin, Role.operator)
+ALL_ROLES = (Role.citizen, *STAFF_ROLES)
+SLIP_LAYOUTS = ("a4", "a5", "roll80")
+METHOD_CHOICES = (CollectionMethod.cash, CollectionMethod.collection_on_behalf)
+STEPS = ("checklist", "scans", "collection", "review")
+
+
+def _settings():
+    return current_app.config["SETTINGS"]
+
+
+def _scan_store() -> intake.ScanStore:
+    return intake.ScanStore(_settings().instance_dir / "intake_scans")
+
+
+def _errors_by_field(error: InvalidInput) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for item in error.field_errors:
+        text = _(item.message) % item.params if item.params else _(item.message)
+        grouped.setdefault(item.field, []).append(text)
+    return grouped
+
+
+def _consent_url(citizen_id: int) -> str | None:
+    if "consents.start" in current_app.view_functions:
+        return url_for("consents.start", citizen_id=citizen_id)
+    return None
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**31 else None
+
+
+# --- wizard -----------------------------------------------------------------------------------
+
+
+@roles_required(Role.postal_staff)
+def intake_start():
+    staff = current_account()
+    citizen_id = _int_or_none(request.args.get("citizen_id"))
+    find_url = url_for("accounts.find_citizen") if "accounts.find_citizen" in current_app.view_functions else None
+    if citizen_id is None:
+        status = 422 if request.args.get("citizen_id") else 200
+        return render_template("dossiers/intake_start.html", citizen=None, find_url=find_url), status
+    try:
+        citizen = services.find_citizen(db_session(), citizen_id)
+    except InvalidInput as error:
+        return render_template(
+            "dossiers/intake_start.html", citizen=None, find_url=find_url, errors=_errors_by_field(error)
+        ), 422
+
+    consent = find_valid_consent(
+        db_session(), citizen_id=citizen.id, post_office_id=staff.post_office_id, at=utcnow()
+    )
+    if consent is None:
+        target = _consent_url(citizen.id)
+        if target:
+            return redirect(target)
+        raise Forbidden(N_("Chưa có ủy quyền hợp lệ của công dân cho bưu cục này."))
+
+    query = request.args.get("q", "").strip()[:100]
+    procedures = postal_procedures_for_intake(db_session())
+    if query:
+        needle = query.casefold()
+        procedures = [p for p in procedures if needle in p.name.casefold() or needle in p.code.casefold()]
+    return render_template(
+        "dossiers/intake_procedure.html", citizen=citizen, procedures=procedures, query=query
+    )
+
+
+@roles_required(Role.postal_staff)
+def intake_create():
+    citizen_id = _int_or_none(request.form.get("citizen_id"))
+    session = db_session()
+    citizen = services.find_citizen(session, citizen_id)
+    procedure = services.intake_procedure(session, request.form.get("procedure_code", ""))
+    state = intake.new_state(citizen.id, procedure.code)
+    state.organisation_name = citizen.organisation_name or ""
+    state.delivery_address = citizen.address or ""
+    state.fee_method = "cash" if procedure.fee_vnd else ""
+    store = _scan_store()
+    store.sweep()
+    for dropped in intake.save(web_session, state):
+        store.drop(dropped)
+    return redirect(url_for("dossiers.intake_checklist", wizard_id=state.wizard_id))
+
+
+def _wizard(wizard_id: str):
+    """The wizard's state, citizen and procedure; a finished wizard goes to its dossier."""
+    state = intake.load(web_session, wizard_id)
+    if state is None:
+        abort(404)
+    session = db_session()
+    citizen = services.find_citizen(session, state.citizen_id)
+    procedure = services.intake_procedure(session, state.procedure_code)
+    return state, citizen, procedure
+
+
+def _finished(state: intake.IntakeState):
+    if state.dossier_code:
+        return redirect(url_for("dossiers.dossier_detail", code=state.dossier_code))
+    return None
+
+
+def _render_step(template: str, step: str, state, citizen, procedure, status: int = 200, **context):
+    return render_template(
+        template,
+        step=step,
+        steps=STEPS,
+        state=state,
+        citizen=citizen,
+        procedure=procedure,
+        errors=context.pop("errors", {}),
+        **context,
+    ), status
+
+
+@roles_required(Role.postal_staff)
+def intake_checklist(wizard_id: str):
+    state, citizen, procedure = _wizard(wizard_id)
+    if (done := _finished(state)) is not None:
+        return done
+    if request.method == "POST":
+        ticked = [n for n in (_int_or_none(v) for v in request.form.getlist("item")) if n is not None]
+        state.checklist = ticked
+        errors = services.checklist_errors(procedure, ticked)
+        intake.save(web_session, state)
+        if errors:
+            missing = [_(e.message) % e.params for e in errors]
+            return _render_step("dossiers/intake_checklist.html", "checklist", state, citizen, procedure, 422,
+                                missing=missing)
+        if "checklist" not in state.done:
+            state.done.append("checklist")
+        intake.save(web_session, state)
+        return redirect(url_for("dossiers.intake_scans", wizard_id=wizard_id))
+    return _render_step("dossiers/intake_checklist.html", "checklist", state, citizen, procedure, missing=[])
+
+
+@roles_required(Role.postal_staff)
+def intake_scans(wizard_id: str):
+    state, citizen, procedure = _wizard(wizard_id)
+    if (done := _finished(state)) is not None:
+        return done
+    if "checklist" not in state.done:
+        return redirect(url_for("dossiers.intake_checklist", wizard_id=wizard_id))
+    items = [item for item in procedure.checklist if item.id in state.checklist]
+    if request.method == "POST":
+        uploads = []
+        errors: list[FieldError] = []
+        for item in items:
+            upload = request.files.get(services.scan_field(item.id))
+            if upload is not None and upload.filename:
+                uploads.append((item, upload.filename, upload.read()))
+            elif str(item.id) not in state.scans:
+                errors.append(FieldError(services.scan_field(item.id), N_("Thiếu tệp quét của: %(name)s."),
+                                         {"name": item.name}))
+        accepted = []
+        if uploads:
+            try:
+                accepted = validate_scans(
+                    [(services.scan_field(item.id), name, data) for item, name, data in uploads],
+                    max_bytes=_settings().max_upload_bytes,
+                )
+            except InvalidInput as refused:
+                errors.extend(refused.field_errors)
+        if errors:
+            return _render_step("dossiers/intake_scans.html", "scans", state, citizen, procedure, 422,
+                                items=items, errors=_errors_by_field(InvalidInput("", field_errors=errors)))
+        store = _scan_store()
+        for (item, _name, _data), scan in zip(uploads, accepted):
+            store.put(wizard_id, item.id, scan.data)
+            state.scans[str(item.id)] = {"filename": scan.filename, "sha256": scan.sha256}
+        if "scans" not in state.done:
+            state.done.append("scans")
+        intake.save(web_session, state)
+        return redirect(url_for("dossiers.intake_collection", wizard_id=wizard_id))
+    return _render_step("dossiers/intake_scans.html", "scans", state, citizen, procedure, items=items)
+
+
+def _payment(method: str, amount: int) -> services.CollectedPayment | None:
+    if not method:
+        return None
+    try:
+        parsed = CollectionMethod(method)
+    except ValueError:
+        return services.CollectedPayment(amount, method)  # refused by the rules with a message
+    return services.CollectedPayment(amount, parsed)
+
+
+def _collection_place(value: str) -> CollectionPlace | None:
+    try:
+        return CollectionPlace(value)
+    except ValueError:
+        return None
+
+
+def _postage_from_form(raw: str):
+    raw = (raw or "0").replace(".", "").replace(",", "").replace(" ", "").strip() or "0"
+    try:
+        return int(raw)
+    except ValueError:
+        return raw  # not an int: the rule names it
+
+
+@roles_required(Role.postal_staff)
+def intake_collection(wizard_id: str):
+    state, citizen, procedure = _wizard(wizard_id)
+    if (done := _finished(state)) is not None:
+        return done
+    if "scans" not in state.done:
+        return redirect(url_for("dossiers.intake_scans", wizard_id=wizard_id))
+    if request.method == "POST":
+        form = request.form
+        state.collection_place = form.get("collection_place", "")
+        state.pickup_address = form.get("pickup_address", "").strip()
+        state.delivery_address = form.get("delivery_address", "").strip()
+        state.organisation_name = form.get("organisation_name", "").strip()
+        state.fee_method = form.get("fee_method", "") if procedure.fee_vnd else ""
+        postage = _postage_from_form(form.get("postage_vnd", "0"))
+        state.postage_method = form.get("postage_method", "")
+        state.digitally_signed = form.get("digitally_signed") == "1"
+        if form.get("action") == "quote":  # recalculate the postage for the addresses just typed
+            state.postage_vnd = 0
+            intake.save(web_session, state)
+            return redirect(url_for("dossiers.intake_collection", wizard_id=wizard_id))
+        errors = services.collection_errors(
+            procedure,
+            collection_place=_collection_place(state.collection_place),
+            pickup_address=state.pickup_address,
+            delivery_address=state.delivery_address,
+            fee_collected=_payment(state.fee_method, procedure.fee_vnd),
+            postage_vnd=postage,
+            postage_collected=_payment(state.postage_method, postage if isinstance(postage, int) else 0),
+            organisation_name=state.organisation_name,
+        )
+        if isinstance(postage, int) and 0 <= postage <= services.MAX_AMOUNT_VND:
+            state.postage_vnd = postage
+        if errors:
+            return _render_step("dossiers/intake_collection.html", "collection", state, citizen, procedure, 422,
+                                methods=METHOD_CHOICES, postage_raw=form.get("postage_vnd", ""),
+                                intake_quote=_intake_quote(state, procedure),
+                                errors=_errors_by_field(InvalidInput("", field_errors=errors)))
+        if "collection" not in state.done:
+            state.done.append("collection")
+        intake.save(web_session, state)
+        return redirect(url_for("dossiers.intake_review", wizard_id=wizard_id))
+    intake_quote = _intake_quote(state, procedure)
+    postage_raw = str(state.postage_vnd)
+    if not state.postage_vnd and intake_quote.quote is not None:
+        postage_raw = str(intake_quote.quote.postage_total_vnd)  # prefilled from the contract's tariff
+    return _render_step("dossiers/intake_collection.html", "collection", state, citizen, procedure,
+                        methods=METHOD_CHOICES, postage_raw=postage_raw, intake_quote=intake_quote)
+
+
+def _intake_quote(state, procedure):
+    """The itemised postage of the contract in force, for the addresses chosen so far."""
+    return quote_for_intake(
+        db_session(),
+        procedure=procedure,
+        collection_place=state.collection_place or "post_office",
+        post_office_id=current_account().post_office_id,
+        pickup_address=state.pickup_address,
+        delivery_address=state.delivery_address,
+        fee_method=state.fee_method,
+        at=utcnow(),
+    )
+
+
+@roles_required(Role.postal_staff)
+def intake_review(wizard_id: str):
+    state, citizen, procedure = _wizard(wizard_id)
+    if (done := _finished(state)) is not None:
+        return done
+    if "collection" not in state.done:
+        return redirect(url_for("dossiers.intake_collection", wizard_id=wizard_id))
+    names = {item.id: item.name for item in procedure.checklist}
+    if request.method == "POST":
+        store = _scan_store()
+        earlier = services.find_submitted(db_session(), current_account(), state.submission_key)
+        if earlier is not None:  # the reply to the first tap was lost on the way
+            state.dossier_code = earlier.code
+            intake.save(web_session, state)
+            return redirect(url_for("dossiers.dossier_detail", code=earlier.code))
+        scans = []
+        for key, meta in state.scans.items():
+            item_id = int(key)
+            data = store.get(wizard_id, item_id)
+            if item_id in state.checklist and data is not None:
+                scans.append((item_id, meta["filename"], data))
+        command = services.PostalSubmission(
+            staff=current_account(),
+            citizen=citizen,
+            procedure_code=procedure.code,
+            checklist_ticked=state.checklist,
+            scans=scans,
+            collection_place=_collection_place(state.collection_place),
+            pickup_address=state.pickup_address,
+            delivery_address=state.delivery_address,
+            fee_collected=_payment(state.fee_method, procedure.fee_vnd),
+            postage_vnd=state.postage_vnd,
+            postage_collected=_payment(state.postage_method, state.postage_vnd),
+            submission_key=state.submission_key,
+            max_scan_bytes=_settings().max_upload_bytes,
+            organisation_name=state.organisation_name,
+            digitally_signed=state.digitally_signed,
+            public_base_url=_settings().public_base_url,
+        )
+        try:
+            with unit_of_work() as session:
+                outcome = services.submit(session, command)
+        except InvalidInput as error:
+            return _render_step("dossiers/intake_review.html", "review", state, citizen, procedure, 422,
+                                names=names, errors=_errors_by_field(error), problem=_(error.message))
+        except Forbidden as error:
+            return _render_step("dossiers/intake_review.html", "review", state, citizen, procedure, 403,
+                                names=names, problem=_(error.message), consent_url=_consent_url(citizen.id))
+        state.dossier_code = outcome.dossier.code
+        intake.save(web_session, state)
+        store.drop(wizard_id)
+        return redirect(url_for("dossiers.dossier_detail", code=outcome.dossier.code))
+    return _render_step("dossiers/intake_review.html", "review", state, citizen, procedure, names=names)
+
+
+# --- dossier pages ----------------------------------------------------------------------------
+
+
+def _fee_states(dossiers: list[Dossier]) -> dict[int, str]:
+    """Each dossier's lệ phí as the pages show it: "due" (still to pay online), "paid", or absent
+    when nothing is owed."""
+    balances = payments.fee_balances(db_session(), dossiers)
+    states = {}
+    for dossier in dossiers:
+        balance = balances[dossier.id]
+        if payments.fee_payable_online(dossier, balance):
+            states[dossier.id] = "due"
+        elif balance.owed_vnd > 0 and balance.due_vnd <= 0:
+            states[dossier.id] = "paid"
+    return states
+
+
+@roles_required(*ALL_ROLES)
+def list_dossiers():
+    dossiers = services.list_dossiers(db_session(), current_account(), limit=50)
+    return render_template("dossiers/list.html", dossiers=dossiers, fee_states=_fee_states(dossiers))
+
+
+@roles_required(*ALL_ROLES)
+def dossier_detail(code: str):
+    dossier = services.get_dossier_by_code(db_session(), code, viewer=current_account())
+    fee_state = _fee_states([dossier]).get(dossier.id)
+    owner = dossier.citizen_id == current_account().id
+    return render_template(
+        "dossiers/detail.html",
+        dossier=dossier,
+        originals_by_post=services.originals_follow_by_post(dossier),
+        slip_url=url_for("dossiers.slip_pdf", code=dossier.code, _external=True),
+        fee_state=fee_state,
+        pay_url=url_for("payments.pay_dossier", code=dossier.code) if owner and fee_state == "due" else None,
+    )
+
+
+def _slip_response(dossier: Dossier) -> Response:
+    layout = request.args.get("layout", "a4")
+    if layout not in SLIP_LAYOUTS:
+        raise InvalidInput(
+            N_("Khổ giấy không hỗ trợ."),
+            field_errors=[FieldError("layout", N_("Chọn khổ a4, a5 hoặc roll80."))],
+        )
+    pdf = render_slip(slip_data_for(dossier, _settings().public_base_url), layout)
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{dossier.code}-{layout}.pdf"'
+    return response
+
+
+@roles_required(*ALL_ROLES)
+def slip_pdf(code: str):
+    return _slip_response(services.get_dossier_by_code(db_session(), code, viewer=current_account()))
+
+
+# --- API --------------------------------------------------------------------------------------
+
+
+def _collected(payment: schemas.FeeCollected | schemas.PostageOwed | None) -> services.CollectedPayment | None:
+    if payment is None or payment.method is None:
+        return None
+    return services.CollectedPayment(payment.amount_vnd, CollectionMethod(payment.method))
+
+
+def _submission_from(body: schemas.PostalSubmission, key: str) -> services.PostalSubmission:
+    session = db_session()
+    return services.PostalSubmission(
+        staff=current_account(),
+        citizen=services.find_citizen(session, body.citizen_id),
+        procedure_code=body.procedure_code,
+        checklist_ticked=body.checklist,
+        scans=[
+            (document.checklist_item_id, document.filename, base64.b64decode(document.content_base64, validate=True))
+            for document in body.documents
+        ],
+        collection_place=body.collection_place,
+        pickup_address=body.pickup_address or "",
+        delivery_address=body.delivery_address or "",
+        fee_collected=_collected(body.fee),
+        postage_vnd=body.postage.amount_vnd if body.postage else 0,
+        postage_collected=_collected(body.postage),
+        submission_key=key,
+        max_scan_bytes=_settings().max_upload_bytes,
+        organisation_name=body.organisation_name or "",
+        form_data=body.form_data,
+        digitally_signed=body.digitally_signed,
+        public_base_url=_settings().public_base_url,
+    )
+
+
+_CODE_PARAMETER = {
+    "name": "code",
+    "in": "path",
+    "description": "Dossier code, e.g. 000.00.20.H10-261207-0001 (Điều 15).",
+    "schema": {"type": "string", "pattern": r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9A-Z]{2}-[0-9]{6}-[0-9]{4}$"},
+}
+_PDF = {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+
+
+@api_auth(Role.postal_staff)
+@operation(
+    resp=Documented(HTTP_201=schemas.DossierOut, HTTP_200=schemas.DossierOut, HTTP_400=None, HTTP_403=None,
+                  HTTP_404=None, HTTP_409=None),
+    tags=["dossiers"],
+    operation_id="submitPostalDossier",
+    openapi_extra={
+        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 64}}],
+        "responses": {
+            "201": {"description": "Received; `Location` names the new dossier.",
+                    "headers": {"Location": {"schema": {"type": "string"}}}},
+            "200": {"description": "A retry of an earlier submission with the same key and body.",
+                    "headers": {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]}}}},
+        },
+    },
+)
+def api_create_dossier(json: schemas.PostalSubmission):
+    """Submit a dossier collected by postal staff, through the citizen's account
+
+    Postal staff only. The citizen must have an active consent for the staff member's post office. Missing
+    required checklist documents are all named at once (field `checklist`). One scan per ticked document. A
+    level-3 fee must be collected at intake; a level-4 fee may be left for online payment. The
+    `Idempotency-Key` header is required: the same key with the same body answers 200 with the same dossier and
+    `Idempotent-Replayed: true`; the same key with a different body answers 409.
+    """
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > services.MAX_KEY_LENGTH:
+        return problem(
+            400,
+            _("Cần tiêu đề Idempotency-Key (1 đến 64 ký tự) để tránh gửi trùng hồ sơ."),
+            field_errors=[{"field": "Idempotency-Key", "message": _("Bắt buộc, 1 đến 64 ký tự.")}],
+        )
+    with unit_of_work() as session:
+        outcome = services.submit(session, _submission_from(json, key))
+    headers = {"Location": url_for("dossiers_api.api_get_dossier", code=outcome.dossier.code)}
+    if outcome.replayed:
+        return schemas.DossierOut.of(outcome.dossier), 200, {**headers, "Idempotent-Replayed": "true"}
+    return schemas.DossierOut.of(outcome.dossier), 201, headers
+
+
+@api_auth(*ALL_ROLES)
+@operation(
+    resp=Documented(HTTP_200=schemas.DossierOut, HTTP_404=None),
+    tags=["dossiers"],
+    operation_id="getDossier",
+    openapi_extra={"parameters": [_CODE_PARAMETER]},
+)
+def api_get_dossier(code: str):
+    """Read a dossier (the citizen, staff of its post office or agency, operators)"""
+    return schemas.DossierOut.of(services.get_dossier_by_code(db_session(), code, viewer=current_account()))
+
+
+@api_auth(*ALL_ROLES)
+@operation(
+    resp=Documented(HTTP_404=None),
+    tags=["dossiers"],
+    operation_id="getDossierSlip",
+    openapi_extra={"parameters": [_CODE_PARAMETER], "responses": {"200": {"description": "The slip, inline.", **_PDF}}},
+)
+def api_slip_pdf(code: str, query: schemas.SlipQuery):
+    """Receipt and appointment slip (Điều 18) as PDF"""
+    return _slip_response(services.get_dossier_by_code(db_session(), code, viewer=current_account()))
