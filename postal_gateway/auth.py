@@ -5,7 +5,7 @@ import hashlib
 from functools import wraps
 from typing import Callable, Collection
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, g, redirect, request, url_for
 from flask_babel import lazy_gettext
 from flask_login import LoginManager, current_user
 from sqlalchemy import select
@@ -53,8 +53,6 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _forget_cached_user() -> None:
         # One app context may span several requests (tests, CLI); the user is per request.
-        from flask import g
-
         g.pop("_login_user", None)
 
     @login_manager.user_loader

@@ -11,8 +11,9 @@ from flask.cli import with_appcontext
 
 from postal_gateway import calendar, calendar_store
 from postal_gateway.calendar_models import DayKind
-from postal_gateway.db import db_session, utcnow
+from postal_gateway.db import utcnow
 from postal_gateway.domain import DomainError
+from postal_gateway.unit_of_work import unit_of_work
 
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 KIND_LABELS = {DayKind.day_off: "ngày nghỉ", DayKind.working_day: "ngày làm việc"}
@@ -48,14 +49,12 @@ def _describe(error: DomainError) -> str:
 
 
 def _run(action):  # noqa: ANN001, ANN202 - a closure over the session
-    session = db_session()
+    """One unit of work; a refused change is told to the operator in words, not as a traceback."""
     try:
-        result = action(session)
-        session.commit()
+        with unit_of_work() as session:
+            return action(session)
     except DomainError as error:
-        session.rollback()
         raise click.ClickException(_describe(error)) from error
-    return result
 
 
 def _label(day: date) -> str:

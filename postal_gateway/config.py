@@ -68,6 +68,9 @@ class Settings:
     secure_cookies: bool = False
     #: bearer token a Prometheus scraper sends to /metrics; empty: only an operator's session
     metrics_token: str = ""
+    #: an empty directory where each gunicorn worker writes its metrics, summed on /metrics; empty: one
+    #: process. prometheus_client also reads the variable itself, to know where each process writes.
+    prometheus_multiproc_dir: str = ""
     #: where rate-limit counts live: memory:// for one process, redis://host:6379/0 shared by every worker
     ratelimit_storage_uri: str = "memory://"
     #: reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none, use the peer address)
@@ -133,6 +136,7 @@ class Settings:
             max_upload_bytes=int(os.environ.get("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
             secure_cookies=_env_bool("SECURE_COOKIES", False),
             metrics_token=os.environ.get("METRICS_TOKEN", ""),
+            prometheus_multiproc_dir=os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""),
             ratelimit_storage_uri=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
             trusted_proxy_count=int(os.environ.get("TRUSTED_PROXY_COUNT", 0)),
             vnpay_sandbox=_env_bool("VNPAY_SANDBOX", False),

@@ -28,9 +28,11 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
-
-# Every text column of every model stores NFC, so NFD and NFC spellings of a name find each other.
-event.listen(Base, "mapper_configured", normalise_text_columns, propagate=True)
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Every text column of every model stores NFC, so NFD and NFC spellings of a name find each
+        # other; the columns are known once the class's mapper is configured.
+        event.listen(cls, "mapper_configured", normalise_text_columns)
 
 
 class UTCDateTime(TypeDecorator):

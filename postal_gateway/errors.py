@@ -99,6 +99,15 @@ def domain_error_response(error: DomainError) -> Response:
     return response
 
 
+def discard_the_failed_transaction() -> None:
+    """Start the error page on a fresh session. The unit of work has already rolled back what a
+    controller changed, but a failure outside one (a query in a request hook or a template, a view not
+    yet in a unit of work) leaves the request's transaction open, and on PostgreSQL a failed statement
+    refuses every later one, the error page's own included. Ending the session rolls that back; the
+    teardown would do the same, but only after this page is rendered."""
+    db_session.remove()
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, domain_error_response)
 
@@ -127,12 +136,12 @@ def init_app(app: Flask) -> None:
         # The database refused a value no check caught (a number past its column, a NUL, text too
         # long): the input is at fault, nothing was written, and the caller hears so, not a 500.
         log.warning("database refused a value on %s %s: %s", request.method, request.path, error.orig)
-        db_session.rollback()
+        discard_the_failed_transaction()
         return render_error(422, translate(N_(
             "Dữ liệu gửi lên có giá trị không lưu được (quá lớn, quá dài hoặc chứa ký tự không hợp lệ).")))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        db_session.rollback()
+        discard_the_failed_transaction()
         return render_error(500, translate("Đã có lỗi xảy ra. Vui lòng thử lại sau ít phút."))

@@ -14,14 +14,14 @@ PROMETHEUS_MULTIPROC_DIR (an empty directory) so the counters of every worker ar
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from postal_gateway.config import Settings
 from postal_gateway.integration.health import database_figures
 
 log = logging.getLogger(__name__)
@@ -95,16 +95,11 @@ DATABASE_FIGURES = DatabaseFigures()
 REGISTRY.register(DATABASE_FIGURES)
 
 
-def exposition() -> bytes:
+def exposition(settings: Settings) -> bytes:
     """The text format of every metric (summed over processes when PROMETHEUS_MULTIPROC_DIR is set)."""
-    # Not a Settings field: prometheus_client itself reads this variable when it is imported (each
-    # process writes its samples there), so the reading stays next to the library that obeys it.
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if directory:
-        from prometheus_client import multiprocess
-
+    if settings.prometheus_multiproc_dir:
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=directory)
+        multiprocess.MultiProcessCollector(registry, path=settings.prometheus_multiproc_dir)
         registry.register(DATABASE_FIGURES)
         return generate_latest(registry)
     return generate_latest(REGISTRY)

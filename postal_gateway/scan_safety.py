@@ -13,6 +13,9 @@ import io
 import logging
 import re
 
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
 from postal_gateway.domain import N_, InvalidInput
 from postal_gateway.uploads import ValidatedScan
 
@@ -33,8 +36,6 @@ MAX_OBJECTS = 20_000
 
 def _walk_finds_active_content(reader) -> bool:
     """Depth-first over every object reachable from the trailer; True at the first active name."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
-
     seen: set[tuple[int, int]] = set()
     stack = [reader.trailer]
     visited = 0
@@ -63,8 +64,6 @@ def _walk_finds_active_content(reader) -> bool:
 
 
 def _pdf_is_passive(data: bytes) -> bool:
-    from pypdf import PdfReader
-
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)

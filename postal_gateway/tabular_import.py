@@ -11,6 +11,8 @@ import io
 from dataclasses import dataclass, field as dataclass_field
 from typing import Any, Callable, Iterator
 
+from openpyxl import load_workbook
+
 from postal_gateway.domain import N_
 
 Translate = Callable[[str], str]
@@ -101,8 +103,6 @@ def _read_csv(data: bytes) -> Iterator[tuple[int, list[Any]]]:
 
 
 def _read_xlsx(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    from openpyxl import load_workbook
-
     try:
         # read-only streams the sheet instead of loading every cell of a large upload at once
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

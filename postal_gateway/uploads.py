@@ -13,6 +13,9 @@ import unicodedata
 import warnings
 from dataclasses import dataclass
 
+from PIL import Image
+from pypdf import PdfReader
+
 from postal_gateway.domain import N_, FieldError, InvalidInput
 
 #: content type -> extensions a file of that type may carry
@@ -81,8 +84,6 @@ def sniff_content_type(data: bytes) -> str | None:
 def _parses(content_type: str, data: bytes) -> bool:
     """Really read the file: a header alone is easy to fake."""
     if content_type == "application/pdf":
-        from pypdf import PdfReader
-
         logging.getLogger("pypdf").setLevel(logging.ERROR)
         try:
             reader = PdfReader(io.BytesIO(data), strict=False)
@@ -91,8 +92,6 @@ def _parses(content_type: str, data: bytes) -> bool:
             return len(reader.pages) > 0
         except Exception:  # noqa: BLE001 - any parser failure means "not a readable PDF"
             return False
-    from PIL import Image
-
     expected = {"image/png": "PNG", "image/jpeg": "JPEG"}[content_type]
     try:
         with warnings.catch_warnings():

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from celery import Celery, Task, signals
 from kombu import Exchange, Queue
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm import Session
 
 # Every table class, before any task's first query: a task that reaches one area's model alone (the
 # sandbox's IPN delivery, say) would otherwise configure the mappers without the others and leave this
@@ -30,6 +31,7 @@ from postal_gateway.config import Settings, process_settings
 from postal_gateway.db import SessionFactory, bind_once
 from postal_gateway.formatting import VIETNAM
 from postal_gateway.integration import logs
+from postal_gateway.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -101,17 +103,11 @@ def make_celery(settings: Settings | None = None) -> Celery:
         worker_hijack_root_logger=False,
     )
     app.conf.beat_schedule = {}
-    return app
-
-
-def load_area_tasks(app: Celery) -> None:
-    """Import every area's ``tasks`` module (registering its tasks) and merge their beat schedules.
-
-    The merge is done again when the app is finalised (beat and worker start-up): a process that
-    imported an area's ``tasks`` first reaches this module while that one is still half-imported,
-    before its BEAT_SCHEDULE exists."""
-    app.conf.beat_schedule = area_beat_schedule()
+    # When the app is finalised (worker and beat start-up, or the first task sent), every area's
+    # ``tasks`` module is imported, registering its tasks, and their beat schedules are merged; not
+    # earlier: an area's ``tasks`` imports this module, and may still be half-imported when it does.
     app.on_after_finalize.connect(_merge_beat_schedules, weak=False)
+    return app
 
 
 def area_beat_schedule() -> dict:
@@ -129,17 +125,12 @@ def _merge_beat_schedules(sender: Celery, **_kwargs) -> None:
 
 
 @contextlib.contextmanager
-def task_session() -> Iterator:
-    """One transaction of a task: committed by the caller, rolled back on error, always closed."""
+def task_session() -> Iterator[Session]:
+    """One unit of work of a task, in a session of its own: committed when the block ends, rolled back
+    on any error, always closed."""
     bind_once(process_settings().database_url)
-    session = SessionFactory()
-    try:
+    with SessionFactory() as session, unit_of_work(session):
         yield session
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 @signals.worker_init.connect
@@ -184,5 +175,3 @@ def _json_logging(loglevel=None, **_kwargs) -> None:
 
 
 celery_app = make_celery()
-# After celery_app exists: the area task modules import it from here.
-load_area_tasks(celery_app)

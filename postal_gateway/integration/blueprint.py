@@ -1,95 +1,17 @@
-"""Operations URLs: /readyz (database and broker reachable) and /metrics (Prometheus).
-
-/healthz (alive) is the app's own. The hooks registered here time every request for the latency
-histogram and give it a request id (``X-Request-ID``, kept if the caller sent a sane one) that
-appears in the JSON logs and travels into the Celery tasks the request enqueues.
-"""
+"""Operations URLs: /readyz (database and broker reachable) and /metrics (Prometheus), and the hooks
+that time every request and give it a request id. /healthz (alive) is the app's own."""
 from __future__ import annotations
 
-import hmac
-import re
-import uuid
+from flask import Blueprint
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
-from flask_login import current_user
-
-from postal_gateway import metrics
-from postal_gateway.accounts.models import Role
-from postal_gateway.db import SessionFactory, db_session
-from postal_gateway.integration import health, logs
+from postal_gateway.integration import controllers
 
 blueprint = Blueprint("integration", __name__)
 
-_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+blueprint.record_once(controllers.install_metrics_sources)
+blueprint.before_app_request(controllers.start_request)
+blueprint.after_app_request(controllers.finish_request)
+blueprint.teardown_app_request(controllers.forget_request_id)
 
-
-@blueprint.record_once
-def _install(state) -> None:
-    app = state.app
-    metrics.DATABASE_FIGURES.session_factory = SessionFactory
-    broker_url = app.config["SETTINGS"].broker_url
-    metrics.DATABASE_FIGURES.queue_depths = lambda: health.queue_depths(broker_url)
-
-
-@blueprint.before_app_request
-def _start_request() -> None:
-    g.request_timer = metrics.Timer()
-    incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if _SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-    logs.set_request_id(g.request_id)
-
-
-@blueprint.after_app_request
-def _finish_request(response: Response) -> Response:
-    timer = g.pop("request_timer", None)
-    if timer is not None:
-        endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        metrics.REQUEST_LATENCY.labels(request.method, endpoint, str(response.status_code)).observe(timer.elapsed())
-    if getattr(g, "request_id", None):
-        response.headers.setdefault("X-Request-ID", g.request_id)
-    return response
-
-
-@blueprint.teardown_app_request
-def _forget_request_id(_exc) -> None:
-    logs.set_request_id(None)
-
-
-@blueprint.get("/readyz")
-def readyz():
-    """200 when the database and the broker answer, else 503 naming what is down (no addresses)."""
-    checks = {
-        "database": health.check_database(db_session()),
-        "broker": health.check_broker(current_app.config["SETTINGS"].broker_url),
-    }
-    ready = all(error is None for error in checks.values())
-    body = {name: ("ok" if error is None else f"down: {error}") for name, error in checks.items()}
-    return jsonify(status="ready" if ready else "not ready", checks=body), (200 if ready else 503)
-
-
-@blueprint.get("/metrics")
-def prometheus_metrics():
-    """Prometheus text format, for a scraper with METRICS_TOKEN (bearer) or an operator's session.
-
-    Counters and queue figures say how busy each office is; they are not for the public.
-    """
-    token = current_app.config["SETTINGS"].metrics_token
-    if not (_scraper_token_matches(token) or _operator_session()):
-        if current_user.is_authenticated:
-            return Response("forbidden\n", status=403, mimetype="text/plain")
-        return Response("unauthorised\n", status=401, mimetype="text/plain",
-                        headers={"WWW-Authenticate": "Bearer"})
-    return Response(metrics.exposition(), mimetype="text/plain; version=0.0.4; charset=utf-8")
-
-
-def _scraper_token_matches(token: str) -> bool:
-    header = request.headers.get("Authorization", "")
-    if not token or not header.startswith("Bearer "):
-        return False
-    return hmac.compare_digest(header.removeprefix("Bearer ").strip().encode(), token.encode())
-
-
-def _operator_session() -> bool:
-    """An operator signed in to the pages (an API token is not a staff session)."""
-    return (current_user.is_authenticated and not getattr(current_user, "via_token", False)
-            and current_user.user.role == Role.operator)
+blueprint.add_url_rule("/readyz", view_func=controllers.readyz, methods=["GET"])
+blueprint.add_url_rule("/metrics", view_func=controllers.prometheus_metrics, methods=["GET"])

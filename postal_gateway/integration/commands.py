@@ -5,7 +5,9 @@ import signal
 import threading
 
 import click
+import pika
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from postal_gateway.config import process_settings
 from postal_gateway.db import SessionFactory, db_session
@@ -75,9 +77,6 @@ def consume_notices(url: str | None, idle_exit: float | None) -> None:
 @click.option("--url", help="AMQP URL (default: INTEGRATION_AMQP_URL or CELERY_BROKER_URL).")
 def declare_topology(url: str | None) -> None:
     """Declare the exchanges, queues, bindings and dead-letter queues (the relay and consumers also do at start)."""
-    import pika
-
-
     connection = pika.BlockingConnection(pika.URLParameters(_url(url)))
     try:
         DEFAULT_TOPOLOGY.declare(connection.channel())
@@ -92,9 +91,6 @@ def declare_topology(url: str | None) -> None:
 @with_appcontext
 def dead_letters(limit: int) -> None:
     """The latest poison messages and why they were set aside."""
-    from sqlalchemy import select
-
-
     rows = db_session().scalars(select(DeadLetter).order_by(DeadLetter.id.desc()).limit(limit)).all()
     for row in rows:
         click.echo(f"{row.dead_lettered_at:%Y-%m-%d %H:%M:%S} {row.consumer} {row.message_id or '-'} {row.reason}: {row.detail[:120]}")

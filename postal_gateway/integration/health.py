@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timezone
 
+from kombu import Connection
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -16,20 +18,20 @@ from tracking.models import SlaBreach
 log = logging.getLogger(__name__)
 
 
-def check_database(session: Session) -> str | None:
-    """None when the database answers, else the error's class name (never its text: it may hold the URL)."""
+def check_database(session_factory: Callable[[], Session]) -> str | None:
+    """None when the database answers, else the error's class name (never its text: it may hold the URL).
+
+    Asked in a session of its own, closed at once, so a failed check leaves no transaction behind."""
     try:
-        session.execute(text("SELECT 1"))
+        with session_factory() as session:
+            session.execute(text("SELECT 1"))
         return None
     except Exception as error:  # noqa: BLE001 - any failure means not ready
-        session.rollback()
         return error.__class__.__name__
 
 
 def check_broker(url: str, *, timeout: float = 2.0) -> str | None:
     """None when the Celery broker accepts a connection, else the error's class name."""
-    from kombu import Connection
-
     try:
         with Connection(url, connect_timeout=timeout, transport_options={"max_retries": 0}) as connection:
             connection.ensure_connection(max_retries=1, timeout=timeout)
@@ -41,8 +43,6 @@ def check_broker(url: str, *, timeout: float = 2.0) -> str | None:
 
 def queue_depths(url: str, queues: tuple[str, ...] | None = None, *, timeout: float = 2.0) -> dict[str, int]:
     """Messages waiting in each named Celery queue (a queue not declared yet counts 0)."""
-    from kombu import Connection
-
     from postal_gateway.worker import QUEUES  # cycle: worker -> bootstrap -> notifications.service -> metrics -> health
 
     depths: dict[str, int] = {}
@@ -66,8 +66,6 @@ def _age(oldest: datetime | None, now: datetime) -> float:
     if oldest is None:
         return 0.0
     if oldest.tzinfo is None:  # SQLite's MIN() bypasses the column type
-        from datetime import timezone
-
         oldest = oldest.replace(tzinfo=timezone.utc)
     return max(0.0, (now - oldest).total_seconds())
 

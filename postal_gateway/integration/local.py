@@ -10,6 +10,7 @@ import json
 import logging
 from collections.abc import Callable
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from postal_gateway.db import utcnow
@@ -17,15 +18,16 @@ from postal_gateway.events import IntegrationEvent
 from postal_gateway.integration.consumers import Consumer, handle
 from postal_gateway.integration.relay import _mark_published, claim_unpublished, message_of
 from postal_gateway.integration.topology import topic_matches
+from postal_gateway.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
 
 def relay_locally(session_factory: Callable[[], Session], consumers: list[Consumer], *, limit: int = 200) -> int:
     """One batch of unpublished events through every consumer bound to its type; returns how many."""
-    with session_factory() as session:
+    # Read and let go at once: each consumer applies an event in a transaction of its own.
+    with session_factory() as session, unit_of_work(session):
         messages = [message_of(event) for event in claim_unpublished(session, limit=limit)]
-        session.rollback()
     done: list[str] = []
     for message in messages:
         body = json.dumps(message, ensure_ascii=False).encode()
@@ -43,11 +45,7 @@ def relay_locally(session_factory: Callable[[], Session], consumers: list[Consum
         if settled:
             done.append(message["event_id"])
     if done:
-        from sqlalchemy import select
-
-
-        with session_factory() as session:
+        with session_factory() as session, unit_of_work(session):
             row_ids = list(session.scalars(select(IntegrationEvent.id).where(IntegrationEvent.event_id.in_(done))))
             _mark_published(session, row_ids, utcnow())
-            session.commit()
     return len(done)
