@@ -1,4 +1,4 @@
-"""The home page and the menu: each role lands on what it does every day."""
+"""The home page and the menu (each role lands on what it does every day), and what every page shares."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,7 +9,8 @@ from flask_login import current_user
 
 from postal_gateway.accounts.models import Role
 from postal_gateway.auth import holds_role
-from postal_gateway.domain import N_
+from postal_gateway.domain import N_, DomainError
+from postal_gateway.errors import translate
 
 blueprint = Blueprint("web", __name__)
 
@@ -55,6 +56,18 @@ def main_menu() -> list[MenuItem]:
             continue
         items.append(MenuItem(_(label), url, request.path.startswith(url) and url != "/"))
     return items
+
+
+def errors_by_field(error: DomainError, default_field: str | None = None) -> dict[str, list[str]]:
+    """What a page shows beside each field of its form: every message of a refused input, in the
+    reader's language, grouped by field in the order found. An error that names no field is shown
+    under ``default_field`` when the page has one (else only as the page's message)."""
+    found: dict[str, list[str]] = {}
+    for item in error.field_errors:
+        found.setdefault(item.field, []).append(translate(item.message, item.params))
+    if not found and default_field:
+        found[default_field] = [translate(error.message, error.params)]
+    return found
 
 
 @blueprint.app_context_processor
