@@ -32,7 +32,7 @@ DEFINING_CALLS = frozenset({
     "N_", "lazy_gettext", "gettext_lazy",  # a message id marked for translation, returned as is
     "sessionmaker", "scoped_session",  # SQLAlchemy: a session factory is configured (bound) later
     "case",  # SQLAlchemy: an SQL expression
-    "enumerate", "zip", "range", "vars", "makeLogRecord",  # read their arguments, change nothing
+    "enumerate", "zip", "range", "len", "vars", "makeLogRecord",  # read their arguments, change nothing
     "limit", "shared_limit",  # Flask-Limiter: a decorator, nothing counted until it is applied
 })
 #: decorators that install behaviour somewhere else (a listener, a signal receiver, a route, a hook)
