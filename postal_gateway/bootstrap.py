@@ -50,7 +50,7 @@ def wire_process(*, notification_dispatcher: Dispatcher | None = None) -> None:
 def wire_app(settings: Settings, *, notification_dispatcher: Dispatcher | None = None) -> None:
     """The web app's wiring (its engine is already bound): the shared part, then JSON logs."""
     wire_process(notification_dispatcher=notification_dispatcher)
-    if not settings.testing and settings.log_format == "json":
+    if settings.log_format == "json":
         logs.configure_json_logging(settings.log_level)
 
 

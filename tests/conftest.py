@@ -77,6 +77,7 @@ def _app(database_url, instance_dir):
         instance_dir=instance_dir,
         secret_key="test-secret-key",
         testing=True,
+        log_format="plain",  # the suite reads plain logs; JSON logs have their own tests
         public_base_url="http://testserver",
     )
     return create_app(settings, notification_dispatcher=held_dispatcher)  # no worker runs under test

@@ -100,7 +100,8 @@ OWNED_ELSEWHERE: dict[tuple[str, str, str], str] = {}
 def _url_rules() -> list[tuple[str, str, str]]:
     """(endpoint, method, rule) for every route, read at collection from an app that never connects
     (the session-wide test app binds the shared session factory to PostgreSQL again when it starts)."""
-    settings = Settings.from_environment(database_url="sqlite://", secret_key="rules-only", testing=True)
+    settings = Settings.from_environment(database_url="sqlite://", secret_key="rules-only", testing=True,
+                                         log_format="plain")
     rules = []
     for rule in create_app(settings).url_map.iter_rules():
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

@@ -36,7 +36,7 @@ def make_app(app, database_url, instance_dir, fresh_login_per_request):
 
     def make(**overrides):
         settings = Settings(database_url=database_url, instance_dir=instance_dir, secret_key="test-secret-key",
-                            testing=True, public_base_url="http://testserver", **overrides)
+                            testing=True, log_format="plain", public_base_url="http://testserver", **overrides)
         other = create_app(settings)
         other.config["WTF_CSRF_ENABLED"] = False
         made.append(other)
