@@ -12,6 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import pythonjsonlogger.json
 from gunicorn.config import Config
 
 from postal_gateway.integration import logs
@@ -159,3 +160,29 @@ def test_gunicorns_access_log_masks_a_custom_format_printing_the_query_and_heade
     logger.access(*_request("/lookup", "code=000.00.20.H10-261207-0001",
                             "https://gw.example.vn/lookup?phone=0912000101"))
     assert buffer.getvalue().strip() == "/lookup code=*** https://gw.example.vn/lookup?phone=*** /lookup?code=***"
+
+
+def test_json_lines_come_from_python_json_logger_with_extras_and_tracebacks_masked_and_vietnamese_readable():
+    formatter = logs.JsonFormatter()
+    assert isinstance(formatter, pythonjsonlogger.json.JsonFormatter)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    logger = logging.getLogger("test_security_logs.extras")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        logger.info("Hồ sơ %s đã gửi", "D-7", extra={"recipient": "+84912345678", "attempt": 2, "_private": "x"})
+        try:
+            raise ValueError(f"no citizen with ID number {ID_NUMBER}")
+        except ValueError:
+            logger.exception("lookup failed")
+    finally:
+        logger.removeHandler(handler)
+    first, second = stream.getvalue().splitlines()
+    assert "Hồ sơ D-7 đã gửi" in first  # not \u-escaped
+    entry = json.loads(first)
+    assert list(entry)[:4] == ["time", "level", "logger", "message"] and entry["time"].endswith("+00:00")
+    assert entry["recipient"] == "********678" and entry["attempt"] == 2 and "_private" not in entry
+    failure = json.loads(second)
+    assert failure["level"] == "ERROR" and "ValueError" in failure["exception"] and ID_NUMBER not in failure["exception"]

@@ -23,12 +23,14 @@ from pika.exceptions import AMQPError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
+from tenacity import RetryCallState
 
 from postal_gateway import metrics
 from postal_gateway.config import process_settings
 from postal_gateway.events import EVENT_VERSIONS
 from postal_gateway.integration import onestop
 from postal_gateway.integration.models import DeadLetter, ProcessedMessage
+from postal_gateway.integration.reconnect import Stopped, reconnect_policy
 from postal_gateway.integration.topology import CONSUMER_BINDINGS, EXCHANGE, QUEUE_PREFIX, Topology
 from postal_gateway.lookup import projection
 from postal_gateway.notifications.events import notify_from_event
@@ -189,23 +191,29 @@ def run_consumer(
 
     Declares the whole topology first (every consumer's queue, not only its own), so a consumer
     started before the relay and the others loses nothing either. Acknowledged only after the
-    outcome is committed; a lost connection reconnects with backoff."""
+    outcome is committed; a lost connection reconnects with the backoff of
+    ``reconnect.reconnect_policy`` (0.5 s doubled, capped at 15 s)."""
     stop = stop or threading.Event()
     topology = topology or Topology.for_exchange(exchange)
-    handled, failures, idle_since = 0, 0, time.monotonic()
-    while not stop.is_set():
-        connection = None
+    queue_name = queue or topology.queue_of(consumer.name)
+    link = _BrokerLink(url, topology, queue_name, consumer.routing_keys)
+    handled, idle_since = 0, time.monotonic()
+
+    def log_wait(retry_state: RetryCallState) -> None:
+        log.warning("consumer %s: broker unavailable (%s), reconnecting in %.1f s", consumer.name,
+                    retry_state.outcome.exception().__class__.__name__, retry_state.upcoming_sleep)
+
+    retrying = reconnect_policy(stop, retry_on=(AMQPError, OSError), log_wait=log_wait)
+
+    def connect_or_consume() -> None:
+        """One step: connect when there is no connection (an outage ends once it succeeds), else
+        consume on it until ``stop``; a broker error closes it and starts an outage."""
+        nonlocal handled, idle_since
         try:
-            parameters = pika.URLParameters(url)
-            parameters.heartbeat, parameters.connection_attempts = 30, 1
-            connection = pika.BlockingConnection(parameters)
-            channel = connection.channel()
-            topology.declare(channel)
-            queue_name = queue or topology.queue_of(consumer.name)
-            topology.declare_queue(channel, queue_name, consumer.routing_keys)
-            channel.basic_qos(prefetch_count=20)
-            failures = 0
-            for method, properties, body in channel.consume(queue_name, inactivity_timeout=0.25):
+            if link.channel is None:
+                link.open()
+                return
+            for method, properties, body in link.channel.consume(queue_name, inactivity_timeout=0.25):
                 if stop.is_set():
                     break
                 if method is None:
@@ -213,39 +221,71 @@ def run_consumer(
                         stop.set()
                     continue
                 idle_since = time.monotonic()
-                headers = properties.headers or {}
-                attempts = int(headers.get(ATTEMPTS_HEADER, 0) or 0)
+                attempts = int((properties.headers or {}).get(ATTEMPTS_HEADER, 0) or 0)
                 outcome = handle(session_factory, consumer, body, message_id=properties.message_id,
                                  routing_key=method.routing_key, attempts=attempts)
                 handled += 1
-                if outcome.action in ("applied", "duplicate"):
-                    channel.basic_ack(method.delivery_tag)
-                elif outcome.action == "dead":
-                    channel.basic_nack(method.delivery_tag, requeue=False)  # to the dead-letter queue
-                elif outcome.action == "retry":
-                    # back of the queue with the count raised, then let the original go
-                    channel.basic_publish("", queue_name, body, pika.BasicProperties(
-                        message_id=properties.message_id, delivery_mode=pika.DeliveryMode.Persistent,
-                        content_type=properties.content_type, type=properties.type,
-                        headers={**headers, ATTEMPTS_HEADER: attempts + 1}))
-                    channel.basic_ack(method.delivery_tag)
-                else:  # requeue: the database or the partner is away; wait a little, then let it come again
-                    stop.wait(min(10.0, 0.5 * (attempts + 1)))
-                    channel.basic_nack(method.delivery_tag, requeue=True)
-            channel.cancel()
-        except (AMQPError, OSError) as error:
-            failures += 1
-            delay = min(15.0, 0.25 * 2 ** failures)
-            log.warning("consumer %s: broker unavailable (%s), reconnecting in %.1f s", consumer.name,
-                        error.__class__.__name__, delay)
-            stop.wait(delay)
-        finally:
-            if connection is not None and connection.is_open:
-                try:
-                    connection.close()
-                except AMQPError:
-                    pass
+                _acknowledge(link.channel, queue_name, method, properties, body, outcome, attempts, stop)
+            link.channel.cancel()
+        except (AMQPError, OSError):
+            link.close()
+            raise
+
+    try:
+        while not stop.is_set():
+            try:
+                retrying(connect_or_consume)
+            except Stopped:
+                break
+    finally:
+        link.close()
     return handled
+
+
+class _BrokerLink:
+    """The consumer's connection and channel, opened with its whole topology declared."""
+
+    def __init__(self, url: str, topology: Topology, queue_name: str, routing_keys: tuple[str, ...]) -> None:
+        self.url, self.topology, self.queue_name, self.routing_keys = url, topology, queue_name, routing_keys
+        self.connection: pika.BlockingConnection | None = None
+        self.channel = None
+
+    def open(self) -> None:
+        parameters = pika.URLParameters(self.url)
+        parameters.heartbeat, parameters.connection_attempts = 30, 1
+        self.connection = pika.BlockingConnection(parameters)
+        channel = self.connection.channel()
+        self.topology.declare(channel)
+        self.topology.declare_queue(channel, self.queue_name, self.routing_keys)
+        channel.basic_qos(prefetch_count=20)
+        self.channel = channel
+
+    def close(self) -> None:
+        connection, self.connection, self.channel = self.connection, None, None
+        if connection is not None and connection.is_open:
+            try:
+                connection.close()
+            except AMQPError:
+                pass
+
+
+def _acknowledge(channel, queue_name: str, method, properties, body: bytes, outcome: Outcome, attempts: int,
+                 stop: threading.Event) -> None:
+    """Settle one delivery with the broker as its outcome says."""
+    if outcome.action in ("applied", "duplicate"):
+        channel.basic_ack(method.delivery_tag)
+    elif outcome.action == "dead":
+        channel.basic_nack(method.delivery_tag, requeue=False)  # to the dead-letter queue
+    elif outcome.action == "retry":
+        # back of the queue with the count raised, then let the original go
+        channel.basic_publish("", queue_name, body, pika.BasicProperties(
+            message_id=properties.message_id, delivery_mode=pika.DeliveryMode.Persistent,
+            content_type=properties.content_type, type=properties.type,
+            headers={**(properties.headers or {}), ATTEMPTS_HEADER: attempts + 1}))
+        channel.basic_ack(method.delivery_tag)
+    else:  # requeue: the database or the partner is away; wait a little, then let it come again
+        stop.wait(min(10.0, 0.5 * (attempts + 1)))
+        channel.basic_nack(method.delivery_tag, requeue=True)
 
 
 # --- the consumers of this product -----------------------------------------------------------------

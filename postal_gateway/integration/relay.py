@@ -27,11 +27,13 @@ from pika.exceptions import AMQPError, UnroutableError
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from tenacity import RetryCallState
 
 from postal_gateway import metrics
 from postal_gateway.config import Settings
 from postal_gateway.db import utcnow
 from postal_gateway.events import IntegrationEvent
+from postal_gateway.integration.reconnect import Stopped, reconnect_policy
 from postal_gateway.integration.topology import EXCHANGE, Topology
 
 log = logging.getLogger(__name__)
@@ -168,37 +170,42 @@ def run_relay(
 ) -> int:
     """Relay until ``stop`` is set (or, with ``once``, until nothing is left); returns how many were published.
 
-    A lost broker or database is waited for, with exponential backoff (capped at 15 s)."""
+    A lost broker or database, or an event no queue took, is waited for with the backoff of
+    ``reconnect.reconnect_policy`` (0.5 s doubled, capped at 15 s)."""
     stop = stop or threading.Event()
-    total, failures = 0, 0
-    while not stop.is_set():
+    retrying = reconnect_policy(stop, retry_on=(AMQPError, OSError, OperationalError), log_wait=_log_relay_wait)
+
+    def one_batch() -> int:
         try:
             with session_factory() as session:
-                count = relay_batch(session, publisher.publish, limit=batch_size)
-            total += count
-            failures = 0
-            if count == 0:
-                if once:
-                    break
-                stop.wait(poll_seconds)
-        except UnroutableError as error:
-            # No queue took the message: reconnecting declares the topology again before the retry.
-            failures += 1
+                return relay_batch(session, publisher.publish, limit=batch_size)
+        except (AMQPError, OSError):
+            # The next try connects anew, which declares the topology again: an unroutable event
+            # finds the queue bound for it since.
             publisher.close()
-            delay = min(15.0, 0.25 * 2 ** failures)
-            routing_keys = sorted({returned.method.routing_key for returned in error.messages})
-            log.error("relay: no queue bound for %s, not marked published; retrying in %.1f s", routing_keys, delay)
-            stop.wait(delay)
-        except (AMQPError, OSError) as error:
-            failures += 1
-            publisher.close()
-            delay = min(15.0, 0.25 * 2 ** failures)
-            log.warning("relay: broker unavailable (%s), retrying in %.1f s", error.__class__.__name__, delay)
-            stop.wait(delay)
-        except OperationalError as error:
-            failures += 1
-            delay = min(15.0, 0.25 * 2 ** failures)
-            log.warning("relay: database unavailable (%s), retrying in %.1f s", error.orig.__class__.__name__, delay)
-            stop.wait(delay)
+            raise
+
+    total = 0
+    while not stop.is_set():
+        try:
+            count = retrying(one_batch)
+        except Stopped:
+            break
+        total += count
+        if count == 0:
+            if once:
+                break
+            stop.wait(poll_seconds)
     publisher.close()
     return total
+
+
+def _log_relay_wait(retry_state: RetryCallState) -> None:
+    error, delay = retry_state.outcome.exception(), retry_state.upcoming_sleep
+    if isinstance(error, UnroutableError):
+        routing_keys = sorted({returned.method.routing_key for returned in error.messages})
+        log.error("relay: no queue bound for %s, not marked published; retrying in %.1f s", routing_keys, delay)
+    elif isinstance(error, OperationalError):
+        log.warning("relay: database unavailable (%s), retrying in %.1f s", error.orig.__class__.__name__, delay)
+    else:
+        log.warning("relay: broker unavailable (%s), retrying in %.1f s", error.__class__.__name__, delay)
