@@ -35,6 +35,7 @@ from postal_gateway.integration.topology import CONSUMER_BINDINGS, EXCHANGE, QUE
 from postal_gateway.lookup import projection
 from postal_gateway.notifications.events import notify_from_event
 from postal_gateway.transient import TransientError  # noqa: F401 - also importable from here, its old home
+from postal_gateway.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -100,30 +101,36 @@ def record_dead_letter(
     session_factory: Callable[[], Session], consumer: str, *, reason: str, detail: str, body: bytes,
     message_id: str = "", routing_key: str = "",
 ) -> None:
-    with session_factory() as session:
+    with session_factory() as session, unit_of_work(session):
         session.add(DeadLetter(
             consumer=consumer[:64], message_id=(message_id or "")[:64], reason=reason[:32], detail=detail[:2000],
             body_excerpt=body[:2000].decode("utf-8", "replace"), routing_key=(routing_key or "")[:64],
         ))
-        session.commit()
     log.error("consumer %s dead-lettered message %s: %s %s", consumer, message_id or "-", reason, detail[:200])
+
+
+class _ProcessedByATwin(Exception):
+    """The same message was applied by a concurrent delivery; this one's transaction is rolled back."""
 
 
 def apply_once(session_factory: Callable[[], Session], consumer: Consumer, event: dict) -> str:
     """The handler's effect and the ProcessedMessage row in one transaction: "applied" or "duplicate"."""
     with session_factory() as session:
-        seen = session.scalar(select(ProcessedMessage.id).where(
-            ProcessedMessage.consumer == consumer.name, ProcessedMessage.message_id == event["event_id"]))
-        if seen is not None:
-            return "duplicate"
-        session.add(ProcessedMessage(consumer=consumer.name, message_id=event["event_id"], event_type=event["event_type"]))
         try:
-            session.flush()  # a concurrent twin blocks here until the first commits, then fails
-        except IntegrityError:
-            session.rollback()
+            with unit_of_work(session):
+                seen = session.scalar(select(ProcessedMessage.id).where(
+                    ProcessedMessage.consumer == consumer.name, ProcessedMessage.message_id == event["event_id"]))
+                if seen is not None:
+                    return "duplicate"
+                session.add(ProcessedMessage(
+                    consumer=consumer.name, message_id=event["event_id"], event_type=event["event_type"]))
+                try:
+                    session.flush()  # a concurrent twin blocks here until the first commits, then fails
+                except IntegrityError:
+                    raise _ProcessedByATwin from None
+                consumer.handler(session, event)
+        except _ProcessedByATwin:
             return "duplicate"
-        consumer.handler(session, event)
-        session.commit()
     return "applied"
 
 

@@ -35,6 +35,7 @@ from postal_gateway.db import utcnow
 from postal_gateway.events import IntegrationEvent
 from postal_gateway.integration.reconnect import Stopped, reconnect_policy
 from postal_gateway.integration.topology import EXCHANGE, Topology
+from postal_gateway.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -141,21 +142,22 @@ def relay_batch(session: Session, publish: Callable[[dict], None], *, limit: int
 
     When publishing fails midway the confirmed ones are still marked (and committed) before the
     error is raised; the failing event's publish_attempts goes up by one."""
-    events = claim_unpublished(session, limit=limit)
-    confirmed: list[int] = []
-    try:
-        for event in events:
-            publish(message_of(event))
-            confirmed.append(event.id)
-            metrics.EVENTS_PUBLISHED.labels(event_type=event.event_type).inc()
-    except Exception:
-        failing = events[len(confirmed)]
-        failing.publish_attempts = (failing.publish_attempts or 0) + 1
+    failure: Exception | None = None
+    with unit_of_work(session):
+        events = claim_unpublished(session, limit=limit)
+        confirmed: list[int] = []
+        try:
+            for event in events:
+                publish(message_of(event))
+                confirmed.append(event.id)
+                metrics.EVENTS_PUBLISHED.labels(event_type=event.event_type).inc()
+        except Exception as error:  # noqa: BLE001 - re-raised below, once the confirmed marks are committed
+            failing = events[len(confirmed)]
+            failing.publish_attempts = (failing.publish_attempts or 0) + 1
+            failure = error
         _mark_published(session, confirmed, now or utcnow())
-        session.commit()
-        raise
-    _mark_published(session, confirmed, now or utcnow())
-    session.commit()
+    if failure is not None:
+        raise failure
     return len(confirmed)
 
 
