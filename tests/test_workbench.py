@@ -18,6 +18,7 @@ from postal_gateway.dossiers.models import Channel, CollectedAmount, CollectionM
 from postal_gateway.dossiers.workflow import IllegalTransition, StaleDossier
 from postal_gateway.formatting import VIETNAM, to_local
 from postal_gateway.notifications.models import OutboxMessage
+from postal_gateway.unit_of_work import unit_of_work
 from postal_gateway.workbench import services
 from postal_gateway.workbench.letters import apology_pdf
 from postal_gateway.workbench.models import RefundFlag, Rejection
@@ -222,8 +223,8 @@ def test_result_ready_opens_the_return_leg_and_level_4_completion_waits_for_the_
         services.advance(session, officer=officer, code=code, action=action, now=MONDAY)
     with pytest.raises(IllegalTransition):
         services.return_result(session, officer=officer, code=code, via="post", now=MONDAY)
-    services.mark_result_ready(session, officer=officer, code=code, now=local(12, 9))
-    session.commit()
+    with unit_of_work(session):  # the return leg opens in the same transaction as the step
+        services.mark_result_ready(session, officer=officer, code=code, now=local(12, 9))
     assert dossier.status == S.result_ready and dossier.settled_at == local(12, 9)
     leg = session.scalars(select(ShipmentLeg).where(ShipmentLeg.dossier_id == dossier.id, ShipmentLeg.kind == Leg.return_)).one()
     assert leg.started_at == local(12, 9)
