@@ -31,7 +31,8 @@ from postal_gateway.db import db_session, utcnow
 from postal_gateway.domain import N_, FieldError, Forbidden, InvalidInput
 from postal_gateway.dossiers import intake, schemas, services
 from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier
-from postal_gateway.dossiers.slip import render_slip, slip_data_for
+from postal_gateway.dossiers.slip import slip_data_for
+from postal_gateway.dossiers.slip_layout import render_slip
 from postal_gateway.errors import problem
 from postal_gateway.unit_of_work import unit_of_work
 from postal_gateway.uploads import validate_scans
