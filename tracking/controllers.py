@@ -23,7 +23,7 @@ from postal_gateway.db import db_session, utcnow
 from postal_gateway.domain import N_, Forbidden, InvalidInput, NotFound
 from postal_gateway.errors import translate
 from postal_gateway.unit_of_work import unit_of_work
-from tracking import compensation, custody, ingestion, reports, schemas, services
+from tracking import compensation, custody, forms, ingestion, reports, schemas, services
 from tracking.models import LegState
 from tracking.vocabulary import EVENTS, STATE_LABELS, EventType
 
@@ -165,14 +165,6 @@ def compensations():
                            methods=compensation.PAYMENT_METHOD_LABELS)
 
 
-def _int(value) -> int | None:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 0 <= number < 2**31 else None
-
-
 def _own_case(case_id: int):
     case = services.get_compensation(db_session(), case_id)
     scope = _office_scope()
@@ -184,11 +176,10 @@ def _own_case(case_id: int):
 @roles_required(*RECORDERS)
 def propose_compensation(case_id: int):
     _own_case(case_id)
-    costs = _int(request.form.get("costs_vnd") or "0")
+    form = forms.ProposeCompensationForm(formdata=request.form)
     with unit_of_work() as session:
-        compensation.propose_compensation(session, case_id, actor=current_account(),
-                                          costs_vnd=costs if costs is not None else -1,
-                                          note=request.form.get("note", ""))
+        compensation.propose_compensation(session, case_id, actor=current_account(), costs_vnd=form.costs,
+                                          note=form.note.data)
     return redirect(url_for("tracking.compensations"))
 
 
@@ -203,10 +194,10 @@ def approve_compensation(case_id: int):
 @roles_required(*RECORDERS)
 def pay_compensation(case_id: int):
     _own_case(case_id)
+    form = forms.PayCompensationForm(formdata=request.form)
     with unit_of_work() as session:
         compensation.pay_compensation(session, case_id, actor=current_account(),
-                                      payment_reference=request.form.get("payment_reference", ""),
-                                      payment_method=request.form.get("payment_method", ""),
-                                      redo_arranged=request.form.get("redo_arranged") == "1")
+                                      payment_reference=form.payment_reference.data,
+                                      payment_method=form.payment_method.data, redo_arranged=form.redo)
     return redirect(url_for("tracking.compensations"))
 

@@ -42,5 +42,5 @@ api.add_url_rule("/workbench/dossiers/<code>", view_func=controllers.api_dossier
 api.add_url_rule("/workbench/dossiers/<code>/handover", view_func=controllers.api_handover, methods=["POST"])
 api.add_url_rule("/workbench/dossiers/<code>/actions", view_func=controllers.api_action, methods=["POST"])
 api.add_url_rule("/workbench/dossiers/<code>/apology-letters/<int:number>.pdf", view_func=controllers.api_apology_pdf, methods=["GET"])
-for step_form in controllers.STEP_FORMS:
-    blueprint.add_url_rule(step_form.rule, view_func=controllers.step_view(step_form), methods=["POST"])
+for step in controllers.STEPS:
+    blueprint.add_url_rule(step.rule, view_func=controllers.step_view(step), methods=["POST"])

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-
 from functools import wraps
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
@@ -21,7 +19,7 @@ from postal_gateway.domain import N_, Conflict, DomainError, InvalidInput
 from postal_gateway.dossiers.models import DossierStatus
 from postal_gateway.dossiers.workflow import ACTION_LABELS, Action, allowed_actions
 from postal_gateway.unit_of_work import unit_of_work
-from postal_gateway.workbench import letters, schemas, services
+from postal_gateway.workbench import forms, letters, schemas, services
 
 
 OFFICERS = (Role.agency_staff, Role.agency_admin)
@@ -29,11 +27,6 @@ OFFICERS = (Role.agency_staff, Role.agency_admin)
 
 def _base_url() -> str:
     return current_app.config["SETTINGS"].public_base_url
-
-
-def _version() -> int | None:
-    raw = request.form.get("version", "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
 def _translated(error: DomainError) -> list[str]:
@@ -75,7 +68,7 @@ def receive_scan():
     error = None
     code = ""
     if request.method == "POST":
-        code = (request.form.get("code") or "").strip().upper()
+        code = forms.ReceiveScanForm(formdata=request.form).code.data
         try:
             dossier = services.officer_dossier(db_session(), current_account(), code)
         except DomainError as refused:
@@ -91,12 +84,11 @@ def receive_compare(code: str):
     dossier = services.officer_dossier(session, current_account(), code)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        answer = request.form.get("paper_matches")
-        matches = {"yes": True, "no": False}.get(answer)
+        form = forms.ReceiveCompareForm(formdata=request.form)
         try:
             with unit_of_work(session):
                 services.receive_from_post(session, officer=current_account(), code=dossier.code,
-                                           paper_matches=matches, discrepancies=request.form.get("discrepancies", ""),
+                                           paper_matches=form.matches, discrepancies=form.discrepancies.data,
                                            now=utcnow())
         except InvalidInput as refused:
             for item in refused.field_errors:
@@ -144,70 +136,54 @@ def apology_pdf(code: str, number: int):
 # --- the officer's step forms on the dossier page ------------------------------------------------
 
 
-def _text(value: str | None) -> str:
-    return value or ""
-
-
-def _int(value: str | None) -> int | None:
-    text = (value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
-
-
 @dataclass(frozen=True)
-class StepForm:
-    """One form of the dossier page: its URL, the use case it runs, the fields it hands over, what is said once done."""
+class Step:
+    """One step form of the dossier page: its URL, the use case it runs, the form that parses what it posts,
+    what is said once done."""
 
     rule: str
     endpoint: str
     use_case: Callable
-    fields: dict[str, Callable[[str | None], object]]
+    form: type[forms.StepForm]
     done: str
     versioned: bool = True  # the page's version goes along, so a step taken from a stale page is refused
     tells_citizen: bool = False  # the citizen is told, with a link to look the dossier up
 
 
-STEP_FORMS = (
-    StepForm("/<code>/step", "step", services.advance, {"action": _text, "reason": _text},
-              N_("Đã cập nhật hồ sơ.")),
-    StepForm("/<code>/supplement", "supplement", services.request_supplement, {"reasons": _text},
-              N_("Đã gửi yêu cầu bổ sung cho công dân."), tells_citizen=True),
-    StepForm("/<code>/supplement/received", "supplement_received", services.receive_supplement, {"note": _text},
-              N_("Đã nhận hồ sơ bổ sung; hạn xử lý đã được tính lại.")),
-    StepForm("/<code>/opinions", "ask_opinion", services.ask_opinion,
-              {"agency_code": _text, "question": _text, "working_days": _int}, N_("Đã gửi yêu cầu lấy ý kiến.")),
-    StepForm("/<code>/opinions/<int:opinion_id>", "record_opinion", services.record_opinion, {"answer": _text},
-              N_("Đã ghi ý kiến của cơ quan phối hợp."), versioned=False),
-    StepForm("/<code>/reject", "reject", services.reject, {"reasons": _text},
-              N_("Đã từ chối hồ sơ và báo cho công dân."), tells_citizen=True),
-    StepForm("/<code>/withdraw", "withdraw", services.withdraw, {"reason": _text},
-              N_("Đã ghi nhận công dân rút hồ sơ.")),
-    StepForm("/<code>/apology", "apology", services.issue_apology, {"reason": _text, "new_date": _date},
-              N_("Đã lập thư xin lỗi và báo ngày hẹn mới cho công dân."), tells_citizen=True),
-    StepForm("/<code>/result", "result_ready", services.mark_result_ready, {"note": _text},
-              N_("Đã báo có kết quả cho công dân."), tells_citizen=True),
-    StepForm("/<code>/return", "return_result", services.return_result, {"via": _text},
-              N_("Đã trả kết quả, hồ sơ hoàn thành.")),
+STEPS = (
+    Step("/<code>/step", "step", services.advance, forms.AdvanceForm, N_("Đã cập nhật hồ sơ.")),
+    Step("/<code>/supplement", "supplement", services.request_supplement, forms.ReasonsForm,
+         N_("Đã gửi yêu cầu bổ sung cho công dân."), tells_citizen=True),
+    Step("/<code>/supplement/received", "supplement_received", services.receive_supplement,
+         forms.SupplementReceivedForm, N_("Đã nhận hồ sơ bổ sung; hạn xử lý đã được tính lại.")),
+    Step("/<code>/opinions", "ask_opinion", services.ask_opinion, forms.AskOpinionForm,
+         N_("Đã gửi yêu cầu lấy ý kiến.")),
+    Step("/<code>/opinions/<int:opinion_id>", "record_opinion", services.record_opinion, forms.RecordOpinionForm,
+         N_("Đã ghi ý kiến của cơ quan phối hợp."), versioned=False),
+    Step("/<code>/reject", "reject", services.reject, forms.ReasonsForm,
+         N_("Đã từ chối hồ sơ và báo cho công dân."), tells_citizen=True),
+    Step("/<code>/withdraw", "withdraw", services.withdraw, forms.WithdrawForm, N_("Đã ghi nhận công dân rút hồ sơ.")),
+    Step("/<code>/apology", "apology", services.issue_apology, forms.ApologyForm,
+         N_("Đã lập thư xin lỗi và báo ngày hẹn mới cho công dân."), tells_citizen=True),
+    Step("/<code>/result", "result_ready", services.mark_result_ready, forms.ResultReadyForm,
+         N_("Đã báo có kết quả cho công dân."), tells_citizen=True),
+    Step("/<code>/return", "return_result", services.return_result, forms.ReturnResultForm,
+         N_("Đã trả kết quả, hồ sơ hoàn thành.")),
 )
 
 
-def step_view(form: StepForm) -> Callable:
+def step_view(step: Step) -> Callable:
     def view(code: str, **path_values):
-        given = {name: parse(request.form.get(name)) for name, parse in form.fields.items()}
-        if form.versioned:
-            given["expected_version"] = _version()
-        if form.tells_citizen:
+        form = step.form(formdata=request.form)
+        given = form.use_case_values()
+        if step.versioned:
+            given["expected_version"] = form.expected_version
+        if step.tells_citizen:
             given["public_base_url"] = _base_url()
-        return _run(code, lambda s: form.use_case(s, officer=current_account(), code=code, now=utcnow(),
-                                                  **path_values, **given), form.done)
+        return _run(code, lambda s: step.use_case(s, officer=current_account(), code=code, now=utcnow(),
+                                                  **path_values, **given), step.done)
 
-    view.__name__ = view.__qualname__ = form.endpoint
+    view.__name__ = view.__qualname__ = step.endpoint
     return roles_required(*OFFICERS)(view)
 
 
@@ -307,7 +283,7 @@ def _step_of(session, body: schemas.WorkbenchAction, code: str) -> Callable[[], 
                                                     working_days=body.working_days, **common),
         "record_opinion": lambda: services.record_opinion(session, officer=officer, code=code, now=now,
                                                           opinion_id=body.opinion_id, answer=text("answer")),
-        "apologise": lambda: services.issue_apology(session, reason=text("reason"), new_date=_date(body.new_date),
+        "apologise": lambda: services.issue_apology(session, reason=text("reason"), new_date=body.new_day,
                                                     public_base_url=base, **common),
         "mark_result_ready": lambda: services.mark_result_ready(session, note=text("note"), public_base_url=base,
                                                                 **common),

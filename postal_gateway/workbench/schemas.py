@@ -57,6 +57,14 @@ class WorkbenchAction(BaseModel):
     )
     via: Literal["post", "counter"] | None = Field(None, description="return_result: by post or at the counter.")
 
+    @property
+    def new_day(self) -> date | None:
+        """``new_date`` as a day; None when it is absent or not a date (the use case names it)."""
+        try:
+            return date.fromisoformat((self.new_date or "").strip())
+        except ValueError:
+            return None
+
 
 #: a state, or "late" for the dossiers past their due time
 QueueChoice = Literal[tuple(status.value for status in DossierStatus) + ("late",)]
