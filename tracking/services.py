@@ -2,7 +2,9 @@
 
 - ``open_forward_leg``: intake (pickup) of a postal dossier starts its forward leg and clock;
 - ``record_handover_to_agency``: the one-stop officer signs for the paper dossier (workbench);
-- ``open_return_leg``: the result is available for a postal dossier: the 24-hour clock starts;
+- ``open_return_leg``: the result is available for a postal dossier: the 24-hour clock starts (it lives in
+  ``tracking.ingestion``, beside the derivation it runs; the workbench reaches it through the
+  ``ResultHandedToPost`` event, ``tracking.reactions``);
 - the list of open compensation cases; their workflow (propose, approve, pay) is ``tracking.compensation``.
 """
 from __future__ import annotations
