@@ -25,12 +25,13 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
 from postal_gateway import bootstrap  # noqa: E402
-from postal_gateway.accounts.models import Role  # noqa: E402
+from postal_gateway.accounts.models import Role, User  # noqa: E402
 from postal_gateway.consents.audit import install_append_only_trigger  # noqa: E402
 from postal_gateway.db import utcnow  # noqa: E402
 from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace  # noqa: E402
 from postal_gateway.dossiers.services import CollectedPayment, PostalSubmission, submit  # noqa: E402
 from postal_gateway.models import metadata  # noqa: E402
+from postal_gateway.unit_of_work import unit_of_work  # noqa: E402
 from tests import factories  # noqa: E402
 
 
@@ -42,25 +43,23 @@ def tiny_png(seed: int) -> bytes:
 
 
 def setup(engine):
-    with Session(engine) as session:
+    with Session(engine) as session, unit_of_work(session):
         agency = factories.agency(session, code="000.00.20.H10")
         procedure = factories.procedure(session, agency, fee_vnd=50_000, level=4)
         staff = factories.user(session, Role.postal_staff)
         citizen = factories.user(session, Role.citizen)
         factories.consent(session, citizen, staff, valid_until=utcnow() + timedelta(days=300))
-        session.commit()
+        session.flush()
         return staff.id, citizen.id, procedure.code, [item.id for item in procedure.checklist]
 
 
 def run_service(
     engine, count: int, staff_id: int, citizen_id: int, procedure_code: str, items: list[int], label: str = "timed"
 ) -> float:
-    from postal_gateway.accounts.models import User
-
     scans = [(item, f"scan-{item}.png", tiny_png(item)) for item in items]
     started = time.perf_counter()
     for number in range(count):
-        with Session(engine, expire_on_commit=False) as session:
+        with Session(engine, expire_on_commit=False) as session, unit_of_work(session):
             staff, citizen = session.get(User, staff_id), session.get(User, citizen_id)
             submit(
                 session,
@@ -81,7 +80,6 @@ def run_service(
                     public_base_url="http://127.0.0.1:8000",
                 ),
             )
-            session.commit()
     return time.perf_counter() - started
 
 

@@ -26,17 +26,19 @@ from postal_gateway import bootstrap  # noqa: E402
 from postal_gateway.accounts.models import Role  # noqa: E402
 from postal_gateway.db import utcnow  # noqa: E402
 from postal_gateway.models import metadata  # noqa: E402
+from postal_gateway.unit_of_work import unit_of_work  # noqa: E402
 from tests import factories  # noqa: E402
+from tracking.sla import raise_breaches  # noqa: E402
 
 
 def fill(engine, rows: int, breached: float, now) -> None:
-    with Session(engine) as session:
+    with Session(engine) as session, unit_of_work(session):
         agency = factories.agency(session, code="000.00.20.H10")
         procedure = factories.procedure(session, agency)
         offices = [factories.post_office(session, phone=f"+8427138{n:04d}") for n in range(10)]
         staff = factories.user(session, Role.postal_staff, post_office=offices[0])
         citizen = factories.user(session, Role.citizen)
-        session.commit()
+        session.flush()
         ids = dict(agency=agency.id, procedure=procedure.id, citizen=citizen.id, staff=staff.id,
                    office0=offices[0].id)
     overdue_every = max(1, round(1 / breached)) if breached > 0 else 0
@@ -80,8 +82,6 @@ def main() -> None:
     parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
     args = parser.parse_args()
 
-    from tracking.sla import raise_breaches
-
     url, drop = fresh_database(args.admin_url, "bench_sla")
     try:
         engine = create_engine(url)
@@ -99,15 +99,13 @@ def main() -> None:
         bare = time.perf_counter() - started
 
         started = time.perf_counter()
-        with Session(engine) as session:
+        with Session(engine) as session, unit_of_work(session):
             found = len(raise_breaches(session, now=now))
-            session.commit()
         scan = time.perf_counter() - started
 
         started = time.perf_counter()
-        with Session(engine) as session:
+        with Session(engine) as session, unit_of_work(session):
             again = len(raise_breaches(session, now=now))
-            session.commit()
         rescan = time.perf_counter() - started
 
         assert found == expected, (found, expected)

@@ -11,7 +11,7 @@ working calendar's override provider. Tests inject their fakes here (``notificat
 from __future__ import annotations
 
 import postal_gateway.models  # noqa: F401 - every table class loaded before any relationship resolves
-from postal_gateway import calendar_store
+from postal_gateway import calendar_store, domain_events
 from postal_gateway.config import Settings, process_settings
 from postal_gateway.consents import audit
 from postal_gateway.db import SessionFactory, bind_once
@@ -19,6 +19,8 @@ from postal_gateway.integration import logs
 from postal_gateway.lookup import projection
 from postal_gateway.notifications import service as notifications
 from postal_gateway.notifications.service import Dispatcher
+from postal_gateway.workbench.services import ResultHandedToPost
+from tracking import reactions as tracking_reactions
 
 
 def install_listeners() -> None:
@@ -34,6 +36,8 @@ def install_listeners() -> None:
 def subscribe_reactions() -> None:
     """The in-process reactions of one area to another's typed domain events, dispatched by the unit of
     work (``postal_gateway.unit_of_work``); each subscription is made at most once per process."""
+    # the return leg and its 24-hour clock commit with the hand-over to the post, or not at all (R-16)
+    domain_events.subscribe(ResultHandedToPost, tracking_reactions.open_return_leg_for_result, within_transaction=True)
 
 
 def wire_process(*, notification_dispatcher: Dispatcher | None = None) -> None:

@@ -17,14 +17,13 @@ from postal_gateway.dossiers.labels import STATUS_LABELS, status_label
 from postal_gateway.dossiers.models import Channel, Dossier, DossierDocument, DossierStatus
 from postal_gateway.dossiers.slip import (
     BACK_NOTICE,
-    QR_MARK,
     TITLE,
     SlipData,
     format_receipt_time,
-    qr_matrix,
-    render_slip,
     slip_data_for,
 )
+from postal_gateway.dossiers.slip_layout import render_slip
+from postal_gateway.pdf import QR_MARK, qr_matrix
 from postal_gateway.accounts.models import Role
 from tests import factories
 

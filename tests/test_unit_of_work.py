@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from postal_gateway import domain_events
+from postal_gateway.bootstrap import subscribe_reactions
 from postal_gateway.catalogue.models import Agency
 from postal_gateway.unit_of_work import transactional, unit_of_work
 from tests import factories
@@ -23,6 +24,7 @@ class AgencyRenamed(domain_events.DomainEvent):
 def subscriptions():
     yield
     domain_events.unsubscribe_all()
+    subscribe_reactions()  # the process's own reactions, for the tests that run after
 
 
 def _name_of(session, agency_id: int) -> str:

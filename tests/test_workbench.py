@@ -18,10 +18,12 @@ from postal_gateway.dossiers.models import Channel, CollectedAmount, CollectionM
 from postal_gateway.dossiers.workflow import IllegalTransition, StaleDossier
 from postal_gateway.formatting import VIETNAM, to_local
 from postal_gateway.notifications.models import OutboxMessage
+from postal_gateway.unit_of_work import unit_of_work
 from postal_gateway.workbench import services
 from postal_gateway.workbench.letters import apology_pdf
 from postal_gateway.workbench.models import RefundFlag, Rejection
 from tests import factories
+from tracking import sla
 from tracking.models import ShipmentLeg
 
 
@@ -222,8 +224,8 @@ def test_result_ready_opens_the_return_leg_and_level_4_completion_waits_for_the_
         services.advance(session, officer=officer, code=code, action=action, now=MONDAY)
     with pytest.raises(IllegalTransition):
         services.return_result(session, officer=officer, code=code, via="post", now=MONDAY)
-    services.mark_result_ready(session, officer=officer, code=code, now=local(12, 9))
-    session.commit()
+    with unit_of_work(session):  # the return leg opens in the same transaction as the step
+        services.mark_result_ready(session, officer=officer, code=code, now=local(12, 9))
     assert dossier.status == S.result_ready and dossier.settled_at == local(12, 9)
     leg = session.scalars(select(ShipmentLeg).where(ShipmentLeg.dossier_id == dossier.id, ShipmentLeg.kind == Leg.return_)).one()
     assert leg.started_at == local(12, 9)
@@ -238,6 +240,23 @@ def test_result_ready_opens_the_return_leg_and_level_4_completion_waits_for_the_
     services.return_result(session, officer=officer, code=code, via="post", now=local(12, 10), expected_version=dossier.version)
     session.commit()
     assert dossier.status == S.returned and dossier.history[-1].details == {"via": "post"}
+
+
+def test_the_result_ready_step_and_its_return_leg_commit_together_or_not_at_all(session, world, monkeypatch):
+    """The return leg opens within the step's transaction (R-16): a leg that cannot be opened undoes the step."""
+    _to_processing(session, world)
+    dossier, officer = world["dossier"], world["officer"]
+
+    def no_contract_answers(*_args, **_kwargs):
+        raise RuntimeError("contracts unavailable")
+
+    monkeypatch.setattr(sla, "return_due", no_contract_answers)
+    with pytest.raises(RuntimeError), unit_of_work(session):
+        services.mark_result_ready(session, officer=officer, code=dossier.code, now=local(12, 9))
+    session.expire_all()
+    assert session.get(type(dossier), dossier.id).status == S.in_processing
+    assert session.scalars(select(ShipmentLeg).where(ShipmentLeg.dossier_id == dossier.id,
+                                                     ShipmentLeg.kind == Leg.return_)).all() == []
 
 
 def test_a_stale_form_changes_nothing(session, world):

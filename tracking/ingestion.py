@@ -321,6 +321,24 @@ def derive(session: Session, leg: ShipmentLeg) -> list[ShipmentEvent]:
     return [event for event in events if event.outcome == EventOutcome.accepted and event.id not in counted_before]
 
 
+def open_return_leg(session: Session, *, dossier: Dossier, result_available_at: datetime) -> ShipmentLeg | None:
+    """The result is available for a postal dossier: open the return leg, due 24 clock hours later
+    (or the contract's shorter time). Idempotent. Not a postal dossier: None."""
+    if dossier.channel != Channel.postal:
+        return None
+    if result_available_at.tzinfo is None:
+        raise ValueError("result_available_at must be timezone-aware")
+    leg = _current_leg(session, dossier, Leg.return_)
+    if leg is None:
+        leg = create_leg(session, dossier, Leg.return_, post_office_id=dossier.post_office_id)
+    if leg.started_at is None:
+        due = sla.return_due(session, dossier, result_available_at)
+        leg.started_at, leg.due_at, leg.due_basis = result_available_at, due.due_at, due.basis
+        session.flush()
+        derive(session, leg)
+    return leg
+
+
 def _fresh_ids(session: Session) -> set[int]:
     """Ids of events stored by the current record_events call (accepted by default until derived)."""
     return session.info.get("tracking_fresh_ids", set())
@@ -509,8 +527,6 @@ def _return_leg_from_evidence(session: Session, dossier: Dossier, handed_at: dat
     """The agency handed the result to the post but nobody opened the return leg (the result-ready
     step did not call open_return_leg): the result was available at its "result ready" status
     change if recorded, else at the latest when it was handed over. Only once the forward leg is over."""
-    from tracking.services import open_return_leg  # cycle: tracking.services imports this module
-
     forward = _current_leg(session, dossier, Leg.forward)
     if forward is not None:
         derive(session, forward)  # the hand-over may be in this very batch

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from markupsafe import Markup, escape
+from openpyxl import Workbook
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -174,8 +175,6 @@ def to_csv(rows: list[LegRow]) -> bytes:
 
 
 def to_xlsx(rows: list[LegRow]) -> bytes:
-    from openpyxl import Workbook
-
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Chặng vận chuyển")
     sheet.append(list(HEADERS))

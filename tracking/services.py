@@ -2,7 +2,9 @@
 
 - ``open_forward_leg``: intake (pickup) of a postal dossier starts its forward leg and clock;
 - ``record_handover_to_agency``: the one-stop officer signs for the paper dossier (workbench);
-- ``open_return_leg``: the result is available for a postal dossier: the 24-hour clock starts;
+- ``open_return_leg``: the result is available for a postal dossier: the 24-hour clock starts (it lives in
+  ``tracking.ingestion``, beside the derivation it runs; the workbench reaches it through the
+  ``ResultHandedToPost`` event, ``tracking.reactions``);
 - the list of open compensation cases; their workflow (propose, approve, pay) is ``tracking.compensation``.
 """
 from __future__ import annotations
@@ -15,8 +17,9 @@ from sqlalchemy.orm import Session
 from contracts.models import Leg
 from postal_gateway.accounts.models import User
 from postal_gateway.dossiers.models import Channel, CollectionPlace, Dossier
-from tracking import ingestion, sla
+from tracking import ingestion
 from tracking.compensation import approve_compensation, get_compensation, pay_compensation, propose_compensation
+from tracking.ingestion import open_return_leg
 from tracking.models import (
     CompensationCase,
     CompensationStatus,
@@ -93,24 +96,6 @@ def record_handover_to_agency(session: Session, *, dossier: Dossier, officer: Us
     }
     _system_event(session, dossier=dossier, actor=officer, raw=raw, at=at)
     return leg_of(session, dossier, Leg.forward)
-
-
-def open_return_leg(session: Session, *, dossier: Dossier, result_available_at: datetime) -> ShipmentLeg | None:
-    """The result is available for a postal dossier: open the return leg, due 24 clock hours later
-    (or the contract's shorter time). Idempotent. Not a postal dossier: None."""
-    if dossier.channel != Channel.postal:
-        return None
-    if result_available_at.tzinfo is None:
-        raise ValueError("result_available_at must be timezone-aware")
-    leg = leg_of(session, dossier, Leg.return_)
-    if leg is None:
-        leg = ingestion.create_leg(session, dossier, Leg.return_, post_office_id=dossier.post_office_id)
-    if leg.started_at is None:
-        due = sla.return_due(session, dossier, result_available_at)
-        leg.started_at, leg.due_at, leg.due_basis = result_available_at, due.due_at, due.basis
-        session.flush()
-        ingestion.derive(session, leg)
-    return leg
 
 
 # --- compensation (R-16): the four-eyes workflow lives in tracking.compensation -----------------

@@ -14,9 +14,14 @@ breached (due passed before the clock stopped).
 from __future__ import annotations
 
 import enum
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import and_, bindparam, literal, select, text
+from sqlalchemy import insert as core_insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from contracts import services as contracts
@@ -141,19 +146,12 @@ class Breach:
 
 
 def _insert(session: Session):
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def find_new_breaches(session: Session, *, now: datetime) -> list[Breach]:
     """Insert a breach row for every clock newly run out, set-based; return only the rows this call
     inserted. The unique (dossier, clock) key makes a repeated or concurrent scan insert nothing."""
-    from sqlalchemy import and_, literal, select
-
-
     insert = _insert(session)
     table = SlaBreach.__table__
     columns = ["dossier_id", "clock", "leg_id", "post_office_id", "due_at", "detected_at"]
@@ -189,12 +187,6 @@ def find_new_breaches(session: Session, *, now: datetime) -> list[Breach]:
 def raise_breaches(session: Session, *, now: datetime) -> list[Breach]:
     """The beat job: new breaches, each with one integration event, and one message per post
     office listing its new breaches. Runs in the caller's transaction; the caller commits."""
-    import uuid
-
-    from sqlalchemy import insert as core_insert
-    from sqlalchemy import select
-
-
     if session.get_bind().dialect.name == "postgresql":
         breaches, codes = _raise_on_postgresql(session, now=now)
         _send_digests(session, breaches, codes, now=now)
@@ -279,9 +271,6 @@ SELECT id, dossier_id, clock, leg_id, post_office_id, due_at, code FROM named
 
 
 def _raise_on_postgresql(session: Session, *, now: datetime) -> tuple[list[Breach], dict[int, str]]:
-    from sqlalchemy import bindparam, text
-
-
     statement = text(_PG_RAISE).bindparams(
         bindparam("stopped", expanding=True),
         bindparam("now", type_=UTCDateTime()),

@@ -6,6 +6,7 @@ from collections import Counter
 from postal_gateway import db, metrics
 from postal_gateway.config import process_settings
 from postal_gateway.db import SessionFactory, bind_once
+from postal_gateway.unit_of_work import unit_of_work
 from postal_gateway.worker import celery_app
 from tracking.sla import raise_breaches
 
@@ -25,11 +26,8 @@ def scan_breaches() -> int:
     """Raise every new breach once; returns how many."""
     session = _session()
     try:
-        breaches = raise_breaches(session, now=db.utcnow())  # the clock looked up at call time
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+        with unit_of_work(session):
+            breaches = raise_breaches(session, now=db.utcnow())  # the clock looked up at call time
     finally:
         session.close()
     # counted once committed: a scan rolled back raised nothing, the next one raises them again

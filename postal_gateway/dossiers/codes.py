@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from postal_gateway.catalogue.models import Agency
@@ -72,11 +74,7 @@ def parse_dossier_code(code: str, *, field: str = "code") -> DossierCode:
 
 
 def _insert(session: Session):
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def next_dossier_code(session: Session, agency: Agency, received_at: datetime) -> str:

@@ -29,9 +29,10 @@ from postal_gateway.catalogue.services import postal_procedures_for_intake
 from postal_gateway.consents.services import find_valid_consent
 from postal_gateway.db import db_session, utcnow
 from postal_gateway.domain import N_, FieldError, Forbidden, InvalidInput
-from postal_gateway.dossiers import intake, schemas, services
+from postal_gateway.dossiers import forms, intake, schemas, services
 from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier
-from postal_gateway.dossiers.slip import render_slip, slip_data_for
+from postal_gateway.dossiers.slip import slip_data_for
+from postal_gateway.dossiers.slip_layout import render_slip
 from postal_gateway.errors import problem
 from postal_gateway.unit_of_work import unit_of_work
 from postal_gateway.uploads import validate_scans
@@ -66,21 +67,13 @@ def _consent_url(citizen_id: int) -> str | None:
     return None
 
 
-def _int_or_none(value) -> int | None:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**31 else None
-
-
 # --- wizard -----------------------------------------------------------------------------------
 
 
 @roles_required(Role.postal_staff)
 def intake_start():
     staff = current_account()
-    citizen_id = _int_or_none(request.args.get("citizen_id"))
+    citizen_id = forms.database_id(request.args.get("citizen_id"))
     find_url = url_for("accounts.find_citizen") if "accounts.find_citizen" in current_app.view_functions else None
     if citizen_id is None:
         status = 422 if request.args.get("citizen_id") else 200
@@ -113,10 +106,10 @@ def intake_start():
 
 @roles_required(Role.postal_staff)
 def intake_create():
-    citizen_id = _int_or_none(request.form.get("citizen_id"))
+    form = forms.IntakeStartForm(formdata=request.form)
     session = db_session()
-    citizen = services.find_citizen(session, citizen_id)
-    procedure = services.intake_procedure(session, request.form.get("procedure_code", ""))
+    citizen = services.find_citizen(session, form.citizen)
+    procedure = services.intake_procedure(session, form.procedure_code.data)
     state = intake.new_state(citizen.id, procedure.code)
     state.organisation_name = citizen.organisation_name or ""
     state.delivery_address = citizen.address or ""
@@ -164,7 +157,7 @@ def intake_checklist(wizard_id: str):
     if (done := _finished(state)) is not None:
         return done
     if request.method == "POST":
-        ticked = [n for n in (_int_or_none(v) for v in request.form.getlist("item")) if n is not None]
+        ticked = forms.ChecklistForm(formdata=request.form).ticked
         state.checklist = ticked
         errors = services.checklist_errors(procedure, ticked)
         intake.save(web_session, state)
@@ -237,14 +230,6 @@ def _collection_place(value: str) -> CollectionPlace | None:
         return None
 
 
-def _postage_from_form(raw: str):
-    raw = (raw or "0").replace(".", "").replace(",", "").replace(" ", "").strip() or "0"
-    try:
-        return int(raw)
-    except ValueError:
-        return raw  # not an int: the rule names it
-
-
 @roles_required(Role.postal_staff)
 def intake_collection(wizard_id: str):
     state, citizen, procedure = _wizard(wizard_id)
@@ -253,16 +238,16 @@ def intake_collection(wizard_id: str):
     if "scans" not in state.done:
         return redirect(url_for("dossiers.intake_scans", wizard_id=wizard_id))
     if request.method == "POST":
-        form = request.form
-        state.collection_place = form.get("collection_place", "")
-        state.pickup_address = form.get("pickup_address", "").strip()
-        state.delivery_address = form.get("delivery_address", "").strip()
-        state.organisation_name = form.get("organisation_name", "").strip()
-        state.fee_method = form.get("fee_method", "") if procedure.fee_vnd else ""
-        postage = _postage_from_form(form.get("postage_vnd", "0"))
-        state.postage_method = form.get("postage_method", "")
-        state.digitally_signed = form.get("digitally_signed") == "1"
-        if form.get("action") == "quote":  # recalculate the postage for the addresses just typed
+        form = forms.CollectionForm(formdata=request.form)
+        state.collection_place = form.collection_place.data
+        state.pickup_address = form.pickup_address.data
+        state.delivery_address = form.delivery_address.data
+        state.organisation_name = form.organisation_name.data
+        state.fee_method = form.fee_method.data if procedure.fee_vnd else ""
+        postage = form.postage
+        state.postage_method = form.postage_method.data
+        state.digitally_signed = form.signed
+        if form.wants_quote:  # recalculate the postage for the addresses just typed
             state.postage_vnd = 0
             intake.save(web_session, state)
             return redirect(url_for("dossiers.intake_collection", wizard_id=wizard_id))
@@ -280,7 +265,7 @@ def intake_collection(wizard_id: str):
             state.postage_vnd = postage
         if errors:
             return _render_step("dossiers/intake_collection.html", "collection", state, citizen, procedure, 422,
-                                methods=METHOD_CHOICES, postage_raw=form.get("postage_vnd", ""),
+                                methods=METHOD_CHOICES, postage_raw=form.postage_vnd.data,
                                 intake_quote=_intake_quote(state, procedure),
                                 errors=_errors_by_field(InvalidInput("", field_errors=errors)))
         if "collection" not in state.done:

@@ -16,11 +16,11 @@ from markupsafe import Markup
 from postal_gateway.db import db_session
 from postal_gateway.domain import N_, InvalidInput, NotFound
 from postal_gateway.dossiers.services import lookup_url as url
-from postal_gateway.dossiers.slip import qr_matrix
 from postal_gateway.errors import translate
 from postal_gateway.formatting import format_local_datetime
 from postal_gateway.lookup import ratelimit, services
 from postal_gateway.lookup.projection import configure_hash_key
+from postal_gateway.pdf import qr_matrix
 
 blueprint = Blueprint("lookup", __name__, template_folder="templates")
 api = Blueprint("lookup_api", __name__, url_prefix="/api/v1")

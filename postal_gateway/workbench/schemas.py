@@ -1,16 +1,22 @@
-"""JSON bodies of the workbench API: checked here, and documented from the same models.
+"""The workbench API's shapes: bodies and queries checked here, answers built here, and the OpenAPI
+document generated from the same models.
 
 Only the shape is checked here (types, lengths the rules also hold); whether a field is needed for
 the chosen step, and what its value means, is the services' to say.
 """
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
+from sqlalchemy.orm import Session
 
 from postal_gateway.api.request_guards import MAX_DATABASE_INT
-from postal_gateway.api.validation import DatabaseId
+from postal_gateway.api.validation import DatabaseId, IsoDateTime
+from postal_gateway.dossiers.models import Dossier, DossierStatus
+from postal_gateway.dossiers.workflow import allowed_actions
+from postal_gateway.workbench import services
 from postal_gateway.workbench.services import OPINION_DAYS_MAX, REASON_MAX, REASONS_MAX, TEXT_MAX
 
 #: every step the API can take by name (the workflow's actions but the first, "receive")
@@ -50,3 +56,109 @@ class WorkbenchAction(BaseModel):
         None, description="apologise: a later working day (only past the due time)."
     )
     via: Literal["post", "counter"] | None = Field(None, description="return_result: by post or at the counter.")
+
+    @property
+    def new_day(self) -> date | None:
+        """``new_date`` as a day; None when it is absent or not a date (the use case names it)."""
+        try:
+            return date.fromisoformat((self.new_date or "").strip())
+        except ValueError:
+            return None
+
+
+#: a state, or "late" for the dossiers past their due time
+QueueChoice = Literal[tuple(status.value for status in DossierStatus) + ("late",)]
+
+
+class WorkbenchQueueQuery(BaseModel):
+    status: QueueChoice | None = Field(
+        None, description="A state, or `late` for dossiers past their due time; default: all open dossiers."
+    )
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _empty_is_all(cls, value):
+        return value or None
+
+
+class WorkbenchDossierSummary(BaseModel):
+    code: str
+    status: Literal[tuple(status.value for status in DossierStatus)]
+    version: int
+    procedure_code: str
+    applicant_name: str
+    channel: str
+    level: int
+    received_at: IsoDateTime
+    due_at: IsoDateTime
+    appointment_date: date
+    late: bool
+
+    @classmethod
+    def fields_of(cls, row: Dossier, now: datetime) -> dict:
+        return {
+            "code": row.code, "status": row.status.value, "version": row.version,
+            "procedure_code": row.procedure.code, "applicant_name": row.citizen.full_name,
+            "channel": row.channel.value, "level": row.level, "received_at": row.received_at,
+            "due_at": row.due_at, "appointment_date": row.appointment_date, "late": services.is_late(row, now),
+        }
+
+    @classmethod
+    def of(cls, row: Dossier, now: datetime) -> WorkbenchDossierSummary:
+        return cls(**cls.fields_of(row, now))
+
+
+class WorkbenchQueue(BaseModel):
+    """The officer's agency's dossiers: counts per state and the chosen list by due time."""
+
+    model_config = ConfigDict(title="WorkbenchQueue")
+
+    counts: dict[str, int]
+    late: int
+    dossiers: list[WorkbenchDossierSummary]
+
+    @classmethod
+    def of(cls, view: services.Queue, now: datetime) -> WorkbenchQueue:
+        return cls(counts=view.counts, late=view.overdue,
+                   dossiers=[WorkbenchDossierSummary.of(row, now) for row in view.dossiers])
+
+
+class TimelineEntryOut(BaseModel):
+    at: IsoDateTime
+    kind: str
+    title: str
+    lines: list[str]
+    actor: str
+
+
+class ApologyLetterOut(BaseModel):
+    number: int
+    issued_at: IsoDateTime
+    reason: str
+    new_appointment_date: date
+
+
+class WorkbenchDossier(WorkbenchDossierSummary):
+    """One dossier of the officer's agency with its timeline and the steps allowed next."""
+
+    model_config = ConfigDict(title="WorkbenchDossier")
+
+    allowed_actions: list[str]
+    timeline: list[TimelineEntryOut]
+    apology_letters: list[ApologyLetterOut]
+
+    @classmethod
+    def of(cls, session: Session, row: Dossier, now: datetime) -> WorkbenchDossier:
+        return cls(
+            **cls.fields_of(row, now),
+            allowed_actions=[action.value for action in allowed_actions(row.status)],
+            timeline=[
+                TimelineEntryOut(at=entry.at, kind=entry.kind, title=entry.title, lines=entry.lines, actor=entry.actor)
+                for entry in services.timeline(session, row)
+            ],
+            apology_letters=[
+                ApologyLetterOut(number=letter.number, issued_at=letter.issued_at, reason=letter.reason,
+                                 new_appointment_date=letter.new_appointment_date)
+                for letter in services.apology_letters(session, row)
+            ],
+        )

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from payments.services import fee_balance
 from postal_gateway import calendar
+from postal_gateway.domain_events import DomainEvent, record
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.catalogue.models import Agency
 from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
@@ -33,7 +34,7 @@ from postal_gateway.workbench.models import (
     Rejection,
     SupplementRequest,
 )
-from tracking.services import open_return_leg, record_handover_to_agency
+from tracking.services import record_handover_to_agency
 
 OFFICER_ROLES = (Role.agency_staff, Role.agency_admin)
 REASON_MAX = 500
@@ -48,6 +49,15 @@ SIMPLE_ACTIONS = (Action.transfer, Action.start_processing, Action.start_verific
 RETURN_WAYS = ("post", "counter")
 #: no due time runs: the result is ready, or the citizen has the next move (supplement)
 CLOCK_STOPPED = (DossierStatus.result_ready, DossierStatus.supplement_requested)
+
+
+@dataclass(frozen=True)
+class ResultHandedToPost(DomainEvent):
+    """A postal dossier's result is ready for the post's return leg; the post's 24-hour clock runs
+    from ``available_at`` (R-16)."""
+
+    dossier_id: int
+    available_at: datetime
 
 
 # --- who and which dossier --------------------------------------------------------------------
@@ -535,7 +545,8 @@ def mark_result_ready(
     transition(session, dossier, Action.mark_result_ready, actor=officer, at=now, reason=note,
                expected_version=expected_version, details={"return_by": "post" if by_post else "counter"})
     if by_post:
-        open_return_leg(session, dossier=dossier, result_available_at=now)
+        # the tracking area opens the return leg in this same transaction (subscribed in the bootstrap)
+        record(session, ResultHandedToPost(dossier_id=dossier.id, available_at=now))
     wording = (N_("Bưu chính sẽ chuyển kết quả đến bạn trong 24 giờ.") if by_post
                else N_("Mời bạn đến Bộ phận Một cửa nhận kết quả."))
     _notify(session, dossier, "result_ready", {

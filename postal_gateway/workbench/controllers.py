@@ -1,0 +1,334 @@
+"""The workbench's handlers: the officer's pages and step forms, and the API.
+
+Each one parses the request, calls ``services`` inside one unit of work, and renders."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from spectree import Response as Documented
+
+from postal_gateway.accounts.models import Role
+from postal_gateway.api.spec import operation
+from postal_gateway.auth import api_auth, current_account, roles_required
+from postal_gateway.db import db_session, utcnow
+from postal_gateway.domain import N_, Conflict, DomainError, InvalidInput
+from postal_gateway.dossiers.models import DossierStatus
+from postal_gateway.dossiers.workflow import ACTION_LABELS, Action, allowed_actions
+from postal_gateway.unit_of_work import unit_of_work
+from postal_gateway.workbench import forms, letters, schemas, services
+
+
+OFFICERS = (Role.agency_staff, Role.agency_admin)
+
+
+def _base_url() -> str:
+    return current_app.config["SETTINGS"].public_base_url
+
+
+def _translated(error: DomainError) -> list[str]:
+    lines = [_(error.message) % error.params if error.params else _(error.message)]
+    for item in error.field_errors:
+        text = _(item.message) % item.params if item.params else _(item.message)
+        if text not in lines:
+            lines.append(text)
+    return lines
+
+
+def _run(code: str, work, success: str):
+    """Run one use case in one unit of work; a refusal is rolled back and shown on the dossier page."""
+    try:
+        with unit_of_work() as session:
+            work(session)
+    except (InvalidInput, Conflict) as refused:
+        for line in _translated(refused):
+            flash(line, "error")
+        return redirect(url_for("workbench.dossier", code=code))
+    flash(_(success), "success")
+    return redirect(url_for("workbench.dossier", code=code))
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+@roles_required(*OFFICERS)
+def queue():
+    raw = request.args.get("status", "")
+    status = DossierStatus(raw) if raw in {s.value for s in DossierStatus} else None
+    overdue_only = raw == "late"
+    view = services.queue(db_session(), current_account(), status=status, overdue_only=overdue_only, now=utcnow())
+    return render_template("workbench/queue.html", view=view, chosen=raw, now=utcnow(), is_late=services.is_late)
+
+
+@roles_required(*OFFICERS)
+def receive_scan():
+    error = None
+    code = ""
+    if request.method == "POST":
+        code = forms.ReceiveScanForm(formdata=request.form).code.data
+        try:
+            dossier = services.officer_dossier(db_session(), current_account(), code)
+        except DomainError as refused:
+            error = _translated(refused)[0]
+        else:
+            return redirect(url_for("workbench.receive_compare", code=dossier.code))
+    return render_template("workbench/receive_scan.html", error=error, code=code), (422 if error else 200)
+
+
+@roles_required(*OFFICERS)
+def receive_compare(code: str):
+    session = db_session()
+    dossier = services.officer_dossier(session, current_account(), code)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        form = forms.ReceiveCompareForm(formdata=request.form)
+        try:
+            with unit_of_work(session):
+                services.receive_from_post(session, officer=current_account(), code=dossier.code,
+                                           paper_matches=form.matches, discrepancies=form.discrepancies.data,
+                                           now=utcnow())
+        except InvalidInput as refused:
+            for item in refused.field_errors:
+                errors.setdefault(item.field, []).append(_(item.message) % item.params if item.params else _(item.message))
+            if not refused.field_errors:
+                errors["code"] = _translated(refused)
+        except DomainError as refused:
+            for line in _translated(refused):
+                flash(line, "error")
+            return redirect(url_for("workbench.dossier", code=dossier.code))
+        else:
+            flash(_("Đã ký nhận hồ sơ giấy từ bưu chính."), "success")
+            return redirect(url_for("workbench.dossier", code=dossier.code))
+    return render_template("workbench/receive_compare.html", dossier=dossier, errors=errors,
+                           handover=services.handover_of(session, dossier)), (422 if errors else 200)
+
+
+@roles_required(*OFFICERS)
+def dossier(code: str):
+    session = db_session()
+    now = utcnow()
+    row = services.officer_dossier(session, current_account(), code)
+    return render_template(
+        "workbench/dossier.html", dossier=row, now=now, late=services.is_late(row, now),
+        left=services.working_time_left(row, now), allowed=allowed_actions(row.status), Action=Action,
+        labels=ACTION_LABELS, simple=services.SIMPLE_ACTIONS, timeline=services.timeline(session, row),
+        handover=services.handover_of(session, row), opinions=services.opinions_of(session, row),
+        letters=services.apology_letters(session, row), supplement=services.outstanding_supplement(session, row),
+        fee_paid=services.fee_paid(session, row), by_post=services.returns_by_post(row),
+    )
+
+
+def _pdf(code: str, number: int) -> Response:
+    letter = services.apology_letter(db_session(), viewer=current_account(), code=code, number=number)
+    response = Response(letters.apology_pdf(letter), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="thu-xin-loi-{letter.dossier.code}-{number}.pdf"'
+    return response
+
+
+@roles_required(*OFFICERS)
+def apology_pdf(code: str, number: int):
+    return _pdf(code, number)
+
+
+# --- the officer's step forms on the dossier page ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step form of the dossier page: its URL, the use case it runs, the form that parses what it posts,
+    what is said once done."""
+
+    rule: str
+    endpoint: str
+    use_case: Callable
+    form: type[forms.StepForm]
+    done: str
+    versioned: bool = True  # the page's version goes along, so a step taken from a stale page is refused
+    tells_citizen: bool = False  # the citizen is told, with a link to look the dossier up
+
+
+STEPS = (
+    Step("/<code>/step", "step", services.advance, forms.AdvanceForm, N_("Đã cập nhật hồ sơ.")),
+    Step("/<code>/supplement", "supplement", services.request_supplement, forms.ReasonsForm,
+         N_("Đã gửi yêu cầu bổ sung cho công dân."), tells_citizen=True),
+    Step("/<code>/supplement/received", "supplement_received", services.receive_supplement,
+         forms.SupplementReceivedForm, N_("Đã nhận hồ sơ bổ sung; hạn xử lý đã được tính lại.")),
+    Step("/<code>/opinions", "ask_opinion", services.ask_opinion, forms.AskOpinionForm,
+         N_("Đã gửi yêu cầu lấy ý kiến.")),
+    Step("/<code>/opinions/<int:opinion_id>", "record_opinion", services.record_opinion, forms.RecordOpinionForm,
+         N_("Đã ghi ý kiến của cơ quan phối hợp."), versioned=False),
+    Step("/<code>/reject", "reject", services.reject, forms.ReasonsForm,
+         N_("Đã từ chối hồ sơ và báo cho công dân."), tells_citizen=True),
+    Step("/<code>/withdraw", "withdraw", services.withdraw, forms.WithdrawForm, N_("Đã ghi nhận công dân rút hồ sơ.")),
+    Step("/<code>/apology", "apology", services.issue_apology, forms.ApologyForm,
+         N_("Đã lập thư xin lỗi và báo ngày hẹn mới cho công dân."), tells_citizen=True),
+    Step("/<code>/result", "result_ready", services.mark_result_ready, forms.ResultReadyForm,
+         N_("Đã báo có kết quả cho công dân."), tells_citizen=True),
+    Step("/<code>/return", "return_result", services.return_result, forms.ReturnResultForm,
+         N_("Đã trả kết quả, hồ sơ hoàn thành.")),
+)
+
+
+def step_view(step: Step) -> Callable:
+    def view(code: str, **path_values):
+        form = step.form(formdata=request.form)
+        given = form.use_case_values()
+        if step.versioned:
+            given["expected_version"] = form.expected_version
+        if step.tells_citizen:
+            given["public_base_url"] = _base_url()
+        return _run(code, lambda s: step.use_case(s, officer=current_account(), code=code, now=utcnow(),
+                                                  **path_values, **given), step.done)
+
+    view.__name__ = view.__qualname__ = step.endpoint
+    return roles_required(*OFFICERS)(view)
+
+
+# --- API --------------------------------------------------------------------------------------
+
+
+
+
+_CODE_PARAMETER = {
+    "name": "code",
+    "in": "path",
+    "description": "Dossier code, e.g. 000.00.20.H10-261207-0001. Another agency's dossier answers 404.",
+}
+_STEP_REFUSALS = {"HTTP_400": None, "HTTP_401": None, "HTTP_403": None, "HTTP_404": None, "HTTP_409": None}
+
+
+def _own_dossier_first(view: Callable) -> Callable:
+    """Another agency's dossier is not found, whatever the body: looked up before the body is checked."""
+
+    @wraps(view)
+    def checked(code: str, **path_values):
+        services.officer_dossier(db_session(), current_account(), code)
+        return view(code=code, **path_values)
+
+    return checked
+
+
+def _dossier_view(code: str) -> schemas.WorkbenchDossier:
+    session = db_session()
+    row = services.officer_dossier(session, current_account(), code)
+    return schemas.WorkbenchDossier.of(session, row, utcnow())
+
+
+@api_auth(*OFFICERS)
+@operation(
+    query=schemas.WorkbenchQueueQuery,
+    resp=Documented(HTTP_200=schemas.WorkbenchQueue, HTTP_400=None, HTTP_401=None, HTTP_403=None),
+    tags=["workbench"],
+    operation_id="workbenchQueue",
+)
+def api_queue(query: schemas.WorkbenchQueueQuery):
+    """The officer's agency's dossiers: counts per state and the chosen list by due time"""
+    chosen = query.status
+    status = DossierStatus(chosen) if chosen and chosen != "late" else None
+    now = utcnow()
+    view = services.queue(db_session(), current_account(), status=status, overdue_only=chosen == "late", now=now)
+    return schemas.WorkbenchQueue.of(view, now)
+
+
+@api_auth(*OFFICERS)
+@operation(
+    resp=Documented(HTTP_200=schemas.WorkbenchDossier, HTTP_401=None, HTTP_403=None, HTTP_404=None),
+    tags=["workbench"],
+    operation_id="workbenchDossier",
+    openapi_extra={"parameters": [_CODE_PARAMETER]},
+)
+def api_dossier(code: str):
+    """One dossier of the officer's agency with its timeline and the steps allowed next"""
+    return _dossier_view(code)
+
+
+@api_auth(*OFFICERS)
+@_own_dossier_first
+@operation(
+    resp=Documented(HTTP_200=schemas.WorkbenchDossier, **_STEP_REFUSALS),
+    tags=["workbench"],
+    operation_id="workbenchHandover",
+    openapi_extra={"parameters": [_CODE_PARAMETER]},
+)
+def api_handover(code: str, json: schemas.WorkbenchHandover):
+    """Sign for the paper dossier brought by the post after comparing it with the online one
+
+    Postal dossiers only, once. `discrepancies` is required when `paper_matches` is false. Ends the forward
+    shipment leg (tracking).
+    """
+    with unit_of_work() as session:
+        services.receive_from_post(session, officer=current_account(), code=code, paper_matches=json.paper_matches,
+                                   discrepancies=json.discrepancies or "", now=utcnow())
+    return _dossier_view(code)
+
+
+def _step_of(session, body: schemas.WorkbenchAction, code: str) -> Callable[[], object]:
+    """The use case the body names, with the fields that step reads."""
+    officer, now, base = current_account(), utcnow(), _base_url()
+    common = {"officer": officer, "code": code, "now": now, "expected_version": body.version}
+
+    def text(name: str) -> str:
+        return getattr(body, name) or ""  # an absent text is named by the service when the step needs it
+
+    steps = {
+        "request_supplement": lambda: services.request_supplement(session, reasons=body.reasons, public_base_url=base,
+                                                                  **common),
+        "receive_supplement": lambda: services.receive_supplement(session, note=text("note"), **common),
+        "reject": lambda: services.reject(session, reasons=body.reasons, public_base_url=base, **common),
+        "withdraw": lambda: services.withdraw(session, reason=text("reason"), **common),
+        "ask_opinion": lambda: services.ask_opinion(session, agency_code=text("agency_code"), question=text("question"),
+                                                    working_days=body.working_days, **common),
+        "record_opinion": lambda: services.record_opinion(session, officer=officer, code=code, now=now,
+                                                          opinion_id=body.opinion_id, answer=text("answer")),
+        "apologise": lambda: services.issue_apology(session, reason=text("reason"), new_date=body.new_day,
+                                                    public_base_url=base, **common),
+        "mark_result_ready": lambda: services.mark_result_ready(session, note=text("note"), public_base_url=base,
+                                                                **common),
+        "return_result": lambda: services.return_result(session, via=text("via"), **common),
+        **{action.value: (lambda action=action: services.advance(session, action=action, reason=text("reason"),
+                                                                 **common))
+           for action in services.SIMPLE_ACTIONS},
+    }
+    return steps[body.action]
+
+
+@api_auth(*OFFICERS)
+@_own_dossier_first
+@operation(
+    resp=Documented(HTTP_200=schemas.WorkbenchDossier, **_STEP_REFUSALS),
+    tags=["workbench"],
+    operation_id="workbenchAction",
+    openapi_extra={"parameters": [_CODE_PARAMETER]},
+)
+def api_action(code: str, json: schemas.WorkbenchAction):
+    """Take one workflow step
+
+    `version` is the dossier version the caller saw; if someone acted in between the answer is 409 and nothing
+    changes. A step the state machine does not allow from the current state is 409 with the reason. Fields per
+    action: request_supplement and reject: `reasons` (list, all at once); withdraw: `reason`; ask_opinion:
+    `agency_code`, `question`, `working_days` (1-30); record_opinion: `opinion_id`, `answer`; apologise:
+    `reason`, `new_date` (a later working day; only past the due time); mark_result_ready: `note`;
+    return_result: `via` (post or counter; level 4 is refused until the fee paid equals the fee owed).
+    """
+    with unit_of_work() as session:
+        _step_of(session, json, code)()
+    return _dossier_view(code)
+
+
+@api_auth(*OFFICERS)
+@operation(
+    resp=Documented(HTTP_401=None, HTTP_403=None, HTTP_404=None),
+    tags=["workbench"],
+    operation_id="workbenchApologyLetter",
+    openapi_extra={
+        "parameters": [_CODE_PARAMETER],
+        "responses": {"200": {"description": "PDF", "content": {
+            "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}},
+    },
+)
+def api_apology_pdf(code: str, number: int):
+    """An apology letter (Vietnamese PDF)"""
+    return _pdf(code, number)

@@ -1,0 +1,203 @@
+"""The tracking area's handlers: the handheld page and its sync, managers' views and exports, the
+compensation steps, and the events API.
+
+Each one parses the request, calls the area's use cases inside one unit of work, and renders."""
+from __future__ import annotations
+
+from flask import (
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import gettext as _
+from spectree import Response as Documented
+
+from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role
+from postal_gateway.api.spec import operation
+from postal_gateway.auth import api_auth, current_account, roles_required
+from postal_gateway.db import db_session, utcnow
+from postal_gateway.domain import N_, Forbidden, InvalidInput, NotFound
+from postal_gateway.errors import translate
+from postal_gateway.unit_of_work import unit_of_work
+from tracking import compensation, custody, forms, ingestion, reports, schemas, services
+from tracking.models import LegState
+from tracking.vocabulary import EVENTS, STATE_LABELS, EventType
+
+
+RECORDERS = (Role.postal_staff, Role.office_manager, Role.operator)
+
+
+def _result_out(result: ingestion.EventResult) -> schemas.ShipmentEventResult:
+    reason = translate(result.reason, _readable(result.params)) if result.reason else ""
+    messages = [translate(error.message, error.params or None) for error in result.errors]
+    return schemas.ShipmentEventResult.of(result, reason=reason, messages=messages)
+
+
+def _readable(params: dict) -> dict:
+    """Event and state names in the reader's words, for the reasons given back."""
+    readable = {"event": "", "state": "", **(params or {})}
+    if readable["event"] in EventType._value2member_map_:
+        readable["event"] = translate(EVENTS[EventType(readable["event"])].label)
+    if readable["state"] in LegState._value2member_map_:
+        readable["state"] = translate(STATE_LABELS[LegState(readable["state"])])
+    return readable
+
+
+def _events_from_body(body) -> list:
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict) and "events" in body:
+        return body["events"] if isinstance(body["events"], list) else []
+    if isinstance(body, dict):
+        return [body]
+    raise InvalidInput.on_field("events", N_("Nội dung phải là một sự kiện hoặc {\"events\": [...]} dạng JSON."))
+
+
+@api_auth(*RECORDERS)
+@operation(
+    resp=Documented(HTTP_200=schemas.ShipmentEventResults, HTTP_401=None, HTTP_403=None, HTTP_404=None),
+    tags=["tracking"],
+    operation_id="recordShipmentEvents",
+    openapi_extra={
+        "parameters": [{"name": "shipment_id", "in": "path", "required": True, "description": "The dossier code.",
+                        "schema": {"type": "string", "maxLength": 64}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": schemas.events_body_schema()}}},
+    },
+)
+def api_record_events(shipment_id: str):
+    """Record one hand-over event or a batch (up to 200) for a dossier's shipment
+
+    Postal staff and office managers of an office that holds the shipment (the dossier's post office, the leg's
+    receiving office, or an office the leg was handed to by a `dispatched` event naming
+    `details.to_post_office_code`), and operators; anyone else gets 403 and nothing is stored. `shipment_id` is
+    the dossier code. Send one event object, a list, or `{"events": [...]}`. Each event is judged on its own and
+    answered in order: `accepted`; `duplicate` (its `event_id` was seen before: acknowledged, not counted again);
+    `rejected` (impossible at its place in the leg's history, e.g. delivered before pickup: kept for audit,
+    `reason` says why); `invalid` (bad fields, listed in `errors`; not stored); `forbidden` (the caller's office
+    does not hold that leg: not stored). Events are placed by `occurred_at`, and the leg's state is derived from
+    the ordered history. Device clocks more than 10 minutes ahead or 30 days behind are refused.
+    """
+    with unit_of_work() as session:
+        dossier = ingestion.find_dossier(session, shipment_id)
+        if dossier is None:
+            raise NotFound(N_("Không tìm thấy hồ sơ %(code)s."), params={"code": shipment_id[:40]})
+        if not custody.holds_any_leg(session, current_account(), dossier):
+            raise Forbidden(N_("Bưu cục của bạn không giữ hồ sơ này; không thể ghi sự kiện."))
+        events = _events_from_body(request.get_json(silent=True))
+        results = ingestion.record_events(session, actor=current_account(), events=events, now=utcnow(),
+                                          dossier_code=shipment_id)
+    return schemas.ShipmentEventResults(results=[_result_out(result) for result in results])
+
+
+# --- handheld page ------------------------------------------------------------------------------
+
+
+@roles_required(*RECORDERS)
+def handheld():
+    staff = current_account()
+    office = staff.post_office.code if staff.post_office is not None else ""
+    choices = [(kind.value, _(info.label)) for kind, info in EVENTS.items()]
+    return render_template("tracking/handheld.html", choices=choices, office=office,
+                           code=(request.args.get("code") or "").strip()[:40])
+
+
+def service_worker():
+    static_folder = current_app.blueprints["tracking"].static_folder
+    response = send_from_directory(static_folder, "sw.js", mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/tracking/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@roles_required(*RECORDERS)
+def sync():
+    """The handheld page's queue: each event names its dossier; the answer is one line per event."""
+    events = _events_from_body(request.get_json(silent=True))
+    with unit_of_work() as session:
+        results = ingestion.record_events(session, actor=current_account(), events=events, now=utcnow())
+    return schemas.ShipmentEventResults(results=[_result_out(result) for result in results]).model_dump(mode="json")
+
+
+# --- managers -----------------------------------------------------------------------------------
+
+
+def _at_risk_share() -> float:
+    return current_app.config["SETTINGS"].tracking_at_risk_share
+
+
+def _office_scope():
+    user = current_account()
+    return user.post_office_id if user.role in POST_OFFICE_ROLES else None
+
+
+@roles_required(*RECORDERS)
+def manager():
+    now = utcnow()
+    state = request.args.get("state") or ""
+    overview = reports.overview(db_session(), now=now, at_risk_share=_at_risk_share(), post_office_id=_office_scope(),
+                                state=state)
+    return render_template("tracking/manager.html", overview=overview, state=state,
+                           chart=reports.chart_svg(overview.weeks))
+
+
+@roles_required(*RECORDERS)
+def export(fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound(N_("Chỉ xuất được CSV hoặc XLSX."))
+    rows = reports.leg_rows(db_session(), now=utcnow(), at_risk_share=_at_risk_share(), post_office_id=_office_scope())
+    if fmt == "csv":
+        return Response(reports.to_csv(rows), mimetype="text/csv",
+                        headers={"Content-Disposition": "attachment; filename=chang-van-chuyen.csv"})
+    return Response(reports.to_xlsx(rows),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename=chang-van-chuyen.xlsx"})
+
+
+@roles_required(*RECORDERS)
+def compensations():
+    cases = services.open_compensations(db_session(), post_office_id=_office_scope())
+    return render_template("tracking/compensations.html", cases=cases, viewer=current_account(),
+                           may_approve=compensation.may_approve, may_pay=compensation.may_pay,
+                           methods=compensation.PAYMENT_METHOD_LABELS)
+
+
+def _own_case(case_id: int):
+    case = services.get_compensation(db_session(), case_id)
+    scope = _office_scope()
+    if scope is not None and compensation.office_concerned(case) != scope:
+        raise NotFound(N_("Không tìm thấy hồ sơ bồi thường."))
+    return case
+
+
+@roles_required(*RECORDERS)
+def propose_compensation(case_id: int):
+    _own_case(case_id)
+    form = forms.ProposeCompensationForm(formdata=request.form)
+    with unit_of_work() as session:
+        compensation.propose_compensation(session, case_id, actor=current_account(), costs_vnd=form.costs,
+                                          note=form.note.data)
+    return redirect(url_for("tracking.compensations"))
+
+
+@roles_required(*RECORDERS)
+def approve_compensation(case_id: int):
+    _own_case(case_id)
+    with unit_of_work() as session:
+        compensation.approve_compensation(session, case_id, actor=current_account())
+    return redirect(url_for("tracking.compensations"))
+
+
+@roles_required(*RECORDERS)
+def pay_compensation(case_id: int):
+    _own_case(case_id)
+    form = forms.PayCompensationForm(formdata=request.form)
+    with unit_of_work() as session:
+        compensation.pay_compensation(session, case_id, actor=current_account(),
+                                      payment_reference=form.payment_reference.data,
+                                      payment_method=form.payment_method.data, redo_arranged=form.redo)
+    return redirect(url_for("tracking.compensations"))
+

@@ -1,0 +1,130 @@
+"""The tracking API's shapes: the events a handheld sends and the answer per event, documented from these
+models.
+
+The body is not refused as a whole for a bad event: each event is judged on its own by
+``tracking.ingestion`` (an event with bad fields is answered ``invalid`` beside the others), so these
+models describe the events for the OpenAPI document and build the answer; they do not gate the request.
+"""
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_serializer
+
+from tracking.custody import HANDOVER_DETAIL
+from tracking.ingestion import EVENT_ID_PATTERN, MAX_BATCH, NOTE_MAX, PROOF_MAX, EventResult
+from tracking.vocabulary import EventType
+
+EventKind = Literal[tuple(kind.value for kind in EventType)]
+OfficeCode = Annotated[str, Field(max_length=16)]
+
+
+class ShipmentEventDetails(BaseModel):
+    """Facts some events need; nothing else is accepted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    officer_name: str | None = Field(None, description="handed_to_agency: who signed.")
+    officer_id: int | None = None
+    recipient_name: str | None = Field(None, description="delivered: required.")
+    id_checked: bool | None = Field(None, description="delivered: must be true.")
+    proof: str | None = Field(
+        None, description=f"Signature or photo as a data:image/… URL, < {PROOF_MAX // 1000} KB."
+    )
+    reason: str | None = Field(None, description="delivery_failed, returned_to_agency: required.")
+    to_post_office_code: OfficeCode | None = Field(
+        None, alias=HANDOVER_DETAIL,
+        description="dispatched: hands the leg to this post office, whose staff may then record its events.",
+    )
+
+
+class ShipmentEvent(BaseModel):
+    """One hand-over event as the handheld records it."""
+
+    event_id: str = Field(pattern=EVENT_ID_PATTERN.pattern,
+                          description="Made by the device (e.g. a UUID); the same id twice is one event.")
+    type: EventKind
+    leg: Literal["forward", "return"] | None = Field(
+        None, description="Optional; by default the event's own leg or the dossier's current leg."
+    )
+    occurred_at: datetime = Field(description="Device clock, with offset.")
+    recorded_at: datetime | None = None
+    post_office_code: OfficeCode | None = None
+    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
+    note: Annotated[str, Field(max_length=NOTE_MAX)] | None = None
+    details: ShipmentEventDetails | None = None
+
+
+class ShipmentEventBatch(BaseModel):
+    events: Annotated[list[ShipmentEvent], Field(max_length=MAX_BATCH)]
+
+
+#: one event, a list, or {"events": [...]}
+ShipmentEventsIn = ShipmentEvent | Annotated[list[ShipmentEvent], Field(max_length=MAX_BATCH)] | ShipmentEventBatch
+
+
+def _inlined(schema: dict) -> dict:
+    """The schema with its ``$defs`` written in place, for a request body documented beside the models
+    spectree registers."""
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return resolve(copy.deepcopy(definitions[node["$ref"].rsplit("/", 1)[-1]]))
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    return resolve(schema)
+
+
+def events_body_schema() -> dict:
+    """The OpenAPI schema of the events body (one event, a list, or a batch)."""
+    return _inlined(TypeAdapter(ShipmentEventsIn).json_schema(by_alias=True))
+
+
+class EventFieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ShipmentEventResult(BaseModel):
+    """What happened to one event: accepted, duplicate, rejected (kept for audit, `reason` says why),
+    invalid (`errors` names the fields; not stored) or forbidden."""
+
+    model_config = ConfigDict(title="ShipmentEventResult")
+
+    event_id: str
+    status: Literal["accepted", "duplicate", "rejected", "invalid", "forbidden"]
+    reason: str | None = None
+    errors: list[EventFieldError] | None = None
+    leg_state: str | None = None
+    dossier_code: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_empty_facts(self, handler):
+        # a fact the event does not have is left out of the answer, as the handhelds expect
+        return {key: value for key, value in handler(self).items() if value is not None}
+
+    @classmethod
+    def of(cls, result: EventResult, *, reason: str, messages: list[str]) -> ShipmentEventResult:
+        """``reason`` and ``messages`` (one per field error) in the reader's words."""
+        return cls(
+            event_id=result.event_id,
+            status=result.status,
+            reason=reason or None,
+            errors=[EventFieldError(field=e.field, message=m) for e, m in zip(result.errors, messages)] or None,
+            leg_state=result.leg_state or None,
+            dossier_code=result.dossier_code or None,
+        )
+
+
+class ShipmentEventResults(BaseModel):
+    """One result per event, in the order sent."""
+
+    results: list[ShipmentEventResult]
