@@ -187,7 +187,7 @@ def test_every_fault_is_named_at_once_with_a_message():
     assert [item.field for item in not_an_object.value.field_errors] == ["body"]
 
 
-def test_the_openapi_request_bodies_are_the_models_that_check_them():
+def test_the_openapi_request_bodies_are_the_models_that_check_them(app):
     document = build_document()
     schemas = document["components"]["schemas"]
     for model in (PostalSubmission, WorkbenchAction, WorkbenchHandover):
@@ -199,7 +199,7 @@ def test_the_openapi_request_bodies_are_the_models_that_check_them():
     assert schemas["ScanDocument"]["properties"]["checklist_item_id"]["maximum"] == 2**31 - 1
 
 
-def test_the_document_gives_every_integer_path_segment_the_converters_range():
+def test_the_document_gives_every_integer_path_segment_the_converters_range(app):
     consents = build_document()["paths"]["/citizens/{citizen_id}/consents"]["get"]["parameters"]
     (citizen_id,) = [parameter for parameter in consents if parameter["name"] == "citizen_id"]
     assert (citizen_id["schema"]["minimum"], citizen_id["schema"]["maximum"]) == (1, 2**31 - 1)
