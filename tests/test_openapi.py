@@ -32,3 +32,17 @@ def test_every_api_route_is_documented(app):
 def test_docs_page_renders(client):
     response = client.get("/api/v1/docs")
     assert response.status_code == 200
+
+
+def test_the_document_is_the_same_however_often_it_is_built(app):
+    """Generating the document must not consume the stored schemas (nested models vanished on a second build)."""
+    first, second = build_document(), build_document()
+    assert first == second
+    assert "CollectionPlace" in second["components"]["schemas"]
+
+
+def test_a_body_judged_item_by_item_is_described_with_its_models(app):
+    body = build_document()["paths"]["/shipments/{shipment_id}/events"]["post"]["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    assert {"$ref": "#/components/schemas/ShipmentEvent"} in schema["anyOf"]
+    assert "ShipmentEvent" in build_document()["components"]["schemas"]

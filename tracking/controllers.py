@@ -65,8 +65,8 @@ def _events_from_body(body) -> list:
     openapi_extra={
         "parameters": [{"name": "shipment_id", "in": "path", "required": True, "description": "The dossier code.",
                         "schema": {"type": "string", "maxLength": 64}}],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": schemas.events_body_schema()}}},
     },
+    documented_body=schemas.ShipmentEventsIn,
 )
 def api_record_events(shipment_id: str):
     """Record one hand-over event or a batch (up to 200) for a dossier's shipment

@@ -7,7 +7,6 @@ models describe the events for the OpenAPI document and build the answer; they d
 """
 from __future__ import annotations
 
-import copy
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -64,28 +63,6 @@ class ShipmentEventBatch(BaseModel):
 
 #: one event, a list, or {"events": [...]}
 ShipmentEventsIn = ShipmentEvent | Annotated[list[ShipmentEvent], Field(max_length=MAX_BATCH)] | ShipmentEventBatch
-
-
-def _inlined(schema: dict) -> dict:
-    """The schema with its ``$defs`` written in place, for a request body documented beside the models
-    spectree registers."""
-    definitions = schema.pop("$defs", {})
-
-    def resolve(node):
-        if isinstance(node, dict):
-            if "$ref" in node:
-                return resolve(copy.deepcopy(definitions[node["$ref"].rsplit("/", 1)[-1]]))
-            return {key: resolve(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [resolve(item) for item in node]
-        return node
-
-    return resolve(schema)
-
-
-def events_body_schema() -> dict:
-    """The OpenAPI schema of the events body (one event, a list, or a batch)."""
-    return _inlined(TypeAdapter(ShipmentEventsIn).json_schema(by_alias=True))
 
 
 class EventFieldError(BaseModel):

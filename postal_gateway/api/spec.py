@@ -14,7 +14,9 @@ same models (summary and description from the handler's docstring). A refused re
 or English, never spectree's own error shape.
 
 What spectree cannot say (a PDF answer, a header on a response, a path segment's pattern) is given as
-``openapi_extra`` and merged into the generated operation.
+``openapi_extra`` and merged into the generated operation. A body the handler must judge item by item (a
+batch where each element is accepted or refused on its own) is described, not validated, by
+``documented_body``: any pydantic-describable type, its models added to the document's components.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from spectree import SpecTree
 from spectree.models import SecurityScheme, SecuritySchemeData
 
@@ -42,6 +44,7 @@ HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 # problem+json: the document says so once per operation instead of guessing every code.
 ANY_REFUSAL = "4XX"
 _EXTRA_ATTRIBUTE = "_openapi_extra"
+_REF_TEMPLATE = "#/components/schemas/{model}"
 
 
 class ProblemField(BaseModel):
@@ -102,13 +105,19 @@ api_spec = SpecTree(
 )
 
 
-def operation(*, openapi_extra: dict | None = None, **validate: Any) -> Callable:
+def operation(*, openapi_extra: dict | None = None, documented_body: Any = None, **validate: Any) -> Callable:
     """Declare an API operation: spectree's ``validate`` (``resp``, ``tags``, ``query``, ``headers``,
-    ``security``...) plus ``openapi_extra``, merged into the generated operation."""
+    ``security``...) plus ``openapi_extra``, merged into the generated operation, and ``documented_body``,
+    a request body described but left to the handler to judge."""
+    extra = copy.deepcopy(openapi_extra or {})
+    if documented_body is not None:
+        schema = TypeAdapter(documented_body).json_schema(ref_template=_REF_TEMPLATE)
+        extra["x-components"] = schema.pop("$defs", {})
+        extra["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
 
     def decorator(view: Callable) -> Callable:
         validated = api_spec.validate(**validate)(view)
-        setattr(validated, _EXTRA_ATTRIBUTE, openapi_extra or {})
+        setattr(validated, _EXTRA_ATTRIBUTE, extra)
         return validated
 
     return decorator
@@ -165,14 +174,21 @@ def _as_problem(responses: dict) -> None:
 def build_document(server_url: str = API_PREFIX) -> dict:
     """The OpenAPI 3.1 document of every @operation, paths relative to the API's prefix."""
     api_spec.__dict__.pop("_spec", None)  # spectree caches per instance; each app has its own routes
-    generated = copy.deepcopy(api_spec.spec)
+    models = copy.deepcopy(api_spec.models)
+    try:
+        generated = copy.deepcopy(api_spec.spec)
+    finally:
+        api_spec.models = models  # generating moves nested definitions out of the stored schemas
     extras = _extras_by_operation()
+    documented_components: dict[str, dict] = {}
     paths = {}
     for path, operations in generated.get("paths", {}).items():
         for method, operation_spec in operations.items():
             if method not in HTTP_METHODS:
                 continue
-            _merge(operation_spec, extras.get((path, method), {}))
+            extra = copy.deepcopy(extras.get((path, method), {}))
+            documented_components.update(extra.pop("x-components", {}))
+            _merge(operation_spec, extra)
             _with_id_bounds(operation_spec)
             _as_problem(operation_spec.setdefault("responses", {}))
         paths[path.removeprefix(API_PREFIX) or "/"] = operations
@@ -185,7 +201,9 @@ def build_document(server_url: str = API_PREFIX) -> dict:
             "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
     }
-    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, schema in documented_components.items():
+        schemas.setdefault(name, schema)
+    problem_schema = Problem.model_json_schema(ref_template=_REF_TEMPLATE)
     schemas.update(problem_schema.pop("$defs", {}))
     schemas["Problem"] = problem_schema
     generated["components"] = components
