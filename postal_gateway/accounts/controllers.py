@@ -1,0 +1,534 @@
+"""The accounts area's handlers: registration, activation, login, password reset, citizens at the counter, tokens."""
+from __future__ import annotations
+
+import base64
+import binascii
+from contextlib import contextmanager
+
+from flask import (
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import (
+    session as web_session,
+)
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+from werkzeug.routing import BuildError
+
+from postal_gateway.accounts import one_time_codes, registration_privacy, services, sessions, throttles, tokens
+from postal_gateway.accounts.identity import mask_id_number, mask_phone
+from postal_gateway.accounts.identity_documents import IdentityDocument, parse_issue_date
+from postal_gateway.accounts.models import Role, User
+from postal_gateway.auth import SessionUser, api_auth, current_account, roles_required
+from postal_gateway.db import db_session
+from postal_gateway.domain import N_, Conflict, DomainError, FieldError, InvalidInput, NotFound, TooManyAttempts
+from postal_gateway.errors import problem, translate
+from postal_gateway.safe_redirects import safe_local_path
+from postal_gateway.uploads import validate_scan
+
+
+PENDING_ACTIVATION = "pending_activation_user_id"
+RESET_IDENTIFIER = "password_reset_identifier"
+#: a self-registration whose ID number or e-mail was taken: answered like a new one (registration_privacy)
+UNCONFIRMED_REGISTRATION = "unconfirmed_registration"
+REGISTER_FIELDS = ("full_name", "id_number", "phone", "email", "organisation_name", "address")
+#: what staff type when a holder reclaims an ID number (plus the document's issue date and photo)
+RECLAIM_FIELDS = ("full_name", "id_number", "phone", "email", "reason")
+
+
+def configure_codes(state) -> None:
+    """The one-time codes' HMAC key is the app's SECRET_KEY (registered once with the blueprint)."""
+    one_time_codes.configure(state.app.config["SECRET_KEY"])
+
+
+def _safe_next(target: str | None) -> str:
+    return safe_local_path(target, fallback=url_for("web.home"))
+
+
+def _errors_by_field(error: DomainError, default_field: str | None = None) -> dict[str, list[str]]:
+    """Messages per form field; an error naming no field is shown under ``default_field``."""
+    found: dict[str, list[str]] = {}
+    for item in error.field_errors:
+        found.setdefault(item.field, []).append(translate(item.message, item.params))
+    if not found and default_field:
+        found[default_field] = [translate(error.message, error.params)]
+    return found
+
+
+@contextmanager
+def _keeping_attempts():
+    """A wrong one-time code is counted before the error: commit that count, then let the error go."""
+    try:
+        yield
+    except (InvalidInput, TooManyAttempts):
+        db_session.commit()
+        raise
+
+
+def consent_url(citizen_id: int) -> str | None:
+    """Where the worker goes next, if the consents area is installed."""
+    if "consents.start" not in current_app.view_functions:
+        return None
+    try:
+        return url_for("consents.start", citizen_id=citizen_id)
+    except BuildError:
+        return None
+
+
+# --- login and logout -------------------------------------------------------------------------
+
+
+@throttles.login_per_account
+@throttles.login_per_client
+def login():
+    error = None
+    if request.method == "POST":
+        try:
+            user = services.authenticate(db_session, request.form.get("identifier", ""), request.form.get("password", ""))
+        except services.AccountNotActive as inactive:
+            web_session[PENDING_ACTIVATION] = inactive.user.id
+            flash(translate(inactive.message), "info")
+            return redirect(url_for("accounts.activate"))
+        except services.InvalidCredentials:
+            error = _("Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản chưa được kích hoạt.")
+        else:
+            login_user(SessionUser(user))
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", error=error), (401 if error else 200)
+
+
+def logout():
+    user = current_account()
+    if user is not None:
+        sessions.end_page_sessions(db_session, user)
+        db_session.commit()
+    logout_user()
+    flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("web.home"))
+
+
+# --- self-registration and activation ---------------------------------------------------------
+
+
+def register():
+    errors: dict[str, list[str]] = {}
+    form = {name: request.form.get(name, "") for name in REGISTER_FIELDS}
+    if request.method == "POST":
+        try:
+            user = _register_from_form(form)
+        except (InvalidInput, Conflict) as error:
+            db_session.rollback()
+            errors = _errors_by_field(error)
+            status = 409 if isinstance(error, Conflict) else 422
+            return render_template("accounts/register.html", form=form, errors=errors), status
+        # A taken ID number or e-mail is answered like a new account (see registration_privacy).
+        if user is None and _is_pending_in_this_browser(form["id_number"]):
+            db_session.rollback()  # a double tap on a slow link: keep the account just made
+        elif user is None:
+            db_session.rollback()
+            web_session.pop(PENDING_ACTIVATION, None)
+            pending = registration_privacy.start_unconfirmed(form["full_name"], form["email"])
+            web_session[UNCONFIRMED_REGISTRATION] = pending.as_session()
+        else:
+            db_session.commit()
+            web_session.pop(UNCONFIRMED_REGISTRATION, None)
+            web_session[PENDING_ACTIVATION] = user.id
+        flash(_("Mã kích hoạt được gửi đến số điện thoại hoặc thư điện tử bạn khai, trừ khi số giấy tờ hoặc thư điện tử này đã có tài khoản."), "success")
+        return redirect(url_for("accounts.activate"))
+    return render_template("accounts/register.html", form=form, errors=errors)
+
+
+def _register_from_form(form: dict) -> User | None:
+    return registration_privacy.register_online(
+        db_session,
+        full_name=form["full_name"],
+        id_number=form["id_number"],
+        phone=form["phone"],
+        email=form["email"],
+        password=request.form.get("password", ""),
+        organisation_name=form["organisation_name"],
+        address=form["address"],
+        activation_channel="email" if request.form.get("activation_channel") == "email" else "sms",
+        terms_accepted=request.form.get("accept_terms") == "yes",
+    )
+
+
+def _pending_user() -> User | None:
+    user_id = web_session.get(PENDING_ACTIVATION)
+    user = db_session.get(User, user_id) if isinstance(user_id, int) else None
+    return user if user is not None and not user.is_active else None
+
+
+def _is_pending_in_this_browser(id_number: str) -> bool:
+    """Whether this ID number's account is the one this browser registered and is activating."""
+    pending = _pending_user()
+    return pending is not None and services.find_citizen_by_id_number(db_session, id_number) is pending
+
+
+def _unconfirmed_registration() -> registration_privacy.UnconfirmedRegistration | None:
+    return registration_privacy.UnconfirmedRegistration.from_session(web_session.get(UNCONFIRMED_REGISTRATION))
+
+
+@throttles.code_guess_per_client
+def activate():
+    user = _pending_user()
+    unconfirmed = _unconfirmed_registration() if user is None else None
+    if user is None and unconfirmed is None:
+        flash(_("Không có tài khoản nào đang chờ kích hoạt. Vui lòng đăng nhập hoặc đăng ký."), "info")
+        return redirect(url_for("accounts.login"))
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            if unconfirmed is not None:
+                try:
+                    registration_privacy.refuse_code(unconfirmed, request.form.get("code", ""))
+                finally:
+                    web_session[UNCONFIRMED_REGISTRATION] = unconfirmed.as_session()
+            else:
+                with _keeping_attempts():
+                    services.activate_account(db_session, user, request.form.get("code", ""))
+        except (InvalidInput, TooManyAttempts) as error:
+            status = 429 if isinstance(error, TooManyAttempts) else 422
+            shown = user or unconfirmed
+            return render_template("accounts/activate.html", user=shown, errors=_errors_by_field(error, "code")), status
+        db_session.commit()
+        web_session.pop(PENDING_ACTIVATION, None)
+        flash(_("Tài khoản đã được kích hoạt. Mời bạn đăng nhập."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/activate.html", user=user or unconfirmed, errors=errors)
+
+
+@throttles.code_request_per_client
+def resend_activation():
+    user = _pending_user()
+    unconfirmed = _unconfirmed_registration() if user is None else None
+    if user is None and unconfirmed is None:
+        return redirect(url_for("accounts.login"))
+    channel = "email" if request.form.get("channel") == "email" else "sms"
+    try:
+        if unconfirmed is not None:
+            registration_privacy.resend(unconfirmed)
+            web_session[UNCONFIRMED_REGISTRATION] = unconfirmed.as_session()
+        else:
+            services.resend_activation_code(db_session, user, channel=channel)
+    except (TooManyAttempts, InvalidInput) as error:
+        db_session.rollback()
+        flash(translate(error.message, error.params), "error")
+    else:
+        db_session.commit()
+        flash(_("Mã kích hoạt mới được gửi, trừ khi số giấy tờ hoặc thư điện tử này đã có tài khoản."), "success")
+    return redirect(url_for("accounts.activate"))
+
+
+# --- password reset ---------------------------------------------------------------------------
+
+
+@throttles.reset_request_per_account
+@throttles.code_request_per_client
+def forgot_password():
+    if request.method == "POST":
+        identifier = request.form.get("identifier", "").strip()
+        if not identifier:
+            errors = {"identifier": [_("Vui lòng nhập thư điện tử hoặc số định danh.")]}
+            return render_template("accounts/forgot_password.html", errors=errors), 422
+        services.request_password_reset(db_session, identifier)
+        db_session.commit()
+        web_session[RESET_IDENTIFIER] = identifier
+        flash(_("Nếu tài khoản tồn tại, mã đặt lại mật khẩu đã được gửi đến số điện thoại hoặc thư điện tử đã đăng ký."), "info")
+        return redirect(url_for("accounts.reset_password"))
+    return render_template("accounts/forgot_password.html", errors={})
+
+
+@throttles.reset_guess_per_account(RESET_IDENTIFIER)
+@throttles.code_guess_per_client
+def reset_password():
+    identifier = request.form.get("identifier") or web_session.get(RESET_IDENTIFIER, "")
+    if request.method == "POST":
+        try:
+            with _keeping_attempts():
+                services.reset_password(
+                    db_session,
+                    identifier,
+                    request.form.get("code", ""),
+                    request.form.get("new_password", ""),
+                    confirm_password=request.form.get("confirm_password", ""),
+                )
+        except (InvalidInput, TooManyAttempts) as error:
+            errors = _errors_by_field(error, "code")
+            return render_template("accounts/reset_password.html", identifier=identifier, errors=errors), 422
+        db_session.commit()
+        web_session.pop(RESET_IDENTIFIER, None)
+        flash(_("Đã đặt mật khẩu mới. Mời bạn đăng nhập."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", identifier=identifier, errors={})
+
+
+# --- postal staff: citizens at the counter or at the door --------------------------------------
+
+
+@roles_required(Role.postal_staff)
+def find_citizen():
+    query = request.args.get("q", "").strip()
+    results = services.find_citizens(db_session, query, searched_by=current_account()) if query else []
+    db_session.commit()  # the search's audit entry
+    return render_template(
+        "accounts/find_citizen.html", query=query, results=results, form={}, errors={}, searched=bool(query)
+    )
+
+
+def _max_upload_bytes() -> int:
+    return current_app.config["SETTINGS"].max_upload_bytes
+
+
+def _document_from_form() -> tuple[IdentityDocument, list[FieldError]]:
+    """The issue date and card photo from a staff form; a bad photo is reported with the other fields."""
+    upload = request.files.get("id_photo")
+    photo, errors = None, []
+    if upload is not None and upload.filename:
+        try:
+            photo = validate_scan(upload.filename, upload.read(), max_bytes=_max_upload_bytes(), field="id_photo")
+        except InvalidInput as refused:
+            errors = refused.field_errors
+    return IdentityDocument(parse_issue_date(request.form.get("id_issued_on")), photo), errors
+
+
+def _document_from_json(body: dict) -> IdentityDocument:
+    """``id_issued_on`` (YYYY-MM-DD) and ``id_photo_base64`` (+ ``id_photo_filename``) of an API body."""
+    raw = body.get("id_photo_base64")
+    photo = None
+    if isinstance(raw, str) and raw:
+        try:
+            data = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidInput.on_field("id_photo", N_("Ảnh giấy tờ phải được mã hóa base64.")) from None
+        name = body.get("id_photo_filename") if isinstance(body.get("id_photo_filename"), str) else "giay-to"
+        photo = validate_scan(name, data, max_bytes=_max_upload_bytes(), field="id_photo")
+    return IdentityDocument(parse_issue_date(body.get("id_issued_on")), photo)
+
+
+def _with_upload_errors(error: DomainError, upload_errors: list[FieldError]) -> dict[str, list[str]]:
+    found = _errors_by_field(error)
+    for item in upload_errors:
+        found[item.field] = [translate(item.message, item.params)]
+    return found
+
+
+@roles_required(Role.postal_staff)
+def register_citizen_for():
+    form = {name: request.form.get(name, "") for name in REGISTER_FIELDS + ("id_issued_on",)}
+    document, upload_errors = _document_from_form()
+    try:
+        citizen, created = services.find_or_register_citizen(
+            db_session,
+            registered_by=current_account(),
+            full_name=form["full_name"],
+            id_number=form["id_number"],
+            phone=form["phone"],
+            email=form["email"],
+            organisation_name=form["organisation_name"],
+            address=form["address"],
+            id_document=document,
+        )
+    except (InvalidInput, Conflict) as error:
+        db_session.rollback()
+        return (
+            render_template(
+                "accounts/find_citizen.html", query="", results=[], form=form,
+                errors=_with_upload_errors(error, upload_errors), searched=False
+            ),
+            409 if isinstance(error, Conflict) else 422,
+        )
+    db_session.commit()
+    if created:
+        flash(_("Đã tạo tài khoản và gửi mã kích hoạt đến điện thoại của công dân. Mời công dân đọc mã cho bạn."), "success")
+    else:
+        flash(_("Công dân này đã có tài khoản; không cần đăng ký lại."), "info")
+    return redirect(url_for("accounts.citizen_detail", citizen_id=citizen.id))
+
+
+@roles_required(*services.RECLAIM_ROLES)
+def reclaim_identity():
+    """The real holder of an ID number someone else registered, with their card, at a post office or agency."""
+    form = {name: request.form.get(name, request.args.get(name, "")) for name in RECLAIM_FIELDS + ("id_issued_on",)}
+    if request.method == "GET":
+        return render_template("accounts/reclaim.html", form=form, errors={})
+    document, upload_errors = _document_from_form()
+    try:
+        holder, _frozen = services.reclaim_identity(
+            db_session, checked_by=current_account(), id_number=form["id_number"], full_name=form["full_name"],
+            phone=form["phone"], email=form["email"], reason=form["reason"], id_document=document,
+        )
+    except (InvalidInput, Conflict, NotFound) as error:
+        db_session.rollback()
+        status = 409 if isinstance(error, Conflict) else (404 if isinstance(error, NotFound) else 422)
+        errors = _with_upload_errors(error, upload_errors) if error.field_errors or upload_errors else {
+            "id_number": [translate(error.message, error.params)]}
+        return render_template("accounts/reclaim.html", form=form, errors=errors), status
+    db_session.commit()
+    flash(_("Đã khóa tài khoản cũ và tạo tài khoản mới cho chủ giấy tờ. Mã kích hoạt đã gửi đến điện thoại của công dân."), "success")
+    if current_account().role == Role.postal_staff:
+        return redirect(url_for("accounts.citizen_detail", citizen_id=holder.id))
+    return redirect(url_for("accounts.reclaim_identity"))
+
+
+@roles_required(Role.postal_staff)
+def citizen_detail(citizen_id: int):
+    citizen = services.get_citizen(db_session, citizen_id)
+    return render_template("accounts/citizen.html", citizen=citizen, errors={}, next_url=consent_url(citizen.id))
+
+
+@roles_required(Role.postal_staff)
+def activate_citizen(citizen_id: int):
+    citizen = services.get_citizen(db_session, citizen_id)
+    try:
+        with _keeping_attempts():
+            services.activate_account(db_session, citizen, request.form.get("code", ""))
+    except (InvalidInput, TooManyAttempts) as error:
+        return (
+            render_template(
+                "accounts/citizen.html", citizen=citizen, errors=_errors_by_field(error, "code"), next_url=consent_url(citizen.id)
+            ),
+            429 if isinstance(error, TooManyAttempts) else 422,
+        )
+    db_session.commit()
+    flash(_("Tài khoản của công dân đã được kích hoạt."), "success")
+    return redirect(url_for("accounts.citizen_detail", citizen_id=citizen.id))
+
+
+@roles_required(Role.postal_staff)
+def resend_citizen_code(citizen_id: int):
+    citizen = services.get_citizen(db_session, citizen_id)
+    try:
+        services.resend_activation_code(db_session, citizen)
+    except (TooManyAttempts, InvalidInput, Conflict) as error:
+        db_session.rollback()
+        flash(translate(error.message, error.params), "error")
+    else:
+        db_session.commit()
+        flash(_("Đã gửi lại mã kích hoạt."), "success")
+    return redirect(url_for("accounts.citizen_detail", citizen_id=citizen.id))
+
+
+# --- API ----------------------------------------------------------------------------------------
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput(N_("Nội dung yêu cầu phải là một đối tượng JSON."))
+    return body
+
+
+def _text(body: dict, name: str) -> str:
+    value = body.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def citizen_json(user: User) -> dict:
+    return {
+        "id": user.id,
+        "full_name": user.full_name,
+        "id_kind": user.id_kind.value if user.id_kind else None,
+        "id_number": user.id_number,
+        "phone": user.phone,
+        "email": user.email,
+        "organisation_name": user.organisation_name,
+        "address": user.address,
+        "status": services.citizen_status(user),
+        "registered_by_id": user.registered_by_id,
+        "created_at": user.created_at.isoformat() if user.created_at else None,
+    }
+
+
+def citizen_summary_json(user: User) -> dict:
+    """What postal staff need to pick the right person at intake, and no more (Nghị định 13/2023/NĐ-CP):
+    no e-mail, address or organisation; the ID and phone numbers masked."""
+    return {
+        "id": user.id,
+        "full_name": user.full_name,
+        "id_kind": user.id_kind.value if user.id_kind else None,
+        "id_number_masked": mask_id_number(user.id_number),
+        "phone_masked": mask_phone(user.phone) if user.phone else "",
+        "status": services.citizen_status(user),
+    }
+
+
+@throttles.login_per_account
+@throttles.login_per_client
+def create_token():
+    body = _json_body()
+    try:
+        user = services.authenticate(db_session, _text(body, "identifier"), _text(body, "password"))
+    except services.InvalidCredentials as error:
+        response = problem(401, translate(error.message))
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    raw, row = tokens.issue_token(db_session, user)
+    db_session.commit()
+    return jsonify(
+        access_token=raw, token_type="Bearer", expires_in=int(tokens.TOKEN_LIFETIME.total_seconds())
+    )
+
+
+@api_auth()
+def revoke_token():
+    raw = request.headers.get("Authorization", "")[7:].strip()
+    tokens.revoke_token(db_session, raw)
+    db_session.commit()
+    return "", 204
+
+
+@api_auth(Role.postal_staff)
+def api_register_citizen():
+    body = _json_body()
+    citizen, created = services.find_or_register_citizen(
+        db_session,
+        registered_by=current_account(),
+        full_name=_text(body, "full_name"),
+        id_number=_text(body, "id_number"),
+        phone=_text(body, "phone"),
+        email=_text(body, "email"),
+        organisation_name=_text(body, "organisation_name"),
+        address=_text(body, "address"),
+        activation_channel="email" if body.get("activation_channel") == "email" else "sms",
+        id_document=_document_from_json(body),
+    )
+    db_session.commit()
+    # an existing account is not shown in full to whoever knows its ID number
+    response = jsonify(citizen_json(citizen) if created else citizen_summary_json(citizen))
+    response.status_code = 201 if created else 200
+    if created:
+        response.headers["Location"] = url_for("accounts_api.api_get_citizen", citizen_id=citizen.id)
+    return response
+
+
+@api_auth(Role.postal_staff)
+def api_activate_citizen(citizen_id: int):
+    citizen = services.get_citizen(db_session, citizen_id)
+    body = _json_body()
+    with _keeping_attempts():
+        services.activate_account(db_session, citizen, _text(body, "code"))
+    db_session.commit()
+    return jsonify(citizen_json(citizen))
+
+
+@api_auth(Role.postal_staff)
+def api_find_citizens():
+    found = services.find_citizens(db_session, request.args.get("q", ""), searched_by=current_account())
+    db_session.commit()  # the search's audit entry
+    return jsonify(items=[citizen_summary_json(user) for user in found])
+
+
+@api_auth(Role.postal_staff, Role.citizen)
+def api_get_citizen(citizen_id: int):
+    me = current_account()
+    if me.role == Role.citizen and me.id != citizen_id:
+        raise NotFound(N_("Không tìm thấy công dân."))
+    citizen = services.get_citizen(db_session, citizen_id)
+    return jsonify(citizen_json(citizen) if me.role == Role.citizen else citizen_summary_json(citizen))
