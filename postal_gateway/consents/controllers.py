@@ -1,0 +1,343 @@
+"""The consents area's handlers: staff pages, the citizen's own consents, and the API."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
+from postal_gateway.auth import api_auth, current_account, roles_required
+from postal_gateway.consents import audit, services
+from postal_gateway.consents.models import Consent, ConsentStatus
+from postal_gateway.db import db_session, utcnow
+from postal_gateway.domain import N_, FieldError, InvalidInput, NotFound, TooManyAttempts
+from postal_gateway.errors import translate
+from postal_gateway.formatting import VIETNAM
+from postal_gateway.uploads import validate_scan
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _citizen_or_404(citizen_id: int) -> User:
+    citizen = db_session.get(User, citizen_id)
+    if citizen is None or citizen.role != Role.citizen:
+        raise NotFound(N_("Không tìm thấy công dân này."))
+    return citizen
+
+
+def _visible_consent(consent_id: int, user: User) -> Consent:
+    """The consent if this user may see it (the citizen, staff or manager of its post office); else 404."""
+    consent = db_session.get(Consent, consent_id)
+    if consent is None or not (services.can_revoke(consent, user) or services.can_review(consent, user)):
+        raise NotFound(N_("Không tìm thấy ủy quyền này."))
+    return consent
+
+
+def parse_valid_until(raw) -> datetime | None:
+    """'' -> None; 'YYYY-MM-DD' -> the end of that day in Vietnam; ISO datetime with offset as given."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    error = InvalidInput(
+        N_("Thông tin ủy quyền chưa hợp lệ."),
+        field_errors=[FieldError("valid_until", N_("Ngày hết hạn không hợp lệ (dạng năm-tháng-ngày)."))],
+    )
+    if not isinstance(raw, str):
+        raise error
+    raw = raw.strip()
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw)
+            # "Until 30/06" means through that whole day: the consent ends at the next local midnight.
+            return datetime.combine(day + timedelta(days=1), time(0, 0), VIETNAM).astimezone(timezone.utc)
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except (ValueError, OverflowError):
+        raise error from None
+    if moment.tzinfo is None:
+        raise error
+    return moment.astimezone(timezone.utc)
+
+
+def _after_consent_url(consent: Consent) -> str:
+    if "dossiers.intake_start" in current_app.view_functions:
+        try:
+            return url_for("dossiers.intake_start", citizen_id=consent.citizen_id)
+        except Exception:  # noqa: BLE001 - the intake may take other arguments; fall back to the summary
+            pass
+    return url_for("consents.detail", consent_id=consent.id)
+
+
+def _errors_by_field(error: InvalidInput) -> dict[str, str]:
+    messages: dict[str, str] = {}
+    for item in error.field_errors:
+        messages.setdefault(item.field, translate(item.message, item.params))
+    return messages
+
+
+def _max_upload_bytes() -> int:
+    return current_app.config["SETTINGS"].max_upload_bytes
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+@roles_required(Role.postal_staff)
+def start(citizen_id: int):
+    staff = current_account()
+    citizen = _citizen_or_404(citizen_id)
+    now = utcnow()
+    errors: dict[str, str] = {}
+    form = request.form if request.method == "POST" else {}
+    if request.method == "POST":
+        method = form.get("method", "code")
+        try:
+            valid_until = parse_valid_until(form.get("valid_until")) if form.get("scope") == "period" else None
+            if method == "scan":
+                upload = request.files.get("scan")
+                if upload is None or not upload.filename:
+                    raise InvalidInput.on_field("scan", N_("Hãy chụp hoặc chọn giấy ủy quyền có chữ ký của công dân."))
+                scan = validate_scan(upload.filename, upload.read(), max_bytes=_max_upload_bytes(), field="scan")
+                consent = services.attach_signed_authorisation(
+                    db_session, citizen=citizen, staff=staff, scope=form.get("scope"),
+                    valid_until=valid_until, scan=scan, now=now,
+                )
+                db_session.commit()
+                flash(_("Đã lưu giấy ủy quyền và báo cho công dân. Cần một người khác của bưu cục duyệt "
+                        "hoặc công dân xác nhận trước khi làm hồ sơ."), "success")
+                return redirect(url_for("consents.detail", consent_id=consent.id))
+            consent = services.request_consent(
+                db_session, citizen=citizen, staff=staff, scope=form.get("scope"), valid_until=valid_until, now=now
+            )
+            db_session.commit()
+            return redirect(url_for("consents.confirm", consent_id=consent.id))
+        except InvalidInput as error:
+            db_session.rollback()
+            errors = _errors_by_field(error)
+    usable = [c for c in services.consents_of(db_session, citizen)
+              if c.post_office_id == staff.post_office_id and services.is_usable(c, now)]
+    return render_template(
+        "consents/start.html", citizen=citizen, form=form, errors=errors, usable=usable,
+        after_url=_after_consent_url(usable[0]) if usable else None,
+        max_mb=_max_upload_bytes() // (1024 * 1024), today=now.astimezone(VIETNAM).date(),
+    ), (422 if errors else 200)
+
+
+@roles_required(Role.postal_staff)
+def confirm(consent_id: int):
+    staff = current_account()
+    consent = _visible_consent(consent_id, staff)
+    if consent.status != ConsentStatus.pending:
+        return redirect(url_for("consents.detail", consent_id=consent.id))
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        if request.form.get("action") == "resend":
+            try:
+                services.resend_consent_code(db_session, consent, staff=staff)
+                db_session.commit()
+                flash(_("Đã gửi lại mã tới điện thoại của công dân."), "info")
+                return redirect(url_for("consents.confirm", consent_id=consent.id))
+            except TooManyAttempts as error:
+                db_session.rollback()
+
+                errors = {"resend": translate(error.message, error.params)}
+                status = 429
+        else:
+            try:
+                services.confirm_consent(db_session, consent, request.form.get("code", ""), staff=staff)
+                db_session.commit()
+                flash(_("Công dân đã xác nhận ủy quyền."), "success")
+                return redirect(_after_consent_url(consent))
+            except (InvalidInput, TooManyAttempts) as error:
+                # The one-time-code contract: keep the counted wrong guess.
+                db_session.commit()
+
+                errors = {"code": translate(error.message, error.params)}
+                status = 429 if isinstance(error, TooManyAttempts) else 422
+    return render_template("consents/confirm.html", consent=consent, errors=errors), status
+
+
+@roles_required(Role.postal_staff, Role.office_manager, Role.citizen)
+def detail(consent_id: int):
+    user = current_account()
+    consent = _visible_consent(consent_id, user)
+
+    now = utcnow()
+    return render_template(
+        "consents/detail.html", consent=consent, usable=services.is_usable(consent, now), now=now,
+        history=audit.history_for(db_session, "consent", consent.id), is_citizen=user.id == consent.citizen_id,
+        after_url=_after_consent_url(consent), can_review=services.can_review(consent, user),
+    )
+
+
+@roles_required(Role.postal_staff, Role.office_manager)
+def review(consent_id: int):
+    user = current_account()
+    consent = _visible_consent(consent_id, user)
+    services.review_signed_authorisation(db_session, consent, reviewer=user, now=utcnow())
+    db_session.commit()
+    flash(_("Đã duyệt giấy ủy quyền. Có thể làm hồ sơ thay công dân."), "success")
+    return redirect(url_for("consents.detail", consent_id=consent.id))
+
+
+@roles_required(Role.citizen)
+def confirm_mine(consent_id: int):
+    citizen = current_account()
+    consent = _visible_consent(consent_id, citizen)
+    services.confirm_signed_authorisation(db_session, consent, citizen=citizen, now=utcnow())
+    db_session.commit()
+    flash(_("Bạn đã xác nhận giấy ủy quyền."), "success")
+    return redirect(url_for("consents.my_consents"))
+
+
+@roles_required(Role.postal_staff, Role.office_manager, Role.citizen)
+def scan(consent_id: int):
+    consent = _visible_consent(consent_id, current_account())
+    if consent.scan_content is None:
+        raise NotFound(N_("Ủy quyền này không có giấy ủy quyền đính kèm."))
+    response = Response(consent.scan_content, mimetype=consent.scan_content_type)
+    from urllib.parse import quote
+
+    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(consent.scan_filename or 'uy-quyen')}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@roles_required(Role.postal_staff, Role.citizen)
+def revoke(consent_id: int):
+    user = current_account()
+    consent = _visible_consent(consent_id, user)
+    services.revoke_consent(db_session, consent, by=user, reason=request.form.get("reason", ""), now=utcnow())
+    db_session.commit()
+    flash(_("Đã thu hồi ủy quyền."), "success")
+    if user.id == consent.citizen_id:
+        return redirect(url_for("consents.my_consents"))
+    return redirect(url_for("consents.citizen_consents", citizen_id=consent.citizen_id))
+
+
+@roles_required(Role.postal_staff)
+def citizen_consents(citizen_id: int):
+    staff = current_account()
+    citizen = _citizen_or_404(citizen_id)
+    consents = [c for c in services.consents_of(db_session, citizen) if c.post_office_id == staff.post_office_id]
+    return render_template("consents/list.html", citizen=citizen, consents=consents, now=utcnow(), mine=False)
+
+
+@roles_required(Role.citizen)
+def my_consents():
+    citizen = current_account()
+    return render_template(
+        "consents/list.html", citizen=citizen, consents=services.consents_of(db_session, citizen),
+        now=utcnow(), mine=True,
+    )
+
+
+# --- API ----------------------------------------------------------------------------------------
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def consent_json(consent: Consent, now: datetime | None = None) -> dict:
+    return {
+        "id": consent.id,
+        "citizen_id": consent.citizen_id,
+        "post_office_id": consent.post_office_id,
+        "scope": consent.scope.value,
+        "method": consent.method.value,
+        "status": consent.status.value,
+        "valid_from": _iso(consent.valid_from),
+        "valid_until": _iso(consent.valid_until),
+        "created_at": _iso(consent.created_at),
+        "confirmed_at": _iso(consent.confirmed_at),
+        "revoked_at": _iso(consent.revoked_at),
+        "revocation_reason": consent.revocation_reason or "",
+        "used_by_dossier_id": consent.used_by_dossier_id,
+        "scan_filename": consent.scan_filename,
+        "scan_sha256": consent.scan_sha256,
+        "usable_now": services.is_usable(consent, now or utcnow()),
+    }
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput(N_("Nội dung yêu cầu phải là một đối tượng JSON."))
+    return body
+
+
+@api_auth(Role.postal_staff)
+def api_request_consent():
+    body = _json_body()
+    citizen_id = body.get("citizen_id")
+    errors = []
+    if not isinstance(citizen_id, int) or isinstance(citizen_id, bool):
+        errors.append(FieldError("citizen_id", N_("Mã công dân phải là số nguyên.")))
+    try:
+        valid_until = parse_valid_until(body.get("valid_until"))
+    except InvalidInput as error:
+        errors.extend(error.field_errors)
+        valid_until = None
+    if services.parse_scope(body.get("scope")) is None:
+        errors.append(FieldError("scope", N_("Hãy chọn phạm vi ủy quyền: một hồ sơ hoặc một thời hạn.")))
+    if errors:
+        raise InvalidInput(N_("Thông tin ủy quyền chưa hợp lệ."), field_errors=errors)
+    citizen = _citizen_or_404(citizen_id)
+    consent = services.request_consent(
+        db_session, citizen=citizen, staff=current_account(), scope=body["scope"], valid_until=valid_until
+    )
+    db_session.commit()
+    response = jsonify(consent_json(consent))
+    response.status_code = 201
+    response.headers["Location"] = url_for("consents.detail", consent_id=consent.id)
+    return response
+
+
+@api_auth(Role.postal_staff)
+def api_confirm_consent(consent_id: int):
+    staff = current_account()
+    consent = _visible_consent(consent_id, staff)
+    code = _json_body().get("code")
+    try:
+        services.confirm_consent(db_session, consent, code if isinstance(code, str) else "", staff=staff)
+    except (InvalidInput, TooManyAttempts):
+        db_session.commit()  # keep the counted wrong guess (one-time-code contract)
+        raise
+    db_session.commit()
+    return jsonify(consent_json(consent))
+
+
+@api_auth(Role.postal_staff, Role.office_manager)
+def api_review_consent(consent_id: int):
+    reviewer = current_account()
+    consent = _visible_consent(consent_id, reviewer)
+    services.review_signed_authorisation(db_session, consent, reviewer=reviewer)
+    db_session.commit()
+    return jsonify(consent_json(consent))
+
+
+@api_auth(Role.postal_staff, Role.citizen)
+def api_revoke_consent(consent_id: int):
+    user = current_account()
+    consent = _visible_consent(consent_id, user)
+    reason = _json_body().get("reason", "")
+    if not isinstance(reason, str):
+        raise InvalidInput.on_field("reason", N_("Lý do phải là chuỗi ký tự."))
+    services.revoke_consent(db_session, consent, by=user, reason=reason)
+    db_session.commit()
+    return jsonify(consent_json(consent))
+
+
+@api_auth(Role.postal_staff, Role.citizen)
+def api_citizen_consents(citizen_id: int):
+    user = current_account()
+    if user.role == Role.citizen and user.id != citizen_id:
+        raise NotFound(N_("Không tìm thấy công dân này."))
+    citizen = _citizen_or_404(citizen_id)
+    now = utcnow()
+    consents = services.consents_of(db_session, citizen)
+    if user.role in POST_OFFICE_ROLES:
+        consents = [c for c in consents if c.post_office_id == user.post_office_id]
+    return jsonify({"citizen_id": citizen.id, "items": [consent_json(c, now) for c in consents]})
