@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from contextlib import contextmanager
 
 from flask import (
     current_app,
@@ -19,6 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
+from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
 from postal_gateway.accounts import one_time_codes, registration_privacy, services, sessions, throttles, tokens
@@ -30,6 +30,7 @@ from postal_gateway.db import db_session
 from postal_gateway.domain import N_, Conflict, DomainError, FieldError, InvalidInput, NotFound, TooManyAttempts
 from postal_gateway.errors import problem, translate
 from postal_gateway.safe_redirects import safe_local_path
+from postal_gateway.unit_of_work import unit_of_work
 from postal_gateway.uploads import validate_scan
 
 
@@ -59,16 +60,6 @@ def _errors_by_field(error: DomainError, default_field: str | None = None) -> di
     if not found and default_field:
         found[default_field] = [translate(error.message, error.params)]
     return found
-
-
-@contextmanager
-def _keeping_attempts():
-    """A wrong one-time code is counted before the error: commit that count, then let the error go."""
-    try:
-        yield
-    except (InvalidInput, TooManyAttempts):
-        db_session.commit()
-        raise
 
 
 def consent_url(citizen_id: int) -> str | None:
@@ -106,8 +97,8 @@ def login():
 def logout():
     user = current_account()
     if user is not None:
-        sessions.end_page_sessions(db_session, user)
-        db_session.commit()
+        with unit_of_work() as session:
+            sessions.end_page_sessions(session, user)
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("web.home"))
@@ -121,22 +112,21 @@ def register():
     form = {name: request.form.get(name, "") for name in REGISTER_FIELDS}
     if request.method == "POST":
         try:
-            user = _register_from_form(form)
+            # a taken ID number or e-mail writes nothing: register_online answers None
+            with unit_of_work() as session:
+                user = _register_from_form(session, form)
         except (InvalidInput, Conflict) as error:
-            db_session.rollback()
             errors = _errors_by_field(error)
             status = 409 if isinstance(error, Conflict) else 422
             return render_template("accounts/register.html", form=form, errors=errors), status
         # A taken ID number or e-mail is answered like a new account (see registration_privacy).
         if user is None and _is_pending_in_this_browser(form["id_number"]):
-            db_session.rollback()  # a double tap on a slow link: keep the account just made
+            pass  # a double tap on a slow link: keep the account just made
         elif user is None:
-            db_session.rollback()
             web_session.pop(PENDING_ACTIVATION, None)
             pending = registration_privacy.start_unconfirmed(form["full_name"], form["email"])
             web_session[UNCONFIRMED_REGISTRATION] = pending.as_session()
         else:
-            db_session.commit()
             web_session.pop(UNCONFIRMED_REGISTRATION, None)
             web_session[PENDING_ACTIVATION] = user.id
         flash(_("Mã kích hoạt được gửi đến số điện thoại hoặc thư điện tử bạn khai, trừ khi số giấy tờ hoặc thư điện tử này đã có tài khoản."), "success")
@@ -144,9 +134,9 @@ def register():
     return render_template("accounts/register.html", form=form, errors=errors)
 
 
-def _register_from_form(form: dict) -> User | None:
+def _register_from_form(session: Session, form: dict) -> User | None:
     return registration_privacy.register_online(
-        db_session,
+        session,
         full_name=form["full_name"],
         id_number=form["id_number"],
         phone=form["phone"],
@@ -191,13 +181,12 @@ def activate():
                 finally:
                     web_session[UNCONFIRMED_REGISTRATION] = unconfirmed.as_session()
             else:
-                with _keeping_attempts():
-                    services.activate_account(db_session, user, request.form.get("code", ""))
+                with one_time_codes.unit_of_work_counting_guesses() as session:
+                    services.activate_account(session, user, request.form.get("code", ""))
         except (InvalidInput, TooManyAttempts) as error:
             status = 429 if isinstance(error, TooManyAttempts) else 422
             shown = user or unconfirmed
             return render_template("accounts/activate.html", user=shown, errors=_errors_by_field(error, "code")), status
-        db_session.commit()
         web_session.pop(PENDING_ACTIVATION, None)
         flash(_("Tài khoản đã được kích hoạt. Mời bạn đăng nhập."), "success")
         return redirect(url_for("accounts.login"))
@@ -216,12 +205,11 @@ def resend_activation():
             registration_privacy.resend(unconfirmed)
             web_session[UNCONFIRMED_REGISTRATION] = unconfirmed.as_session()
         else:
-            services.resend_activation_code(db_session, user, channel=channel)
+            with unit_of_work() as session:
+                services.resend_activation_code(session, user, channel=channel)
     except (TooManyAttempts, InvalidInput) as error:
-        db_session.rollback()
         flash(translate(error.message, error.params), "error")
     else:
-        db_session.commit()
         flash(_("Mã kích hoạt mới được gửi, trừ khi số giấy tờ hoặc thư điện tử này đã có tài khoản."), "success")
     return redirect(url_for("accounts.activate"))
 
@@ -237,8 +225,8 @@ def forgot_password():
         if not identifier:
             errors = {"identifier": [_("Vui lòng nhập thư điện tử hoặc số định danh.")]}
             return render_template("accounts/forgot_password.html", errors=errors), 422
-        services.request_password_reset(db_session, identifier)
-        db_session.commit()
+        with unit_of_work() as session:
+            services.request_password_reset(session, identifier)
         web_session[RESET_IDENTIFIER] = identifier
         flash(_("Nếu tài khoản tồn tại, mã đặt lại mật khẩu đã được gửi đến số điện thoại hoặc thư điện tử đã đăng ký."), "info")
         return redirect(url_for("accounts.reset_password"))
@@ -251,9 +239,9 @@ def reset_password():
     identifier = request.form.get("identifier") or web_session.get(RESET_IDENTIFIER, "")
     if request.method == "POST":
         try:
-            with _keeping_attempts():
+            with one_time_codes.unit_of_work_counting_guesses() as session:
                 services.reset_password(
-                    db_session,
+                    session,
                     identifier,
                     request.form.get("code", ""),
                     request.form.get("new_password", ""),
@@ -262,7 +250,6 @@ def reset_password():
         except (InvalidInput, TooManyAttempts) as error:
             errors = _errors_by_field(error, "code")
             return render_template("accounts/reset_password.html", identifier=identifier, errors=errors), 422
-        db_session.commit()
         web_session.pop(RESET_IDENTIFIER, None)
         flash(_("Đã đặt mật khẩu mới. Mời bạn đăng nhập."), "success")
         return redirect(url_for("accounts.login"))
@@ -275,8 +262,8 @@ def reset_password():
 @roles_required(Role.postal_staff)
 def find_citizen():
     query = request.args.get("q", "").strip()
-    results = services.find_citizens(db_session, query, searched_by=current_account()) if query else []
-    db_session.commit()  # the search's audit entry
+    with unit_of_work() as session:  # the search's audit entry
+        results = services.find_citizens(session, query, searched_by=current_account()) if query else []
     return render_template(
         "accounts/find_citizen.html", query=query, results=results, form={}, errors={}, searched=bool(query)
     )
@@ -324,19 +311,19 @@ def register_citizen_for():
     form = {name: request.form.get(name, "") for name in REGISTER_FIELDS + ("id_issued_on",)}
     document, upload_errors = _document_from_form()
     try:
-        citizen, created = services.find_or_register_citizen(
-            db_session,
-            registered_by=current_account(),
-            full_name=form["full_name"],
-            id_number=form["id_number"],
-            phone=form["phone"],
-            email=form["email"],
-            organisation_name=form["organisation_name"],
-            address=form["address"],
-            id_document=document,
-        )
+        with unit_of_work() as session:
+            citizen, created = services.find_or_register_citizen(
+                session,
+                registered_by=current_account(),
+                full_name=form["full_name"],
+                id_number=form["id_number"],
+                phone=form["phone"],
+                email=form["email"],
+                organisation_name=form["organisation_name"],
+                address=form["address"],
+                id_document=document,
+            )
     except (InvalidInput, Conflict) as error:
-        db_session.rollback()
         return (
             render_template(
                 "accounts/find_citizen.html", query="", results=[], form=form,
@@ -344,7 +331,6 @@ def register_citizen_for():
             ),
             409 if isinstance(error, Conflict) else 422,
         )
-    db_session.commit()
     if created:
         flash(_("Đã tạo tài khoản và gửi mã kích hoạt đến điện thoại của công dân. Mời công dân đọc mã cho bạn."), "success")
     else:
@@ -360,17 +346,16 @@ def reclaim_identity():
         return render_template("accounts/reclaim.html", form=form, errors={})
     document, upload_errors = _document_from_form()
     try:
-        holder, _frozen = services.reclaim_identity(
-            db_session, checked_by=current_account(), id_number=form["id_number"], full_name=form["full_name"],
-            phone=form["phone"], email=form["email"], reason=form["reason"], id_document=document,
-        )
+        with unit_of_work() as session:
+            holder, _frozen = services.reclaim_identity(
+                session, checked_by=current_account(), id_number=form["id_number"], full_name=form["full_name"],
+                phone=form["phone"], email=form["email"], reason=form["reason"], id_document=document,
+            )
     except (InvalidInput, Conflict, NotFound) as error:
-        db_session.rollback()
         status = 409 if isinstance(error, Conflict) else (404 if isinstance(error, NotFound) else 422)
         errors = _with_upload_errors(error, upload_errors) if error.field_errors or upload_errors else {
             "id_number": [translate(error.message, error.params)]}
         return render_template("accounts/reclaim.html", form=form, errors=errors), status
-    db_session.commit()
     flash(_("Đã khóa tài khoản cũ và tạo tài khoản mới cho chủ giấy tờ. Mã kích hoạt đã gửi đến điện thoại của công dân."), "success")
     if current_account().role == Role.postal_staff:
         return redirect(url_for("accounts.citizen_detail", citizen_id=holder.id))
@@ -387,8 +372,8 @@ def citizen_detail(citizen_id: int):
 def activate_citizen(citizen_id: int):
     citizen = services.get_citizen(db_session, citizen_id)
     try:
-        with _keeping_attempts():
-            services.activate_account(db_session, citizen, request.form.get("code", ""))
+        with one_time_codes.unit_of_work_counting_guesses() as session:
+            services.activate_account(session, citizen, request.form.get("code", ""))
     except (InvalidInput, TooManyAttempts) as error:
         return (
             render_template(
@@ -396,7 +381,6 @@ def activate_citizen(citizen_id: int):
             ),
             429 if isinstance(error, TooManyAttempts) else 422,
         )
-    db_session.commit()
     flash(_("Tài khoản của công dân đã được kích hoạt."), "success")
     return redirect(url_for("accounts.citizen_detail", citizen_id=citizen.id))
 
@@ -405,12 +389,11 @@ def activate_citizen(citizen_id: int):
 def resend_citizen_code(citizen_id: int):
     citizen = services.get_citizen(db_session, citizen_id)
     try:
-        services.resend_activation_code(db_session, citizen)
+        with unit_of_work() as session:
+            services.resend_activation_code(session, citizen)
     except (TooManyAttempts, InvalidInput, Conflict) as error:
-        db_session.rollback()
         flash(translate(error.message, error.params), "error")
     else:
-        db_session.commit()
         flash(_("Đã gửi lại mã kích hoạt."), "success")
     return redirect(url_for("accounts.citizen_detail", citizen_id=citizen.id))
 
@@ -469,8 +452,8 @@ def create_token():
         response = problem(401, translate(error.message))
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
-    raw, row = tokens.issue_token(db_session, user)
-    db_session.commit()
+    with unit_of_work() as session:
+        raw, _row = tokens.issue_token(session, user)
     return jsonify(
         access_token=raw, token_type="Bearer", expires_in=int(tokens.TOKEN_LIFETIME.total_seconds())
     )
@@ -479,27 +462,27 @@ def create_token():
 @api_auth()
 def revoke_token():
     raw = request.headers.get("Authorization", "")[7:].strip()
-    tokens.revoke_token(db_session, raw)
-    db_session.commit()
+    with unit_of_work() as session:
+        tokens.revoke_token(session, raw)
     return "", 204
 
 
 @api_auth(Role.postal_staff)
 def api_register_citizen():
     body = _json_body()
-    citizen, created = services.find_or_register_citizen(
-        db_session,
-        registered_by=current_account(),
-        full_name=_text(body, "full_name"),
-        id_number=_text(body, "id_number"),
-        phone=_text(body, "phone"),
-        email=_text(body, "email"),
-        organisation_name=_text(body, "organisation_name"),
-        address=_text(body, "address"),
-        activation_channel="email" if body.get("activation_channel") == "email" else "sms",
-        id_document=_document_from_json(body),
-    )
-    db_session.commit()
+    with unit_of_work() as session:
+        citizen, created = services.find_or_register_citizen(
+            session,
+            registered_by=current_account(),
+            full_name=_text(body, "full_name"),
+            id_number=_text(body, "id_number"),
+            phone=_text(body, "phone"),
+            email=_text(body, "email"),
+            organisation_name=_text(body, "organisation_name"),
+            address=_text(body, "address"),
+            activation_channel="email" if body.get("activation_channel") == "email" else "sms",
+            id_document=_document_from_json(body),
+        )
     # an existing account is not shown in full to whoever knows its ID number
     response = jsonify(citizen_json(citizen) if created else citizen_summary_json(citizen))
     response.status_code = 201 if created else 200
@@ -512,16 +495,15 @@ def api_register_citizen():
 def api_activate_citizen(citizen_id: int):
     citizen = services.get_citizen(db_session, citizen_id)
     body = _json_body()
-    with _keeping_attempts():
-        services.activate_account(db_session, citizen, _text(body, "code"))
-    db_session.commit()
+    with one_time_codes.unit_of_work_counting_guesses() as session:
+        services.activate_account(session, citizen, _text(body, "code"))
     return jsonify(citizen_json(citizen))
 
 
 @api_auth(Role.postal_staff)
 def api_find_citizens():
-    found = services.find_citizens(db_session, request.args.get("q", ""), searched_by=current_account())
-    db_session.commit()  # the search's audit entry
+    with unit_of_work() as session:  # the search's audit entry
+        found = services.find_citizens(session, request.args.get("q", ""), searched_by=current_account())
     return jsonify(items=[citizen_summary_json(user) for user in found])
 
 
