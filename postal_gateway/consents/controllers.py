@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from urllib.parse import quote
 
 from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
+from postal_gateway.accounts.one_time_codes import unit_of_work_counting_guesses
 from postal_gateway.auth import api_auth, current_account, roles_required
 from postal_gateway.consents import audit, services
 from postal_gateway.consents.models import Consent, ConsentStatus
@@ -14,6 +16,7 @@ from postal_gateway.db import db_session, utcnow
 from postal_gateway.domain import N_, FieldError, InvalidInput, NotFound, TooManyAttempts
 from postal_gateway.errors import translate
 from postal_gateway.formatting import VIETNAM
+from postal_gateway.unit_of_work import unit_of_work
 from postal_gateway.uploads import validate_scan
 
 
@@ -98,21 +101,20 @@ def start(citizen_id: int):
                 if upload is None or not upload.filename:
                     raise InvalidInput.on_field("scan", N_("Hãy chụp hoặc chọn giấy ủy quyền có chữ ký của công dân."))
                 scan = validate_scan(upload.filename, upload.read(), max_bytes=_max_upload_bytes(), field="scan")
-                consent = services.attach_signed_authorisation(
-                    db_session, citizen=citizen, staff=staff, scope=form.get("scope"),
-                    valid_until=valid_until, scan=scan, now=now,
-                )
-                db_session.commit()
+                with unit_of_work() as session:
+                    consent = services.attach_signed_authorisation(
+                        session, citizen=citizen, staff=staff, scope=form.get("scope"),
+                        valid_until=valid_until, scan=scan, now=now,
+                    )
                 flash(_("Đã lưu giấy ủy quyền và báo cho công dân. Cần một người khác của bưu cục duyệt "
                         "hoặc công dân xác nhận trước khi làm hồ sơ."), "success")
                 return redirect(url_for("consents.detail", consent_id=consent.id))
-            consent = services.request_consent(
-                db_session, citizen=citizen, staff=staff, scope=form.get("scope"), valid_until=valid_until, now=now
-            )
-            db_session.commit()
+            with unit_of_work() as session:
+                consent = services.request_consent(
+                    session, citizen=citizen, staff=staff, scope=form.get("scope"), valid_until=valid_until, now=now
+                )
             return redirect(url_for("consents.confirm", consent_id=consent.id))
         except InvalidInput as error:
-            db_session.rollback()
             errors = _errors_by_field(error)
     usable = [c for c in services.consents_of(db_session, citizen)
               if c.post_office_id == staff.post_office_id and services.is_usable(c, now)]
@@ -134,25 +136,20 @@ def confirm(consent_id: int):
     if request.method == "POST":
         if request.form.get("action") == "resend":
             try:
-                services.resend_consent_code(db_session, consent, staff=staff)
-                db_session.commit()
+                with unit_of_work() as session:
+                    services.resend_consent_code(session, consent, staff=staff)
                 flash(_("Đã gửi lại mã tới điện thoại của công dân."), "info")
                 return redirect(url_for("consents.confirm", consent_id=consent.id))
             except TooManyAttempts as error:
-                db_session.rollback()
-
                 errors = {"resend": translate(error.message, error.params)}
                 status = 429
         else:
             try:
-                services.confirm_consent(db_session, consent, request.form.get("code", ""), staff=staff)
-                db_session.commit()
+                with unit_of_work_counting_guesses() as session:
+                    services.confirm_consent(session, consent, request.form.get("code", ""), staff=staff)
                 flash(_("Công dân đã xác nhận ủy quyền."), "success")
                 return redirect(_after_consent_url(consent))
             except (InvalidInput, TooManyAttempts) as error:
-                # The one-time-code contract: keep the counted wrong guess.
-                db_session.commit()
-
                 errors = {"code": translate(error.message, error.params)}
                 status = 429 if isinstance(error, TooManyAttempts) else 422
     return render_template("consents/confirm.html", consent=consent, errors=errors), status
@@ -175,8 +172,8 @@ def detail(consent_id: int):
 def review(consent_id: int):
     user = current_account()
     consent = _visible_consent(consent_id, user)
-    services.review_signed_authorisation(db_session, consent, reviewer=user, now=utcnow())
-    db_session.commit()
+    with unit_of_work() as session:
+        services.review_signed_authorisation(session, consent, reviewer=user, now=utcnow())
     flash(_("Đã duyệt giấy ủy quyền. Có thể làm hồ sơ thay công dân."), "success")
     return redirect(url_for("consents.detail", consent_id=consent.id))
 
@@ -185,8 +182,8 @@ def review(consent_id: int):
 def confirm_mine(consent_id: int):
     citizen = current_account()
     consent = _visible_consent(consent_id, citizen)
-    services.confirm_signed_authorisation(db_session, consent, citizen=citizen, now=utcnow())
-    db_session.commit()
+    with unit_of_work() as session:
+        services.confirm_signed_authorisation(session, consent, citizen=citizen, now=utcnow())
     flash(_("Bạn đã xác nhận giấy ủy quyền."), "success")
     return redirect(url_for("consents.my_consents"))
 
@@ -197,8 +194,6 @@ def scan(consent_id: int):
     if consent.scan_content is None:
         raise NotFound(N_("Ủy quyền này không có giấy ủy quyền đính kèm."))
     response = Response(consent.scan_content, mimetype=consent.scan_content_type)
-    from urllib.parse import quote
-
     response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(consent.scan_filename or 'uy-quyen')}"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -208,8 +203,8 @@ def scan(consent_id: int):
 def revoke(consent_id: int):
     user = current_account()
     consent = _visible_consent(consent_id, user)
-    services.revoke_consent(db_session, consent, by=user, reason=request.form.get("reason", ""), now=utcnow())
-    db_session.commit()
+    with unit_of_work() as session:
+        services.revoke_consent(session, consent, by=user, reason=request.form.get("reason", ""), now=utcnow())
     flash(_("Đã thu hồi ủy quyền."), "success")
     if user.id == consent.citizen_id:
         return redirect(url_for("consents.my_consents"))
@@ -285,10 +280,10 @@ def api_request_consent():
     if errors:
         raise InvalidInput(N_("Thông tin ủy quyền chưa hợp lệ."), field_errors=errors)
     citizen = _citizen_or_404(citizen_id)
-    consent = services.request_consent(
-        db_session, citizen=citizen, staff=current_account(), scope=body["scope"], valid_until=valid_until
-    )
-    db_session.commit()
+    with unit_of_work() as session:
+        consent = services.request_consent(
+            session, citizen=citizen, staff=current_account(), scope=body["scope"], valid_until=valid_until
+        )
     response = jsonify(consent_json(consent))
     response.status_code = 201
     response.headers["Location"] = url_for("consents.detail", consent_id=consent.id)
@@ -300,12 +295,8 @@ def api_confirm_consent(consent_id: int):
     staff = current_account()
     consent = _visible_consent(consent_id, staff)
     code = _json_body().get("code")
-    try:
-        services.confirm_consent(db_session, consent, code if isinstance(code, str) else "", staff=staff)
-    except (InvalidInput, TooManyAttempts):
-        db_session.commit()  # keep the counted wrong guess (one-time-code contract)
-        raise
-    db_session.commit()
+    with unit_of_work_counting_guesses() as session:
+        services.confirm_consent(session, consent, code if isinstance(code, str) else "", staff=staff)
     return jsonify(consent_json(consent))
 
 
@@ -313,8 +304,8 @@ def api_confirm_consent(consent_id: int):
 def api_review_consent(consent_id: int):
     reviewer = current_account()
     consent = _visible_consent(consent_id, reviewer)
-    services.review_signed_authorisation(db_session, consent, reviewer=reviewer)
-    db_session.commit()
+    with unit_of_work() as session:
+        services.review_signed_authorisation(session, consent, reviewer=reviewer)
     return jsonify(consent_json(consent))
 
 
@@ -325,8 +316,8 @@ def api_revoke_consent(consent_id: int):
     reason = _json_body().get("reason", "")
     if not isinstance(reason, str):
         raise InvalidInput.on_field("reason", N_("Lý do phải là chuỗi ký tự."))
-    services.revoke_consent(db_session, consent, by=user, reason=reason)
-    db_session.commit()
+    with unit_of_work() as session:
+        services.revoke_consent(session, consent, by=user, reason=reason)
     return jsonify(consent_json(consent))
 
 
