@@ -12,6 +12,7 @@ from postal_gateway.catalogue.models import Agency, Procedure
 from postal_gateway.db import db_session
 from postal_gateway.domain import N_, FieldError, InvalidInput
 from postal_gateway.errors import translate
+from postal_gateway.unit_of_work import unit_of_work
 
 
 PAGE_SIZE = 100
@@ -112,12 +113,8 @@ def import_page():
         if upload is None or not upload.filename:
             error = _("Vui lòng chọn tệp .csv hoặc .xlsx.")
         else:
-            session = db_session()
-            report = import_procedures(session, upload.filename, upload.read())
-            if report.ok:
-                session.commit()
-            else:
-                session.rollback()
+            with unit_of_work() as session:  # a bad file writes nothing: the report lists every bad row
+                report = import_procedures(session, upload.filename, upload.read())
     status = 200 if report is None or report.ok else 422
     if error:
         status = 422
