@@ -1,14 +1,15 @@
 """The catalogue area's handlers: public pages, the operator's import page, and the public API."""
 from __future__ import annotations
 
-from flask import jsonify, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
+from spectree import Response as Documented
 
 from postal_gateway.accounts.models import Role
+from postal_gateway.api.spec import operation
 from postal_gateway.auth import roles_required
-from postal_gateway.catalogue import services
+from postal_gateway.catalogue import schemas, services
 from postal_gateway.catalogue.importer import import_procedures
-from postal_gateway.catalogue.models import Agency, Procedure
 from postal_gateway.db import db_session
 from postal_gateway.domain import N_, FieldError, InvalidInput
 from postal_gateway.errors import translate
@@ -126,61 +127,62 @@ def import_page():
 # --- API ----------------------------------------------------------------------------------------
 
 
-def procedure_as_dict(procedure: Procedure, with_checklist: bool = True) -> dict:
-    body = {
-        "code": procedure.code,
-        "name": procedure.name,
-        "field": procedure.field.value,
-        "field_label": _(services.FIELD_LABELS[procedure.field]),
-        "sector": procedure.sector,
-        "administrative_level": procedure.administrative_level.value,
-        "level": procedure.level,
-        "processing_days": float(procedure.processing_days),
-        "fee_vnd": procedure.fee_vnd,
-        "postal_eligible": procedure.postal_eligible,
-        "postal_exclusion_reason": procedure.postal_exclusion_reason or None,
-        "processing_department": procedure.processing_department,
-        "agency_code": procedure.agency.code,
-        "agency_name": procedure.agency.name,
-        "demo_figures": procedure.demo_figures,
-        "needs_review": procedure.needs_review,
-        "url": url_for("catalogue.procedure_detail", code=procedure.code, _external=True),
-    }
-    if with_checklist:
-        body["checklist"] = [
-            {"position": item.position, "name": item.name, "required": item.required, "copies": item.copies}
-            for item in procedure.checklist
-        ]
-    return body
+def _code_parameter(example: str) -> dict:
+    return {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}, "example": example}
 
 
-def agency_as_dict(agency: Agency) -> dict:
-    return {
-        "code": agency.code,
-        "name": agency.name,
-        "one_stop_phone": agency.one_stop_phone,
-        "address": agency.address,
-        "head_name": agency.head_name,
-        "head_phone": agency.head_phone,
-        "head_email": agency.head_email,
-        "province_office_email": agency.province_office_email,
-        "inspection_team_email": agency.inspection_team_email,
-    }
+@operation(
+    query=schemas.ProcedureSearchQuery,
+    resp=Documented(HTTP_200=schemas.ProcedurePageOut),
+    tags=["catalogue"],
+    operation_id="searchProcedures",
+    openapi_extra={"security": [],
+                   "responses": {"200": {"description": "One page of procedures, ordered by field then code."}}},
+)
+def api_list_procedures(query: schemas.ProcedureSearchQuery):
+    """Search the published procedures
 
-
-def api_list_procedures():
-    result = _search(request.args, 50)
-    return jsonify(
-        items=[procedure_as_dict(procedure, with_checklist=False) for procedure in result.items],
+    Procedures with their fee, processing time and whether the post may receive them. `q` matches code or name
+    word by word, ignoring case and Vietnamese diacritics (`cap giay phep` finds `Cấp giấy phép`). Every bad
+    parameter is named in `errors`.
+    """
+    result = services.search_procedures(
+        db_session(),
+        q=query.q,
+        field=query.field,
+        level=query.level,
+        administrative_level=query.administrative_level,
+        postal_only=query.postal,
+        limit=query.limit,
+        offset=query.offset,
+    )
+    return schemas.ProcedurePageOut(
+        items=[schemas.ProcedureSummary.of(procedure) for procedure in result.items],
         total=result.total,
         limit=result.limit,
         offset=result.offset,
     )
 
 
+@operation(
+    resp=Documented(HTTP_200=schemas.ProcedureOut, HTTP_404=None),
+    tags=["catalogue"],
+    operation_id="getProcedure",
+    openapi_extra={"security": [], "parameters": [_code_parameter("T-BPC-281520-TT")],
+                   "responses": {"200": {"description": "The procedure."}}},
+)
 def api_procedure(code: str):
-    return jsonify(procedure_as_dict(services.get_procedure(db_session(), code)))
+    """One procedure with its checklist"""
+    return schemas.ProcedureOut.of(services.get_procedure(db_session(), code))
 
 
+@operation(
+    resp=Documented(HTTP_200=schemas.AgencyOut, HTTP_404=None),
+    tags=["catalogue"],
+    operation_id="getAgency",
+    openapi_extra={"security": [], "parameters": [_code_parameter("000.00.20.H10")],
+                   "responses": {"200": {"description": "The agency."}}},
+)
 def api_agency(code: str):
-    return jsonify(agency_as_dict(services.get_agency(db_session(), code)))
+    """An agency's published contacts"""
+    return schemas.AgencyOut.of(services.get_agency(db_session(), code))
