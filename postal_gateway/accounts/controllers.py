@@ -7,7 +7,6 @@ import binascii
 from flask import (
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -18,13 +17,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
+from spectree import Response as Documented
 from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
-from postal_gateway.accounts import one_time_codes, registration_privacy, services, sessions, throttles, tokens
-from postal_gateway.accounts.identity import mask_id_number, mask_phone
+from postal_gateway.accounts import one_time_codes, registration_privacy, schemas, services, sessions, throttles, tokens
 from postal_gateway.accounts.identity_documents import IdentityDocument, parse_issue_date
 from postal_gateway.accounts.models import Role, User
+from postal_gateway.api.spec import operation
 from postal_gateway.auth import SessionUser, api_auth, current_account, roles_required
 from postal_gateway.db import db_session
 from postal_gateway.domain import N_, Conflict, DomainError, FieldError, InvalidInput, NotFound, TooManyAttempts
@@ -400,117 +400,138 @@ def resend_citizen_code(citizen_id: int):
 
 # --- API ----------------------------------------------------------------------------------------
 
-
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidInput(N_("Nội dung yêu cầu phải là một đối tượng JSON."))
-    return body
-
-
-def _text(body: dict, name: str) -> str:
-    value = body.get(name, "")
-    return value if isinstance(value, str) else ""
-
-
-def citizen_json(user: User) -> dict:
-    return {
-        "id": user.id,
-        "full_name": user.full_name,
-        "id_kind": user.id_kind.value if user.id_kind else None,
-        "id_number": user.id_number,
-        "phone": user.phone,
-        "email": user.email,
-        "organisation_name": user.organisation_name,
-        "address": user.address,
-        "status": services.citizen_status(user),
-        "registered_by_id": user.registered_by_id,
-        "created_at": user.created_at.isoformat() if user.created_at else None,
-    }
-
-
-def citizen_summary_json(user: User) -> dict:
-    """What postal staff need to pick the right person at intake, and no more (Nghị định 13/2023/NĐ-CP):
-    no e-mail, address or organisation; the ID and phone numbers masked."""
-    return {
-        "id": user.id,
-        "full_name": user.full_name,
-        "id_kind": user.id_kind.value if user.id_kind else None,
-        "id_number_masked": mask_id_number(user.id_number),
-        "phone_masked": mask_phone(user.phone) if user.phone else "",
-        "status": services.citizen_status(user),
-    }
+_CITIZEN_ID = {"name": "citizen_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
 @throttles.login_per_account
 @throttles.login_per_client
-def create_token():
-    body = _json_body()
+@operation(
+    resp=Documented(HTTP_200=schemas.TokenOut, HTTP_401=None, HTTP_429=None),
+    tags=["accounts"],
+    operation_id="createToken",
+    openapi_extra={"security": [], "responses": {"200": {"description": "The token; shown only this once"}}},
+)
+def create_token(json: schemas.TokenRequest):
+    """Exchange an identifier and password for a bearer token (12 hours)"""
     try:
-        user = services.authenticate(db_session, _text(body, "identifier"), _text(body, "password"))
+        user = services.authenticate(db_session, json.identifier, json.password)
     except services.InvalidCredentials as error:
         response = problem(401, translate(error.message))
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
     with unit_of_work() as session:
         raw, _row = tokens.issue_token(session, user)
-    return jsonify(
-        access_token=raw, token_type="Bearer", expires_in=int(tokens.TOKEN_LIFETIME.total_seconds())
-    )
+    return schemas.TokenOut.of(raw)
 
 
 @api_auth()
+@operation(
+    resp=Documented(HTTP_204=None, HTTP_401=None),
+    tags=["accounts"],
+    operation_id="revokeToken",
+    openapi_extra={"responses": {"204": {"description": "Revoked"}}},
+)
 def revoke_token():
+    """Revoke the token used for this request"""
     raw = request.headers.get("Authorization", "")[7:].strip()
     with unit_of_work() as session:
         tokens.revoke_token(session, raw)
     return "", 204
 
 
+def _identity_document(body: schemas.CitizenRegistration) -> IdentityDocument:
+    """The issue date and the card photo the worker recorded; a photo that is not base64 is named."""
+    photo = None
+    if body.id_photo_base64:
+        try:
+            data = base64.b64decode(body.id_photo_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidInput.on_field("id_photo", N_("Ảnh giấy tờ phải được mã hóa base64.")) from None
+        name = body.id_photo_filename or "giay-to"
+        photo = validate_scan(name, data, max_bytes=_max_upload_bytes(), field="id_photo")
+    return IdentityDocument(parse_issue_date(body.id_issued_on), photo)
+
+
 @api_auth(Role.postal_staff)
-def api_register_citizen():
-    body = _json_body()
+@operation(
+    resp=Documented(HTTP_201=schemas.Citizen, HTTP_200=schemas.CitizenSummary, HTTP_401=None, HTTP_403=None,
+                    HTTP_409=None, HTTP_429=None),
+    tags=["accounts"],
+    operation_id="registerCitizen",
+    openapi_extra={"responses": {
+        "201": {"description": "Created, status activation_pending",
+                "headers": {"Location": {"schema": {"type": "string"}}}},
+        "200": {"description": "The citizen already had an account"},
+    }},
+)
+def api_register_citizen(json: schemas.CitizenRegistration):
+    """Register a citizen on their behalf (postal staff); an existing account is returned instead
+
+    Creates an inactive account and sends the activation code to the citizen's phone; the worker records the ID
+    document seen (issue date and photo) and the citizen is told by SMS and e-mail. If the ID number already has
+    an account, its summary is returned with 200 (Điều 6.2).
+    """
     with unit_of_work() as session:
         citizen, created = services.find_or_register_citizen(
             session,
             registered_by=current_account(),
-            full_name=_text(body, "full_name"),
-            id_number=_text(body, "id_number"),
-            phone=_text(body, "phone"),
-            email=_text(body, "email"),
-            organisation_name=_text(body, "organisation_name"),
-            address=_text(body, "address"),
-            activation_channel="email" if body.get("activation_channel") == "email" else "sms",
-            id_document=_document_from_json(body),
+            full_name=json.full_name,
+            id_number=json.id_number,
+            phone=json.phone,
+            email=json.email,
+            organisation_name=json.organisation_name,
+            address=json.address,
+            activation_channel="email" if json.activation_channel == "email" else "sms",
+            id_document=_identity_document(json),
         )
-    # an existing account is not shown in full to whoever knows its ID number
-    response = jsonify(citizen_json(citizen) if created else citizen_summary_json(citizen))
-    response.status_code = 201 if created else 200
-    if created:
-        response.headers["Location"] = url_for("accounts_api.api_get_citizen", citizen_id=citizen.id)
-    return response
+    if not created:  # an existing account is not shown in full to whoever knows its ID number
+        return schemas.CitizenSummary.of(citizen)
+    location = url_for("accounts_api.api_get_citizen", citizen_id=citizen.id)
+    return schemas.Citizen.of(citizen), 201, {"Location": location}
 
 
 @api_auth(Role.postal_staff)
-def api_activate_citizen(citizen_id: int):
+@operation(
+    resp=Documented(HTTP_200=schemas.Citizen, HTTP_401=None, HTTP_404=None, HTTP_409=None, HTTP_429=None),
+    tags=["accounts"],
+    operation_id="activateCitizen",
+    openapi_extra={"parameters": [_CITIZEN_ID], "responses": {"200": {"description": "Activated"}}},
+)
+def api_activate_citizen(citizen_id: int, json: schemas.ActivationCode):
+    """Activate a citizen's account with the code the citizen reads out (postal staff)"""
     citizen = services.get_citizen(db_session, citizen_id)
-    body = _json_body()
     with one_time_codes.unit_of_work_counting_guesses() as session:
-        services.activate_account(session, citizen, _text(body, "code"))
-    return jsonify(citizen_json(citizen))
+        services.activate_account(session, citizen, json.code)
+    return schemas.Citizen.of(citizen)
 
 
 @api_auth(Role.postal_staff)
-def api_find_citizens():
+@operation(
+    query=schemas.CitizenSearchQuery,
+    resp=Documented(HTTP_200=schemas.CitizenSearchOut, HTTP_401=None, HTTP_403=None),
+    tags=["accounts"],
+    operation_id="findCitizens",
+    openapi_extra={"responses": {"200": {"description": "Up to 20 citizens"}}},
+)
+def api_find_citizens(query: schemas.CitizenSearchQuery):
+    """Find the citizen holding exactly this ID number or mobile number (postal staff; audited)"""
     with unit_of_work() as session:  # the search's audit entry
-        found = services.find_citizens(session, request.args.get("q", ""), searched_by=current_account())
-    return jsonify(items=[citizen_summary_json(user) for user in found])
+        found = services.find_citizens(session, query.q, searched_by=current_account())
+    return schemas.CitizenSearchOut(items=[schemas.CitizenSummary.of(user) for user in found])
 
 
 @api_auth(Role.postal_staff, Role.citizen)
+@operation(
+    resp=Documented(HTTP_200=schemas.CitizenView, HTTP_401=None, HTTP_404=None),
+    tags=["accounts"],
+    operation_id="getCitizen",
+    openapi_extra={"parameters": [_CITIZEN_ID], "responses": {"200": {"description": "The citizen"}}},
+)
 def api_get_citizen(citizen_id: int):
+    """One citizen: in full to the citizen themself, as a summary to postal staff"""
     me = current_account()
     if me.role == Role.citizen and me.id != citizen_id:
         raise NotFound(N_("Không tìm thấy công dân."))
     citizen = services.get_citizen(db_session, citizen_id)
-    return jsonify(citizen_json(citizen) if me.role == Role.citizen else citizen_summary_json(citizen))
+    shown = schemas.Citizen.of(citizen) if me.role == Role.citizen else schemas.CitizenSummary.of(citizen)
+    return schemas.CitizenView(shown)
