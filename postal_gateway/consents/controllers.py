@@ -1,19 +1,20 @@
 """The consents area's handlers: staff pages, the citizen's own consents, and the API."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import quote
 
-from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from spectree import Response as Documented
 
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.accounts.one_time_codes import unit_of_work_counting_guesses
+from postal_gateway.api.spec import operation
 from postal_gateway.auth import api_auth, current_account, roles_required
-from postal_gateway.consents import audit, services
+from postal_gateway.consents import audit, schemas, services
 from postal_gateway.consents.models import Consent, ConsentStatus
 from postal_gateway.db import db_session, utcnow
-from postal_gateway.domain import N_, FieldError, InvalidInput, NotFound, TooManyAttempts
+from postal_gateway.domain import N_, InvalidInput, NotFound, TooManyAttempts
 from postal_gateway.errors import translate
 from postal_gateway.formatting import VIETNAM
 from postal_gateway.unit_of_work import unit_of_work
@@ -36,30 +37,6 @@ def _visible_consent(consent_id: int, user: User) -> Consent:
     if consent is None or not (services.can_revoke(consent, user) or services.can_review(consent, user)):
         raise NotFound(N_("Không tìm thấy ủy quyền này."))
     return consent
-
-
-def parse_valid_until(raw) -> datetime | None:
-    """'' -> None; 'YYYY-MM-DD' -> the end of that day in Vietnam; ISO datetime with offset as given."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    error = InvalidInput(
-        N_("Thông tin ủy quyền chưa hợp lệ."),
-        field_errors=[FieldError("valid_until", N_("Ngày hết hạn không hợp lệ (dạng năm-tháng-ngày)."))],
-    )
-    if not isinstance(raw, str):
-        raise error
-    raw = raw.strip()
-    try:
-        if len(raw) == 10:
-            day = date.fromisoformat(raw)
-            # "Until 30/06" means through that whole day: the consent ends at the next local midnight.
-            return datetime.combine(day + timedelta(days=1), time(0, 0), VIETNAM).astimezone(timezone.utc)
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except (ValueError, OverflowError):
-        raise error from None
-    if moment.tzinfo is None:
-        raise error
-    return moment.astimezone(timezone.utc)
 
 
 def _after_consent_url(consent: Consent) -> str:
@@ -95,7 +72,7 @@ def start(citizen_id: int):
     if request.method == "POST":
         method = form.get("method", "code")
         try:
-            valid_until = parse_valid_until(form.get("valid_until")) if form.get("scope") == "period" else None
+            valid_until = schemas.parse_valid_until(form.get("valid_until")) if form.get("scope") == "period" else None
             if method == "scan":
                 upload = request.files.get("scan")
                 if upload is None or not upload.filename:
@@ -231,98 +208,111 @@ def my_consents():
 # --- API ----------------------------------------------------------------------------------------
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if moment else None
+def _id_parameter(name: str, description: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "description": description}
 
 
-def consent_json(consent: Consent, now: datetime | None = None) -> dict:
-    return {
-        "id": consent.id,
-        "citizen_id": consent.citizen_id,
-        "post_office_id": consent.post_office_id,
-        "scope": consent.scope.value,
-        "method": consent.method.value,
-        "status": consent.status.value,
-        "valid_from": _iso(consent.valid_from),
-        "valid_until": _iso(consent.valid_until),
-        "created_at": _iso(consent.created_at),
-        "confirmed_at": _iso(consent.confirmed_at),
-        "revoked_at": _iso(consent.revoked_at),
-        "revocation_reason": consent.revocation_reason or "",
-        "used_by_dossier_id": consent.used_by_dossier_id,
-        "scan_filename": consent.scan_filename,
-        "scan_sha256": consent.scan_sha256,
-        "usable_now": services.is_usable(consent, now or utcnow()),
-    }
-
-
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidInput(N_("Nội dung yêu cầu phải là một đối tượng JSON."))
-    return body
+_CONSENT_ID = _id_parameter("consent_id", "The consent.")
 
 
 @api_auth(Role.postal_staff)
-def api_request_consent():
-    body = _json_body()
-    citizen_id = body.get("citizen_id")
-    errors = []
-    if not isinstance(citizen_id, int) or isinstance(citizen_id, bool):
-        errors.append(FieldError("citizen_id", N_("Mã công dân phải là số nguyên.")))
-    try:
-        valid_until = parse_valid_until(body.get("valid_until"))
-    except InvalidInput as error:
-        errors.extend(error.field_errors)
-        valid_until = None
-    if services.parse_scope(body.get("scope")) is None:
-        errors.append(FieldError("scope", N_("Hãy chọn phạm vi ủy quyền: một hồ sơ hoặc một thời hạn.")))
-    if errors:
-        raise InvalidInput(N_("Thông tin ủy quyền chưa hợp lệ."), field_errors=errors)
-    citizen = _citizen_or_404(citizen_id)
+@operation(
+    resp=Documented(HTTP_201=schemas.Consent, HTTP_401=None, HTTP_403=None, HTTP_404=None, HTTP_429=None),
+    tags=["consents"],
+    operation_id="requestConsent",
+    openapi_extra={"responses": {"201": {"description": "Pending consent; the code was sent.",
+                                         "headers": {"Location": {"schema": {"type": "string"}}}}}},
+)
+def api_request_consent(json: schemas.ConsentRequest):
+    """Ask a citizen for a consent; a 6-digit code is sent to the citizen's phone
+
+    Postal staff only. The consent is for the staff member's post office and stays `pending` until the citizen's
+    code is confirmed. A `single_dossier` consent needs no end date and lapses 7 days after confirmation if
+    unused; a `period` consent needs `valid_until`, in the future and at most 366 days away. `valid_until` is an
+    ISO 8601 time with offset, or a date `YYYY-MM-DD` meaning through the end of that day in Vietnam.
+    """
+    citizen = _citizen_or_404(json.citizen_id)
     with unit_of_work() as session:
         consent = services.request_consent(
-            session, citizen=citizen, staff=current_account(), scope=body["scope"], valid_until=valid_until
+            session, citizen=citizen, staff=current_account(), scope=json.scope, valid_until=json.valid_until
         )
-    response = jsonify(consent_json(consent))
-    response.status_code = 201
-    response.headers["Location"] = url_for("consents.detail", consent_id=consent.id)
-    return response
+    location = url_for("consents.detail", consent_id=consent.id)
+    return schemas.Consent.of(consent, utcnow()), 201, {"Location": location}
 
 
 @api_auth(Role.postal_staff)
-def api_confirm_consent(consent_id: int):
+@operation(
+    resp=Documented(HTTP_200=schemas.Consent, HTTP_401=None, HTTP_403=None, HTTP_404=None, HTTP_409=None,
+                    HTTP_429=None),
+    tags=["consents"],
+    operation_id="confirmConsent",
+    openapi_extra={"parameters": [_CONSENT_ID], "responses": {"200": {"description": "The consent is active."}}},
+)
+def api_confirm_consent(consent_id: int, json: schemas.ConsentCode):
+    """Confirm a pending consent with the code the citizen received
+
+    Postal staff of the consent's post office. Five wrong codes kill the code (429).
+    """
     staff = current_account()
     consent = _visible_consent(consent_id, staff)
-    code = _json_body().get("code")
     with unit_of_work_counting_guesses() as session:
-        services.confirm_consent(session, consent, code if isinstance(code, str) else "", staff=staff)
-    return jsonify(consent_json(consent))
+        services.confirm_consent(session, consent, json.code, staff=staff)
+    return schemas.Consent.of(consent, utcnow())
 
 
 @api_auth(Role.postal_staff, Role.office_manager)
+@operation(
+    resp=Documented(HTTP_200=schemas.Consent, HTTP_401=None, HTTP_403=None, HTTP_404=None, HTTP_409=None),
+    tags=["consents"],
+    operation_id="reviewSignedConsent",
+    openapi_extra={"parameters": [_CONSENT_ID], "responses": {"200": {"description": "The consent is active."}}},
+)
 def api_review_consent(consent_id: int):
+    """Approve a signed authorisation scan (a second person of the post office)
+
+    A consent by signed scan stays awaiting_review until another postal worker or the office manager of its post
+    office (never the one who attached it) reviews it, or the citizen confirms it.
+    """
     reviewer = current_account()
     consent = _visible_consent(consent_id, reviewer)
     with unit_of_work() as session:
         services.review_signed_authorisation(session, consent, reviewer=reviewer)
-    return jsonify(consent_json(consent))
+    return schemas.Consent.of(consent, utcnow())
 
 
 @api_auth(Role.postal_staff, Role.citizen)
-def api_revoke_consent(consent_id: int):
+@operation(
+    resp=Documented(HTTP_200=schemas.Consent, HTTP_401=None, HTTP_403=None, HTTP_404=None, HTTP_409=None),
+    tags=["consents"],
+    operation_id="revokeConsent",
+    openapi_extra={"parameters": [_CONSENT_ID], "requestBody": {"required": False},
+                   "responses": {"200": {"description": "The consent is revoked."}}},
+)
+def api_revoke_consent(consent_id: int, json: schemas.ConsentRevocation):
+    """Revoke a consent for ever
+
+    The citizen, or postal staff of the consent's post office (who must give a reason).
+    """
     user = current_account()
     consent = _visible_consent(consent_id, user)
-    reason = _json_body().get("reason", "")
-    if not isinstance(reason, str):
-        raise InvalidInput.on_field("reason", N_("Lý do phải là chuỗi ký tự."))
     with unit_of_work() as session:
-        services.revoke_consent(session, consent, by=user, reason=reason)
-    return jsonify(consent_json(consent))
+        services.revoke_consent(session, consent, by=user, reason=json.reason)
+    return schemas.Consent.of(consent, utcnow())
 
 
 @api_auth(Role.postal_staff, Role.citizen)
+@operation(
+    resp=Documented(HTTP_200=schemas.CitizenConsentsOut, HTTP_401=None, HTTP_403=None, HTTP_404=None),
+    tags=["consents"],
+    operation_id="listCitizenConsents",
+    openapi_extra={"parameters": [_id_parameter("citizen_id", "The citizen's account.")],
+                   "responses": {"200": {"description": "The consents."}}},
+)
 def api_citizen_consents(citizen_id: int):
+    """A citizen's consents, newest first
+
+    The citizen sees all of theirs; postal staff see those for their own post office.
+    """
     user = current_account()
     if user.role == Role.citizen and user.id != citizen_id:
         raise NotFound(N_("Không tìm thấy công dân này."))
@@ -331,4 +321,4 @@ def api_citizen_consents(citizen_id: int):
     consents = services.consents_of(db_session, citizen)
     if user.role in POST_OFFICE_ROLES:
         consents = [c for c in consents if c.post_office_id == user.post_office_id]
-    return jsonify({"citizen_id": citizen.id, "items": [consent_json(c, now) for c in consents]})
+    return schemas.CitizenConsentsOut(citizen_id=citizen.id, items=[schemas.Consent.of(c, now) for c in consents])
