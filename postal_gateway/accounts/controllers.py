@@ -19,9 +19,18 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from spectree import Response as Documented
 from sqlalchemy.orm import Session
-from werkzeug.routing import BuildError
+from werkzeug.datastructures import CombinedMultiDict
 
-from postal_gateway.accounts import one_time_codes, registration_privacy, schemas, services, sessions, throttles, tokens
+from postal_gateway.accounts import (
+    forms,
+    one_time_codes,
+    registration_privacy,
+    schemas,
+    services,
+    sessions,
+    throttles,
+    tokens,
+)
 from postal_gateway.accounts.identity_documents import IdentityDocument, parse_issue_date
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.api.spec import operation
@@ -38,14 +47,16 @@ PENDING_ACTIVATION = "pending_activation_user_id"
 RESET_IDENTIFIER = "password_reset_identifier"
 #: a self-registration whose ID number or e-mail was taken: answered like a new one (registration_privacy)
 UNCONFIRMED_REGISTRATION = "unconfirmed_registration"
-REGISTER_FIELDS = ("full_name", "id_number", "phone", "email", "organisation_name", "address")
-#: what staff type when a holder reclaims an ID number (plus the document's issue date and photo)
-RECLAIM_FIELDS = ("full_name", "id_number", "phone", "email", "reason")
 
 
 def configure_codes(state) -> None:
     """The one-time codes' HMAC key is the app's SECRET_KEY (registered once with the blueprint)."""
     one_time_codes.configure(state.app.config["SECRET_KEY"])
+
+
+def _form_errors(form: forms.PageForm) -> dict[str, list[str]]:
+    """A page form's refusals per field, in the reader's language."""
+    return {name: [_(message) for message in messages] for name, messages in form.errors.items()}
 
 
 def _safe_next(target: str | None) -> str:
@@ -62,14 +73,9 @@ def _errors_by_field(error: DomainError, default_field: str | None = None) -> di
     return found
 
 
-def consent_url(citizen_id: int) -> str | None:
-    """Where the worker goes next, if the consents area is installed."""
-    if "consents.start" not in current_app.view_functions:
-        return None
-    try:
-        return url_for("consents.start", citizen_id=citizen_id)
-    except BuildError:
-        return None
+def consent_url(citizen_id: int) -> str:
+    """Where the worker goes next: the citizen's consent for the worker's post office (R-02)."""
+    return url_for("consents.start", citizen_id=citizen_id)
 
 
 # --- login and logout -------------------------------------------------------------------------
@@ -79,9 +85,10 @@ def consent_url(citizen_id: int) -> str | None:
 @throttles.login_per_client
 def login():
     error = None
-    if request.method == "POST":
+    form = forms.LoginForm()
+    if form.is_submitted():
         try:
-            user = services.authenticate(db_session, request.form.get("identifier", ""), request.form.get("password", ""))
+            user = services.authenticate(db_session, form.identifier.data, form.password.data)
         except services.AccountNotActive as inactive:
             web_session[PENDING_ACTIVATION] = inactive.user.id
             flash(translate(inactive.message), "info")
@@ -109,8 +116,8 @@ def logout():
 
 def register():
     errors: dict[str, list[str]] = {}
-    form = {name: request.form.get(name, "") for name in REGISTER_FIELDS}
-    if request.method == "POST":
+    form = forms.RegistrationForm()
+    if form.is_submitted():
         try:
             # a taken ID number or e-mail writes nothing: register_online answers None
             with unit_of_work() as session:
@@ -118,34 +125,34 @@ def register():
         except (InvalidInput, Conflict) as error:
             errors = _errors_by_field(error)
             status = 409 if isinstance(error, Conflict) else 422
-            return render_template("accounts/register.html", form=form, errors=errors), status
+            return render_template("accounts/register.html", form=form.values(), errors=errors), status
         # A taken ID number or e-mail is answered like a new account (see registration_privacy).
-        if user is None and _is_pending_in_this_browser(form["id_number"]):
+        if user is None and _is_pending_in_this_browser(form.id_number.data):
             pass  # a double tap on a slow link: keep the account just made
         elif user is None:
             web_session.pop(PENDING_ACTIVATION, None)
-            pending = registration_privacy.start_unconfirmed(form["full_name"], form["email"])
+            pending = registration_privacy.start_unconfirmed(form.full_name.data, form.email.data)
             web_session[UNCONFIRMED_REGISTRATION] = pending.as_session()
         else:
             web_session.pop(UNCONFIRMED_REGISTRATION, None)
             web_session[PENDING_ACTIVATION] = user.id
         flash(_("Mã kích hoạt được gửi đến số điện thoại hoặc thư điện tử bạn khai, trừ khi số giấy tờ hoặc thư điện tử này đã có tài khoản."), "success")
         return redirect(url_for("accounts.activate"))
-    return render_template("accounts/register.html", form=form, errors=errors)
+    return render_template("accounts/register.html", form=form.values(), errors=errors)
 
 
-def _register_from_form(session: Session, form: dict) -> User | None:
+def _register_from_form(session: Session, form: forms.RegistrationForm) -> User | None:
     return registration_privacy.register_online(
         session,
-        full_name=form["full_name"],
-        id_number=form["id_number"],
-        phone=form["phone"],
-        email=form["email"],
-        password=request.form.get("password", ""),
-        organisation_name=form["organisation_name"],
-        address=form["address"],
-        activation_channel="email" if request.form.get("activation_channel") == "email" else "sms",
-        terms_accepted=request.form.get("accept_terms") == "yes",
+        full_name=form.full_name.data,
+        id_number=form.id_number.data,
+        phone=form.phone.data,
+        email=form.email.data,
+        password=form.password.data,
+        organisation_name=form.organisation_name.data,
+        address=form.address.data,
+        activation_channel=form.chosen_channel,
+        terms_accepted=form.terms_accepted,
     )
 
 
@@ -173,16 +180,17 @@ def activate():
         flash(_("Không có tài khoản nào đang chờ kích hoạt. Vui lòng đăng nhập hoặc đăng ký."), "info")
         return redirect(url_for("accounts.login"))
     errors: dict[str, list[str]] = {}
-    if request.method == "POST":
+    form = forms.OneTimeCodeForm()
+    if form.is_submitted():
         try:
             if unconfirmed is not None:
                 try:
-                    registration_privacy.refuse_code(unconfirmed, request.form.get("code", ""))
+                    registration_privacy.refuse_code(unconfirmed, form.code.data)
                 finally:
                     web_session[UNCONFIRMED_REGISTRATION] = unconfirmed.as_session()
             else:
                 with one_time_codes.unit_of_work_counting_guesses() as session:
-                    services.activate_account(session, user, request.form.get("code", ""))
+                    services.activate_account(session, user, form.code.data)
         except (InvalidInput, TooManyAttempts) as error:
             status = 429 if isinstance(error, TooManyAttempts) else 422
             shown = user or unconfirmed
@@ -199,7 +207,7 @@ def resend_activation():
     unconfirmed = _unconfirmed_registration() if user is None else None
     if user is None and unconfirmed is None:
         return redirect(url_for("accounts.login"))
-    channel = "email" if request.form.get("channel") == "email" else "sms"
+    channel = forms.ResendCodeForm().chosen_channel
     try:
         if unconfirmed is not None:
             registration_privacy.resend(unconfirmed)
@@ -220,11 +228,11 @@ def resend_activation():
 @throttles.reset_request_per_account
 @throttles.code_request_per_client
 def forgot_password():
-    if request.method == "POST":
-        identifier = request.form.get("identifier", "").strip()
-        if not identifier:
-            errors = {"identifier": [_("Vui lòng nhập thư điện tử hoặc số định danh.")]}
-            return render_template("accounts/forgot_password.html", errors=errors), 422
+    form = forms.ForgotPasswordForm()
+    if form.is_submitted():
+        if not form.validate():
+            return render_template("accounts/forgot_password.html", errors=_form_errors(form)), 422
+        identifier = form.identifier.data
         with unit_of_work() as session:
             services.request_password_reset(session, identifier)
         web_session[RESET_IDENTIFIER] = identifier
@@ -236,16 +244,17 @@ def forgot_password():
 @throttles.reset_guess_per_account(RESET_IDENTIFIER)
 @throttles.code_guess_per_client
 def reset_password():
-    identifier = request.form.get("identifier") or web_session.get(RESET_IDENTIFIER, "")
-    if request.method == "POST":
+    form = forms.ResetPasswordForm()
+    identifier = form.identifier.data or web_session.get(RESET_IDENTIFIER, "")
+    if form.is_submitted():
         try:
             with one_time_codes.unit_of_work_counting_guesses() as session:
                 services.reset_password(
                     session,
                     identifier,
-                    request.form.get("code", ""),
-                    request.form.get("new_password", ""),
-                    confirm_password=request.form.get("confirm_password", ""),
+                    form.code.data,
+                    form.new_password.data,
+                    confirm_password=form.confirm_password.data,
                 )
         except (InvalidInput, TooManyAttempts) as error:
             errors = _errors_by_field(error, "code")
@@ -273,7 +282,7 @@ def _max_upload_bytes() -> int:
     return current_app.config["SETTINGS"].max_upload_bytes
 
 
-def _document_from_form() -> tuple[IdentityDocument, list[FieldError]]:
+def _document_from_form(issued_on: str) -> tuple[IdentityDocument, list[FieldError]]:
     """The issue date and card photo from a staff form; a bad photo is reported with the other fields."""
     upload = request.files.get("id_photo")
     photo, errors = None, []
@@ -282,7 +291,7 @@ def _document_from_form() -> tuple[IdentityDocument, list[FieldError]]:
             photo = validate_scan(upload.filename, upload.read(), max_bytes=_max_upload_bytes(), field="id_photo")
         except InvalidInput as refused:
             errors = refused.field_errors
-    return IdentityDocument(parse_issue_date(request.form.get("id_issued_on")), photo), errors
+    return IdentityDocument(parse_issue_date(issued_on), photo), errors
 
 
 def _document_from_json(body: dict) -> IdentityDocument:
@@ -308,25 +317,25 @@ def _with_upload_errors(error: DomainError, upload_errors: list[FieldError]) -> 
 
 @roles_required(Role.postal_staff)
 def register_citizen_for():
-    form = {name: request.form.get(name, "") for name in REGISTER_FIELDS + ("id_issued_on",)}
-    document, upload_errors = _document_from_form()
+    form = forms.CitizenAtCounterForm()
+    document, upload_errors = _document_from_form(form.id_issued_on.data)
     try:
         with unit_of_work() as session:
             citizen, created = services.find_or_register_citizen(
                 session,
                 registered_by=current_account(),
-                full_name=form["full_name"],
-                id_number=form["id_number"],
-                phone=form["phone"],
-                email=form["email"],
-                organisation_name=form["organisation_name"],
-                address=form["address"],
+                full_name=form.full_name.data,
+                id_number=form.id_number.data,
+                phone=form.phone.data,
+                email=form.email.data,
+                organisation_name=form.organisation_name.data,
+                address=form.address.data,
                 id_document=document,
             )
     except (InvalidInput, Conflict) as error:
         return (
             render_template(
-                "accounts/find_citizen.html", query="", results=[], form=form,
+                "accounts/find_citizen.html", query="", results=[], form=form.values(),
                 errors=_with_upload_errors(error, upload_errors), searched=False
             ),
             409 if isinstance(error, Conflict) else 422,
@@ -341,21 +350,21 @@ def register_citizen_for():
 @roles_required(*services.RECLAIM_ROLES)
 def reclaim_identity():
     """The real holder of an ID number someone else registered, with their card, at a post office or agency."""
-    form = {name: request.form.get(name, request.args.get(name, "")) for name in RECLAIM_FIELDS + ("id_issued_on",)}
+    form = forms.ReclaimForm(formdata=CombinedMultiDict([request.form, request.args]))
     if request.method == "GET":
-        return render_template("accounts/reclaim.html", form=form, errors={})
-    document, upload_errors = _document_from_form()
+        return render_template("accounts/reclaim.html", form=form.values(), errors={})
+    document, upload_errors = _document_from_form(form.id_issued_on.data)
     try:
         with unit_of_work() as session:
             holder, _frozen = services.reclaim_identity(
-                session, checked_by=current_account(), id_number=form["id_number"], full_name=form["full_name"],
-                phone=form["phone"], email=form["email"], reason=form["reason"], id_document=document,
+                session, checked_by=current_account(), id_number=form.id_number.data, full_name=form.full_name.data,
+                phone=form.phone.data, email=form.email.data, reason=form.reason.data, id_document=document,
             )
     except (InvalidInput, Conflict, NotFound) as error:
         status = 409 if isinstance(error, Conflict) else (404 if isinstance(error, NotFound) else 422)
         errors = _with_upload_errors(error, upload_errors) if error.field_errors or upload_errors else {
             "id_number": [translate(error.message, error.params)]}
-        return render_template("accounts/reclaim.html", form=form, errors=errors), status
+        return render_template("accounts/reclaim.html", form=form.values(), errors=errors), status
     flash(_("Đã khóa tài khoản cũ và tạo tài khoản mới cho chủ giấy tờ. Mã kích hoạt đã gửi đến điện thoại của công dân."), "success")
     if current_account().role == Role.postal_staff:
         return redirect(url_for("accounts.citizen_detail", citizen_id=holder.id))
@@ -373,7 +382,7 @@ def activate_citizen(citizen_id: int):
     citizen = services.get_citizen(db_session, citizen_id)
     try:
         with one_time_codes.unit_of_work_counting_guesses() as session:
-            services.activate_account(session, citizen, request.form.get("code", ""))
+            services.activate_account(session, citizen, forms.OneTimeCodeForm().code.data)
     except (InvalidInput, TooManyAttempts) as error:
         return (
             render_template(
