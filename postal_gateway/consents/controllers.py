@@ -11,7 +11,7 @@ from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.accounts.one_time_codes import unit_of_work_counting_guesses
 from postal_gateway.api.spec import operation
 from postal_gateway.auth import api_auth, current_account, roles_required
-from postal_gateway.consents import audit, schemas, services
+from postal_gateway.consents import audit, forms, schemas, services
 from postal_gateway.consents.models import Consent, ConsentStatus
 from postal_gateway.db import db_session, utcnow
 from postal_gateway.domain import N_, InvalidInput, NotFound, TooManyAttempts
@@ -40,12 +40,8 @@ def _visible_consent(consent_id: int, user: User) -> Consent:
 
 
 def _after_consent_url(consent: Consent) -> str:
-    if "dossiers.intake_start" in current_app.view_functions:
-        try:
-            return url_for("dossiers.intake_start", citizen_id=consent.citizen_id)
-        except Exception:  # noqa: BLE001 - the intake may take other arguments; fall back to the summary
-            pass
-    return url_for("consents.detail", consent_id=consent.id)
+    """With a usable consent, the worker goes on to take the citizen's dossier."""
+    return url_for("dossiers.intake_start", citizen_id=consent.citizen_id)
 
 
 def _errors_by_field(error: InvalidInput) -> dict[str, str]:
@@ -68,19 +64,18 @@ def start(citizen_id: int):
     citizen = _citizen_or_404(citizen_id)
     now = utcnow()
     errors: dict[str, str] = {}
-    form = request.form if request.method == "POST" else {}
-    if request.method == "POST":
-        method = form.get("method", "code")
+    form = forms.ConsentStartForm()
+    if form.is_submitted():
         try:
-            valid_until = schemas.parse_valid_until(form.get("valid_until")) if form.get("scope") == "period" else None
-            if method == "scan":
+            valid_until = form.end_of_validity()
+            if form.by_signed_scan:
                 upload = request.files.get("scan")
                 if upload is None or not upload.filename:
                     raise InvalidInput.on_field("scan", N_("Hãy chụp hoặc chọn giấy ủy quyền có chữ ký của công dân."))
                 scan = validate_scan(upload.filename, upload.read(), max_bytes=_max_upload_bytes(), field="scan")
                 with unit_of_work() as session:
                     consent = services.attach_signed_authorisation(
-                        session, citizen=citizen, staff=staff, scope=form.get("scope"),
+                        session, citizen=citizen, staff=staff, scope=form.scope.data,
                         valid_until=valid_until, scan=scan, now=now,
                     )
                 flash(_("Đã lưu giấy ủy quyền và báo cho công dân. Cần một người khác của bưu cục duyệt "
@@ -88,7 +83,7 @@ def start(citizen_id: int):
                 return redirect(url_for("consents.detail", consent_id=consent.id))
             with unit_of_work() as session:
                 consent = services.request_consent(
-                    session, citizen=citizen, staff=staff, scope=form.get("scope"), valid_until=valid_until, now=now
+                    session, citizen=citizen, staff=staff, scope=form.scope.data, valid_until=valid_until, now=now
                 )
             return redirect(url_for("consents.confirm", consent_id=consent.id))
         except InvalidInput as error:
@@ -96,7 +91,7 @@ def start(citizen_id: int):
     usable = [c for c in services.consents_of(db_session, citizen)
               if c.post_office_id == staff.post_office_id and services.is_usable(c, now)]
     return render_template(
-        "consents/start.html", citizen=citizen, form=form, errors=errors, usable=usable,
+        "consents/start.html", citizen=citizen, form=form.values(), errors=errors, usable=usable,
         after_url=_after_consent_url(usable[0]) if usable else None,
         max_mb=_max_upload_bytes() // (1024 * 1024), today=now.astimezone(VIETNAM).date(),
     ), (422 if errors else 200)
@@ -110,8 +105,9 @@ def confirm(consent_id: int):
         return redirect(url_for("consents.detail", consent_id=consent.id))
     errors: dict[str, str] = {}
     status = 200
-    if request.method == "POST":
-        if request.form.get("action") == "resend":
+    form = forms.ConsentCodeForm()
+    if form.is_submitted():
+        if form.asks_for_a_new_code:
             try:
                 with unit_of_work() as session:
                     services.resend_consent_code(session, consent, staff=staff)
@@ -123,7 +119,7 @@ def confirm(consent_id: int):
         else:
             try:
                 with unit_of_work_counting_guesses() as session:
-                    services.confirm_consent(session, consent, request.form.get("code", ""), staff=staff)
+                    services.confirm_consent(session, consent, form.code.data, staff=staff)
                 flash(_("Công dân đã xác nhận ủy quyền."), "success")
                 return redirect(_after_consent_url(consent))
             except (InvalidInput, TooManyAttempts) as error:
@@ -181,7 +177,7 @@ def revoke(consent_id: int):
     user = current_account()
     consent = _visible_consent(consent_id, user)
     with unit_of_work() as session:
-        services.revoke_consent(session, consent, by=user, reason=request.form.get("reason", ""), now=utcnow())
+        services.revoke_consent(session, consent, by=user, reason=forms.RevocationForm().reason.data, now=utcnow())
     flash(_("Đã thu hồi ủy quyền."), "success")
     if user.id == consent.citizen_id:
         return redirect(url_for("consents.my_consents"))
