@@ -8,7 +8,7 @@ from spectree import Response as Documented
 from postal_gateway.accounts.models import Role
 from postal_gateway.api.spec import operation
 from postal_gateway.auth import roles_required
-from postal_gateway.catalogue import schemas, services
+from postal_gateway.catalogue import forms, schemas, services
 from postal_gateway.catalogue.importer import import_procedures
 from postal_gateway.db import db_session
 from postal_gateway.domain import N_, FieldError, InvalidInput
@@ -17,35 +17,23 @@ from postal_gateway.unit_of_work import unit_of_work
 
 
 PAGE_SIZE = 100
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
 
 
-def _int_or_raw(value: str | None, default: int):
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        return value  # the domain names it as a bad field, with the others
-
-
-def _search(args, default_limit: int) -> services.SearchResult:
-    """Run a search from query arguments; every bad argument is named at once."""
-    errors: list[FieldError] = []
-    postal = (args.get("postal") or "").strip().lower()
-    if postal not in _TRUE | _FALSE:
-        errors.append(FieldError("postal", N_("postal phải là true hoặc false.")))
+def _search(filters: forms.ProcedureFilterForm) -> services.SearchResult:
+    """Run the page's search; every bad filter is named at once."""
+    errors = [] if filters.validate() else [
+        FieldError(name, messages[0]) for name, messages in filters.errors.items()
+    ]
     try:
         result = services.search_procedures(
             db_session(),
-            q=args.get("q"),
-            field=args.get("field") or None,
-            level=args.get("level") or None,
-            administrative_level=args.get("administrative_level") or None,
-            postal_only=postal in _TRUE,
-            limit=_int_or_raw(args.get("limit"), default_limit),
-            offset=_int_or_raw(args.get("offset"), 0),
+            q=filters.q.data,
+            field=filters.field.data,
+            level=filters.level.data,
+            administrative_level=filters.administrative_level.data,
+            postal_only=filters.postal_only,
+            limit=PAGE_SIZE if filters.limit.data is None else filters.limit.data,
+            offset=filters.offset.data or 0,
         )
     except InvalidInput as error:
         error.field_errors = errors + error.field_errors
@@ -69,7 +57,7 @@ def _label_context() -> dict:
 def list_procedures():
     errors: list[dict] = []
     try:
-        result = _search(request.args, PAGE_SIZE)
+        result = _search(forms.ProcedureFilterForm(formdata=request.args))
     except InvalidInput as error:
         errors = [{"field": item.field, "message": translate(item.message, item.params)} for item in error.field_errors]
         result = services.SearchResult(items=[], total=0, limit=PAGE_SIZE, offset=0)
@@ -109,10 +97,11 @@ def procedure_detail(code: str):
 def import_page():
     report = None
     error = None
-    if request.method == "POST":
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            error = _("Vui lòng chọn tệp .csv hoặc .xlsx.")
+    form = forms.CatalogueImportForm()
+    if form.is_submitted():
+        upload = form.chosen_file()
+        if upload is None:
+            error = _(forms.NO_FILE_CHOSEN)
         else:
             with unit_of_work() as session:  # a bad file writes nothing: the report lists every bad row
                 report = import_procedures(session, upload.filename, upload.read())
