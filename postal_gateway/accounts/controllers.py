@@ -282,16 +282,18 @@ def _max_upload_bytes() -> int:
     return current_app.config["SETTINGS"].max_upload_bytes
 
 
-def _document_from_form(issued_on: str) -> tuple[IdentityDocument, list[FieldError]]:
+def _document_from_form(
+    form: forms.CitizenAtCounterForm | forms.ReclaimForm,
+) -> tuple[IdentityDocument, list[FieldError]]:
     """The issue date and card photo from a staff form; a bad photo is reported with the other fields."""
-    upload = request.files.get("id_photo")
+    upload = forms.chosen_file(form.id_photo)
     photo, errors = None, []
-    if upload is not None and upload.filename:
+    if upload is not None:
         try:
             photo = validate_scan(upload.filename, upload.read(), max_bytes=_max_upload_bytes(), field="id_photo")
         except InvalidInput as refused:
             errors = refused.field_errors
-    return IdentityDocument(parse_issue_date(issued_on), photo), errors
+    return IdentityDocument(parse_issue_date(form.id_issued_on.data), photo), errors
 
 
 def _document_from_json(body: dict) -> IdentityDocument:
@@ -318,7 +320,7 @@ def _with_upload_errors(error: DomainError, upload_errors: list[FieldError]) -> 
 @roles_required(Role.postal_staff)
 def register_citizen_for():
     form = forms.CitizenAtCounterForm()
-    document, upload_errors = _document_from_form(form.id_issued_on.data)
+    document, upload_errors = _document_from_form(form)
     try:
         with unit_of_work() as session:
             citizen, created = services.find_or_register_citizen(
@@ -350,10 +352,10 @@ def register_citizen_for():
 @roles_required(*services.RECLAIM_ROLES)
 def reclaim_identity():
     """The real holder of an ID number someone else registered, with their card, at a post office or agency."""
-    form = forms.ReclaimForm(formdata=CombinedMultiDict([request.form, request.args]))
+    form = forms.ReclaimForm(formdata=CombinedMultiDict([request.files, request.form, request.args]))
     if request.method == "GET":
         return render_template("accounts/reclaim.html", form=form.values(), errors={})
-    document, upload_errors = _document_from_form(form.id_issued_on.data)
+    document, upload_errors = _document_from_form(form)
     try:
         with unit_of_work() as session:
             holder, _frozen = services.reclaim_identity(

@@ -4,6 +4,8 @@ bad field at once; a form only turns the posted text into values."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from werkzeug.datastructures import FileStorage
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
@@ -57,6 +59,12 @@ class ResetPasswordForm(PageForm):
     confirm_password = PasswordField(default="")
 
 
+def chosen_file(field: FileField) -> FileStorage | None:
+    """The file posted in ``field``, or None when none was chosen (a file input left empty posts no name)."""
+    upload = field.data
+    return upload if isinstance(upload, FileStorage) and upload.filename else None
+
+
 class _ValuesForm(PageForm):
     """A page form whose typed values go back into the page as they were posted."""
 
@@ -103,6 +111,8 @@ class CitizenAtCounterForm(_ValuesForm):
     organisation_name = StringField(default="")
     address = StringField(default="")
     id_issued_on = StringField(default="")
+    #: a photo of the card's front (JPEG, PNG or PDF), checked by ``uploads.validate_scan``
+    id_photo = FileField()
 
 
 class ReclaimForm(_ValuesForm):
@@ -116,3 +126,5 @@ class ReclaimForm(_ValuesForm):
     email = StringField(default="")
     reason = StringField(default="")
     id_issued_on = StringField(default="")
+    #: a photo of the card's front (JPEG, PNG or PDF), checked by ``uploads.validate_scan``
+    id_photo = FileField()

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField
+from werkzeug.datastructures import FileStorage
 from wtforms import StringField
 from wtforms.validators import AnyOf
 
-from postal_gateway.accounts.forms import PageForm
+from postal_gateway.accounts.forms import PageForm, chosen_file
 from postal_gateway.domain import N_
 
 NO_FILE_CHOSEN = N_("Vui lòng chọn tệp .csv hoặc .xlsx.")
@@ -55,7 +56,6 @@ class CatalogueImportForm(PageForm):
 
     file = FileField()
 
-    def chosen_file(self):
+    def chosen_file(self) -> FileStorage | None:
         """The uploaded file, or None when the operator chose none."""
-        upload = self.file.data
-        return upload if upload is not None and upload.filename else None
+        return chosen_file(self.file)

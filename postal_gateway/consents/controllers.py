@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from spectree import Response as Documented
 
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
+from postal_gateway.accounts.forms import chosen_file
 from postal_gateway.accounts.one_time_codes import unit_of_work_counting_guesses
 from postal_gateway.api.spec import operation
 from postal_gateway.auth import api_auth, current_account, roles_required
@@ -69,8 +70,8 @@ def start(citizen_id: int):
         try:
             valid_until = form.end_of_validity()
             if form.by_signed_scan:
-                upload = request.files.get("scan")
-                if upload is None or not upload.filename:
+                upload = chosen_file(form.scan)
+                if upload is None:
                     raise InvalidInput.on_field("scan", N_("Hãy chụp hoặc chọn giấy ủy quyền có chữ ký của công dân."))
                 scan = validate_scan(upload.filename, upload.read(), max_bytes=_max_upload_bytes(), field="scan")
                 with unit_of_work() as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_wtf.file import FileField
 from wtforms import StringField
 
 from postal_gateway.accounts.forms import PageForm
@@ -16,6 +17,8 @@ class ConsentStartForm(PageForm):
     method = StringField(default="code")
     scope = StringField(default="")
     valid_until = StringField(default="")
+    #: the signed authorisation (photo or PDF), checked by ``uploads.validate_scan``
+    scan = FileField()
 
     @property
     def by_signed_scan(self) -> bool:
