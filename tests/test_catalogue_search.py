@@ -159,6 +159,15 @@ def test_api_lists_without_authentication(client, demo):
     assert item["agency_code"] == "000.00.20.H10"
 
 
+def test_api_filters_by_every_documented_value(client, demo):
+    by_field = client.get("/api/v1/procedures?field=postal&level=4&administrative_level=province&limit=200")
+    assert by_field.status_code == 200
+    items = by_field.get_json()["items"]
+    assert items and {(item["field"], item["level"], item["administrative_level"]) for item in items} == {
+        ("postal", 4, "province")}
+    assert client.get("/api/v1/procedures?administrative_level=commune").get_json()["items"] == []
+
+
 def test_api_bad_parameters_are_problem_json_naming_each(client, demo):
     response = client.get("/api/v1/procedures?limit=abc&offset=-3&level=2&field=sport&postal=perhaps")
     assert response.status_code == 422

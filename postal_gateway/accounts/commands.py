@@ -6,8 +6,8 @@ from flask.cli import with_appcontext
 
 from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.services import create_staff_user
-from postal_gateway.db import db_session
 from postal_gateway.domain import DomainError
+from postal_gateway.unit_of_work import unit_of_work
 
 
 @click.group("users")
@@ -25,15 +25,13 @@ def accounts_commands() -> None:
 @with_appcontext
 def create_user(role: str, email: str, full_name: str, post_office_code: str | None, agency_code: str | None, password: str) -> None:
     """Create an active staff account."""
-    session = db_session()
     try:
-        user = create_staff_user(session, Role(role), full_name, email, password, post_office_code, agency_code)
+        with unit_of_work() as session:
+            user = create_staff_user(session, Role(role), full_name, email, password, post_office_code, agency_code)
     except DomainError as error:
-        session.rollback()
         # Message ids are Vietnamese; there is no request here to choose another language.
         problems = [f"{item.field}: {item.message % item.params if item.params else item.message}" for item in error.field_errors]
         raise click.ClickException("; ".join(problems) or str(error)) from None
-    session.commit()
     click.echo(f"created {user.role.value} {user.email} (id {user.id})")
 
 

@@ -10,7 +10,8 @@ guesses kill a code.
 Contract for callers of ``verify_code``: a wrong guess is counted on the code row and flushed
 before the error is raised. The caller must COMMIT the session even when verify_code raises
 (nothing else may have been written in that transaction before the check), otherwise the attempt
-count is rolled back and the 5-attempt limit is not real. The row is locked (SELECT ... FOR UPDATE)
+count is rolled back and the 5-attempt limit is not real: callers check codes inside
+``unit_of_work_counting_guesses``, which does exactly that. The row is locked (SELECT ... FOR UPDATE)
 while it is checked, so parallel guesses are counted one after another.
 """
 from __future__ import annotations
@@ -19,6 +20,8 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -29,6 +32,7 @@ from postal_gateway.db import utcnow
 from postal_gateway.domain import N_, FieldError, InvalidInput, TooManyAttempts
 from postal_gateway.notifications.models import MessageChannel
 from postal_gateway.notifications.service import send
+from postal_gateway.unit_of_work import unit_of_work
 
 CODE_LIFETIME = timedelta(minutes=5)
 RESEND_INTERVAL = timedelta(seconds=60)
@@ -38,8 +42,22 @@ MAX_ATTEMPTS = 5
 _secret: bytes | None = None
 
 
+@contextmanager
+def unit_of_work_counting_guesses() -> Iterator[Session]:
+    """A unit of work that commits even when a code is refused (the contract above): a wrong guess,
+    counted before the refusal, commits; the refusal is raised after the commit."""
+    refused: InvalidInput | TooManyAttempts | None = None
+    with unit_of_work() as session:
+        try:
+            yield session
+        except (InvalidInput, TooManyAttempts) as error:
+            refused = error
+    if refused is not None:
+        raise refused
+
+
 def configure(secret: str) -> None:
-    """Set the HMAC key; the accounts blueprint calls this with the app's SECRET_KEY."""
+    """Set the HMAC key; the accounts blueprint registers this with the app's SECRET_KEY."""
     global _secret
     if not secret:
         raise ValueError("one-time codes need a non-empty secret")

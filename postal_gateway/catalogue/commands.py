@@ -10,6 +10,7 @@ from postal_gateway.catalogue.importer import import_procedures
 from postal_gateway.catalogue.services import MAX_PAGE_SIZE, search_procedures
 from postal_gateway.db import db_session
 from postal_gateway.formatting import format_vnd
+from postal_gateway.unit_of_work import unit_of_work
 
 
 @click.group("catalogue")
@@ -22,16 +23,8 @@ def catalogue_commands() -> None:
 @with_appcontext
 def import_command(file: Path) -> None:
     """Import procedures from FILE (.csv or .xlsx); nothing is imported if any row is bad."""
-    session = db_session()
-    try:
+    with unit_of_work() as session:  # a bad file writes nothing: the report lists every bad row
         report = import_procedures(session, file.name, file.read_bytes())
-        if report.ok:
-            session.commit()
-        else:
-            session.rollback()
-    except Exception:
-        session.rollback()
-        raise
     for line in report.lines():
         click.echo(line, err=not report.ok)
     if not report.ok:

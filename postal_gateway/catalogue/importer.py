@@ -3,7 +3,7 @@ imports nothing.
 
 Columns (first row): code, name, field, agency_code, level, processing_days, fee_vnd,
 postal_eligible, postal_exclusion_reason, processing_department, checklist (documents separated
-by ";" or "|"). The last four may be left out. A good file upserts by code; the caller commits.
+by ";" or "|"). The last four may be left out. A good file upserts by code; the caller's unit of work commits.
 """
 from __future__ import annotations
 
@@ -221,8 +221,8 @@ def _parse_row(line: int, record: dict[str, Any], agencies: dict[str, Agency], e
 def import_procedures(session: Session, filename: str, data: bytes) -> ImportReport:
     """Validate every row of a CSV or XLSX file, then upsert all of them, or none if any is bad.
 
-    Nothing is written when the report has errors; otherwise the rows are flushed and the caller
-    commits (one transaction for the whole file).
+    Nothing is written when the report has errors; otherwise the rows are flushed and the caller's unit
+    of work commits (one transaction for the whole file).
     """
     report = ImportReport(filename=filename)
     agencies = {row.code: row for row in session.scalars(select(Agency))}

@@ -64,7 +64,7 @@ def parse_field(value: str | ProcedureField | None) -> ProcedureField | None:
 def _parse_choice(value, choices: tuple):
     if value is None or value == "":
         return None
-    text = str(value).strip()
+    text = str(getattr(value, "value", value)).strip()  # an enum member as its value, not "Enum.member"
     for choice in choices:
         if text == str(getattr(choice, "value", choice)):
             return choice

@@ -12,9 +12,10 @@ Decisions:
   became active (the citizen may have changed their mind since). A date given for one only shortens it.
 - Period consents need an end date in the future, at most MAX_PERIOD_DAYS away.
 - Validity counts from activation (code confirmed or scan attached), not from the request.
-- Functions flush; the caller commits (one transaction per use case). confirm_consent is the
-  exception the one-time-code contract imposes: commit even when it raises InvalidInput or
-  TooManyAttempts, so that a wrong guess stays counted (nothing else is written before the check).
+- Functions flush; the caller's unit of work commits (one transaction per use case). confirm_consent
+  is the exception the one-time-code contract imposes: its caller commits even when it raises
+  InvalidInput or TooManyAttempts (``one_time_codes.unit_of_work_counting_guesses``), so that a wrong
+  guess stays counted (nothing else is written before the check).
 """
 from __future__ import annotations
 
