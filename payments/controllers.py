@@ -19,6 +19,7 @@ from postal_gateway.catalogue.models import Agency
 from postal_gateway.db import db_session, utcnow
 from postal_gateway.domain import N_, Conflict, Forbidden, InvalidInput, NotFound
 from postal_gateway.errors import translate
+from postal_gateway.unit_of_work import unit_of_work
 
 
 AGENCY = (Role.agency_staff, Role.agency_admin)
@@ -59,40 +60,40 @@ def pay_dossier(code: str):
 
 @roles_required(Role.citizen)
 def start(code: str):
-    session = db_session()
-    dossier = services.get_dossier(session, code)
-    if dossier.citizen_id != current_account().id:
-        raise services.NotFound(N_("Không tìm thấy hồ sơ."))
-    vnpay = runtime.config_for_agency(session, dossier.agency_id)
-    if vnpay is None:
-        raise Conflict(N_("Cơ quan xử lý hồ sơ chưa nhận thanh toán trực tuyến; vui lòng nộp lệ phí tại quầy."))
-    _payment, url = services.start_payment(
-        session, dossier=dossier, citizen_id=current_account().id, ip_address=_client_ip(),
-        config=vnpay, now=utcnow(),
-    )
-    session.commit()
+    with unit_of_work() as session:
+        dossier = services.get_dossier(session, code)
+        if dossier.citizen_id != current_account().id:
+            raise services.NotFound(N_("Không tìm thấy hồ sơ."))
+        vnpay = runtime.config_for_agency(session, dossier.agency_id)
+        if vnpay is None:
+            raise Conflict(N_("Cơ quan xử lý hồ sơ chưa nhận thanh toán trực tuyến; vui lòng nộp lệ phí tại quầy."))
+        _payment, url = services.start_payment(
+            session, dossier=dossier, citizen_id=current_account().id, ip_address=_client_ip(),
+            config=vnpay, now=utcnow(),
+        )
     return redirect(url, code=303)
 
 
 def vnpay_return():
-    session = db_session()
-    try:
-        view = runtime.read_return(session, request.args.to_dict(), remote_addr=_client_ip())
-    except InvalidInput as error:
-        session.commit()  # keep the audit row of the forged return
-        return render_template("payments/return.html", view=None, error=translate(error.message)), 400
-    session.commit()
+    with unit_of_work() as session:
+        try:
+            view = runtime.read_return(session, request.args.to_dict(), remote_addr=_client_ip())
+        except InvalidInput as error:
+            refusal = error  # refused inside the unit of work, so the audit row of the forged return commits
+        else:
+            refusal = None
+    if refusal is not None:
+        return render_template("payments/return.html", view=None, error=translate(refusal.message)), 400
     return render_template("payments/return.html", view=view, error=None)
 
 
 def _refuse_unstorable_ipn(params: dict[str, str]) -> dict[str, str]:
     """A NUL or a broken character in a parameter: no signature can match it, so 97, logged with
     the faulty characters escaped (the database stores neither)."""
-    session = db_session()
     escaped = {storable(key): storable(value) for key, value in params.items()}
-    services.log_rejection(session, source="ipn", code="97", reason="parameter with a NUL or non-UTF-8 character",
-                           params=escaped, remote_addr=_client_ip(), now=utcnow())
-    session.commit()
+    with unit_of_work() as session:
+        services.log_rejection(session, source="ipn", code="97", reason="parameter with a NUL or non-UTF-8 character",
+                               params=escaped, remote_addr=_client_ip(), now=utcnow())
     return ipn_response("97")
 
 
@@ -112,34 +113,35 @@ def vnpay_ipn():
 
 def _send_now(refund_id: int) -> None:
     """Call VNPay once the authorisation is committed; a failure to reach it leaves the job to retry."""
-    session = db_session()
-    vnpay = runtime.config_for_agency(session, session.get(Refund, refund_id).payment.agency_id)
-    if vnpay is None:  # the terminal is not usable now: the refund stays requested for the job
-        return
-    refunds.send_refund(session, refund_id, config=vnpay, now=utcnow(), transport=runtime.merchant_transport(vnpay))
-    session.commit()
+    with unit_of_work() as session:
+        vnpay = runtime.config_for_agency(session, session.get(Refund, refund_id).payment.agency_id)
+        if vnpay is None:  # the terminal is not usable now: the refund stays requested for the job
+            return
+        refunds.send_refund(session, refund_id, config=vnpay, now=utcnow(),
+                            transport=runtime.merchant_transport(vnpay))
 
 
 @roles_required(*AGENCY)
 def refunds_page(code: str):
-    session = db_session()
-    dossier = _agency_dossier(code)
     errors: dict[str, list[str]] = {}
     form = request.form
     if request.method == "POST":
         amount = form.get("amount_vnd", "").strip()
         try:
-            refund = refunds.request_refund(
-                session, dossier=dossier, amount_vnd=int(amount) if amount.isdigit() and len(amount) < 13 else -1,
-                reason=form.get("reason", ""), authorised_by=current_account(),
-                idempotency_key=form.get("idempotency_key", ""), now=utcnow(),
-            )
-            session.commit()
+            # the authorisation commits first; VNPay is called in a second unit of work (see _send_now)
+            with unit_of_work() as session:
+                refund = refunds.request_refund(
+                    session, dossier=_agency_dossier(code),
+                    amount_vnd=int(amount) if amount.isdigit() and len(amount) < 13 else -1,
+                    reason=form.get("reason", ""), authorised_by=current_account(),
+                    idempotency_key=form.get("idempotency_key", ""), now=utcnow(),
+                )
             _send_now(refund.id)
             return redirect(url_for("payments.refunds_page", code=code), code=303)
         except InvalidInput as error:
-            session.rollback()
             errors = _form_errors(error) or {"amount_vnd": [translate(error.message, error.params or None)]}
+    session = db_session()
+    dossier = _agency_dossier(code)
     _payment, left = refunds.refundable_payment(session, dossier)
     rows = list(session.scalars(select(Refund).where(Refund.dossier_id == dossier.id).order_by(Refund.id.desc())))
     return render_template(
@@ -193,10 +195,9 @@ def _back(day) -> Response:
 
 def _on_day(day: str, act) -> Response:
     """Run one reconciliation use case for the officer's agency and day, commit, and go back to the day."""
-    session = db_session()
     the_day = reconciliation.parse_day(day)
-    act(session, agency_id=current_account().agency_id, day=the_day, user=current_account(), now=utcnow())
-    session.commit()
+    with unit_of_work() as session:
+        act(session, agency_id=current_account().agency_id, day=the_day, user=current_account(), now=utcnow())
     return _back(the_day)
 
 
@@ -206,15 +207,15 @@ def _import_and_reconcile(day: str, read_file) -> Response:
 
     read_file(session, day, vnpay) gives the file's lines and its name; vnpay is the agency's terminal.
     """
-    session = db_session()
     the_day = reconciliation.parse_day(day)
-    vnpay = _own_terminal(session)
-    lines, filename = read_file(session, the_day, vnpay)
-    result = reconciliation.import_gateway_file(
-        session, lines, agency_id=current_account().agency_id, day=the_day, tmn_code=vnpay.tmn_code,
-        filename=filename, imported_by_id=current_account().id, now=utcnow())
-    reconciliation.reconcile(session, agency_id=current_account().agency_id, day=the_day, user=current_account(), now=utcnow())
-    session.commit()
+    with unit_of_work() as session:
+        vnpay = _own_terminal(session)
+        lines, filename = read_file(session, the_day, vnpay)
+        result = reconciliation.import_gateway_file(
+            session, lines, agency_id=current_account().agency_id, day=the_day, tmn_code=vnpay.tmn_code,
+            filename=filename, imported_by_id=current_account().id, now=utcnow())
+        reconciliation.reconcile(session, agency_id=current_account().agency_id, day=the_day, user=current_account(),
+                                 now=utcnow())
     if result.errors:
         return render_template("payments/import_errors.html", day=the_day, result=result), 422
     return _back(the_day)
@@ -250,11 +251,10 @@ def run(day: str):
 
 @roles_required(*AGENCY)
 def resolve(item_id: int):
-    session = db_session()
-    item = reconciliation.resolve_item(session, item_id=item_id, comment=request.form.get("comment", ""),
-                                       user=current_account(), now=utcnow())
-    day = session.get(ReconciliationDay, item.day_id).day
-    session.commit()
+    with unit_of_work() as session:
+        item = reconciliation.resolve_item(session, item_id=item_id, comment=request.form.get("comment", ""),
+                                           user=current_account(), now=utcnow())
+        day = session.get(ReconciliationDay, item.day_id).day
     return redirect(url_for("payments.reconciliation_day", day=day.isoformat()) + f"#item-{item_id}", code=303)
 
 
@@ -308,18 +308,18 @@ def api_dossier(code: str):
 
 @api_auth(Role.agency_admin)
 def api_refund(code: str):
-    session = db_session()
-    dossier = _agency_dossier(code)
     body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidInput(N_("Nội dung yêu cầu phải là đối tượng JSON."))
-    refund = refunds.request_refund(
-        session, dossier=dossier, amount_vnd=body.get("amount_vnd"), reason=body.get("reason"),
-        authorised_by=current_account(), idempotency_key=body.get("idempotency_key"), now=utcnow(),
-    )
-    session.commit()
+    with unit_of_work() as session:
+        dossier = _agency_dossier(code)
+        if not isinstance(body, dict):
+            raise InvalidInput(N_("Nội dung yêu cầu phải là đối tượng JSON."))
+        refund = refunds.request_refund(
+            session, dossier=dossier, amount_vnd=body.get("amount_vnd"), reason=body.get("reason"),
+            authorised_by=current_account(), idempotency_key=body.get("idempotency_key"), now=utcnow(),
+        )
+    # VNPay is called once the authorisation is committed, in a unit of work of its own
     _send_now(refund.id)
-    refund = session.get(Refund, refund.id)
+    refund = db_session().get(Refund, refund.id)
     return jsonify({"id": refund.id, "status": refund.status.value, "amount_vnd": refund.amount_vnd,
                     "transaction_type": refund.transaction_type, "response_code": refund.response_code or None}), 201
 

@@ -228,8 +228,7 @@ def test_retried_and_duplicated_ipns_from_the_sandbox_settle_once(client, sessio
     deliveries = list(session.scalars(select(gateway.SandboxIpnDelivery)))
     assert deliveries[0].delivered_at is None and deliveries[0].attempts == 1
     for minutes in (5, 10):
-        gateway.deliver_due(runtime._bound_session, send=runtime.ipn_sender(),
-                            now=datetime.now(timezone.utc) + timedelta(minutes=minutes))
+        runtime.deliver_sandbox_ipns(now=datetime.now(timezone.utc) + timedelta(minutes=minutes))
     session.expire_all()
     delivery = session.get(gateway.SandboxIpnDelivery, deliveries[0].id)
     assert delivery.delivered_at is not None and delivery.last_answer.startswith("02")

@@ -13,35 +13,33 @@ from postal_gateway.catalogue.models import Agency
 from postal_gateway.db import db_session, utcnow
 from postal_gateway.domain import N_, InvalidInput, NotFound
 from postal_gateway.errors import translate
+from postal_gateway.unit_of_work import unit_of_work
 
 
 def pay_page():
-    session = db_session()
-    config = runtime.sandbox_config(session, request.args.get("vnp_TmnCode"))
     try:
-        row = gateway.open_payment(session, request.args.to_dict(), config=config, now=utcnow())
+        with unit_of_work() as session:
+            config = runtime.sandbox_config(session, request.args.get("vnp_TmnCode"))
+            row = gateway.open_payment(session, request.args.to_dict(), config=config, now=utcnow())
     except InvalidInput as error:
-        session.rollback()
         return render_template("sandbox/pay.html", row=None, error=translate(error.message)), 400
-    session.commit()
     return render_template("sandbox/pay.html", row=row, error=None, outcomes=gateway.OUTCOMES, faults=gateway.FAULTS)
 
 
 def choose(transaction_id: int):
-    session = db_session()
-    row = gateway.find_payment(session, transaction_id)
-    _row, return_to = gateway.complete_payment(
-        session, transaction_id, outcome=request.form.get("outcome", ""), fault=request.form.get("fault", ""),
-        config=runtime.sandbox_config(session, row.tmn_code), now=utcnow(),
-    )
-    session.commit()
+    with unit_of_work() as session:
+        row = gateway.find_payment(session, transaction_id)
+        _row, return_to = gateway.complete_payment(
+            session, transaction_id, outcome=request.form.get("outcome", ""), fault=request.form.get("fault", ""),
+            config=runtime.sandbox_config(session, row.tmn_code), now=utcnow(),
+        )
     # IPNs go out before the browser returns, as VNPay usually does; "reordered" ones wait for the job.
-    gateway.deliver_due(runtime._bound_session, send=runtime.ipn_sender(), now=utcnow(), skip_reordered=True)
+    runtime.deliver_sandbox_ipns(now=utcnow(), skip_reordered=True)
     return redirect(return_to, code=303)
 
 
 def deliver():
-    calls = gateway.deliver_due(runtime._bound_session, send=runtime.ipn_sender(), now=utcnow())
+    calls = runtime.deliver_sandbox_ipns(now=utcnow())
     return jsonify({"calls": calls})
 
 
@@ -60,9 +58,8 @@ def daily_file(day: str):
 
 
 def merchant_api():
-    session = db_session()
     payload = request.get_json(silent=True)
     tmn_code = payload.get("vnp_TmnCode") if isinstance(payload, dict) else None
-    answer = gateway.handle_api(session, payload, config=runtime.sandbox_config(session, tmn_code), now=utcnow())
-    session.commit()
+    with unit_of_work() as session:
+        answer = gateway.handle_api(session, payload, config=runtime.sandbox_config(session, tmn_code), now=utcnow())
     return jsonify(answer)
