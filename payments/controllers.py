@@ -5,22 +5,23 @@ from __future__ import annotations
 import secrets
 
 from flask import Response, jsonify, redirect, render_template, request, url_for
+from spectree import Response as Documented
 from sqlalchemy import select
 
-from payments import reconciliation, refunds, reports, runtime, services
+from payments import reconciliation, refunds, reports, runtime, schemas, services
 from payments.models import Payment, ReconciliationDay, Refund
 from payments.sandbox.gateway import daily_file
 from payments.vnpay.payment import ipn_response
 from postal_gateway import metrics
 from postal_gateway.accounts.models import Role
 from postal_gateway.api.request_guards import storable, unstorable
+from postal_gateway.api.spec import operation
 from postal_gateway.auth import api_auth, current_account, roles_required
 from postal_gateway.catalogue.models import Agency
 from postal_gateway.db import db_session, utcnow
 from postal_gateway.domain import N_, Conflict, Forbidden, InvalidInput, NotFound
 from postal_gateway.errors import translate
 from postal_gateway.unit_of_work import unit_of_work
-
 
 AGENCY = (Role.agency_staff, Role.agency_admin)
 
@@ -282,54 +283,62 @@ def report(day: str, fmt: str):
 # --- API ----------------------------------------------------------------------------------------
 
 
-def _payment_json(payment: Payment) -> dict:
-    return {
-        "txn_ref": payment.txn_ref, "status": payment.status.value, "fee_vnd": payment.fee_vnd,
-        "postage_vnd": payment.postage_vnd, "amount_vnd": payment.amount_vnd, "refunded_vnd": payment.refunded_vnd,
-        "created_at": payment.created_at.isoformat(), "expires_at": payment.expires_at.isoformat(),
-        "settled_at": payment.settled_at.isoformat() if payment.settled_at else None,
-        "settled_via": payment.settled_via or None,
-    }
-
-
-def _balance_json(dossier) -> dict:
-    session = db_session()
-    balance = services.fee_balance(session, dossier)
-    payments = session.scalars(select(Payment).where(Payment.dossier_id == dossier.id).order_by(Payment.id))
-    return {"dossier_code": dossier.code, "owed_vnd": balance.owed_vnd, "paid_vnd": balance.paid_vnd,
-            "refunded_vnd": balance.refunded_vnd, "settled": balance.settled,
-            "payments": [_payment_json(p) for p in payments]}
-
-
 @api_auth(*AGENCY)
+@operation(
+    resp=Documented(HTTP_200=schemas.FeeBalanceOut, HTTP_401=None, HTTP_403=None, HTTP_404=None),
+    tags=["payments"],
+    operation_id="getDossierPayments",
+    openapi_extra={"parameters": [schemas.CODE_PARAMETER], "responses": {"200": {"description": "The balance."}}},
+)
 def api_dossier(code: str):
-    return jsonify(_balance_json(_agency_dossier(code)))
+    """Fee owed, paid and refunded for a dossier, with its online payment attempts
+
+    Agency staff and admins of the dossier's agency. `paid_vnd` counts every fee collected (any method) minus
+    refunds; `settled` is false while paid and owed differ (R-14).
+    """
+    session = db_session()
+    dossier = _agency_dossier(code)
+    attempts = list(session.scalars(select(Payment).where(Payment.dossier_id == dossier.id).order_by(Payment.id)))
+    return schemas.FeeBalanceOut.of(dossier.code, services.fee_balance(session, dossier), attempts)
 
 
 @api_auth(Role.agency_admin)
-def api_refund(code: str):
-    body = request.get_json(silent=True)
+@operation(
+    resp=Documented(HTTP_201=schemas.RefundOut, HTTP_401=None, HTTP_403=None, HTTP_404=None, HTTP_409=None,
+                    HTTP_422=None),
+    tags=["payments"],
+    operation_id="refundDossierFee",
+    openapi_extra={"parameters": [schemas.CODE_PARAMETER],
+                   "responses": {"201": {"description": "The refund and its state."}}},
+)
+def api_refund(code: str, json: schemas.RefundIn):
+    """Authorise a full or partial refund of a dossier's online fee (R-13) and send it to VNPay
+
+    Agency admins only. The same `idempotency_key` again returns the same refund. Refused (409) once the
+    dossier's result is ready or returned, and (422) above what can still be refunded.
+    """
     with unit_of_work() as session:
-        dossier = _agency_dossier(code)
-        if not isinstance(body, dict):
-            raise InvalidInput(N_("Nội dung yêu cầu phải là đối tượng JSON."))
         refund = refunds.request_refund(
-            session, dossier=dossier, amount_vnd=body.get("amount_vnd"), reason=body.get("reason"),
-            authorised_by=current_account(), idempotency_key=body.get("idempotency_key"), now=utcnow(),
+            session, dossier=_agency_dossier(code), amount_vnd=json.amount_vnd, reason=json.reason,
+            authorised_by=current_account(), idempotency_key=json.idempotency_key, now=utcnow(),
         )
     # VNPay is called once the authorisation is committed, in a unit of work of its own
     _send_now(refund.id)
-    refund = db_session().get(Refund, refund.id)
-    return jsonify({"id": refund.id, "status": refund.status.value, "amount_vnd": refund.amount_vnd,
-                    "transaction_type": refund.transaction_type, "response_code": refund.response_code or None}), 201
+    return schemas.RefundOut.of(db_session().get(Refund, refund.id)), 201
 
 
 @api_auth(*AGENCY)
+@operation(
+    resp=Documented(HTTP_200=schemas.ReconciliationDayOut, HTTP_401=None, HTTP_403=None, HTTP_404=None,
+                    HTTP_422=None),
+    tags=["payments"],
+    operation_id="getReconciliationDay",
+    openapi_extra={"parameters": [schemas.DAY_PARAMETER], "responses": {"200": {"description": "The day."}}},
+)
 def api_reconciliation(day: str):
+    """Totals per category of the caller's agency's fee reconciliation for a day"""
     session = db_session()
     record = reconciliation.get_day(session, agency_id=current_account().agency_id, day=reconciliation.parse_day(day))
     if record is None:
         raise services.NotFound(N_("Ngày này chưa được đối soát."))
-    return jsonify({"day": record.day.isoformat(), "status": record.status.value, "totals": record.totals,
-                    "open_exceptions": reconciliation.open_exceptions(session, record),
-                    "signed_off_at": record.signed_off_at.isoformat() if record.signed_off_at else None})
+    return schemas.ReconciliationDayOut.of(record, reconciliation.open_exceptions(session, record))

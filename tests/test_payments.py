@@ -15,7 +15,7 @@ from payments.settings import DEMO_HASH_SECRET, DEMO_TMN_CODE, demo_config
 from payments.vnpay import format_vnpay_datetime, sign
 from postal_gateway.accounts.models import Role
 from postal_gateway.domain import Conflict, Forbidden
-from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, PaymentKind
+from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, DossierStatus, PaymentKind
 from postal_gateway.events import IntegrationEvent
 from tests import factories
 from tests.conftest import log_in
@@ -259,8 +259,6 @@ def test_payment_dates_are_gmt7_whatever_the_clock(session):
 
 
 def test_closed_dossier_cannot_be_paid(session):
-    from postal_gateway.dossiers.models import DossierStatus
-
     dossier = level4_dossier(session, status=DossierStatus.withdrawn)
     with pytest.raises(Conflict):
         new_payment(session, dossier)
