@@ -8,7 +8,7 @@ from flask import Response, jsonify, redirect, render_template, request, url_for
 from spectree import Response as Documented
 from sqlalchemy import select
 
-from payments import reconciliation, refunds, reports, runtime, schemas, services
+from payments import forms, reconciliation, refunds, reports, runtime, schemas, services
 from payments.models import Payment, ReconciliationDay, Refund
 from payments.sandbox.gateway import daily_file
 from payments.vnpay.payment import ipn_response
@@ -28,13 +28,6 @@ AGENCY = (Role.agency_staff, Role.agency_admin)
 
 def _client_ip() -> str:
     return request.remote_addr or "127.0.0.1"
-
-
-def _form_errors(error: InvalidInput) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    for field_error in error.field_errors:
-        errors.setdefault(field_error.field, []).append(translate(field_error.message, field_error.params or None))
-    return errors
 
 
 def _agency_dossier(code: str):
@@ -124,32 +117,28 @@ def _send_now(refund_id: int) -> None:
 
 @roles_required(*AGENCY)
 def refunds_page(code: str):
-    errors: dict[str, list[str]] = {}
-    form = request.form
+    form = forms.RefundForm()
     if request.method == "POST":
-        amount = form.get("amount_vnd", "").strip()
         try:
             # the authorisation commits first; VNPay is called in a second unit of work (see _send_now)
             with unit_of_work() as session:
                 refund = refunds.request_refund(
-                    session, dossier=_agency_dossier(code),
-                    amount_vnd=int(amount) if amount.isdigit() and len(amount) < 13 else -1,
-                    reason=form.get("reason", ""), authorised_by=current_account(),
-                    idempotency_key=form.get("idempotency_key", ""), now=utcnow(),
+                    session, dossier=_agency_dossier(code), amount_vnd=form.amount, reason=form.reason.data,
+                    authorised_by=current_account(), idempotency_key=form.idempotency_key.data, now=utcnow(),
                 )
             _send_now(refund.id)
             return redirect(url_for("payments.refunds_page", code=code), code=303)
-        except InvalidInput as error:
-            errors = _form_errors(error) or {"amount_vnd": [translate(error.message, error.params or None)]}
+        except InvalidInput as refusal:
+            form.show_refusal(refusal)
     session = db_session()
     dossier = _agency_dossier(code)
     _payment, left = refunds.refundable_payment(session, dossier)
     rows = list(session.scalars(select(Refund).where(Refund.dossier_id == dossier.id).order_by(Refund.id.desc())))
     return render_template(
-        "payments/refunds.html", dossier=dossier, refunds=rows, left=left, errors=errors, form=form,
+        "payments/refunds.html", dossier=dossier, refunds=rows, left=left, form=form,
         balance=services.fee_balance(session, dossier), blocked=refunds.result_completed(dossier),
         idempotency_key=secrets.token_urlsafe(16),
-    ), (422 if errors else 200)
+    ), (422 if form.errors else 200)
 
 
 # --- agency: reconciliation ---------------------------------------------------------------------
