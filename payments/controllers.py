@@ -3,6 +3,8 @@ and the API. Each one parses the request, calls the use cases inside a unit of w
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from functools import wraps
 
 from flask import Response, jsonify, redirect, render_template, request, url_for
 from spectree import Response as Documented
@@ -35,6 +37,17 @@ def _agency_dossier(code: str):
     if current_account().agency_id != dossier.agency_id:
         raise Forbidden(N_("Hồ sơ không thuộc cơ quan của bạn."))
     return dossier
+
+
+def _of_own_agency(view: Callable) -> Callable:
+    """Another agency's dossier (or none) is refused before the body is read: 403 or 404 whatever it holds."""
+
+    @wraps(view)
+    def guarded(code: str, **path):
+        _agency_dossier(code)
+        return view(code=code, **path)
+
+    return guarded
 
 
 # --- citizen: paying ----------------------------------------------------------------------------
@@ -214,9 +227,7 @@ def _import_and_reconcile(day: str, read_file) -> Response:
 @roles_required(*AGENCY)
 def import_file(day: str):
     def uploaded(_session, _day, _vnpay):
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            raise InvalidInput.on_field("file", N_("Chọn tệp CSV giao dịch của cổng thanh toán."))
+        upload = forms.GatewayFileForm().upload()
         return reconciliation.text_lines(upload.read()), upload.filename
 
     return _import_and_reconcile(day, uploaded)
@@ -241,9 +252,10 @@ def run(day: str):
 
 @roles_required(*AGENCY)
 def resolve(item_id: int):
+    comment = forms.ExceptionCommentForm().comment.data
     with unit_of_work() as session:
-        item = reconciliation.resolve_item(session, item_id=item_id, comment=request.form.get("comment", ""),
-                                           user=current_account(), now=utcnow())
+        item = reconciliation.resolve_item(session, item_id=item_id, comment=comment, user=current_account(),
+                                           now=utcnow())
         day = session.get(ReconciliationDay, item.day_id).day
     return redirect(url_for("payments.reconciliation_day", day=day.isoformat()) + f"#item-{item_id}", code=303)
 
@@ -292,6 +304,7 @@ def api_dossier(code: str):
 
 
 @api_auth(Role.agency_admin)
+@_of_own_agency
 @operation(
     resp=Documented(HTTP_201=schemas.RefundOut, HTTP_401=None, HTTP_403=None, HTTP_404=None, HTTP_409=None,
                     HTTP_422=None),

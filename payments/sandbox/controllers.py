@@ -6,7 +6,7 @@ from flask import Response, jsonify, redirect, render_template, request
 
 from payments import runtime
 from payments.reconciliation import parse_day
-from payments.sandbox import gateway
+from payments.sandbox import forms, gateway
 from postal_gateway.accounts.models import Role
 from postal_gateway.auth import current_account, roles_required
 from postal_gateway.catalogue.models import Agency
@@ -27,10 +27,11 @@ def pay_page():
 
 
 def choose(transaction_id: int):
+    picked = forms.OutcomeForm()
     with unit_of_work() as session:
         row = gateway.find_payment(session, transaction_id)
         _row, return_to = gateway.complete_payment(
-            session, transaction_id, outcome=request.form.get("outcome", ""), fault=request.form.get("fault", ""),
+            session, transaction_id, outcome=picked.outcome.data or "", fault=picked.fault.data or "",
             config=runtime.sandbox_config(session, row.tmn_code), now=utcnow(),
         )
     # IPNs go out before the browser returns, as VNPay usually does; "reordered" ones wait for the job.
