@@ -29,6 +29,7 @@ from bench.support import DEFAULT_ADMIN_URL, fresh_database, peak_memory_mb  # n
 from postal_gateway import bootstrap  # noqa: E402
 from postal_gateway.accounts.models import Role  # noqa: E402
 from postal_gateway.models import metadata  # noqa: E402
+from postal_gateway.unit_of_work import unit_of_work  # noqa: E402
 from tests import factories  # noqa: E402
 
 DAY = date(2026, 3, 3)
@@ -114,15 +115,14 @@ def _phase(name: str, url: str, agency_id: int, csv_path: str, queue) -> None:
     started = time.perf_counter()
     with Session(engine) as session:
         if name == "load":
-            with open(csv_path, encoding="utf-8", newline="") as handle:
+            with unit_of_work(session), open(csv_path, encoding="utf-8", newline="") as handle:
                 result = reconciliation.import_gateway_file(session, handle, agency_id=agency_id, day=DAY, tmn_code=TMN, now=NOW)
-            session.commit()
             detail = f"{result.record.row_count} rows loaded, {result.record.error_count} refused"
-            session.execute(text("ANALYZE payment_gateway_transactions"))
-            session.commit()
+            with unit_of_work(session):
+                session.execute(text("ANALYZE payment_gateway_transactions"))
         elif name == "reconcile":
-            record = reconciliation.reconcile(session, agency_id=agency_id, day=DAY, user=None, now=NOW)
-            session.commit()
+            with unit_of_work(session):
+                record = reconciliation.reconcile(session, agency_id=agency_id, day=DAY, user=None, now=NOW)
             detail = ", ".join(f"{c} {t['count']}" for c, t in record.totals.items() if t["count"])
         else:
             # the same session settings the reconciliation uses, so the comparison is like for like

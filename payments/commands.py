@@ -4,13 +4,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from sqlalchemy import select
 from flask.cli import with_appcontext
 
 from payments import reconciliation, runtime, terminals
 from payments.tasks import query_pending, send_refunds
 from postal_gateway.catalogue.models import Agency
-from postal_gateway.db import db_session, utcnow
+from postal_gateway.db import utcnow
 from postal_gateway.domain import DomainError
+from postal_gateway.unit_of_work import unit_of_work
 
 
 @click.group("payments")
@@ -40,15 +42,13 @@ def send_refunds_command() -> None:
 @with_appcontext
 def import_file_command(day: str, path: Path, agency_code: str) -> None:
     """Import the agency's VNPay daily CSV for DAY (YYYY-MM-DD), streamed; broken rows are listed."""
-    session = db_session()
-    agency = _agency(session, agency_code)
-    vnpay = runtime.config_for_agency(session, agency.id)
-    if vnpay is None:
-        raise click.ClickException(f"agency {agency_code} has no usable VNPay terminal")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with unit_of_work() as session, path.open(encoding="utf-8-sig", newline="") as handle:
+        agency = _agency(session, agency_code)
+        vnpay = runtime.config_for_agency(session, agency.id)
+        if vnpay is None:
+            raise click.ClickException(f"agency {agency_code} has no usable VNPay terminal")
         result = reconciliation.import_gateway_file(session, handle, agency_id=agency.id, day=reconciliation.parse_day(day),
                                                     tmn_code=vnpay.tmn_code, filename=path.name, now=utcnow())
-    session.commit()
     click.echo(f"rows loaded: {result.record.row_count}, rows refused: {result.record.error_count}")
     for error in result.errors[:50]:
         click.echo(f"  line {error['line']} {error['column']}: {error['message']}")
@@ -60,10 +60,10 @@ def import_file_command(day: str, path: Path, agency_code: str) -> None:
 @with_appcontext
 def reconcile_command(agency_code: str, day: str) -> None:
     """Reconcile AGENCY_CODE's fees for DAY and print the totals."""
-    session = db_session()
-    agency = _agency(session, agency_code)
-    record = reconciliation.reconcile(session, agency_id=agency.id, day=reconciliation.parse_day(day), user=None, now=utcnow())
-    session.commit()
+    with unit_of_work() as session:
+        agency = _agency(session, agency_code)
+        record = reconciliation.reconcile(session, agency_id=agency.id, day=reconciliation.parse_day(day), user=None,
+                                          now=utcnow())
     for category, total in record.totals.items():
         click.echo(f"{category}: {total['count']} ({total['ours_vnd']} / {total['gateway_vnd']} VND)")
 
@@ -80,25 +80,21 @@ def reconcile_command(agency_code: str, day: str) -> None:
 def terminal_command(agency_code: str, tmn_code: str, payment_url: str, api_url: str, secret_variable: str,
                      sandbox: bool) -> None:
     """Set AGENCY_CODE's VNPay terminal TMN_CODE; a real one needs its secret in the environment first."""
-    session = db_session()
-    agency = _agency(session, agency_code)
     try:
-        terminal = terminals.register_terminal(
-            session, runtime.settings(), agency=agency, tmn_code=tmn_code, payment_url=payment_url, api_url=api_url,
-            hash_secret_variable=secret_variable, sandbox=sandbox, now=utcnow())
+        with unit_of_work() as session:
+            agency = _agency(session, agency_code)
+            terminal = terminals.register_terminal(
+                session, runtime.settings(), agency=agency, tmn_code=tmn_code, payment_url=payment_url, api_url=api_url,
+                hash_secret_variable=secret_variable, sandbox=sandbox, now=utcnow())
     except terminals.TerminalMisconfigured as error:
         raise click.ClickException(str(error)) from None
     except DomainError as error:
         raise click.ClickException(error.message) from None
-    session.commit()
     secret = "demo secret" if terminal.sandbox else f"secret in {terminal.hash_secret_variable}"
     click.echo(f"agency {agency.code}: terminal {terminal.tmn_code} ({secret})")
 
 
 def _agency(session, agency_code: str):
-    from sqlalchemy import select
-
-
     agency = session.scalar(select(Agency).where(Agency.code == agency_code))
     if agency is None:
         raise click.ClickException(f"no agency {agency_code}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from payments import services, terminals
 from payments.models import Payment
+from payments.sandbox import gateway
 from payments.sandbox.gateway import handle_api, http_ipn_sender
 from payments.settings import API_PATH, DEMO_TMN_CODE
 from payments.vnpay import VnpayConfig, ipn_response
@@ -19,6 +21,7 @@ from payments.vnpay.merchant_api import Transport, post_json
 from postal_gateway.config import Settings, process_settings
 from postal_gateway.db import SessionFactory, bind_once, utcnow
 from postal_gateway.domain import N_, InvalidInput
+from postal_gateway.unit_of_work import unit_of_work
 
 
 def settings() -> Settings:
@@ -64,24 +67,18 @@ def is_local_sandbox(config: VnpayConfig | None) -> bool:
     return config is not None and sandbox_on() and config.api_url == base_url().rstrip("/") + API_PATH
 
 
-def _bound_session():
+def own_session() -> Session:
+    """A session of its own, outside any web request's (the worker, the in-process sandbox, an IPN)."""
     bind_once(settings().database_url)
     return SessionFactory()
 
 
 def local_sandbox_transport(url: str, payload: dict, timeout: float) -> dict:
     """The sandbox's merchant API called in-process; JSON round trips keep it honest."""
-    session = _bound_session()
-    try:
+    with own_session() as bare, unit_of_work(bare) as session:
         config = sandbox_config(session, payload.get("vnp_TmnCode"))
         answer = handle_api(session, json.loads(json.dumps(payload)), config=config, now=utcnow())
-        session.commit()
-        return json.loads(json.dumps(answer))
-    except Exception:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    return json.loads(json.dumps(answer))
 
 
 def merchant_transport(vnpay: VnpayConfig) -> Transport:
@@ -90,24 +87,23 @@ def merchant_transport(vnpay: VnpayConfig) -> Transport:
 
 def process_ipn(params: dict, *, remote_addr: str = "") -> dict:
     """Handle one IPN call in its own transaction; an unexpected error is logged and answered 99."""
-    session = _bound_session()
-    try:
-        config = config_for_callback(session, params)
-        if config is None:
-            services.log_rejection(session, source="ipn", code="97", reason="no usable terminal for this callback",
-                          params=params, remote_addr=remote_addr, now=utcnow())
-            answer = ipn_response("97")
-        else:
-            answer = services.handle_ipn(session, params, config=config, now=utcnow(), remote_addr=remote_addr)
-        session.commit()
-        return answer
-    except Exception as error:  # noqa: BLE001 - VNPay must get 99 and retry
-        session.rollback()
-        answer = services.ipn_failed(session, params, error, remote_addr=remote_addr)
-        session.commit()
-        return answer
-    finally:
-        session.close()
+    with own_session() as bare:
+        try:
+            with unit_of_work(bare) as session:
+                return _answer_ipn(session, params, remote_addr=remote_addr)
+        except Exception as error:  # noqa: BLE001 - VNPay must get 99 and retry
+            # a second unit of work: the failure is recorded although the IPN's own changes were rolled back
+            with unit_of_work(bare) as session:
+                return services.ipn_failed(session, params, error, remote_addr=remote_addr)
+
+
+def _answer_ipn(session: Session, params: dict, *, remote_addr: str) -> dict:
+    config = config_for_callback(session, params)
+    if config is None:
+        services.log_rejection(session, source="ipn", code="97", reason="no usable terminal for this callback",
+                               params=params, remote_addr=remote_addr, now=utcnow())
+        return ipn_response("97")
+    return services.handle_ipn(session, params, config=config, now=utcnow(), remote_addr=remote_addr)
 
 
 def read_return(session: Session, params: Mapping[str, str], *, remote_addr: str = ""):
@@ -126,3 +122,14 @@ def ipn_sender():
     if url:
         return http_ipn_sender(url)
     return lambda params: process_ipn(params, remote_addr="sandbox")
+
+
+def deliver_sandbox_ipns(*, now: datetime, skip_reordered: bool = False) -> int:
+    """Make every due IPN call of the sandbox, each delivery in its own transaction; how many were made."""
+    with own_session() as session:
+        due = gateway.due_deliveries(session, now=now, skip_reordered=skip_reordered)
+    send = ipn_sender()
+    for delivery_id in due:
+        with own_session() as bare, unit_of_work(bare) as session:
+            gateway.deliver(session, delivery_id, send=send, now=now)
+    return len(due)

@@ -15,7 +15,7 @@ from payments.settings import DEMO_HASH_SECRET, DEMO_TMN_CODE, demo_config
 from payments.vnpay import format_vnpay_datetime, sign
 from postal_gateway.accounts.models import Role
 from postal_gateway.domain import Conflict, Forbidden
-from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, PaymentKind
+from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, DossierStatus, PaymentKind
 from postal_gateway.events import IntegrationEvent
 from tests import factories
 from tests.conftest import log_in
@@ -228,8 +228,7 @@ def test_retried_and_duplicated_ipns_from_the_sandbox_settle_once(client, sessio
     deliveries = list(session.scalars(select(gateway.SandboxIpnDelivery)))
     assert deliveries[0].delivered_at is None and deliveries[0].attempts == 1
     for minutes in (5, 10):
-        gateway.deliver_due(runtime._bound_session, send=runtime.ipn_sender(),
-                            now=datetime.now(timezone.utc) + timedelta(minutes=minutes))
+        runtime.deliver_sandbox_ipns(now=datetime.now(timezone.utc) + timedelta(minutes=minutes))
     session.expire_all()
     delivery = session.get(gateway.SandboxIpnDelivery, deliveries[0].id)
     assert delivery.delivered_at is not None and delivery.last_answer.startswith("02")
@@ -260,8 +259,6 @@ def test_payment_dates_are_gmt7_whatever_the_clock(session):
 
 
 def test_closed_dossier_cannot_be_paid(session):
-    from postal_gateway.dossiers.models import DossierStatus
-
     dossier = level4_dossier(session, status=DossierStatus.withdrawn)
     with pytest.raises(Conflict):
         new_payment(session, dossier)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from payments import refunds, runtime, services
+from payments import refunds, runtime, services, tasks
+from payments.locking import lock_dossier_money
 from payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from payments.sandbox import gateway
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.db import make_engine
 from postal_gateway.domain import InvalidInput
@@ -225,8 +228,6 @@ def test_ten_concurrent_pay_taps_share_one_attempt_on_sqlite(sqlite_engine):
 
 def test_sqlite_money_lock_takes_the_write_lock_up_front(sqlite_engine):
     """The lock is BEGIN IMMEDIATE: a second writer waits for it instead of reading stale figures."""
-    from payments.locking import lock_dossier_money
-
     with Session(sqlite_engine) as holder, sqlite_engine.connect() as other:
         lock_dossier_money(holder, 1)
         other.exec_driver_sql("PRAGMA busy_timeout=0")
@@ -251,11 +252,6 @@ def test_same_key_clicked_ten_times_at_once_gives_one_refund(app, session):
 def test_closed_attempt_paid_after_a_newer_one_is_refunded_through_vnpay(client, session):
     """R-13: the citizen paid an attempt whose IPN was lost, then paid the newer one; querydr finds the
     first, its lines are queued back and the refund job returns them through (the local) VNPay."""
-    from urllib.parse import parse_qsl, urlsplit
-
-    from payments import tasks
-    from payments.sandbox import gateway
-
     dossier = level4_dossier(session, fee_vnd=50_000, postage_vnd=30_000)
     session.commit()
     log_in(client, dossier.citizen)

@@ -8,15 +8,21 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
+from bench import reconcile as bench
+from contracts.models import CashShift, Remittance, ShiftStatus
 from payments import reconciliation
 from payments.models import DayStatus, Payment, PaymentStatus, ReconciliationItem, Refund, RefundStatus
 from payments.settings import DEMO_TMN_CODE
 from payments.vnpay import format_vnpay_datetime
 from postal_gateway.accounts.models import Role
-from postal_gateway.domain import Conflict, InvalidInput
+from postal_gateway.db import make_engine
+from postal_gateway.domain import Conflict, Forbidden, InvalidInput
 from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, PaymentKind
 from postal_gateway.events import IntegrationEvent
+from postal_gateway.models import metadata
 from tests import factories
+from tests.conftest import SCREENSHOT_DIR, log_in
+from tests.test_payments import _through_sandbox, level4_dossier
 
 DAY = date(2026, 3, 3)
 NOON = datetime(2026, 3, 3, 5, 0, tzinfo=timezone.utc)  # 12:00 in Vietnam
@@ -100,8 +106,6 @@ def build_every_category(world: World) -> dict[str, str]:
 
 
 def add_cash(world: World) -> None:
-    from contracts.models import CashShift, Remittance, ShiftStatus
-
     for remitted in (True, False):
         worker = factories.user(world.session, Role.postal_staff)
         shift = CashShift(worker_id=worker.id, post_office_id=worker.post_office_id, opened_at=NOON - timedelta(hours=3),
@@ -181,7 +185,6 @@ def test_resolve_sign_off_and_lock(session):
     assert reconciliation.open_exceptions(session, record) == 0
     exceptions = reconciliation.items(session, record, exceptions_only=True)
     assert {item.comment for item in exceptions} == {"Đã kiểm tra với VNPay"}
-    from postal_gateway.domain import Forbidden
 
     with pytest.raises(Forbidden):
         reconciliation.sign_off(session, agency_id=world.agency.id, day=DAY, user=world.staff, now=NOW)
@@ -200,8 +203,6 @@ def test_resolve_sign_off_and_lock(session):
 
 
 def test_pages_reports_and_api(client, session):
-    from tests.conftest import log_in
-
     world = World(session)
     build_every_category(world)
     session.commit()
@@ -217,7 +218,6 @@ def test_pages_reports_and_api(client, session):
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     pdf = client.get(f"/payments/reconciliation/{DAY}/report.pdf")
     assert pdf.status_code == 200 and pdf.data[:4] == b"%PDF"
-    from tests.conftest import SCREENSHOT_DIR
 
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     (SCREENSHOT_DIR.parent / "reconciliation-report.pdf").write_bytes(pdf.data)  # for a person to look at
@@ -233,9 +233,6 @@ def test_pages_reports_and_api(client, session):
 
 def test_sandbox_daily_file_round_trip(client, session):
     """The sandbox's daily file imports cleanly and matches what the IPN recorded."""
-    from tests.conftest import log_in
-    from tests.test_payments import _through_sandbox, level4_dossier
-
     dossier = level4_dossier(session)
     admin = factories.user(session, Role.agency_admin, agency_id=dossier.agency_id)
     session.commit()
@@ -251,9 +248,6 @@ def test_sandbox_daily_file_round_trip(client, session):
 
 def test_sqlite_fallback_loads_and_reconciles(tmp_path):
     """`make run` uses SQLite: the batched-insert path and the same SQL give the same categories."""
-    from postal_gateway.db import make_engine
-    from postal_gateway.models import metadata
-
     engine = make_engine(f"sqlite:///{tmp_path / 'r.sqlite'}")
     metadata.create_all(engine)
     with Session(engine) as session:
@@ -272,7 +266,5 @@ def test_sqlite_fallback_loads_and_reconciles(tmp_path):
 @pytest.mark.slow
 def test_bench_smoke_prints_a_ratio():
     """bench/reconcile.py at a tiny size: every category appears and a ratio comes out."""
-    from bench import reconcile as bench
-
     results = bench.main(["--rows", "2000"])
     assert results["ratio"] > 0 and results["reconcile"][1] < 300

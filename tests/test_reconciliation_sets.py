@@ -17,6 +17,8 @@ from payments import reconciliation
 from payments.models import MONEY_RECEIVED, Payment, PaymentStatus, ReconciliationItem, Refund, RefundStatus
 from payments.settings import DEMO_TMN_CODE
 from postal_gateway.accounts.models import Role
+from postal_gateway.db import make_engine
+from postal_gateway.models import metadata
 from tests import factories
 from tests.test_reconciliation import DAY, NOON, NOW, World, add_cash
 
@@ -188,9 +190,6 @@ def test_random_day_matches_the_rules_and_a_second_run_keeps_comments(session):
 
 def test_random_day_on_sqlite_gives_the_same_lines(tmp_path):
     """`make run` uses SQLite: the same statements, run in two steps, give the same lines and totals."""
-    from postal_gateway.db import make_engine
-    from postal_gateway.models import metadata
-
     engine = make_engine(f"sqlite:///{tmp_path / 'r.sqlite'}")
     metadata.create_all(engine)
     with Session(engine) as session:

@@ -10,18 +10,22 @@ import pytest
 from sqlalchemy import func, select
 
 from payments import runtime, services, terminals
+from payments.demo import DEMO_AGENCY_CODE, load_demo_payments
 from payments.models import Payment, PaymentStatus, RejectedCallback
+from payments.sandbox.models import SandboxTransaction
 from payments.settings import DEMO_HASH_SECRET, DEMO_TMN_CODE
 from payments.terminal_models import MerchantTerminal
 from payments.vnpay import format_vnpay_datetime, sign
 from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.app import create_app
+from postal_gateway.catalogue.models import Agency
 from postal_gateway.config import Settings, use_settings
 from postal_gateway.db import bind_engine, db_session
 from tests import factories
 from tests.conftest import log_in
-from tests.test_payments import level4_dossier
+from tests.test_journey_payment import load_demo
+from tests.test_payments import _through_sandbox, level4_dossier
 
 REAL_CODE = "HCM00001"
 REAL_SECRET_VARIABLE = "VNPAY_HASH_SECRET_HCM00001"
@@ -205,7 +209,6 @@ def test_demo_terminal_of_an_agency_is_used_for_its_payments_and_callbacks(clien
 def test_sandbox_sends_the_browser_back_to_our_return_page_never_the_requests(client, session):
     request = signed_pay_request(return_url="https://attacker.example/collect")
     assert client.get("/payments/sandbox/paymentv2/vpcpay.html?" + urlencode(request)).status_code == 200
-    from payments.sandbox.models import SandboxTransaction
 
     row = session.scalar(select(SandboxTransaction).where(SandboxTransaction.txn_ref == request["vnp_TxnRef"]))
     back = client.post(f"/payments/sandbox/pay/{row.id}", data={"outcome": "00", "fault": "lost"})
@@ -217,8 +220,6 @@ def test_sandbox_sends_the_browser_back_to_our_return_page_never_the_requests(cl
 
 
 def test_sandbox_daily_file_needs_a_staff_session_or_token_and_shows_only_the_agencys_rows(client, session):
-    from tests.test_payments import _through_sandbox
-
     ours = level4_dossier(session)
     theirs = level4_dossier(session)
     staff = factories.user(session, Role.agency_staff, agency_id=ours.agency_id)
@@ -248,10 +249,6 @@ def test_sandbox_daily_file_needs_a_staff_session_or_token_and_shows_only_the_ag
 
 @pytest.mark.slow
 def test_demo_loader_gives_the_demo_agency_the_sandbox_demo_terminal(session):
-    from payments.demo import DEMO_AGENCY_CODE, load_demo_payments
-    from postal_gateway.catalogue.models import Agency
-    from tests.test_journey_payment import load_demo
-
     load_demo(session)
     load_demo_payments(session)  # again: still one terminal
     session.commit()

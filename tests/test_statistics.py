@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from unittest import mock
 
 import pytest
 from openpyxl import load_workbook
@@ -153,9 +154,7 @@ def test_api_answers_the_table_and_refuses_another_agency(client, session, world
     token, _ = issue_token(session, world["officer"])
     session.commit()
     auth = {"Authorization": f"Bearer {token}"}
-    from unittest import mock
-
-    with mock.patch("postal_gateway.statistics.blueprint.utcnow", return_value=NOW):
+    with mock.patch("postal_gateway.statistics.controllers.utcnow", return_value=NOW):
         ok = client.get("/api/v1/statistics?from=2026-03-01&to=2026-03-31", headers=auth)
         assert ok.status_code == 200
         body = ok.get_json()
@@ -169,10 +168,8 @@ def test_api_answers_the_table_and_refuses_another_agency(client, session, world
 
 
 def test_page_shows_the_chart_and_table_and_exports_xlsx_with_vietnamese_headers(client, world):
-    from unittest import mock
-
     log_in(client, world["operator"])
-    with mock.patch("postal_gateway.statistics.blueprint.utcnow", return_value=NOW):
+    with mock.patch("postal_gateway.statistics.controllers.utcnow", return_value=NOW):
         page = client.get("/statistics?from=2026-03-01&to=2026-03-31")
         html = page.get_data(as_text=True)
         assert page.status_code == 200

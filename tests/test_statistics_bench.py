@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import pytest
 
+from bench import statistics as bench
 from tests.conftest import ADMIN_URL
 
 
 @pytest.mark.slow
 def test_bench_smoke_run_agrees_with_the_bare_group_by(app):
-    from bench import statistics as bench
-
     results = bench.main(["--rows", "2000", "--agencies", "4", "--admin-url", ADMIN_URL])
     total = results["total"]
     assert total["to_settle"] > 0 and total["settled_on_time"] > 0 and total["settled_late"] > 0

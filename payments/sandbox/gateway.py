@@ -9,6 +9,7 @@ import logging
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -219,19 +220,6 @@ def deliver(session: Session, delivery_id: int, *, send: IpnSender, now: datetim
     return code
 
 
-def deliver_due(session_factory: Callable[[], Session], *, send: IpnSender, now: datetime, skip_reordered: bool = False) -> int:
-    """Deliver every due IPN, each in its own transaction; returns how many calls were made."""
-    with session_factory() as session:
-        ids = due_deliveries(session, now=now, skip_reordered=skip_reordered)
-    calls = 0
-    for delivery_id in ids:
-        with session_factory() as session:
-            deliver(session, delivery_id, send=send, now=now)
-            session.commit()
-            calls += 1
-    return calls
-
-
 # --- merchant API --------------------------------------------------------------------------------
 
 
@@ -241,8 +229,6 @@ def _text(payload: Mapping[str, Any], key: str) -> str:
 
 
 def _answer(payload: Mapping[str, Any], fields: tuple[str, ...], config: VnpayConfig, **values: Any) -> dict:
-    import uuid
-
     data = {"vnp_ResponseId": uuid.uuid4().hex, "vnp_Command": _text(payload, "vnp_Command"),
             "vnp_TmnCode": config.tmn_code, "vnp_TxnRef": _text(payload, "vnp_TxnRef"), **values}
     data[SECURE_HASH] = hmac_sha512(config.hash_secret, pipe_joined(data.get(f, "") for f in fields))

@@ -224,15 +224,3 @@ def agency_statistics(
         rows.append(AgencyRow(agency.code, agency.name,
                               {key: int(getattr(figures, key)) if figures is not None else 0 for key in COUNT_KEYS}))
     return Report(period, cutoff, rows)
-
-
-def report_json(report: Report) -> dict:
-    return {
-        "from": report.period.first.isoformat(),
-        "to": report.period.last.isoformat(),
-        "cutoff": report.cutoff.isoformat(),
-        "columns": [key for key, _g, _c in COLUMNS],
-        "agencies": [row.as_dict() for row in report.rows],
-        "total": {**report.total.as_dict(), "agency_name": "Tổng cộng"},
-    }
-

@@ -1,0 +1,62 @@
+"""Page forms of the payments area.
+
+A form parses what the officer typed or chose and carries the messages shown under each field. The rules
+and their Vietnamese messages are the use cases' (``refunds.request_refund``, ``reconciliation.resolve_item``),
+the same for the page and the API, so a refusal is written once."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from werkzeug.datastructures import FileStorage
+from wtforms import HiddenField, StringField, TextAreaField
+
+from postal_gateway.domain import N_, InvalidInput
+from postal_gateway.errors import translate
+
+#: more digits than any fee could have: refused as not a positive whole amount rather than overflowing
+AMOUNT_MAX_DIGITS = 12
+
+
+def _stripped(value: str | None) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+class RefundForm(FlaskForm):
+    """An agency admin's refund of a dossier's online fee (R-13)."""
+
+    #: đồng, whole
+    amount_vnd = StringField(filters=[_stripped])
+    reason = TextAreaField(default="")
+    #: drawn once per page load, so a double click authorises one refund
+    idempotency_key = HiddenField(default="")
+
+    @property
+    def amount(self) -> int:
+        """The amount typed; -1 (refused by the rule, with its message) when it is not a whole number of đồng."""
+        typed = self.amount_vnd.data
+        return int(typed) if typed.isdigit() and len(typed) <= AMOUNT_MAX_DIGITS else -1
+
+    def show_refusal(self, refusal: InvalidInput) -> None:
+        """Each message under the field it names; a refusal naming no field goes under the amount."""
+        named = [(item.field, translate(item.message, item.params or None)) for item in refusal.field_errors]
+        for field_name, message in named or [("amount_vnd", translate(refusal.message, refusal.params or None))]:
+            field = self._fields[field_name]
+            field.errors = [*field.errors, message]
+
+
+class GatewayFileForm(FlaskForm):
+    """The gateway's daily transaction file (CSV) an agency officer imports for a day."""
+
+    file = FileField()
+
+    def upload(self) -> FileStorage:
+        """The file chosen; refused, naming the field, when none was."""
+        if not isinstance(self.file.data, FileStorage) or not self.file.data.filename:
+            raise InvalidInput.on_field("file", N_("Chọn tệp CSV giao dịch của cổng thanh toán."))
+        return self.file.data
+
+
+class ExceptionCommentForm(FlaskForm):
+    """An officer's comment on an exception line of the day's reconciliation; its rules are resolve_item's."""
+
+    comment = TextAreaField(default="")

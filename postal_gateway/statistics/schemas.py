@@ -1,0 +1,82 @@
+"""The statistics API's shapes (R-21): the period asked for and the seed-001 table, checked and documented from
+the same models."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from postal_gateway.api.validation import IsoDateTime
+from postal_gateway.statistics.service import COLUMNS, AgencyRow, Report
+
+Count = Annotated[int, Field(ge=0)]
+#: a day as typed in the query; the period's rules (and their messages) are the service's
+QueryDay = Annotated[str | None, WithJsonSchema({"type": "string", "format": "date"})]
+
+
+def _absent_not_null(schema: dict) -> None:
+    """A parameter left out takes the service's default; the document must not offer null for it."""
+    schema.pop("default", None)
+
+
+class StatisticsQuery(BaseModel):
+    """The agency and the whole Vietnamese days asked for."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    agency: Annotated[str | None, WithJsonSchema({"type": "string"})] = Field(
+        None, description="Agency code, e.g. 000.00.20.H10", json_schema_extra=_absent_not_null
+    )
+    date_from: QueryDay = Field(None, alias="from", description="First day, YYYY-MM-DD; default 1 January.",
+                                json_schema_extra=_absent_not_null)
+    date_to: QueryDay = Field(None, alias="to", description="Last day, YYYY-MM-DD; default today.",
+                              json_schema_extra=_absent_not_null)
+
+
+class StatisticsRow(BaseModel):
+    """One agency's line of the table (or the total)."""
+
+    agency_code: str
+    agency_name: str
+    carried_on_time: Count
+    carried_late: Count
+    received: Count
+    to_settle: Count
+    settled_on_time: Count
+    settled_late: Count
+    in_progress_on_time: Count
+    in_progress_late: Count
+    supplement_requested: Count
+    returned: Count
+    on_time_pct: float | None = Field(
+        description="settled on time / settled × 100, one decimal; null if none settled"
+    )
+
+    @classmethod
+    def of(cls, row: AgencyRow, *, agency_name: str | None = None) -> StatisticsRow:
+        return cls(agency_code=row.agency_code, agency_name=agency_name or row.agency_name, **row.counts,
+                   on_time_pct=row.on_time_pct)
+
+
+class StatisticsOut(BaseModel):
+    """The seed-001 table of the agencies the caller may see, over the period."""
+
+    model_config = ConfigDict(title="Statistics", populate_by_name=True, serialize_by_alias=True)
+
+    period_from: date = Field(alias="from")
+    period_to: date = Field(alias="to")
+    cutoff: IsoDateTime = Field(description="moment lateness of open dossiers is judged at")
+    columns: list[str]
+    agencies: list[StatisticsRow]
+    total: StatisticsRow
+
+    @classmethod
+    def of(cls, report: Report) -> StatisticsOut:
+        return cls(
+            period_from=report.period.first, period_to=report.period.last, cutoff=report.cutoff,
+            columns=[key for key, _group, _column in COLUMNS],
+            agencies=[StatisticsRow.of(row) for row in report.rows],
+            # the API's total is named in Vietnamese whatever the language, as it always was
+            total=StatisticsRow.of(report.total, agency_name="Tổng cộng"),
+        )
