@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-import contracts.blueprint as contracts_views
+import contracts.controllers as contracts_views
 from contracts.demo import DEMO_CONTRACT_NUMBER, load_demo_contracts
 from contracts.models import CashShift, Contract, Remittance, ShiftStatus
 from postal_gateway.accounts.models import Role
