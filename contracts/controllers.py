@@ -7,11 +7,12 @@ from datetime import timedelta
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from spectree import Response as Documented
 
-from contracts import cashbook, schemas
+from contracts import cashbook, forms, schemas
 from contracts.importer import ImportRefused, import_contracts
 from contracts.limits import national_limits, set_national_limit
 from contracts.models import CashShift, Contract, ContractVersion, Leg, Zone
@@ -60,6 +61,13 @@ def _field_errors(error: InvalidInput) -> dict[str, list[str]]:
     for item in error.field_errors:
         found.setdefault(item.field, []).append(translate(item.message, item.params))
     return found
+
+
+def _form_refusal(form: FlaskForm) -> InvalidInput:
+    """A page form's faults as the services name theirs, so the page shows both the same way."""
+    return InvalidInput(N_("Dữ liệu không hợp lệ. Vui lòng xem từng mục."), field_errors=[
+        FieldError(name, message) for name, messages in form.errors.items() for message in messages
+    ])
 
 
 def _versions_in_force(session, now) -> list[ContractVersion]:
@@ -182,17 +190,17 @@ def import_page():
 @roles_required(Role.operator, Role.agency_staff, Role.agency_admin)
 def limits_page():
     errors, status = {}, 200
+    form = forms.NationalLimitForm()
     if request.method == "POST":
         if current_account().role is not Role.operator:
             raise Forbidden(N_("Chỉ quản trị viên được sửa giới hạn toàn trình quốc gia."))
-        form = request.form
-        hours = form.get("max_hours", "").strip()
         try:
+            if not form.validate():
+                raise _form_refusal(form)
             with unit_of_work() as session:
                 set_national_limit(
-                    session, leg=form.get("leg", ""), zone=form.get("zone", ""),
-                    max_hours=int(hours) if hours.isdigit() and len(hours) < 6 else hours,
-                    legal_source=form.get("legal_source", "")[:255], note=form.get("note", "")[:2000],
+                    session, leg=form.leg.data, zone=form.zone.data, max_hours=form.max_hours.data,
+                    legal_source=form.legal_source.data, note=form.note.data,
                     actor_id=current_account().id, now=utcnow(),
                 )
         except InvalidInput as error:
@@ -202,7 +210,7 @@ def limits_page():
             return redirect(url_for("contracts.limits_page"))
     with unit_of_work() as session:  # the provisional defaults, created on first view, are kept
         limits = national_limits(session)
-    return render_template("contracts/limits.html", limits=limits, errors=errors, form=request.form), status
+    return render_template("contracts/limits.html", limits=limits, errors=errors, form=form), status
 
 
 # --- cash book ----------------------------------------------------------------------------------
@@ -268,23 +276,26 @@ def remittances():
 @roles_required(Role.postal_staff, Role.operator)
 def remit(shift_id: int):
     shift = _shift_for_viewer(shift_id)
+    book = cashbook.cash_book(db_session(), shift, now=utcnow())
+    form = forms.RemittanceForm(data={"fee_vnd": book.fee_vnd, "postage_vnd": book.postage_vnd,
+                                      "handed_vnd": book.total_vnd})
     errors, status = {}, 200
     if request.method == "POST":
-        form = request.form
         try:
+            if not form.validate():
+                raise _form_refusal(form)
             with unit_of_work() as session:
                 cashbook.remit(
-                    session, shift_id=shift.id, cashier_id=current_account().id,
-                    fee_vnd=form.get("fee_vnd", ""), postage_vnd=form.get("postage_vnd", ""),
-                    handed_vnd=form.get("handed_vnd", ""), reason=form.get("reason", ""), now=utcnow(),
+                    session, shift_id=shift.id, cashier_id=current_account().id, fee_vnd=form.fee_vnd.data,
+                    postage_vnd=form.postage_vnd.data, handed_vnd=form.handed_vnd.data, reason=form.reason.data,
+                    now=utcnow(),
                 )
         except InvalidInput as error:
             errors, status = _field_errors(error), 422
         else:
             flash(_("Đã ghi nhận tiền nộp của ca."), "success")
             return redirect(url_for("contracts.shift_detail", shift_id=shift.id))
-    book = cashbook.cash_book(db_session(), shift, now=utcnow())
-    return render_template("contracts/remit.html", shift=shift, book=book, errors=errors, form=request.form), status
+    return render_template("contracts/remit.html", shift=shift, book=book, errors=errors, form=form), status
 
 
 @roles_required(Role.operator, Role.agency_staff, Role.agency_admin, Role.postal_staff)

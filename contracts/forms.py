@@ -1,0 +1,57 @@
+"""The contracts area's page forms: each parses and checks what the operator or the cashier typed, naming every
+wrong field in the same words as the service would; the services keep their own checks for the commands."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange
+
+from contracts.models import Leg, Zone
+from postal_gateway.domain import N_
+
+#: the most a cash book's line can hold, as the remittance service checks it
+MAX_AMOUNT_VND = 10_000_000_000
+AMOUNT_MESSAGE = N_("Số tiền phải là số nguyên đồng (VND) không âm.")
+DEFAULT_LEGAL_SOURCE = "Thông tư 14/2018/TT-BTTTT"
+
+
+class WholeNumberField(IntegerField):
+    """A whole number; text that is not one leaves the field empty for its validators to name, in Vietnamese,
+    instead of WTForms' own English message."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        text = valuelist[0].strip() if valuelist else ""
+        digits = text.removeprefix("-")
+        self.data = int(text) if digits.isdigit() and len(digits) <= 18 else None
+
+
+class NationalLimitForm(FlaskForm):
+    """One national full-trip limit (R-17: Điều 22.5), as the operator corrects it."""
+
+    leg = SelectField(
+        choices=[leg.value for leg in Leg], validate_choice=False,
+        validators=[AnyOf([leg.value for leg in Leg], message=N_("Chiều phải là forward (đi) hoặc return (về)."))],
+    )
+    zone = SelectField(
+        choices=[zone.value for zone in Zone], validate_choice=False,
+        validators=[AnyOf([zone.value for zone in Zone],
+                          message=N_("Vùng phải là same_district, same_province hoặc other_province."))],
+    )
+    max_hours = WholeNumberField(validators=[
+        InputRequired(N_("Số giờ phải là số nguyên từ 1 đến 1440.")),
+        NumberRange(1, 24 * 60, N_("Số giờ phải là số nguyên từ 1 đến 1440.")),
+    ])
+    legal_source = StringField(default=DEFAULT_LEGAL_SOURCE, filters=[lambda text: (text or "").strip()[:255]],
+                               validators=[DataRequired(N_("Vui lòng ghi văn bản pháp lý làm căn cứ."))])
+    note = StringField(filters=[lambda text: (text or "").strip()[:2000]])
+
+
+class RemittanceForm(FlaskForm):
+    """What the cashier received for a closed shift; that the amounts add up is the service's rule."""
+
+    fee_vnd = WholeNumberField(validators=[InputRequired(AMOUNT_MESSAGE), NumberRange(0, MAX_AMOUNT_VND, AMOUNT_MESSAGE)])
+    postage_vnd = WholeNumberField(validators=[InputRequired(AMOUNT_MESSAGE),
+                                               NumberRange(0, MAX_AMOUNT_VND, AMOUNT_MESSAGE)])
+    handed_vnd = WholeNumberField(validators=[InputRequired(AMOUNT_MESSAGE),
+                                              NumberRange(0, MAX_AMOUNT_VND, AMOUNT_MESSAGE)])
+    reason = TextAreaField(filters=[lambda text: (text or "")[:2000]])
