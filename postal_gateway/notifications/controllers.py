@@ -13,7 +13,7 @@ from postal_gateway.auth import api_auth, current_account, roles_required
 from postal_gateway.db import db_session
 from postal_gateway.domain import InvalidInput
 from postal_gateway.errors import translate
-from postal_gateway.notifications import schemas, service
+from postal_gateway.notifications import forms, schemas, service
 from postal_gateway.notifications.models import OutboxMessage
 from postal_gateway.unit_of_work import unit_of_work
 
@@ -40,11 +40,13 @@ def outbox():
 def my_preferences():
     citizen = current_account()
     error = None
+    form = forms.NotificationChoicesForm()
     if request.method == "POST":
         try:
-            choice = service.preferences_from_choices(request.form.getlist("channel"), request.form.getlist("kind"))
+            if not form.validate():
+                raise InvalidInput(forms.REFUSED)
             with unit_of_work() as session:
-                service.set_preferences(session, citizen.id, **choice)
+                service.set_preferences(session, citizen.id, **form.preferences())
         except InvalidInput as refused:
             error = translate(refused.message, refused.params)
         else:
