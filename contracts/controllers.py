@@ -170,11 +170,7 @@ def contract_detail(contract_id: int):
 def import_page():
     report, status = None, 200
     if request.method == "POST":
-        files = {}
-        for name in ("contracts_file", "tariff_file"):
-            upload = request.files.get(name)
-            if upload is not None and upload.filename:
-                files[name] = (upload.filename, upload.read())
+        files = forms.ContractImportForm().chosen_files()
         try:
             with unit_of_work() as session:
                 report = import_contracts(

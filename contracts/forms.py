@@ -3,6 +3,7 @@ wrong field in the same words as the service would; the services keep their own 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange
 
@@ -55,3 +56,16 @@ class RemittanceForm(FlaskForm):
     handed_vnd = WholeNumberField(validators=[InputRequired(AMOUNT_MESSAGE),
                                               NumberRange(0, MAX_AMOUNT_VND, AMOUNT_MESSAGE)])
     reason = TextAreaField(filters=[lambda text: (text or "")[:2000]])
+
+
+class ContractImportForm(FlaskForm):
+    """The contracts file and/or the tariff file (CSV or XLSX); that at least one is chosen, and every row, is
+    the importer's to check."""
+
+    contracts_file = FileField()
+    tariff_file = FileField()
+
+    def chosen_files(self) -> dict[str, tuple[str, bytes]]:
+        """(file name, content) of each file the operator chose, by field name."""
+        return {field.name: (field.data.filename, field.data.read())
+                for field in (self.contracts_file, self.tariff_file) if field.data and field.data.filename}

@@ -14,7 +14,7 @@ from postal_gateway.dossiers.services import lookup_url as url
 from postal_gateway.dossiers.slip import qr_matrix
 from postal_gateway.errors import translate
 from postal_gateway.formatting import format_local_datetime
-from postal_gateway.lookup import ratelimit, schemas, services
+from postal_gateway.lookup import forms, ratelimit, schemas, services
 from postal_gateway.lookup.projection import configure_hash_key
 from postal_gateway.unit_of_work import unit_of_work
 
@@ -60,9 +60,8 @@ def lookup_url(code: str) -> str:
 
 
 def lookup_page():
-    given = request.form if request.method == "POST" else request.args
-    code = (given.get("code") or "").strip()[:64]
-    id_number = (given.get("id_number") or "").strip()[:32]
+    form = forms.LookupForm.from_request()
+    code, id_number = form.code.data, form.id_number.data
     records, error, status = [], None, 200
     if code or id_number:
         try:
