@@ -193,3 +193,24 @@ def test_fee_statement_runs_to_the_vietnamese_day_by_default(client, session, de
     page = client.get("/cash/statement", query_string={"agency": "000.00.20.H10"}).get_data(as_text=True)
     assert 'name="end" type="date" value="2026-04-01"' in page
     assert 'name="start" type="date" value="2026-04-01"' in page
+
+
+def test_limits_form_names_a_non_number_in_vietnamese(client, demo):
+    log_in(client, demo["operator"])
+    refused = client.post("/contracts/limits", data={"leg": "forward", "zone": "same_district", "max_hours": "ba mươi",
+                                                     "legal_source": "Thông tư 14/2018/TT-BTTTT"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and page.count('class="field-error"') == 1
+    assert "Số giờ phải là số nguyên từ 1 đến 1440." in page and 'value="ba mươi"' in page
+    assert "Not a valid" not in page
+
+
+def test_quote_api_reads_a_weight_sent_as_digits_and_refuses_an_unknown_type(client, session, demo):
+    token, _ = issue_token(session, demo["worker"])
+    session.commit()
+    auth = {"Authorization": f"Bearer {token}"}
+    body = {"procedure_code": demo["procedure"].code, "post_office_code": demo["office"].code}
+    as_digits = client.post("/api/v1/quotes", headers=auth, json={**body, "weight_grams": "400"})
+    assert as_digits.status_code == 200 and as_digits.get_json()["weight_grams"] == 400
+    refused = client.post("/api/v1/quotes", headers=auth, json={**body, "fee_collected_on_behalf": "yes"})
+    assert refused.status_code == 422 and [e["field"] for e in refused.get_json()["errors"]] == ["fee_collected_on_behalf"]
