@@ -35,5 +35,5 @@ blueprint.add_url_rule("/cash/remittances", view_func=controllers.remittances, m
 blueprint.add_url_rule("/cash/shifts/<int:shift_id>/remit", view_func=controllers.remit, methods=["GET", "POST"])
 blueprint.add_url_rule("/cash/statement", view_func=controllers.fee_statement, methods=["GET"])
 api.add_url_rule("/quotes", view_func=controllers.api_quote, methods=["POST"])
-blueprint.app_context_processor(controllers.labels)
+blueprint.app_context_processor(controllers.labels_for_templates)
 blueprint.app_template_filter("last_day")(controllers.last_day)

@@ -21,6 +21,7 @@ from contracts.quotes import DEFAULT_WEIGHT_GRAMS, quote
 from contracts.services import version_at
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role
 from postal_gateway.api.spec import operation
+from postal_gateway.api.validation import INVALID_FIELDS
 from postal_gateway.auth import api_auth, current_account, roles_required
 from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
 from postal_gateway.db import db_session, utcnow
@@ -47,7 +48,8 @@ METHOD_LABELS = {
 STAFF = (Role.operator, Role.agency_staff, Role.agency_admin)
 
 
-def labels():
+def labels_for_templates():
+    """The zone, leg and payment-method labels every contracts page shows."""
     return {"zone_labels": ZONE_LABELS, "leg_labels": LEG_LABELS, "method_labels": METHOD_LABELS}
 
 
@@ -65,7 +67,7 @@ def _field_errors(error: InvalidInput) -> dict[str, list[str]]:
 
 def _form_refusal(form: FlaskForm) -> InvalidInput:
     """A page form's faults as the services name theirs, so the page shows both the same way."""
-    return InvalidInput(N_("Dữ liệu không hợp lệ. Vui lòng xem từng mục."), field_errors=[
+    return InvalidInput(INVALID_FIELDS, field_errors=[
         FieldError(name, message) for name, messages in form.errors.items() for message in messages
     ])
 

@@ -19,5 +19,5 @@ api = Blueprint("lookup_api", __name__, url_prefix="/api/v1")
 
 blueprint.add_url_rule("/lookup", view_func=controllers.lookup_page, methods=["GET", "POST"])
 api.add_url_rule("/lookup", view_func=controllers.LookupApi.as_view("api_lookup"), methods=["GET", "POST"])
-blueprint.record_once(controllers.configure)
+blueprint.record_once(controllers.configure_hash_key_from_app)
 blueprint.app_template_filter("lookup_time")(controllers.lookup_time)

@@ -19,7 +19,8 @@ from postal_gateway.lookup.projection import configure_hash_key
 from postal_gateway.unit_of_work import unit_of_work
 
 
-def configure(state) -> None:
+def configure_hash_key_from_app(state) -> None:
+    """ID numbers are hashed with the app's secret key (set when the blueprint is registered)."""
     configure_hash_key(state.app.config["SECRET_KEY"])
 
 
