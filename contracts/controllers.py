@@ -279,6 +279,8 @@ def remit(shift_id: int):
                                       "handed_vnd": book.total_vnd})
     errors, status = {}, 200
     if request.method == "POST":
+        # who may remit and whether the shift can be remitted answer first (403, 409), as they always did
+        cashbook.ensure_remittable(db_session(), shift_id=shift.id, cashier_id=current_account().id)
         try:
             if not form.validate():
                 raise _form_refusal(form)

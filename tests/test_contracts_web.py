@@ -214,3 +214,12 @@ def test_quote_api_reads_a_weight_sent_as_digits_and_refuses_an_unknown_type(cli
     assert as_digits.status_code == 200 and as_digits.get_json()["weight_grams"] == 400
     refused = client.post("/api/v1/quotes", headers=auth, json={**body, "fee_collected_on_behalf": "yes"})
     assert refused.status_code == 422 and [e["field"] for e in refused.get_json()["errors"]] == ["fee_collected_on_behalf"]
+
+
+def test_remitting_an_open_shift_is_a_conflict_before_any_amount_is_read(client, session, demo):
+    log_in(client, demo["worker"])
+    assert client.post("/cash/open").status_code == 302
+    client.post("/logout")
+    shift = session.scalars(select(CashShift)).one()
+    log_in(client, demo["cashier"])
+    assert client.post(f"/cash/shifts/{shift.id}/remit", data={"fee_vnd": "abc"}).status_code == 409
