@@ -16,7 +16,7 @@ from contracts import cashbook, forms, schemas
 from contracts.importer import ImportRefused, import_contracts
 from contracts.limits import national_limits, set_national_limit
 from contracts.models import CashShift, Contract, ContractVersion, Leg, Zone
-from contracts.parsing import parse_local_date, start_of_local_day
+from contracts.parsing import start_of_local_day
 from contracts.quotes import DEFAULT_WEIGHT_GRAMS, quote
 from contracts.services import version_at
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role
@@ -305,38 +305,29 @@ def fee_statement():
     agencies = session.scalars(select(Agency).order_by(Agency.code)).all()
     if account.role in (Role.agency_staff, Role.agency_admin):
         agencies = [a for a in agencies if a.id == account.agency_id]
-    args = request.args
     today = utcnow().astimezone(VIETNAM).date()  # the Vietnamese day, whatever the server's zone
-    errors: list[FieldError] = []
-    agency = next((a for a in agencies if a.code == args.get("agency", "")), agencies[0] if agencies else None)
-    if args.get("agency") and (agency is None or agency.code != args.get("agency")):
-        errors.append(FieldError("agency", N_("Không có cơ quan mã này.")))
-    start_day = parse_local_date(args["start"]) if args.get("start") else today.replace(day=1)
-    end_day = parse_local_date(args["end"]) if args.get("end") else today
-    if start_day is None:
-        errors.append(FieldError("start", N_("Ngày không hợp lệ: dùng 2026-01-01 hoặc 01/01/2026.")))
-    if end_day is None:
-        errors.append(FieldError("end", N_("Ngày không hợp lệ: dùng 2026-01-01 hoặc 01/01/2026.")))
-    if start_day and end_day and end_day < start_day:
-        errors.append(FieldError("end", N_("Ngày kết thúc phải sau ngày bắt đầu.")))
+    form = forms.FeeStatementForm(agency_codes=[a.code for a in agencies], today=today)
+    valid = form.validate()
+    agency = next((a for a in agencies if a.code == form.agency.data), agencies[0] if agencies else None)
+    start_day, end_day = form.start.data, form.end.data
     statement = None
-    if not errors and agency is not None:
+    if valid and agency is not None:
         statement = cashbook.fee_statement(
             session, agency_id=agency.id, start=start_of_local_day(start_day),
             end=start_of_local_day(end_day + timedelta(days=1)),
             # a post office's staff see what their own office collected, not the other offices'
             post_office_id=account.post_office_id if account.role in POST_OFFICE_ROLES else None,
         )
-        if args.get("format") == "csv":
+        if form.format.data == "csv":
             body = csv_text(statement.csv_rows())
             name = f"bang-ke-le-phi-{agency.code}-{start_day:%Y%m%d}-{end_day:%Y%m%d}.csv"
             return Response(body, mimetype="text/csv",
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    shown = {e.field: [translate(e.message, e.params)] for e in errors}
+    shown = {name: [translate(messages[-1])] for name, messages in form.errors.items()}
     return render_template(
         "contracts/statement.html", statement=statement, agencies=agencies, agency=agency, errors=shown,
         start=start_day or today, end=end_day or today,
-    ), (422 if errors else 200)
+    ), (422 if form.errors else 200)
 
 
 # --- API ----------------------------------------------------------------------------------------

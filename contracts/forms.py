@@ -2,18 +2,23 @@
 wrong field in the same words as the service would; the services keep their own checks for the commands."""
 from __future__ import annotations
 
+from datetime import date
+
+from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange
+from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange, ValidationError
 
 from contracts.models import Leg, Zone
+from contracts.parsing import parse_local_date
 from postal_gateway.domain import N_
 
 #: the most a cash book's line can hold, as the remittance service checks it
 MAX_AMOUNT_VND = 10_000_000_000
 AMOUNT_MESSAGE = N_("Số tiền phải là số nguyên đồng (VND) không âm.")
 DEFAULT_LEGAL_SOURCE = "Thông tư 14/2018/TT-BTTTT"
+UNREADABLE_DAY = N_("Ngày không hợp lệ: dùng 2026-01-01 hoặc 01/01/2026.")
 
 
 class WholeNumberField(IntegerField):
@@ -69,3 +74,44 @@ class ContractImportForm(FlaskForm):
         """(file name, content) of each file the operator chose, by field name."""
         return {field.name: (field.data.filename, field.data.read())
                 for field in (self.contracts_file, self.tariff_file) if field.data and field.data.filename}
+
+
+class LocalDateField(StringField):
+    """A day as 2026-01-01 or 01/01/2026; left empty, the field keeps its default; text that is no such day
+    leaves it None, marked ``unreadable`` for the form to name."""
+
+    unreadable = False
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.unreadable = False
+        if valuelist and valuelist[0].strip():
+            self.data = parse_local_date(valuelist[0])
+            self.unreadable = self.data is None
+
+
+class FeeStatementForm(FlaskForm):
+    """The fee statement's question (a link, so no CSRF token): which agency, from which day to which day."""
+
+    agency = StringField(filters=[lambda text: (text or "").strip()])
+    start = LocalDateField()
+    end = LocalDateField()
+    format = StringField()
+
+    def __init__(self, *, agency_codes: list[str], today: date) -> None:
+        super().__init__(formdata=request.args, meta={"csrf": False},
+                         data={"start": today.replace(day=1), "end": today})
+        self.agency_codes = agency_codes
+
+    def validate_agency(self, field: StringField) -> None:
+        if field.data and field.data not in self.agency_codes:
+            raise ValidationError(N_("Không có cơ quan mã này."))
+
+    def validate_start(self, field: LocalDateField) -> None:
+        if field.unreadable:
+            raise ValidationError(UNREADABLE_DAY)
+
+    def validate_end(self, field: LocalDateField) -> None:
+        if field.unreadable:
+            raise ValidationError(UNREADABLE_DAY)
+        if self.start.data and field.data and field.data < self.start.data:
+            raise ValidationError(N_("Ngày kết thúc phải sau ngày bắt đầu."))

@@ -223,3 +223,10 @@ def test_remitting_an_open_shift_is_a_conflict_before_any_amount_is_read(client,
     shift = session.scalars(select(CashShift)).one()
     log_in(client, demo["cashier"])
     assert client.post(f"/cash/shifts/{shift.id}/remit", data={"fee_vnd": "abc"}).status_code == 409
+
+
+def test_statement_names_an_end_before_its_start(client, demo):
+    log_in(client, demo["operator"])
+    bad = client.get("/cash/statement", query_string={"start": "2026-03-10", "end": "01/03/2026"})
+    assert bad.status_code == 422 and "Ngày kết thúc phải sau ngày bắt đầu." in bad.get_data(as_text=True)
+    assert client.get("/cash/statement", query_string={"start": "", "end": ""}).status_code == 200
