@@ -109,25 +109,16 @@ def public_postage():
             "trip_hours": {(t.leg, t.zone): t.hours for t in version.trip_times},
         })
     result, errors, status = None, {}, 200
-    args = request.args
-    if args.get("procedure_code"):
+    form = forms.PostageQuoteForm()
+    if form.asked:
         try:
-            result = quote(
-                session,
-                procedure_code=args.get("procedure_code", ""),
-                pickup_address=args.get("pickup_address", ""),
-                post_office_code=args.get("post_office_code", ""),
-                delivery_address=args.get("delivery_address", ""),
-                weight_grams=args.get("weight_grams") or DEFAULT_WEIGHT_GRAMS,
-                fee_collected_on_behalf=args.get("on_behalf") == "1",
-                at=now,
-            )
+            result = quote(session, **form.quote_arguments(), at=now)
         except InvalidInput as error:
             errors, status = _field_errors(error), 422
     offices = session.scalars(select(PostOffice).order_by(PostOffice.code)).all()
     return render_template(
         "contracts/public.html", sections=sections, limits=national_limits(session), quote=result,
-        errors=errors, args=args, offices=offices, default_weight=DEFAULT_WEIGHT_GRAMS,
+        errors=errors, form=form, offices=offices, default_weight=DEFAULT_WEIGHT_GRAMS,
     ), status
 
 

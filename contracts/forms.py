@@ -12,6 +12,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange, 
 
 from contracts.models import Leg, Zone
 from contracts.parsing import parse_local_date
+from contracts.quotes import DEFAULT_WEIGHT_GRAMS
 from postal_gateway.domain import N_
 
 #: the most a cash book's line can hold, as the remittance service checks it
@@ -115,3 +116,37 @@ class FeeStatementForm(FlaskForm):
             raise ValidationError(UNREADABLE_DAY)
         if self.start.data and field.data and field.data < self.start.data:
             raise ValidationError(N_("Ngày kết thúc phải sau ngày bắt đầu."))
+
+
+def _text(value: str | None) -> str:
+    return value or ""
+
+
+class PostageQuoteForm(FlaskForm):
+    """The public postage page's quote question (R-18), asked by a link (GET, so no CSRF token); every field
+    is checked by ``contracts.quotes.quote``, which names them all at once."""
+
+    procedure_code = StringField(filters=[_text])
+    pickup_address = StringField(filters=[_text])
+    post_office_code = StringField(filters=[_text])
+    delivery_address = StringField(filters=[_text])
+    weight_grams = StringField(filters=[_text])
+    on_behalf = StringField(filters=[_text])
+
+    def __init__(self) -> None:
+        super().__init__(formdata=request.args, meta={"csrf": False})
+
+    @property
+    def asked(self) -> bool:
+        return bool(self.procedure_code.data)
+
+    def quote_arguments(self) -> dict:
+        """The question as ``quote`` arguments; an empty weight is the default envelope's."""
+        return {
+            "procedure_code": self.procedure_code.data,
+            "pickup_address": self.pickup_address.data,
+            "post_office_code": self.post_office_code.data,
+            "delivery_address": self.delivery_address.data,
+            "weight_grams": self.weight_grams.data or DEFAULT_WEIGHT_GRAMS,
+            "fee_collected_on_behalf": self.on_behalf.data == "1",
+        }
