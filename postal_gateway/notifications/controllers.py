@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from spectree import Response as Documented
 from sqlalchemy import select
 
-from postal_gateway.accounts.identity import strip_control_characters
 from postal_gateway.accounts.models import Role
 from postal_gateway.api.spec import operation
 from postal_gateway.auth import api_auth, current_account, roles_required
@@ -24,7 +23,7 @@ OUTBOX_PAGE_SIZE = 100
 @roles_required(Role.operator)
 def outbox():
     """Recent messages, newest first; one-time codes show masked (the code exists only in the delivery task)."""
-    recipient = strip_control_characters(request.args.get("to", "")).strip()[:255]
+    recipient = forms.OutboxSearchForm().to.data
     query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     if recipient:
         escaped = recipient.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,10 +1,12 @@
 """The citizen's "Nhận thông báo" page as a form: which channels and which kinds of message to receive (R-20)."""
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectMultipleField
+from wtforms import Field, SelectMultipleField, StringField
 from wtforms.validators import ValidationError
 
+from postal_gateway.accounts.identity import strip_control_characters
 from postal_gateway.domain import N_
 from postal_gateway.notifications.service import CHANNELS, CITIZEN_MESSAGE_KINDS
 
@@ -39,3 +41,12 @@ class NotificationChoicesForm(FlaskForm):
             "email": "email" in (self.channel.data or ()),
             "muted_templates": [kind for kind in CITIZEN_MESSAGE_KINDS if kind not in ticked],
         }
+
+
+class OutboxSearchForm(FlaskForm):
+    """The operator's outbox search (a link, so no CSRF token): part of a phone number or an address."""
+
+    to = StringField(filters=[lambda text: strip_control_characters(text or "").strip()[:255]])
+
+    def __init__(self) -> None:
+        super().__init__(formdata=request.args, meta={"csrf": False})
