@@ -23,7 +23,10 @@ from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
 from flask import Flask, jsonify, request  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from postal_gateway.app import create_app  # noqa: E402
+from postal_gateway.config import Settings  # noqa: E402
 from postal_gateway.db import utcnow  # noqa: E402
+from postal_gateway.lookup import ratelimit  # noqa: E402
 from postal_gateway.models import metadata  # noqa: E402
 
 
@@ -90,10 +93,6 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
     args = parser.parse_args()
-
-    from postal_gateway.app import create_app
-    from postal_gateway.config import Settings
-    from postal_gateway.lookup import ratelimit
 
     url, drop = fresh_database(args.admin_url, "bench_lookup")
     try:

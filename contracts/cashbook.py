@@ -145,6 +145,25 @@ def close_shift(session: Session, *, shift_id: int, worker_id: int, now: datetim
     return cash_book(session, shift, now=now)
 
 
+def ensure_remittable(session: Session, *, shift_id: int, cashier_id: int) -> CashShift:
+    """The shift, if ``cashier_id`` may record its remittance now: a cashier of the shift's post office (or an
+    operator), not its own worker, and the shift closed and not yet remitted."""
+    shift = get_shift(session, shift_id)
+    cashier = session.get(User, cashier_id)
+    if cashier is None or not (
+        cashier.role is Role.operator
+        or (cashier.role in POST_OFFICE_ROLES and cashier.post_office_id == shift.post_office_id)
+    ):
+        raise Forbidden(N_("Chỉ thủ quỹ của bưu cục này mới nhận tiền nộp của ca."))
+    if cashier.id == shift.worker_id:
+        raise Forbidden(N_("Nhân viên không tự nhận tiền nộp của chính mình."))
+    if shift.status is ShiftStatus.open:
+        raise Conflict(N_("Ca chưa đóng: nhân viên cần đóng ca trước khi nộp tiền."))
+    if shift.status is ShiftStatus.remitted or shift.remittance is not None:
+        raise Conflict(N_("Ca này đã nộp tiền."))
+    return shift
+
+
 def remit(
     session: Session,
     *,
@@ -161,19 +180,7 @@ def remit(
     ``fee_vnd + postage_vnd`` must equal ``handed_vnd`` (a remittance that does not add up is
     refused); a difference from the cash book is recorded as the discrepancy, with a reason.
     """
-    shift = get_shift(session, shift_id)
-    cashier = session.get(User, cashier_id)
-    if cashier is None or not (
-        cashier.role is Role.operator
-        or (cashier.role in POST_OFFICE_ROLES and cashier.post_office_id == shift.post_office_id)
-    ):
-        raise Forbidden(N_("Chỉ thủ quỹ của bưu cục này mới nhận tiền nộp của ca."))
-    if cashier.id == shift.worker_id:
-        raise Forbidden(N_("Nhân viên không tự nhận tiền nộp của chính mình."))
-    if shift.status is ShiftStatus.open:
-        raise Conflict(N_("Ca chưa đóng: nhân viên cần đóng ca trước khi nộp tiền."))
-    if shift.status is ShiftStatus.remitted or shift.remittance is not None:
-        raise Conflict(N_("Ca này đã nộp tiền."))
+    shift = ensure_remittable(session, shift_id=shift_id, cashier_id=cashier_id)
 
     errors: list[FieldError] = []
     amounts = {}
@@ -200,7 +207,7 @@ def remit(
         raise InvalidInput(N_("Chưa ghi nhận nộp tiền: vui lòng sửa các mục được nêu."), field_errors=errors)
     remittance = Remittance(
         shift_id=shift.id,
-        cashier_id=cashier.id,
+        cashier_id=cashier_id,
         fee_vnd=amounts["fee_vnd"],
         postage_vnd=amounts["postage_vnd"],
         handed_vnd=amounts["handed_vnd"],

@@ -7,10 +7,11 @@ import click
 from flask.cli import with_appcontext
 
 from contracts.demo import load_demo_contracts
-from contracts.importer import import_contracts
+from contracts.importer import ImportRefused, import_contracts
 from contracts.limits import national_limits, set_national_limit
-from postal_gateway.db import db_session, utcnow
+from postal_gateway.db import utcnow
 from postal_gateway.domain import InvalidInput
+from postal_gateway.unit_of_work import unit_of_work
 
 
 @click.group("contracts")
@@ -24,19 +25,19 @@ def contracts_commands() -> None:
 @with_appcontext
 def import_command(contracts_path: Path | None, tariff_path: Path | None) -> None:
     """Import contract versions and/or tariffs (CSV or XLSX); a file with a bad row imports nothing."""
-    session = db_session()
-    report = import_contracts(
-        session,
-        contracts_file=(contracts_path.name, contracts_path.read_bytes()) if contracts_path else None,
-        tariff_file=(tariff_path.name, tariff_path.read_bytes()) if tariff_path else None,
-        now=utcnow(),
-    )
-    for line in report.lines():
-        click.echo(line)
-    if not report.ok:
-        session.rollback()
-        raise SystemExit(1)
-    session.commit()
+    try:
+        with unit_of_work() as session:
+            report = import_contracts(
+                session,
+                contracts_file=(contracts_path.name, contracts_path.read_bytes()) if contracts_path else None,
+                tariff_file=(tariff_path.name, tariff_path.read_bytes()) if tariff_path else None,
+                now=utcnow(),
+            )
+            for line in report.lines():
+                click.echo(line)
+            report.raise_if_refused()
+    except ImportRefused:
+        raise SystemExit(1) from None
 
 
 @contracts_commands.group("limits")
@@ -47,11 +48,10 @@ def limits_group() -> None:
 @limits_group.command("list")
 @with_appcontext
 def limits_list() -> None:
-    session = db_session()
-    for (leg, zone), row in national_limits(session).items():
-        flag = " (provisional)" if row.provisional else ""
-        click.echo(f"{leg.value:8} {zone.value:15} {row.max_hours:5} h  {row.legal_source}{flag}")
-    session.commit()
+    with unit_of_work() as session:  # the provisional defaults, created on first listing, are kept
+        for (leg, zone), row in national_limits(session).items():
+            flag = " (provisional)" if row.provisional else ""
+            click.echo(f"{leg.value:8} {zone.value:15} {row.max_hours:5} h  {row.legal_source}{flag}")
 
 
 @limits_group.command("set")
@@ -63,16 +63,14 @@ def limits_list() -> None:
 @with_appcontext
 def limits_set(leg: str, zone: str, max_hours: int, legal_source: str, note: str) -> None:
     """Record a verified limit: LEG is forward|return, ZONE same_district|same_province|other_province."""
-    session = db_session()
     try:
-        set_national_limit(session, leg=leg, zone=zone, max_hours=max_hours, legal_source=legal_source,
-                           note=note, now=utcnow())
+        with unit_of_work() as session:
+            set_national_limit(session, leg=leg, zone=zone, max_hours=max_hours, legal_source=legal_source,
+                               note=note, now=utcnow())
     except InvalidInput as error:
-        session.rollback()
         for item in error.field_errors:
             click.echo(f"{item.field}: {item.message % item.params if item.params else item.message}", err=True)
-        raise SystemExit(1)
-    session.commit()
+        raise SystemExit(1) from None
     click.echo(f"{leg} {zone}: {max_hours} h")
 
 
@@ -80,10 +78,9 @@ def limits_set(leg: str, zone: str, max_hours: int, legal_source: str, note: str
 @with_appcontext
 def demo_command() -> None:
     """Load the demo contract (idempotent)."""
-    session = db_session()
-    for line in load_demo_contracts(session):
-        click.echo(line)
-    session.commit()
+    with unit_of_work() as session:
+        for line in load_demo_contracts(session):
+            click.echo(line)
 
 
 COMMANDS = (contracts_commands,)

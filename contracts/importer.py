@@ -52,9 +52,25 @@ FIELD_COLUMNS = {
 }
 
 
+class ImportRefused(Exception):
+    """A file with a bad row imports nothing: raised so the caller's unit of work rolls back."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(f"{len(report.errors)} row errors")
+        self.report = report
+
+
+class _NothingImported(Exception):
+    """Leaves the import's savepoint so that no version of a refused file stays."""
+
+
 @dataclass
 class ImportReport(TabularImportReport):
     created: list[str] = dataclass_field(default_factory=list)
+
+    def raise_if_refused(self) -> None:
+        if not self.ok:
+            raise ImportRefused(self)
 
     def lines(self, translate=lambda message: message) -> list[str]:
         if self.errors:
@@ -224,7 +240,8 @@ def import_contracts(
     actor_id: int | None = None,
     now: datetime,
 ) -> ImportReport:
-    """Import contract versions and/or tariffs; all or nothing. The caller commits on ``report.ok``."""
+    """Import contract versions and/or tariffs; all or nothing (``report.raise_if_refused`` lets the caller's
+    unit of work roll back what else it did)."""
     report = ImportReport()
     errors = report.errors
     bands_name = clean_text(tariff_file[0], 120) if tariff_file else ""
@@ -236,68 +253,66 @@ def import_contracts(
     )
     if contracts_file is None and tariff_file is None:
         errors.append(RowError(0, "-", N_("Chọn ít nhất một tệp."), file="-"))
-    outer = session.begin_nested()
-    used_bands: set[str] = set()
-    for line, record in contract_records:
-        draft = _draft_of(contract_name, line, record, errors)
-        number = clean_text(record.get("contract_number"), 64)
-        if draft is None:
-            continue
-        own_bands = [(l, b) for l, b in bands.get(number, []) if b[3] is None]
-        band_lines = {index: l for index, (l, _) in enumerate(own_bands, start=1)}
-        draft.postage_bands = [b[:3] for _, b in own_bands]
-        used_bands.add(number)
-        inner = session.begin_nested()
-        try:
-            existing = session.scalars(select(Contract).where(Contract.number == number)).first() if number else None
-            if existing is not None:
-                if clean_text(record.get("agency_code")) != existing.agency.code:
-                    errors.append(RowError(line, "agency_code", N_("Hợp đồng %(number)s thuộc cơ quan khác."), {"number": number}, file=contract_name))
-                    inner.rollback()
+    try:
+        with session.begin_nested():  # all or nothing: one bad row and no version stays
+            used_bands: set[str] = set()
+            for line, record in contract_records:
+                draft = _draft_of(contract_name, line, record, errors)
+                number = clean_text(record.get("contract_number"), 64)
+                if draft is None:
                     continue
-                version = amend_contract(session, contract_id=existing.id, draft=draft, actor_id=actor_id, now=now)
-                report.created.append(f"{number} v{version.number}")
-            else:
-                create_contract(
-                    session, agency_code=clean_text(record.get("agency_code")), number=number,
-                    post_name=clean_text(record.get("post_name")), draft=draft, actor_id=actor_id, now=now,
-                )
-                report.created.append(f"{number} v1")
-            inner.commit()
-        except InvalidInput as error:
-            inner.rollback()
-            _domain_errors(contract_name, line, error, errors, bands_name, band_lines)
-    # Tariff-only amendments: bands dated valid_from for contracts already known.
-    for number, rows in bands.items():
-        dated = [(l, b) for l, b in rows if b[3] is not None]
-        undated = [(l, b) for l, b in rows if b[3] is None]
-        if undated and number not in used_bands:
-            for l, _ in undated:
-                errors.append(RowError(l, "valid_from", N_("Cần ngày hiệu lực khi tệp hợp đồng không có hợp đồng %(number)s."), {"number": number}, file=bands_name))
-        by_date: dict[datetime, list] = {}
-        for l, b in dated:
-            by_date.setdefault(b[3], []).append((l, b))
-        for valid_from, group in sorted(by_date.items()):
-            first_line = group[0][0]
-            contract = session.scalars(select(Contract).where(Contract.number == number)).first()
-            if contract is None:
-                errors.append(RowError(first_line, "contract_number", N_("Không có hợp đồng số %(number)s."), {"number": number}, file=bands_name))
-                continue
-            current = next((v for v in reversed(contract.versions) if v.valid_from <= valid_from), None) or contract.versions[-1]
-            draft = draft_from_version(current, valid_from=valid_from, valid_until=None,
-                                       postage_bands=[b[:3] for _, b in group])
-            inner = session.begin_nested()
-            try:
-                version = amend_contract(session, contract_id=contract.id, draft=draft, actor_id=actor_id, now=now)
-                inner.commit()
-                report.created.append(f"{number} v{version.number}")
-            except InvalidInput as error:
-                inner.rollback()
-                _domain_errors(bands_name, first_line, error, errors, bands_name,
-                               {index: l for index, (l, _) in enumerate(group, start=1)})
-    if errors:
-        outer.rollback()
+                own_bands = [(l, b) for l, b in bands.get(number, []) if b[3] is None]
+                band_lines = {index: l for index, (l, _) in enumerate(own_bands, start=1)}
+                draft.postage_bands = [b[:3] for _, b in own_bands]
+                used_bands.add(number)
+                existing = session.scalars(select(Contract).where(Contract.number == number)).first() if number else None
+                if existing is not None and clean_text(record.get("agency_code")) != existing.agency.code:
+                    errors.append(RowError(line, "agency_code", N_("Hợp đồng %(number)s thuộc cơ quan khác."), {"number": number}, file=contract_name))
+                    continue
+                try:
+                    with session.begin_nested():  # a refused row leaves nothing behind; the others go on
+                        if existing is not None:
+                            version = amend_contract(session, contract_id=existing.id, draft=draft, actor_id=actor_id, now=now)
+                            created = f"{number} v{version.number}"
+                        else:
+                            create_contract(
+                                session, agency_code=clean_text(record.get("agency_code")), number=number,
+                                post_name=clean_text(record.get("post_name")), draft=draft, actor_id=actor_id, now=now,
+                            )
+                            created = f"{number} v1"
+                except InvalidInput as error:
+                    _domain_errors(contract_name, line, error, errors, bands_name, band_lines)
+                else:
+                    report.created.append(created)
+            # Tariff-only amendments: bands dated valid_from for contracts already known.
+            for number, rows in bands.items():
+                dated = [(l, b) for l, b in rows if b[3] is not None]
+                undated = [(l, b) for l, b in rows if b[3] is None]
+                if undated and number not in used_bands:
+                    for l, _ in undated:
+                        errors.append(RowError(l, "valid_from", N_("Cần ngày hiệu lực khi tệp hợp đồng không có hợp đồng %(number)s."), {"number": number}, file=bands_name))
+                by_date: dict[datetime, list] = {}
+                for l, b in dated:
+                    by_date.setdefault(b[3], []).append((l, b))
+                for valid_from, group in sorted(by_date.items()):
+                    first_line = group[0][0]
+                    contract = session.scalars(select(Contract).where(Contract.number == number)).first()
+                    if contract is None:
+                        errors.append(RowError(first_line, "contract_number", N_("Không có hợp đồng số %(number)s."), {"number": number}, file=bands_name))
+                        continue
+                    current = next((v for v in reversed(contract.versions) if v.valid_from <= valid_from), None) or contract.versions[-1]
+                    draft = draft_from_version(current, valid_from=valid_from, valid_until=None,
+                                               postage_bands=[b[:3] for _, b in group])
+                    try:
+                        with session.begin_nested():
+                            version = amend_contract(session, contract_id=contract.id, draft=draft, actor_id=actor_id, now=now)
+                    except InvalidInput as error:
+                        _domain_errors(bands_name, first_line, error, errors, bands_name,
+                                       {index: l for index, (l, _) in enumerate(group, start=1)})
+                    else:
+                        report.created.append(f"{number} v{version.number}")
+            if errors:
+                raise _NothingImported
+    except _NothingImported:
         report.created.clear()
-    else:
-        outer.commit()
     return report

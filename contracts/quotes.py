@@ -59,30 +59,6 @@ class Quote:
     def total_vnd(self) -> int:
         return self.itemised.total_vnd
 
-    def as_json(self, translate=lambda message: message) -> dict[str, Any]:
-        def label(line: QuoteLine) -> str:
-            text = translate(line.label)
-            return text % line.params if line.params else text
-
-        return {
-            "procedure_code": self.procedure_code,
-            "contract_number": self.contract_number,
-            "contract_version": self.version_number,
-            "forward_zone": self.forward_zone.value,
-            "return_zone": self.return_zone.value,
-            "weight_grams": self.weight_grams,
-            "lines": [
-                {"code": line.code, "label": label(line), "amount_vnd": line.amount_vnd, "owed_to": line.owed_to}
-                for line in self.lines
-            ],
-            "postage_total_vnd": self.postage_total_vnd,
-            "fee_vnd": self.fee_vnd,
-            "total_vnd": self.total_vnd,
-            "full_trip_hours": {"forward": self.forward_trip_hours, "return": self.return_trip_hours},
-            "return_commitment_hours": self.return_commitment_hours,
-            "pickup_distance_km": round(self.pickup_distance_km, 1) if self.pickup_distance_km is not None else None,
-        }
-
 
 def _agency_place(agency: Agency) -> Place:
     return place_of(agency_units(agency), field="agency")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping, Protocol
 
 from geopy.distance import geodesic
+from geopy.geocoders import Nominatim
 from sqlalchemy.orm import Session
 
 from contracts.models import Zone
@@ -151,8 +152,6 @@ class NominatimGeocoder:
     """
 
     def __init__(self, user_agent: str = "postal-gateway", timeout: float = 5.0) -> None:
-        from geopy.geocoders import Nominatim
-
         self._geocoder = Nominatim(user_agent=user_agent, timeout=timeout)
 
     def locate(self, address: str) -> Place | None:  # pragma: no cover - network

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from contracts import services
-from contracts.importer import CONTRACT_COLUMNS, import_contracts
+from contracts.importer import CONTRACT_COLUMNS, ImportRefused, import_contracts
 from contracts.models import Contract, ContractVersion, PostageBand, Zone
 from tests import factories
 
@@ -144,3 +144,12 @@ def test_commands(app, session, setting, tmp_path):
     assert refused.exit_code == 1
     assert runner.invoke(args=["contracts", "limits", "set", "forward", "same_district", "36", "--source", "TT 14/2018"]).exit_code == 0
     assert "skipped" in runner.invoke(args=["contracts", "demo"]).output  # no demo catalogue here
+
+
+def test_a_refused_import_raises_for_the_callers_unit_of_work_and_leaves_nothing(session, setting):
+    bad = f"{HEADER}\n{contract_row()}\n{contract_row(number='HĐ-02', vat_percent='abc')}\n".encode()
+    report = import_contracts(session, contracts_file=("hop-dong.csv", bad), tariff_file=None, now=NOW)
+    assert not report.ok and report.created == []
+    with pytest.raises(ImportRefused):
+        report.raise_if_refused()
+    assert session.scalar(select(func.count()).select_from(Contract)) == 0

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-import contracts.blueprint as contracts_views
+import contracts.controllers as contracts_views
 from contracts.demo import DEMO_CONTRACT_NUMBER, load_demo_contracts
 from contracts.models import CashShift, Contract, Remittance, ShiftStatus
 from postal_gateway.accounts.models import Role
@@ -193,3 +193,40 @@ def test_fee_statement_runs_to_the_vietnamese_day_by_default(client, session, de
     page = client.get("/cash/statement", query_string={"agency": "000.00.20.H10"}).get_data(as_text=True)
     assert 'name="end" type="date" value="2026-04-01"' in page
     assert 'name="start" type="date" value="2026-04-01"' in page
+
+
+def test_limits_form_names_a_non_number_in_vietnamese(client, demo):
+    log_in(client, demo["operator"])
+    refused = client.post("/contracts/limits", data={"leg": "forward", "zone": "same_district", "max_hours": "ba mươi",
+                                                     "legal_source": "Thông tư 14/2018/TT-BTTTT"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and page.count('class="field-error"') == 1
+    assert "Số giờ phải là số nguyên từ 1 đến 1440." in page and 'value="ba mươi"' in page
+    assert "Not a valid" not in page
+
+
+def test_quote_api_reads_a_weight_sent_as_digits_and_refuses_an_unknown_type(client, session, demo):
+    token, _ = issue_token(session, demo["worker"])
+    session.commit()
+    auth = {"Authorization": f"Bearer {token}"}
+    body = {"procedure_code": demo["procedure"].code, "post_office_code": demo["office"].code}
+    as_digits = client.post("/api/v1/quotes", headers=auth, json={**body, "weight_grams": "400"})
+    assert as_digits.status_code == 200 and as_digits.get_json()["weight_grams"] == 400
+    refused = client.post("/api/v1/quotes", headers=auth, json={**body, "fee_collected_on_behalf": "yes"})
+    assert refused.status_code == 422 and [e["field"] for e in refused.get_json()["errors"]] == ["fee_collected_on_behalf"]
+
+
+def test_remitting_an_open_shift_is_a_conflict_before_any_amount_is_read(client, session, demo):
+    log_in(client, demo["worker"])
+    assert client.post("/cash/open").status_code == 302
+    client.post("/logout")
+    shift = session.scalars(select(CashShift)).one()
+    log_in(client, demo["cashier"])
+    assert client.post(f"/cash/shifts/{shift.id}/remit", data={"fee_vnd": "abc"}).status_code == 409
+
+
+def test_statement_names_an_end_before_its_start(client, demo):
+    log_in(client, demo["operator"])
+    bad = client.get("/cash/statement", query_string={"start": "2026-03-10", "end": "01/03/2026"})
+    assert bad.status_code == 422 and "Ngày kết thúc phải sau ngày bắt đầu." in bad.get_data(as_text=True)
+    assert client.get("/cash/statement", query_string={"start": "", "end": ""}).status_code == 200

@@ -15,6 +15,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from io import BytesIO
 
+from reportlab.lib.pagesizes import A5
+from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -44,9 +46,6 @@ JOURNEY_TEMPLATES = (
 
 def demo_scan(title: str) -> bytes:
     """A one-page PDF standing in for a photographed document."""
-    from reportlab.lib.pagesizes import A5
-    from reportlab.pdfgen import canvas
-
     buffer = BytesIO()
     page = canvas.Canvas(buffer, pagesize=A5)
     page.setTitle(title)

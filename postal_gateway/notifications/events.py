@@ -5,6 +5,7 @@ Run by the "notices" consumer, in the transaction of its ProcessedMessage row: o
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,9 +24,6 @@ SHIPMENT_TEMPLATES = {"result_handed_to_post": "delivery_scheduled", "out_for_de
 
 
 def notify_from_event(session: Session, event: dict) -> None:
-    from datetime import datetime
-
-
     payload = event.get("payload") or {}
     template = SHIPMENT_TEMPLATES.get(str(payload.get("type", "")))
     if event.get("event_type") != "shipment.event_recorded" or template is None:

@@ -30,7 +30,7 @@ from postal_gateway import metrics
 from postal_gateway.accounts.identity import mask_recipient
 from postal_gateway.config import process_settings
 from postal_gateway.db import utcnow
-from postal_gateway.domain import N_, FieldError, InvalidInput
+from postal_gateway.domain import N_, InvalidInput
 from postal_gateway.notifications import templates
 from postal_gateway.notifications.adapters import (
     DeliveryAdapter,
@@ -44,7 +44,7 @@ from postal_gateway.notifications.models import MessageChannel, MessageStatus, N
 __all__ = [
     "DeliveryAdapter", "DeliveryError", "DevelopmentOutbox", "PermanentDeliveryError", "send", "deliver",
     "configure_adapter", "current_adapter", "configure_dispatcher", "set_preferences", "preferences_of",
-    "preferences_from_choices", "CHANNELS", "CITIZEN_MESSAGE_KINDS",
+    "CHANNELS", "CITIZEN_MESSAGE_KINDS",
 ]
 
 log = logging.getLogger(__name__)
@@ -184,24 +184,6 @@ def set_preferences(
         preference.muted_templates = [kind for kind in CITIZEN_MESSAGE_KINDS if kind in muted]
     session.flush()
     return preference
-
-
-def preferences_from_choices(channels: Iterable[str], wanted_kinds: Iterable[str]) -> dict:
-    """``set_preferences`` arguments from the channels and kinds a citizen ticked; every unknown value
-    is refused at once (a tampered form, never ours)."""
-    channels, wanted = set(channels), set(wanted_kinds)
-    errors = []
-    if not channels <= set(CHANNELS):
-        errors.append(FieldError("channel", N_("Kênh nhận thông báo không hợp lệ.")))
-    if not wanted <= CITIZEN_MESSAGE_KINDS.keys():
-        errors.append(FieldError("kind", N_("Loại thông báo không hợp lệ.")))
-    if errors:
-        raise InvalidInput(N_("Lựa chọn nhận thông báo không hợp lệ, chưa lưu."), field_errors=errors)
-    return {
-        "sms": "sms" in channels,
-        "email": "email" in channels,
-        "muted_templates": [kind for kind in CITIZEN_MESSAGE_KINDS if kind not in wanted],
-    }
 
 
 def _held_back_by_preferences(session: Session, user_id: int | None, channel: MessageChannel, template: str) -> str | None:

@@ -5,6 +5,7 @@ import logging
 
 from postal_gateway.db import utcnow
 from postal_gateway.notifications.service import _dispatcher, deliver, due_messages, expire_lost_code_messages
+from postal_gateway.unit_of_work import unit_of_work
 from postal_gateway.worker import celery_app, task_session
 
 log = logging.getLogger(__name__)
@@ -17,10 +18,8 @@ BEAT_SCHEDULE = {
 
 def deliver_once(message_id: int, one_time_code: str | None = None) -> "object":
     """One delivery attempt in its own transaction; returns the DeliveryOutcome."""
-    with task_session() as session:
-        outcome = deliver(session, message_id, one_time_code=one_time_code, now=utcnow())
-        session.commit()
-    return outcome
+    with task_session() as session, unit_of_work(session):
+        return deliver(session, message_id, one_time_code=one_time_code, now=utcnow())
 
 
 @celery_app.task(name="notifications.deliver", bind=True, max_retries=None)
@@ -37,8 +36,8 @@ def deliver_task(self, message_id: int, one_time_code: str | None = None) -> str
 
 def sweep(limit: int = 500) -> int:
     with task_session() as session:
-        expire_lost_code_messages(session, now=utcnow())
-        session.commit()
+        with unit_of_work(session):
+            expire_lost_code_messages(session, now=utcnow())
         ids = due_messages(session, now=utcnow(), limit=limit)
     if ids:
         _dispatcher(ids, {})  # codes are not kept: a lost code message fails at delivery

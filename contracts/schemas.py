@@ -1,0 +1,96 @@
+"""The quote API's shapes (R-18): the request and the itemised answer, checked and documented from the same
+models."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+
+from contracts.models import Zone
+from contracts.quotes import DEFAULT_WEIGHT_GRAMS, MAX_WEIGHT_GRAMS, Quote
+from contracts import tariff
+
+#: the longest address the quote places; the form and the intake wizard cut at the same length
+ADDRESS_MAX = 500
+
+
+class QuoteIn(BaseModel):
+    """A procedure, where the dossier is picked up or handed in, where the result goes, and the weight."""
+
+    model_config = ConfigDict(title="QuoteRequest")
+
+    procedure_code: StrictStr = Field(examples=["T-BPC-281520-TT"])
+    pickup_address: Annotated[StrictStr, Field(max_length=ADDRESS_MAX)] = Field(
+        "", description="Address for home pickup; empty when handed in at `post_office_code`."
+    )
+    post_office_code: Annotated[StrictStr, Field(max_length=16)] = Field("", examples=["830000"])
+    delivery_address: Annotated[StrictStr, Field(max_length=ADDRESS_MAX)] = Field(
+        "", description="Where the result goes; empty means back where the dossier was handed in."
+    )
+    # lax: "400" was always read as 400 grams; 1.5 is still refused
+    weight_grams: int = Field(DEFAULT_WEIGHT_GRAMS, ge=1, le=MAX_WEIGHT_GRAMS)
+    fee_collected_on_behalf: StrictBool = False
+
+
+class QuoteLine(BaseModel):
+    """One priced line, owed to the post (cước) or to the agency (lệ phí)."""
+
+    code: Literal["postage_forward", "postage_return", "home_pickup", "home_delivery", "collection_fee", "vat", "fee"]
+    label: str
+    amount_vnd: int = Field(ge=0)
+    owed_to: Literal["post", "agency"]
+
+
+class FullTripHours(BaseModel):
+    """The agreed full-trip time of each leg, in clock hours."""
+
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    forward: int
+    return_: int = Field(alias="return")
+
+
+class QuoteOut(BaseModel):
+    """The itemised quote: integer VND, VAT once on the post's lines (rounded half up to the đồng)."""
+
+    model_config = ConfigDict(title="Quote")
+
+    procedure_code: str
+    contract_number: str
+    contract_version: int
+    forward_zone: Zone
+    return_zone: Zone
+    weight_grams: int
+    lines: list[QuoteLine]
+    postage_total_vnd: int = Field(description="owed to the post, VAT included")
+    fee_vnd: int = Field(description="lệ phí owed to the agency")
+    total_vnd: int
+    full_trip_hours: FullTripHours = Field(description="agreed full-trip time of each leg, in clock hours")
+    return_commitment_hours: int = Field(le=24)
+    pickup_distance_km: float | None
+
+    @classmethod
+    def of(cls, quote: Quote, translate: Callable[[str, dict | None], str]) -> QuoteOut:
+        """The answer in the reader's language (``translate(message, params)``); the distance to 0.1 km."""
+
+        def line_out(line: tariff.QuoteLine) -> QuoteLine:
+            return QuoteLine(code=line.code, label=translate(line.label, line.params),
+                                amount_vnd=line.amount_vnd, owed_to=line.owed_to)
+
+        distance = quote.pickup_distance_km
+        return cls(
+            procedure_code=quote.procedure_code,
+            contract_number=quote.contract_number,
+            contract_version=quote.version_number,
+            forward_zone=quote.forward_zone,
+            return_zone=quote.return_zone,
+            weight_grams=quote.weight_grams,
+            lines=[line_out(line) for line in quote.lines],
+            postage_total_vnd=quote.postage_total_vnd,
+            fee_vnd=quote.fee_vnd,
+            total_vnd=quote.total_vnd,
+            full_trip_hours=FullTripHours(forward=quote.forward_trip_hours, return_=quote.return_trip_hours),
+            return_commitment_hours=quote.return_commitment_hours,
+            pickup_distance_km=round(distance, 1) if distance is not None else None,
+        )

@@ -1,0 +1,124 @@
+"""The public lookup's handlers (R-19): the page and the API, rate-limited per client."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, render_template, request
+from flask.views import MethodView
+from markupsafe import Markup
+from spectree import Response as Documented
+
+from postal_gateway.api.spec import operation
+from postal_gateway.domain import N_, InvalidInput, NotFound
+from postal_gateway.dossiers.services import lookup_url as url
+from postal_gateway.pdf import qr_matrix
+from postal_gateway.errors import translate
+from postal_gateway.formatting import format_local_datetime
+from postal_gateway.lookup import forms, ratelimit, schemas, services
+from postal_gateway.lookup.projection import configure_hash_key
+from postal_gateway.unit_of_work import unit_of_work
+
+
+def configure_hash_key_from_app(state) -> None:
+    """ID numbers are hashed with the app's secret key (set when the blueprint is registered)."""
+    configure_hash_key(state.app.config["SECRET_KEY"])
+
+
+def _client() -> str:
+    return request.remote_addr or "?"
+
+
+def _search(code: str, id_number: str) -> list:
+    """Records for the query; raises the domain errors the pages and API render."""
+    if code and id_number:
+        raise InvalidInput.on_field("code", N_("Tra cứu theo mã hồ sơ hoặc theo số giấy tờ, không cả hai."))
+    if not code and not id_number:
+        raise InvalidInput.on_field("code", N_("Nhập mã hồ sơ hoặc số giấy tờ tùy thân."))
+    with unit_of_work() as session:  # a dossier's record is made on its first lookup, and kept
+        if code:
+            ratelimit.by_code.take(_client())
+            return [services.find_by_code(session, code)]
+        ratelimit.by_id_number.take(_client())
+        return services.find_by_id_number(session, id_number)
+
+
+def qr_svg(text: str) -> Markup:
+    """The QR code of ``text`` as a small inline SVG (the same code as on the slip)."""
+    matrix = qr_matrix(text)
+    size = len(matrix)
+    cells = "".join(
+        f'<rect x="{x}" y="{y}" width="1" height="1"/>' for y, row in enumerate(matrix) for x, dark in enumerate(row) if dark
+    )
+    return Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="132" height="132" '
+        f'role="img" aria-label="QR" shape-rendering="crispEdges"><rect width="{size}" height="{size}" fill="#fff"/>'
+        f'<g fill="#000">{cells}</g></svg>'
+    )
+
+
+def lookup_url(code: str) -> str:
+    return url(code, current_app.config["SETTINGS"].public_base_url)
+
+
+def lookup_page():
+    form = forms.LookupForm.from_request()
+    code, id_number = form.code.data, form.id_number.data
+    records, error, status = [], None, 200
+    if code or id_number:
+        try:
+            records = _search(code, id_number)
+        except (InvalidInput, NotFound) as refused:
+            status = 404 if isinstance(refused, NotFound) else 422
+            error = [translate(refused.message, refused.params)] + [
+                translate(item.message, item.params) for item in refused.field_errors if item.message != refused.message
+            ]
+    views = [dict(services.public_view(r), qr=qr_svg(lookup_url(r.code))) for r in records]
+    return render_template("lookup/lookup.html", code=code, id_number=id_number, records=views,
+                           error=error, by_id=bool(id_number)), status
+
+
+class LookupApi(MethodView):
+    """``GET`` and ``POST /api/v1/lookup``: one endpoint (``lookup_api.api_lookup``), one operation per method."""
+
+    @operation(
+        resp=Documented(HTTP_200=schemas.LookupFound, HTTP_404=None, HTTP_422=None, HTTP_429=None),
+        tags=["lookup"],
+        operation_id="lookupDossier",
+        security={},
+    )
+    def get(self, query: schemas.LookupByQuery):
+        """Public lookup of a dossier by its code or the applicant's ID number (R-19)
+
+        No authentication. Give exactly one of `code` or `id_number`. The answer holds only the fields R-19
+        lists and a public timeline (no coordinates, staff names or phone numbers). Rate-limited per client:
+        30 lookups by code in a burst then one a second; 10 by ID number then one every 20 seconds (429 with
+        Retry-After).
+        """
+        return _found(query.code, query.id_number)
+
+    @operation(
+        resp=Documented(HTTP_200=schemas.LookupFound, HTTP_404=None, HTTP_422=None, HTTP_429=None),
+        tags=["lookup"],
+        operation_id="lookupDossierByBody",
+        security={},
+    )
+    def post(self, json: schemas.LookupByBody):
+        """The same lookup with the code or ID number in the body, out of URLs and access logs
+
+        Preferred for lookups by ID number: a query string is kept by proxies, browser history and access
+        logs. Same answer, same rate limits as GET.
+        """
+        return _found(json.code or "", json.id_number or "")
+
+
+def _found(code: str, id_number: str) -> schemas.LookupFound:
+    records = _search(code.strip(), id_number.strip())
+    return schemas.LookupFound(dossiers=[schemas.LookupDossier.of(r, lookup_url(r.code)) for r in records])
+
+
+def lookup_time(value) -> str:
+    """An ISO time string from the store, shown in Vietnam's time."""
+    try:
+        return format_local_datetime(datetime.fromisoformat(value))
+    except (TypeError, ValueError):
+        return ""

@@ -1,0 +1,68 @@
+"""The public lookup API's shapes (R-19): the question (query string or body) and the answer, which holds only
+the fields R-19 lists."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from postal_gateway.api.validation import IsoDateTime
+from postal_gateway.dossiers.models import DossierStatus
+from postal_gateway.lookup.models import LookupRecord
+from postal_gateway.lookup.services import public_view
+
+CODE_EXAMPLE = "000.00.20.H10-261207-0001"
+ID_NUMBER_DESCRIPTION = "12-digit citizen ID, 9-digit legacy ID, or passport number."
+
+
+class LookupByQuery(BaseModel):
+    """Exactly one of `code` or `id_number`, in the query string (kept for existing clients)."""
+
+    code: str = Field("", max_length=64, description="Dossier code.", examples=[CODE_EXAMPLE])
+    id_number: str = Field("", max_length=32, description=ID_NUMBER_DESCRIPTION)
+
+
+class LookupByBody(BaseModel):
+    """Exactly one of `code` or `id_number`."""
+
+    model_config = ConfigDict(title="LookupQuery")
+
+    code: Annotated[StrictStr, Field(max_length=64)] | None = Field("", examples=[CODE_EXAMPLE])
+    id_number: Annotated[StrictStr, Field(max_length=32)] | None = Field("", description=ID_NUMBER_DESCRIPTION)
+
+
+class TimelineEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    at: str = Field(json_schema_extra={"format": "date-time"})
+    label: str
+    place: str
+
+
+class LookupDossier(BaseModel):
+    """What anyone may read about a dossier (R-19): no coordinates, staff names or phone numbers."""
+
+    model_config = ConfigDict(title="LookupDossier", extra="forbid")
+
+    code: str
+    lookup_url: str = Field(description="The address the QR code encodes.")
+    agency_name: str
+    processing_department: str
+    organisation_name: str
+    applicant_name: str
+    received_at: IsoDateTime
+    appointment_date: date
+    status: DossierStatus
+    supplements: list[str] = Field(description="What must be supplemented, for an incomplete dossier.")
+    timeline: list[TimelineEntry]
+
+    @classmethod
+    def of(cls, record: LookupRecord, lookup_url: str) -> LookupDossier:
+        return cls(**public_view(record), lookup_url=lookup_url)
+
+
+class LookupFound(BaseModel):
+    """Matching dossiers (one for a code, up to 20 for an ID number)."""
+
+    dossiers: list[LookupDossier]
