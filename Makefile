@@ -60,7 +60,7 @@ test-fast: setup services
 # The message ids of the code and templates (tests/test_translations.py extracts them the same way).
 POT ?= /tmp/postal_gateway_messages.pot
 pot: $(VENV)/.installed
-	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k _l -k lazy_gettext --ignore-dirs='.venv test-artifacts instance' -o $(POT) .
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k _l -k lazy_gettext --ignore-dirs='.venv test-artifacts instance tests bench' -o $(POT) .
 
 # Refresh the English catalogue from the Vietnamese message ids in the code and templates.
 messages: pot

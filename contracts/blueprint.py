@@ -36,4 +36,4 @@ blueprint.add_url_rule("/cash/shifts/<int:shift_id>/remit", view_func=controller
 blueprint.add_url_rule("/cash/statement", view_func=controllers.fee_statement, methods=["GET"])
 api.add_url_rule("/quotes", view_func=controllers.api_quote, methods=["POST"])
 blueprint.app_context_processor(controllers.labels_for_templates)
-blueprint.app_template_filter("last_day")(controllers.last_day)
+blueprint.add_app_template_filter(controllers.last_day, "last_day")

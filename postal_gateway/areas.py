@@ -1,7 +1,7 @@
 """The business areas of the product, in one list, and how their parts are found.
 
 Each area is a package; by convention it may have ``models``, ``blueprint`` (exporting ``blueprint``
-and optionally ``api``), ``openapi`` (``PATHS``, ``SCHEMAS``), ``commands`` and ``tasks``
+and optionally ``api``), ``commands`` and ``tasks``
 (Celery tasks and a ``BEAT_SCHEDULE`` dict). An area that lacks a part simply has none.
 """
 from __future__ import annotations

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.tokens import issue_token
-from postal_gateway.api.openapi import build_document
+from postal_gateway.api.spec import build_document
 from tests import factories
 
 SEED = 20261130

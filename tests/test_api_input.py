@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from payments.models import RejectedCallback
 from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.tokens import issue_token
-from postal_gateway.api.openapi import build_document
+from postal_gateway.api.spec import build_document
 from postal_gateway.api.validation import field_name, openapi_schemas, parse_body
 from postal_gateway.domain import InvalidInput
 from postal_gateway.dossiers.models import Dossier, DossierStatus

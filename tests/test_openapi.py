@@ -1,6 +1,6 @@
 from openapi_spec_validator import validate
 
-from postal_gateway.api.openapi import build_document
+from postal_gateway.api.spec import build_document
 
 
 def test_openapi_document_is_valid(client):

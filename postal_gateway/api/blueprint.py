@@ -1,18 +1,11 @@
 """The API's own URLs: the OpenAPI document and its browsable docs."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint
 
-from postal_gateway.api.openapi import build_document
+from postal_gateway.api import controllers
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
 
-
-@blueprint.get("/openapi.json")
-def openapi_document():
-    return jsonify(build_document())
-
-
-@blueprint.get("/docs")
-def docs():
-    return render_template("api/docs.html", document=build_document())
+blueprint.add_url_rule("/openapi.json", view_func=controllers.openapi_document, methods=["GET"])
+blueprint.add_url_rule("/docs", view_func=controllers.docs, methods=["GET"])

@@ -62,9 +62,12 @@ class Problem(BaseModel):
     errors: list[ProblemField] | None = Field(None, description="Every offending field, at once.")
 
 
-def _json_body_expected(view: Callable) -> bool:
-    metadata = api_spec.get_function_metadata(view)
-    return bool(metadata and metadata.json) and request.method not in ("GET", "DELETE")
+def _json_body_expected() -> bool:
+    if request.method in ("GET", "DELETE") or request.url_rule is None:
+        return False
+    handler = _handler(request.url_rule, request.method)
+    metadata = api_spec.get_function_metadata(handler) if handler is not None else None
+    return bool(metadata and metadata.json)
 
 
 def _refuse_invalid_request(req: Any, resp: Any, req_validation_error: Any, instance: Any, *_: Any) -> None:
@@ -72,9 +75,10 @@ def _refuse_invalid_request(req: Any, resp: Any, req_validation_error: Any, inst
 
     The raw body is looked at first: a body that is not a JSON object, or text the database could not
     store (a NUL, a lone surrogate, which pydantic would accept as a valid string), is named as such."""
-    if request.mimetype == "application/json" or _json_body_expected(current_app.view_functions[request.endpoint]):
+    body_expected = _json_body_expected()
+    if request.mimetype == "application/json" or body_expected:
         payload = request.get_json(silent=True)
-        if _json_body_expected(current_app.view_functions[request.endpoint]) and not isinstance(payload, dict):
+        if body_expected and not isinstance(payload, dict):
             raise InvalidInput.on_field("body", BODY_NOT_AN_OBJECT)
         if payload is not None and (faults := unstorable_fields(payload)):
             raise InvalidInput(INVALID_FIELDS, field_errors=faults)
@@ -138,18 +142,29 @@ def _merge(target: dict, extra: dict) -> None:
             target[key] = copy.deepcopy(value)
 
 
+def _declared(view: Callable | None) -> Callable | None:
+    """The function ``@operation`` decorated, under any wrapper (a role guard)."""
+    while view is not None and not hasattr(view, _EXTRA_ATTRIBUTE):
+        view = getattr(view, "__wrapped__", None)
+    return view
+
+
+def _handler(rule: Any, method: str) -> Callable | None:
+    """The handler answering ``method`` on ``rule``: the view function, or a class-based view's method."""
+    view = current_app.view_functions.get(rule.endpoint)
+    view_class = getattr(view, "view_class", None)
+    return getattr(view_class, method.lower(), None) if view_class is not None else view
+
+
 def _extras_by_operation() -> dict[tuple[str, str], dict]:
     """(OpenAPI path, method) -> the operation's ``openapi_extra``, found through the URL map."""
     extras = {}
     for rule in current_app.url_map.iter_rules():
-        view = current_app.view_functions.get(rule.endpoint)
-        while view is not None and not hasattr(view, _EXTRA_ATTRIBUTE):
-            view = getattr(view, "__wrapped__", None)
-        if view is None:
-            continue
-        path, _ = api_spec.backend.parse_path(rule, None)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
-            extras[(path, method.lower())] = getattr(view, _EXTRA_ATTRIBUTE)
+            declared = _declared(_handler(rule, method))
+            if declared is not None:
+                path, _ = api_spec.backend.parse_path(rule, None)
+                extras[(path, method.lower())] = getattr(declared, _EXTRA_ATTRIBUTE)
     return extras
 
 

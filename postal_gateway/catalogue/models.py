@@ -17,9 +17,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from postal_gateway.catalogue.text import procedure_search_text
 from postal_gateway.db import Base, UTCDateTime, utcnow
@@ -157,11 +156,13 @@ class Procedure(Base):
     def processing_days(self) -> Decimal:
         return Decimal(self.processing_half_days) / 2
 
-
-@event.listens_for(Procedure, "before_insert")
-@event.listens_for(Procedure, "before_update")
-def _refresh_search_text(_mapper, _connection, target: Procedure) -> None:
-    target.search_text = procedure_search_text(target.code or "", target.name or "")
+    @validates("code", "name")
+    def _keep_search_text(self, key: str, value: str) -> str:
+        """The search text follows the code and the name (the catalogue's search ignores case and accents)."""
+        code = value if key == "code" else self.code
+        name = value if key == "name" else self.name
+        self.search_text = procedure_search_text(code or "", name or "")
+        return value
 
 
 class ChecklistItem(Base):

@@ -451,7 +451,7 @@ _PDF = {"content": {"application/pdf": {"schema": {"type": "string", "format": "
 
 @api_auth(Role.postal_staff)
 @operation(
-    resp=Documented(HTTP_201=schemas.DossierOut, HTTP_200=schemas.DossierOut, HTTP_400=None, HTTP_403=None,
+    resp=Documented(HTTP_201=schemas.DossierOut, HTTP_200=schemas.DossierOut, HTTP_400=None, HTTP_401=None, HTTP_403=None,
                   HTTP_404=None, HTTP_409=None),
     tags=["dossiers"],
     operation_id="submitPostalDossier",
@@ -492,7 +492,7 @@ def api_create_dossier(json: schemas.PostalSubmission):
 
 @api_auth(*ALL_ROLES)
 @operation(
-    resp=Documented(HTTP_200=schemas.DossierOut, HTTP_404=None),
+    resp=Documented(HTTP_200=schemas.DossierOut, HTTP_401=None, HTTP_404=None),
     tags=["dossiers"],
     operation_id="getDossier",
     openapi_extra={"parameters": [_CODE_PARAMETER]},
@@ -504,7 +504,7 @@ def api_get_dossier(code: str):
 
 @api_auth(*ALL_ROLES)
 @operation(
-    resp=Documented(HTTP_404=None),
+    resp=Documented(HTTP_401=None, HTTP_404=None),
     tags=["dossiers"],
     operation_id="getDossierSlip",
     openapi_extra={"parameters": [_CODE_PARAMETER], "responses": {"200": {"description": "The slip, inline.", **_PDF}}},

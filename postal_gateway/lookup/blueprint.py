@@ -18,6 +18,6 @@ blueprint = Blueprint("lookup", __name__, template_folder="templates")
 api = Blueprint("lookup_api", __name__, url_prefix="/api/v1")
 
 blueprint.add_url_rule("/lookup", view_func=controllers.lookup_page, methods=["GET", "POST"])
-api.add_url_rule("/lookup", view_func=controllers.LookupApi.as_view("api_lookup"), methods=["GET", "POST"])
+api.add_url_rule("/lookup", view_func=controllers.api_lookup, methods=["GET", "POST"])
 blueprint.record_once(controllers.configure_hash_key_from_app)
-blueprint.app_template_filter("lookup_time")(controllers.lookup_time)
+blueprint.add_app_template_filter(controllers.lookup_time, "lookup_time")

@@ -77,6 +77,13 @@ def lookup_page():
                            error=error, by_id=bool(id_number)), status
 
 
+#: no authentication; what the 200 holds
+_PUBLIC_LOOKUP = {
+    "security": [],
+    "responses": {"200": {"description": "Matching dossiers (one for a code, up to 20 for an ID number)."}},
+}
+
+
 class LookupApi(MethodView):
     """``GET`` and ``POST /api/v1/lookup``: one endpoint (``lookup_api.api_lookup``), one operation per method."""
 
@@ -84,7 +91,7 @@ class LookupApi(MethodView):
         resp=Documented(HTTP_200=schemas.LookupFound, HTTP_404=None, HTTP_422=None, HTTP_429=None),
         tags=["lookup"],
         operation_id="lookupDossier",
-        security={},
+        openapi_extra=_PUBLIC_LOOKUP,
     )
     def get(self, query: schemas.LookupByQuery):
         """Public lookup of a dossier by its code or the applicant's ID number (R-19)
@@ -100,7 +107,7 @@ class LookupApi(MethodView):
         resp=Documented(HTTP_200=schemas.LookupFound, HTTP_404=None, HTTP_422=None, HTTP_429=None),
         tags=["lookup"],
         operation_id="lookupDossierByBody",
-        security={},
+        openapi_extra=_PUBLIC_LOOKUP,
     )
     def post(self, json: schemas.LookupByBody):
         """The same lookup with the code or ID number in the body, out of URLs and access logs
@@ -110,6 +117,9 @@ class LookupApi(MethodView):
         """
         return _found(json.code or "", json.id_number or "")
 
+
+
+api_lookup = LookupApi.as_view("api_lookup")
 
 def _found(code: str, id_number: str) -> schemas.LookupFound:
     records = _search(code.strip(), id_number.strip())

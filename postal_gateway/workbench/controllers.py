@@ -187,6 +187,10 @@ def step_view(step: Step) -> Callable:
     return roles_required(*OFFICERS)(view)
 
 
+#: the dossier page's step forms, by endpoint
+step_views = {step.endpoint: step_view(step) for step in STEPS}
+
+
 # --- API --------------------------------------------------------------------------------------
 
 
