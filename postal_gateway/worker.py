@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import random
 from collections.abc import Iterator
 
 from celery import Celery, Task, signals
@@ -31,33 +30,10 @@ from postal_gateway.config import Settings, process_settings
 from postal_gateway.db import SessionFactory, bind_once
 from postal_gateway.formatting import VIETNAM
 from postal_gateway.integration import logs
+from postal_gateway.task_policy import QUEUES, ROUTES, SOFT_TIME_LIMIT, TIME_LIMIT
 from postal_gateway.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
-
-#: the named queues; a worker started without -Q consumes them all
-QUEUES = ("default", "notifications", "integration", "reports")
-
-#: task-name prefix -> queue; anything else goes to "default"
-ROUTES = {
-    "notifications.*": {"queue": "notifications"},
-    "integration.*": {"queue": "integration"},
-    "statistics.*": {"queue": "reports"},
-    "reports.*": {"queue": "reports"},
-}
-
-#: seconds: a task past the soft limit gets SoftTimeLimitExceeded, past the hard one it is killed
-SOFT_TIME_LIMIT = 240
-TIME_LIMIT = 300
-
-
-def backoff_seconds(attempt: int, *, base: float = 2.0, cap: float = 600.0, rng: random.Random | None = None) -> float:
-    """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2**attempt)], at least 1 s.
-
-    Jitter spreads the retries of many tasks that failed together (e.g. an SMS gateway outage)."""
-    ceiling = min(cap, base * (2 ** max(attempt, 0)))
-    return max(1.0, (rng or random).uniform(0, ceiling))
-
 
 def _transient_errors() -> tuple[type[BaseException], ...]:
     # OperationalError covers a dropped connection (pg_terminate_backend), a restart, a lock timeout

@@ -1,7 +1,8 @@
 """Celery configuration: named queues and routing, late acks, redelivery, time limits, retry policy."""
 import random
 
-from postal_gateway.worker import QUEUES, ReliableTask, backoff_seconds, celery_app
+from postal_gateway.task_policy import QUEUES, backoff_seconds
+from postal_gateway.worker import ReliableTask, celery_app
 
 
 def _queue_of(task_name: str) -> str:

@@ -13,6 +13,7 @@ from postal_gateway.db import utcnow
 from postal_gateway.events import IntegrationEvent
 from postal_gateway.integration.models import DeadLetter
 from postal_gateway.notifications.models import MessageStatus, OutboxMessage
+from postal_gateway.task_policy import QUEUES
 from tracking.models import SlaBreach
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,6 @@ def check_broker(url: str, *, timeout: float = 2.0) -> str | None:
 
 def queue_depths(url: str, queues: tuple[str, ...] | None = None, *, timeout: float = 2.0) -> dict[str, int]:
     """Messages waiting in each named Celery queue (a queue not declared yet counts 0)."""
-    from postal_gateway.worker import QUEUES  # cycle: worker -> bootstrap -> notifications.service -> metrics -> health
 
     depths: dict[str, int] = {}
     with Connection(url, connect_timeout=timeout) as connection:

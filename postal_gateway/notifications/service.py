@@ -40,6 +40,7 @@ from postal_gateway.notifications.adapters import (
     adapter_for,
 )
 from postal_gateway.notifications.models import MessageChannel, MessageStatus, NotificationPreference, OutboxMessage
+from postal_gateway.task_policy import backoff_seconds
 
 __all__ = [
     "DeliveryAdapter", "DeliveryError", "DevelopmentOutbox", "PermanentDeliveryError", "send", "deliver",
@@ -302,7 +303,6 @@ def deliver(
     ``one_time_code`` is the code the delivery task carries for a code message (see the module docstring).
     The row is locked first, so two deliveries of the same id (a redelivered task and the sweep)
     never both send: the second finds it no longer queued."""
-    from postal_gateway.worker import backoff_seconds  # cycle: worker -> bootstrap -> this module
 
     now = now or utcnow()
     message = session.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update())
