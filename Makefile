@@ -45,7 +45,7 @@ browser:
 services:
 	scripts/ensure_services.sh
 
-# Each test runs in a rolled-back transaction; tests marked `commits` are truncated after them.
+# Each test runs in a rolled-back transaction; tests marked `commits` have their tables emptied after them.
 # pytest-xdist runs them on one worker per core, each with its own database; loadgroup keeps the
 # RabbitMQ tests on one worker, since one of them restarts the broker. `PYTEST_ARGS=` runs serially.
 PYTEST_ARGS ?= -n auto --dist loadgroup

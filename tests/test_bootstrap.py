@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from celery import signals
 
 from postal_gateway import bootstrap
@@ -52,6 +53,7 @@ print(json.dumps({"before": before, "after": installed(), "dispatched": calls}))
 """
 
 
+@pytest.mark.slow  # a fresh interpreter imports the whole product (seconds): `make test` runs it
 def test_importing_every_model_and_task_installs_no_session_listener_and_the_bootstrap_installs_each_once():
     modules = ["postal_gateway.models", "postal_gateway.lookup.models", "postal_gateway.consents.models",
                "postal_gateway.notifications.service", "postal_gateway.app", "postal_gateway.worker"]

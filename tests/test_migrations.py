@@ -29,6 +29,7 @@ def _upgrade_and_diff(url: str) -> list:
     return differences
 
 
+@pytest.mark.slow  # runs the whole Alembic chain (seconds): `make test` runs it
 def test_migrations_match_models_on_sqlite(tmp_path):
     assert _upgrade_and_diff(f"sqlite:///{tmp_path / 'fresh.sqlite'}") == []
 

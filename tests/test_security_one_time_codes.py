@@ -2,6 +2,7 @@
 see it masked on /ops/outbox, and the code travels only in the delivery task's payload (R-01, R-02)."""
 from datetime import datetime, timezone
 
+import pytest
 from sqlalchemy import select
 
 from postal_gateway.accounts.models import CodePurpose, OneTimeCode, Role
@@ -96,6 +97,7 @@ def test_the_sweep_never_redispatches_a_code_message_and_expires_lost_ones(sessi
     assert message.status == MessageStatus.failed and "expired" in message.last_error
 
 
+@pytest.mark.slow  # runs the Alembic chain (seconds): `make test` runs it
 def test_the_migration_masks_codes_already_in_the_outbox(tmp_path):
     from alembic import command
     from alembic.config import Config

@@ -1,6 +1,8 @@
 """Celery configuration: named queues and routing, late acks, redelivery, time limits, retry policy."""
 import random
 
+import pytest
+
 from postal_gateway.task_policy import QUEUES, backoff_seconds
 from postal_gateway.worker import ReliableTask, celery_app
 
@@ -41,6 +43,7 @@ def test_beat_runs_the_periodic_jobs_of_every_area():
     assert {"notifications.sweep", "integration.relay_local", "tracking.scan_breaches", "payments.query_pending"} <= schedule
 
 
+@pytest.mark.slow  # a fresh interpreter imports the whole product (seconds): `make test` runs it
 def test_the_schedule_is_complete_even_when_an_area_task_module_is_imported_first():
     """payments.tasks imports the worker, which imports payments.tasks again while it is half-done."""
     import subprocess

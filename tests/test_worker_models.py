@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 FIRST_TASK_OF_A_FRESH_WORKER = """
@@ -16,6 +18,7 @@ print("mappers configured")
 """
 
 
+@pytest.mark.slow  # a fresh interpreter imports the whole product (seconds): `make test` runs it
 def test_a_fresh_worker_configures_every_mapper_whatever_task_comes_first(tmp_path):
     environment = {**os.environ, "INSTANCE_DIR": str(tmp_path), "VNPAY_SANDBOX": "1"}
     answer = subprocess.run(
