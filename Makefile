@@ -35,7 +35,7 @@ run: export DEVELOPMENT_MESSAGES := 1
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C stops web and worker)"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A postal_gateway.worker worker --beat --loglevel=INFO --concurrency=1 \
+	$(BIN)/celery -A postal_gateway.core.worker worker --beat --loglevel=INFO --concurrency=1 \
 		--schedule instance/celerybeat-schedule & \
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) --workers 1 --threads 4 'postal_gateway.app:create_app()'
 
@@ -57,7 +57,7 @@ test: setup browser services
 test-fast: setup services
 	$(BIN)/pytest -m "not browser and not slow" $(PYTEST_ARGS)
 
-# The message ids of the code and templates (tests/test_translations.py extracts them the same way).
+# The message ids of the code and templates (tests/app/test_translations.py extracts them the same way).
 POT ?= /tmp/postal_gateway_messages.pot
 pot: $(VENV)/.installed
 	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k _l -k lazy_gettext --ignore-dirs='.venv test-artifacts instance tests bench' -o $(POT) .

@@ -24,8 +24,8 @@ from flask import Flask, jsonify, request  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from postal_gateway.app import create_app  # noqa: E402
-from postal_gateway.config import Settings  # noqa: E402
-from postal_gateway.db import utcnow  # noqa: E402
+from postal_gateway.core.config import Settings  # noqa: E402
+from postal_gateway.core.db import utcnow  # noqa: E402
 from postal_gateway.lookup import ratelimit  # noqa: E402
 from postal_gateway.models import metadata  # noqa: E402
 

@@ -21,7 +21,7 @@ AMQP = "amqp://guest:guest@127.0.0.1:5672/%2F"
 
 
 def main() -> None:
-    from postal_gateway.events import IntegrationEvent
+    from postal_gateway.core.outbox import IntegrationEvent
     from postal_gateway.integration.relay import PikaPublisher, run_relay
     from postal_gateway.integration.topology import Topology
     from postal_gateway.models import metadata
@@ -46,7 +46,7 @@ def main() -> None:
     channel.queue_bind(queue, exchange, routing_key="#")
     try:
         metadata.create_all(engine)
-        from postal_gateway.db import utcnow
+        from postal_gateway.core.db import utcnow
 
         now = utcnow()
         rows = [{"event_id": str(uuid.uuid4()), "event_type": "dossier.status_changed", "version": 1,

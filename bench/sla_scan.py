@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session  # noqa: E402
 from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
 from postal_gateway import bootstrap  # noqa: E402
 from postal_gateway.accounts.models import Role  # noqa: E402
-from postal_gateway.db import utcnow  # noqa: E402
+from postal_gateway.core.db import utcnow  # noqa: E402
 from postal_gateway.models import metadata  # noqa: E402
-from postal_gateway.unit_of_work import unit_of_work  # noqa: E402
+from postal_gateway.core.unit_of_work import unit_of_work  # noqa: E402
 from tests import factories  # noqa: E402
 from tracking.sla import raise_breaches  # noqa: E402
 

@@ -27,8 +27,8 @@ from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
 from postal_gateway import bootstrap  # noqa: E402
 from postal_gateway.accounts.models import Role, User  # noqa: E402
 from postal_gateway.catalogue.models import Agency  # noqa: E402
-from postal_gateway.db import utcnow  # noqa: E402
-from postal_gateway.formatting import to_local  # noqa: E402
+from postal_gateway.core.db import utcnow  # noqa: E402
+from postal_gateway.core.formatting import to_local  # noqa: E402
 from postal_gateway.models import metadata  # noqa: E402
 from tests import factories  # noqa: E402
 

@@ -18,7 +18,7 @@ from contracts.models import CashShift, Remittance, ShiftStatus
 from contracts.parsing import clean_text, parse_int
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.catalogue.models import Agency, PostOffice
-from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from postal_gateway.core.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, Dossier, PaymentKind
 
 #: methods whose money the worker physically holds until remitted

@@ -9,9 +9,9 @@ from flask.cli import with_appcontext
 from contracts.demo import load_demo_contracts
 from contracts.importer import ImportRefused, import_contracts
 from contracts.limits import national_limits, set_national_limit
-from postal_gateway.db import utcnow
-from postal_gateway.domain import InvalidInput
-from postal_gateway.unit_of_work import unit_of_work
+from postal_gateway.core.db import utcnow
+from postal_gateway.core.domain import InvalidInput
+from postal_gateway.core.unit_of_work import unit_of_work
 
 
 @click.group("contracts")

@@ -22,14 +22,14 @@ from contracts.services import version_at
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role
 from postal_gateway.api.spec import operation
 from postal_gateway.api.validation import INVALID_FIELDS
-from postal_gateway.auth import api_auth, current_account, roles_required
+from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
-from postal_gateway.db import db_session, utcnow
-from postal_gateway.domain import N_, FieldError, Forbidden, InvalidInput, NotFound
-from postal_gateway.errors import translate
-from postal_gateway.formatting import VIETNAM
-from postal_gateway.spreadsheets import csv_text
-from postal_gateway.unit_of_work import unit_of_work
+from postal_gateway.core.db import db_session, utcnow
+from postal_gateway.core.domain import N_, FieldError, Forbidden, InvalidInput, NotFound
+from postal_gateway.web.errors import translate
+from postal_gateway.core.formatting import VIETNAM
+from postal_gateway.core.spreadsheets import csv_text
+from postal_gateway.core.unit_of_work import unit_of_work
 
 
 ZONE_LABELS = {

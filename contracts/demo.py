@@ -15,7 +15,7 @@ from contracts.models import Contract
 from contracts.parsing import start_of_local_day
 from contracts.versions.services import VersionDraft, create_contract
 from postal_gateway.catalogue.models import Agency, PostOffice
-from postal_gateway.db import utcnow
+from postal_gateway.core.db import utcnow
 
 DEMO_AGENCY_CODE = "000.00.20.H10"
 DEMO_CONTRACT_NUMBER = "01/2026/HĐ-STTTT-BĐBP"

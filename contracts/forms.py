@@ -13,7 +13,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange, 
 from contracts.models import Leg, Zone
 from contracts.parsing import parse_local_date
 from contracts.quotes import DEFAULT_WEIGHT_GRAMS
-from postal_gateway.domain import N_
+from postal_gateway.core.domain import N_
 
 #: the most a cash book's line can hold, as the remittance service checks it
 MAX_AMOUNT_VND = 10_000_000_000

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from contracts.models import Contract, Leg, Zone
 from contracts.parsing import clean_text, parse_basis_points, parse_int, parse_local_date, start_of_local_day
 from contracts.versions.services import VersionDraft, amend_contract, create_contract, draft_from_version
-from postal_gateway.domain import N_, InvalidInput
-from postal_gateway.tabular_import import FileError, RowError, TabularImportReport, read_rows, record_of
+from postal_gateway.core.domain import N_, InvalidInput
+from postal_gateway.core.tabular_import import FileError, RowError, TabularImportReport, read_rows, record_of
 
 MAX_ROWS = 2000
 CONTRACT_COLUMNS = (

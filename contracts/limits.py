@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contracts.models import Leg, NationalLimit, Zone
-from postal_gateway.domain import N_, FieldError, InvalidInput
+from postal_gateway.core.domain import N_, FieldError, InvalidInput
 
 LEGAL_SOURCE = "Thông tư 14/2018/TT-BTTTT ngày 15/10/2018 (Điều 22.5 Quy chế)"
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from postal_gateway.formatting import VIETNAM
+from postal_gateway.core.formatting import VIETNAM
 
 _GROUPED_THOUSANDS = re.compile(r"^\d{1,3}([. ]\d{3})+$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

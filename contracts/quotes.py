@@ -20,7 +20,7 @@ from contracts.tariff import Itemised, QuoteLine, Terms, itemise
 from contracts.zones import Place, agency_units, distance_km, place_of, zone_between
 from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
 from postal_gateway.catalogue.services import normalise_procedure_code
-from postal_gateway.domain import N_, FieldError, InvalidInput
+from postal_gateway.core.domain import N_, FieldError, InvalidInput
 
 #: weight assumed during intake before the envelope is weighed: a thick A4 envelope
 DEFAULT_WEIGHT_GRAMS = 500

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from contracts.models import ContractProcedure, ContractVersion, DossierContract, FullTripTime, Leg, Zone
 from contracts.zones import zone_for
 from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
-from postal_gateway.domain import N_, InvalidInput, NotFound
+from postal_gateway.core.domain import N_, InvalidInput, NotFound
 
 #: Điều 25.2: results go back within 24 hours of being available; a contract may only shorten it.
 DEFAULT_RETURN_COMMITMENT = timedelta(hours=24)

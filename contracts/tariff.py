@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from contracts.models import Zone
-from postal_gateway.domain import N_, InvalidInput
+from postal_gateway.core.domain import N_, InvalidInput
 
 
 def percent_of(amount_vnd: int, basis_points: int) -> int:

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from contracts.models import Zone
 from postal_gateway.catalogue.models import Agency, PostOffice
-from postal_gateway.config import Settings, process_settings
-from postal_gateway.domain import N_, InvalidInput
+from postal_gateway.core.config import Settings, process_settings
+from postal_gateway.core.domain import N_, InvalidInput
 
 DATA_FILE = Path(__file__).parent / "data" / "admin_units.json"
 

@@ -5,8 +5,8 @@ from logging.config import fileConfig
 
 from alembic import context
 
-from postal_gateway.config import Settings
-from postal_gateway.db import make_engine
+from postal_gateway.core.config import Settings
+from postal_gateway.core.db import make_engine
 from postal_gateway.models import metadata
 
 config = context.config

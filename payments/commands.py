@@ -10,9 +10,9 @@ from flask.cli import with_appcontext
 from payments import reconciliation, runtime, terminals
 from payments.tasks import query_pending, send_refunds
 from postal_gateway.catalogue.models import Agency
-from postal_gateway.db import utcnow
-from postal_gateway.domain import DomainError
-from postal_gateway.unit_of_work import unit_of_work
+from postal_gateway.core.db import utcnow
+from postal_gateway.core.domain import DomainError
+from postal_gateway.core.unit_of_work import unit_of_work
 
 
 @click.group("payments")

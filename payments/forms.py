@@ -10,8 +10,8 @@ from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
 from wtforms import HiddenField, StringField, TextAreaField
 
-from postal_gateway.domain import N_, InvalidInput
-from postal_gateway.errors import translate
+from postal_gateway.core.domain import N_, InvalidInput
+from postal_gateway.web.errors import translate
 
 #: more digits than any fee could have: refused as not a positive whole amount rather than overflowing
 AMOUNT_MAX_DIGITS = 12

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from payments.terminal_models import MerchantTerminal  # noqa: F401 - the area's tables, loaded together
-from postal_gateway.db import Base, UTCDateTime, utcnow
+from postal_gateway.core.db import Base, UTCDateTime, utcnow
 from postal_gateway.dossiers.models import PaymentKind
 
 

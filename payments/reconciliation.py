@@ -22,8 +22,8 @@ from payments.refunds import complete_from_gateway_file
 from payments.vnpay import GMT7, parse_vnpay_datetime
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.catalogue.models import Agency
-from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
-from postal_gateway.events import emit
+from postal_gateway.core.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from postal_gateway.core.outbox import emit
 
 #: category → (Vietnamese label, is an exception needing a comment)
 CATEGORIES = {

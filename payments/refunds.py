@@ -20,8 +20,8 @@ from payments.services import log_rejection, refunds_committed
 from payments.vnpay import FULL_REFUND, PARTIAL_REFUND, VnpayConfig, VnpayTransportError, refund_transaction
 from payments.vnpay.merchant_api import Transport, post_json
 from postal_gateway.accounts.models import Role, User
-from postal_gateway.db import utcnow
-from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput
+from postal_gateway.core.db import utcnow
+from postal_gateway.core.domain import N_, Conflict, FieldError, Forbidden, InvalidInput
 from postal_gateway.dossiers.models import Dossier, PaymentKind
 
 _KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")

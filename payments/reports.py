@@ -16,9 +16,9 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from payments.models import ReconciliationDay, ReconciliationItem
 from payments.reconciliation import CATEGORIES
-from postal_gateway.formatting import format_local_datetime, format_vnd
-from postal_gateway.pdf import FONT_BOLD, FONT_REGULAR, register_fonts
-from postal_gateway.spreadsheets import safe_row
+from postal_gateway.core.formatting import format_local_datetime, format_vnd
+from postal_gateway.core.pdf import FONT_BOLD, FONT_REGULAR, register_fonts
+from postal_gateway.core.spreadsheets import safe_row
 
 #: chart bar colours, exceptions in warm tones
 COLOURS = {

@@ -18,10 +18,10 @@ from payments.sandbox.gateway import handle_api, http_ipn_sender
 from payments.settings import API_PATH, DEMO_TMN_CODE
 from payments.vnpay import VnpayConfig, ipn_response
 from payments.vnpay.merchant_api import Transport, post_json
-from postal_gateway.config import Settings, process_settings
-from postal_gateway.db import SessionFactory, bind_once, utcnow
-from postal_gateway.domain import N_, InvalidInput
-from postal_gateway.unit_of_work import unit_of_work
+from postal_gateway.core.config import Settings, process_settings
+from postal_gateway.core.db import SessionFactory, bind_once, utcnow
+from postal_gateway.core.domain import N_, InvalidInput
+from postal_gateway.core.unit_of_work import unit_of_work
 
 
 def settings() -> Settings:

@@ -27,8 +27,8 @@ from payments.vnpay import (
     query_transaction,
 )
 from payments.vnpay.merchant_api import Transport, post_json
-from postal_gateway.db import utcnow
-from postal_gateway.domain import N_, Conflict, Forbidden, InvalidInput, NotFound
+from postal_gateway.core.db import utcnow
+from postal_gateway.core.domain import N_, Conflict, Forbidden, InvalidInput, NotFound
 from postal_gateway.dossiers.models import (
     CollectedAmount,
     CollectionMethod,
@@ -36,7 +36,7 @@ from postal_gateway.dossiers.models import (
     DossierStatus,
     PaymentKind,
 )
-from postal_gateway.events import emit
+from postal_gateway.core.outbox import emit
 
 log = logging.getLogger(__name__)
 

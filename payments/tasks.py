@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from payments import refunds, runtime, services
 from payments.models import Payment, Refund, RefundStatus
 from payments.vnpay import VnpayTransportError
-from postal_gateway.db import utcnow
-from postal_gateway.unit_of_work import unit_of_work
-from postal_gateway.worker import celery_app
+from postal_gateway.core.db import utcnow
+from postal_gateway.core.unit_of_work import unit_of_work
+from postal_gateway.core.worker import celery_app
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from postal_gateway.db import Base, UTCDateTime
+from postal_gateway.core.db import Base, UTCDateTime
 
 
 class MerchantTerminal(Base):

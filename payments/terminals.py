@@ -27,8 +27,8 @@ from payments.settings import DEMO_HASH_SECRET, DEMO_TMN_CODE, demo_config, retu
 from payments.terminal_models import MerchantTerminal
 from payments.vnpay import VnpayConfig
 from postal_gateway.catalogue.models import Agency
-from postal_gateway.config import Settings
-from postal_gateway.domain import N_, Conflict, InvalidInput
+from postal_gateway.core.config import Settings
+from postal_gateway.core.domain import N_, Conflict, InvalidInput
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ objects it may act on (its own, its post office's, its agency's, anyone's), or s
 public. ``init_app`` enforces the role level before any view runs and refuses an endpoint the matrix
 does not name (deny by default). The object level (citizen B on citizen A's dossier, the staff of
 post office 2 on post office 1's shipment) stays in the services and views, which scope every query
-to the caller; ``tests/test_access_matrix.py`` walks every row for every role to prove both levels.
+to the caller; ``tests/security/test_access_matrix.py`` walks every row for every role to prove both levels.
 The views keep their own role decorators as a second line of defence.
 """
 from __future__ import annotations
@@ -19,8 +19,8 @@ from flask import Flask, Response, request
 from flask_login import current_user
 
 from postal_gateway.accounts.models import Role
-from postal_gateway.auth import login_manager
-from postal_gateway.domain import N_, Forbidden
+from postal_gateway.web.auth import login_manager
+from postal_gateway.core.domain import N_, Forbidden
 
 
 class Reach(str, enum.Enum):

@@ -11,16 +11,18 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import postal_gateway.models  # noqa: F401 - every table class loaded before any relationship resolves
 from payments.sandbox import routes as vnpay_sandbox_routes
 from payments.terminals import check_terminals
-from postal_gateway import access, auth, bootstrap, domain, errors, formatting, security_headers, throttling, web
+from postal_gateway import access, bootstrap
+from postal_gateway.web import auth, errors, security_headers, throttling, home as web
+from postal_gateway.core import domain, formatting
 from postal_gateway.api import blueprint as api_docs
 from postal_gateway.api import request_guards
 from postal_gateway.areas import area_parts
 from postal_gateway.cli import register_commands
-from postal_gateway.config import Settings, use_settings
-from postal_gateway.db import bind_engine, db_session, make_engine
-from postal_gateway.formatting import VIETNAM
+from postal_gateway.core.config import Settings, use_settings
+from postal_gateway.core.db import bind_engine, db_session, make_engine
+from postal_gateway.core.formatting import VIETNAM
 from postal_gateway.notifications.service import Dispatcher
-from postal_gateway.safe_redirects import safe_path_from_url
+from postal_gateway.web.safe_redirects import safe_path_from_url
 
 SUPPORTED_LOCALES = ("vi", "en")
 csrf = CSRFProtect()

@@ -2,7 +2,7 @@
 
 Nothing is installed by importing a module; every process calls one of these, once:
 - ``wire_app`` from ``postal_gateway.app.create_app``;
-- ``wire_worker`` from ``postal_gateway.worker`` when a worker process starts (``worker_init``).
+- ``wire_worker`` from ``postal_gateway.core.worker`` when a worker process starts (``worker_init``).
 
 Both run ``install_listeners`` (the Session listeners, in this order: the audit log's append-only
 guards, the lookup store's inline sync, the notification dispatch after commit) and install the
@@ -11,10 +11,11 @@ working calendar's override provider. Tests inject their fakes here (``notificat
 from __future__ import annotations
 
 import postal_gateway.models  # noqa: F401 - every table class loaded before any relationship resolves
-from postal_gateway import calendar_store, domain_events
-from postal_gateway.config import Settings, process_settings
+from postal_gateway.calendar import store as calendar_store
+from postal_gateway.core import domain_events
+from postal_gateway.core.config import Settings, process_settings
 from postal_gateway.consents import audit
-from postal_gateway.db import SessionFactory, bind_once
+from postal_gateway.core.db import SessionFactory, bind_once
 from postal_gateway.integration import logs
 from postal_gateway.lookup import projection
 from postal_gateway.notifications import service as notifications
@@ -35,7 +36,7 @@ def install_listeners() -> None:
 
 def subscribe_reactions() -> None:
     """The in-process reactions of one area to another's typed domain events, dispatched by the unit of
-    work (``postal_gateway.unit_of_work``); each subscription is made at most once per process."""
+    work (``postal_gateway.core.unit_of_work``); each subscription is made at most once per process."""
     # the return leg and its 24-hour clock commit with the hand-over to the post, or not at all (R-16)
     domain_events.subscribe(ResultHandedToPost, tracking_reactions.open_return_leg_for_result, within_transaction=True)
 
@@ -60,6 +61,6 @@ def wire_app(settings: Settings, *, notification_dispatcher: Dispatcher | None =
 
 def wire_worker(settings: Settings | None = None) -> None:
     """A worker process: bind the database once, then the shared part (its logs are set up by
-    Celery's ``setup_logging`` signal, see postal_gateway.worker)."""
+    Celery's ``setup_logging`` signal, see postal_gateway.core.worker)."""
     bind_once((settings or process_settings()).database_url)
     wire_process()

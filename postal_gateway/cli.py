@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Flask
 
 from postal_gateway.areas import area_parts
-from postal_gateway.calendar_commands import calendar_commands
+from postal_gateway.calendar.commands import calendar_commands
 from postal_gateway.demo import load_demo_command
 
 

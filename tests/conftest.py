@@ -20,12 +20,13 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
-from postal_gateway import calendar_store, throttling
+from postal_gateway.calendar import store as calendar_store
+from postal_gateway.web import throttling
 from postal_gateway.accounts import passwords
 from postal_gateway.app import create_app
-from postal_gateway.config import Settings
+from postal_gateway.core.config import Settings
 from postal_gateway.consents.audit import install_append_only_trigger
-from postal_gateway.db import SessionFactory, db_session
+from postal_gateway.core.db import SessionFactory, db_session
 from postal_gateway.models import metadata
 from tests import factories
 from tests.held_messages import held_dispatcher

@@ -20,7 +20,7 @@ from contracts.versions.services import create_contract
 from postal_gateway.accounts.models import IdKind, Role, User
 from postal_gateway.catalogue.models import Agency, ChecklistItem, PostOffice, Procedure, ProcedureField
 from postal_gateway.consents.models import Consent, ConsentMethod, ConsentScope, ConsentStatus
-from postal_gateway.db import utcnow
+from postal_gateway.core.db import utcnow
 from postal_gateway.dossiers.models import Channel, CollectionPlace, Dossier, DossierStatus
 
 # Cheap parameters: tests hash many passwords and need not resist cracking.

@@ -8,7 +8,7 @@ from datetime import date
 from PIL import Image
 
 from postal_gateway.accounts.identity_documents import IdentityDocument
-from postal_gateway.uploads import validate_scan
+from postal_gateway.core.uploads import validate_scan
 
 ISSUED_ON = date(2021, 4, 15)
 

@@ -18,8 +18,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
-from postal_gateway.db import utcnow
-from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from postal_gateway.core.db import utcnow
+from postal_gateway.core.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from tracking.models import CompensationCase, CompensationPaymentMethod, CompensationStatus
 
 #: a sanity bound on the other costs when the contract states no ceiling

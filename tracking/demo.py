@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import Agency, Procedure
-from postal_gateway.db import utcnow
+from postal_gateway.core.db import utcnow
 from postal_gateway.dossiers.demo import demo_dossier
 from postal_gateway.dossiers.models import Channel, CollectionPlace, Dossier, DossierStatus, DossierStatusChange
 from postal_gateway.dossiers.services import lookup_url

@@ -26,10 +26,10 @@ from contracts.models import Leg
 from contracts.services import dossier_contract
 from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import PostOffice
-from postal_gateway.db import utcnow
-from postal_gateway.domain import N_, FieldError, InvalidInput
+from postal_gateway.core.db import utcnow
+from postal_gateway.core.domain import N_, FieldError, InvalidInput
 from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus, DossierStatusChange
-from postal_gateway.events import emit
+from postal_gateway.core.outbox import emit
 from tracking import sla
 from tracking.custody import HANDOVER_DETAIL, may_record
 from tracking.models import (

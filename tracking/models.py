@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contracts.models import Leg
-from postal_gateway.db import Base, UTCDateTime, utcnow
+from postal_gateway.core.db import Base, UTCDateTime, utcnow
 
 
 class LegState(str, enum.Enum):

@@ -11,8 +11,8 @@ from openpyxl import Workbook
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from postal_gateway.formatting import to_local
-from postal_gateway.spreadsheets import csv_text, safe_row
+from postal_gateway.core.formatting import to_local
+from postal_gateway.core.spreadsheets import csv_text, safe_row
 from tracking.models import ShipmentLeg
 from tracking.sla import SLA_LABELS, SlaState, clock_state
 from tracking.vocabulary import LEG_LABELS, STATE_LABELS

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from postal_gateway import db, metrics
-from postal_gateway.config import process_settings
-from postal_gateway.db import SessionFactory, bind_once
-from postal_gateway.unit_of_work import unit_of_work
-from postal_gateway.worker import celery_app
+from postal_gateway.core import db, metrics
+from postal_gateway.core.config import process_settings
+from postal_gateway.core.db import SessionFactory, bind_once
+from postal_gateway.core.unit_of_work import unit_of_work
+from postal_gateway.core.worker import celery_app
 from tracking.sla import raise_breaches
 
 #: every five minutes; a breach is raised once however often the scan runs

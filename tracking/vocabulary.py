@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass
 
 from contracts.models import Leg
-from postal_gateway.domain import N_
+from postal_gateway.core.domain import N_
 from tracking.models import LegState
 
 

@@ -32,7 +32,7 @@ from contracts.parsing import clean_text, parse_int
 from contracts.zones import districts, provinces
 from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
 from postal_gateway.catalogue.services import normalise_procedure_code
-from postal_gateway.domain import N_, FieldError, InvalidInput, NotFound
+from postal_gateway.core.domain import N_, FieldError, InvalidInput, NotFound
 from postal_gateway.dossiers.models import CollectionMethod
 
 #: methods a contract may agree for fees (Điều 23.4); online VNPay payment needs no contract

@@ -6,7 +6,7 @@ Create Date: 2026-11-30 20:33:59.914792
 """
 from alembic import op
 import sqlalchemy as sa
-import postal_gateway.db
+import postal_gateway.core.db
 
 
 revision = '0006'
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('payment_url', sa.String(length=500), nullable=False),
     sa.Column('api_url', sa.String(length=500), nullable=False),
     sa.Column('hash_secret_variable', sa.String(length=64), nullable=False),
-    sa.Column('created_at', postal_gateway.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', postal_gateway.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("sandbox OR (payment_url <> '' AND api_url <> '' AND hash_secret_variable <> '')", name=op.f('ck_payment_merchant_terminals_real_terminal_complete')),
     sa.CheckConstraint("tmn_code <> ''", name=op.f('ck_payment_merchant_terminals_tmn_code_present')),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_payment_merchant_terminals_agency_id_agencies'), ondelete='CASCADE'),

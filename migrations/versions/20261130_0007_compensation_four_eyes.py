@@ -8,7 +8,7 @@ Create Date: 2026-11-30 21:00:00
 from alembic import op
 import sqlalchemy as sa
 
-import postal_gateway.db
+import postal_gateway.core.db
 
 
 revision = '0007'
@@ -33,7 +33,7 @@ def upgrade() -> None:
     with op.batch_alter_table('compensation_cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('cap_vnd', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('proposed_by_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('proposed_at', postal_gateway.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('proposed_at', postal_gateway.core.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('paid_by_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('payment_method', sa.Enum(
             'cash', 'bank_transfer', name='compensationpaymentmethod', native_enum=False, length=16), nullable=True))

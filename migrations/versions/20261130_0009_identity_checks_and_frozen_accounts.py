@@ -9,7 +9,7 @@ import re
 
 from alembic import op
 import sqlalchemy as sa
-import postal_gateway.db
+import postal_gateway.core.db
 
 
 revision = '0009'
@@ -22,7 +22,7 @@ LIVE = sa.text('frozen_at IS NULL')
 
 def upgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('frozen_at', postal_gateway.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('frozen_at', postal_gateway.core.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('frozen_reason', sa.Text(), server_default='', nullable=False))
         # unique among live accounts: the reclaiming holder takes the number a frozen account keeps
         batch_op.drop_index('uq_users_id_number')
@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.Column('photo_sha256', sa.String(length=64), nullable=False),
         sa.Column('photo_content', sa.LargeBinary(), nullable=False),
         sa.Column('frozen_user_id', sa.Integer(), nullable=True),
-        sa.Column('created_at', postal_gateway.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('created_at', postal_gateway.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_identity_checks_agency_id_agencies')),
         sa.ForeignKeyConstraint(['checked_by_id'], ['users.id'], name=op.f('fk_identity_checks_checked_by_id_users')),
         sa.ForeignKeyConstraint(['frozen_user_id'], ['users.id'], name=op.f('fk_identity_checks_frozen_user_id_users')),

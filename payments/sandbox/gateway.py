@@ -32,7 +32,7 @@ from payments.vnpay import (
     verify,
 )
 from payments.vnpay.signing import SECURE_HASH, hashes_match, hmac_sha512, pipe_joined
-from postal_gateway.domain import N_, InvalidInput, NotFound
+from postal_gateway.core.domain import N_, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 

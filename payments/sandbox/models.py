@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from postal_gateway.db import Base, UTCDateTime
+from postal_gateway.core.db import Base, UTCDateTime
 
 
 class SandboxTransaction(Base):

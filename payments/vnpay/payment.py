@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from postal_gateway.domain import N_
+from postal_gateway.core.domain import N_
 
 from .config import VERSION, VnpayConfig
 from .signing import SECURE_HASH, format_vnpay_datetime, parse_vnpay_datetime, php_urlencode, sign, verify

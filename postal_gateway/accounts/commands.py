@@ -6,8 +6,8 @@ from flask.cli import with_appcontext
 
 from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.services import create_staff_user
-from postal_gateway.domain import DomainError
-from postal_gateway.unit_of_work import unit_of_work
+from postal_gateway.core.domain import DomainError
+from postal_gateway.core.unit_of_work import unit_of_work
 
 
 @click.group("users")

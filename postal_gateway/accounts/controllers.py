@@ -34,13 +34,13 @@ from postal_gateway.accounts import (
 from postal_gateway.accounts.identity_documents import IdentityDocument, parse_issue_date
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.api.spec import operation
-from postal_gateway.auth import SessionUser, api_auth, current_account, roles_required
-from postal_gateway.db import db_session
-from postal_gateway.domain import N_, Conflict, DomainError, FieldError, InvalidInput, NotFound, TooManyAttempts
-from postal_gateway.errors import problem, translate
-from postal_gateway.safe_redirects import safe_local_path
-from postal_gateway.unit_of_work import unit_of_work
-from postal_gateway.uploads import validate_scan
+from postal_gateway.web.auth import SessionUser, api_auth, current_account, roles_required
+from postal_gateway.core.db import db_session
+from postal_gateway.core.domain import N_, Conflict, DomainError, FieldError, InvalidInput, NotFound, TooManyAttempts
+from postal_gateway.web.errors import problem, translate
+from postal_gateway.web.safe_redirects import safe_local_path
+from postal_gateway.core.unit_of_work import unit_of_work
+from postal_gateway.core.uploads import validate_scan
 
 
 PENDING_ACTIVATION = "pending_activation_user_id"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from postal_gateway.accounts.models import IdKind, Role, User
 from postal_gateway.accounts.passwords import hash_password
 from postal_gateway.catalogue.models import Agency, PostOffice
-from postal_gateway.db import utcnow
+from postal_gateway.core.db import utcnow
 
 DEMO_PASSWORD = "demo12345!"
 

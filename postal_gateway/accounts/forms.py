@@ -9,7 +9,7 @@ from werkzeug.datastructures import FileStorage
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from postal_gateway.domain import N_
+from postal_gateway.core.domain import N_
 
 
 def _stripped(value: str | None) -> str:

@@ -18,7 +18,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from postal_gateway.accounts.models import IdKind
-from postal_gateway.domain import N_, FieldError, InvalidInput
+from postal_gateway.core.domain import N_, FieldError, InvalidInput
 
 # Province codes of the citizen ID (Thông tư 07/2016/TT-BCA, Phụ lục): 63 provinces, 001-096 with gaps.
 PROVINCE_CODES = frozenset(

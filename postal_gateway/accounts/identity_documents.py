@@ -12,10 +12,10 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from postal_gateway.accounts.models import IdentityCheck, IdentityCheckPurpose, IdKind, User
-from postal_gateway.domain import N_, FieldError, InvalidInput
-from postal_gateway.formatting import to_local
-from postal_gateway.scan_safety import refuse_active_content
-from postal_gateway.uploads import ValidatedScan
+from postal_gateway.core.domain import N_, FieldError, InvalidInput
+from postal_gateway.core.formatting import to_local
+from postal_gateway.core.scan_safety import refuse_active_content
+from postal_gateway.core.uploads import ValidatedScan
 
 #: the oldest issue date accepted: older cards are long expired (and typos like 0202 are caught)
 EARLIEST_ISSUE_DATE = date(1960, 1, 1)

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy import inspect as inspect_row
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship, validates
 
-from postal_gateway.db import Base, UTCDateTime, utcnow
+from postal_gateway.core.db import Base, UTCDateTime, utcnow
 
 
 class Role(str, enum.Enum):

@@ -25,8 +25,8 @@ from postal_gateway.accounts import one_time_codes
 from postal_gateway.accounts.models import User
 from postal_gateway.accounts.passwords import hash_password
 from postal_gateway.accounts.services import register_citizen
-from postal_gateway.db import utcnow
-from postal_gateway.domain import N_, Conflict, FieldError, InvalidInput, TooManyAttempts
+from postal_gateway.core.db import utcnow
+from postal_gateway.core.domain import N_, Conflict, FieldError, InvalidInput, TooManyAttempts
 
 
 def register_online(session: Session, *, password: str, now: datetime | None = None, **fields) -> User | None:

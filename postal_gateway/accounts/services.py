@@ -29,9 +29,9 @@ from postal_gateway.accounts.tokens import revoke_all_tokens
 from postal_gateway.catalogue.models import Agency, PostOffice
 from postal_gateway.consents import audit
 from postal_gateway.consents.models import Consent, ConsentStatus
-from postal_gateway.db import utcnow
-from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound, TooManyAttempts
-from postal_gateway.formatting import format_local_datetime
+from postal_gateway.core.db import utcnow
+from postal_gateway.core.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound, TooManyAttempts
+from postal_gateway.core.formatting import format_local_datetime
 from postal_gateway.notifications.models import MessageChannel
 from postal_gateway.notifications.service import send
 

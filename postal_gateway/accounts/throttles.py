@@ -13,7 +13,7 @@ from typing import Callable
 from flask import Response, request, session as web_session
 
 from postal_gateway.accounts.identity import normalise_identifier
-from postal_gateway.throttling import limiter, private_key
+from postal_gateway.web.throttling import limiter, private_key
 
 #: wrong passwords for one account, from anywhere, before it must wait
 FAILED_LOGINS_PER_ACCOUNT = "10 per 15 minutes"

@@ -36,7 +36,7 @@ from postal_gateway.api.validation import (
     field_errors,
     unstorable_fields,
 )
-from postal_gateway.domain import InvalidInput
+from postal_gateway.core.domain import InvalidInput
 
 API_PREFIX = "/api/v1"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")

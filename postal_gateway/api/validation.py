@@ -15,7 +15,7 @@ from pydantic import AfterValidator, PlainSerializer, WithJsonSchema, BaseModel,
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from postal_gateway.api.request_guards import MAX_DATABASE_INT, unstorable
-from postal_gateway.domain import FieldError, InvalidInput, N_
+from postal_gateway.core.domain import FieldError, InvalidInput, N_
 
 Model = TypeVar("Model", bound=BaseModel)
 

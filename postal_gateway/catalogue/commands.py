@@ -8,9 +8,9 @@ from flask.cli import with_appcontext
 
 from postal_gateway.catalogue.importer import import_procedures
 from postal_gateway.catalogue.services import MAX_PAGE_SIZE, search_procedures
-from postal_gateway.db import db_session
-from postal_gateway.formatting import format_vnd
-from postal_gateway.unit_of_work import unit_of_work
+from postal_gateway.core.db import db_session
+from postal_gateway.core.formatting import format_vnd
+from postal_gateway.core.unit_of_work import unit_of_work
 
 
 @click.group("catalogue")

@@ -7,7 +7,7 @@ from wtforms import StringField
 from wtforms.validators import AnyOf
 
 from postal_gateway.accounts.forms import PageForm, chosen_file
-from postal_gateway.domain import N_
+from postal_gateway.core.domain import N_
 
 NO_FILE_CHOSEN = N_("Vui lòng chọn tệp .csv hoặc .xlsx.")
 _TRUE = ("1", "true", "yes", "on")

@@ -20,8 +20,8 @@ from postal_gateway.catalogue.demo_data import set_checklist
 from postal_gateway.catalogue.models import Agency, Procedure, is_valid_agency_code
 from postal_gateway.catalogue.services import normalise_procedure_code, parse_field
 from postal_gateway.catalogue.text import fold, strip_control
-from postal_gateway.domain import N_
-from postal_gateway.tabular_import import FileError, RowError, TabularImportReport, read_rows, record_of
+from postal_gateway.core.domain import N_
+from postal_gateway.core.tabular_import import FileError, RowError, TabularImportReport, read_rows, record_of
 
 REQUIRED_COLUMNS = ("code", "name", "field", "agency_code", "level", "processing_days", "fee_vnd")
 OPTIONAL_COLUMNS = (

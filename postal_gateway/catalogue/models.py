@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from postal_gateway.catalogue.text import procedure_search_text
-from postal_gateway.db import Base, UTCDateTime, utcnow
+from postal_gateway.core.db import Base, UTCDateTime, utcnow
 
 #: V1V2V3.Z1Z2.Y1Y2.MX1X2 (Điều 15.3, after Thông tư 01/2018/TT-VPCP Điều 19): groups of three, two
 #: and two digits (levels 4, 3, 2), then the level-1 group, one capital letter and two digits

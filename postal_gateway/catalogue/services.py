@@ -1,6 +1,6 @@
 """Use cases of the catalogue: find procedures and agencies, validate and save agencies (R-03).
 
-Plain functions over a SQLAlchemy ``Session``; they raise the errors of postal_gateway.domain.
+Plain functions over a SQLAlchemy ``Session``; they raise the errors of postal_gateway.core.domain.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from postal_gateway.catalogue.models import (
     is_valid_agency_code,
 )
 from postal_gateway.catalogue.text import fold, strip_control
-from postal_gateway.domain import FieldError, InvalidInput, N_, NotFound
+from postal_gateway.core.domain import FieldError, InvalidInput, N_, NotFound
 
 #: how the fields are headed on the public list (Điều 4.2), in the order they are published
 FIELD_LABELS: dict[ProcedureField, str] = {

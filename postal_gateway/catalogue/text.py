@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from postal_gateway import unicode_text
+from postal_gateway.core import unicode_text
 
 #: control characters (NUL among them) that PostgreSQL text refuses and no one types on purpose
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

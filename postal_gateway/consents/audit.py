@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from postal_gateway.accounts.models import User
 from postal_gateway.consents.models import AuditEntry, Consent
-from postal_gateway.db import utcnow
-from postal_gateway.domain import N_, Forbidden
+from postal_gateway.core.db import utcnow
+from postal_gateway.core.domain import N_, Forbidden
 
 
 class AuditLogIsAppendOnly(RuntimeError):

@@ -13,8 +13,8 @@ from postal_gateway.api.validation import DatabaseId
 from postal_gateway.consents import models
 from postal_gateway.consents.models import ConsentMethod, ConsentScope, ConsentStatus
 from postal_gateway.consents.services import MAX_REASON_LENGTH, is_usable
-from postal_gateway.domain import N_, FieldError, InvalidInput
-from postal_gateway.formatting import VIETNAM
+from postal_gateway.core.domain import N_, FieldError, InvalidInput
+from postal_gateway.core.formatting import VIETNAM
 
 #: a moment in UTC written with a ``Z``, as the consents API always wrote it
 UtcZulu = Annotated[

@@ -29,14 +29,14 @@ from postal_gateway.accounts.one_time_codes import issue_code, verify_code
 from postal_gateway.catalogue.models import PostOffice
 from postal_gateway.consents import audit
 from postal_gateway.consents.models import Consent, ConsentMethod, ConsentScope, ConsentStatus
-from postal_gateway.db import utcnow
-from postal_gateway.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
-from postal_gateway.formatting import format_local_datetime
+from postal_gateway.core.db import utcnow
+from postal_gateway.core.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from postal_gateway.core.formatting import format_local_datetime
 from postal_gateway.notifications.models import MessageChannel
 from postal_gateway.notifications.service import send
-from postal_gateway.scan_safety import refuse_active_content
-from postal_gateway.unicode_text import to_nfc
-from postal_gateway.uploads import ValidatedScan
+from postal_gateway.core.scan_safety import refuse_active_content
+from postal_gateway.core.unicode_text import to_nfc
+from postal_gateway.core.uploads import ValidatedScan
 
 SINGLE_DOSSIER_VALID_DAYS = 7
 MAX_PERIOD_DAYS = 366

@@ -24,18 +24,18 @@ from contracts.quotes import quote_for_intake
 from payments import services as payments
 from postal_gateway.accounts.models import Role
 from postal_gateway.api.spec import operation
-from postal_gateway.auth import api_auth, current_account, roles_required
+from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.catalogue.services import postal_procedures_for_intake
 from postal_gateway.consents.services import find_valid_consent
-from postal_gateway.db import db_session, utcnow
-from postal_gateway.domain import N_, FieldError, Forbidden, InvalidInput
+from postal_gateway.core.db import db_session, utcnow
+from postal_gateway.core.domain import N_, FieldError, Forbidden, InvalidInput
 from postal_gateway.dossiers import forms, intake, schemas, services
 from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier
 from postal_gateway.dossiers.slip import slip_data_for
 from postal_gateway.dossiers.slip_layout import render_slip
-from postal_gateway.errors import problem
-from postal_gateway.unit_of_work import unit_of_work
-from postal_gateway.uploads import validate_scans
+from postal_gateway.web.errors import problem
+from postal_gateway.core.unit_of_work import unit_of_work
+from postal_gateway.core.uploads import validate_scans
 
 
 STAFF_ROLES = (Role.postal_staff, Role.agency_staff, Role.agency_admin, Role.operator)

@@ -5,7 +5,7 @@ prints them as they are because the form is a Vietnamese official document.
 """
 from __future__ import annotations
 
-from postal_gateway.domain import N_
+from postal_gateway.core.domain import N_
 from postal_gateway.dossiers.models import DossierStatus
 
 STATUS_LABELS: dict[DossierStatus, str] = {

@@ -9,8 +9,8 @@ import pika
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from postal_gateway.config import process_settings
-from postal_gateway.db import SessionFactory, db_session
+from postal_gateway.core.config import process_settings
+from postal_gateway.core.db import SessionFactory, db_session
 from postal_gateway.integration.consumers import lookup_consumer, notices_consumer, onestop_consumer, run_consumer
 from postal_gateway.integration.models import DeadLetter
 from postal_gateway.integration.relay import DEFAULT_AMQP_URL, PikaPublisher, amqp_url, run_relay

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from postal_gateway.db import utcnow
-from postal_gateway.events import IntegrationEvent
+from postal_gateway.core.db import utcnow
+from postal_gateway.core.outbox import IntegrationEvent
 from postal_gateway.integration.consumers import Consumer, handle
 from postal_gateway.integration.relay import _mark_published, claim_unpublished, message_of
 from postal_gateway.integration.topology import topic_matches
-from postal_gateway.unit_of_work import unit_of_work
+from postal_gateway.core.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 

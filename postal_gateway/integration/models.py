@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from postal_gateway.db import Base, UTCDateTime, utcnow
+from postal_gateway.core.db import Base, UTCDateTime, utcnow
 
 
 class ProcessedMessage(Base):

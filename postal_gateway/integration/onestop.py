@@ -16,9 +16,9 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from postal_gateway.config import Settings
+from postal_gateway.core.config import Settings
 from postal_gateway.integration.topology import CONSUMER_BINDINGS
-from postal_gateway.transient import TransientError
+from postal_gateway.core.transient import TransientError
 
 log = logging.getLogger(__name__)
 

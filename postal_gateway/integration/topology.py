@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from postal_gateway.events import EVENT_VERSIONS
+from postal_gateway.core.outbox import EVENT_VERSIONS
 
 #: the durable topic exchange every event goes to (routing key = event type)
-EXCHANGE = "postal_gateway.events"
+EXCHANGE = "postal_gateway.core.outbox"
 #: queue names are "<prefix>.<consumer>", their dead-letter queues "<prefix>.<consumer>.dead"
 QUEUE_PREFIX = "postal_gateway"
 #: the queue of event types no consumer listens to

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from postal_gateway.db import Base, UTCDateTime, utcnow
+from postal_gateway.core.db import Base, UTCDateTime, utcnow
 
 
 class LookupRecord(Base):

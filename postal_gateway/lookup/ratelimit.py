@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from postal_gateway.domain import N_, TooManyAttempts
+from postal_gateway.core.domain import N_, TooManyAttempts
 
 
 @dataclass

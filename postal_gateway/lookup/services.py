@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from postal_gateway.accounts.identity import normalise_id_number
 from postal_gateway.accounts.models import User
-from postal_gateway.domain import N_, NotFound
+from postal_gateway.core.domain import N_, NotFound
 from postal_gateway.dossiers.codes import parse_dossier_code
 from postal_gateway.dossiers.models import Dossier
 from postal_gateway.lookup.models import LookupRecord

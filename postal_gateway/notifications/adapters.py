@@ -21,7 +21,7 @@ import urllib.request
 from email.message import EmailMessage
 from typing import Protocol
 
-from postal_gateway.config import Settings
+from postal_gateway.core.config import Settings
 
 log = logging.getLogger(__name__)
 

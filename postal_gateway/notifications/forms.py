@@ -7,7 +7,7 @@ from wtforms import Field, SelectMultipleField, StringField
 from wtforms.validators import ValidationError
 
 from postal_gateway.accounts.identity import strip_control_characters
-from postal_gateway.domain import N_
+from postal_gateway.core.domain import N_
 from postal_gateway.notifications.service import CHANNELS, CITIZEN_MESSAGE_KINDS
 
 #: shown above the form whatever was wrong: only a tampered form sends a value the page never offered

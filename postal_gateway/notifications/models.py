@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from postal_gateway.db import Base, UTCDateTime, utcnow
+from postal_gateway.core.db import Base, UTCDateTime, utcnow
 
 
 class MessageChannel(str, enum.Enum):

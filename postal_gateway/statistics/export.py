@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from postal_gateway.spreadsheets import safe_row
+from postal_gateway.core.spreadsheets import safe_row
 from postal_gateway.statistics.service import COLUMNS, Report
 
 

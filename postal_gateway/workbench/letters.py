@@ -11,8 +11,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from xml.sax.saxutils import escape
 
-from postal_gateway.formatting import format_local_date, format_local_datetime, to_local
-from postal_gateway.pdf import FONT_BOLD, FONT_REGULAR, register_fonts
+from postal_gateway.core.formatting import format_local_date, format_local_datetime, to_local
+from postal_gateway.core.pdf import FONT_BOLD, FONT_REGULAR, register_fonts
 from postal_gateway.workbench.models import ApologyLetter
 
 

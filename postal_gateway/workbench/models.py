@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from postal_gateway.db import Base, UTCDateTime
+from postal_gateway.core.db import Base, UTCDateTime
 
 
 class PaperHandover(Base):

@@ -1,0 +1,86 @@
+"""The home page and the menu (each role lands on what it does every day), and what every page shares."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, current_app, render_template, request, send_from_directory, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from postal_gateway.accounts.models import Role
+from postal_gateway.web.auth import holds_role
+from postal_gateway.core.domain import N_, DomainError
+from postal_gateway.web.errors import translate
+
+blueprint = Blueprint("web", __name__)
+
+
+@dataclass
+class MenuItem:
+    label: str
+    url: str
+    active: bool = False
+
+
+# (endpoint, label id, roles that see it); None means everyone logged in.
+MENU = (
+    ("dossiers.intake_start", N_("Nhận hồ sơ"), {Role.postal_staff}),
+    ("dossiers.list_dossiers", N_("Hồ sơ"), {Role.postal_staff, Role.agency_staff, Role.agency_admin, Role.operator}),
+    ("accounts.find_citizen", N_("Công dân"), {Role.postal_staff}),
+    ("catalogue.list_procedures", N_("Thủ tục"), None),
+    ("tracking.handheld", N_("Hành trình"), {Role.postal_staff}),
+    ("contracts.my_cash_book", N_("Sổ thu tiền"), {Role.postal_staff}),
+    ("workbench.queue", N_("Một cửa"), {Role.agency_staff, Role.agency_admin}),
+    ("statistics.page", N_("Thống kê"), {Role.agency_staff, Role.agency_admin, Role.operator}),
+    ("tracking.manager", N_("Theo dõi toàn trình"), {Role.postal_staff, Role.office_manager, Role.operator}),
+    ("contracts.list_contracts", N_("Hợp đồng"), {Role.operator, Role.agency_staff, Role.agency_admin}),
+    ("payments.reconciliation_index", N_("Đối soát"), {Role.agency_staff, Role.agency_admin}),
+    ("lookup.lookup_page", N_("Tra cứu"), None),
+    ("dossiers.list_dossiers", N_("Hồ sơ của tôi"), {Role.citizen}),
+    ("consents.my_consents", N_("Ủy quyền của tôi"), {Role.citizen}),
+    ("notifications.my_preferences", N_("Nhận thông báo"), {Role.citizen}),
+    ("notifications.outbox", N_("Hộp thư đi"), {Role.operator}),
+)
+
+
+def main_menu() -> list[MenuItem]:
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for endpoint, label, roles in MENU:
+        if roles is not None and not holds_role(current_user.user.role, roles):
+            continue
+        try:
+            url = url_for(endpoint)
+        except Exception:  # an area not built yet has no such endpoint
+            continue
+        items.append(MenuItem(_(label), url, request.path.startswith(url) and url != "/"))
+    return items
+
+
+def errors_by_field(error: DomainError, default_field: str | None = None) -> dict[str, list[str]]:
+    """What a page shows beside each field of its form: every message of a refused input, in the
+    reader's language, grouped by field in the order found. An error that names no field is shown
+    under ``default_field`` when the page has one (else only as the page's message)."""
+    found: dict[str, list[str]] = {}
+    for item in error.field_errors:
+        found.setdefault(item.field, []).append(translate(item.message, item.params))
+    if not found and default_field:
+        found[default_field] = [translate(error.message, error.params)]
+    return found
+
+
+@blueprint.app_context_processor
+def _inject_menu():
+    return {"main_menu": main_menu}
+
+
+@blueprint.get("/")
+def home():
+    return render_template("home.html", url_rules=set(current_app.view_functions))
+
+
+@blueprint.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on answers that name no icon (a PDF, /metrics)."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml")

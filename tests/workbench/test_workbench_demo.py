@@ -1,0 +1,33 @@
+"""The workbench's demo dossier: loaded once, past due, ready for the officer's walk-through."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from postal_gateway.accounts.demo import load_demo_users
+from postal_gateway.catalogue.demo_data import load_demo_catalogue
+from postal_gateway.core.db import utcnow
+from postal_gateway.dossiers.models import Dossier, DossierStatus
+from postal_gateway.workbench import services
+from postal_gateway.workbench.demo import load_demo_workbench
+
+
+def test_demo_dossier_is_loaded_once_and_can_be_worked_to_return(session):
+    load_demo_catalogue(session)
+    load_demo_users(session)
+    first = load_demo_workbench(session)
+    again = load_demo_workbench(session)
+    session.commit()
+    assert first == again and "/workbench/receive" in first[0]
+    assert session.scalar(select(func.count()).select_from(Dossier)) == 1
+    dossier = session.scalars(select(Dossier)).one()
+    assert dossier.status == DossierStatus.received and dossier.due_at < utcnow()
+    from postal_gateway.accounts.models import User
+
+    officer = session.scalar(select(User).where(User.email == "motcua@demo.stttt.gov.vn"))
+    now = utcnow()
+    services.receive_from_post(session, officer=officer, code=dossier.code, paper_matches=True, now=now)
+    for action in ("transfer", "start_processing"):
+        services.advance(session, officer=officer, code=dossier.code, action=action, now=now)
+    services.mark_result_ready(session, officer=officer, code=dossier.code, now=now)
+    services.return_result(session, officer=officer, code=dossier.code, via="post", now=now)
+    assert dossier.status == DossierStatus.returned
