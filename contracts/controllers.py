@@ -8,9 +8,9 @@ from datetime import timedelta
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from spectree import Response as Documented
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from spectree import Response as Documented
 
 from contracts import cashbook, forms, schemas
 from contracts.importer import ImportRefused, import_contracts
@@ -22,15 +22,14 @@ from contracts.services import version_at
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role
 from postal_gateway.api.spec import operation
 from postal_gateway.api.validation import INVALID_FIELDS
-from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import N_, FieldError, Forbidden, InvalidInput, NotFound
-from postal_gateway.web.errors import translate
 from postal_gateway.core.formatting import VIETNAM
 from postal_gateway.core.spreadsheets import csv_text
 from postal_gateway.core.unit_of_work import unit_of_work
-
+from postal_gateway.web.auth import api_auth, current_account, roles_required
+from postal_gateway.web.errors import errors_by_field, translate
 
 ZONE_LABELS = {
     Zone.same_district: N_("Cùng huyện"),
@@ -56,13 +55,6 @@ def labels_for_templates():
 def last_day(valid_until):
     """Periods end at 00:00 of the next day (exclusive); people read the day before as the last."""
     return valid_until - timedelta(seconds=1) if valid_until is not None else None
-
-
-def _field_errors(error: InvalidInput) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for item in error.field_errors:
-        found.setdefault(item.field, []).append(translate(item.message, item.params))
-    return found
 
 
 def _form_refusal(form: FlaskForm) -> InvalidInput:
@@ -114,7 +106,7 @@ def public_postage():
         try:
             result = quote(session, **form.quote_arguments(), at=now)
         except InvalidInput as error:
-            errors, status = _field_errors(error), 422
+            errors, status = errors_by_field(error), 422
     offices = session.scalars(select(PostOffice).order_by(PostOffice.code)).all()
     return render_template(
         "contracts/public.html", sections=sections, limits=national_limits(session), quote=result,
@@ -193,7 +185,7 @@ def limits_page():
                     actor_id=current_account().id, now=utcnow(),
                 )
         except InvalidInput as error:
-            errors, status = _field_errors(error), 422
+            errors, status = errors_by_field(error), 422
         else:
             flash(_("Đã cập nhật giới hạn toàn trình."), "success")
             return redirect(url_for("contracts.limits_page"))
@@ -282,7 +274,7 @@ def remit(shift_id: int):
                     now=utcnow(),
                 )
         except InvalidInput as error:
-            errors, status = _field_errors(error), 422
+            errors, status = errors_by_field(error), 422
         else:
             flash(_("Đã ghi nhận tiền nộp của ca."), "success")
             return redirect(url_for("contracts.shift_detail", shift_id=shift.id))

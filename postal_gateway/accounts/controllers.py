@@ -34,14 +34,13 @@ from postal_gateway.accounts import (
 from postal_gateway.accounts.identity_documents import IdentityDocument, parse_issue_date
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.api.spec import operation
-from postal_gateway.web.auth import SessionUser, api_auth, current_account, roles_required
 from postal_gateway.core.db import db_session
 from postal_gateway.core.domain import N_, Conflict, DomainError, FieldError, InvalidInput, NotFound, TooManyAttempts
-from postal_gateway.web.errors import problem, translate
-from postal_gateway.web.safe_redirects import safe_local_path
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.core.uploads import validate_scan
-
+from postal_gateway.web.auth import SessionUser, api_auth, current_account, roles_required
+from postal_gateway.web.errors import errors_by_field, problem, translate
+from postal_gateway.web.safe_redirects import safe_local_path
 
 PENDING_ACTIVATION = "pending_activation_user_id"
 RESET_IDENTIFIER = "password_reset_identifier"
@@ -61,16 +60,6 @@ def _form_errors(form: forms.PageForm) -> dict[str, list[str]]:
 
 def _safe_next(target: str | None) -> str:
     return safe_local_path(target, fallback=url_for("web.home"))
-
-
-def _errors_by_field(error: DomainError, default_field: str | None = None) -> dict[str, list[str]]:
-    """Messages per form field; an error naming no field is shown under ``default_field``."""
-    found: dict[str, list[str]] = {}
-    for item in error.field_errors:
-        found.setdefault(item.field, []).append(translate(item.message, item.params))
-    if not found and default_field:
-        found[default_field] = [translate(error.message, error.params)]
-    return found
 
 
 def consent_url(citizen_id: int) -> str:
@@ -123,7 +112,7 @@ def register():
             with unit_of_work() as session:
                 user = _register_from_form(session, form)
         except (InvalidInput, Conflict) as error:
-            errors = _errors_by_field(error)
+            errors = errors_by_field(error)
             status = 409 if isinstance(error, Conflict) else 422
             return render_template("accounts/register.html", form=form.values(), errors=errors), status
         # A taken ID number or e-mail is answered like a new account (see registration_privacy).
@@ -194,7 +183,7 @@ def activate():
         except (InvalidInput, TooManyAttempts) as error:
             status = 429 if isinstance(error, TooManyAttempts) else 422
             shown = user or unconfirmed
-            return render_template("accounts/activate.html", user=shown, errors=_errors_by_field(error, "code")), status
+            return render_template("accounts/activate.html", user=shown, errors=errors_by_field(error, "code")), status
         web_session.pop(PENDING_ACTIVATION, None)
         flash(_("Tài khoản đã được kích hoạt. Mời bạn đăng nhập."), "success")
         return redirect(url_for("accounts.login"))
@@ -257,7 +246,7 @@ def reset_password():
                     confirm_password=form.confirm_password.data,
                 )
         except (InvalidInput, TooManyAttempts) as error:
-            errors = _errors_by_field(error, "code")
+            errors = errors_by_field(error, "code")
             return render_template("accounts/reset_password.html", identifier=identifier, errors=errors), 422
         web_session.pop(RESET_IDENTIFIER, None)
         flash(_("Đã đặt mật khẩu mới. Mời bạn đăng nhập."), "success")
@@ -311,7 +300,7 @@ def _document_from_json(body: dict) -> IdentityDocument:
 
 
 def _with_upload_errors(error: DomainError, upload_errors: list[FieldError]) -> dict[str, list[str]]:
-    found = _errors_by_field(error)
+    found = errors_by_field(error)
     for item in upload_errors:
         found[item.field] = [translate(item.message, item.params)]
     return found
@@ -388,7 +377,7 @@ def activate_citizen(citizen_id: int):
     except (InvalidInput, TooManyAttempts) as error:
         return (
             render_template(
-                "accounts/citizen.html", citizen=citizen, errors=_errors_by_field(error, "code"), next_url=consent_url(citizen.id)
+                "accounts/citizen.html", citizen=citizen, errors=errors_by_field(error, "code"), next_url=consent_url(citizen.id)
             ),
             429 if isinstance(error, TooManyAttempts) else 422,
         )

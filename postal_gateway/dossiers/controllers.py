@@ -24,19 +24,18 @@ from contracts.quotes import quote_for_intake
 from payments import services as payments
 from postal_gateway.accounts.models import Role
 from postal_gateway.api.spec import operation
-from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.catalogue.services import postal_procedures_for_intake
 from postal_gateway.consents.services import find_valid_consent
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import N_, FieldError, Forbidden, InvalidInput
+from postal_gateway.core.unit_of_work import unit_of_work
+from postal_gateway.core.uploads import validate_scans
 from postal_gateway.dossiers import forms, intake, schemas, services
 from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier
 from postal_gateway.dossiers.slip import slip_data_for
 from postal_gateway.dossiers.slip_layout import render_slip
-from postal_gateway.web.errors import problem
-from postal_gateway.core.unit_of_work import unit_of_work
-from postal_gateway.core.uploads import validate_scans
-
+from postal_gateway.web.auth import api_auth, current_account, roles_required
+from postal_gateway.web.errors import errors_by_field, problem
 
 STAFF_ROLES = (Role.postal_staff, Role.agency_staff, Role.agency_admin, Role.operator)
 ALL_ROLES = (Role.citizen, *STAFF_ROLES)
@@ -51,14 +50,6 @@ def _settings():
 
 def _scan_store() -> intake.ScanStore:
     return intake.ScanStore(_settings().instance_dir / "intake_scans")
-
-
-def _errors_by_field(error: InvalidInput) -> dict[str, list[str]]:
-    grouped: dict[str, list[str]] = {}
-    for item in error.field_errors:
-        text = _(item.message) % item.params if item.params else _(item.message)
-        grouped.setdefault(item.field, []).append(text)
-    return grouped
 
 
 def _consent_url(citizen_id: int) -> str | None:
@@ -82,7 +73,7 @@ def intake_start():
         citizen = services.find_citizen(db_session(), citizen_id)
     except InvalidInput as error:
         return render_template(
-            "dossiers/intake_start.html", citizen=None, find_url=find_url, errors=_errors_by_field(error)
+            "dossiers/intake_start.html", citizen=None, find_url=find_url, errors=errors_by_field(error)
         ), 422
 
     consent = find_valid_consent(
@@ -201,7 +192,7 @@ def intake_scans(wizard_id: str):
                 errors.extend(refused.field_errors)
         if errors:
             return _render_step("dossiers/intake_scans.html", "scans", state, citizen, procedure, 422,
-                                items=items, errors=_errors_by_field(InvalidInput("", field_errors=errors)))
+                                items=items, errors=errors_by_field(InvalidInput("", field_errors=errors)))
         store = _scan_store()
         for (item, _name, _data), scan in zip(uploads, accepted):
             store.put(wizard_id, item.id, scan.data)
@@ -267,7 +258,7 @@ def intake_collection(wizard_id: str):
             return _render_step("dossiers/intake_collection.html", "collection", state, citizen, procedure, 422,
                                 methods=METHOD_CHOICES, postage_raw=form.postage_vnd.data,
                                 intake_quote=_intake_quote(state, procedure),
-                                errors=_errors_by_field(InvalidInput("", field_errors=errors)))
+                                errors=errors_by_field(InvalidInput("", field_errors=errors)))
         if "collection" not in state.done:
             state.done.append("collection")
         intake.save(web_session, state)
@@ -338,7 +329,7 @@ def intake_review(wizard_id: str):
                 outcome = services.submit(session, command)
         except InvalidInput as error:
             return _render_step("dossiers/intake_review.html", "review", state, citizen, procedure, 422,
-                                names=names, errors=_errors_by_field(error), problem=_(error.message))
+                                names=names, errors=errors_by_field(error), problem=_(error.message))
         except Forbidden as error:
             return _render_step("dossiers/intake_review.html", "review", state, citizen, procedure, 403,
                                 names=names, problem=_(error.message), consent_url=_consent_url(citizen.id))

@@ -11,11 +11,11 @@ from werkzeug.exceptions import HTTPException
 
 from postal_gateway.core.db import db_session
 from postal_gateway.core.domain import (
+    N_,
     Conflict,
     DomainError,
     Forbidden,
     InvalidInput,
-    N_,
     NotFound,
     TooManyAttempts,
 )
@@ -53,6 +53,18 @@ def wants_problem_json() -> bool:
 def translate(message: str, params: dict | None = None) -> str:
     text = gettext(message)
     return text % params if params else text
+
+
+def errors_by_field(error: DomainError, default_field: str | None = None) -> dict[str, list[str]]:
+    """What a page shows beside each field of its form: every message of a refused input, in the
+    reader's language, grouped by field in the order found. An error that names no field is shown
+    under ``default_field`` when the page has one (else only as the page's message)."""
+    found: dict[str, list[str]] = {}
+    for item in error.field_errors:
+        found.setdefault(item.field, []).append(translate(item.message, item.params))
+    if not found and default_field:
+        found[default_field] = [translate(error.message, error.params)]
+    return found
 
 
 def problem(status: int, detail: str = "", *, field_errors: list[dict] | None = None, **extra) -> Response:

@@ -8,9 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from postal_gateway.accounts.models import Role
+from postal_gateway.core.domain import N_
 from postal_gateway.web.auth import holds_role
-from postal_gateway.core.domain import N_, DomainError
-from postal_gateway.web.errors import translate
 
 blueprint = Blueprint("web", __name__)
 
@@ -56,18 +55,6 @@ def main_menu() -> list[MenuItem]:
             continue
         items.append(MenuItem(_(label), url, request.path.startswith(url) and url != "/"))
     return items
-
-
-def errors_by_field(error: DomainError, default_field: str | None = None) -> dict[str, list[str]]:
-    """What a page shows beside each field of its form: every message of a refused input, in the
-    reader's language, grouped by field in the order found. An error that names no field is shown
-    under ``default_field`` when the page has one (else only as the page's message)."""
-    found: dict[str, list[str]] = {}
-    for item in error.field_errors:
-        found.setdefault(item.field, []).append(translate(item.message, item.params))
-    if not found and default_field:
-        found[default_field] = [translate(error.message, error.params)]
-    return found
 
 
 @blueprint.app_context_processor

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from postal_gateway.core.domain import N_, FieldError, InvalidInput, NotFound
-from postal_gateway.web.home import errors_by_field
+from postal_gateway.web.errors import errors_by_field
 
 
 def test_every_message_is_grouped_under_its_field_in_the_order_found(app):
