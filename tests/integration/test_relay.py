@@ -20,6 +20,7 @@ from postal_gateway.integration.local import relay_locally
 from postal_gateway.integration.models import DeadLetter, ProcessedMessage
 from postal_gateway.integration.relay import PikaPublisher, message_of, relay_batch, run_relay
 from postal_gateway.integration.topology import DEFAULT_TOPOLOGY, Topology, topic_matches
+from tests.broker import connect_or_fail
 
 #: Really commits (the relay and consumers open their own sessions, threads and tables); with xdist's --dist loadgroup, one worker runs every RabbitMQ test,
 #: since one of them restarts the broker.
@@ -165,10 +166,7 @@ def test_lookup_consumer_uses_the_projection(session):
 def broker():
     """Unique exchange and queue names for this test, with a topology of one "probe" consumer on
     "dossier.*"; deleted afterwards. Fails if RabbitMQ is down."""
-    try:
-        connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
-    except pika.exceptions.AMQPError as error:
-        pytest.fail(f"RabbitMQ is not reachable at 127.0.0.1:5672: {error!r}")
+    connection = connect_or_fail(AMQP_URL)
     suffix = uuid.uuid4().hex[:10]
     topology = Topology(exchange=f"test.events.{suffix}", prefix=f"test.consumer.{suffix}",
                         bindings={"probe": ("dossier.*",)}, park_unclaimed=False)
@@ -232,6 +230,7 @@ def test_rabbitmq_restarted_while_the_relay_publishes_loses_nothing_and_applies_
     consumer = c.Consumer("probe", _record_effect, ("dossier.*",))
     _declare(broker, consumer)
     restarted = threading.Event()
+    stopping: list[threading.Thread] = []
     failures = []
 
     class Publisher(PikaPublisher):
@@ -240,7 +239,8 @@ def test_rabbitmq_restarted_while_the_relay_publishes_loses_nothing_and_applies_
         def publish(self, message):
             if Publisher.published == 100 and not restarted.is_set():
                 restarted.set()
-                threading.Thread(target=_rabbitmqctl, args=("stop_app",), daemon=True).start()
+                stopping.append(threading.Thread(target=_rabbitmqctl, args=("stop_app",), daemon=True))
+                stopping[0].start()
             try:
                 super().publish(message)
             except Exception as error:
@@ -261,6 +261,8 @@ def test_rabbitmq_restarted_while_the_relay_publishes_loses_nothing_and_applies_
         assert failures, "the broker went down while the relay was publishing"
     finally:
         time.sleep(0.5)
+        for thread in stopping:  # a late stop_app must not take the broker down after it is started again
+            thread.join(timeout=60)
         _rabbitmqctl("start_app")  # always bring it back, whatever happened above
         _rabbitmqctl("await_startup")
     deadline = time.monotonic() + 25

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 
 from postal_gateway.core.config import Settings
 from postal_gateway.core.worker import make_celery
+from tests.broker import connect_or_fail
 
 #: Really commits (a Celery worker in a subprocess writes through its own connections); with xdist's --dist loadgroup, one worker runs every RabbitMQ test,
 #: since one of them restarts the broker.
@@ -79,10 +80,7 @@ def effect_across_a_dropped_connection(marker: str, database_url: str, directory
 
 @pytest.fixture()
 def queue_name():
-    try:
-        pika.BlockingConnection(pika.URLParameters(PIKA_URL)).close()
-    except pika.exceptions.AMQPError as error:
-        pytest.fail(f"RabbitMQ is not reachable at 127.0.0.1:5672: {error!r}")
+    connect_or_fail(PIKA_URL).close()
     name = f"test.faults.{uuid.uuid4().hex[:10]}"
     yield name
     connection = pika.BlockingConnection(pika.URLParameters(PIKA_URL))

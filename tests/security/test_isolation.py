@@ -31,7 +31,7 @@ SECRETS = ("Bí Mật Hồ Sơ A", "CÂU HỎI LIÊN THÔNG CỦA A", "LÝ DO XI
 
 #: routes whose answer is public by law, keyed by the dossier code alone (R-19: anyone may look a
 #: dossier up by its code and see the applicant's name and status): not agency data.
-PUBLIC_BY_DESIGN = re.compile(r"^lookup\.")
+PUBLIC_BY_DESIGN = re.compile(r"^lookup(_api)?\.")
 #: routes that would end the walker's own session or switch its language mid-walk
 SKIPPED = {"accounts.logout", "accounts_api.revoke_token", "choose_language", "static"}
 
