@@ -28,10 +28,10 @@ from postal_gateway import bootstrap  # noqa: E402
 from postal_gateway.accounts.models import Role, User  # noqa: E402
 from postal_gateway.consents.audit import install_append_only_trigger  # noqa: E402
 from postal_gateway.core.db import utcnow  # noqa: E402
+from postal_gateway.core.unit_of_work import unit_of_work  # noqa: E402
 from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace  # noqa: E402
 from postal_gateway.dossiers.services import CollectedPayment, PostalSubmission, submit  # noqa: E402
 from postal_gateway.models import metadata  # noqa: E402
-from postal_gateway.core.unit_of_work import unit_of_work  # noqa: E402
 from tests import factories  # noqa: E402
 
 

@@ -18,17 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
-
 from flask import Flask, jsonify, request  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
 from postal_gateway.app import create_app  # noqa: E402
 from postal_gateway.core.config import Settings  # noqa: E402
 from postal_gateway.core.db import utcnow  # noqa: E402
 from postal_gateway.lookup import ratelimit  # noqa: E402
 from postal_gateway.models import metadata  # noqa: E402
-
 
 
 def code_of(n: int) -> str:

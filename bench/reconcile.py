@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session  # noqa: E402
 from bench.support import DEFAULT_ADMIN_URL, fresh_database, peak_memory_mb  # noqa: E402
 from postal_gateway import bootstrap  # noqa: E402
 from postal_gateway.accounts.models import Role  # noqa: E402
-from postal_gateway.models import metadata  # noqa: E402
 from postal_gateway.core.unit_of_work import unit_of_work  # noqa: E402
+from postal_gateway.models import metadata  # noqa: E402
 from tests import factories  # noqa: E402
 
 DAY = date(2026, 3, 3)

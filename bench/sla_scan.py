@@ -25,8 +25,8 @@ from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
 from postal_gateway import bootstrap  # noqa: E402
 from postal_gateway.accounts.models import Role  # noqa: E402
 from postal_gateway.core.db import utcnow  # noqa: E402
-from postal_gateway.models import metadata  # noqa: E402
 from postal_gateway.core.unit_of_work import unit_of_work  # noqa: E402
+from postal_gateway.models import metadata  # noqa: E402
 from tests import factories  # noqa: E402
 from tracking.sla import raise_breaches  # noqa: E402
 

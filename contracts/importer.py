@@ -16,7 +16,8 @@ Dates are 2026-01-01 or 01/01/2026, meaning 00:00 in Vietnam.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from typing import Any
 

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
+from contracts import tariff
 from contracts.models import Zone
 from contracts.quotes import DEFAULT_WEIGHT_GRAMS, MAX_WEIGHT_GRAMS, Quote
-from contracts import tariff
 
 #: the longest address the quote places; the form and the intake wizard cut at the same length
 ADDRESS_MAX = 500

@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from payments import reconciliation, runtime, terminals
 from payments.tasks import query_pending, send_refunds

@@ -14,16 +14,16 @@ from payments import forms, reconciliation, refunds, reports, runtime, schemas, 
 from payments.models import Payment, ReconciliationDay, Refund
 from payments.sandbox.gateway import daily_file
 from payments.vnpay.payment import ipn_response
-from postal_gateway.core import metrics
 from postal_gateway.accounts.models import Role
 from postal_gateway.api.request_guards import storable, unstorable
 from postal_gateway.api.spec import operation
-from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.catalogue.models import Agency
+from postal_gateway.core import metrics
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import N_, Conflict, Forbidden, InvalidInput, NotFound
-from postal_gateway.web.errors import translate
 from postal_gateway.core.unit_of_work import unit_of_work
+from postal_gateway.web.auth import api_auth, current_account, roles_required
+from postal_gateway.web.errors import translate
 
 AGENCY = (Role.agency_staff, Role.agency_admin)
 

@@ -16,10 +16,10 @@ from payments.terminals import terminal_of
 from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import Agency, Procedure
 from postal_gateway.core.db import utcnow
+from postal_gateway.core.formatting import format_vnd
 from postal_gateway.dossiers import workflow
 from postal_gateway.dossiers.demo import demo_dossier
 from postal_gateway.dossiers.models import Channel, Dossier
-from postal_gateway.core.formatting import format_vnd
 
 DEMO_KEY = "demo-payments-1"
 DEMO_CITIZEN_ID_NUMBER = "070085001234"

@@ -29,6 +29,7 @@ from payments.vnpay import (
 from payments.vnpay.merchant_api import Transport, post_json
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.domain import N_, Conflict, Forbidden, InvalidInput, NotFound
+from postal_gateway.core.outbox import emit
 from postal_gateway.dossiers.models import (
     CollectedAmount,
     CollectionMethod,
@@ -36,7 +37,6 @@ from postal_gateway.dossiers.models import (
     DossierStatus,
     PaymentKind,
 )
-from postal_gateway.core.outbox import emit
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from flask import Flask, Response, request
 from flask_login import current_user
 
 from postal_gateway.accounts.models import Role
-from postal_gateway.web.auth import login_manager
 from postal_gateway.core.domain import N_, Forbidden
+from postal_gateway.web.auth import login_manager
 
 
 class Reach(str, enum.Enum):

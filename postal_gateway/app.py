@@ -12,16 +12,17 @@ import postal_gateway.models  # noqa: F401 - every table class loaded before any
 from payments.sandbox import routes as vnpay_sandbox_routes
 from payments.terminals import check_terminals
 from postal_gateway import access, bootstrap
-from postal_gateway.web import auth, errors, security_headers, throttling, home as web
-from postal_gateway.core import domain, formatting
 from postal_gateway.api import blueprint as api_docs
 from postal_gateway.api import request_guards
 from postal_gateway.areas import area_parts
 from postal_gateway.cli import register_commands
+from postal_gateway.core import domain, formatting
 from postal_gateway.core.config import Settings, use_settings
 from postal_gateway.core.db import bind_engine, db_session, make_engine
 from postal_gateway.core.formatting import VIETNAM
 from postal_gateway.notifications.service import Dispatcher
+from postal_gateway.web import auth, errors, security_headers, throttling
+from postal_gateway.web import home as web
 from postal_gateway.web.safe_redirects import safe_path_from_url
 
 SUPPORTED_LOCALES = ("vi", "en")

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import postal_gateway.models  # noqa: F401 - every table class loaded before any relationship resolves
 from postal_gateway.calendar import store as calendar_store
+from postal_gateway.consents import audit
 from postal_gateway.core import domain_events
 from postal_gateway.core.config import Settings, process_settings
-from postal_gateway.consents import audit
 from postal_gateway.core.db import SessionFactory, bind_once
 from postal_gateway.integration import logs
 from postal_gateway.lookup import projection

@@ -11,8 +11,8 @@ from contracts.demo import load_demo_contracts
 from payments.demo import load_demo_payments
 from postal_gateway.accounts.demo import load_demo_users
 from postal_gateway.catalogue.demo_data import load_demo_catalogue
-from postal_gateway.notifications.demo import load_demo_notified_journey
 from postal_gateway.core.unit_of_work import unit_of_work
+from postal_gateway.notifications.demo import load_demo_notified_journey
 from postal_gateway.workbench.demo import load_demo_workbench
 from tracking.demo import load_demo_tracking
 

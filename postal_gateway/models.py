@@ -6,11 +6,11 @@ The list is written out rather than discovered so a reader sees which modules ho
 from contracts import models as contracts_models
 from payments import models as payments_models
 from payments.sandbox import models as payments_sandbox_models
-from postal_gateway.calendar import models as calendar_models
-from postal_gateway.core import outbox as events
 from postal_gateway.accounts import models as accounts_models
+from postal_gateway.calendar import models as calendar_models
 from postal_gateway.catalogue import models as catalogue_models
 from postal_gateway.consents import models as consents_models
+from postal_gateway.core import outbox as events
 from postal_gateway.core.db import Base
 from postal_gateway.dossiers import models as dossiers_models
 from postal_gateway.integration import models as integration_models

@@ -18,16 +18,17 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 
-from postal_gateway.calendar import store as calendar_store
-from postal_gateway.web import throttling
 from postal_gateway.accounts import passwords
 from postal_gateway.app import create_app
-from postal_gateway.core.config import Settings
+from postal_gateway.calendar import store as calendar_store
 from postal_gateway.consents.audit import install_append_only_trigger
+from postal_gateway.core.config import Settings
 from postal_gateway.core.db import SessionFactory, db_session
 from postal_gateway.models import metadata
+from postal_gateway.web import throttling
 from tests import factories
 from tests.held_messages import held_dispatcher
 
@@ -37,6 +38,11 @@ ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@1
 def _database_url(admin_url: str, name: str) -> str:
     return admin_url.rsplit("/", 1)[0] + "/" + name
 
+
+# Property tests: `make test` tries 200 examples of each; `make test-fast` (--hypothesis-profile=quick) 30.
+hypothesis_settings.register_profile("thorough", max_examples=200)
+hypothesis_settings.register_profile("quick", max_examples=30)
+hypothesis_settings.load_profile("thorough")
 
 @pytest.fixture(scope="session")
 def database_url():

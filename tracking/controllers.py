@@ -18,15 +18,14 @@ from spectree import Response as Documented
 
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role
 from postal_gateway.api.spec import operation
-from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import N_, Forbidden, InvalidInput, NotFound
-from postal_gateway.web.errors import translate
 from postal_gateway.core.unit_of_work import unit_of_work
+from postal_gateway.web.auth import api_auth, current_account, roles_required
+from postal_gateway.web.errors import translate
 from tracking import compensation, custody, forms, ingestion, reports, schemas, services
 from tracking.models import LegState
 from tracking.vocabulary import EVENTS, STATE_LABELS, EventType
-
 
 RECORDERS = (Role.postal_staff, Role.office_manager, Role.operator)
 

@@ -28,8 +28,8 @@ from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import PostOffice
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.domain import N_, FieldError, InvalidInput
-from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus, DossierStatusChange
 from postal_gateway.core.outbox import emit
+from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus, DossierStatusChange
 from tracking import sla
 from tracking.custody import HANDOVER_DETAIL, may_record
 from tracking.models import (

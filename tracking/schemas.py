@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 from tracking.custody import HANDOVER_DETAIL
 from tracking.ingestion import EVENT_ID_PATTERN, MAX_BATCH, NOTE_MAX, PROOF_MAX, EventResult

@@ -30,8 +30,8 @@ from postal_gateway.catalogue.models import PostOffice
 from postal_gateway.core.config import DEFAULT_AT_RISK_SHARE
 from postal_gateway.core.db import UTCDateTime
 from postal_gateway.core.domain import N_, DomainError
-from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus
 from postal_gateway.core.outbox import EVENT_VERSIONS, IntegrationEvent
+from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus
 from tracking import notices
 from tracking.models import ShipmentLeg, SlaBreach
 

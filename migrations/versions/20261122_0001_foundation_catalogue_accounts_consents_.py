@@ -4,11 +4,11 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-22 22:38:19.171997
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 import postal_gateway.core.db
 from postal_gateway.consents.audit import drop_append_only_trigger, install_append_only_trigger
-
 
 revision = '0001'
 down_revision = None

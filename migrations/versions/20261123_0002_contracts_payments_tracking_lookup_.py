@@ -4,10 +4,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23 01:54:18.779770
 """
-from alembic import op
 import sqlalchemy as sa
-import postal_gateway.core.db
+from alembic import op
 
+import postal_gateway.core.db
 
 revision = '0002'
 down_revision = '0001'

@@ -4,10 +4,10 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-30 20:33:59.914792
 """
-from alembic import op
 import sqlalchemy as sa
-import postal_gateway.core.db
+from alembic import op
 
+import postal_gateway.core.db
 
 revision = '0006'
 down_revision = '0005'

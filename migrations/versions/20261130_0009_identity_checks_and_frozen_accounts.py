@@ -7,10 +7,10 @@ Create Date: 2026-11-30 21:00:00
 """
 import re
 
-from alembic import op
 import sqlalchemy as sa
-import postal_gateway.core.db
+from alembic import op
 
+import postal_gateway.core.db
 
 revision = '0009'
 down_revision = '0008'

@@ -8,12 +8,12 @@ from payments import runtime
 from payments.reconciliation import parse_day
 from payments.sandbox import forms, gateway
 from postal_gateway.accounts.models import Role
-from postal_gateway.web.auth import current_account, roles_required
 from postal_gateway.catalogue.models import Agency
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import N_, InvalidInput, NotFound
-from postal_gateway.web.errors import translate
 from postal_gateway.core.unit_of_work import unit_of_work
+from postal_gateway.web.auth import current_account, roles_required
+from postal_gateway.web.errors import translate
 
 
 def pay_page():

@@ -30,9 +30,9 @@ from sqlalchemy.orm import Session
 from postal_gateway.accounts.models import CodePurpose, OneTimeCode, User
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.domain import N_, FieldError, InvalidInput, TooManyAttempts
+from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.notifications.models import MessageChannel
 from postal_gateway.notifications.service import send
-from postal_gateway.core.unit_of_work import unit_of_work
 
 CODE_LIFETIME = timedelta(minutes=5)
 RESEND_INTERVAL = timedelta(seconds=60)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flask import Response, request, session as web_session
+from flask import Response, request
+from flask import session as web_session
 
 from postal_gateway.accounts.identity import normalise_identifier
 from postal_gateway.web.throttling import limiter, private_key

@@ -8,8 +8,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from postal_gateway.accounts.models import ApiToken, User
-from postal_gateway.web.auth import token_digest
 from postal_gateway.core.db import utcnow
+from postal_gateway.web.auth import token_digest
 
 TOKEN_LIFETIME = timedelta(hours=12)
 

@@ -11,11 +11,20 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, PlainSerializer, WithJsonSchema, BaseModel, Field, StrictInt, StrictStr, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    PlainSerializer,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    WithJsonSchema,
+)
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from postal_gateway.api.request_guards import MAX_DATABASE_INT, unstorable
-from postal_gateway.core.domain import FieldError, InvalidInput, N_
+from postal_gateway.core.domain import N_, FieldError, InvalidInput
 
 Model = TypeVar("Model", bound=BaseModel)
 

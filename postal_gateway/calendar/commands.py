@@ -9,12 +9,12 @@ from datetime import date
 import click
 from flask.cli import with_appcontext
 
-from postal_gateway.core.formatting import to_local
 from postal_gateway import calendar
 from postal_gateway.calendar import store as calendar_store
 from postal_gateway.calendar.models import DayKind
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.domain import DomainError
+from postal_gateway.core.formatting import to_local
 from postal_gateway.core.unit_of_work import unit_of_work
 
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")

@@ -7,14 +7,13 @@ from spectree import Response as Documented
 
 from postal_gateway.accounts.models import Role
 from postal_gateway.api.spec import operation
-from postal_gateway.web.auth import roles_required
 from postal_gateway.catalogue import forms, schemas, services
 from postal_gateway.catalogue.importer import import_procedures
 from postal_gateway.core.db import db_session
 from postal_gateway.core.domain import N_, FieldError, InvalidInput
-from postal_gateway.web.errors import translate
 from postal_gateway.core.unit_of_work import unit_of_work
-
+from postal_gateway.web.auth import roles_required
+from postal_gateway.web.errors import translate
 
 PAGE_SIZE = 100
 

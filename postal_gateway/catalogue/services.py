@@ -5,7 +5,8 @@ Plain functions over a SQLAlchemy ``Session``; they raise the errors of postal_g
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -18,7 +19,7 @@ from postal_gateway.catalogue.models import (
     is_valid_agency_code,
 )
 from postal_gateway.catalogue.text import fold, strip_control
-from postal_gateway.core.domain import FieldError, InvalidInput, N_, NotFound
+from postal_gateway.core.domain import N_, FieldError, InvalidInput, NotFound
 
 #: how the fields are headed on the public list (Điều 4.2), in the order they are published
 FIELD_LABELS: dict[ProcedureField, str] = {

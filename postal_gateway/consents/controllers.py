@@ -3,24 +3,23 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from spectree import Response as Documented
 
-from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.accounts.forms import chosen_file
+from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.accounts.one_time_codes import unit_of_work_counting_guesses
 from postal_gateway.api.spec import operation
-from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.consents import audit, forms, schemas, services
 from postal_gateway.consents.models import Consent, ConsentStatus
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import N_, InvalidInput, NotFound, TooManyAttempts
-from postal_gateway.web.errors import translate
 from postal_gateway.core.formatting import VIETNAM
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.core.uploads import validate_scan
-
+from postal_gateway.web.auth import api_auth, current_account, roles_required
+from postal_gateway.web.errors import translate
 
 # --- helpers ------------------------------------------------------------------------------------
 

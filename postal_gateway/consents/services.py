@@ -32,11 +32,11 @@ from postal_gateway.consents.models import Consent, ConsentMethod, ConsentScope,
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from postal_gateway.core.formatting import format_local_datetime
-from postal_gateway.notifications.models import MessageChannel
-from postal_gateway.notifications.service import send
 from postal_gateway.core.scan_safety import refuse_active_content
 from postal_gateway.core.unicode_text import to_nfc
 from postal_gateway.core.uploads import ValidatedScan
+from postal_gateway.notifications.models import MessageChannel
+from postal_gateway.notifications.service import send
 
 SINGLE_DOSSIER_VALID_DAYS = 7
 MAX_PERIOD_DAYS = 366

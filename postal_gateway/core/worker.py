@@ -29,9 +29,9 @@ from postal_gateway.areas import area_parts
 from postal_gateway.core.config import Settings, process_settings
 from postal_gateway.core.db import SessionFactory, bind_once
 from postal_gateway.core.formatting import VIETNAM
-from postal_gateway.integration import logs
 from postal_gateway.core.task_policy import QUEUES, ROUTES, SOFT_TIME_LIMIT, TIME_LIMIT
 from postal_gateway.core.unit_of_work import unit_of_work
+from postal_gateway.integration import logs
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from postal_gateway.catalogue.models import Agency
-from postal_gateway.core.domain import Conflict, FieldError, InvalidInput, N_
-from postal_gateway.dossiers.models import DossierCodeCounter
+from postal_gateway.core.domain import N_, Conflict, FieldError, InvalidInput
 from postal_gateway.core.formatting import to_local
+from postal_gateway.dossiers.models import DossierCodeCounter
 
 #: the day's sequence is four digits (Điều 15.3.b), so 9999 dossiers per agency and day at most
 MAX_SEQUENCE = 9999

@@ -26,6 +26,8 @@ from postal_gateway.consents.models import ConsentScope
 from postal_gateway.consents.services import mark_consent_used, require_consent
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from postal_gateway.core.formatting import format_vnd
+from postal_gateway.core.uploads import validate_scans
 from postal_gateway.dossiers import workflow
 from postal_gateway.dossiers.codes import CODE_PATTERN, next_dossier_code
 from postal_gateway.dossiers.models import (
@@ -38,9 +40,7 @@ from postal_gateway.dossiers.models import (
     DossierStatus,
     PaymentKind,
 )
-from postal_gateway.core.formatting import format_vnd
 from postal_gateway.notifications.service import send
-from postal_gateway.core.uploads import validate_scans
 from tracking.services import open_forward_leg
 
 #: what a postal worker may take at the door or the post office for now (Điều 23.4)

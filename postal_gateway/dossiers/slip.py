@@ -11,10 +11,10 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 
 from postal_gateway.core.domain import N_, FieldError
-from postal_gateway.dossiers.labels import status_label
-from postal_gateway.dossiers.services import lookup_url
 from postal_gateway.core.formatting import to_local
 from postal_gateway.core.pdf import qr_matrix
+from postal_gateway.dossiers.labels import status_label
+from postal_gateway.dossiers.services import lookup_url
 
 TITLE = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"

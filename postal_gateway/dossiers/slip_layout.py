@@ -30,6 +30,8 @@ from reportlab.platypus import (
 )
 
 from postal_gateway.core.domain import N_, FieldError, InvalidInput
+from postal_gateway.core.formatting import format_vnd
+from postal_gateway.core.pdf import FONT_BOLD, FONT_REGULAR, QrCode, ShortRule, qr_matrix, register_fonts, story_height
 from postal_gateway.dossiers import slip
 from postal_gateway.dossiers.slip import (
     BACK_NOTICE,
@@ -43,8 +45,6 @@ from postal_gateway.dossiers.slip import (
     format_appointment,
     format_receipt_time,
 )
-from postal_gateway.core.formatting import format_vnd
-from postal_gateway.core.pdf import FONT_BOLD, FONT_REGULAR, QrCode, ShortRule, qr_matrix, register_fonts, story_height
 
 _INK = colors.HexColor("#111111")
 _MUTED = colors.HexColor("#555555")

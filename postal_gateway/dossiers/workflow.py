@@ -21,9 +21,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from postal_gateway.accounts.models import User
 from postal_gateway.core.domain import N_, Conflict, Phrase
+from postal_gateway.core.outbox import emit
 from postal_gateway.dossiers.labels import status_label
 from postal_gateway.dossiers.models import Dossier, DossierStatus, DossierStatusChange
-from postal_gateway.core.outbox import emit
 
 S = DossierStatus
 

@@ -28,14 +28,14 @@ from tenacity import RetryCallState
 from postal_gateway.core import metrics
 from postal_gateway.core.config import process_settings
 from postal_gateway.core.outbox import EVENT_VERSIONS
+from postal_gateway.core.transient import TransientError  # noqa: F401 - also importable from here, its old home
+from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.integration import onestop
 from postal_gateway.integration.models import DeadLetter, ProcessedMessage
 from postal_gateway.integration.reconnect import Stopped, reconnect_policy
 from postal_gateway.integration.topology import CONSUMER_BINDINGS, EXCHANGE, QUEUE_PREFIX, Topology
 from postal_gateway.lookup import projection
 from postal_gateway.notifications.events import notify_from_event
-from postal_gateway.core.transient import TransientError  # noqa: F401 - also importable from here, its old home
-from postal_gateway.core.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from flask import Response, current_app, g, jsonify, request
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 
-from postal_gateway.core import metrics
 from postal_gateway.accounts.models import Role
+from postal_gateway.core import metrics
 from postal_gateway.core.db import SessionFactory
 from postal_gateway.integration import health, logs
 

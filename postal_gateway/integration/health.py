@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.outbox import IntegrationEvent
+from postal_gateway.core.task_policy import QUEUES
 from postal_gateway.integration.models import DeadLetter
 from postal_gateway.notifications.models import MessageStatus, OutboxMessage
-from postal_gateway.core.task_policy import QUEUES
 from tracking.models import SlaBreach
 
 log = logging.getLogger(__name__)

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.outbox import IntegrationEvent
+from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.integration.consumers import Consumer, handle
 from postal_gateway.integration.relay import _mark_published, claim_unpublished, message_of
 from postal_gateway.integration.topology import topic_matches
-from postal_gateway.core.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from postal_gateway.core.config import Settings
-from postal_gateway.integration.topology import CONSUMER_BINDINGS
 from postal_gateway.core.transient import TransientError
+from postal_gateway.integration.topology import CONSUMER_BINDINGS
 
 log = logging.getLogger(__name__)
 

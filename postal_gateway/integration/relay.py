@@ -33,9 +33,9 @@ from postal_gateway.core import metrics
 from postal_gateway.core.config import Settings
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.outbox import IntegrationEvent
+from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.integration.reconnect import Stopped, reconnect_policy
 from postal_gateway.integration.topology import EXCHANGE, Topology
-from postal_gateway.core.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ on a laptop (no AMQP URL) beat runs the local relay every few seconds instead.
 from __future__ import annotations
 
 from postal_gateway.core.config import process_settings
+from postal_gateway.core.worker import celery_app, task_session
 from postal_gateway.integration.consumers import local_consumers
 from postal_gateway.integration.local import relay_locally
 from postal_gateway.integration.relay import amqp_url
-from postal_gateway.core.worker import celery_app, task_session
 
 BEAT_SCHEDULE = {
     "integration-relay-local": {"task": "integration.relay_local", "schedule": 5.0},

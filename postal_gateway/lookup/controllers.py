@@ -10,13 +10,13 @@ from spectree import Response as Documented
 
 from postal_gateway.api.spec import operation
 from postal_gateway.core.domain import N_, InvalidInput, NotFound
-from postal_gateway.dossiers.services import lookup_url as url
-from postal_gateway.web.errors import translate
 from postal_gateway.core.formatting import format_local_datetime
-from postal_gateway.lookup import forms, ratelimit, schemas, services
-from postal_gateway.lookup.projection import configure_hash_key
 from postal_gateway.core.pdf import qr_matrix
 from postal_gateway.core.unit_of_work import unit_of_work
+from postal_gateway.dossiers.services import lookup_url as url
+from postal_gateway.lookup import forms, ratelimit, schemas, services
+from postal_gateway.lookup.projection import configure_hash_key
+from postal_gateway.web.errors import translate
 
 
 def configure_hash_key_from_app(state) -> None:

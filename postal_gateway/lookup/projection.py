@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 
 from postal_gateway.catalogue.models import PostOffice
 from postal_gateway.core.config import process_settings
+from postal_gateway.core.outbox import IntegrationEvent
 from postal_gateway.dossiers.labels import STATUS_LABELS
 from postal_gateway.dossiers.models import Dossier, DossierStatusChange
-from postal_gateway.core.outbox import IntegrationEvent
 from postal_gateway.lookup.models import LookupRecord
 from tracking.models import EventOutcome, ShipmentEvent
 from tracking.vocabulary import EVENTS, EventType

@@ -8,14 +8,13 @@ from sqlalchemy import select
 
 from postal_gateway.accounts.models import Role
 from postal_gateway.api.spec import operation
-from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.core.db import db_session
 from postal_gateway.core.domain import InvalidInput
-from postal_gateway.web.errors import translate
+from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.notifications import forms, schemas, service
 from postal_gateway.notifications.models import OutboxMessage
-from postal_gateway.core.unit_of_work import unit_of_work
-
+from postal_gateway.web.auth import api_auth, current_account, roles_required
+from postal_gateway.web.errors import translate
 
 OUTBOX_PAGE_SIZE = 100
 

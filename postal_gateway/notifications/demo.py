@@ -23,14 +23,14 @@ from sqlalchemy.orm import Session
 from postal_gateway import calendar
 from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import Procedure
-from postal_gateway.core.config import process_settings
 from postal_gateway.consents.models import ConsentScope
 from postal_gateway.consents.services import attach_signed_authorisation, confirm_signed_authorisation
+from postal_gateway.core.config import process_settings
 from postal_gateway.core.db import utcnow
-from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier
-from postal_gateway.dossiers.services import CollectedPayment, PostalSubmission, submit
 from postal_gateway.core.formatting import to_local
 from postal_gateway.core.uploads import validate_scan
+from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier
+from postal_gateway.dossiers.services import CollectedPayment, PostalSubmission, submit
 from postal_gateway.workbench import services as workbench
 from tracking.ingestion import record_events
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from postal_gateway.core.config import process_settings
+from postal_gateway.core.formatting import format_local_date, format_local_datetime
 from postal_gateway.dossiers.models import Dossier
 from postal_gateway.dossiers.services import lookup_url
-from postal_gateway.core.formatting import format_local_date, format_local_datetime
 from postal_gateway.notifications.service import send
 
 log = logging.getLogger(__name__)

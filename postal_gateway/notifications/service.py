@@ -26,11 +26,12 @@ from sqlalchemy import event as orm_event
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from postal_gateway.core import metrics
 from postal_gateway.accounts.identity import mask_recipient
+from postal_gateway.core import metrics
 from postal_gateway.core.config import process_settings
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.domain import N_, InvalidInput
+from postal_gateway.core.task_policy import backoff_seconds
 from postal_gateway.notifications import templates
 from postal_gateway.notifications.adapters import (
     DeliveryAdapter,
@@ -40,7 +41,6 @@ from postal_gateway.notifications.adapters import (
     adapter_for,
 )
 from postal_gateway.notifications.models import MessageChannel, MessageStatus, NotificationPreference, OutboxMessage
-from postal_gateway.core.task_policy import backoff_seconds
 
 __all__ = [
     "DeliveryAdapter", "DeliveryError", "DevelopmentOutbox", "PermanentDeliveryError", "send", "deliver",

@@ -4,9 +4,9 @@ from __future__ import annotations
 import logging
 
 from postal_gateway.core.db import utcnow
-from postal_gateway.notifications.service import _dispatcher, deliver, due_messages, expire_lost_code_messages
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.core.worker import celery_app, task_session
+from postal_gateway.notifications.service import _dispatcher, deliver, due_messages, expire_lost_code_messages
 
 log = logging.getLogger(__name__)
 

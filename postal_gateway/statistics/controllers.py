@@ -9,13 +9,12 @@ from sqlalchemy import select
 
 from postal_gateway.accounts.models import Role
 from postal_gateway.api.spec import operation
-from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.catalogue.models import Agency
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import InvalidInput
 from postal_gateway.statistics import export, schemas
 from postal_gateway.statistics.service import COLUMNS, Report, agency_statistics
-
+from postal_gateway.web.auth import api_auth, current_account, roles_required
 
 VIEWERS = (Role.agency_staff, Role.agency_admin, Role.operator)
 

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.catalogue.models import Agency
-from postal_gateway.core.domain import FieldError, Forbidden, InvalidInput, N_
-from postal_gateway.dossiers.models import Dossier
+from postal_gateway.core.domain import N_, FieldError, Forbidden, InvalidInput
 from postal_gateway.core.formatting import VIETNAM, to_local
+from postal_gateway.dossiers.models import Dossier
 from postal_gateway.workbench.models import SupplementRequest
 
 #: the earliest date a period may start

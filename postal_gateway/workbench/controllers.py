@@ -13,14 +13,13 @@ from spectree import Response as Documented
 
 from postal_gateway.accounts.models import Role
 from postal_gateway.api.spec import operation
-from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import N_, Conflict, DomainError, InvalidInput
+from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.dossiers.models import DossierStatus
 from postal_gateway.dossiers.workflow import ACTION_LABELS, Action, allowed_actions
-from postal_gateway.core.unit_of_work import unit_of_work
+from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.workbench import forms, letters, schemas, services
-
 
 OFFICERS = (Role.agency_staff, Role.agency_admin)
 

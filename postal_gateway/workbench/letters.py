@@ -3,13 +3,13 @@ document, printed as it is whatever the reader's interface language."""
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import escape
 
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-from xml.sax.saxutils import escape
 
 from postal_gateway.core.formatting import format_local_date, format_local_datetime, to_local
 from postal_gateway.core.pdf import FONT_BOLD, FONT_REGULAR, register_fonts

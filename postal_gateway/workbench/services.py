@@ -15,16 +15,16 @@ from sqlalchemy.orm import Session
 
 from payments.services import fee_balance
 from postal_gateway import calendar
-from postal_gateway.core.domain_events import DomainEvent, record
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.catalogue.models import Agency
 from postal_gateway.core.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from postal_gateway.core.domain_events import DomainEvent, record
+from postal_gateway.core.formatting import format_local_date, format_local_datetime, format_vnd, to_local
 from postal_gateway.dossiers.codes import CODE_PATTERN
 from postal_gateway.dossiers.labels import status_label
 from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus
 from postal_gateway.dossiers.services import lookup_url
 from postal_gateway.dossiers.workflow import FINAL, Action, IllegalTransition, _stale, transition
-from postal_gateway.core.formatting import format_local_date, format_local_datetime, format_vnd, to_local
 from postal_gateway.notifications.service import send
 from postal_gateway.workbench.models import (
     ApologyLetter,

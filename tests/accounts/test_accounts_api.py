@@ -1,15 +1,14 @@
 """The accounts API: bearer tokens and citizens registered by postal staff."""
-import re
 
 from sqlalchemy import select
 
 from postal_gateway.accounts.models import ApiToken, Role, User
-from postal_gateway.web.auth import token_digest
 from postal_gateway.notifications.models import OutboxMessage
+from postal_gateway.web.auth import token_digest
 from tests import factories
 from tests.codes import code_of
-from tests.identity_cards import card_json
 from tests.conftest import log_in
+from tests.identity_cards import card_json
 
 
 def token_for(client, identifier, password=factories.DEFAULT_PASSWORD):

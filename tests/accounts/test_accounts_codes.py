@@ -1,5 +1,4 @@
 """One-time codes: 5-minute life, 5 attempts, resend throttling, only a keyed hash stored."""
-import re
 from datetime import datetime, timedelta, timezone
 
 import pytest

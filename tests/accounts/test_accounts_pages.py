@@ -4,7 +4,6 @@ import re
 from sqlalchemy import select
 
 from postal_gateway.accounts.models import OneTimeCode, Role, User
-from postal_gateway.notifications.models import OutboxMessage
 from tests import codes, factories
 from tests.identity_cards import card_form
 

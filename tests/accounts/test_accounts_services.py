@@ -1,5 +1,4 @@
 """R-01 use cases: registration (every bad field at once), duplicates, activation, login, password reset."""
-import re
 from datetime import datetime, timedelta, timezone
 
 import pytest

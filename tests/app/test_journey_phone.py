@@ -9,12 +9,11 @@ from sqlalchemy import select
 
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.core.db import db_session
-from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
 from tests.codes import last_code
-from tests.identity_cards import card_photo
 from tests.conftest import log_in_on_page, save_screenshot
 from tests.dossiers.test_intake_phone import no_sideways_scroll, png_bytes
+from tests.identity_cards import card_photo
 
 
 def last_code_sent_to(phone_number: str) -> str:

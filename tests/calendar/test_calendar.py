@@ -10,16 +10,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from postal_gateway.calendar import working_days
 from postal_gateway import calendar
-from postal_gateway.calendar import store as calendar_store
 from postal_gateway.accounts.models import Role
-from postal_gateway.calendar import WorkingCalendar, periods_from_config
-from postal_gateway.core.formatting import VIETNAM
+from postal_gateway.calendar import WorkingCalendar, periods_from_config, working_days
+from postal_gateway.calendar import store as calendar_store
 from postal_gateway.calendar.commands import calendar_commands
 from postal_gateway.calendar.models import CalendarOverride, DayKind
 from postal_gateway.core.db import SessionFactory
 from postal_gateway.core.domain import Conflict, InvalidInput, NotFound
+from postal_gateway.core.formatting import VIETNAM
 from tests import factories
 
 NEW_YORK = ZoneInfo("America/New_York")

@@ -56,7 +56,7 @@ def at_period_end(cal: WorkingCalendar, moment: datetime) -> bool:
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)  # examples: the profile chosen in tests/conftest.py
 @given(calendars(), instants(), day_counts)
 def test_due_time_is_inside_a_period_or_at_its_end(cal, received, days):
     due = cal.due_at(received, days)
@@ -67,7 +67,7 @@ def test_due_time_is_inside_a_period_or_at_its_end(cal, received, days):
         assert not any(due.timetz().replace(tzinfo=None) == start for start, _ in cal.periods) or at_period_end(cal, due)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)  # examples: the profile chosen in tests/conftest.py
 @given(calendars(), instants(), day_counts)
 def test_due_time_counts_exactly_the_working_time(cal, received, days):
     start = cal.processing_start(received)
@@ -77,7 +77,7 @@ def test_due_time_counts_exactly_the_working_time(cal, received, days):
     assert cal.working_duration(days) == cal.day_length * days.numerator / days.denominator
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)  # examples: the profile chosen in tests/conftest.py
 @given(calendars(), instants(), instants(), day_counts)
 def test_monotonic_in_the_receipt_time(cal, first, second, days):
     first, second = sorted((first, second))
@@ -86,7 +86,7 @@ def test_monotonic_in_the_receipt_time(cal, first, second, days):
     assert cal.processing_start(first) <= cal.processing_start(second)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)  # examples: the profile chosen in tests/conftest.py
 @given(calendars(), instants(), day_counts, day_counts)
 def test_monotonic_in_the_day_count(cal, received, a, b):
     fewer, more = sorted((a, b))
@@ -95,7 +95,7 @@ def test_monotonic_in_the_day_count(cal, received, a, b):
         assert cal.due_at(received, fewer) < cal.due_at(received, more)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)  # examples: the profile chosen in tests/conftest.py
 @given(calendars(), instants(), st.lists(day_counts.map(lambda d: min(d, Fraction(20))), min_size=1, max_size=5))
 def test_one_day_at_a_time_equals_all_at_once(cal, received, steps):
     due = cal.due_at(received, steps[0])
@@ -104,7 +104,7 @@ def test_one_day_at_a_time_equals_all_at_once(cal, received, steps):
     assert due == cal.due_at(received, sum(steps))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)  # examples: the profile chosen in tests/conftest.py
 @given(calendars(), instants())
 def test_receipt_time_is_the_next_working_moment(cal, entered):
     receipt = cal.receipt_time(entered)

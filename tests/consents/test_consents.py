@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import re
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -15,8 +14,8 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.consents import audit, services
 from postal_gateway.consents.models import Consent, ConsentMethod, ConsentScope, ConsentStatus
 from postal_gateway.core.domain import Conflict, Forbidden, InvalidInput, TooManyAttempts
-from postal_gateway.notifications.models import OutboxMessage
 from postal_gateway.core.uploads import validate_scan
+from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
 from tests.codes import last_code
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import re
 import secrets
 from datetime import timedelta
 
@@ -10,12 +9,11 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from postal_gateway.accounts.identity import mask_phone
 from postal_gateway.accounts.models import ApiToken, Role
-from postal_gateway.web.auth import token_digest
 from postal_gateway.consents.models import Consent, ConsentMethod, ConsentStatus
 from postal_gateway.core.db import utcnow
-from postal_gateway.notifications.models import OutboxMessage
-from postal_gateway.accounts.identity import mask_phone
+from postal_gateway.web.auth import token_digest
 from tests import factories
 from tests.codes import last_code
 

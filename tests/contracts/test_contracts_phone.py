@@ -10,10 +10,11 @@ from tests.conftest import log_in_on_page, save_screenshot
 
 @pytest.fixture()
 def demo(session):
+    from sqlalchemy import select
+
     from contracts.demo import load_demo_contracts
     from postal_gateway.catalogue.demo_data import load_demo_catalogue
     from postal_gateway.catalogue.models import PostOffice
-    from sqlalchemy import select
 
     load_demo_catalogue(session)
     load_demo_contracts(session)

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Enum
 
 from contracts.models import FullTripTime, Leg
-from postal_gateway.dossiers.services import lookup_url
 from postal_gateway.core.formatting import VIETNAM, format_vnd, to_local
+from postal_gateway.dossiers.services import lookup_url
 from tracking.models import ShipmentLeg
 
 ROOT = Path(__file__).resolve().parents[2]

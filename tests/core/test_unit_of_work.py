@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from postal_gateway.core import domain_events
 from postal_gateway.bootstrap import subscribe_reactions
 from postal_gateway.catalogue.models import Agency
+from postal_gateway.core import domain_events
 from postal_gateway.core.unit_of_work import transactional, unit_of_work
 from tests import factories
 

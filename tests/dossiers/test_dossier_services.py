@@ -9,12 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from postal_gateway.accounts.models import Role, User
-from postal_gateway.catalogue.models import Agency
 from postal_gateway.consents.models import AuditEntry, ConsentScope, ConsentStatus
 from postal_gateway.core.db import SessionFactory
 from postal_gateway.core.domain import Conflict, Forbidden, InvalidInput, NotFound
 from postal_gateway.dossiers.models import (
-    CollectedAmount,
     CollectionMethod,
     CollectionPlace,
     Dossier,

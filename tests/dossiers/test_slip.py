@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import os
 import time
 import unicodedata
 from dataclasses import replace
@@ -12,19 +11,18 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
+from postal_gateway.accounts.models import Role
 from postal_gateway.core.domain import InvalidInput
+from postal_gateway.core.pdf import QR_MARK, qr_matrix
 from postal_gateway.dossiers.labels import STATUS_LABELS, status_label
 from postal_gateway.dossiers.models import Channel, Dossier, DossierDocument, DossierStatus
 from postal_gateway.dossiers.slip import (
     BACK_NOTICE,
-    TITLE,
     SlipData,
     format_receipt_time,
     slip_data_for,
 )
 from postal_gateway.dossiers.slip_layout import render_slip
-from postal_gateway.core.pdf import QR_MARK, qr_matrix
-from postal_gateway.accounts.models import Role
 from tests import factories
 
 MM = 72 / 25.4

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from postal_gateway.accounts.models import Role
 from postal_gateway.core.db import SessionFactory
+from postal_gateway.core.domain import Conflict
+from postal_gateway.core.outbox import IntegrationEvent
 from postal_gateway.dossiers import workflow
 from postal_gateway.dossiers.models import Dossier, DossierStatus, DossierStatusChange
 from postal_gateway.dossiers.workflow import TRANSITIONS, Action, IllegalTransition, StaleDossier
-from postal_gateway.core.domain import Conflict
-from postal_gateway.core.outbox import IntegrationEvent
 from tests import factories
 
 S = DossierStatus

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from postal_gateway.accounts.models import Role
-from postal_gateway.dossiers.models import DossierStatus, DossierStatusChange
 from postal_gateway.core.outbox import IntegrationEvent, emit
+from postal_gateway.dossiers.models import DossierStatus, DossierStatusChange
 from postal_gateway.lookup import projection, ratelimit, services
 from postal_gateway.lookup.models import LookupRecord
 from tests import factories

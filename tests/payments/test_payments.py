@@ -15,8 +15,8 @@ from payments.settings import DEMO_HASH_SECRET, DEMO_TMN_CODE, demo_config
 from payments.vnpay import format_vnpay_datetime, sign
 from postal_gateway.accounts.models import Role
 from postal_gateway.core.domain import Conflict, Forbidden
-from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, DossierStatus, PaymentKind
 from postal_gateway.core.outbox import IntegrationEvent
+from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, DossierStatus, PaymentKind
 from tests import factories
 from tests.conftest import log_in
 

@@ -5,7 +5,7 @@ import io
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bench import reconcile as bench
@@ -17,8 +17,8 @@ from payments.vnpay import format_vnpay_datetime
 from postal_gateway.accounts.models import Role
 from postal_gateway.core.db import make_engine
 from postal_gateway.core.domain import Conflict, Forbidden, InvalidInput
-from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, PaymentKind
 from postal_gateway.core.outbox import IntegrationEvent
+from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, PaymentKind
 from postal_gateway.models import metadata
 from tests import factories
 from tests.conftest import SCREENSHOT_DIR, log_in

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from payments import reconciliation
 from payments.models import MONEY_RECEIVED, Payment, PaymentStatus, ReconciliationItem, Refund, RefundStatus
-from payments.settings import DEMO_TMN_CODE
 from postal_gateway.accounts.models import Role
 from postal_gateway.core.db import make_engine
 from postal_gateway.models import metadata

@@ -595,7 +595,7 @@ _vnp_keys = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", min_
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)  # examples: the profile chosen in tests/conftest.py
 @given(st.dictionaries(_vnp_keys, st.text(max_size=40), max_size=8))
 def test_any_signed_parameter_set_verifies_and_any_change_is_caught(params):
     params.pop("vnp_SecureHash", None)
@@ -608,7 +608,7 @@ def test_any_signed_parameter_set_verifies_and_any_change_is_caught(params):
         assert not verify(signed_params, SECRET)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)  # examples: the profile chosen in tests/conftest.py
 @given(st.dictionaries(st.text(max_size=15), st.text(max_size=30), max_size=10))
 def test_parse_return_never_raises_on_arbitrary_query(params):
     result = parse_return(params, SECRET)

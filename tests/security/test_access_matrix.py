@@ -20,16 +20,16 @@ from contracts.models import CashShift, ShiftStatus
 from payments.models import ReconciliationDay, ReconciliationItem
 from payments.sandbox.models import SandboxTransaction
 from postal_gateway import access
-from postal_gateway.calendar import store as calendar_store
 from postal_gateway.access import Reach
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.app import create_app
-from postal_gateway.core.config import Settings
+from postal_gateway.calendar import store as calendar_store
 from postal_gateway.consents.models import ConsentMethod
+from postal_gateway.core.config import Settings
 from postal_gateway.core.db import db_session, utcnow
-from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, Dossier, PaymentKind
 from postal_gateway.core.formatting import VIETNAM
+from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, Dossier, PaymentKind
 from postal_gateway.models import metadata
 from postal_gateway.workbench.models import ApologyLetter, OpinionRequest
 from tests import factories

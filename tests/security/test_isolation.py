@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.core.db import utcnow
-from postal_gateway.dossiers.models import Dossier, DossierStatus
 from postal_gateway.core.outbox import IntegrationEvent
+from postal_gateway.dossiers.models import Dossier, DossierStatus
 from postal_gateway.notifications.models import OutboxMessage
 from postal_gateway.workbench.models import (
     ApologyLetter,

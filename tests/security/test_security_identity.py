@@ -11,12 +11,12 @@ from postal_gateway.accounts.identity_documents import IdentityDocument
 from postal_gateway.accounts.models import ApiToken, IdentityCheck, IdentityCheckPurpose, Role, User
 from postal_gateway.consents.models import AuditEntry, ConsentStatus
 from postal_gateway.core.domain import Conflict, Forbidden, InvalidInput, NotFound
-from postal_gateway.notifications.models import MessageChannel, OutboxMessage
 from postal_gateway.core.uploads import validate_scan
+from postal_gateway.notifications.models import MessageChannel, OutboxMessage
 from tests import factories
 from tests.codes import last_code
-from tests.identity_cards import ISSUED_ON, card_document, card_form, card_photo
 from tests.consents.test_consents_web import log_in
+from tests.identity_cards import ISSUED_ON, card_document, card_form, card_photo
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
 IMPOSTOR_PHONE, HOLDER_PHONE = "+84987000111", "+84912345678"

@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.core.domain import Forbidden, InvalidInput
-from postal_gateway.dossiers.models import DossierStatus as S
 from postal_gateway.core.formatting import VIETNAM
+from postal_gateway.dossiers.models import DossierStatus as S
 from postal_gateway.statistics.service import COUNT_KEYS, agency_statistics
 from postal_gateway.workbench.models import SupplementRequest
 from tests import factories

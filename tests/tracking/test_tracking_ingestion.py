@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from contracts.models import Leg
 from postal_gateway.accounts.models import Role
 from postal_gateway.core.domain import InvalidInput
-from postal_gateway.dossiers.models import Channel
 from postal_gateway.core.outbox import IntegrationEvent
+from postal_gateway.dossiers.models import Channel
 from tests import factories
 from tracking import ingestion, services
 from tracking.models import (
@@ -228,7 +228,8 @@ def test_result_handed_to_post_opens_the_return_leg_when_nobody_did(session, wor
 def test_intake_starts_the_forward_leg_and_the_public_record(session):
     from postal_gateway.dossiers.services import submit
     from postal_gateway.lookup.models import LookupRecord
-    from tests.dossiers.test_dossier_services import command, world as dossier_world  # noqa: F401
+    from tests.dossiers.test_dossier_services import command  # noqa: F401
+    from tests.dossiers.test_dossier_services import world as dossier_world
 
     fixture = dossier_world.__wrapped__(session)  # the intake tests' own world: agency, consent, scans
     dossier = submit(session, command(fixture)).dossier

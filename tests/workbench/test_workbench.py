@@ -14,11 +14,12 @@ from contracts.models import Leg
 from postal_gateway import calendar
 from postal_gateway.accounts.models import Role
 from postal_gateway.core.domain import Conflict, InvalidInput, NotFound
-from postal_gateway.dossiers.models import Channel, CollectedAmount, CollectionMethod, DossierStatus as S, PaymentKind
-from postal_gateway.dossiers.workflow import IllegalTransition, StaleDossier
 from postal_gateway.core.formatting import VIETNAM, to_local
-from postal_gateway.notifications.models import OutboxMessage
 from postal_gateway.core.unit_of_work import unit_of_work
+from postal_gateway.dossiers.models import Channel, CollectedAmount, CollectionMethod, PaymentKind
+from postal_gateway.dossiers.models import DossierStatus as S
+from postal_gateway.dossiers.workflow import IllegalTransition, StaleDossier
+from postal_gateway.notifications.models import OutboxMessage
 from postal_gateway.workbench import services
 from postal_gateway.workbench.letters import apology_pdf
 from postal_gateway.workbench.models import RefundFlag, Rejection

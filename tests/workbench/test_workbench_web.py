@@ -14,8 +14,9 @@ from postal_gateway import calendar
 from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.core.db import utcnow
-from postal_gateway.dossiers.models import Dossier, DossierStatus as S
 from postal_gateway.core.formatting import to_local
+from postal_gateway.dossiers.models import Dossier
+from postal_gateway.dossiers.models import DossierStatus as S
 from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
 from tests.conftest import log_in
