@@ -12,20 +12,17 @@ from wtforms import HiddenField, StringField, TextAreaField
 
 from postal_gateway.core.domain import N_, InvalidInput
 from postal_gateway.web.errors import translate
+from postal_gateway.web.forms import stripped
 
 #: more digits than any fee could have: refused as not a positive whole amount rather than overflowing
 AMOUNT_MAX_DIGITS = 12
-
-
-def _stripped(value: str | None) -> str:
-    return value.strip() if isinstance(value, str) else ""
 
 
 class RefundForm(FlaskForm):
     """An agency admin's refund of a dossier's online fee (R-13)."""
 
     #: đồng, whole
-    amount_vnd = StringField(filters=[_stripped])
+    amount_vnd = StringField(filters=[stripped])
     reason = TextAreaField(default="")
     #: drawn once per page load, so a double click authorises one refund
     idempotency_key = HiddenField(default="")

@@ -5,19 +5,12 @@ The rules and their Vietnamese messages are ``tracking.compensation``'s; a form 
 that is not a whole number of đồng is handed over as -1, and the use case names it)."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
+
+from postal_gateway.web.forms import PageForm
 
 #: an amount the database cannot hold is refused by the use case rather than overflowing
 AMOUNT_LIMIT = 2**31
-
-
-class PageForm(FlaskForm):
-    """A form posted by a page. The app's CSRFProtect already checks every POST's token, so the form does not
-    check it a second time."""
-
-    class Meta:
-        csrf = False
 
 
 class ProposeCompensationForm(PageForm):

@@ -3,25 +3,13 @@ under the field names the pages have always used. The rules of an account stay i
 bad field at once; a form only turns the posted text into values."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from postal_gateway.core.domain import N_
-
-
-def _stripped(value: str | None) -> str:
-    return (value or "").strip()
-
-
-class PageForm(FlaskForm):
-    """A form posted by a page. The app's CSRFProtect already checks every POST's token, so the form does not
-    check it a second time."""
-
-    class Meta:
-        csrf = False
+from postal_gateway.web.forms import PageForm, stripped
 
 
 class LoginForm(PageForm):
@@ -47,7 +35,7 @@ class ResendCodeForm(PageForm):
 class ForgotPasswordForm(PageForm):
     identifier = StringField(
         default="",
-        filters=[_stripped],
+        filters=[stripped],
         validators=[DataRequired(message=N_("Vui lòng nhập thư điện tử hoặc số định danh."))],
     )
 

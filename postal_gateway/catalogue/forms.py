@@ -6,8 +6,9 @@ from werkzeug.datastructures import FileStorage
 from wtforms import StringField
 from wtforms.validators import AnyOf
 
-from postal_gateway.accounts.forms import PageForm, chosen_file
+from postal_gateway.accounts.forms import chosen_file
 from postal_gateway.core.domain import N_
+from postal_gateway.web.forms import PageForm
 
 NO_FILE_CHOSEN = N_("Vui lòng chọn tệp .csv hoặc .xlsx.")
 _TRUE = ("1", "true", "yes", "on")

@@ -7,8 +7,8 @@ from datetime import datetime
 from flask_wtf.file import FileField
 from wtforms import StringField
 
-from postal_gateway.accounts.forms import PageForm
 from postal_gateway.consents.schemas import parse_valid_until
+from postal_gateway.web.forms import PageForm
 
 
 class ConsentStartForm(PageForm):

@@ -6,32 +6,9 @@ every bad field named at once), the same for the wizard and the API; a form only
 not parse is handed over as the rules expect to name it)."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, TextAreaField
 
-#: a database id is a positive 32-bit integer
-ID_LIMIT = 2**31
-
-
-def database_id(value) -> int | None:
-    """A posted id as a positive integer; None when it is not one."""
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < ID_LIMIT else None
-
-
-def _stripped(value: str | None) -> str:
-    return (value or "").strip()
-
-
-class PageForm(FlaskForm):
-    """A form posted by a page. The app's CSRFProtect already checks every POST's token, so the form does not
-    check it a second time."""
-
-    class Meta:
-        csrf = False
+from postal_gateway.web.forms import PageForm, database_id, stripped
 
 
 class IntakeStartForm(PageForm):
@@ -59,9 +36,9 @@ class CollectionForm(PageForm):
     """Where the dossier is collected and the result delivered, who pays what and how (R-15, R-18)."""
 
     collection_place = StringField(default="")
-    pickup_address = TextAreaField(default="", filters=[_stripped])
-    delivery_address = TextAreaField(default="", filters=[_stripped])
-    organisation_name = StringField(default="", filters=[_stripped])
+    pickup_address = TextAreaField(default="", filters=[stripped])
+    delivery_address = TextAreaField(default="", filters=[stripped])
+    organisation_name = StringField(default="", filters=[stripped])
     fee_method = StringField(default="")
     postage_vnd = StringField(default="")
     postage_method = StringField(default="")

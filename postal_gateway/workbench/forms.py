@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
+
+from postal_gateway.web.forms import PageForm
 
 #: more digits than any version or day count has: taken as not given rather than overflowing
 NUMBER_MAX_DIGITS = 9
@@ -25,14 +26,6 @@ def _iso_date(text: str | None) -> date | None:
         return date.fromisoformat((text or "").strip())
     except ValueError:
         return None
-
-
-class PageForm(FlaskForm):
-    """A form posted by a page. The app's CSRFProtect already checks every POST's token, so the form does not
-    check it a second time."""
-
-    class Meta:
-        csrf = False
 
 
 class ReceiveScanForm(PageForm):
