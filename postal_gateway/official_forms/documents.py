@@ -129,7 +129,7 @@ def register_cells(row) -> list[str]:
 def register_pdf(book: Register, *, printed_at) -> bytes:
     """Form 06 (Điều 9.3.c, 10.2.g), A4 landscape: title, period, one row per received dossier."""
     register_fonts()
-    style = _styles(10)
+    style = _styles(9.5)
     printed = to_local(printed_at)
     period = (f"Từ ngày {book.period.first:%d/%m/%Y} đến ngày {book.period.last:%d/%m/%Y}")
     story = [
@@ -142,10 +142,12 @@ def register_pdf(book: Register, *, printed_at) -> bytes:
     cell, th = style["cell"], style["th"]
     rows = [[Paragraph(escape(text), th) for text in REGISTER_HEADERS]]
     for row in book.rows:
-        rows.append([Paragraph(escape(text), cell) for text in register_cells(row)])
+        texts = [escape(text) for text in register_cells(row)]
+        texts[1] = texts[1].replace("-", "-<br/>", 1)  # the code breaks after the agency's identifier
+        rows.append([Paragraph(text, cell) for text in texts])
     if not book.rows:
         rows.append([Paragraph("Không có hồ sơ tiếp nhận trong kỳ.", cell)] + [""] * (len(REGISTER_HEADERS) - 1))
-    widths = [9, 30, 34, 24, 24, 24, 18, 20, 18, 18, 18, 13, 27]
+    widths = [8, 26, 32, 24, 24, 22, 19, 20, 19, 19, 19, 14, 31]
     table = Table(rows, colWidths=[width * mm for width in widths], repeatRows=1)
     styles = _grid()
     if not book.rows:

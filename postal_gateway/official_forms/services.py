@@ -351,7 +351,7 @@ def register(session: Session, agency: Agency, period: Period) -> Register:
             number=counters[year], year=year, code=dossier.code, procedure=dossier.procedure.name,
             applicant=applicant_of(dossier),
             address_phone=", ".join(part for part in (citizen.address, citizen.phone) if part),
-            handling_body=f"{agency.name} – {department}" if department else agency.name,
+            handling_body=department or agency.name,
             received_at=dossier.received_at, appointment_date=dossier.appointment_date,
             first_appointment_date=own_letters[0].previous_appointment_date if own_letters else None,
             transferred_at=transfer, settled_at=dossier.settled_at, returned_at=returned,
