@@ -15,6 +15,8 @@ from postal_gateway.official_forms import documents, export, services
 from postal_gateway.web.auth import current_account, roles_required
 
 READERS = services.READER_ROLES
+#: the register page lists this many dossiers; the exports carry the whole period
+PAGE_ROWS = 300
 
 
 def _attachment(content: bytes, mimetype: str, filename: str, *, inline: bool = False) -> Response:
@@ -64,7 +66,8 @@ def register_page():
     today = to_local(utcnow()).date()
     return render_template("official_forms/register.html", book=book, errors=errors, agencies=agencies,
                            args=request.args, headers=documents.REGISTER_HEADERS, cells=documents.register_cells,
-                           default_from=today.replace(day=1), default_to=today), (422 if errors else 200)
+                           default_from=today.replace(day=1), default_to=today,
+                           page_rows=PAGE_ROWS), (422 if errors else 200)
 
 
 def _export_name(book: services.Register, extension: str) -> str:

@@ -13,7 +13,11 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from postal_gateway.core.domain import N_
-from postal_gateway.core.formatting import format_local_date, format_local_datetime, to_local
+from postal_gateway.core.formatting import (
+    format_local_date,
+    format_local_datetime,
+    to_local,
+)
 from postal_gateway.core.pdf import FONT_BOLD, FONT_REGULAR, register_fonts
 from postal_gateway.official_forms.services import ControlSheet, Register
 
@@ -91,8 +95,8 @@ def control_sheet_pdf(sheet: ControlSheet, *, printed_at) -> bytes:
     ]
     cell, th = style["cell"], style["th"]
     rows = [[Paragraph(text, th) for text in (
-        "TÊN CƠ QUAN", "THỜI GIAN GIAO, NHẬN HỒ SƠ", "HẠN CỦA BƯỚC", "KẾT QUẢ GIẢI QUYẾT HỒ SƠ<br/>"
-        "(Trước hạn/đúng hạn/quá hạn)", "GHI CHÚ")]]
+        "TÊN CƠ QUAN", "THỜI GIAN GIAO, NHẬN HỒ SƠ", "HẠN CỦA BƯỚC", "KẾT QUẢ GIẢI QUYẾT HỒ SƠ<br/>(Trước hạn/đúng hạn/quá hạn)",
+        "GHI CHÚ")]]
     for index, line in enumerate(sheet.lines, start=1):
         giver = escape(line.giver) + (f"<br/>Người giao: {escape(line.giver_person)}" if line.giver_person else "")
         receiver = escape(line.receiver) + (f"<br/>Người nhận: {escape(line.receiver_person)}"

@@ -9,7 +9,11 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from postal_gateway.core.spreadsheets import safe_row
-from postal_gateway.official_forms.documents import REGISTER_HEADERS, REGISTER_TITLE, register_cells
+from postal_gateway.official_forms.documents import (
+    REGISTER_HEADERS,
+    REGISTER_TITLE,
+    register_cells,
+)
 from postal_gateway.official_forms.services import Register
 
 #: column widths in characters, in REGISTER_HEADERS' order

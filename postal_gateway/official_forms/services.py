@@ -334,7 +334,8 @@ def register(session: Session, agency: Agency, period: Period) -> Register:
             counters[year] = 0
     letters: dict[int, list[ApologyLetter]] = {}
     if dossiers:
-        for letter in session.scalars(select(ApologyLetter).where(ApologyLetter.dossier_id.in_([d.id for d in dossiers]))
+        ids = [dossier.id for dossier in dossiers]
+        for letter in session.scalars(select(ApologyLetter).where(ApologyLetter.dossier_id.in_(ids))
                                       .order_by(ApologyLetter.number)):
             letters.setdefault(letter.dossier_id, []).append(letter)
     rows = []

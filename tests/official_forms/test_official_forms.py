@@ -4,7 +4,7 @@ read them, exports safe against formula injection, and PDFs that carry their tit
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -15,7 +15,13 @@ from postal_gateway.core.formatting import VIETNAM
 from postal_gateway.dossiers import workflow
 from postal_gateway.dossiers.workflow import Action
 from postal_gateway.official_forms import services
-from postal_gateway.official_forms.services import BEFORE, LATE, NO_DEADLINE, ON_TIME, Period
+from postal_gateway.official_forms.services import (
+    BEFORE,
+    LATE,
+    NO_DEADLINE,
+    ON_TIME,
+    Period,
+)
 from postal_gateway.workbench.models import ApologyLetter
 from tests import factories
 from tests.conftest import log_in
@@ -233,3 +239,19 @@ def test_register_pdf_is_a4_landscape_with_title_and_codes__dieu_9_3_c(client, s
     assert dossier.code in flat.replace(" ", "")
     box = reader.pages[0].mediabox
     assert round(float(box.width)) == 842 and round(float(box.height)) == 595
+
+
+def test_register_page_shows_its_first_rows_and_the_export_has_them_all__dieu_9_3_c(client, session, world,
+                                                                                      monkeypatch):
+    """Điều 9.3.c: a long period's page lists its first dossiers and says so; the export carries every one."""
+    monkeypatch.setattr("postal_gateway.official_forms.controllers.PAGE_ROWS", 2)
+    made = [factories.postal_dossier(session, procedure=world["procedure"], agency=world["agency"],
+                                     entered_at=local(2026, 3, 3, 8 + hour)) for hour in range(3)]
+    session.commit()
+    log_in(client, world["officer"])
+    page = client.get("/workbench/register?from=2026-03-01&to=2026-03-31").get_data(as_text=True)
+    assert made[0].code in page and made[2].code not in page and "2 hồ sơ đầu tiên" in page
+    sheet = load_workbook(io.BytesIO(client.get("/workbench/register.xlsx?from=2026-03-01&to=2026-03-31").data)).active
+    codes = [row[1] for row in sheet.iter_rows(min_row=5, values_only=True)]
+    assert codes == [world["dossier"].code, *(dossier.code for dossier in made)]
+    assert [row[0] for row in sheet.iter_rows(min_row=5, values_only=True)] == [1, 2, 3, 4]
