@@ -162,5 +162,13 @@ def register_pdf(book: Register, *, printed_at) -> bytes:
     doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=10 * mm, rightMargin=10 * mm,
                             topMargin=12 * mm, bottomMargin=12 * mm, title=f"Sổ theo dõi hồ sơ {book.agency.name}",
                             author=book.agency.name)
-    doc.build(story)
+    doc.build(story, onFirstPage=_page_number, onLaterPages=_page_number)
     return buffer.getvalue()
+
+
+def _page_number(canvas, doc) -> None:
+    """"Trang n" at the foot of each page of the register: a long period runs over many pages."""
+    canvas.saveState()
+    canvas.setFont(FONT_REGULAR, 8)
+    canvas.drawRightString(doc.pagesize[0] - doc.rightMargin, 6 * mm, f"Trang {doc.page}")
+    canvas.restoreState()
