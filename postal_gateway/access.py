@@ -86,6 +86,8 @@ CONSENT_PARTIES = roles({CITIZEN: OWN, **_post_office(OFFICE)})
 TRACKERS = roles({**_post_office(OFFICE), OPERATOR: ANYONE})
 STATISTICS_READERS = roles({**_agency(), OPERATOR: ANYONE})
 CONTRACT_READERS = roles({**_agency(), OPERATOR: ANYONE})
+#: forms 05 and 06 (Điều 9.2.a, 9.3.c): the agency's officers on its own dossiers, operators on every agency's
+OFFICIAL_FORM_READERS = roles({**_agency(), OPERATOR: ANYONE})
 
 #: A row per endpoint; a row may instead map HTTP methods to rules when reading and writing differ.
 MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
@@ -189,6 +191,11 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "workbench_api.api_action": AGENCY_ONLY,
     "workbench_api.api_apology_pdf": AGENCY_ONLY,
     "workbench_api.api_handover": AGENCY_ONLY,
+    # --- the one-stop office's control sheet and register book (forms 05, 06): its agency, operators --
+    "official_forms.control_sheet_pdf": OFFICIAL_FORM_READERS,
+    "official_forms.register_page": OFFICIAL_FORM_READERS,
+    "official_forms.register_xlsx": OFFICIAL_FORM_READERS,
+    "official_forms.register_pdf": OFFICIAL_FORM_READERS,
     # --- statistics (R-21) ------------------------------------------------------------------------
     "statistics.page": STATISTICS_READERS,
     "statistics.export_xlsx": STATISTICS_READERS,

@@ -17,6 +17,7 @@ AREAS = (
     "postal_gateway.dossiers",
     "postal_gateway.notifications",
     "postal_gateway.workbench",
+    "postal_gateway.official_forms",
     "postal_gateway.statistics",
     "postal_gateway.lookup",
     "postal_gateway.integration",
