@@ -30,6 +30,7 @@ MENU = (
     ("tracking.handheld", N_("Hành trình"), {Role.postal_staff}),
     ("contracts.my_cash_book", N_("Sổ thu tiền"), {Role.postal_staff}),
     ("workbench.queue", N_("Một cửa"), {Role.agency_staff, Role.agency_admin}),
+    ("official_forms.register_page", N_("Sổ theo dõi"), {Role.agency_staff, Role.agency_admin, Role.operator}),
     ("statistics.page", N_("Thống kê"), {Role.agency_staff, Role.agency_admin, Role.operator}),
     ("tracking.manager", N_("Theo dõi toàn trình"), {Role.postal_staff, Role.office_manager, Role.operator}),
     ("contracts.list_contracts", N_("Hợp đồng"), {Role.operator, Role.agency_staff, Role.agency_admin}),
