@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from postal_gateway import calendar
 from postal_gateway.catalogue.models import Procedure
 from postal_gateway.dossiers.codes import next_dossier_code
-from postal_gateway.dossiers.models import Dossier
+from postal_gateway.dossiers.models import Dossier, ReceiptBasis
+from postal_gateway.dossiers.shipments import next_shipment_number
 
 
 def demo_dossier(session: Session, *, procedure: Procedure, entered_at: datetime, **fields) -> Dossier:
@@ -24,7 +25,8 @@ def demo_dossier(session: Session, *, procedure: Procedure, entered_at: datetime
     days = procedure.processing_days
     dossier = Dossier(
         code=next_dossier_code(session, agency, received), agency=agency, procedure=procedure, level=procedure.level,
-        entered_at=entered_at, received_at=received,
+        entered_at=entered_at, submitted_at=entered_at, shipment_number=next_shipment_number(session),
+        accepted_at=received, receipt_basis=ReceiptBasis.online_valid, received_at=received,
         processing_start_at=calendar.processing_start(received, periods=periods),
         due_at=calendar.due_at(received, days, periods=periods),
         appointment_date=calendar.appointment_date(received, days, periods=periods),

@@ -37,7 +37,9 @@ from postal_gateway.dossiers.models import (
     DossierDocument,
     DossierStatus,
     PaymentKind,
+    ReceiptBasis,
 )
+from postal_gateway.dossiers.shipments import next_shipment_number
 from postal_gateway.core.formatting import format_vnd
 from postal_gateway.notifications.service import send
 from postal_gateway.core.uploads import validate_scans
@@ -422,6 +424,10 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
                 submission_key=key,
                 submission_fingerprint=print_,
                 entered_at=entered_at,
+                shipment_number=next_shipment_number(session),
+                submitted_at=entered_at,
+                accepted_at=received_at,
+                receipt_basis=ReceiptBasis.online_valid,
                 received_at=received_at,
                 processing_start_at=calendar.processing_start(received_at, periods=periods),
                 due_at=calendar.due_at(received_at, working_days, periods=periods),

@@ -100,6 +100,8 @@ def _refresh(session: Session, dossier, *, event_id: str, supplements: list[str]
         wanted = []
     values = {
         "code": dossier.code,
+        "shipment_number": dossier.shipment_number,
+        "submitted_at": dossier.submitted_at,
         "agency_name": dossier.agency.name,
         "processing_department": (procedure.processing_department or "") if procedure else "",
         "organisation_name": dossier.organisation_name or "",
