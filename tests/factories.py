@@ -205,6 +205,7 @@ class DossierFactory(_RowFactory):
         district_code=row.agency.district_code or "689",
     ).id)
     channel = Channel.postal
+    status = DossierStatus.received
     level = factory.SelfAttribute("procedure.level")
     received_at = factory.LazyFunction(utcnow)
     entered_at = factory.SelfAttribute("received_at")

@@ -11,14 +11,17 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from postal_gateway import calendar
+from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import Procedure
 from postal_gateway.dossiers.codes import next_dossier_code
-from postal_gateway.dossiers.models import Dossier, ReceiptBasis
+from postal_gateway.dossiers.models import Dossier, DossierStatus, ReceiptBasis
+from postal_gateway.dossiers.workflow import Action, record_submission, transition
 from postal_gateway.dossiers.shipments import next_shipment_number
 
 
 def demo_dossier(session: Session, *, procedure: Procedure, entered_at: datetime, **fields) -> Dossier:
-    """A new Dossier (added, not flushed) entered at ``entered_at``; ``fields`` give the rest."""
+    """A new Dossier (added, not flushed) entered at ``entered_at`` and accepted by the agency at once
+    (status ``received`` unless ``fields`` say otherwise); ``fields`` give the rest."""
     agency = procedure.agency
     periods = calendar.periods_from_config(agency.working_periods)
     received = calendar.receipt_time(entered_at, periods=periods)
@@ -30,7 +33,15 @@ def demo_dossier(session: Session, *, procedure: Procedure, entered_at: datetime
         processing_start_at=calendar.processing_start(received, periods=periods),
         due_at=calendar.due_at(received, days, periods=periods),
         appointment_date=calendar.appointment_date(received, days, periods=periods),
-        fee_vnd=procedure.fee_vnd, **fields,
+        fee_vnd=procedure.fee_vnd, **{"status": DossierStatus.received, **fields},
     )
     session.add(dossier)
     return dossier
+
+
+def record_submitted_and_accepted(session: Session, dossier: Dossier, *, submitted_by: User, accepted_by: User,
+                                  on_behalf_of: User | None = None) -> None:
+    """The history of a demo dossier built by ``demo_dossier``: submitted at entry, accepted at its receipt time."""
+    record_submission(session, dossier, actor=submitted_by, at=dossier.submitted_at, on_behalf_of=on_behalf_of)
+    transition(session, dossier, Action.accept, actor=accepted_by, at=dossier.received_at,
+               details={"basis": dossier.receipt_basis.value})

@@ -134,7 +134,7 @@ class Dossier(Base):
     channel: Mapped[Channel] = mapped_column(Enum(Channel, native_enum=False, length=16))
     level: Mapped[int] = mapped_column(Integer)
     status: Mapped[DossierStatus] = mapped_column(
-        Enum(DossierStatus, native_enum=False, length=32), default=DossierStatus.received
+        Enum(DossierStatus, native_enum=False, length=32), default=DossierStatus.submitted
     )
     #: level 4 without a digital signature: originals follow by post, marked with the code (Điều 7.3)
     digitally_signed: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -209,6 +209,11 @@ class Dossier(Base):
     history: Mapped[list["DossierStatusChange"]] = relationship(
         back_populates="dossier", order_by="DossierStatusChange.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def ref(self) -> str:
+        """The public reference: the dossier code once accepted, the shipment number before."""
+        return self.code or self.shipment_number
 
 
 class DossierCodeCounter(Base):

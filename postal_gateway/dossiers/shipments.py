@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from postal_gateway.dossiers.codes import _insert
-from postal_gateway.dossiers.models import ShipmentNumberCounter
+from postal_gateway.dossiers.codes import CODE_PATTERN, _insert
+from postal_gateway.dossiers.models import Dossier, ShipmentNumberCounter
 
 #: service indicator of documents sent through the public postal service (S10 letters)
 SHIPMENT_PREFIX = "RA"
@@ -53,3 +54,19 @@ def next_shipment_number(session: Session, prefix: str = SHIPMENT_PREFIX) -> str
         .returning(table.c.last_serial)
     )
     return format_shipment_number(session.execute(statement).scalar_one(), prefix)
+
+
+def find_by_reference(session: Session, ref) -> Dossier | None:
+    """The dossier a reference names: its dossier code (once accepted) or its shipment number (from
+    submission on), so every address that takes a code also takes the number on the consignment slip."""
+    cleaned = ref.strip().upper() if isinstance(ref, str) else ""
+    if CODE_PATTERN.match(cleaned):
+        return session.scalar(select(Dossier).where(Dossier.code == cleaned))
+    if SHIPMENT_PATTERN.match(cleaned):
+        return session.scalar(select(Dossier).where(Dossier.shipment_number == cleaned))
+    return None
+
+
+def reference_of(dossier: Dossier) -> str:
+    """The dossier's public reference: its code once accepted, its shipment number before."""
+    return dossier.code or dossier.shipment_number

@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import Procedure
 from postal_gateway.core.db import utcnow
-from postal_gateway.dossiers import workflow
-from postal_gateway.dossiers.demo import demo_dossier
+from postal_gateway.dossiers.demo import demo_dossier, record_submitted_and_accepted
 from postal_gateway.dossiers.models import (
     Channel,
     CollectedAmount,
@@ -58,7 +57,7 @@ def load_demo_workbench(session: Session) -> list[str]:
             existing.collected.append(CollectedAmount(kind=PaymentKind.fee, method=CollectionMethod.cash,
                                                       amount_vnd=procedure.fee_vnd, collected_by_id=staff.id,
                                                       collected_at=entered))
-        workflow.record_receipt(session, existing, actor=staff, at=existing.received_at, on_behalf_of=citizen)
+        record_submitted_and_accepted(session, existing, submitted_by=staff, accepted_by=officer, on_behalf_of=citizen)
         session.flush()
     return [
         f"workbench: demo dossier {existing.code} (past due) waits at the one-stop office; "
