@@ -158,6 +158,7 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "dossiers.list_dossiers": DOSSIER_READERS,
     "dossiers.dossier_detail": DOSSIER_READERS,
     "dossiers.slip_pdf": DOSSIER_READERS,
+    "dossiers.consignment_pdf": DOSSIER_READERS,
     "dossiers_api.api_get_dossier": DOSSIER_READERS,
     "dossiers_api.api_slip_pdf": DOSSIER_READERS,
     # --- lookup (R-19: anyone, by code or ID number) ----------------------------------------------

@@ -30,7 +30,7 @@ from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import N_, Conflict, FieldError, Forbidden, InvalidInput
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.core.uploads import validate_scans
-from postal_gateway.dossiers import forms, intake, schemas, services
+from postal_gateway.dossiers import consignment, forms, intake, schemas, services
 from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier
 from postal_gateway.dossiers.slip import slip_data_for
 from postal_gateway.dossiers.slip_layout import render_slip
@@ -392,6 +392,17 @@ def _slip_response(dossier: Dossier) -> Response:
     pdf = render_slip(slip_data_for(dossier, _settings().public_base_url), layout)
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{dossier.ref}-{layout}.pdf"'
+    return response
+
+
+@roles_required(*ALL_ROLES)
+def consignment_pdf(code: str):
+    """The post's consignment slip (not form 01): printable from submission on, by code or shipment number."""
+    dossier = services.get_dossier_by_code(db_session(), code, viewer=current_account())
+    layout = request.args.get("layout", "a4")
+    pdf = consignment.consignment_pdf(dossier, layout, _settings().public_base_url)
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="phieu-gui-{dossier.shipment_number}-{layout}.pdf"'
     return response
 
 
