@@ -19,10 +19,18 @@ from postal_gateway.dossiers.workflow import Action, record_submission, transiti
 from postal_gateway.dossiers.shipments import next_shipment_number
 
 
-def demo_dossier(session: Session, *, procedure: Procedure, entered_at: datetime, **fields) -> Dossier:
+def demo_dossier(session: Session, *, procedure: Procedure, entered_at: datetime, accepted: bool = True,
+                 **fields) -> Dossier:
     """A new Dossier (added, not flushed) entered at ``entered_at`` and accepted by the agency at once
-    (status ``received`` unless ``fields`` say otherwise); ``fields`` give the rest."""
+    (status ``received`` unless ``fields`` say otherwise); ``fields`` give the rest. ``accepted=False``:
+    only submitted by the post, no receipt, code or appointment yet (Điều 21.1, 14.4)."""
     agency = procedure.agency
+    if not accepted:
+        dossier = Dossier(agency=agency, procedure=procedure, level=procedure.level, entered_at=entered_at,
+                          submitted_at=entered_at, shipment_number=next_shipment_number(session),
+                          fee_vnd=procedure.fee_vnd, **{"status": DossierStatus.submitted, **fields})
+        session.add(dossier)
+        return dossier
     periods = calendar.periods_from_config(agency.working_periods)
     received = calendar.receipt_time(entered_at, periods=periods)
     days = procedure.processing_days
