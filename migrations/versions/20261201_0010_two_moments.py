@@ -102,8 +102,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Submitted dossiers that were never accepted have no code: they cannot exist in the older schema.
+    # Submitted dossiers that were never accepted have no code: they cannot exist in the older schema,
+    # and deleting them would lose what the citizen handed in, so the downgrade stops instead.
     connection = op.get_bind()
+    waiting = connection.execute(sa.text('SELECT COUNT(*) FROM dossiers WHERE code IS NULL')).scalar_one()
+    if waiting:
+        raise RuntimeError(f'{waiting} dossier(s) submitted but not accepted have no code; accept or remove them '
+                           'before downgrading below 0010')
     connection.execute(sa.text('DELETE FROM lookup_records WHERE code IS NULL'))
     with op.batch_alter_table('lookup_records', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('uq_lookup_records_shipment_number'), type_='unique')
