@@ -92,10 +92,12 @@ BARE_STATEMENTS = {
     "dossier": text(
         "INSERT INTO dossiers (code, agency_id, procedure_id, citizen_id, organisation_name, channel, level, status,"
         " digitally_signed, collection_place, post_office_id, pickup_address, delivery_address, submitted_by_id,"
-        " consent_id, submission_key, submission_fingerprint, entered_at, received_at, processing_start_at, due_at,"
+        " consent_id, submission_key, submission_fingerprint, shipment_number, submitted_at, accepted_at, receipt_basis,"
+        " entered_at, received_at, processing_start_at, due_at,"
         " appointment_date, fee_vnd, postage_vnd, form_data, missing_items, note, created_at, updated_at, version)"
         " VALUES (:code, :agency, :procedure, :citizen, '', 'postal', 4, 'received', false, 'post_office', :office,"
-        " '', '', :staff, :consent, :key, :print, :now, :now, :now, :now, :day, 50000, 25000, '{}', '[]', '', :now,"
+        " '', '', :staff, :consent, :key, :print, 'BI' || substr(md5(:key), 1, 9) || 'VN', :now, :now,"
+        " 'online_valid', :now, :now, :now, :now, :day, 50000, 25000, '{}', '[]', '', :now,"
         " :now, 1) RETURNING id"
     ),
     "document": text(

@@ -42,10 +42,10 @@ def fill(engine, rows: int) -> list[str]:
     with engine.begin() as connection:
         connection.execute(
             text("""
-                INSERT INTO lookup_records (dossier_id, code, agency_name, processing_department, organisation_name,
+                INSERT INTO lookup_records (dossier_id, code, shipment_number, submitted_at, agency_name, processing_department, organisation_name,
                     applicant_name, received_at, appointment_date, status, supplements, timeline, id_number_hash,
                     last_event_id, note, updated_at)
-                SELECT n + 1, c, 'Sở Thông tin và Truyền thông tỉnh Bình Phước', 'Phòng Bưu chính', '',
+                SELECT n + 1, c, 'BL' || lpad(n::text, 9, '0') || 'VN', :now, 'Sở Thông tin và Truyền thông tỉnh Bình Phước', 'Phòng Bưu chính', '',
                        'Nguyễn Văn ' || n, :now, (:now + interval '10 days')::date, 'in_processing', '[]',
                        CAST(:timeline AS json), md5(c) || md5(c), '', '', :now
                 FROM unnest(CAST(:codes AS text[])) WITH ORDINALITY AS t(c, n)

@@ -57,10 +57,12 @@ def fill(url: str, rows: int) -> int:
             INSERT INTO dossiers (code, agency_id, procedure_id, citizen_id, organisation_name, channel, level, status,
                 digitally_signed, collection_place, post_office_id, pickup_address, delivery_address,
                 entered_at, received_at, processing_start_at, due_at, appointment_date, fee_vnd, postage_vnd,
-                form_data, missing_items, note, created_at, updated_at, version)
+                form_data, missing_items, note, created_at, updated_at, version,
+                shipment_number, submitted_at, accepted_at, receipt_basis)
             SELECT :agency_code || '-260303-' || lpad(n::text, 7, '0'), :agency, :procedure, :citizen, '', 'postal', 4,
                    'received', false, 'post_office', :office, '', '', :noon, :noon, :noon, :noon + interval '7 days',
-                   DATE '2026-03-10', 50000, 30000, '{}', '[]', '', :noon, :noon, 1
+                   DATE '2026-03-10', 50000, 30000, '{}', '[]', '', :noon, :noon, 1,
+                   'BR' || lpad(n::text, 9, '0') || 'VN', :noon, :noon, 'online_valid'
             FROM generate_series(0, :rows - 1) AS n
         """), dict(ids, rows=rows, noon=NOON, agency_code=AGENCY))
         connection.execute(text("""

@@ -48,13 +48,15 @@ def fill(engine, rows: int, breached: float, now) -> None:
             INSERT INTO dossiers (code, agency_id, procedure_id, citizen_id, organisation_name, channel, level, status,
                 digitally_signed, collection_place, post_office_id, pickup_address, delivery_address, submitted_by_id,
                 entered_at, received_at, processing_start_at, due_at, appointment_date, fee_vnd, postage_vnd,
-                form_data, missing_items, note, created_at, updated_at, version)
+                form_data, missing_items, note, created_at, updated_at, version,
+                shipment_number, submitted_at, accepted_at, receipt_basis)
             SELECT '000.00.20.H10-' || to_char(:now - (n / 9999) * interval '1 day', 'YYMMDD') || '-'
                        || lpad(((n % 9999) + 1)::text, 4, '0'),
                    :agency, :procedure, :citizen, '', 'postal', 4, 'received', false, 'post_office',
                    :office0 + (n % 10), '', '', :staff, :now - interval '1 day', :now - interval '1 day',
                    :now - interval '1 day', :now + interval '30 days', (:now + interval '30 days')::date,
-                   50000, 30000, '{}', '[]', '', :now, :now, 1
+                   50000, 30000, '{}', '[]', '', :now, :now, 1,
+                   'BS' || lpad(n::text, 9, '0') || 'VN', :now - interval '1 day', :now - interval '1 day', 'online_valid'
             FROM generate_series(0, :rows - 1) AS n
         """), dict(ids, rows=rows, now=now))
         # one open forward leg each; every k-th is 1 hour past due, the others due in 1..60 hours

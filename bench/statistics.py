@@ -59,7 +59,8 @@ def fill(engine, rows: int, agencies: int, now) -> int:
             INSERT INTO dossiers (code, agency_id, procedure_id, citizen_id, organisation_name, channel, level, status,
                 digitally_signed, collection_place, post_office_id, pickup_address, delivery_address,
                 entered_at, received_at, processing_start_at, due_at, appointment_date, fee_vnd, postage_vnd,
-                form_data, missing_items, note, created_at, updated_at, version, settled_at, given_back_at)
+                form_data, missing_items, note, created_at, updated_at, version, settled_at, given_back_at,
+                shipment_number, submitted_at, accepted_at, receipt_basis)
             SELECT 'BENCH-' || lpad(n::text, 9, '0'), :agency0 + (n % :agencies), :procedure, :citizen, '', 'postal', 3,
                    CASE WHEN bucket < 70 THEN 'returned' WHEN bucket < 80 THEN 'rejected'
                         WHEN bucket < 85 THEN 'supplement_requested' ELSE 'in_processing' END,
@@ -67,7 +68,8 @@ def fill(engine, rows: int, agencies: int, now) -> int:
                    received + ((n % 15) + 1) * interval '1 day', (received + ((n % 15) + 1) * interval '1 day')::date,
                    0, 0, '{}', '[]', '', received, received, 1,
                    CASE WHEN bucket < 70 THEN LEAST(received + ((n % 19) + 1) * interval '1 day', :now - interval '1 minute') END,
-                   CASE WHEN bucket BETWEEN 70 AND 79 THEN LEAST(received + interval '3 days', :now - interval '1 minute') END
+                   CASE WHEN bucket BETWEEN 70 AND 79 THEN LEAST(received + interval '3 days', :now - interval '1 minute') END,
+                   'BT' || lpad(n::text, 9, '0') || 'VN', received, received, 'online_valid'
             FROM base
         """), dict(ids, rows=rows, agencies=agencies, now=now))
         connection.execute(text("""

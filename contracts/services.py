@@ -151,17 +151,18 @@ def return_commitment(session: Session, *, agency_id: int, procedure_id: int, at
 
 
 def attach_contract(session: Session, dossier) -> DossierContract | None:
-    """Record the contract version in force at the dossier's receipt, and the zones of its legs.
+    """Record the contract version in force when the post submits the dossier (it carries it from then),
+    and the zones of its legs.
 
     Call it in the intake transaction, after the dossier is flushed. Idempotent. Returns None
-    (and records nothing) when no contract covers the dossier's procedure at its receipt time.
+    (and records nothing) when no contract covers the dossier's procedure at its submission time.
     A pickup or delivery address that cannot be placed raises InvalidInput naming the field.
     """
     existing = session.get(DossierContract, dossier.id)
     if existing is not None:
         return existing
     version = contract_in_force(
-        session, agency_id=dossier.agency_id, procedure_id=dossier.procedure_id, at=dossier.received_at
+        session, agency_id=dossier.agency_id, procedure_id=dossier.procedure_id, at=dossier.submitted_at
     )
     if version is None:
         return None
@@ -185,7 +186,7 @@ def attach_contract(session: Session, dossier) -> DossierContract | None:
         version_id=version.id,
         forward_zone=Zone(forward),
         return_zone=Zone(back),
-        attached_at=dossier.received_at,
+        attached_at=dossier.submitted_at,
     )
     session.add(row)
     session.flush()

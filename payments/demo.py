@@ -13,12 +13,11 @@ from sqlalchemy.orm import Session
 from payments.settings import DEMO_TMN_CODE
 from payments.terminal_models import MerchantTerminal
 from payments.terminals import terminal_of
-from postal_gateway.accounts.models import User
+from postal_gateway.accounts.models import Role, User
 from postal_gateway.catalogue.models import Agency, Procedure
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.formatting import format_vnd
-from postal_gateway.dossiers import workflow
-from postal_gateway.dossiers.demo import demo_dossier
+from postal_gateway.dossiers.demo import demo_dossier, record_submitted_and_accepted
 from postal_gateway.dossiers.models import Channel, Dossier
 
 DEMO_KEY = "demo-payments-1"
@@ -52,7 +51,9 @@ def load_demo_payments(session: Session) -> list[str]:
             submitted_by_id=citizen.id, submission_key=DEMO_KEY, postage_vnd=0,
         )
         session.flush()
-        workflow.record_receipt(session, dossier, actor=citizen, at=dossier.received_at)
+        officer = session.scalar(select(User).where(User.agency_id == agency.id, User.role == Role.agency_staff)
+                                 .order_by(User.id)) or citizen
+        record_submitted_and_accepted(session, dossier, submitted_by=citizen, accepted_by=officer)
         session.flush()
     return [
         f"payments: demo dossier {dossier.code} (level 4, online) owes {format_vnd(dossier.fee_vnd)}; log in as "

@@ -160,6 +160,7 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "dossiers.list_dossiers": DOSSIER_READERS,
     "dossiers.dossier_detail": DOSSIER_READERS,
     "dossiers.slip_pdf": DOSSIER_READERS,
+    "dossiers.consignment_pdf": DOSSIER_READERS,
     "dossiers_api.api_get_dossier": DOSSIER_READERS,
     "dossiers_api.api_slip_pdf": DOSSIER_READERS,
     # --- lookup (R-19: anyone, by code or ID number) ----------------------------------------------
@@ -175,6 +176,7 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "workbench.receive_scan": AGENCY_ONLY,
     "workbench.receive_compare": AGENCY_ONLY,
     "workbench.dossier": AGENCY_ONLY,
+    "workbench.accept": AGENCY_ONLY,
     "workbench.apology": AGENCY_ONLY,
     "workbench.apology_pdf": AGENCY_ONLY,
     "workbench.ask_opinion": AGENCY_ONLY,

@@ -21,7 +21,8 @@ from postal_gateway.accounts.models import IdKind, Role, User
 from postal_gateway.catalogue.models import Agency, ChecklistItem, PostOffice, Procedure, ProcedureField
 from postal_gateway.consents.models import Consent, ConsentMethod, ConsentScope, ConsentStatus
 from postal_gateway.core.db import utcnow
-from postal_gateway.dossiers.models import Channel, CollectionPlace, Dossier, DossierStatus
+from postal_gateway.dossiers.models import Channel, CollectionPlace, Dossier, DossierStatus, ReceiptBasis
+from postal_gateway.dossiers.shipments import format_shipment_number
 
 # Cheap parameters: tests hash many passwords and need not resist cracking.
 _fast_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -204,9 +205,14 @@ class DossierFactory(_RowFactory):
         district_code=row.agency.district_code or "689",
     ).id)
     channel = Channel.postal
+    status = DossierStatus.received
     level = factory.SelfAttribute("procedure.level")
     received_at = factory.LazyFunction(utcnow)
     entered_at = factory.SelfAttribute("received_at")
+    submitted_at = factory.SelfAttribute("entered_at")
+    shipment_number = factory.Sequence(lambda n: format_shipment_number(n + 1, prefix="TS"))  # never the intake's "RA"
+    accepted_at = factory.SelfAttribute("received_at")
+    receipt_basis = ReceiptBasis.online_valid
     processing_start_at = factory.SelfAttribute("received_at")
     due_at = factory.LazyAttribute(lambda row: row.received_at + timedelta(days=7))
     appointment_date = factory.LazyAttribute(lambda row: (row.received_at + timedelta(days=7)).date())

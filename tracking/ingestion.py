@@ -30,6 +30,7 @@ from postal_gateway.core.db import utcnow
 from postal_gateway.core.domain import N_, FieldError, InvalidInput
 from postal_gateway.core.outbox import emit
 from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus, DossierStatusChange
+from postal_gateway.dossiers.shipments import find_by_reference
 from tracking import sla
 from tracking.custody import HANDOVER_DETAIL, may_record
 from tracking.models import (
@@ -381,10 +382,12 @@ def withdraw_compensation(session: Session, leg: ShipmentLeg, *, now: datetime) 
 
 
 def find_dossier(session: Session, code) -> Dossier | None:
+    """The dossier a shipment id names: its dossier code, or its shipment number (S10) from the
+    moment the post submits it, before the agency has issued a code (Điều 21.1, 14.4)."""
     cleaned = code.strip().upper() if isinstance(code, str) else ""
     if not cleaned or len(cleaned) > 32:
         return None
-    return session.scalar(select(Dossier).where(Dossier.code == cleaned))
+    return find_by_reference(session, cleaned)
 
 
 def record_events(
@@ -459,24 +462,24 @@ def _record_one(session, raw, *, actor, now, dossier_code, touched, fresh, trust
         return EventResult(parsed.event_id, "invalid", N_("Không có bưu cục mã %(code)s."),
                            params={"code": parsed.post_office_code},
                            errors=[FieldError("post_office_code", N_("Không có bưu cục mã %(code)s."), {"code": parsed.post_office_code})],
-                           dossier_code=dossier.code)
+                           dossier_code=(dossier.code or dossier.shipment_number))
     if dossier.channel != Channel.postal:
         return EventResult(parsed.event_id, "invalid", N_("Hồ sơ %(code)s không nộp qua bưu chính."),
-                           params={"code": dossier.code}, dossier_code=dossier.code)
+                           params={"code": dossier.code or dossier.shipment_number}, dossier_code=(dossier.code or dossier.shipment_number))
     kind = parsed.leg or EVENTS[parsed.type].leg
     leg = _current_leg(session, dossier, kind)
     if not trusted and not may_record(session, actor, dossier, leg):
         # Nothing is stored: a stranger's event must not even wait for a leg to be replayed on.
         return EventResult(parsed.event_id, "forbidden",
                            N_("Bưu cục của bạn không giữ hồ sơ %(code)s ở chặng này; không thể ghi sự kiện."),
-                           params={"code": dossier.code}, dossier_code=dossier.code)
+                           params={"code": dossier.code or dossier.shipment_number}, dossier_code=(dossier.code or dossier.shipment_number))
     handed_to = parsed.details.get(HANDOVER_DETAIL)
     if handed_to and _office(session, handed_to) is None:
         return EventResult(parsed.event_id, "invalid", N_("Không có bưu cục mã %(code)s."),
                            params={"code": handed_to},
                            errors=[FieldError(f"details.{HANDOVER_DETAIL}", N_("Không có bưu cục mã %(code)s."),
                                               {"code": handed_to})],
-                           dossier_code=dossier.code)
+                           dossier_code=(dossier.code or dossier.shipment_number))
     if leg is None and (kind or Leg.forward) == Leg.forward and parsed.type in (
         EventType.picked_up, EventType.accepted_at_office,
     ):
@@ -517,10 +520,10 @@ def _record_one(session, raw, *, actor, now, dossier_code, touched, fresh, trust
         return _duplicate(existing, parsed)
     if leg is None:
         return EventResult(parsed.event_id, "rejected", event.rejection_reason,
-                           params={"event": parsed.type.value}, dossier_code=dossier.code)
+                           params={"event": parsed.type.value}, dossier_code=(dossier.code or dossier.shipment_number))
     touched[leg.id] = leg
     fresh[event.id] = event
-    return EventResult(parsed.event_id, "pending", dossier_code=dossier.code)
+    return EventResult(parsed.event_id, "pending", dossier_code=(dossier.code or dossier.shipment_number))
 
 
 def _return_leg_from_evidence(session: Session, dossier: Dossier, handed_at: datetime) -> ShipmentLeg | None:
@@ -551,7 +554,7 @@ def _duplicate(existing: ShipmentEvent, parsed: _Parsed) -> EventResult:
                        params={"event": existing.event_type,
                                "state": existing.leg.state.value if existing.leg is not None else ""},
                        leg_state=existing.leg.state.value if existing.leg is not None else None,
-                       dossier_code=existing.leg.dossier.code if existing.leg is not None else "")
+                       dossier_code=(existing.leg.dossier.code or existing.leg.dossier.shipment_number) if existing.leg is not None else "")
 
 
 def _emit(session: Session, event: ShipmentEvent, leg: ShipmentLeg) -> None:
@@ -559,9 +562,9 @@ def _emit(session: Session, event: ShipmentEvent, leg: ShipmentLeg) -> None:
         session,
         "shipment.event_recorded",
         aggregate_type="dossier",
-        aggregate_id=leg.dossier.code,
+        aggregate_id=(leg.dossier.code or leg.dossier.shipment_number),
         payload={
-            "dossier_code": leg.dossier.code,
+            "dossier_code": (leg.dossier.code or leg.dossier.shipment_number),
             "event_id": event.event_id,
             "leg": leg.kind.value,
             "type": event.event_type,

@@ -38,7 +38,7 @@ def legs_of(session: Session, dossier: Dossier) -> list[ShipmentLeg]:
 
 def _system_event(session: Session, *, dossier: Dossier, actor: User | None, raw: dict, at: datetime) -> None:
     """Record an event the server itself knows happened (no device clock limits apply)."""
-    ingestion.record_events(session, actor=actor, events=[raw], now=at, dossier_code=dossier.code, trusted=True)
+    ingestion.record_events(session, actor=actor, events=[raw], now=at, dossier_code=dossier.code or dossier.shipment_number, trusted=True)
 
 
 def _office_code(dossier: Dossier, post_office) -> str:
@@ -63,7 +63,7 @@ def open_forward_leg(session: Session, *, dossier: Dossier, picked_up_at: dateti
         return existing
     kind = EventType.picked_up if dossier.collection_place == CollectionPlace.citizen_address else EventType.accepted_at_office
     code = _office_code(dossier, post_office)
-    raw = {"event_id": f"intake:{dossier.code}", "type": kind.value, "occurred_at": picked_up_at.isoformat(),
+    raw = {"event_id": f"intake:{dossier.code or dossier.shipment_number}", "type": kind.value, "occurred_at": picked_up_at.isoformat(),
            "recorded_at": picked_up_at.isoformat()}
     if code:
         raw["post_office_code"] = code
@@ -87,7 +87,7 @@ def record_handover_to_agency(session: Session, *, dossier: Dossier, officer: Us
     if leg is None or leg.started_at is None:
         open_forward_leg(session, dossier=dossier, picked_up_at=min(dossier.entered_at, at))
     raw = {
-        "event_id": f"handover:{dossier.code}",
+        "event_id": f"handover:{dossier.code or dossier.shipment_number}",
         "type": EventType.handed_to_agency.value,
         "occurred_at": at.isoformat(),
         "recorded_at": at.isoformat(),

@@ -16,6 +16,7 @@ from postal_gateway.core.db import Base, UTCDateTime, utcnow
 
 #: event types and the version of their payload; documented in docs/asyncapi.yaml
 EVENT_VERSIONS = {
+    "dossier.submitted": 1,
     "dossier.received": 1,
     "dossier.status_changed": 1,
     "shipment.event_recorded": 1,

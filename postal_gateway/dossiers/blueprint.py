@@ -16,6 +16,7 @@ blueprint.add_url_rule("/intake/<wizard_id>/collection", view_func=controllers.i
 blueprint.add_url_rule("/intake/<wizard_id>/review", view_func=controllers.intake_review, methods=["GET", "POST"])
 blueprint.add_url_rule("/dossiers", view_func=controllers.list_dossiers, methods=["GET"])
 blueprint.add_url_rule("/dossiers/<code>", view_func=controllers.dossier_detail, methods=["GET"])
+blueprint.add_url_rule("/dossiers/<code>/consignment.pdf", view_func=controllers.consignment_pdf, methods=["GET"])
 blueprint.add_url_rule("/dossiers/<code>/slip.pdf", view_func=controllers.slip_pdf, methods=["GET"])
 api.add_url_rule("/dossiers", view_func=controllers.api_create_dossier, methods=["POST"])
 api.add_url_rule("/dossiers/<code>", view_func=controllers.api_get_dossier, methods=["GET"])

@@ -27,10 +27,10 @@ from postal_gateway.api.spec import operation
 from postal_gateway.catalogue.services import postal_procedures_for_intake
 from postal_gateway.consents.services import find_valid_consent
 from postal_gateway.core.db import db_session, utcnow
-from postal_gateway.core.domain import N_, FieldError, Forbidden, InvalidInput
+from postal_gateway.core.domain import N_, Conflict, FieldError, Forbidden, InvalidInput
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.core.uploads import validate_scans
-from postal_gateway.dossiers import forms, intake, schemas, services
+from postal_gateway.dossiers import consignment, forms, intake, schemas, services
 from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier
 from postal_gateway.dossiers.slip import slip_data_for
 from postal_gateway.dossiers.slip_layout import render_slip
@@ -297,9 +297,9 @@ def intake_review(wizard_id: str):
         store = _scan_store()
         earlier = services.find_submitted(db_session(), current_account(), state.submission_key)
         if earlier is not None:  # the reply to the first tap was lost on the way
-            state.dossier_code = earlier.code
+            state.dossier_code = earlier.ref
             intake.save(web_session, state)
-            return redirect(url_for("dossiers.dossier_detail", code=earlier.code))
+            return redirect(url_for("dossiers.dossier_detail", code=earlier.ref))
         scans = []
         for key, meta in state.scans.items():
             item_id = int(key)
@@ -333,10 +333,10 @@ def intake_review(wizard_id: str):
         except Forbidden as error:
             return _render_step("dossiers/intake_review.html", "review", state, citizen, procedure, 403,
                                 names=names, problem=_(error.message), consent_url=_consent_url(citizen.id))
-        state.dossier_code = outcome.dossier.code
+        state.dossier_code = outcome.dossier.ref
         intake.save(web_session, state)
         store.drop(wizard_id)
-        return redirect(url_for("dossiers.dossier_detail", code=outcome.dossier.code))
+        return redirect(url_for("dossiers.dossier_detail", code=outcome.dossier.ref))
     return _render_step("dossiers/intake_review.html", "review", state, citizen, procedure, names=names)
 
 
@@ -372,13 +372,17 @@ def dossier_detail(code: str):
         "dossiers/detail.html",
         dossier=dossier,
         originals_by_post=services.originals_follow_by_post(dossier),
-        slip_url=url_for("dossiers.slip_pdf", code=dossier.code, _external=True),
+        slip_url=url_for("dossiers.slip_pdf", code=dossier.ref, _external=True),
         fee_state=fee_state,
-        pay_url=url_for("payments.pay_dossier", code=dossier.code) if owner and fee_state == "due" else None,
+        pay_url=url_for("payments.pay_dossier", code=dossier.ref) if owner and fee_state == "due" else None,
     )
 
 
 def _slip_response(dossier: Dossier) -> Response:
+    if dossier.code is None:
+        # Form 01 is issued by the one-stop officer on acceptance (Điều 9.1.c, 14.4), never at the post.
+        raise Conflict(N_("Hồ sơ %(ref)s chưa được cơ quan tiếp nhận: chưa có Giấy tiếp nhận hồ sơ và hẹn trả kết "
+                          "quả (Điều 14.4). Bưu chính chỉ cấp Phiếu gửi hồ sơ."), params={"ref": dossier.shipment_number})
     layout = request.args.get("layout", "a4")
     if layout not in SLIP_LAYOUTS:
         raise InvalidInput(
@@ -387,7 +391,18 @@ def _slip_response(dossier: Dossier) -> Response:
         )
     pdf = render_slip(slip_data_for(dossier, _settings().public_base_url), layout)
     response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{dossier.code}-{layout}.pdf"'
+    response.headers["Content-Disposition"] = f'inline; filename="{dossier.ref}-{layout}.pdf"'
+    return response
+
+
+@roles_required(*ALL_ROLES)
+def consignment_pdf(code: str):
+    """The post's consignment slip (not form 01): printable from submission on, by code or shipment number."""
+    dossier = services.get_dossier_by_code(db_session(), code, viewer=current_account())
+    layout = request.args.get("layout", "a4")
+    pdf = consignment.consignment_pdf(dossier, layout, _settings().public_base_url)
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="phieu-gui-{dossier.shipment_number}-{layout}.pdf"'
     return response
 
 
@@ -475,7 +490,7 @@ def api_create_dossier(json: schemas.PostalSubmission):
         )
     with unit_of_work() as session:
         outcome = services.submit(session, _submission_from(json, key))
-    headers = {"Location": url_for("dossiers_api.api_get_dossier", code=outcome.dossier.code)}
+    headers = {"Location": url_for("dossiers_api.api_get_dossier", code=outcome.dossier.ref)}
     if outcome.replayed:
         return schemas.DossierOut.of(outcome.dossier), 200, {**headers, "Idempotent-Replayed": "true"}
     return schemas.DossierOut.of(outcome.dossier), 201, headers
@@ -495,7 +510,7 @@ def api_get_dossier(code: str):
 
 @api_auth(*ALL_ROLES)
 @operation(
-    resp=Documented(HTTP_401=None, HTTP_404=None),
+    resp=Documented(HTTP_401=None, HTTP_404=None, HTTP_409=None),
     tags=["dossiers"],
     operation_id="getDossierSlip",
     openapi_extra={"parameters": [_CODE_PARAMETER], "responses": {"200": {"description": "The slip, inline.", **_PDF}}},

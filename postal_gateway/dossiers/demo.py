@@ -11,24 +11,45 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from postal_gateway import calendar
+from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import Procedure
 from postal_gateway.dossiers.codes import next_dossier_code
-from postal_gateway.dossiers.models import Dossier
+from postal_gateway.dossiers.models import Dossier, DossierStatus, ReceiptBasis
+from postal_gateway.dossiers.workflow import Action, record_submission, transition
+from postal_gateway.dossiers.shipments import next_shipment_number
 
 
-def demo_dossier(session: Session, *, procedure: Procedure, entered_at: datetime, **fields) -> Dossier:
-    """A new Dossier (added, not flushed) entered at ``entered_at``; ``fields`` give the rest."""
+def demo_dossier(session: Session, *, procedure: Procedure, entered_at: datetime, accepted: bool = True,
+                 **fields) -> Dossier:
+    """A new Dossier (added, not flushed) entered at ``entered_at`` and accepted by the agency at once
+    (status ``received`` unless ``fields`` say otherwise); ``fields`` give the rest. ``accepted=False``:
+    only submitted by the post, no receipt, code or appointment yet (Điều 21.1, 14.4)."""
     agency = procedure.agency
+    if not accepted:
+        dossier = Dossier(agency=agency, procedure=procedure, level=procedure.level, entered_at=entered_at,
+                          submitted_at=entered_at, shipment_number=next_shipment_number(session),
+                          fee_vnd=procedure.fee_vnd, **{"status": DossierStatus.submitted, **fields})
+        session.add(dossier)
+        return dossier
     periods = calendar.periods_from_config(agency.working_periods)
     received = calendar.receipt_time(entered_at, periods=periods)
     days = procedure.processing_days
     dossier = Dossier(
         code=next_dossier_code(session, agency, received), agency=agency, procedure=procedure, level=procedure.level,
-        entered_at=entered_at, received_at=received,
+        entered_at=entered_at, submitted_at=entered_at, shipment_number=next_shipment_number(session),
+        accepted_at=received, receipt_basis=ReceiptBasis.online_valid, received_at=received,
         processing_start_at=calendar.processing_start(received, periods=periods),
         due_at=calendar.due_at(received, days, periods=periods),
         appointment_date=calendar.appointment_date(received, days, periods=periods),
-        fee_vnd=procedure.fee_vnd, **fields,
+        fee_vnd=procedure.fee_vnd, **{"status": DossierStatus.received, **fields},
     )
     session.add(dossier)
     return dossier
+
+
+def record_submitted_and_accepted(session: Session, dossier: Dossier, *, submitted_by: User, accepted_by: User,
+                                  on_behalf_of: User | None = None) -> None:
+    """The history of a demo dossier built by ``demo_dossier``: submitted at entry, accepted at its receipt time."""
+    record_submission(session, dossier, actor=submitted_by, at=dossier.submitted_at, on_behalf_of=on_behalf_of)
+    transition(session, dossier, Action.accept, actor=accepted_by, at=dossier.received_at,
+               details={"basis": dossier.receipt_basis.value})

@@ -9,6 +9,7 @@ from postal_gateway.core.domain import N_
 from postal_gateway.dossiers.models import DossierStatus
 
 STATUS_LABELS: dict[DossierStatus, str] = {
+    DossierStatus.submitted: N_("Mới đăng ký"),
     DossierStatus.received: N_("Đã tiếp nhận"),
     DossierStatus.transferred: N_("Đã chuyển phòng chuyên môn"),
     DossierStatus.in_processing: N_("Đang xử lý"),

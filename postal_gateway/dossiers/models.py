@@ -40,6 +40,8 @@ class CollectionPlace(str, enum.Enum):
 
 
 class DossierStatus(str, enum.Enum):
+    #: mới đăng ký: submitted online by the post, not yet accepted by the one-stop office (Điều 21.1)
+    submitted = "submitted"
     #: đã tiếp nhận
     received = "received"
     #: đã chuyển phòng chuyên môn
@@ -69,6 +71,19 @@ class PaymentKind(str, enum.Enum):
     postage = "postage"
 
 
+class ReceiptBasis(str, enum.Enum):
+    """What the official receipt time was taken from (Điều 12.1.d)."""
+
+    #: the e-dossier was entered and notified valid: the officer's acceptance moment
+    online_valid = "online_valid"
+    #: the complete paper dossier was handed over by the postal worker: the hand-over moment
+    paper_handover = "paper_handover"
+
+
+#: the receipt columns a dossier has all together, from its acceptance, or none of (Điều 14.4)
+RECEIPT_COLUMNS = ("code", "received_at", "processing_start_at", "due_at", "appointment_date", "accepted_at", "receipt_basis")
+
+
 class CollectionMethod(str, enum.Enum):
     #: cash to the postal worker or at the counter
     cash = "cash"
@@ -92,6 +107,13 @@ class Dossier(Base):
         ),
         # A retried or double-tapped submission carries the same key and finds this row.
         UniqueConstraint("submitted_by_id", "submission_key"),
+        CheckConstraint(
+            "(" + " AND ".join(f"{name} IS NULL" for name in RECEIPT_COLUMNS) + ") OR ("
+            + " AND ".join(f"{name} IS NOT NULL" for name in RECEIPT_COLUMNS) + ")",
+            name="receipt_all_or_nothing",
+        ),
+        CheckConstraint("received_at IS NULL OR received_at >= submitted_at", name="received_after_submitted"),
+        CheckConstraint("receipt_basis IN ('online_valid', 'paper_handover')", name="receipt_basis_known"),
         Index("ix_dossiers_citizen_id", "citizen_id"),
         Index("ix_dossiers_agency_status", "agency_id", "status"),
         Index("ix_dossiers_agency_due", "agency_id", "due_at"),
@@ -99,8 +121,10 @@ class Dossier(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: V1V2V3.Z1Z2.Y1Y2.MX1X2-YYMMDD-XXXX (Điều 15)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
+    #: V1V2V3.Z1Z2.Y1Y2.MX1X2-YYMMDD-XXXX (Điều 15), issued on acceptance (Điều 14.4); None before
+    code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    #: số hiệu bưu gửi (S10), the submission's public reference from the moment the post submits it
+    shipment_number: Mapped[str] = mapped_column(String(13), unique=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))
     #: the account the dossier was submitted through
@@ -110,7 +134,7 @@ class Dossier(Base):
     channel: Mapped[Channel] = mapped_column(Enum(Channel, native_enum=False, length=16))
     level: Mapped[int] = mapped_column(Integer)
     status: Mapped[DossierStatus] = mapped_column(
-        Enum(DossierStatus, native_enum=False, length=32), default=DossierStatus.received
+        Enum(DossierStatus, native_enum=False, length=32), default=DossierStatus.submitted
     )
     #: level 4 without a digital signature: originals follow by post, marked with the code (Điều 7.3)
     digitally_signed: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -130,14 +154,24 @@ class Dossier(Base):
     submission_fingerprint: Mapped[str | None] = mapped_column(String(64))
     #: the moment the worker entered it
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: official receipt time (Điều 12.1.d)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: when the post submitted it online to the agency (Điều 21.1); not a legal receipt time
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: when the one-stop officer accepted it (the click); None until accepted
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the officer who accepted it; None before acceptance and for rows older than revision 0010
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: what the receipt time was taken from (a ReceiptBasis value); None until accepted
+    receipt_basis: Mapped[ReceiptBasis | None] = mapped_column(
+        Enum(ReceiptBasis, native_enum=False, length=16)
+    )
+    #: official receipt time (Điều 12.1.d); None until accepted
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: when the agency's clock starts (after 16:00: next working morning, Điều 12.1.đ)
-    processing_start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    processing_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: due time: processing start + the procedure's working days
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: ngày hẹn trả, in Vietnam
-    appointment_date: Mapped[date] = mapped_column(Date)
+    appointment_date: Mapped[date | None] = mapped_column(Date)
     #: lệ phí owed, copied from the procedure at receipt
     fee_vnd: Mapped[int] = mapped_column(Integer, default=0)
     #: cước owed to the post
@@ -162,6 +196,7 @@ class Dossier(Base):
     procedure = relationship("Procedure")
     citizen = relationship("User", foreign_keys=[citizen_id])
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
+    accepted_by = relationship("User", foreign_keys=[accepted_by_id])
     post_office = relationship("PostOffice")
     documents: Mapped[list["DossierDocument"]] = relationship(
         back_populates="dossier", order_by="DossierDocument.id", cascade="all, delete-orphan"
@@ -174,6 +209,11 @@ class Dossier(Base):
     history: Mapped[list["DossierStatusChange"]] = relationship(
         back_populates="dossier", order_by="DossierStatusChange.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def ref(self) -> str:
+        """The public reference: the dossier code once accepted, the shipment number before."""
+        return self.code or self.shipment_number
 
 
 class DossierCodeCounter(Base):
@@ -189,6 +229,16 @@ class DossierCodeCounter(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last_sequence: Mapped[int] = mapped_column(Integer)
+
+
+class ShipmentNumberCounter(Base):
+    """Last serial of the shipment numbers (S10) issued under one two-letter prefix."""
+
+    __tablename__ = "shipment_number_counters"
+    __table_args__ = (CheckConstraint("last_serial BETWEEN 1 AND 99999999", name="serial_range"),)
+
+    prefix: Mapped[str] = mapped_column(String(2), primary_key=True)
+    last_serial: Mapped[int] = mapped_column(Integer)
 
 
 class DossierDocument(Base):

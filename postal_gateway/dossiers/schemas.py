@@ -89,7 +89,8 @@ class DossierOut(BaseModel):
 
     model_config = ConfigDict(title="Dossier")
 
-    code: str = Field(description="Dossier code (Điều 14.4), e.g. 000.00.20.H10-261207-0001.")
+    code: str | None = Field(description="Dossier code (Điều 14.4), e.g. 000.00.20.H10-261207-0001; issued when "
+                                         "the agency accepts the dossier, null before.")
     status: str
     status_label: str
     procedure_code: str
@@ -105,10 +106,15 @@ class DossierOut(BaseModel):
     pickup_address: str
     delivery_address: str
     entered_at: IsoDateTime
-    received_at: IsoDateTime
-    processing_start_at: IsoDateTime
-    due_at: IsoDateTime
-    appointment_date: date
+    shipment_number: str = Field(description="Số hiệu bưu gửi (UPU S10): the submission's reference from intake on.")
+    submitted_at: IsoDateTime = Field(description="When the post submitted it online (Điều 21.1).")
+    accepted_at: IsoDateTime | None = Field(description="When the one-stop officer accepted it; null before.")
+    receipt_basis: Literal["online_valid", "paper_handover"] | None = Field(
+        description="What the receipt time was taken from (Điều 12.1.d); null before acceptance.")
+    received_at: IsoDateTime | None = Field(description="Official receipt time (Điều 12.1.d); null before acceptance.")
+    processing_start_at: IsoDateTime | None
+    due_at: IsoDateTime | None
+    appointment_date: date | None
     fee_vnd: int
     postage_vnd: int
     originals_by_post: bool = Field(description="Level 4 without digital signature (Điều 7.3).")
@@ -135,6 +141,10 @@ class DossierOut(BaseModel):
             pickup_address=dossier.pickup_address,
             delivery_address=dossier.delivery_address,
             entered_at=dossier.entered_at,
+            shipment_number=dossier.shipment_number,
+            submitted_at=dossier.submitted_at,
+            accepted_at=dossier.accepted_at,
+            receipt_basis=dossier.receipt_basis.value if dossier.receipt_basis else None,
             received_at=dossier.received_at,
             processing_start_at=dossier.processing_start_at,
             due_at=dossier.due_at,

@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contracts.services import attach_contract
-from postal_gateway import calendar
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.catalogue.models import Procedure
 from postal_gateway.catalogue.services import normalise_procedure_code
@@ -26,10 +25,9 @@ from postal_gateway.consents.models import ConsentScope
 from postal_gateway.consents.services import mark_consent_used, require_consent
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
-from postal_gateway.core.formatting import format_vnd
+from postal_gateway.core.formatting import format_local_datetime, format_vnd
 from postal_gateway.core.uploads import validate_scans
 from postal_gateway.dossiers import workflow
-from postal_gateway.dossiers.codes import CODE_PATTERN, next_dossier_code
 from postal_gateway.dossiers.models import (
     Channel,
     CollectedAmount,
@@ -40,6 +38,7 @@ from postal_gateway.dossiers.models import (
     DossierStatus,
     PaymentKind,
 )
+from postal_gateway.dossiers.shipments import find_by_reference, next_shipment_number
 from postal_gateway.notifications.service import send
 from tracking.services import open_forward_leg
 
@@ -301,7 +300,7 @@ def _replay(existing: Dossier, print_: str) -> SubmissionOutcome:
     if existing.submission_fingerprint != print_:
         raise Conflict(
             N_("Mã gửi (khóa chống gửi trùng) này đã dùng cho một hồ sơ khác: %(code)s."),
-            params={"code": existing.code},
+            params={"code": existing.code or existing.shipment_number},
         )
     return SubmissionOutcome(existing, replayed=True)
 
@@ -355,7 +354,10 @@ def _check_scans(procedure: Procedure, command: PostalSubmission) -> tuple[list[
 
 
 def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
-    """Receive a dossier collected by a postal worker, through the citizen's account."""
+    """Submit online, through the citizen's account, a dossier a postal worker collected (Điều 21.1,
+    20.5). The post does not receive it on the agency's behalf: the dossier is ``submitted`` with a
+    shipment number and has no receipt time, code or appointment until the one-stop officer accepts
+    it (Điều 12.1.d, 14.4; ``workbench.reception.accept``)."""
     staff, citizen = command.staff, command.citizen
     _require_postal_staff(staff)
     key = (command.submission_key or "").strip()
@@ -392,26 +394,21 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
     consent = require_consent(session, citizen=citizen, post_office_id=staff.post_office_id, at=entered_at)
 
     agency = procedure.agency
-    periods = calendar.periods_from_config(agency.working_periods)
-    received_at = calendar.receipt_time(entered_at, periods=periods)
-    working_days = procedure.processing_days
     names = {item.id: item.name for item in procedure.checklist}
     organisation = (command.organisation_name or "").strip() or (citizen.organisation_name or "")
 
     try:
-        # A savepoint around code + insert: losing the race on the submission key rolls back the
-        # counter increment too, so the code sequence keeps no gap.
+        # A savepoint around the number + insert: losing the race on the submission key rolls
+        # back the counter increment too.
         with session.begin_nested():
-            code = next_dossier_code(session, agency, received_at)
             dossier = Dossier(
-                code=code,
                 agency=agency,
                 procedure=procedure,
                 citizen_id=citizen.id,
                 organisation_name=organisation,
                 channel=Channel.postal,
                 level=procedure.level,
-                status=DossierStatus.received,
+                status=DossierStatus.submitted,
                 digitally_signed=bool(command.digitally_signed),
                 collection_place=command.collection_place,
                 post_office_id=staff.post_office_id,
@@ -422,10 +419,8 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
                 submission_key=key,
                 submission_fingerprint=print_,
                 entered_at=entered_at,
-                received_at=received_at,
-                processing_start_at=calendar.processing_start(received_at, periods=periods),
-                due_at=calendar.due_at(received_at, working_days, periods=periods),
-                appointment_date=calendar.appointment_date(received_at, working_days, periods=periods),
+                shipment_number=next_shipment_number(session),
+                submitted_at=entered_at,
                 fee_vnd=procedure.fee_vnd,
                 postage_vnd=command.postage_vnd,
                 form_data=command.form_data or {},
@@ -465,7 +460,7 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
                 )
             )
     # The first step of the status flow, through the one state machine (with its event).
-    workflow.record_receipt(session, dossier, actor=staff, at=received_at, on_behalf_of=citizen)
+    workflow.record_submission(session, dossier, actor=staff, at=entered_at, on_behalf_of=citizen)
     _attach_contract(session, dossier)
     _start_forward_leg(session, dossier, staff, entered_at)
     if consent.scope == ConsentScope.single_dossier:
@@ -478,19 +473,20 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
         actor=staff,
         on_behalf_of=citizen,
         consent=consent,
-        details={"code": dossier.code, "procedure": procedure.code, "channel": "postal"},
+        details={"shipment_number": dossier.shipment_number, "procedure": procedure.code, "channel": "postal"},
     )
     if citizen.phone:
         send(
             session,
             channel="sms",
             recipient=citizen.phone,
-            template="dossier_received",
+            template="dossier_submitted",
             context={
-                "code": dossier.code,
+                "shipment_number": dossier.shipment_number,
                 "procedure_name": procedure.name,
-                "appointment_date": dossier.appointment_date.strftime("%d/%m/%Y"),
-                "lookup_url": lookup_url(dossier.code, command.public_base_url),
+                "agency_name": agency.name,
+                "at": format_local_datetime(entered_at),
+                "lookup_url": lookup_url(dossier.shipment_number, command.public_base_url),
             },
             user_id=citizen.id,
             locale=citizen.locale or "vi",
@@ -592,9 +588,7 @@ def can_view(dossier: Dossier, viewer: User | None) -> bool:
 def get_dossier_by_code(session: Session, code: str, *, viewer: User | None) -> Dossier:
     """The dossier if ``viewer`` may see it; NotFound otherwise (others may not learn it exists)."""
     cleaned = (code or "").strip().upper()
-    dossier = None
-    if CODE_PATTERN.match(cleaned):
-        dossier = session.scalar(select(Dossier).where(Dossier.code == cleaned))
+    dossier = find_by_reference(session, cleaned)
     if dossier is None or not can_view(dossier, viewer):
         raise NotFound(N_("Không tìm thấy hồ sơ %(code)s."), params={"code": cleaned[:40]})
     return dossier

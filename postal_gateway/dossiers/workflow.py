@@ -29,8 +29,10 @@ S = DossierStatus
 
 
 class Action(str, enum.Enum):
-    #: tiếp nhận: the dossier's first step (intake or counter)
-    receive = "receive"
+    #: nộp trực tuyến: the post submits the dossier through the citizen's account (Điều 21.1)
+    submit = "submit"
+    #: tiếp nhận: the one-stop officer accepts it; the official receipt time (Điều 12.1.d)
+    accept = "accept"
     #: chuyển phòng chuyên môn
     transfer = "transfer"
     #: bắt đầu xử lý
@@ -62,7 +64,9 @@ FINAL = (S.returned, S.rejected, S.withdrawn)
 
 #: (state, action) -> state; None is "no dossier yet". Anything not here is illegal.
 TRANSITIONS: dict[tuple[DossierStatus | None, Action], DossierStatus] = {
-    (None, Action.receive): S.received,
+    (None, Action.submit): S.submitted,
+    (S.submitted, Action.accept): S.received,
+    (S.submitted, Action.withdraw): S.withdrawn,
     (S.received, Action.transfer): S.transferred,
     (S.transferred, Action.start_processing): S.in_processing,
     (S.in_processing, Action.start_verification): S.verification,
@@ -80,7 +84,8 @@ TRANSITIONS: dict[tuple[DossierStatus | None, Action], DossierStatus] = {
 }
 
 ACTION_LABELS = {
-    Action.receive: N_("tiếp nhận"),
+    Action.submit: N_("nộp hồ sơ"),
+    Action.accept: N_("tiếp nhận"),
     Action.transfer: N_("chuyển phòng chuyên môn"),
     Action.start_processing: N_("bắt đầu xử lý"),
     Action.start_verification: N_("thẩm định, lấy ý kiến"),
@@ -135,21 +140,23 @@ def _stale() -> StaleDossier:
     )
 
 
-def record_receipt(
+def record_submission(
     session: Session, dossier: Dossier, *, actor: User | None, at: datetime, on_behalf_of: User | None = None
 ) -> DossierStatusChange:
-    """The first step of a new dossier (status ``received``), with its dossier.received event."""
+    """The first step of a new dossier: the post submitted it online (status ``submitted``, Điều
+    21.1), with its dossier.submitted event. No receipt yet: the agency accepts it later."""
     if dossier.history:
-        raise IllegalTransition(dossier.status, Action.receive)
-    dossier.status = next_status(None, Action.receive)
+        raise IllegalTransition(dossier.status, Action.submit)
+    dossier.status = next_status(None, Action.submit)
     step = DossierStatusChange(
         from_status=None, to_status=dossier.status, at=at, actor_id=actor.id if actor else None,
-        on_behalf_of_id=on_behalf_of.id if on_behalf_of else None, reason="", action=Action.receive.value, details={},
+        on_behalf_of_id=on_behalf_of.id if on_behalf_of else None, reason="", action=Action.submit.value, details={},
     )
     dossier.history.append(step)
     session.flush()
-    emit(session, "dossier.received", aggregate_type="dossier", aggregate_id=dossier.code, occurred_at=at,
-         payload={"dossier_code": dossier.code, "status": dossier.status.value, "at": at.isoformat()})
+    emit(session, "dossier.submitted", aggregate_type="dossier", aggregate_id=dossier.shipment_number,
+         occurred_at=at, payload={"shipment_number": dossier.shipment_number, "status": dossier.status.value,
+                                  "at": at.isoformat()})
     return step
 
 
@@ -197,6 +204,7 @@ def transition(
         raise _stale() from None
     payload = {
         "dossier_code": dossier.code,
+        "shipment_number": dossier.shipment_number,
         "from_status": source.value if source else None,
         "to_status": target.value,
         "action": action.value,
@@ -204,6 +212,6 @@ def transition(
     }
     if details and isinstance(details.get("reasons"), list):
         payload["reasons"] = details["reasons"]
-    emit(session, "dossier.status_changed", aggregate_type="dossier", aggregate_id=dossier.code,
+    emit(session, "dossier.status_changed", aggregate_type="dossier", aggregate_id=dossier.code or dossier.shipment_number,
          occurred_at=at, payload=payload)
     return step

@@ -29,9 +29,9 @@ UNCLAIMED = "unclaimed"
 #: every consumer of this product and the routing keys (event types) it listens to
 CONSUMER_BINDINGS: Mapping[str, tuple[str, ...]] = {
     # the public lookup store
-    "lookup": ("dossier.received", "dossier.status_changed", "shipment.event_recorded"),
+    "lookup": ("dossier.submitted", "dossier.received", "dossier.status_changed", "shipment.event_recorded"),
     # the provincial one-stop system
-    "onestop": ("dossier.received", "dossier.status_changed", "payment.settled", "shipment.event_recorded"),
+    "onestop": ("dossier.submitted", "dossier.received", "dossier.status_changed", "payment.settled", "shipment.event_recorded"),
     # "result on its way" / "delivered" messages to citizens
     "notices": ("shipment.event_recorded",),
 }

@@ -72,7 +72,7 @@ def lookup_page():
             error = [translate(refused.message, refused.params)] + [
                 translate(item.message, item.params) for item in refused.field_errors if item.message != refused.message
             ]
-    views = [dict(services.public_view(r), qr=qr_svg(lookup_url(r.code))) for r in records]
+    views = [dict(services.public_view(r), qr=qr_svg(lookup_url(r.code or r.shipment_number))) for r in records]
     return render_template("lookup/lookup.html", code=code, id_number=id_number, records=views,
                            error=error, by_id=bool(id_number)), status
 
@@ -123,7 +123,7 @@ api_lookup = LookupApi.as_view("api_lookup")
 
 def _found(code: str, id_number: str) -> schemas.LookupFound:
     records = _search(code.strip(), id_number.strip())
-    return schemas.LookupFound(dossiers=[schemas.LookupDossier.of(r, lookup_url(r.code)) for r in records])
+    return schemas.LookupFound(dossiers=[schemas.LookupDossier.of(r, lookup_url(r.code or r.shipment_number)) for r in records])
 
 
 def lookup_time(value) -> str:

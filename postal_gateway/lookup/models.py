@@ -20,8 +20,12 @@ class LookupRecord(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: the dossier it mirrors (no foreign key: the store may live apart from the dossier tables)
     dossier_id: Mapped[int] = mapped_column(Integer, unique=True)
-    #: mã hồ sơ, also encoded in the QR code shown
-    code: Mapped[str] = mapped_column(String(32), unique=True)
+    #: mã hồ sơ, also encoded in the QR code shown; None until the agency accepts it (Điều 14.4)
+    code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    #: số hiệu bưu gửi: the submission's reference, known before the code
+    shipment_number: Mapped[str] = mapped_column(String(13), unique=True)
+    #: when the post submitted it online (Điều 21.1)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: cơ quan tiếp nhận
     agency_name: Mapped[str] = mapped_column(String(255))
     #: phòng chuyên môn xử lý
@@ -30,10 +34,10 @@ class LookupRecord(Base):
     organisation_name: Mapped[str] = mapped_column(String(255), default="")
     #: họ tên người nộp, as on the ID card
     applicant_name: Mapped[str] = mapped_column(String(255))
-    #: ngày tiếp nhận
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: ngày hẹn trả
-    appointment_date: Mapped[date] = mapped_column(Date)
+    #: ngày tiếp nhận; None until accepted
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: ngày hẹn trả; None until accepted
+    appointment_date: Mapped[date | None] = mapped_column(Date)
     #: a DossierStatus value
     status: Mapped[str] = mapped_column(String(32))
     #: for an incomplete dossier: what must be supplemented (R-19), one line each

@@ -26,7 +26,8 @@ from postal_gateway.catalogue.models import PostOffice
 from postal_gateway.core.config import process_settings
 from postal_gateway.core.outbox import IntegrationEvent
 from postal_gateway.dossiers.labels import STATUS_LABELS
-from postal_gateway.dossiers.models import Dossier, DossierStatusChange
+from postal_gateway.dossiers.models import DossierStatusChange
+from postal_gateway.dossiers.shipments import find_by_reference
 from postal_gateway.lookup.models import LookupRecord
 from tracking.models import EventOutcome, ShipmentEvent
 from tracking.vocabulary import EVENTS, EventType
@@ -34,7 +35,7 @@ from tracking.vocabulary import EVENTS, EventType
 log = logging.getLogger(__name__)
 
 #: integration events that change what the public may see
-RELEVANT = frozenset({"dossier.received", "dossier.status_changed", "shipment.event_recorded"})
+RELEVANT = frozenset({"dossier.submitted", "dossier.received", "dossier.status_changed", "shipment.event_recorded"})
 
 _hash_key: bytes | None = None
 
@@ -100,6 +101,8 @@ def _refresh(session: Session, dossier, *, event_id: str, supplements: list[str]
         wanted = []
     values = {
         "code": dossier.code,
+        "shipment_number": dossier.shipment_number,
+        "submitted_at": dossier.submitted_at,
         "agency_name": dossier.agency.name,
         "processing_department": (procedure.processing_department or "") if procedure else "",
         "organisation_name": dossier.organisation_name or "",
@@ -125,10 +128,11 @@ def _refresh(session: Session, dossier, *, event_id: str, supplements: list[str]
 
 def _dossier_for(session: Session, event: dict):
     payload = event.get("payload") if isinstance(event.get("payload"), dict) else {}
-    code = payload.get("dossier_code") or payload.get("code") or event.get("aggregate_id")
-    if not isinstance(code, str) or not code or len(code) > 32:
+    ref = (payload.get("dossier_code") or payload.get("code") or payload.get("shipment_number")
+           or event.get("aggregate_id"))
+    if not isinstance(ref, str) or not ref or len(ref) > 32:
         return None
-    return session.scalar(select(Dossier).where(Dossier.code == code.strip().upper()))
+    return find_by_reference(session, ref)
 
 
 def apply_event(session: Session, event: dict) -> None:

@@ -45,14 +45,17 @@ class LookupDossier(BaseModel):
 
     model_config = ConfigDict(title="LookupDossier", extra="forbid")
 
-    code: str
+    code: str | None = Field(description="Dossier code, issued when the agency accepts the dossier (Điều 14.4); "
+                                         "null before.")
+    shipment_number: str = Field(description="Số hiệu bưu gửi: the submission's reference, known from intake on.")
+    submitted_at: IsoDateTime = Field(description="When the post submitted the dossier online (Điều 21.1).")
     lookup_url: str = Field(description="The address the QR code encodes.")
     agency_name: str
     processing_department: str
     organisation_name: str
     applicant_name: str
-    received_at: IsoDateTime
-    appointment_date: date
+    received_at: IsoDateTime | None = Field(description="Official receipt time; null until accepted.")
+    appointment_date: date | None = Field(description="Null until accepted.")
     status: DossierStatus
     supplements: list[str] = Field(description="What must be supplemented, for an incomplete dossier.")
     timeline: list[TimelineEntry]

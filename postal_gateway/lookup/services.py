@@ -14,6 +14,7 @@ from postal_gateway.accounts.models import User
 from postal_gateway.core.domain import N_, NotFound
 from postal_gateway.dossiers.codes import parse_dossier_code
 from postal_gateway.dossiers.models import Dossier
+from postal_gateway.dossiers.shipments import find_by_reference, is_shipment_number
 from postal_gateway.lookup.models import LookupRecord
 from postal_gateway.lookup.projection import id_number_hash, refresh_record
 
@@ -21,7 +22,7 @@ from postal_gateway.lookup.projection import id_number_hash, refresh_record
 MAX_RESULTS = 20
 #: the fields an answer may contain (a test checks no other key leaks)
 PUBLIC_FIELDS = (
-    "code", "agency_name", "processing_department", "organisation_name", "applicant_name",
+    "code", "shipment_number", "submitted_at", "agency_name", "processing_department", "organisation_name", "applicant_name",
     "received_at", "appointment_date", "status", "supplements", "timeline",
 )
 
@@ -29,6 +30,8 @@ PUBLIC_FIELDS = (
 def public_view(record: LookupRecord) -> dict:
     return {
         "code": record.code,
+        "shipment_number": record.shipment_number,
+        "submitted_at": record.submitted_at,
         "agency_name": record.agency_name,
         "processing_department": record.processing_department,
         "organisation_name": record.organisation_name,
@@ -45,9 +48,12 @@ def public_view(record: LookupRecord) -> dict:
 
 
 def clean_code(raw) -> str:
-    """A well-formed dossier code, or InvalidInput naming ``code``."""
+    """A well-formed dossier code or shipment number (the submission's reference before the agency
+    issues a code, Điều 14.4), or InvalidInput naming ``code``."""
     if not isinstance(raw, str) or len(raw) > 64:
         raw = ""
+    if is_shipment_number(raw):
+        return raw.strip().upper()
     return str(parse_dossier_code(raw, field="code"))
 
 
@@ -55,11 +61,12 @@ def find_by_code(session: Session, raw_code) -> LookupRecord:
     """The lookup record of a dossier code. A dossier with no record yet gets one now (flushed;
     the caller commits). NotFound for a well-formed code nobody issued."""
     code = clean_code(raw_code)
-    record = session.scalar(select(LookupRecord).where(LookupRecord.code == code))
+    column = LookupRecord.shipment_number if is_shipment_number(code) else LookupRecord.code
+    record = session.scalar(select(LookupRecord).where(column == code))
     if record is not None:
         return record
 
-    dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+    dossier = find_by_reference(session, code)
     if dossier is None:
         raise NotFound(
             N_("Không có hồ sơ nào mang mã %(code)s. Kiểm tra lại mã trên giấy hẹn."),
@@ -83,19 +90,19 @@ def find_by_id_number(session: Session, raw_id) -> list[LookupRecord]:
     records = list(
         session.scalars(
             select(LookupRecord).where(LookupRecord.id_number_hash == digest)
-            .order_by(LookupRecord.received_at.desc()).limit(MAX_RESULTS)
+            .order_by(LookupRecord.submitted_at.desc()).limit(MAX_RESULTS)
         )
     )
     # dossiers received before any event reached the store
-    known = {record.code for record in records}
+    known = {record.dossier_id for record in records}
     missing = session.scalars(
         select(Dossier).join(User, User.id == Dossier.citizen_id).where(User.id_number == number)
-        .order_by(Dossier.received_at.desc()).limit(MAX_RESULTS)
+        .order_by(Dossier.submitted_at.desc()).limit(MAX_RESULTS)
     ).all()
-    added = [refresh_record(session, dossier) for dossier in missing if dossier.code not in known]
+    added = [refresh_record(session, dossier) for dossier in missing if dossier.id not in known]
     if added:
         session.flush()
-        records = sorted(records + added, key=lambda r: r.received_at, reverse=True)[:MAX_RESULTS]
+        records = sorted(records + added, key=lambda r: r.submitted_at, reverse=True)[:MAX_RESULTS]
     if not records:
         raise NotFound(N_("Không có hồ sơ nào gắn với số giấy tờ này."))
     return records

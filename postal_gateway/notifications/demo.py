@@ -32,6 +32,7 @@ from postal_gateway.core.uploads import validate_scan
 from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier
 from postal_gateway.dossiers.services import CollectedPayment, PostalSubmission, submit
 from postal_gateway.workbench import services as workbench
+from postal_gateway.workbench import reception
 from tracking.ingestion import record_events
 
 DEMO_KEY = "demo-notifications-1"
@@ -108,14 +109,18 @@ def _walk(session: Session, *, staff, officer, citizen, procedure):
         submission_key=DEMO_KEY, max_scan_bytes=settings.max_upload_bytes, entered_at=entered,
         public_base_url=base_url,
     ))
-    dossier, code = outcome.dossier, outcome.dossier.code
+    dossier = outcome.dossier
 
     def working_day_after(moment: datetime, days: int = 1) -> datetime:
         return calendar.active_calendar(periods).add_working_time(
             calendar.processing_start(moment, periods=periods), timedelta(hours=2 + 8 * (days - 1)))
 
-    handed = working_day_after(dossier.received_at)
-    workbench.receive_from_post(session, officer=officer, code=code, paper_matches=True, now=handed)
+    # The post hands the paper dossier over; the one-stop officer accepts it at that moment (Điều 12.1.d).
+    handed = working_day_after(dossier.submitted_at)
+    workbench.receive_from_post(session, officer=officer, code=dossier.shipment_number, paper_matches=True, now=handed)
+    reception.accept(session, officer=officer, ref=dossier.shipment_number, basis="paper_handover",
+                     now=handed + timedelta(minutes=5), public_base_url=base_url)
+    code = dossier.code
     for action in ("transfer", "start_processing"):
         workbench.advance(session, officer=officer, code=code, action=action, now=handed + timedelta(minutes=30))
     asked = working_day_after(handed)

@@ -82,6 +82,22 @@ TEMPLATES: dict[str, dict[str, MessageText | dict[str, MessageText]]] = {
             "If this was not you, bring your ID card to the nearest post office or agency to reclaim the account.",
         ),
     },
+    # context: shipment_number, procedure_name, agency_name, at (local time), lookup_url. Sent when the
+    # post submits the dossier online (Điều 21.1): not yet received, so no code and no appointment.
+    "dossier_submitted": {
+        "vi": MessageText(
+            "Đã gửi hồ sơ {shipment_number}",
+            "Hồ sơ ({procedure_name}) đã được bưu chính nộp trực tuyến đến {agency_name} lúc {at}, số hiệu bưu gửi "
+            "{shipment_number}. Hồ sơ chưa được tiếp nhận chính thức: cơ quan sẽ kiểm tra và báo mã hồ sơ, ngày hẹn "
+            "trả kết quả. Tra cứu: {lookup_url}",
+        ),
+        "en": MessageText(
+            "Dossier {shipment_number} submitted",
+            "Your dossier ({procedure_name}) was submitted online by the post to {agency_name} at {at}, shipment "
+            "number {shipment_number}. It is not officially received yet: the agency will check it and send you the "
+            "dossier code and the date of the result. Track it at {lookup_url}",
+        ),
+    },
     # context: code, procedure_name, appointment_date (dd/mm/yyyy), lookup_url
     "dossier_received": {
         "vi": MessageText(

@@ -139,9 +139,11 @@ def control_sheet(session: Session, dossier: Dossier) -> ControlSheet:
         lines.append((line.at, order, line))
 
     history = sorted(dossier.history, key=lambda step: (step.at, step.id or 0))
-    receipt = next((step for step in history if step.action == "receive"), None)
+    # the officer who accepted it: the official receipt (Điều 12.1.d)
+    receipt = next((step for step in history if step.action == "accept"), None)
+    receiver = dossier.accepted_by_id or (receipt.actor_id if receipt else None)
     giver = f"Bưu điện: {office}" if office else applicant
-    add(0, HandOff(giver, person(dossier.submitted_by_id), one_stop, person(receipt.actor_id if receipt else None),
+    add(0, HandOff(giver, person(dossier.submitted_by_id), one_stop, person(receiver),
                    dossier.received_at, None, NO_DEADLINE, "Tiếp nhận hồ sơ"))
     handover = session.scalar(select(PaperHandover).where(PaperHandover.dossier_id == dossier.id))
     if handover is not None:

@@ -19,7 +19,7 @@ from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.dossiers.models import DossierStatus
 from postal_gateway.dossiers.workflow import ACTION_LABELS, Action, allowed_actions
 from postal_gateway.web.auth import api_auth, current_account, roles_required
-from postal_gateway.workbench import forms, letters, schemas, services
+from postal_gateway.workbench import forms, letters, reception, schemas, services
 
 OFFICERS = (Role.agency_staff, Role.agency_admin)
 
@@ -73,7 +73,7 @@ def receive_scan():
         except DomainError as refused:
             error = _translated(refused)[0]
         else:
-            return redirect(url_for("workbench.receive_compare", code=dossier.code))
+            return redirect(url_for("workbench.receive_compare", code=dossier.ref))
     return render_template("workbench/receive_scan.html", error=error, code=code), (422 if error else 200)
 
 
@@ -86,7 +86,7 @@ def receive_compare(code: str):
         form = forms.ReceiveCompareForm(formdata=request.form)
         try:
             with unit_of_work(session):
-                services.receive_from_post(session, officer=current_account(), code=dossier.code,
+                services.receive_from_post(session, officer=current_account(), code=dossier.ref,
                                            paper_matches=form.matches, discrepancies=form.discrepancies.data,
                                            now=utcnow())
         except InvalidInput as refused:
@@ -97,10 +97,10 @@ def receive_compare(code: str):
         except DomainError as refused:
             for line in _translated(refused):
                 flash(line, "error")
-            return redirect(url_for("workbench.dossier", code=dossier.code))
+            return redirect(url_for("workbench.dossier", code=dossier.ref))
         else:
             flash(_("Đã ký nhận hồ sơ giấy từ bưu chính."), "success")
-            return redirect(url_for("workbench.dossier", code=dossier.code))
+            return redirect(url_for("workbench.dossier", code=dossier.ref))
     return render_template("workbench/receive_compare.html", dossier=dossier, errors=errors,
                            handover=services.handover_of(session, dossier)), (422 if errors else 200)
 
@@ -112,7 +112,7 @@ def dossier(code: str):
     row = services.officer_dossier(session, current_account(), code)
     return render_template(
         "workbench/dossier.html", dossier=row, now=now, late=services.is_late(row, now),
-        left=services.working_time_left(row, now), allowed=allowed_actions(row.status), Action=Action,
+        left=services.working_time_left(row, now) if row.due_at is not None else None, allowed=allowed_actions(row.status), Action=Action,
         labels=ACTION_LABELS, simple=services.SIMPLE_ACTIONS, timeline=services.timeline(session, row),
         handover=services.handover_of(session, row), opinions=services.opinions_of(session, row),
         letters=services.apology_letters(session, row), supplement=services.outstanding_supplement(session, row),
@@ -149,7 +149,14 @@ class Step:
     tells_citizen: bool = False  # the citizen is told, with a link to look the dossier up
 
 
+def _accept(session, *, code: str, **values):
+    """Acceptance, under the ``code`` name the step forms pass (a shipment number before acceptance)."""
+    return reception.accept(session, ref=code, **values)
+
+
 STEPS = (
+    Step("/<code>/accept", "accept", _accept, forms.AcceptForm,
+         N_("Đã tiếp nhận hồ sơ: đã cấp mã hồ sơ, ngày hẹn trả và báo cho công dân."), tells_citizen=True),
     Step("/<code>/step", "step", services.advance, forms.AdvanceForm, N_("Đã cập nhật hồ sơ.")),
     Step("/<code>/supplement", "supplement", services.request_supplement, forms.ReasonsForm,
          N_("Đã gửi yêu cầu bổ sung cho công dân."), tells_citizen=True),
@@ -277,6 +284,8 @@ def _step_of(session, body: schemas.WorkbenchAction, code: str) -> Callable[[], 
         return getattr(body, name) or ""  # an absent text is named by the service when the step needs it
 
     steps = {
+        "accept": lambda: reception.accept(session, ref=code, basis=body.basis, public_base_url=base,
+                                           officer=officer, now=now, expected_version=body.version),
         "request_supplement": lambda: services.request_supplement(session, reasons=body.reasons, public_base_url=base,
                                                                   **common),
         "receive_supplement": lambda: services.receive_supplement(session, note=text("note"), **common),
@@ -314,7 +323,8 @@ def api_action(code: str, json: schemas.WorkbenchAction):
     action: request_supplement and reject: `reasons` (list, all at once); withdraw: `reason`; ask_opinion:
     `agency_code`, `question`, `working_days` (1-30); record_opinion: `opinion_id`, `answer`; apologise:
     `reason`, `new_date` (a later working day; only past the due time); mark_result_ready: `note`;
-    return_result: `via` (post or counter; level 4 is refused until the fee paid equals the fee owed).
+    return_result: `via` (post or counter; level 4 is refused until the fee paid equals the fee owed); accept: `basis`
+    (online_valid or paper_handover, Điều 12.1.d); a submitted dossier is reached by its shipment number.
     """
     with unit_of_work() as session:
         _step_of(session, json, code)()

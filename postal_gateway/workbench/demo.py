@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import Procedure
 from postal_gateway.core.db import utcnow
-from postal_gateway.dossiers import workflow
-from postal_gateway.dossiers.demo import demo_dossier
+from postal_gateway.dossiers.demo import demo_dossier, record_submitted_and_accepted
+from postal_gateway.dossiers.workflow import record_submission
 from postal_gateway.dossiers.models import (
     Channel,
     CollectedAmount,
@@ -28,6 +28,7 @@ from postal_gateway.dossiers.models import (
 )
 
 DEMO_KEY = "demo-workbench-1"
+DEMO_WAITING_KEY = "demo-workbench-waiting"
 
 
 def load_demo_workbench(session: Session) -> list[str]:
@@ -58,9 +59,34 @@ def load_demo_workbench(session: Session) -> list[str]:
             existing.collected.append(CollectedAmount(kind=PaymentKind.fee, method=CollectionMethod.cash,
                                                       amount_vnd=procedure.fee_vnd, collected_by_id=staff.id,
                                                       collected_at=entered))
-        workflow.record_receipt(session, existing, actor=staff, at=existing.received_at, on_behalf_of=citizen)
+        record_submitted_and_accepted(session, existing, submitted_by=staff, accepted_by=officer, on_behalf_of=citizen)
         session.flush()
+    waiting = _waiting_dossier(session, staff, citizen, officer)
     return [
         f"workbench: demo dossier {existing.code} (past due) waits at the one-stop office; "
         f"log in as motcua@demo.stttt.gov.vn, open /workbench/receive and type the code; statistics at /statistics",
+        f"workbench: demo dossier {waiting.shipment_number} was submitted by the post and waits for acceptance "
+        f"('Chờ tiếp nhận' at /workbench?status=submitted, motcua@demo.stttt.gov.vn, button 'Tiếp nhận hồ sơ')",
     ]
+
+
+def _waiting_dossier(session: Session, staff: User, citizen: User, officer: User) -> Dossier:
+    """A dossier the post submitted an hour ago and the one-stop office has not accepted yet (Điều 21.1, 12.1.a)."""
+    existing = session.scalar(select(Dossier).where(Dossier.submitted_by_id == staff.id,
+                                                    Dossier.submission_key == DEMO_WAITING_KEY))
+    if existing is not None:
+        return existing
+    procedure = session.scalar(
+        select(Procedure).where(Procedure.agency_id == officer.agency_id, Procedure.postal_eligible.is_(True))
+        .order_by(Procedure.level.desc(), Procedure.code)
+    )
+    waiting = demo_dossier(
+        session, procedure=procedure, entered_at=utcnow() - timedelta(hours=1), accepted=False,
+        citizen_id=citizen.id, channel=Channel.postal, collection_place=CollectionPlace.post_office,
+        post_office_id=staff.post_office_id, delivery_address=citizen.address or "", submitted_by_id=staff.id,
+        submission_key=DEMO_WAITING_KEY, postage_vnd=30_000,
+    )
+    session.flush()
+    record_submission(session, waiting, actor=staff, at=waiting.submitted_at, on_behalf_of=citizen)
+    session.flush()
+    return waiting

@@ -65,6 +65,12 @@ class AdvanceForm(StepForm):
     reason = TextAreaField(default="")
 
 
+class AcceptForm(StepForm):
+    """Acceptance of a submitted dossier: what the receipt time is taken from (Điều 12.1.d)."""
+
+    basis = StringField(default="")
+
+
 class ReasonsForm(StepForm):
     """Supplement request and rejection: every reason at once, one a line."""
 

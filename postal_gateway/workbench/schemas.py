@@ -19,9 +19,9 @@ from postal_gateway.dossiers.workflow import allowed_actions
 from postal_gateway.workbench import services
 from postal_gateway.workbench.services import OPINION_DAYS_MAX, REASON_MAX, REASONS_MAX, TEXT_MAX
 
-#: every step the API can take by name (the workflow's actions but the first, "receive")
+#: every step the API can take by name (the workflow's actions but the first, "submit", the post's)
 WorkbenchStep = Literal[
-    "transfer", "start_processing", "start_verification", "finish_verification", "request_supplement",
+    "accept", "transfer", "start_processing", "start_verification", "finish_verification", "request_supplement",
     "receive_supplement", "reject", "withdraw", "ask_opinion", "record_opinion", "apologise",
     "mark_result_ready", "return_result",
 ]
@@ -56,6 +56,8 @@ class WorkbenchAction(BaseModel):
         None, description="apologise: a later working day (only past the due time)."
     )
     via: Literal["post", "counter"] | None = Field(None, description="return_result: by post or at the counter.")
+    basis: Literal["online_valid", "paper_handover"] | None = Field(
+        None, description="accept: the e-dossier notified valid now, or the signed paper hand-over (Điều 12.1.d).")
 
     @property
     def new_day(self) -> date | None:
@@ -82,22 +84,25 @@ class WorkbenchQueueQuery(BaseModel):
 
 
 class WorkbenchDossierSummary(BaseModel):
-    code: str
+    code: str | None = Field(description="Dossier code, issued on acceptance (Điều 14.4); null while submitted.")
+    shipment_number: str = Field(description="Số hiệu bưu gửi: the reference of a dossier not yet accepted.")
+    submitted_at: IsoDateTime
     status: Literal[tuple(status.value for status in DossierStatus)]
     version: int
     procedure_code: str
     applicant_name: str
     channel: str
     level: int
-    received_at: IsoDateTime
-    due_at: IsoDateTime
-    appointment_date: date
+    received_at: IsoDateTime | None
+    due_at: IsoDateTime | None
+    appointment_date: date | None
     late: bool
 
     @classmethod
     def fields_of(cls, row: Dossier, now: datetime) -> dict:
         return {
-            "code": row.code, "status": row.status.value, "version": row.version,
+            "code": row.code, "shipment_number": row.shipment_number, "submitted_at": row.submitted_at,
+            "status": row.status.value, "version": row.version,
             "procedure_code": row.procedure.code, "applicant_name": row.citizen.full_name,
             "channel": row.channel.value, "level": row.level, "received_at": row.received_at,
             "due_at": row.due_at, "appointment_date": row.appointment_date, "late": services.is_late(row, now),

@@ -20,10 +20,10 @@ from postal_gateway.catalogue.models import Agency
 from postal_gateway.core.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from postal_gateway.core.domain_events import DomainEvent, record
 from postal_gateway.core.formatting import format_local_date, format_local_datetime, format_vnd, to_local
-from postal_gateway.dossiers.codes import CODE_PATTERN
 from postal_gateway.dossiers.labels import status_label
 from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus
 from postal_gateway.dossiers.services import lookup_url
+from postal_gateway.dossiers.shipments import find_by_reference
 from postal_gateway.dossiers.workflow import FINAL, Action, IllegalTransition, _stale, transition
 from postal_gateway.notifications.service import send
 from postal_gateway.workbench.models import (
@@ -70,10 +70,11 @@ def require_officer(officer: User | None) -> User:
 
 
 def officer_dossier(session: Session, officer: User | None, code: str) -> Dossier:
-    """The dossier with ``code`` if it belongs to the officer's agency; NotFound otherwise."""
+    """The dossier with ``code`` (or, before acceptance, its shipment number) if it belongs to the
+    officer's agency; NotFound otherwise."""
     require_officer(officer)
     cleaned = (code if isinstance(code, str) else "").strip().upper()
-    dossier = session.scalar(select(Dossier).where(Dossier.code == cleaned)) if CODE_PATTERN.match(cleaned) else None
+    dossier = find_by_reference(session, cleaned)
     if dossier is None or dossier.agency_id != officer.agency_id:
         raise NotFound(N_("Không tìm thấy hồ sơ %(code)s."), params={"code": cleaned[:40] or "?"})
     return dossier
@@ -173,7 +174,7 @@ def queue(
 
 def is_late(dossier: Dossier, now: datetime) -> bool:
     """Past its due time, not settled or closed, and not waiting for the citizen's supplement (R-12)."""
-    return dossier.status not in (*FINAL, *CLOCK_STOPPED) and dossier.due_at < now
+    return dossier.status not in (*FINAL, *CLOCK_STOPPED) and dossier.due_at is not None and dossier.due_at < now
 
 
 def working_time_left(dossier: Dossier, now: datetime) -> timedelta:

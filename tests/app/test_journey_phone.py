@@ -74,12 +74,14 @@ def test_register_consent_and_submit_on_a_phone(session, live_server, phone):
     phone.click("button[type=submit]")
     phone.wait_for_url(re.compile(r".*/review$"))
     phone.click("#submit-button")
-    phone.wait_for_url(re.compile(r".*/dossiers/000\.00\.20\.H10-\d{6}-0001$"))
+    phone.wait_for_url(re.compile(r".*/dossiers/RA\d{9}VN$"))  # submitted by the post (Điều 21.1)
     save_screenshot(phone, "journey-3-dossier")
     assert no_sideways_scroll(phone)
 
-    # The slip opens as a PDF, and the account the dossier went through is the citizen's own.
-    slip = phone.request.get(phone.url + "/slip.pdf?layout=roll80")
+    # The post's consignment slip opens as a PDF (form 01 only once the agency accepts: Điều 14.4), and the
+    # account the dossier went through is the citizen's own.
+    assert phone.request.get(phone.url + "/slip.pdf?layout=roll80").status == 409
+    slip = phone.request.get(phone.url + "/consignment.pdf?layout=roll80")
     assert slip.status == 200 and slip.headers["content-type"] == "application/pdf"
     assert slip.body().startswith(b"%PDF-")
     db_session.remove()

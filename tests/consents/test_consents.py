@@ -263,7 +263,8 @@ def test_period_consent_is_preferred_over_a_single_dossier_one(session, staff, c
 
 def bare_dossier(session, citizen, staff) -> int:
     """A minimal dossier row for the consent's foreign key."""
-    from postal_gateway.dossiers.models import Channel, Dossier
+    from postal_gateway.dossiers.models import Channel, Dossier, ReceiptBasis
+    from postal_gateway.dossiers.shipments import format_shipment_number
 
     agency = factories.agency(session)
     procedure = factories.procedure(session, agency)
@@ -271,7 +272,8 @@ def bare_dossier(session, citizen, staff) -> int:
     row = Dossier(
         code=f"{agency.code}-260302-{number + 1:04d}", agency_id=agency.id, procedure_id=procedure.id,
         citizen_id=citizen.id, channel=Channel.postal, level=4, submitted_by_id=staff.id,
-        entered_at=T0, received_at=T0, processing_start_at=T0, due_at=T0 + timedelta(days=5),
+        entered_at=T0, submitted_at=T0, shipment_number=format_shipment_number(number + 1, prefix="TC"),
+        accepted_at=T0, receipt_basis=ReceiptBasis.online_valid, received_at=T0, processing_start_at=T0, due_at=T0 + timedelta(days=5),
         appointment_date=(T0 + timedelta(days=5)).date(),
     )
     session.add(row)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -10,7 +11,9 @@ from sqlalchemy import func, select
 
 from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.tokens import issue_token
+from postal_gateway.core.db import utcnow
 from postal_gateway.dossiers.models import Dossier
+from postal_gateway.workbench import reception
 from tests import factories
 from tests.conftest import log_in
 
@@ -73,28 +76,39 @@ def test_create_replay_conflict_read_and_slip(client, session, world):
     created = post(client, world, body(world))
     assert created.status_code == 201, created.get_json()
     dossier = created.get_json()
-    assert dossier["code"].startswith("000.00.20.H10-") and dossier["code"].endswith("-0001")
-    assert created.headers["Location"].endswith(f"/api/v1/dossiers/{dossier['code']}")
+    # submitted by the post, not received: a shipment number, no code or dates yet (Điều 21.1, 14.4)
+    assert dossier["status"] == "submitted" and dossier["status_label"] == "Mới đăng ký"
+    assert dossier["code"] is None and dossier["received_at"] is None and dossier["appointment_date"] is None
+    ref = dossier["shipment_number"]
+    assert re.fullmatch(r"RA\d{9}VN", ref) and dossier["submitted_at"]
+    assert created.headers["Location"].endswith(f"/api/v1/dossiers/{ref}")
     assert dossier["originals_by_post"] is True
     assert {c["kind"] for c in dossier["collected"]} == {"fee", "postage"}
 
     replay = post(client, world, body(world))
     assert replay.status_code == 200
     assert replay.headers["Idempotent-Replayed"] == "true"
-    assert replay.get_json()["code"] == dossier["code"]
+    assert replay.get_json()["shipment_number"] == ref
 
     conflict = post(client, world, body(world, delivery_address="nơi khác"))
     assert conflict.status_code == 409 and conflict.mimetype == "application/problem+json"
     assert session.scalar(select(func.count(Dossier.id))) == 1
 
-    read = client.get(f"/api/v1/dossiers/{dossier['code']}", headers=world["citizen_auth"])
+    read = client.get(f"/api/v1/dossiers/{ref}", headers=world["citizen_auth"])
     assert read.status_code == 200 and read.get_json()["applicant_name"] == world["citizen"].full_name
-    hidden = client.get(f"/api/v1/dossiers/{dossier['code']}", headers=world["stranger_auth"])
+    hidden = client.get(f"/api/v1/dossiers/{ref}", headers=world["stranger_auth"])
     assert hidden.status_code == 404 and hidden.mimetype == "application/problem+json"
 
-    slip = client.get(f"/api/v1/dossiers/{dossier['code']}/slip.pdf?layout=a5", headers=world["staff_auth"])
+    # form 01 exists only once the agency has accepted the dossier (Điều 9.1.c, 14.4)
+    early = client.get(f"/api/v1/dossiers/{ref}/slip.pdf?layout=a5", headers=world["staff_auth"])
+    assert early.status_code == 409 and "chưa được cơ quan tiếp nhận" in early.get_json()["detail"]
+    officer = factories.user(session, Role.agency_staff, agency_id=world["procedure"].agency_id)
+    accepted = reception.accept(session, officer=officer, ref=ref, basis="online_valid", now=utcnow())
+    session.commit()
+    assert client.get(f"/api/v1/dossiers/{accepted.code}", headers=world["citizen_auth"]).get_json()["code"] == accepted.code
+    slip = client.get(f"/api/v1/dossiers/{ref}/slip.pdf?layout=a5", headers=world["staff_auth"])
     assert slip.status_code == 200 and slip.data.startswith(b"%PDF")
-    bad_layout = client.get(f"/api/v1/dossiers/{dossier['code']}/slip.pdf?layout=x", headers=world["staff_auth"])
+    bad_layout = client.get(f"/api/v1/dossiers/{ref}/slip.pdf?layout=x", headers=world["staff_auth"])
     assert bad_layout.status_code == 422 and bad_layout.get_json()["errors"][0]["field"] == "layout"
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import threading
 from datetime import date, datetime, timezone
 
@@ -26,6 +27,7 @@ from postal_gateway.dossiers.services import (
     submit,
     submit_postal_dossier,
 )
+from postal_gateway.dossiers.shipments import format_shipment_number, is_shipment_number
 from tests import factories
 
 MB = 1024 * 1024
@@ -76,15 +78,19 @@ def command(world, **overrides) -> PostalSubmission:
     return PostalSubmission(**values)
 
 
-def test_a_complete_dossier_is_received_with_code_times_amounts_history_and_audit(session, world):
+def test_postal_intake_submits_without_code_or_receipt__dieu_21_1(session, world):
+    """Điều 21.1, 14.4: the post submits the dossier online; it has a shipment number (S10) but no
+    dossier code, receipt time, due time or appointment until the agency accepts it. Money, scans,
+    history and audit are kept as before."""
     outcome = submit(session, command(world))
     session.commit()
     dossier = outcome.dossier
     assert not outcome.replayed
-    assert dossier.code == "000.00.20.H10-261208-0001"
-    assert dossier.status == DossierStatus.received
-    assert dossier.received_at == TUESDAY_9H
-    assert dossier.appointment_date > date(2026, 12, 8)
+    assert dossier.status == DossierStatus.submitted
+    assert re.fullmatch(r"RA\d{9}VN", dossier.shipment_number) and is_shipment_number(dossier.shipment_number)
+    assert dossier.submitted_at == TUESDAY_9H
+    assert (dossier.code, dossier.received_at, dossier.processing_start_at, dossier.due_at, dossier.appointment_date,
+            dossier.accepted_at, dossier.receipt_basis) == (None,) * 7
     assert dossier.fee_vnd == 50_000 and dossier.postage_vnd == 30_000
     assert len(dossier.documents) == 3
     assert {c.kind.value: c.amount_vnd for c in dossier.collected} == {"fee": 50_000, "postage": 30_000}
@@ -96,18 +102,26 @@ def test_a_complete_dossier_is_received_with_code_times_amounts_history_and_audi
     assert entry.consent_id == world["consent"].id
     from postal_gateway.notifications.models import OutboxMessage
 
-    message = session.scalar(select(OutboxMessage).where(OutboxMessage.template == "dossier_received"))
-    assert message.recipient == world["citizen"].phone and dossier.code in message.body
+    assert session.scalar(select(OutboxMessage).where(OutboxMessage.template == "dossier_received")) is None
+    message = session.scalar(select(OutboxMessage).where(OutboxMessage.template == "dossier_submitted"))
+    assert message.recipient == world["citizen"].phone and dossier.shipment_number in message.body
     # level 4 without a digital signature: originals follow by post
     assert "Bản gốc gửi kèm qua bưu chính" in dossier.note
 
 
-def test_entered_on_saturday_is_received_monday_7h(session, world):
+def test_submitted_message_says_submitted_not_received__dieu_21_1(session, world):
+    """Điều 21.1, 12.1.d: the citizen's message at intake says "submitted" (nộp), never "received"
+    (tiếp nhận) as done, and promises no appointment date."""
+    from postal_gateway.notifications.models import OutboxMessage
+
     saturday = datetime(2026, 12, 12, 3, 0, tzinfo=timezone.utc)  # 10:00 Saturday in Vietnam
     dossier = submit(session, command(world, entered_at=saturday)).dossier
-    assert dossier.received_at == datetime(2026, 12, 14, 0, 0, tzinfo=timezone.utc)  # Monday 07:00
-    assert dossier.code.endswith("-261214-0001")
-    assert dossier.due_at > dossier.received_at
+    assert dossier.received_at is None and dossier.code is None
+    body = session.scalar(select(OutboxMessage.body).where(OutboxMessage.template == "dossier_submitted"))
+    # text messages go without tone marks
+    assert "nop truc tuyen" in body and dossier.shipment_number in body and "10:00 12/12/2026" in body
+    assert "da duoc tiep nhan" not in body and "chua duoc tiep nhan chinh thuc" in body
+    assert re.findall(r"\d{2}/\d{2}/\d{4}", body) == ["12/12/2026"]  # no appointment date
 
 
 def test_missing_required_documents_are_named_all_at_once(session, world):
@@ -232,7 +246,7 @@ def _concurrent(app, world, count, make_command):
             outcome = submit(own, make_command(index, staff, citizen))
             own.commit()
             with lock:
-                results.append((outcome.dossier.code, outcome.replayed))
+                results.append((outcome.dossier.shipment_number, outcome.replayed))
         except BaseException as error:  # noqa: BLE001
             own.rollback()
             with lock:
@@ -251,12 +265,13 @@ def _concurrent(app, world, count, make_command):
 
 @pytest.mark.slow
 @pytest.mark.commits  # fifty connections at once
-def test_fifty_concurrent_submissions_get_codes_0001_to_0050(app, session, world):
+def test_fifty_concurrent_submissions_get_fifty_shipment_numbers__dieu_21_1(app, session, world):
+    """Điều 21.1: each submission gets its own shipment number; no code is issued at the post."""
     results, failures = _concurrent(
         app, world, 50, lambda i, staff, citizen: command(world, staff=staff, citizen=citizen, submission_key=f"k-{i}")
     )
     assert not failures
-    assert sorted(code for code, _ in results) == [f"000.00.20.H10-261208-{n:04d}" for n in range(1, 51)]
+    assert sorted(number for number, _ in results) == [format_shipment_number(n) for n in range(1, 51)]
 
 
 @pytest.mark.commits  # two threads, two connections
@@ -269,9 +284,9 @@ def test_two_identical_requests_at_once_make_one_dossier(app, session, world):
     assert sorted(replayed for _, replayed in results) == [False, True]
     session.expire_all()
     assert session.scalar(select(func.count(Dossier.id))) == 1
-    # the loser gave its number back: the next code is 0002
+    # the loser gave its number back: the next shipment number is the second one
     later = submit(session, command(world, submission_key="next"))
-    assert later.dossier.code.endswith("-0002")
+    assert later.dossier.shipment_number == format_shipment_number(2)
 
 
 def test_access_rules_of_reading(session, world):
@@ -281,12 +296,13 @@ def test_access_rules_of_reading(session, world):
     agency_staff = factories.user(session, Role.agency_staff, agency_id=world["agency"].id)
     operator = factories.user(session, Role.operator)
     for viewer in (world["citizen"], same_office, agency_staff, operator):
-        assert get_dossier_by_code(session, dossier.code, viewer=viewer).id == dossier.id
+        # before acceptance the shipment number is its reference (Điều 21.1, 14.4)
+        assert get_dossier_by_code(session, dossier.shipment_number, viewer=viewer).id == dossier.id
         assert [d.id for d in list_dossiers(session, viewer)] == [dossier.id]
     for stranger in (factories.user(session, Role.citizen), factories.user(session, Role.postal_staff),
                      factories.user(session, Role.agency_staff)):
         with pytest.raises(NotFound):
-            get_dossier_by_code(session, dossier.code, viewer=stranger)
+            get_dossier_by_code(session, dossier.shipment_number, viewer=stranger)
         assert list_dossiers(session, stranger) == []
     with pytest.raises(NotFound):
         get_dossier_by_code(session, "rác", viewer=operator)

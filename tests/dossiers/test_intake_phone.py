@@ -79,7 +79,8 @@ def test_a_postal_worker_takes_in_a_dossier_on_a_phone(session, live_server, pho
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "intake-5-review")
     phone.click("#submit-button")
-    phone.wait_for_url(re.compile(r".*/dossiers/000\.00\.20\.H10-\d{6}-0001$"))
-    assert "In phiếu A4" in phone.content()
+    # submitted, not received (Điều 21.1): the post's consignment slip, no form 01 yet
+    phone.wait_for_url(re.compile(r".*/dossiers/RA\d{9}VN$"))
+    assert "In phiếu gửi hồ sơ" in phone.content() and "In phiếu A4" not in phone.content()
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "intake-6-detail")

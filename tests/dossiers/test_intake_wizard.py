@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from postal_gateway.accounts.models import Role
+from postal_gateway.core.db import utcnow
 from postal_gateway.dossiers import intake
 from postal_gateway.dossiers.models import Dossier
+from postal_gateway.workbench import reception
 from tests import factories
 from tests.conftest import log_in
 
@@ -114,18 +116,27 @@ def test_wizard_end_to_end_and_a_repeated_submit_makes_no_second_dossier(client,
     submitted = client.post(f"/intake/{wizard}/review")
     assert submitted.status_code == 302
     detail_url = submitted.headers["Location"]
-    assert re.search(r"/dossiers/000\.00\.20\.H10-\d{6}-0001$", detail_url)
+    # submitted, not received: the dossier's address is its shipment number until the agency accepts it
+    assert re.search(r"/dossiers/RA\d{9}VN$", detail_url)
 
     again = client.post(f"/intake/{wizard}/review")
     assert again.status_code == 302 and again.headers["Location"] == detail_url
     assert session.scalar(select(func.count(Dossier.id))) == 1
 
     detail = client.get(detail_url).get_data(as_text=True)
-    assert "In phiếu A4" in detail and "In phiếu khổ 80 mm" in detail and "Chia sẻ" in detail
+    assert "Mới đăng ký" in detail and "Chưa tiếp nhận" in detail and "In phiếu A4" not in detail
     assert "25.000" in detail and "Bản gốc gửi kèm qua bưu chính" in detail
     listed = client.get("/dossiers").get_data(as_text=True)
-    assert "000.00.20.H10-" in listed
+    assert detail_url.rsplit("/", 1)[1] in listed
+    # no Giấy tiếp nhận before acceptance (Điều 14.4)
+    assert client.get(detail_url + "/slip.pdf?layout=roll80").status_code == 409
 
+    dossier = session.scalars(select(Dossier)).one()
+    officer = factories.user(session, Role.agency_staff, agency_id=dossier.agency_id)
+    reception.accept(session, officer=officer, ref=dossier.shipment_number, basis="online_valid", now=utcnow())
+    session.commit()
+    detail = client.get(detail_url).get_data(as_text=True)
+    assert "In phiếu A4" in detail and "In phiếu khổ 80 mm" in detail and "Chia sẻ" in detail and dossier.code in detail
     slip = client.get(detail_url + "/slip.pdf?layout=roll80")
     assert slip.status_code == 200 and slip.mimetype == "application/pdf"
     assert slip.headers["Content-Disposition"].startswith("inline")

@@ -15,7 +15,7 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.core.domain import InvalidInput
 from postal_gateway.core.pdf import QR_MARK, qr_matrix
 from postal_gateway.dossiers.labels import STATUS_LABELS, status_label
-from postal_gateway.dossiers.models import Channel, Dossier, DossierDocument, DossierStatus
+from postal_gateway.dossiers.models import Channel, Dossier, DossierDocument, DossierStatus, ReceiptBasis
 from postal_gateway.dossiers.slip import (
     BACK_NOTICE,
     SlipData,
@@ -334,6 +334,10 @@ def test_slip_data_is_read_from_a_dossier(session):
         post_office=office,
         submitted_by=worker,
         entered_at=received,
+        submitted_at=received,
+        shipment_number="RA000000014VN",
+        accepted_at=received,
+        receipt_basis=ReceiptBasis.online_valid,
         received_at=received,
         processing_start_at=received,
         due_at=received + timedelta(days=15),
@@ -378,7 +382,8 @@ def test_lookup_url_escapes_the_code(session):
     moment = datetime(2026, 3, 12, 2, 5, tzinfo=timezone.utc)
     dossier = Dossier(
         code="X&Y 1", agency=agency, procedure=procedure, citizen=citizen, channel=Channel.online,
-        level=3, entered_at=moment, received_at=moment, processing_start_at=moment, due_at=moment,
+        level=3, entered_at=moment, submitted_at=moment, shipment_number="RA000000028VN", accepted_at=moment,
+        receipt_basis=ReceiptBasis.online_valid, received_at=moment, processing_start_at=moment, due_at=moment,
         appointment_date=date(2026, 3, 20),
     )
     session.add(dossier)

@@ -21,17 +21,19 @@ NOW = datetime(2026, 12, 8, 3, 0, tzinfo=timezone.utc)
 
 
 def test_the_table_is_the_whole_flow():
-    # The main line of R-11, step by step.
-    line = [(None, Action.receive), (S.received, Action.transfer), (S.transferred, Action.start_processing),
+    # The main line of R-11, step by step: the post submits (Điều 21.1), the one-stop office accepts (12.1.d).
+    line = [(None, Action.submit), (S.submitted, Action.accept), (S.received, Action.transfer), (S.transferred, Action.start_processing),
             (S.in_processing, Action.start_verification), (S.verification, Action.finish_verification),
             (S.in_processing, Action.mark_result_ready), (S.result_ready, Action.return_result)]
     assert [TRANSITIONS[step] for step in line] == [
-        S.received, S.transferred, S.in_processing, S.verification, S.in_processing, S.result_ready, S.returned]
+        S.submitted, S.received, S.transferred, S.in_processing, S.verification, S.in_processing, S.result_ready, S.returned]
     # Side branches and where they may start.
     working = {S.received, S.transferred, S.in_processing, S.verification, S.overdue}
     assert {s for (s, a) in TRANSITIONS if a == Action.request_supplement} == working
     assert {s for (s, a) in TRANSITIONS if a == Action.reject} == working | {S.supplement_requested}
-    assert {s for (s, a) in TRANSITIONS if a == Action.withdraw} == working | {S.supplement_requested}
+    assert {s for (s, a) in TRANSITIONS if a == Action.withdraw} == working | {S.supplement_requested, S.submitted}
+    # Before acceptance no due time runs: nothing but acceptance or withdrawal (Điều 12.1.đ: no transfer).
+    assert workflow.allowed_actions(S.submitted) == [Action.accept, Action.withdraw]
     assert {s for (s, a) in TRANSITIONS if a == Action.apologise} == working
     assert TRANSITIONS[(S.supplement_requested, Action.receive_supplement)] == S.in_processing
     # Final states lead nowhere.
@@ -79,13 +81,15 @@ def test_every_transition_records_who_when_why_and_emits_the_event(session, sour
     assert dossier.given_back_at == (NOW if target in (S.rejected, S.withdrawn) else None)
 
 
-def test_first_step_is_received_with_its_event_and_cannot_repeat(session):
+def test_first_step_is_submitted_with_its_event_and_cannot_repeat__dieu_21_1(session):
+    """Điều 21.1: the post submits the dossier online; its first step is "submitted", not a receipt."""
     officer, dossier = _world(session, S.received)
-    step = workflow.record_receipt(session, dossier, actor=officer, at=NOW)
-    assert step.from_status is None and step.to_status == S.received and step.action == "receive"
-    assert session.scalars(select(IntegrationEvent.event_type)).all() == ["dossier.received"]
+    step = workflow.record_submission(session, dossier, actor=officer, at=NOW)
+    assert step.from_status is None and step.to_status == S.submitted and step.action == "submit"
+    event = session.scalars(select(IntegrationEvent)).one()
+    assert event.event_type == "dossier.submitted" and event.aggregate_id == dossier.shipment_number
     with pytest.raises(IllegalTransition):
-        workflow.record_receipt(session, dossier, actor=officer, at=NOW)
+        workflow.record_submission(session, dossier, actor=officer, at=NOW)
 
 
 def test_skipped_and_repeated_steps_change_nothing(session):

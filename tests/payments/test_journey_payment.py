@@ -114,7 +114,8 @@ def test_demo_loads_one_online_level_4_dossier_with_its_fee_unpaid(session):
     assert len(session.scalars(select(Dossier).where(Dossier.submission_key == DEMO_KEY)).all()) == 1
     assert (dossier.channel, dossier.level, dossier.status) == (Channel.online, 4, DossierStatus.received)
     assert dossier.fee_vnd == dossier.procedure.fee_vnd > 0 and dossier.citizen.id_number == CITIZEN_ID_NUMBER
-    assert [step.to_status for step in dossier.history] == [DossierStatus.received]
+    # submitted online, then accepted by the agency (Điều 12.1.d): two steps since the receipt moved to the agency
+    assert [step.to_status for step in dossier.history] == [DossierStatus.submitted, DossierStatus.received]
     balance = payments.fee_balance(session, dossier)
     assert balance.due_vnd == dossier.fee_vnd and payments.completion_blocked(session, dossier)
 

@@ -8,6 +8,7 @@ from postal_gateway.catalogue.demo_data import load_demo_catalogue
 from postal_gateway.core.db import utcnow
 from postal_gateway.dossiers.models import Dossier, DossierStatus
 from postal_gateway.workbench import services
+from postal_gateway.workbench import reception
 from postal_gateway.workbench.demo import load_demo_workbench
 
 
@@ -18,9 +19,12 @@ def test_demo_dossier_is_loaded_once_and_can_be_worked_to_return(session):
     again = load_demo_workbench(session)
     session.commit()
     assert first == again and "/workbench/receive" in first[0]
-    assert session.scalar(select(func.count()).select_from(Dossier)) == 1
-    dossier = session.scalars(select(Dossier)).one()
+    # the past-due dossier, and one the post submitted that waits for acceptance (Điều 21.1, 12.1.a)
+    assert session.scalar(select(func.count()).select_from(Dossier)) == 2
+    dossier = session.scalars(select(Dossier).where(Dossier.code.is_not(None))).one()
     assert dossier.status == DossierStatus.received and dossier.due_at < utcnow()
+    waiting = session.scalars(select(Dossier).where(Dossier.code.is_(None))).one()
+    assert waiting.status == DossierStatus.submitted and waiting.shipment_number in first[1]
     from postal_gateway.accounts.models import User
 
     officer = session.scalar(select(User).where(User.email == "motcua@demo.stttt.gov.vn"))
@@ -31,3 +35,5 @@ def test_demo_dossier_is_loaded_once_and_can_be_worked_to_return(session):
     services.mark_result_ready(session, officer=officer, code=dossier.code, now=now)
     services.return_result(session, officer=officer, code=dossier.code, via="post", now=now)
     assert dossier.status == DossierStatus.returned
+    reception.accept(session, officer=officer, ref=waiting.shipment_number, basis="online_valid", now=now)
+    assert waiting.status == DossierStatus.received and waiting.code

@@ -1,0 +1,105 @@
+"""Reception at the one-stop office: the agency accepts a dossier the post submitted (Điều 12.1).
+
+The post submits a dossier online through the citizen's account (Điều 21.1); it is then
+``submitted`` and has no official receipt time, code or appointment. The one-stop officer of the
+dossier's agency checks it "ngay khi nhận được" (12.1.a) and accepts it here. Acceptance is the
+legal anchor: the receipt time (12.1.d), the transfer time to the processing department (12.1.đ),
+the due time, the appointment date and the dossier code (14.4, 15.2) all come from it, in the
+caller's transaction (flushed, never committed).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from postal_gateway import calendar
+from postal_gateway.accounts.models import User
+from postal_gateway.core.domain import N_, Conflict, InvalidInput, NotFound
+from postal_gateway.core.outbox import emit
+from postal_gateway.dossiers.codes import next_dossier_code
+from postal_gateway.dossiers.models import Dossier, DossierStatus, ReceiptBasis
+from postal_gateway.dossiers.services import lookup_url
+from postal_gateway.dossiers.shipments import find_by_reference
+from postal_gateway.dossiers.workflow import Action, IllegalTransition, transition
+from postal_gateway.notifications.service import send
+from postal_gateway.workbench.models import PaperHandover
+from postal_gateway.workbench.services import require_officer
+
+
+def reception_dossier(session: Session, officer: User | None, ref: str) -> Dossier:
+    """The dossier named by its code or shipment number if it belongs to the officer's agency;
+    NotFound otherwise (others may not learn it exists)."""
+    require_officer(officer)
+    dossier = find_by_reference(session, ref)
+    if dossier is None or dossier.agency_id != officer.agency_id:
+        cleaned = ref.strip().upper() if isinstance(ref, str) else ""
+        raise NotFound(N_("Không tìm thấy hồ sơ %(code)s."), params={"code": cleaned[:40] or "?"})
+    return dossier
+
+
+def receipt_moment(session: Session, dossier: Dossier, basis: ReceiptBasis, now: datetime) -> datetime:
+    """The moment Điều 12.1.d names: the e-dossier notified valid (now, moved to the next working
+    period when outside office hours), or the complete paper hand-over between the postal worker
+    and the one-stop officer (the signed hand-over, whatever the hour: the outside-hours rule is
+    written for e-dossiers only)."""
+    if basis == ReceiptBasis.online_valid:
+        return calendar.receipt_time(now, periods=calendar.periods_from_config(dossier.agency.working_periods))
+    handover = session.scalar(select(PaperHandover).where(PaperHandover.dossier_id == dossier.id))
+    if handover is None or not handover.paper_matches:
+        raise Conflict(N_("Chưa có biên bản giao nhận đầy đủ hồ sơ giấy khớp với hồ sơ trực tuyến: ký nhận hồ sơ "
+                          "giấy trước khi tiếp nhận theo thời điểm giao nhận (Điều 12.1.d)."))
+    return handover.signed_at
+
+
+def accept(
+    session: Session, *, officer: User, ref: str, basis, now: datetime, expected_version: int | None = None,
+    public_base_url: str = "",
+) -> Dossier:
+    """Accept a submitted dossier (Điều 12.1.a–đ, 14.4, 15.2): official receipt time, transfer time,
+    due time, appointment date and the agency's gap-free code of the receipt day, all at once; the
+    dossier becomes ``received`` (event dossier.received) and the citizen is told the code and date.
+
+    Anything but a ``submitted`` dossier is refused, nothing changed: a dossier is accepted once
+    (Điều 14.4)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    dossier = reception_dossier(session, officer, ref)
+    try:
+        basis = ReceiptBasis(basis)
+    except ValueError:
+        raise InvalidInput.on_field("basis", N_("Chọn căn cứ tiếp nhận: hồ sơ điện tử hợp lệ hoặc giao nhận hồ sơ "
+                                                "giấy đầy đủ.")) from None
+    if dossier.status != DossierStatus.submitted:
+        raise IllegalTransition(dossier.status, Action.accept)
+    received_at = receipt_moment(session, dossier, basis, now)
+    periods = calendar.periods_from_config(dossier.agency.working_periods)
+    days = dossier.procedure.processing_days
+    code = next_dossier_code(session, dossier.agency, received_at)
+    with session.no_autoflush:
+        dossier.code = code
+        dossier.received_at = received_at
+        dossier.processing_start_at = calendar.processing_start(received_at, periods=periods)
+        dossier.due_at = calendar.due_at(received_at, days, periods=periods)
+        dossier.appointment_date = calendar.appointment_date(received_at, days, periods=periods)
+        dossier.accepted_at = now
+        dossier.accepted_by_id = officer.id
+        dossier.receipt_basis = basis
+    transition(session, dossier, Action.accept, actor=officer, at=received_at, expected_version=expected_version,
+               details={"basis": basis.value, "accepted_at": now.isoformat(), "code": code})
+    emit(session, "dossier.received", aggregate_type="dossier", aggregate_id=code, occurred_at=received_at,
+         payload={"dossier_code": code, "shipment_number": dossier.shipment_number,
+                  "status": dossier.status.value, "at": received_at.isoformat()})
+    citizen = dossier.citizen
+    context = {
+        "code": code,
+        "procedure_name": dossier.procedure.name,
+        "appointment_date": dossier.appointment_date.strftime("%d/%m/%Y"),
+        "lookup_url": lookup_url(code, public_base_url),
+    }
+    for channel, recipient in (("sms", citizen.phone), ("email", citizen.email)):
+        if recipient:
+            send(session, channel=channel, recipient=recipient, template="dossier_received", context=context,
+                 user_id=citizen.id, locale=citizen.locale or "vi", now=now)
+    return dossier
