@@ -37,6 +37,15 @@ def _at_risk_share(value: str) -> float:
     return share if 0 < share < 1 else DEFAULT_AT_RISK_SHARE
 
 
+def shipment_prefix(value: str) -> str:
+    """The two letters that open every shipment number (UPU S10 service indicator); refused unless two
+    letters A-Z, since a wrong prefix would print unreadable numbers on every consignment slip."""
+    prefix = value.strip().upper()
+    if len(prefix) != 2 or not prefix.isascii() or not prefix.isalpha():
+        raise ValueError(f"SHIPMENT_PREFIX must be two letters A-Z, not {value!r}")
+    return prefix
+
+
 def load_or_create_secret_key(instance_dir: Path) -> str:
     """Keep one random key per installation so sessions survive restarts."""
     key_file = instance_dir / "secret_key"
@@ -115,6 +124,8 @@ class Settings:
     onestop_timeout: float = 10.0
     #: share of an SLA clock's time after which it is shown "at risk"
     tracking_at_risk_share: float = DEFAULT_AT_RISK_SHARE
+    #: the two letters of every shipment number (UPU S10), e.g. RA for a registered letter
+    shipment_prefix: str = "RA"
     #: "offline" (bundled administrative units) or "nominatim" (OpenStreetMap, over the network)
     postal_geocoder: str = "offline"
     postal_geocoder_user_agent: str = "postal-gateway"
@@ -166,6 +177,7 @@ class Settings:
             onestop_token=os.environ.get("ONESTOP_TOKEN", ""),
             onestop_timeout=float(os.environ.get("ONESTOP_TIMEOUT", "10")),
             tracking_at_risk_share=_at_risk_share(os.environ.get("TRACKING_AT_RISK_SHARE", "0.75")),
+            shipment_prefix=shipment_prefix(os.environ.get("SHIPMENT_PREFIX", "RA")),
             postal_geocoder=os.environ.get("POSTAL_GEOCODER", "offline").lower(),
             postal_geocoder_user_agent=os.environ.get("POSTAL_GEOCODER_USER_AGENT", "postal-gateway"),
         )

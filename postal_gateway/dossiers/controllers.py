@@ -323,6 +323,7 @@ def intake_review(wizard_id: str):
             organisation_name=state.organisation_name,
             digitally_signed=state.digitally_signed,
             public_base_url=_settings().public_base_url,
+        shipment_prefix=_settings().shipment_prefix,
         )
         try:
             with unit_of_work() as session:
@@ -443,6 +444,7 @@ def _submission_from(body: schemas.PostalSubmission, key: str) -> services.Posta
         form_data=body.form_data,
         digitally_signed=body.digitally_signed,
         public_base_url=_settings().public_base_url,
+        shipment_prefix=_settings().shipment_prefix,
     )
 
 

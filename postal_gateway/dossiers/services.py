@@ -38,7 +38,7 @@ from postal_gateway.dossiers.models import (
     DossierStatus,
     PaymentKind,
 )
-from postal_gateway.dossiers.shipments import find_by_reference, next_shipment_number
+from postal_gateway.dossiers.shipments import SHIPMENT_PREFIX, find_by_reference, next_shipment_number
 from postal_gateway.notifications.service import send
 from tracking.services import open_forward_leg
 
@@ -87,6 +87,8 @@ class PostalSubmission:
     entered_at: datetime | None = None
     #: public base address for the lookup link in the citizen's message
     public_base_url: str = ""
+    #: the two letters of the shipment number (Settings.shipment_prefix)
+    shipment_prefix: str = SHIPMENT_PREFIX
 
 
 @dataclass
@@ -419,7 +421,7 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
                 submission_key=key,
                 submission_fingerprint=print_,
                 entered_at=entered_at,
-                shipment_number=next_shipment_number(session),
+                shipment_number=next_shipment_number(session, command.shipment_prefix),
                 submitted_at=entered_at,
                 fee_vnd=procedure.fee_vnd,
                 postage_vnd=command.postage_vnd,

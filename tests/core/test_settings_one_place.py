@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from postal_gateway.core.config import Settings, process_settings
+from postal_gateway.core.config import Settings, process_settings, shipment_prefix
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("postal_gateway", "payments", "contracts", "tracking", "migrations")
@@ -132,3 +132,10 @@ def test_each_variable_reaches_its_setting(monkeypatch, variable, value, field, 
 def test_code_outside_a_request_gets_the_settings_the_app_was_built_with(app):
     assert process_settings() is app.config["SETTINGS"]
     assert process_settings().public_base_url == "http://testserver"
+
+
+def test_the_shipment_prefix_is_two_letters_or_the_app_does_not_start():
+    assert shipment_prefix(" ra ") == "RA"
+    for wrong in ("", "R", "RAA", "R1", "Đ1", "ĐA"):
+        with pytest.raises(ValueError, match="SHIPMENT_PREFIX"):
+            shipment_prefix(wrong)

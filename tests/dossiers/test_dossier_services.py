@@ -334,3 +334,9 @@ def test_intake_refuses_a_delivery_address_that_cannot_be_placed_and_saves_nothi
     session.rollback()
     assert [item.field for item in caught.value.field_errors] == ["delivery_address"]
     assert session.scalar(select(func.count()).select_from(Dossier)) == 0
+
+
+def test_the_shipment_number_opens_with_the_configured_prefix(world, session):
+    """The S10 service indicator comes from Settings.shipment_prefix (SHIPMENT_PREFIX)."""
+    outcome = submit(session, command(world, shipment_prefix="EE"))
+    assert outcome.dossier.shipment_number.startswith("EE") and outcome.dossier.shipment_number.endswith("VN")
