@@ -531,6 +531,7 @@ def submit_postal_dossier(
     entered_at: datetime | None = None,
     max_scan_bytes: int,
     public_base_url: str = "",
+    shipment_prefix: str = SHIPMENT_PREFIX,
 ) -> Dossier:
     """Keyword form of ``submit``; returns the dossier (new or, for a retried key, the existing one)."""
     command = PostalSubmission(
@@ -552,6 +553,7 @@ def submit_postal_dossier(
         digitally_signed=digitally_signed,
         entered_at=entered_at,
         public_base_url=public_base_url,
+        shipment_prefix=shipment_prefix,
     )
     return submit(session, command).dossier
 
