@@ -3,7 +3,6 @@ forms from postal_gateway.official_forms.services and render them as a page, a P
 from __future__ import annotations
 
 from flask import Response, render_template, request
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from postal_gateway.accounts.models import Role
@@ -13,6 +12,7 @@ from postal_gateway.core.domain import N_, InvalidInput
 from postal_gateway.core.formatting import to_local
 from postal_gateway.official_forms import documents, export, services
 from postal_gateway.web.auth import current_account, roles_required
+from postal_gateway.web.errors import errors_by_field
 
 READERS = services.READER_ROLES
 #: the register page lists this many dossiers; the exports carry the whole period
@@ -58,8 +58,7 @@ def register_page():
     try:
         book = _asked_register()
     except InvalidInput as refused:
-        for item in refused.field_errors:
-            errors.setdefault(item.field, []).append(_(item.message) % item.params if item.params else _(item.message))
+        errors = errors_by_field(refused)
     agencies = []
     if current_account().role == Role.operator:
         agencies = db_session().execute(select(Agency.code, Agency.name).order_by(Agency.name)).all()

@@ -18,6 +18,7 @@ from postal_gateway.accounts.models import Role, User
 from postal_gateway.catalogue.models import Agency
 from postal_gateway.core.domain import N_, FieldError, Forbidden, InvalidInput, NotFound
 from postal_gateway.core.formatting import VIETNAM, format_local_date, to_local
+from postal_gateway.core.periods import Period, bounds_faults, parse_day
 from postal_gateway.dossiers.models import Dossier, DossierStatusChange
 from postal_gateway.workbench.models import ApologyLetter, OpinionRequest, PaperHandover
 
@@ -26,7 +27,6 @@ OFFICER_ROLES = (Role.agency_staff, Role.agency_admin)
 READER_ROLES = (*OFFICER_ROLES, Role.operator)
 #: the longest register period asked for at once (Sổ theo dõi: one year)
 MAX_PERIOD_DAYS = 366
-EARLIEST = date(2000, 1, 1)
 
 #: results of a step against its deadline (form 05's "Trước hạn / Đúng hạn / Quá hạn")
 BEFORE, ON_TIME, LATE, NO_DEADLINE = "Trước hạn", "Đúng hạn", "Quá hạn", "—"
@@ -196,47 +196,12 @@ def control_sheet(session: Session, dossier: Dossier) -> ControlSheet:
 # --- form 06: the register book -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Period:
-    """Whole Vietnamese days, first to last inclusive."""
-
-    first: date
-    last: date
-
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.first, time(0), VIETNAM)
-
-    @property
-    def end(self) -> datetime:
-        """Exclusive: midnight after the last day, in Vietnam."""
-        return datetime.combine(self.last + timedelta(days=1), time(0), VIETNAM)
-
-
-def _parse_date(raw, name: str, errors: list[FieldError]) -> date | None:
-    if isinstance(raw, date):
-        return raw
-    if isinstance(raw, str) and len(raw.strip()) == 10:
-        try:
-            return date.fromisoformat(raw.strip())
-        except ValueError:
-            pass
-    errors.append(FieldError(name, N_("Ngày không hợp lệ; dùng dạng năm-tháng-ngày, ví dụ 2026-01-31.")))
-    return None
-
-
 def parse_period(raw_from, raw_to, *, today: date) -> Period:
     """The register's period: default the first of this month to today; at most one year; every fault named."""
     errors: list[FieldError] = []
-    first = _parse_date(raw_from, "from", errors) if raw_from not in (None, "") else today.replace(day=1)
-    last = _parse_date(raw_to, "to", errors) if raw_to not in (None, "") else today
-    if first is not None and first < EARLIEST:
-        errors.append(FieldError("from", N_("Ngày bắt đầu không trước 01/01/2000.")))
-    if first is not None and last is not None:
-        if first > last:
-            errors.append(FieldError("to", N_("Ngày kết thúc phải từ ngày bắt đầu trở đi.")))
-        elif (last - first).days >= MAX_PERIOD_DAYS:
-            errors.append(FieldError("to", N_("Mỗi lần xem sổ tối đa một năm.")))
+    first = parse_day(raw_from, "from", errors) if raw_from not in (None, "") else today.replace(day=1)
+    last = parse_day(raw_to, "to", errors) if raw_to not in (None, "") else today
+    errors += bounds_faults(first, last, max_days=MAX_PERIOD_DAYS, too_long=N_("Mỗi lần xem sổ tối đa một năm."))
     if errors:
         raise InvalidInput(N_("Kỳ của sổ theo dõi không hợp lệ."), field_errors=errors)
     return Period(first, last)

@@ -15,6 +15,7 @@ from postal_gateway.core.domain import InvalidInput
 from postal_gateway.statistics import export, schemas
 from postal_gateway.statistics.service import COLUMNS, Report, agency_statistics
 from postal_gateway.web.auth import api_auth, current_account, roles_required
+from postal_gateway.web.errors import errors_by_field
 
 VIEWERS = (Role.agency_staff, Role.agency_admin, Role.operator)
 
@@ -35,8 +36,7 @@ def page():
     try:
         report = _report_asked_by_page()
     except InvalidInput as refused:
-        for item in refused.field_errors:
-            errors.setdefault(item.field, []).append(_(item.message) % item.params if item.params else _(item.message))
+        errors = errors_by_field(refused)
     agencies = []
     if current_account().role == Role.operator:
         agencies = db_session().execute(select(Agency.code, Agency.name).order_by(Agency.name)).all()

@@ -6,7 +6,7 @@ is computed is written down in docs/statistics.md and in COLUMNS below. No Flask
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.catalogue.models import Agency
 from postal_gateway.core.domain import N_, FieldError, Forbidden, InvalidInput
-from postal_gateway.core.formatting import VIETNAM, to_local
+from postal_gateway.core.formatting import to_local
+from postal_gateway.core.periods import Period, bounds_faults, parse_day
 from postal_gateway.dossiers.models import Dossier
 from postal_gateway.workbench.models import SupplementRequest
 
 #: the earliest date a period may start
-EARLIEST = date(2000, 1, 1)
 #: the longest period asked for at once
 MAX_DAYS = 5 * 366
 
@@ -38,23 +38,6 @@ COLUMNS = (
     ("returned", N_("Trả lại"), N_("Trả lại")),
 )
 COUNT_KEYS = tuple(key for key, _g, _c in COLUMNS if key != "on_time_pct")
-
-
-@dataclass(frozen=True)
-class Period:
-    """Whole Vietnamese calendar days, first to last inclusive."""
-
-    first: date
-    last: date
-
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.first, time(0), VIETNAM)
-
-    @property
-    def end(self) -> datetime:
-        """Exclusive: midnight after the last day, in Vietnam."""
-        return datetime.combine(self.last + timedelta(days=1), time(0), VIETNAM)
 
 
 @dataclass
@@ -95,35 +78,17 @@ class Report:
 # --- input --------------------------------------------------------------------------------------
 
 
-def _parse_date(raw, name: str, errors: list[FieldError]) -> date | None:
-    if isinstance(raw, date):
-        return raw
-    if isinstance(raw, str) and len(raw.strip()) == 10:  # "null", "x", "2026-1-1": all named below
-        try:
-            return date.fromisoformat(raw.strip())
-        except ValueError:
-            pass
-    errors.append(FieldError(name, N_("Ngày không hợp lệ; dùng dạng năm-tháng-ngày, ví dụ 2026-01-31.")))
-    return None
-
-
 def parse_period(raw_from, raw_to, *, today: date) -> Period:
     """The period asked for; absent bounds default to 1 January of this year .. today. Every fault named."""
     errors: list[FieldError] = []
-    first = _parse_date(raw_from, "from", errors) if raw_from not in (None, "") else date(today.year, 1, 1)
-    last = _parse_date(raw_to, "to", errors) if raw_to not in (None, "") else today
-    if first is not None and first < EARLIEST:
-        errors.append(FieldError("from", N_("Ngày bắt đầu không trước 01/01/2000.")))
+    first = parse_day(raw_from, "from", errors) if raw_from not in (None, "") else date(today.year, 1, 1)
+    last = parse_day(raw_to, "to", errors) if raw_to not in (None, "") else today
     if first is not None and first > today:
         errors.append(FieldError("from", N_("Ngày bắt đầu không được sau hôm nay.")))
     if last is not None and last > today:
         errors.append(FieldError("to", N_("Ngày kết thúc không được sau hôm nay (%(today)s)."),
                                  {"today": today.strftime("%d/%m/%Y")}))
-    if first is not None and last is not None:
-        if first > last:
-            errors.append(FieldError("to", N_("Ngày kết thúc phải từ ngày bắt đầu trở đi.")))
-        elif (last - first).days >= MAX_DAYS:
-            errors.append(FieldError("to", N_("Mỗi lần xem tối đa 5 năm.")))
+    errors += bounds_faults(first, last, max_days=MAX_DAYS, too_long=N_("Mỗi lần xem tối đa 5 năm."))
     if errors:
         raise InvalidInput(N_("Kỳ thống kê không hợp lệ."), field_errors=errors)
     return Period(first, last)
