@@ -63,15 +63,20 @@ class _ValuesForm(PageForm):
         return {name: self[name].data or "" for name in self.shown}
 
 
-class RegistrationForm(_ValuesForm):
-    """Self-registration (Điều 6.1); every rule is ``services.register_citizen``'s."""
-
-    shown = ("full_name", "id_number", "phone", "email", "organisation_name", "address")
+class _PersonForm(_ValuesForm):
+    """Who the person is, as every account form asks it."""
 
     full_name = StringField(default="")
     id_number = StringField(default="")
     phone = StringField(default="")
     email = StringField(default="")
+
+
+class RegistrationForm(_PersonForm):
+    """Self-registration (Điều 6.1); every rule is ``services.register_citizen``'s."""
+
+    shown = ("full_name", "id_number", "phone", "email", "organisation_name", "address")
+
     organisation_name = StringField(default="")
     address = StringField(default="")
     password = PasswordField(default="")
@@ -87,15 +92,11 @@ class RegistrationForm(_ValuesForm):
         return self.accept_terms.data == "yes"
 
 
-class CitizenAtCounterForm(_ValuesForm):
+class CitizenAtCounterForm(_PersonForm):
     """A citizen registered by postal staff, with the ID document in hand (issue date; the photo is a file)."""
 
     shown = ("full_name", "id_number", "phone", "email", "organisation_name", "address", "id_issued_on")
 
-    full_name = StringField(default="")
-    id_number = StringField(default="")
-    phone = StringField(default="")
-    email = StringField(default="")
     organisation_name = StringField(default="")
     address = StringField(default="")
     id_issued_on = StringField(default="")
@@ -103,15 +104,11 @@ class CitizenAtCounterForm(_ValuesForm):
     id_photo = FileField()
 
 
-class ReclaimForm(_ValuesForm):
+class ReclaimForm(_PersonForm):
     """The real holder of an ID number someone else registered; a link may prefill it from the query string."""
 
     shown = ("full_name", "id_number", "phone", "email", "reason", "id_issued_on")
 
-    full_name = StringField(default="")
-    id_number = StringField(default="")
-    phone = StringField(default="")
-    email = StringField(default="")
     reason = StringField(default="")
     id_issued_on = StringField(default="")
     #: a photo of the card's front (JPEG, PNG or PDF), checked by ``uploads.validate_scan``
