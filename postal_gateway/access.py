@@ -177,6 +177,8 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "workbench.receive_compare": AGENCY_ONLY,
     "workbench.dossier": AGENCY_ONLY,
     "workbench.accept": AGENCY_ONLY,
+    "workbench.request_completion": AGENCY_ONLY,
+    "workbench.refuse": AGENCY_ONLY,
     "workbench.apology": AGENCY_ONLY,
     "workbench.apology_pdf": AGENCY_ONLY,
     "workbench.ask_opinion": AGENCY_ONLY,

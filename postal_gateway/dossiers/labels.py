@@ -20,6 +20,8 @@ STATUS_LABELS: dict[DossierStatus, str] = {
     DossierStatus.rejected: N_("Từ chối giải quyết"),
     DossierStatus.overdue: N_("Quá hạn, đã hẹn lại"),
     DossierStatus.withdrawn: N_("Đã rút hồ sơ"),
+    DossierStatus.completion_requested: N_("Yêu cầu bổ sung, hoàn thiện hồ sơ"),
+    DossierStatus.refused: N_("Từ chối tiếp nhận"),
 }
 
 

@@ -62,6 +62,10 @@ class DossierStatus(str, enum.Enum):
     overdue = "overdue"
     #: công dân rút hồ sơ
     withdrawn = "withdrawn"
+    #: yêu cầu bổ sung, hoàn thiện hồ sơ: form 02 at reception, before any code (Điều 12.1.c, 9.1.b)
+    completion_requested = "completion_requested"
+    #: từ chối tiếp nhận: form 03 at reception; final, never got a code (Điều 9.1.b)
+    refused = "refused"
 
 
 class PaymentKind(str, enum.Enum):

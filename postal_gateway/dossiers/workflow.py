@@ -55,18 +55,28 @@ class Action(str, enum.Enum):
     return_result = "return_result"
     #: công dân rút hồ sơ
     withdraw = "withdraw"
+    #: yêu cầu bổ sung, hoàn thiện hồ sơ at reception, before any code (form 02, Điều 12.1.c)
+    request_completion = "request_completion"
+    #: the completed dossier goes back to reception (Điều 12.2.b "trở lại trình tự tiếp nhận")
+    resubmit = "resubmit"
+    #: từ chối tiếp nhận (form 03, Điều 9.1.b)
+    refuse = "refuse"
 
 
 #: the states a dossier is still being worked in (not finished, not waiting for the citizen)
 WORKING = (S.received, S.transferred, S.in_processing, S.verification, S.overdue)
 #: nothing happens after these
-FINAL = (S.returned, S.rejected, S.withdrawn)
+FINAL = (S.returned, S.rejected, S.withdrawn, S.refused)
 
 #: (state, action) -> state; None is "no dossier yet". Anything not here is illegal.
 TRANSITIONS: dict[tuple[DossierStatus | None, Action], DossierStatus] = {
     (None, Action.submit): S.submitted,
     (S.submitted, Action.accept): S.received,
     (S.submitted, Action.withdraw): S.withdrawn,
+    (S.submitted, Action.request_completion): S.completion_requested,
+    (S.completion_requested, Action.resubmit): S.submitted,
+    (S.completion_requested, Action.withdraw): S.withdrawn,
+    (S.submitted, Action.refuse): S.refused,
     (S.received, Action.transfer): S.transferred,
     (S.transferred, Action.start_processing): S.in_processing,
     (S.in_processing, Action.start_verification): S.verification,
@@ -97,6 +107,9 @@ ACTION_LABELS = {
     Action.mark_result_ready: N_("báo có kết quả"),
     Action.return_result: N_("trả kết quả"),
     Action.withdraw: N_("rút hồ sơ"),
+    Action.request_completion: N_("yêu cầu bổ sung, hoàn thiện hồ sơ"),
+    Action.resubmit: N_("nộp lại hồ sơ đã hoàn thiện"),
+    Action.refuse: N_("từ chối tiếp nhận"),
 }
 
 

@@ -111,6 +111,32 @@ TEMPLATES: dict[str, dict[str, MessageText | dict[str, MessageText]]] = {
             "Track it at {lookup_url}",
         ),
     },
+    # context: shipment_number, agency_name, items, reasons ("; "-separated), lookup_url (form 02 at reception,
+    # Điều 12.1.c "đầy đủ một lần", 9.1.b)
+    "completion_requested": {
+        "vi": MessageText(
+            "Hồ sơ {shipment_number} cần bổ sung, hoàn thiện",
+            "{agency_name} chưa tiếp nhận hồ sơ {shipment_number}. Cần bổ sung, hoàn thiện: {items}. "
+            "Lý do: {reasons}. Tra cứu: {lookup_url}",
+        ),
+        "en": MessageText(
+            "Dossier {shipment_number} needs completing",
+            "{agency_name} has not received dossier {shipment_number} yet. To complete: {items}. "
+            "Reasons: {reasons}. Track it at {lookup_url}",
+        ),
+    },
+    # context: shipment_number, agency_name, reasons, guidance (sentence naming the competent agency, or "")
+    # (form 03, Điều 9.1.b)
+    "dossier_refused": {
+        "vi": MessageText(
+            "Hồ sơ {shipment_number} bị từ chối tiếp nhận",
+            "{agency_name} từ chối tiếp nhận hồ sơ {shipment_number}. Lý do: {reasons}. {guidance}",
+        ),
+        "en": MessageText(
+            "Dossier {shipment_number} refused at reception",
+            "{agency_name} refused to receive dossier {shipment_number}. Reasons: {reasons}. {guidance}",
+        ),
+    },
     # context: code, reasons (one line, "; "-separated), lookup_url (workbench, issue 7)
     "supplement_requested": {
         "vi": MessageText(

@@ -6,6 +6,8 @@ GET/POST  /workbench/receive                           receive_scan    scan or t
 GET/POST  /workbench/<code>/receive                    receive_compare compare paper with online, sign
 GET       /workbench/<code>                            dossier         facts, timeline, next steps
 POST      /workbench/<code>/accept                     accept          tiếp nhận a submitted dossier (Điều 12.1.d)
+POST      /workbench/<code>/completion                 request_completion  form 02 at reception (Điều 12.1.c)
+POST      /workbench/<code>/refuse                     refuse          form 03 at reception (Điều 9.1.b)
 POST      /workbench/<code>/step                       step            transfer, start, verify, ...
 POST      /workbench/<code>/supplement                 supplement      ask for a supplement
 POST      /workbench/<code>/supplement/received        supplement_received
@@ -44,6 +46,8 @@ api.add_url_rule("/workbench/dossiers/<code>/handover", view_func=controllers.ap
 api.add_url_rule("/workbench/dossiers/<code>/actions", view_func=controllers.api_action, methods=["POST"])
 api.add_url_rule("/workbench/dossiers/<code>/apology-letters/<int:number>.pdf", view_func=controllers.api_apology_pdf, methods=["GET"])
 blueprint.add_url_rule("/<code>/accept", view_func=controllers.step_views["accept"], methods=["POST"])
+blueprint.add_url_rule("/<code>/completion", view_func=controllers.step_views["request_completion"], methods=["POST"])
+blueprint.add_url_rule("/<code>/refuse", view_func=controllers.step_views["refuse"], methods=["POST"])
 blueprint.add_url_rule("/<code>/step", view_func=controllers.step_views["step"], methods=["POST"])
 blueprint.add_url_rule("/<code>/supplement", view_func=controllers.step_views["supplement"], methods=["POST"])
 blueprint.add_url_rule("/<code>/supplement/received", view_func=controllers.step_views["supplement_received"], methods=["POST"])

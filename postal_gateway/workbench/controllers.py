@@ -154,9 +154,23 @@ def _accept(session, *, code: str, **values):
     return reception.accept(session, ref=code, **values)
 
 
+def _request_completion(session, *, code: str, **values):
+    """Completion request at reception (form 02), under the ``code`` name the step forms pass."""
+    return reception.request_completion(session, ref=code, **values)
+
+
+def _refuse(session, *, code: str, **values):
+    """Refusal at reception (form 03), under the ``code`` name the step forms pass."""
+    return reception.refuse(session, ref=code, **values)
+
+
 STEPS = (
     Step("/<code>/accept", "accept", _accept, forms.AcceptForm,
          N_("Đã tiếp nhận hồ sơ: đã cấp mã hồ sơ, ngày hẹn trả và báo cho công dân."), tells_citizen=True),
+    Step("/<code>/completion", "request_completion", _request_completion, forms.CompletionForm,
+         N_("Đã gửi yêu cầu bổ sung, hoàn thiện hồ sơ cho công dân."), tells_citizen=True),
+    Step("/<code>/refuse", "refuse", _refuse, forms.RefuseForm,
+         N_("Đã từ chối tiếp nhận hồ sơ và báo cho công dân."), tells_citizen=True),
     Step("/<code>/step", "step", services.advance, forms.AdvanceForm, N_("Đã cập nhật hồ sơ.")),
     Step("/<code>/supplement", "supplement", services.request_supplement, forms.ReasonsForm,
          N_("Đã gửi yêu cầu bổ sung cho công dân."), tells_citizen=True),
@@ -286,6 +300,12 @@ def _step_of(session, body: schemas.WorkbenchAction, code: str) -> Callable[[], 
     steps = {
         "accept": lambda: reception.accept(session, ref=code, basis=body.basis, public_base_url=base,
                                            officer=officer, now=now, expected_version=body.version),
+        "request_completion": lambda: reception.request_completion(
+            session, ref=code, items=body.items, reasons=body.reasons, public_base_url=base, officer=officer,
+            now=now, expected_version=body.version),
+        "refuse": lambda: reception.refuse(
+            session, ref=code, reasons=body.reasons, competent_agency=text("competent_agency"),
+            public_base_url=base, officer=officer, now=now, expected_version=body.version),
         "request_supplement": lambda: services.request_supplement(session, reasons=body.reasons, public_base_url=base,
                                                                   **common),
         "receive_supplement": lambda: services.receive_supplement(session, note=text("note"), **common),
@@ -324,7 +344,9 @@ def api_action(code: str, json: schemas.WorkbenchAction):
     `agency_code`, `question`, `working_days` (1-30); record_opinion: `opinion_id`, `answer`; apologise:
     `reason`, `new_date` (a later working day; only past the due time); mark_result_ready: `note`;
     return_result: `via` (post or counter; level 4 is refused until the fee paid equals the fee owed); accept: `basis`
-    (online_valid or paper_handover, Điều 12.1.d); a submitted dossier is reached by its shipment number.
+    (online_valid or paper_handover, Điều 12.1.d); a submitted dossier is reached by its shipment number;
+    request_completion (form 02, Điều 12.1.c): `items` and `reasons` (one reason per item, all at once);
+    refuse (form 03, Điều 9.1.b): `reasons`, `competent_agency`.
     """
     with unit_of_work() as session:
         _step_of(session, json, code)()

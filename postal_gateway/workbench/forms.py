@@ -71,6 +71,20 @@ class AcceptForm(StepForm):
     basis = StringField(default="")
 
 
+class CompletionForm(StepForm):
+    """Completion request at reception (form 02, Điều 12.1.c): the items and their reasons, one a line."""
+
+    items = TextAreaField(default="")
+    reasons = TextAreaField(default="")
+
+
+class RefuseForm(StepForm):
+    """Refusal at reception (form 03, Điều 9.1.b): the reasons, one a line, and where the citizen should go."""
+
+    reasons = TextAreaField(default="")
+    competent_agency = StringField(default="")
+
+
 class ReasonsForm(StepForm):
     """Supplement request and rejection: every reason at once, one a line."""
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from postal_gateway import calendar
 from postal_gateway.accounts.models import User
-from postal_gateway.core.domain import N_, Conflict, InvalidInput, NotFound
+from postal_gateway.core.domain import N_, Conflict, FieldError, InvalidInput, NotFound
 from postal_gateway.core.outbox import emit
 from postal_gateway.dossiers.codes import next_dossier_code
 from postal_gateway.dossiers.models import Dossier, DossierStatus, ReceiptBasis
@@ -25,7 +25,10 @@ from postal_gateway.dossiers.shipments import find_by_reference
 from postal_gateway.dossiers.workflow import Action, IllegalTransition, transition
 from postal_gateway.notifications.service import send
 from postal_gateway.workbench.models import PaperHandover
-from postal_gateway.workbench.services import require_officer
+from postal_gateway.workbench.services import REASON_MAX, REASONS_MAX, TEXT_MAX, require_officer
+
+#: the message of a completion request or refusal without what Điều 12.1.c asks for
+NEED_REASONS = N_("Phải nêu rõ nội dung, lý do và hướng dẫn, đầy đủ một lần (Điều 12.1.c).")
 
 
 def reception_dossier(session: Session, officer: User | None, ref: str) -> Dossier:
@@ -71,6 +74,8 @@ def accept(
     except ValueError:
         raise InvalidInput.on_field("basis", N_("Chọn căn cứ tiếp nhận: hồ sơ điện tử hợp lệ hoặc giao nhận hồ sơ "
                                                 "giấy đầy đủ.")) from None
+    if dossier.status == DossierStatus.refused:
+        raise Conflict(N_("Hồ sơ đã bị từ chối tiếp nhận; nộp lại thành hồ sơ mới (Điều 9.1.b, 12.1.c)."))
     if dossier.status != DossierStatus.submitted:
         raise IllegalTransition(dossier.status, Action.accept)
     received_at = receipt_moment(session, dossier, basis, now)
@@ -102,4 +107,111 @@ def accept(
         if recipient:
             send(session, channel=channel, recipient=recipient, template="dossier_received", context=context,
                  user_id=citizen.id, locale=citizen.locale or "vi", now=now)
+    return dossier
+
+
+def _lines(raw, field_name: str, errors: list[FieldError]) -> list[str]:
+    """Non-empty lines (a list, or one text with one entry a line), each at most REASON_MAX characters."""
+    if isinstance(raw, str):
+        raw = raw.splitlines()
+    if raw is None:
+        raw = []
+    if not isinstance(raw, (list, tuple)) or not all(isinstance(item, str) for item in raw):
+        errors.append(FieldError(field_name, NEED_REASONS))
+        return []
+    lines = [" ".join(item.split()) for item in raw]
+    lines = [line for line in lines if line]
+    if any(len(line) > REASON_MAX for line in lines):
+        errors.append(FieldError(field_name, N_("Mỗi dòng tối đa 500 ký tự.")))
+    if len(lines) > REASONS_MAX:
+        errors.append(FieldError(field_name, N_("Tối đa 20 dòng; gộp các dòng gần nhau.")))
+    return lines
+
+
+def _before_receipt(session: Session, officer: User, ref: str, action: Action, now: datetime) -> Dossier:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    dossier = reception_dossier(session, officer, ref)
+    if dossier.status != DossierStatus.submitted:
+        raise IllegalTransition(dossier.status, action)
+    return dossier
+
+
+def _tell_citizen(session: Session, dossier: Dossier, template: str, context: dict, now: datetime) -> None:
+    citizen = dossier.citizen
+    for channel, recipient in (("sms", citizen.phone), ("email", citizen.email)):
+        if recipient:
+            send(session, channel=channel, recipient=recipient, template=template, context=context,
+                 user_id=citizen.id, locale=citizen.locale or "vi", now=now)
+
+
+def request_completion(
+    session: Session, *, officer: User, ref: str, items, reasons, now: datetime,
+    expected_version: int | None = None, public_base_url: str = "",
+) -> Dossier:
+    """Ask the citizen to complete a submitted dossier before it is received (form 02, Điều 12.1.c
+    "đầy đủ một lần", 9.1.b): every missing or wrong item at once, each with its reason (one reason
+    per item, in the same order). The dossier becomes ``completion_requested``; no code is issued,
+    no due time runs. Only the one-stop officer of the dossier's own agency may ask."""
+    dossier = _before_receipt(session, officer, ref, Action.request_completion, now)
+    errors: list[FieldError] = []
+    items = _lines(items, "items", errors)
+    reasons = _lines(reasons, "reasons", errors)
+    if not items:
+        errors.append(FieldError("items", NEED_REASONS))
+    if not reasons or (items and len(reasons) != len(items)):
+        errors.append(FieldError("reasons", N_("Mỗi nội dung cần bổ sung phải có một lý do, theo cùng thứ tự; nêu "
+                                               "đầy đủ một lần (Điều 12.1.c).")))
+    if errors:
+        raise InvalidInput(NEED_REASONS, field_errors=errors)
+    transition(session, dossier, Action.request_completion, actor=officer, at=now, reason="; ".join(reasons),
+               expected_version=expected_version, details={"items": items, "reasons": reasons})
+    ref_public = dossier.shipment_number or ref
+    _tell_citizen(session, dossier, "completion_requested", {
+        "shipment_number": ref_public,
+        "agency_name": dossier.agency.name,
+        "items": "; ".join(items),
+        "reasons": "; ".join(reasons),
+        "lookup_url": lookup_url(ref_public, public_base_url),
+    }, now)
+    return dossier
+
+
+def refuse(
+    session: Session, *, officer: User, ref: str, reasons, now: datetime, competent_agency: str = "",
+    expected_version: int | None = None, public_base_url: str = "",
+) -> Dossier:
+    """Refuse to receive a submitted dossier (form 03, Điều 9.1.b): the reasons, and when the
+    dossier is out of the agency's remit the competent agency the citizen should go to. The dossier
+    becomes ``refused`` (final); no code is issued. Only the one-stop officer of the dossier's own
+    agency may refuse."""
+    dossier = _before_receipt(session, officer, ref, Action.refuse, now)
+    errors: list[FieldError] = []
+    reasons = _lines(reasons, "reasons", errors)
+    if not reasons:
+        errors.append(FieldError("reasons", NEED_REASONS))
+    if competent_agency is not None and not isinstance(competent_agency, str):
+        errors.append(FieldError("competent_agency", N_("Phải là chuỗi ký tự.")))
+        competent_agency = ""
+    competent_agency = " ".join((competent_agency or "").split())
+    if len(competent_agency) > TEXT_MAX:
+        errors.append(FieldError("competent_agency", N_("Tối đa 2000 ký tự.")))
+    if errors:
+        raise InvalidInput(NEED_REASONS, field_errors=errors)
+    transition(session, dossier, Action.refuse, actor=officer, at=now, reason="; ".join(reasons),
+               expected_version=expected_version,
+               details={"reasons": reasons, "competent_agency": competent_agency})
+    ref_public = dossier.shipment_number or ref
+    locale = dossier.citizen.locale or "vi"
+    if competent_agency:
+        guidance = (f"Refer to: {competent_agency}." if locale == "en"
+                    else f"Đề nghị liên hệ: {competent_agency}.")
+    else:
+        guidance = ""
+    _tell_citizen(session, dossier, "dossier_refused", {
+        "shipment_number": ref_public,
+        "agency_name": dossier.agency.name,
+        "reasons": "; ".join(reasons),
+        "guidance": guidance,
+    }, now)
     return dossier

@@ -23,7 +23,7 @@ from postal_gateway.workbench.services import OPINION_DAYS_MAX, REASON_MAX, REAS
 WorkbenchStep = Literal[
     "accept", "transfer", "start_processing", "start_verification", "finish_verification", "request_supplement",
     "receive_supplement", "reject", "withdraw", "ask_opinion", "record_opinion", "apologise",
-    "mark_result_ready", "return_result",
+    "mark_result_ready", "return_result", "request_completion", "refuse",
 ]
 Text = Annotated[StrictStr, Field(max_length=TEXT_MAX)]
 
@@ -43,8 +43,12 @@ class WorkbenchAction(BaseModel):
         None, description="The dossier version the caller saw; a different current version answers 409."
     )
     reasons: Annotated[list[Annotated[StrictStr, Field(max_length=REASON_MAX)]], Field(max_length=REASONS_MAX)] | None = (
-        Field(None, description="request_supplement, reject: every reason at once.")
+        Field(None, description="request_supplement, reject, request_completion, refuse: every reason at once.")
     )
+    items: Annotated[list[Annotated[StrictStr, Field(max_length=REASON_MAX)]], Field(max_length=REASONS_MAX)] | None = (
+        Field(None, description="request_completion: every item to complete at once (Điều 12.1.c).")
+    )
+    competent_agency: Text | None = Field(None, description="refuse: where the citizen should go (Điều 9.1.b).")
     reason: Text | None = Field(None, description="withdraw, apologise, and the simple steps.")
     note: Text | None = Field(None, description="receive_supplement, mark_result_ready.")
     agency_code: Annotated[StrictStr, Field(max_length=64)] | None = Field(None, description="ask_opinion.")

@@ -31,13 +31,17 @@ def test_the_table_is_the_whole_flow():
     working = {S.received, S.transferred, S.in_processing, S.verification, S.overdue}
     assert {s for (s, a) in TRANSITIONS if a == Action.request_supplement} == working
     assert {s for (s, a) in TRANSITIONS if a == Action.reject} == working | {S.supplement_requested}
-    assert {s for (s, a) in TRANSITIONS if a == Action.withdraw} == working | {S.supplement_requested, S.submitted}
-    # Before acceptance no due time runs: nothing but acceptance or withdrawal (Điều 12.1.đ: no transfer).
-    assert workflow.allowed_actions(S.submitted) == [Action.accept, Action.withdraw]
+    assert {s for (s, a) in TRANSITIONS if a == Action.withdraw} == working | {
+        S.supplement_requested, S.submitted, S.completion_requested}
+    # Before acceptance no due time runs: acceptance, withdrawal, a completion request (form 02, Điều 12.1.c)
+    # or a refusal (form 03, Điều 9.1.b) only (Điều 12.1.đ: no transfer).
+    assert workflow.allowed_actions(S.submitted) == [
+        Action.accept, Action.withdraw, Action.request_completion, Action.refuse]
+    assert workflow.allowed_actions(S.completion_requested) == [Action.withdraw, Action.resubmit]
     assert {s for (s, a) in TRANSITIONS if a == Action.apologise} == working
     assert TRANSITIONS[(S.supplement_requested, Action.receive_supplement)] == S.in_processing
     # Final states lead nowhere.
-    for final in (S.returned, S.rejected, S.withdrawn):
+    for final in (S.returned, S.rejected, S.withdrawn, S.refused):
         assert workflow.allowed_actions(final) == []
 
 

@@ -60,7 +60,7 @@ def test_api_accept_action_by_shipment_number__dieu_12_1_d(client, session, worl
     number, auth = world["dossiers"][1].shipment_number, world["auth"]
     url = f"/api/v1/workbench/dossiers/{number}"
     body = client.get(url, headers=auth).get_json()
-    assert body["status"] == "submitted" and body["code"] is None and body["allowed_actions"] == ["accept", "withdraw"]
+    assert body["status"] == "submitted" and body["code"] is None and body["allowed_actions"] == ["accept", "withdraw", "request_completion", "refuse"]
     paper = client.post(f"{url}/actions", json={"action": "accept", "basis": "paper_handover"}, headers=auth)
     assert paper.status_code == 409 and "12.1.d" in paper.get_json()["detail"]
     done = client.post(f"{url}/actions", json={"action": "accept", "basis": "online_valid"}, headers=auth)
