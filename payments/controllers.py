@@ -3,8 +3,6 @@ and the API. Each one parses the request, calls the use cases inside a unit of w
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from functools import wraps
 
 from flask import Response, jsonify, redirect, render_template, request, url_for
 from spectree import Response as Documented
@@ -16,7 +14,7 @@ from payments.sandbox.gateway import daily_file
 from payments.vnpay.payment import ipn_response
 from postal_gateway.accounts.models import Role
 from postal_gateway.api.request_guards import storable, unstorable
-from postal_gateway.api.spec import operation
+from postal_gateway.api.spec import operation, reach_checked_before_the_body
 from postal_gateway.catalogue.models import Agency
 from postal_gateway.core import metrics
 from postal_gateway.core.db import db_session, utcnow
@@ -37,17 +35,6 @@ def _agency_dossier(code: str):
     if current_account().agency_id != dossier.agency_id:
         raise Forbidden(N_("Hồ sơ không thuộc cơ quan của bạn."))
     return dossier
-
-
-def _of_own_agency(view: Callable) -> Callable:
-    """Another agency's dossier (or none) is refused before the body is read: 403 or 404 whatever it holds."""
-
-    @wraps(view)
-    def guarded(code: str, **path):
-        _agency_dossier(code)
-        return view(code=code, **path)
-
-    return guarded
 
 
 # --- citizen: paying ----------------------------------------------------------------------------
@@ -304,7 +291,7 @@ def api_dossier(code: str):
 
 
 @api_auth(Role.agency_admin)
-@_of_own_agency
+@reach_checked_before_the_body(_agency_dossier)  # 403 or 404 whatever the body holds
 @operation(
     resp=Documented(HTTP_201=schemas.RefundOut, HTTP_401=None, HTTP_403=None, HTTP_404=None, HTTP_409=None,
                     HTTP_422=None),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from flask import current_app, request
@@ -123,6 +124,21 @@ def operation(*, openapi_extra: dict | None = None, documented_body: Any = None,
         validated = api_spec.validate(**validate)(view)
         setattr(validated, _EXTRA_ATTRIBUTE, extra)
         return validated
+
+    return decorator
+
+
+def reach_checked_before_the_body(check: Callable[[str], Any]) -> Callable:
+    """Put under the role guard and above ``@operation``: ``check(code)`` runs before spectree reads the body,
+    so a dossier the caller may not reach is refused (403/404) whatever the body holds."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def checked(code: str, **path_values):
+            check(code)
+            return view(code=code, **path_values)
+
+        return checked
 
     return decorator
 

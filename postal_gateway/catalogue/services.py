@@ -208,6 +208,11 @@ def get_agency(session: Session, code: str) -> Agency:
 # --- agencies ----------------------------------------------------------------------------------
 
 
+def agency_choices(session: Session) -> list[tuple[str, str]]:
+    """(code, name) of every agency, by name: what an operator picks a report's or register's agency from."""
+    return [tuple(row) for row in session.execute(select(Agency.code, Agency.name).order_by(Agency.name))]
+
+
 def is_valid_phone(phone: str) -> bool:
     """A Vietnamese phone as printed: a landline is 02 + area code + number, 11 digits
     (0271 3888 207); a mobile is 0[35789] and 8 more digits; +84 may replace the 0.

@@ -3,10 +3,9 @@ forms from postal_gateway.official_forms.services and render them as a page, a P
 from __future__ import annotations
 
 from flask import Response, render_template, request
-from sqlalchemy import select
 
 from postal_gateway.accounts.models import Role
-from postal_gateway.catalogue.models import Agency
+from postal_gateway.catalogue.services import agency_choices
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import N_, InvalidInput
 from postal_gateway.core.formatting import to_local
@@ -59,9 +58,7 @@ def register_page():
         book = _asked_register()
     except InvalidInput as refused:
         errors = errors_by_field(refused)
-    agencies = []
-    if current_account().role == Role.operator:
-        agencies = db_session().execute(select(Agency.code, Agency.name).order_by(Agency.name)).all()
+    agencies = agency_choices(db_session()) if current_account().role == Role.operator else []
     today = to_local(utcnow()).date()
     return render_template("official_forms/register.html", book=book, errors=errors, agencies=agencies,
                            args=request.args, headers=documents.REGISTER_HEADERS, cells=documents.register_cells,

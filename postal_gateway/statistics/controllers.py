@@ -5,11 +5,10 @@ from flask import Response, render_template, request
 from flask_babel import gettext as _
 from markupsafe import Markup
 from spectree import Response as Documented
-from sqlalchemy import select
 
 from postal_gateway.accounts.models import Role
 from postal_gateway.api.spec import operation
-from postal_gateway.catalogue.models import Agency
+from postal_gateway.catalogue.services import agency_choices
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import InvalidInput
 from postal_gateway.statistics import export, schemas
@@ -37,9 +36,7 @@ def page():
         report = _report_asked_by_page()
     except InvalidInput as refused:
         errors = errors_by_field(refused)
-    agencies = []
-    if current_account().role == Role.operator:
-        agencies = db_session().execute(select(Agency.code, Agency.name).order_by(Agency.name)).all()
+    agencies = agency_choices(db_session()) if current_account().role == Role.operator else []
     chart = None
     if report is not None:
         chart = Markup(export.chart_svg(report, on_time_label=_("Đúng hạn"), late_label=_("Quá hạn"),

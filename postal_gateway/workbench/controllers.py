@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from spectree import Response as Documented
 
 from postal_gateway.accounts.models import Role
-from postal_gateway.api.spec import operation
+from postal_gateway.api.spec import operation, reach_checked_before_the_body
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import N_, Conflict, DomainError, InvalidInput
 from postal_gateway.core.unit_of_work import unit_of_work
@@ -224,15 +223,9 @@ _CODE_PARAMETER = {
 _STEP_REFUSALS = {"HTTP_400": None, "HTTP_401": None, "HTTP_403": None, "HTTP_404": None, "HTTP_409": None}
 
 
-def _own_dossier_first(view: Callable) -> Callable:
-    """Another agency's dossier is not found, whatever the body: looked up before the body is checked."""
-
-    @wraps(view)
-    def checked(code: str, **path_values):
-        services.officer_dossier(db_session(), current_account(), code)
-        return view(code=code, **path_values)
-
-    return checked
+def _own_agency_dossier(code: str):
+    """Another agency's dossier is not found, whatever the body."""
+    return services.officer_dossier(db_session(), current_account(), code)
 
 
 def _dossier_view(code: str) -> schemas.WorkbenchDossier:
@@ -270,7 +263,7 @@ def api_dossier(code: str):
 
 
 @api_auth(*OFFICERS)
-@_own_dossier_first
+@reach_checked_before_the_body(_own_agency_dossier)
 @operation(
     resp=Documented(HTTP_200=schemas.WorkbenchDossier, **_STEP_REFUSALS),
     tags=["workbench"],
@@ -328,7 +321,7 @@ def _step_of(session, body: schemas.WorkbenchAction, code: str) -> Callable[[], 
 
 
 @api_auth(*OFFICERS)
-@_own_dossier_first
+@reach_checked_before_the_body(_own_agency_dossier)
 @operation(
     resp=Documented(HTTP_200=schemas.WorkbenchDossier, **_STEP_REFUSALS),
     tags=["workbench"],
