@@ -15,8 +15,8 @@ from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import Procedure
 from postal_gateway.dossiers.codes import next_dossier_code
 from postal_gateway.dossiers.models import Dossier, DossierStatus, ReceiptBasis
-from postal_gateway.dossiers.workflow import Action, record_submission, transition
 from postal_gateway.dossiers.shipments import next_shipment_number
+from postal_gateway.dossiers.workflow import Action, record_submission, transition
 
 
 def demo_dossier(session: Session, *, procedure: Procedure, entered_at: datetime, accepted: bool = True,

@@ -31,8 +31,8 @@ from postal_gateway.core.formatting import to_local
 from postal_gateway.core.uploads import validate_scan
 from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier
 from postal_gateway.dossiers.services import CollectedPayment, PostalSubmission, submit
-from postal_gateway.workbench import services as workbench
 from postal_gateway.workbench import reception
+from postal_gateway.workbench import services as workbench
 from tracking.ingestion import record_events
 
 DEMO_KEY = "demo-notifications-1"

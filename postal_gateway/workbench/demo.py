@@ -17,7 +17,6 @@ from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import Procedure
 from postal_gateway.core.db import utcnow
 from postal_gateway.dossiers.demo import demo_dossier, record_submitted_and_accepted
-from postal_gateway.dossiers.workflow import record_submission
 from postal_gateway.dossiers.models import (
     Channel,
     CollectedAmount,
@@ -26,6 +25,7 @@ from postal_gateway.dossiers.models import (
     Dossier,
     PaymentKind,
 )
+from postal_gateway.dossiers.workflow import record_submission
 
 DEMO_KEY = "demo-workbench-1"
 DEMO_WAITING_KEY = "demo-workbench-waiting"
