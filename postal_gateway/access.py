@@ -88,6 +88,9 @@ STATISTICS_READERS = roles({**_agency(), OPERATOR: ANYONE})
 CONTRACT_READERS = roles({**_agency(), OPERATOR: ANYONE})
 #: forms 05 and 06 (Điều 9.2.a, 9.3.c): the agency's officers on its own dossiers, operators on every agency's
 OFFICIAL_FORM_READERS = roles({**_agency(), OPERATOR: ANYONE})
+#: a stored form 01-04: the dossier's readers, and the officers of the agency that issued it (a cooperating
+#: agency's apology letter)
+FORM_READERS = DOSSIER_READERS
 
 #: A row per endpoint; a row may instead map HTTP methods to rules when reading and writing differ.
 MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
@@ -196,6 +199,9 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "workbench_api.api_apology_pdf": AGENCY_ONLY,
     "workbench_api.api_handover": AGENCY_ONLY,
     # --- the one-stop office's control sheet and register book (forms 05, 06): its agency, operators --
+    "official_forms.stored_form_pdf": FORM_READERS,
+    "official_forms_api.api_dossier_forms": FORM_READERS,
+    "official_forms_api.api_stored_form_pdf": FORM_READERS,
     "official_forms.control_sheet_pdf": OFFICIAL_FORM_READERS,
     "official_forms.register_page": OFFICIAL_FORM_READERS,
     "official_forms.register_xlsx": OFFICIAL_FORM_READERS,

@@ -31,6 +31,8 @@ from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.formatting import VIETNAM
 from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, Dossier, PaymentKind
 from postal_gateway.models import metadata
+from postal_gateway.official_forms import issuing, numbering
+from postal_gateway.official_forms.letter_layout import letter_pdf
 from postal_gateway.workbench.models import ApologyLetter, OpinionRequest
 from tests import factories
 from tests.dossiers.test_dossier_api import png_b64
@@ -190,6 +192,9 @@ def _build(session) -> dict:
     opinion_1 = OpinionRequest(dossier_id=dossier_1.id, agency_id=agency_2.id, asked_by_id=users["agency_staff_1"].id,
                                asked_at=now, question="Ý kiến về hồ sơ?", due_at=now + timedelta(days=3))
     session.add(opinion_1)
+    form_1 = issuing.issue(session, form_no=numbering.COMPLETION, dossier=dossier_1, agency=agency_1,
+                           officer=users["agency_staff_1"], now=now, render=letter_pdf,
+                           data={"paragraphs": [], "signature_title": "NGƯỜI HƯỚNG DẪN", "signer_name": "-"})
     days = []
     for agency in (agency_1, agency_2):
         day = ReconciliationDay(agency_id=agency.id, day=RECONCILED_DAY, totals={}, reconciled_at=now)
@@ -236,6 +241,7 @@ def _build(session) -> dict:
             "case_id": case_1.id,
             "item_id": item_1.id,
             "opinion_id": opinion_1.id,
+            "form_id": form_1.id,
             "number": 1,
             "transaction_id": transaction.id,
             "day": RECONCILED_DAY.isoformat(),
