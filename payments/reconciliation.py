@@ -77,7 +77,7 @@ def _check_row(
     tmn, txn_ref, number, kind, status, amount, pay_date, bank = (value.strip() for value in row)
     before = len(errors)
     if tmn != tmn_code:
-        fail("TmnCode", N_("Mã website không phải của chúng tôi."))
+        fail("TmnCode", N_("Mã định danh website (TmnCode) không khớp với cấu hình của cơ quan."))
     if not _TXN_REF.fullmatch(txn_ref):
         fail("TxnRef", N_("Mã giao dịch không hợp lệ."))
     elif agency_code_of(txn_ref) != agency_code:

@@ -94,7 +94,7 @@ def add_working_day(day: date, reason: str) -> None:
 def remove(day: date) -> None:
     """Remove the override of DAY."""
     _run(lambda session: calendar_store.remove_override(session, day))
-    click.echo(f"Đã xoá điều chỉnh ngày {_label(day)}.")
+    click.echo(f"Đã xóa điều chỉnh ngày {_label(day)}.")
 
 
 @calendar_commands.command("list")

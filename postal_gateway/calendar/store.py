@@ -150,7 +150,7 @@ def add_override(
         raise InvalidInput(N_("Ngày điều chỉnh không hợp lệ."), field_errors=errors)
 
     if session.get(CalendarOverride, checked_day) is not None:
-        raise Conflict(N_("Ngày %(day)s đã được điều chỉnh; xoá điều chỉnh cũ trước."), params={"day": checked_day.isoformat()})
+        raise Conflict(N_("Ngày %(day)s đã được điều chỉnh; xóa điều chỉnh cũ trước."), params={"day": checked_day.isoformat()})
     actor_id = getattr(actor, "id", actor)
     row = CalendarOverride(
         day=checked_day,
@@ -163,7 +163,7 @@ def add_override(
             session.add(row)
     except IntegrityError as clash:  # another process added the same day meanwhile
         raise Conflict(
-            N_("Ngày %(day)s đã được điều chỉnh; xoá điều chỉnh cũ trước."), params={"day": checked_day.isoformat()}
+            N_("Ngày %(day)s đã được điều chỉnh; xóa điều chỉnh cũ trước."), params={"day": checked_day.isoformat()}
         ) from clash
     _invalidate_after_commit(session)
     return row

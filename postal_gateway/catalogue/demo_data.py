@@ -101,10 +101,11 @@ SEED_ROWS: tuple[tuple[int, str, str, ProcedureField], ...] = (
     (35, "T-BPC- 281526-TT", "Cấp lại văn bản xác nhận thông báo hoạt động bưu chính khi bị mất hoặc hư hỏng không sử dụng được", POSTAL),
 )
 
-#: Name typos of the seed, kept as published but pointed out to the operator.
-SEED_NAME_NOTES = {
-    1: 'Tên trong nguồn (Thông báo 48/TB-STTTT) viết "Trung bày"; có lẽ là "Trưng bày". '
-       "Giữ nguyên văn bản nguồn, chờ cán bộ xác nhận.",
+#: Typing errors of the source notice (Thông báo 48/TB-STTTT), corrected to the procedure's published name:
+#: Điều 4.3 of the Quy chế names a service exactly as the Chủ tịch UBND tỉnh published the procedure, and the
+#: notice is not that publication. Each correction is recorded in the procedure's review note.
+SEED_NAME_CORRECTIONS = {
+    1: ("Trung bày", "Trưng bày"),
 }
 
 _CLEAN_CODE = re.compile(r"^T-BPC-(\d{6})-TT$")
@@ -195,14 +196,21 @@ def normalise_seed_rows(rows=SEED_ROWS) -> list[SeedProcedure]:
             (number for later in rows[index + 1:] if (number := _number(later[1])) is not None), None
         )
         clean = normalise_seed_code(raw_code, previous, following)
-        notes = [note for note in (clean.note, SEED_NAME_NOTES.get(no, "")) if note]
+        name = " ".join(name.split())
+        correction = ""
+        if no in SEED_NAME_CORRECTIONS:
+            typed, published = SEED_NAME_CORRECTIONS[no]
+            name = name.replace(typed, published, 1)
+            correction = (f'Thông báo 48/TB-STTTT viết "{typed}"; tên đã sửa thành "{published}" theo tên thủ tục '
+                          "đã công bố (Điều 4.3 Quy chế).")
+        notes = [note for note in (clean.note, correction) if note]
         cleaned.append(
             SeedProcedure(
                 no=no,
                 code=clean.code,
-                name=" ".join(name.split()),
+                name=name,
                 field=field,
-                needs_review=clean.needs_review or no in SEED_NAME_NOTES,
+                needs_review=clean.needs_review,
                 review_note=" ".join(notes),
             )
         )

@@ -69,7 +69,7 @@ def find_by_code(session: Session, raw_code) -> LookupRecord:
     dossier = find_by_reference(session, code)
     if dossier is None:
         raise NotFound(
-            N_("Không có hồ sơ nào mang mã %(code)s. Kiểm tra lại mã trên giấy hẹn."),
+            N_("Không có hồ sơ nào mang mã %(code)s. Kiểm tra lại mã trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả."),
             params={"code": code},
             field_errors=[],
         )

@@ -64,13 +64,14 @@ def test_seed_rows_normalise_to_35_distinct_valid_codes():
     assert [row.no for row in rows] == list(range(1, 36))
     assert len({row.code for row in rows}) == 35
     assert all(CLEAN.match(row.code) for row in rows)
-    assert {row.no for row in rows if row.needs_review} == {1, 32, 33}
+    assert {row.no for row in rows if row.needs_review} == {32, 33}
     by_no = {row.no: row for row in rows}
     assert by_no[18].code == "T-BPC-281506-TT" and not by_no[18].needs_review
     assert by_no[32].code == "T-BPC-281523-TT"
     assert by_no[33].code == "T-BPC-281524-TT"
-    # the name is kept as published, the typo only pointed out
-    assert by_no[1].name.startswith("Trung bày") and "Trưng bày" in by_no[1].review_note
+    # the notice's typing error is corrected to the published procedure name (Điều 4.3), and the correction noted
+    assert by_no[1].name.startswith("Trưng bày tranh, ảnh") and "Trung bày" in by_no[1].review_note
+    assert "Điều 4.3" in by_no[1].review_note
     counts = {field: sum(1 for row in rows if row.field == field) for field in ProcedureField}
     assert counts == {
         ProcedureField.press: 8,
@@ -164,7 +165,7 @@ def test_demo_catalogue_loads_35_procedures_and_a_second_load_changes_nothing(se
     assert all(2 <= len(row.checklist) <= 5 for row in procedures)
     assert all(row.processing_department for row in procedures)
     flagged = {row.code for row in procedures if row.needs_review}
-    assert flagged == {"T-BPC-281489-TT", "T-BPC-281523-TT", "T-BPC-281524-TT"}
+    assert flagged == {"T-BPC-281523-TT", "T-BPC-281524-TT"}
     excluded = [row for row in procedures if not row.postal_eligible]
     assert 1 <= len(excluded) <= 2
     assert all(row.postal_exclusion_reason and "minh họa" in row.review_note for row in excluded)
