@@ -162,6 +162,8 @@ class CodePurpose(str, enum.Enum):
     #: confirms a consent to postal staff (R-02)
     consent = "consent"
     password_reset = "password_reset"
+    #: proves one holds an ID number, to see one's own names on the public lookup (Nghị định 13/2023/NĐ-CP)
+    lookup = "lookup"
 
 
 class OneTimeCode(Base):

@@ -3,19 +3,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template, request, session
 from flask.views import MethodView
 from markupsafe import Markup
 from spectree import Response as Documented
 
 from postal_gateway.api.spec import operation
-from postal_gateway.core.domain import N_, InvalidInput, NotFound
+from postal_gateway.accounts.one_time_codes import unit_of_work_counting_guesses
+from postal_gateway.core.db import utcnow
+from postal_gateway.core.domain import N_, InvalidInput, NotFound, TooManyAttempts
 from postal_gateway.core.formatting import format_local_datetime
 from postal_gateway.core.pdf import qr_matrix
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.dossiers.services import lookup_url as url
-from postal_gateway.lookup import forms, ratelimit, schemas, services
-from postal_gateway.lookup.projection import configure_hash_key
+from postal_gateway.lookup import forms, holder_proof, ratelimit, schemas, services
+from postal_gateway.lookup.projection import configure_hash_key, id_number_hash
+from postal_gateway.web.auth import current_account
 from postal_gateway.web.errors import translate
 
 
@@ -60,21 +63,72 @@ def lookup_url(code: str) -> str:
     return url(code, current_app.config["SETTINGS"].public_base_url)
 
 
+#: the signed session cookie keeps the numbers proven on this browser: {keyed hash: expiry}
+PROOFS = "lookup_proofs"
+
+
+def _proven(id_number: str) -> bool:
+    """Whether this browser proved it holds ``id_number`` in the last PROOF_LIFETIME, or its signed-in
+    citizen holds it."""
+    if holder_proof.is_logged_in_holder(current_account(), id_number):
+        return True
+    try:
+        digest = id_number_hash(holder_proof.number_of(id_number))
+    except InvalidInput:
+        return False
+    expiry = session.get(PROOFS, {}).get(digest)
+    return bool(expiry) and datetime.fromisoformat(expiry) > utcnow()
+
+
+def _remember_proof(digest: str) -> None:
+    now = utcnow()
+    kept = {key: expiry for key, expiry in session.get(PROOFS, {}).items() if datetime.fromisoformat(expiry) > now}
+    kept[digest] = holder_proof.proof_expiry(now).isoformat()
+    session[PROOFS] = dict(sorted(kept.items(), key=lambda item: item[1])[-5:])
+
+
+def _holder_step(action: str, id_number: str, otp: str) -> str:
+    """Send or check the holder's one-time code; the note to show ("sent" or "proven")."""
+    if action == "send_proof":
+        ratelimit.by_proof.take(_client())
+        with unit_of_work() as db:
+            holder_proof.send_proof_code(db, id_number, utcnow())
+        return "sent"
+    with unit_of_work_counting_guesses() as db:
+        _remember_proof(holder_proof.confirm_proof_code(db, id_number, otp, utcnow()))
+    return "proven"
+
+
+def _messages(refused: InvalidInput | NotFound | TooManyAttempts) -> list[str]:
+    return [translate(refused.message, refused.params)] + [
+        translate(item.message, item.params) for item in getattr(refused, "field_errors", [])
+        if item.message != refused.message
+    ]
+
+
 def lookup_page():
     form = forms.LookupForm.from_request()
     code, id_number = form.code.data, form.id_number.data
-    records, error, status = [], None, 200
-    if code or id_number:
+    action = form.action.data if request.method == "POST" else ""
+    records, error, status, proof_step = [], None, 200, ""
+    if id_number and action in ("send_proof", "confirm_proof"):
+        try:
+            proof_step = _holder_step(action, id_number, form.otp.data)
+        except (InvalidInput, TooManyAttempts) as refused:
+            proof_step, error = "sent", _messages(refused)
+            status = 429 if isinstance(refused, TooManyAttempts) else 422
+    if (code or id_number) and error is None:
         try:
             records = _search(code, id_number)
         except (InvalidInput, NotFound) as refused:
             status = 404 if isinstance(refused, NotFound) else 422
-            error = [translate(refused.message, refused.params)] + [
-                translate(item.message, item.params) for item in refused.field_errors if item.message != refused.message
-            ]
-    views = [dict(services.public_view(r), qr=qr_svg(lookup_url(r.code or r.shipment_number))) for r in records]
+            error = _messages(refused)
+    names_shown = not id_number or _proven(id_number)
+    views = [dict(services.public_view(r, name_shown=names_shown), qr=qr_svg(lookup_url(r.code or r.shipment_number)))
+             for r in records]
     return render_template("lookup/lookup.html", code=code, id_number=id_number, records=views,
-                           error=error, by_id=bool(id_number)), status
+                           error=error, by_id=bool(id_number), names_shown=names_shown,
+                           proof_step=proof_step), status
 
 
 #: no authentication; what the 200 holds
@@ -123,7 +177,10 @@ api_lookup = LookupApi.as_view("api_lookup")
 
 def _found(code: str, id_number: str) -> schemas.LookupFound:
     records = _search(code.strip(), id_number.strip())
-    return schemas.LookupFound(dossiers=[schemas.LookupDossier.of(r, lookup_url(r.code or r.shipment_number)) for r in records])
+    names_shown = not id_number.strip()
+    return schemas.LookupFound(dossiers=[
+        schemas.LookupDossier.of(r, lookup_url(r.code or r.shipment_number), name_shown=names_shown) for r in records
+    ])
 
 
 def lookup_time(value) -> str:

@@ -1,5 +1,6 @@
 """The public lookup page's question (R-19): a dossier code or an ID number, from the page's form (POST) or from
-the QR code's address (GET). Whether it is well formed is the lookup service's to say."""
+the QR code's address (GET), and the holder's one-time code. Whether they are well formed is the lookup
+services' to say."""
 from __future__ import annotations
 
 from flask import request
@@ -14,6 +15,9 @@ def _trimmed(length: int):
 class LookupForm(FlaskForm):
     code = StringField(filters=[_trimmed(64)])
     id_number = StringField(filters=[_trimmed(32)])
+    #: "" to look up; "send_proof" or "confirm_proof" for the holder's one-time code
+    action = StringField(filters=[_trimmed(16)])
+    otp = StringField(filters=[_trimmed(12)])
 
     @classmethod
     def from_request(cls) -> LookupForm:

@@ -53,7 +53,8 @@ class LookupDossier(BaseModel):
     agency_name: str
     processing_department: str
     organisation_name: str
-    applicant_name: str
+    applicant_name: str = Field(description="In full for a lookup by code; masked (family name and initials, "
+                                            "\"Nguyễn V. A.\") for a lookup by ID number (Nghị định 13/2023/NĐ-CP).")
     received_at: IsoDateTime | None = Field(description="Official receipt time; null until accepted.")
     appointment_date: date | None = Field(description="Null until accepted.")
     status: DossierStatus
@@ -61,8 +62,8 @@ class LookupDossier(BaseModel):
     timeline: list[TimelineEntry]
 
     @classmethod
-    def of(cls, record: LookupRecord, lookup_url: str) -> LookupDossier:
-        return cls(**public_view(record), lookup_url=lookup_url)
+    def of(cls, record: LookupRecord, lookup_url: str, *, name_shown: bool = True) -> LookupDossier:
+        return cls(**public_view(record, name_shown=name_shown), lookup_url=lookup_url)
 
 
 class LookupFound(BaseModel):

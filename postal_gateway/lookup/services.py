@@ -15,6 +15,7 @@ from postal_gateway.core.domain import N_, NotFound
 from postal_gateway.dossiers.codes import parse_dossier_code
 from postal_gateway.dossiers.models import Dossier
 from postal_gateway.dossiers.shipments import find_by_reference, is_shipment_number
+from postal_gateway.lookup.holder_proof import masked_name
 from postal_gateway.lookup.models import LookupRecord
 from postal_gateway.lookup.projection import id_number_hash, refresh_record
 
@@ -27,7 +28,9 @@ PUBLIC_FIELDS = (
 )
 
 
-def public_view(record: LookupRecord) -> dict:
+def public_view(record: LookupRecord, *, name_shown: bool = True) -> dict:
+    """The R-19 fields of a record; the applicant's name masked unless ``name_shown`` (a lookup by ID
+    number by someone who has not proven they hold it: holder_proof)."""
     return {
         "code": record.code,
         "shipment_number": record.shipment_number,
@@ -35,7 +38,7 @@ def public_view(record: LookupRecord) -> dict:
         "agency_name": record.agency_name,
         "processing_department": record.processing_department,
         "organisation_name": record.organisation_name,
-        "applicant_name": record.applicant_name,
+        "applicant_name": record.applicant_name if name_shown else masked_name(record.applicant_name),
         "received_at": record.received_at,
         "appointment_date": record.appointment_date,
         "status": record.status,

@@ -34,6 +34,11 @@ _OTP_VI = {
         "Cổng DVC bưu chính: mã đặt lại mật khẩu là {code}, hiệu lực {minutes} phút. "
         "Nếu bạn không yêu cầu, hãy bỏ qua tin nhắn này.",
     ),
+    "lookup": MessageText(
+        "Mã xác minh tra cứu hồ sơ",
+        "Cổng DVC bưu chính: mã {code} để xem đầy đủ hồ sơ của bạn trên trang tra cứu, hiệu lực {minutes} phút. "
+        "Nếu bạn không tra cứu, hãy bỏ qua tin nhắn này.",
+    ),
 }
 _OTP_EN = {
     "activation": MessageText(
@@ -51,10 +56,15 @@ _OTP_EN = {
         "Postal public service: your password reset code is {code}, valid for {minutes} minutes. "
         "If you did not ask for it, ignore this message.",
     ),
+    "lookup": MessageText(
+        "Dossier lookup code",
+        "Postal public service: code {code} shows your dossiers in full on the lookup page, valid for {minutes} "
+        "minutes. If you are not looking up your dossiers, ignore this message.",
+    ),
 }
 
 TEMPLATES: dict[str, dict[str, MessageText | dict[str, MessageText]]] = {
-    # context: code, purpose (activation | consent | password_reset), minutes
+    # context: code, purpose (activation | consent | password_reset | lookup), minutes
     "one_time_code": {"vi": _OTP_VI, "en": _OTP_EN},
     # context: office (post office name), at (HH:MM dd/mm/yyyy)
     "consent_recorded": {
