@@ -30,7 +30,7 @@ from postal_gateway.core.db import utcnow
 from postal_gateway.core.domain import N_, FieldError, InvalidInput
 from postal_gateway.core.outbox import emit
 from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus, DossierStatusChange
-from postal_gateway.dossiers.shipments import find_by_reference
+from postal_gateway.dossiers.shipments import find_by_reference, reference_in
 from tracking import sla
 from tracking.custody import HANDOVER_DETAIL, may_record
 from tracking.models import (
@@ -384,7 +384,7 @@ def withdraw_compensation(session: Session, leg: ShipmentLeg, *, now: datetime) 
 def find_dossier(session: Session, code) -> Dossier | None:
     """The dossier a shipment id names: its dossier code, or its shipment number (S10) from the
     moment the post submits it, before the agency has issued a code (Điều 21.1, 14.4)."""
-    cleaned = code.strip().upper() if isinstance(code, str) else ""
+    cleaned = reference_in(code)
     if not cleaned or len(cleaned) > 32:
         return None
     return find_by_reference(session, cleaned)

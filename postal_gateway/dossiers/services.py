@@ -38,7 +38,7 @@ from postal_gateway.dossiers.models import (
     DossierStatus,
     PaymentKind,
 )
-from postal_gateway.dossiers.shipments import SHIPMENT_PREFIX, find_by_reference, next_shipment_number
+from postal_gateway.dossiers.shipments import SHIPMENT_PREFIX, find_by_reference, next_shipment_number, reference_in
 from postal_gateway.notifications.service import send
 from tracking.services import open_forward_leg
 
@@ -591,7 +591,7 @@ def can_view(dossier: Dossier, viewer: User | None) -> bool:
 
 def get_dossier_by_code(session: Session, code: str, *, viewer: User | None) -> Dossier:
     """The dossier if ``viewer`` may see it; NotFound otherwise (others may not learn it exists)."""
-    cleaned = (code or "").strip().upper()
+    cleaned = reference_in(code)
     dossier = find_by_reference(session, cleaned)
     if dossier is None or not can_view(dossier, viewer):
         raise NotFound(N_("Không tìm thấy hồ sơ %(code)s."), params={"code": cleaned[:40]})

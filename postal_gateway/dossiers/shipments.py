@@ -8,6 +8,7 @@ two service letters, an eight-digit serial, a check digit and the country code "
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -56,10 +57,27 @@ def next_shipment_number(session: Session, prefix: str = SHIPMENT_PREFIX) -> str
     return format_shipment_number(session.execute(statement).scalar_one(), prefix)
 
 
+#: the code in a lookup link, which is what the QR codes on form 01 and the consignment slip hold
+_LOOKUP_LINK = re.compile(r"[?&]code=([^&#\s]+)", re.IGNORECASE)
+#: longer than any lookup link we print: nothing longer is parsed
+MAX_TYPED = 300
+
+
+def reference_in(raw) -> str:
+    """The reference a typed or scanned text holds, upper-cased: the text itself, or the code of a lookup
+    link (scanning the QR code of form 01 or the consignment slip gives the whole address)."""
+    text = raw.strip() if isinstance(raw, str) and len(raw) <= MAX_TYPED else ""
+    if "://" in text or text.lower().startswith("/lookup"):
+        match = _LOOKUP_LINK.search(text)
+        text = unquote(match.group(1)).strip() if match else text
+    return text.upper()
+
+
 def find_by_reference(session: Session, ref) -> Dossier | None:
     """The dossier a reference names: its dossier code (once accepted) or its shipment number (from
-    submission on), so every address that takes a code also takes the number on the consignment slip."""
-    cleaned = ref.strip().upper() if isinstance(ref, str) else ""
+    submission on), typed or scanned as a lookup link, so every address that takes a code also takes the
+    number on the consignment slip and the QR code of either paper."""
+    cleaned = reference_in(ref)
     if CODE_PATTERN.match(cleaned):
         return session.scalar(select(Dossier).where(Dossier.code == cleaned))
     if SHIPMENT_PATTERN.match(cleaned):

@@ -14,7 +14,7 @@ from postal_gateway.accounts.models import User
 from postal_gateway.core.domain import N_, NotFound
 from postal_gateway.dossiers.codes import parse_dossier_code
 from postal_gateway.dossiers.models import Dossier
-from postal_gateway.dossiers.shipments import find_by_reference, is_shipment_number
+from postal_gateway.dossiers.shipments import find_by_reference, is_shipment_number, reference_in
 from postal_gateway.lookup.holder_proof import masked_name
 from postal_gateway.lookup.models import LookupRecord
 from postal_gateway.lookup.projection import id_number_hash, refresh_record
@@ -53,7 +53,8 @@ def public_view(record: LookupRecord, *, name_shown: bool = True) -> dict:
 def clean_code(raw) -> str:
     """A well-formed dossier code or shipment number (the submission's reference before the agency
     issues a code, Điều 14.4), or InvalidInput naming ``code``."""
-    if not isinstance(raw, str) or len(raw) > 64:
+    raw = reference_in(raw)  # a scanned QR code gives the whole lookup link
+    if len(raw) > 64:
         raw = ""
     if is_shipment_number(raw):
         return raw.strip().upper()

@@ -23,7 +23,7 @@ from postal_gateway.core.formatting import format_local_date, format_local_datet
 from postal_gateway.dossiers.labels import status_label
 from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus
 from postal_gateway.dossiers.services import lookup_url
-from postal_gateway.dossiers.shipments import find_by_reference
+from postal_gateway.dossiers.shipments import find_by_reference, reference_in
 from postal_gateway.dossiers.workflow import FINAL, Action, IllegalTransition, _stale, transition
 from postal_gateway.notifications.service import send
 from postal_gateway.workbench.models import (
@@ -73,7 +73,7 @@ def officer_dossier(session: Session, officer: User | None, code: str) -> Dossie
     """The dossier with ``code`` (or, before acceptance, its shipment number) if it belongs to the
     officer's agency; NotFound otherwise."""
     require_officer(officer)
-    cleaned = (code if isinstance(code, str) else "").strip().upper()
+    cleaned = reference_in(code)
     dossier = find_by_reference(session, cleaned)
     if dossier is None or dossier.agency_id != officer.agency_id:
         raise NotFound(N_("Không tìm thấy hồ sơ %(code)s."), params={"code": cleaned[:40] or "?"})

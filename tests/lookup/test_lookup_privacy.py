@@ -4,6 +4,7 @@ with the applicant's name masked until the holder proves the number is theirs wi
 the phone on file, or logs in."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from postal_gateway.accounts.models import Role
@@ -12,8 +13,6 @@ from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
 from tests.codes import last_code
 from tests.conftest import log_in
-
-import pytest
 
 ID_NUMBER = "001098765432"
 FULL_NAME = "Nguyễn Văn Dân"
