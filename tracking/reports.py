@@ -35,6 +35,9 @@ class LegRow:
     completed_at: datetime | None
     sla: SlaState | None
     due_basis: str
+    #: return leg: the post's 24-hour commitment (Điều 25.2), a clock of its own beside the contract's zone time
+    commitment_due_at: datetime | None = None
+    commitment_sla: SlaState | None = None
 
 
 @dataclass
@@ -80,6 +83,9 @@ def leg_rows(session: Session, *, now: datetime, at_risk_share: float, post_offi
             sla=clock_state(started_at=leg.started_at, due_at=leg.due_at, now=now, stopped_at=leg.completed_at,
                             at_risk_share=at_risk_share),
             due_basis=leg.due_basis,
+            commitment_due_at=leg.commitment_due_at,
+            commitment_sla=clock_state(started_at=leg.started_at, due_at=leg.commitment_due_at, now=now,
+                                       stopped_at=leg.completed_at, at_risk_share=at_risk_share),
         ))
     return rows
 
@@ -157,7 +163,8 @@ def chart_svg(weeks: list[WeekShare]) -> Markup:
     return Markup("".join(parts))
 
 
-HEADERS = ("Mã hồ sơ", "Chiều", "Trạng thái", "Bưu cục", "Bắt đầu", "Hạn", "Hoàn thành", "SLA", "Căn cứ hạn")
+HEADERS = ("Mã hồ sơ", "Chiều", "Trạng thái", "Bưu cục", "Bắt đầu", "Hạn", "Hoàn thành", "SLA", "Căn cứ hạn",
+           "Hạn cam kết (Điều 25.2)", "SLA cam kết")
 
 
 def _cells(row: LegRow) -> list:
@@ -166,7 +173,8 @@ def _cells(row: LegRow) -> list:
 
     return [row.code, LEG_LABELS.get(next(k for k in LEG_LABELS if k.value == row.kind)), STATE_LABELS.get(
         next(s for s in STATE_LABELS if s.value == row.state)), row.post_office, when(row.started_at),
-        when(row.due_at), when(row.completed_at), SLA_LABELS[row.sla] if row.sla else "", row.due_basis]
+        when(row.due_at), when(row.completed_at), SLA_LABELS[row.sla] if row.sla else "", row.due_basis,
+        when(row.commitment_due_at), SLA_LABELS[row.commitment_sla] if row.commitment_sla else ""]
 
 
 def to_csv(rows: list[LegRow]) -> bytes:
