@@ -24,6 +24,10 @@ PAGE_ROWS = 200
 EXPORT_LIMIT = 100_000
 
 
+#: clock states from the least to the most urgent
+_SEVERITY = (SlaState.on_time, SlaState.at_risk, SlaState.breached)
+
+
 @dataclass
 class LegRow:
     code: str
@@ -38,6 +42,13 @@ class LegRow:
     #: return leg: the post's 24-hour commitment (Điều 25.2), a clock of its own beside the contract's zone time
     commitment_due_at: datetime | None = None
     commitment_sla: SlaState | None = None
+
+    @property
+    def urgency(self) -> SlaState | None:
+        """The worse of the leg's clocks: an open return leg past its 24-hour commitment (Điều 25.2) needs the
+        manager even while the contract's zone time still runs."""
+        states = [state for state in (self.sla, self.commitment_sla) if state is not None]
+        return max(states, key=_SEVERITY.index) if states else None
 
 
 @dataclass
@@ -95,13 +106,15 @@ def overview(session: Session, *, now: datetime, at_risk_share: float, post_offi
     rows = leg_rows(session, now=now, at_risk_share=at_risk_share, post_office_id=post_office_id)
     result = Overview()
     open_rows = [row for row in rows if row.completed_at is None]
-    result.counts = {s.value: sum(1 for row in open_rows if row.sla == s) for s in SlaState}
+    # open legs by their most urgent clock (the return leg has two, Điều 25.2)
+    result.counts = {s.value: sum(1 for row in open_rows if row.urgency == s) for s in SlaState}
     result.counts["done"] = len(rows) - len(open_rows)
     wanted = SlaState(state) if state in SlaState._value2member_map_ else None
-    shown = [row for row in open_rows if wanted is None or row.sla == wanted]
+    shown = [row for row in open_rows if wanted is None or row.urgency == wanted]
     # most urgent first: breached, then at risk, by due time
     order = {SlaState.breached: 0, SlaState.at_risk: 1, SlaState.on_time: 2}
-    shown.sort(key=lambda row: (order.get(row.sla, 3), row.due_at or now))
+    shown.sort(key=lambda row: (order.get(row.urgency, 3), min(filter(None, (row.due_at, row.commitment_due_at)),
+                                                               default=now)))
     result.rows = shown[:PAGE_ROWS]
     shares: dict[tuple[str, str], WeekShare] = {}
     for row in rows:

@@ -24,7 +24,7 @@ from postal_gateway.notifications.models import OutboxMessage
 from postal_gateway.workbench import services as workbench
 from tests import factories
 from tests.conftest import log_in
-from tracking import ingestion, services, sla
+from tracking import ingestion, reports, services, sla
 from tracking.models import ShipmentLeg, SlaBreach
 from tracking.sla import SlaState, clock_state
 
@@ -259,3 +259,21 @@ def test_the_workbench_hint_and_the_tracking_page_show_both_clocks_dieu_25_2(cli
     assert dossier.code in page
     assert f"Cam kết trả (Điều 25.2) {format_local_datetime(leg.commitment_due_at)}" in page
     assert format_local_datetime(leg.due_at) in page
+
+
+def test_the_managers_view_counts_an_open_leg_past_its_commitment_as_breached_dieu_25_2(session):
+    """Điều 25.2: 30 hours after the result the contract's 48 hours still run, but the leg is listed among the
+    breached ones by its commitment clock, and the export carries both clocks."""
+    world = _world(session, return_hours=48)
+    services.open_return_leg(session, dossier=world["dossier"], result_available_at=READY)
+    session.commit()
+    now = READY + timedelta(hours=30)
+    row = next(r for r in reports.leg_rows(session, now=now, at_risk_share=0.75) if r.code == world["dossier"].code)
+    assert (row.sla, row.commitment_sla, row.urgency) == (SlaState.on_time, SlaState.breached, SlaState.breached)
+    breached = reports.overview(session, now=now, at_risk_share=0.75, state="breached")
+    assert world["dossier"].code in [r.code for r in breached.rows]
+    on_time = reports.overview(session, now=now, at_risk_share=0.75, state="on_time")
+    assert world["dossier"].code not in [r.code for r in on_time.rows]
+    exported = reports.to_csv([row]).decode("utf-8-sig").splitlines()
+    assert exported[0].endswith("Hạn cam kết (Điều 25.2),SLA cam kết")
+    assert exported[1].endswith("10/12/2026 09:00,Quá hạn")
