@@ -60,8 +60,8 @@ def _result_ready(session, world) -> ShipmentLeg:
     """The officer signs for the paper, processes, and reports the result ready at READY (the return leg opens)."""
     officer, code = world["officer"], world["dossier"].code
     workbench.receive_from_post(session, officer=officer, code=code, paper_matches=True, now=MONDAY)
-    workbench.advance(session, officer=officer, code=code, action="transfer", now=MONDAY + timedelta(minutes=5))
-    workbench.advance(session, officer=officer, code=code, action="start_processing", now=MONDAY + timedelta(minutes=10))
+    for minutes, action in ((5, "transfer"), (10, "start_processing")):
+        workbench.advance(session, officer=officer, code=code, action=action, now=MONDAY + timedelta(minutes=minutes))
     with unit_of_work(session):  # the return leg opens in the same transaction as the step
         workbench.mark_result_ready(session, officer=officer, code=code, now=READY)
     return services.leg_of(session, world["dossier"], Leg.return_)
