@@ -19,6 +19,7 @@ from contracts.models import CashShift, Contract, ContractVersion, Leg, Zone
 from contracts.parsing import start_of_local_day
 from contracts.quotes import DEFAULT_WEIGHT_GRAMS, quote
 from contracts.services import version_at
+from contracts.versions.services import commitment_warnings
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role
 from postal_gateway.api.spec import operation
 from postal_gateway.api.validation import INVALID_FIELDS
@@ -147,6 +148,7 @@ def contract_detail(contract_id: int):
             "version": version, "weights": weights, "prices": prices,
             "trip_hours": {(t.leg, t.zone): t.hours for t in version.trip_times},
             "procedures": _covered_procedures(session, version),
+            "warnings": commitment_warnings(version),
         })
     return render_template("contracts/detail.html", contract=contract, versions=versions, now=utcnow())
 

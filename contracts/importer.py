@@ -26,7 +26,13 @@ from sqlalchemy.orm import Session
 
 from contracts.models import Contract, Leg, Zone
 from contracts.parsing import clean_text, parse_basis_points, parse_int, parse_local_date, start_of_local_day
-from contracts.versions.services import VersionDraft, amend_contract, create_contract, draft_from_version
+from contracts.versions.services import (
+    VersionDraft,
+    amend_contract,
+    commitment_warnings,
+    create_contract,
+    draft_from_version,
+)
 from postal_gateway.core.domain import N_, InvalidInput
 from postal_gateway.core.tabular_import import FileError, RowError, TabularImportReport, read_rows, record_of
 
@@ -68,6 +74,8 @@ class _NothingImported(Exception):
 @dataclass
 class ImportReport(TabularImportReport):
     created: list[str] = dataclass_field(default_factory=list)
+    #: saved, but worth a second look: a return-leg zone time longer than the return commitment (Điều 25.2)
+    warnings: list[RowError] = dataclass_field(default_factory=list)
 
     def raise_if_refused(self) -> None:
         if not self.ok:
@@ -78,7 +86,7 @@ class ImportReport(TabularImportReport):
             return self.refusal_lines(translate)
         return [translate("Đã nhập %(count)s phiên bản hợp đồng.") % {"count": len(self.created)}] + [
             f"  {item}" for item in self.created
-        ]
+        ] + [f"  {warning.where(translate)}: {warning.text(translate)}" for warning in self.warnings]
 
 
 def _records(filename: str, data: bytes, required: tuple[str, ...], optional: tuple[str, ...], errors: list[RowError]) -> list[tuple[int, dict[str, Any]]]:
@@ -202,6 +210,13 @@ def _domain_errors(name: str, line: int, error: InvalidInput, errors: list[RowEr
             errors.append(RowError(line, FIELD_COLUMNS.get(item.field, item.field), item.message, item.params, file=name))
 
 
+def _warn(name: str, line: int, version, warnings: list[RowError]) -> None:
+    """Điều 25.2: a return-leg zone time above the commitment is saved, and shown on the row's column."""
+    for item in commitment_warnings(version):
+        leg, zone = item.field.split(".")[1:]
+        warnings.append(RowError(line, f"{leg}_{zone}", item.message, item.params, file=name))
+
+
 def _bands(name: str, records: list[tuple[int, dict]], errors: list[RowError]) -> dict[str, list[tuple[int, tuple]]]:
     """Tariff rows by contract number: [(line, (zone, max_grams, price_vnd, valid_from))]."""
     by_contract: dict[str, list[tuple[int, tuple]]] = {}
@@ -274,17 +289,17 @@ def import_contracts(
                     with session.begin_nested():  # a refused row leaves nothing behind; the others go on
                         if existing is not None:
                             version = amend_contract(session, contract_id=existing.id, draft=draft, actor_id=actor_id, now=now)
-                            created = f"{number} v{version.number}"
                         else:
-                            create_contract(
+                            version = create_contract(
                                 session, agency_code=clean_text(record.get("agency_code")), number=number,
                                 post_name=clean_text(record.get("post_name")), draft=draft, actor_id=actor_id, now=now,
-                            )
-                            created = f"{number} v1"
+                            ).versions[0]
+                        created = f"{number} v{version.number}"
                 except InvalidInput as error:
                     _domain_errors(contract_name, line, error, errors, bands_name, band_lines)
                 else:
                     report.created.append(created)
+                    _warn(contract_name, line, version, report.warnings)
             # Tariff-only amendments: bands dated valid_from for contracts already known.
             for number, rows in bands.items():
                 dated = [(l, b) for l, b in rows if b[3] is not None]
@@ -316,4 +331,5 @@ def import_contracts(
                 raise _NothingImported
     except _NothingImported:
         report.created.clear()
+        report.warnings.clear()
     return report

@@ -323,8 +323,9 @@ def derive(session: Session, leg: ShipmentLeg) -> list[ShipmentEvent]:
 
 
 def open_return_leg(session: Session, *, dossier: Dossier, result_available_at: datetime) -> ShipmentLeg | None:
-    """The result is available for a postal dossier: open the return leg, due 24 clock hours later
-    (or the contract's shorter time). Idempotent. Not a postal dossier: None."""
+    """The result is available for a postal dossier: open the return leg with its two clocks (Điều 25.2, 22.5):
+    due at the contract's return-leg zone time, and committed within 24 clock hours (or the contract's
+    shorter time). Idempotent. Not a postal dossier: None."""
     if dossier.channel != Channel.postal:
         return None
     if result_available_at.tzinfo is None:
@@ -333,8 +334,10 @@ def open_return_leg(session: Session, *, dossier: Dossier, result_available_at: 
     if leg is None:
         leg = create_leg(session, dossier, Leg.return_, post_office_id=dossier.post_office_id)
     if leg.started_at is None:
-        due = sla.return_due(session, dossier, result_available_at)
-        leg.started_at, leg.due_at, leg.due_basis = result_available_at, due.due_at, due.basis
+        plan = sla.return_plan(session, dossier, result_available_at)
+        leg.started_at, leg.due_at, leg.due_basis = result_available_at, plan.delivery.due_at, plan.delivery.basis
+        leg.commitment_due_at = plan.commitment.due_at
+        leg.zone = plan.delivery.zone or leg.zone
         session.flush()
         derive(session, leg)
     return leg

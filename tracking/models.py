@@ -60,8 +60,10 @@ FINAL_STATES = frozenset({LegState.handed_to_agency, LegState.delivered, LegStat
 class SlaClock(str, enum.Enum):
     #: forward leg: pickup + contract full-trip time
     forward = "forward"
-    #: return leg: result available + 24 h (or the contract's shorter time)
+    #: return leg: result available + the contract's return-leg full-trip time for the zone (the planned delivery)
     return_ = "return"
+    #: return leg: result available + the post's return commitment, 24 h or the contract's shorter time (Điều 25.2)
+    return_commitment = "return_commitment"
     #: the dossier's appointment (ngày hẹn trả)
     appointment = "appointment"
 
@@ -73,9 +75,14 @@ class ShipmentLeg(Base):
     __table_args__ = (
         UniqueConstraint("dossier_id", "kind"),
         CheckConstraint("due_at IS NULL OR started_at IS NULL OR due_at >= started_at", name="due_after_start"),
+        # Điều 25.2: only the return leg carries the 24-hour commitment clock
+        CheckConstraint("kind = 'return_' OR commitment_due_at IS NULL", name="commitment_only_on_return"),
         # The breach scan reads only open legs, by due time.
         Index("ix_shipment_legs_open_due", "due_at", postgresql_where=text("completed_at IS NULL"),
               sqlite_where=text("completed_at IS NULL")),
+        Index("ix_shipment_legs_open_commitment", "commitment_due_at",
+              postgresql_where=text("completed_at IS NULL AND commitment_due_at IS NOT NULL"),
+              sqlite_where=text("completed_at IS NULL AND commitment_due_at IS NOT NULL")),
         Index("ix_shipment_legs_completed_at", "completed_at"),
         Index("ix_shipment_legs_post_office", "post_office_id", "started_at"),
     )
@@ -92,10 +99,12 @@ class ShipmentLeg(Base):
     zone: Mapped[str] = mapped_column(String(32), default="")
     #: clock start: pickup (forward) or the result being available (return)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: clock end promised: start + full-trip time / return commitment
+    #: clock end promised: start + the contract's full-trip time for the leg's zone (the planned delivery)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: where the time allowed came from: "contract", "commitment" or "default"
+    #: where the time allowed came from: "contract" or "default" (no contract)
     due_basis: Mapped[str] = mapped_column(String(16), default="")
+    #: return leg only: result available + the return commitment, at most 24 h (Điều 25.2)
+    commitment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: when the leg reached a final state (by the event's own time)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: time of the latest accepted event
@@ -174,7 +183,7 @@ class SlaBreach(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"))
-    clock: Mapped[SlaClock] = mapped_column(Enum(SlaClock, native_enum=False, length=16))
+    clock: Mapped[SlaClock] = mapped_column(Enum(SlaClock, native_enum=False, length=32))
     leg_id: Mapped[int | None] = mapped_column(ForeignKey("shipment_legs.id", ondelete="CASCADE"))
     post_office_id: Mapped[int | None] = mapped_column(ForeignKey("post_offices.id"))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)

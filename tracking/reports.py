@@ -24,6 +24,10 @@ PAGE_ROWS = 200
 EXPORT_LIMIT = 100_000
 
 
+#: clock states from the least to the most urgent
+_SEVERITY = (SlaState.on_time, SlaState.at_risk, SlaState.breached)
+
+
 @dataclass
 class LegRow:
     code: str
@@ -35,6 +39,16 @@ class LegRow:
     completed_at: datetime | None
     sla: SlaState | None
     due_basis: str
+    #: return leg: the post's 24-hour commitment (Điều 25.2), a clock of its own beside the contract's zone time
+    commitment_due_at: datetime | None = None
+    commitment_sla: SlaState | None = None
+
+    @property
+    def urgency(self) -> SlaState | None:
+        """The worse of the leg's clocks: an open return leg past its 24-hour commitment (Điều 25.2) needs the
+        manager even while the contract's zone time still runs."""
+        states = [state for state in (self.sla, self.commitment_sla) if state is not None]
+        return max(states, key=_SEVERITY.index) if states else None
 
 
 @dataclass
@@ -80,6 +94,9 @@ def leg_rows(session: Session, *, now: datetime, at_risk_share: float, post_offi
             sla=clock_state(started_at=leg.started_at, due_at=leg.due_at, now=now, stopped_at=leg.completed_at,
                             at_risk_share=at_risk_share),
             due_basis=leg.due_basis,
+            commitment_due_at=leg.commitment_due_at,
+            commitment_sla=clock_state(started_at=leg.started_at, due_at=leg.commitment_due_at, now=now,
+                                       stopped_at=leg.completed_at, at_risk_share=at_risk_share),
         ))
     return rows
 
@@ -89,13 +106,15 @@ def overview(session: Session, *, now: datetime, at_risk_share: float, post_offi
     rows = leg_rows(session, now=now, at_risk_share=at_risk_share, post_office_id=post_office_id)
     result = Overview()
     open_rows = [row for row in rows if row.completed_at is None]
-    result.counts = {s.value: sum(1 for row in open_rows if row.sla == s) for s in SlaState}
+    # open legs by their most urgent clock (the return leg has two, Điều 25.2)
+    result.counts = {s.value: sum(1 for row in open_rows if row.urgency == s) for s in SlaState}
     result.counts["done"] = len(rows) - len(open_rows)
     wanted = SlaState(state) if state in SlaState._value2member_map_ else None
-    shown = [row for row in open_rows if wanted is None or row.sla == wanted]
+    shown = [row for row in open_rows if wanted is None or row.urgency == wanted]
     # most urgent first: breached, then at risk, by due time
     order = {SlaState.breached: 0, SlaState.at_risk: 1, SlaState.on_time: 2}
-    shown.sort(key=lambda row: (order.get(row.sla, 3), row.due_at or now))
+    shown.sort(key=lambda row: (order.get(row.urgency, 3), min(filter(None, (row.due_at, row.commitment_due_at)),
+                                                               default=now)))
     result.rows = shown[:PAGE_ROWS]
     shares: dict[tuple[str, str], WeekShare] = {}
     for row in rows:
@@ -157,7 +176,8 @@ def chart_svg(weeks: list[WeekShare]) -> Markup:
     return Markup("".join(parts))
 
 
-HEADERS = ("Mã hồ sơ", "Chiều", "Trạng thái", "Bưu cục", "Bắt đầu", "Hạn", "Hoàn thành", "SLA", "Căn cứ hạn")
+HEADERS = ("Mã hồ sơ", "Chiều", "Trạng thái", "Bưu cục", "Bắt đầu", "Hạn", "Hoàn thành", "SLA", "Căn cứ hạn",
+           "Hạn cam kết (Điều 25.2)", "SLA cam kết")
 
 
 def _cells(row: LegRow) -> list:
@@ -166,7 +186,8 @@ def _cells(row: LegRow) -> list:
 
     return [row.code, LEG_LABELS.get(next(k for k in LEG_LABELS if k.value == row.kind)), STATE_LABELS.get(
         next(s for s in STATE_LABELS if s.value == row.state)), row.post_office, when(row.started_at),
-        when(row.due_at), when(row.completed_at), SLA_LABELS[row.sla] if row.sla else "", row.due_basis]
+        when(row.due_at), when(row.completed_at), SLA_LABELS[row.sla] if row.sla else "", row.due_basis,
+        when(row.commitment_due_at), SLA_LABELS[row.commitment_sla] if row.commitment_sla else ""]
 
 
 def to_csv(rows: list[LegRow]) -> bytes:

@@ -5,6 +5,7 @@
 - ``open_return_leg``: the result is available for a postal dossier: the 24-hour clock starts (it lives in
   ``tracking.ingestion``, beside the derivation it runs; the workbench reaches it through the
   ``ResultHandedToPost`` event, ``tracking.reactions``);
+- ``return_plan``: the two clocks a result would have if it were ready now (Điều 25.2, 22.5), for the workbench;
 - the list of open compensation cases; their workflow (propose, approve, pay) is ``tracking.compensation``.
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tracking.models import (
     CompensationStatus,
     ShipmentLeg,
 )
+from tracking.sla import ReturnPlan, return_plan
 from tracking.vocabulary import EventType
 
 
@@ -122,4 +124,6 @@ __all__ = [
     "pay_compensation",
     "propose_compensation",
     "record_handover_to_agency",
+    "return_plan",
+    "ReturnPlan",
 ]

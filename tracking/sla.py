@@ -1,11 +1,15 @@
-"""SLA clocks of a postal dossier (R-16, R-17, Điều 25.2) and the set-based breach scan.
+"""SLA clocks of a postal dossier (R-16, R-17, Điều 25.2, 22.5) and the set-based breach scan.
 
-Three clocks:
+Four clocks:
 - forward leg: due at pickup + the contract's full-trip time for the leg's zone (clock hours,
   as contracts/ stores them); with no contract, DEFAULT_FULL_TRIP_TIME, marked "default";
-- return leg: due 24 CLOCK hours after the result is available, or the contract's shorter time.
-  Điều 25.2 says "trong vòng 24 giờ sau khi có kết quả": hours, not working days, so weekends and
-  holidays do not stop it (R-16);
+- return leg, delivery (``due_at``): result available + the contract's return-leg full-trip time for the
+  dossier's return zone (Điều 22.5), the planned delivery; with no contract the 24 hours of Điều 25.2,
+  marked "default" (no zone time was agreed, so the regulation's commitment is the only plan there is);
+- return leg, commitment (``commitment_due_at``): result available + 24 CLOCK hours, or the contract's
+  shorter time. Điều 25.2 says "trong vòng 24 giờ sau khi có kết quả": hours, not working days, so
+  weekends and holidays do not stop it (R-16). It measures result ready -> delivered (or returned), the
+  same end as the delivery clock; a contract zone time above 24 h is a known breach of it, shown, not hidden;
 - the dossier itself: due at its appointment (Dossier.due_at, computed in working days at intake).
 
 Each clock is on time, at risk (at least ``at_risk_share`` of its time used, not yet due) or
@@ -30,10 +34,11 @@ from postal_gateway.catalogue.models import PostOffice
 from postal_gateway.core.config import DEFAULT_AT_RISK_SHARE
 from postal_gateway.core.db import UTCDateTime
 from postal_gateway.core.domain import N_, DomainError
+from postal_gateway.core.formatting import format_local_datetime
 from postal_gateway.core.outbox import EVENT_VERSIONS, IntegrationEvent
 from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus
 from tracking import notices
-from tracking.models import ShipmentLeg, SlaBreach
+from tracking.models import ShipmentLeg, SlaBreach, SlaClock
 
 #: used when no contract covers the dossier; the national limit for the farthest zone is not longer
 DEFAULT_FULL_TRIP_TIME = timedelta(hours=72)
@@ -113,18 +118,73 @@ def forward_due(session: Session, dossier, started_at: datetime, post_office=Non
 
 
 def return_due(session: Session, dossier, result_available_at: datetime) -> Due:
-    """Return leg: 24 clock hours after the result is available, or the contract's shorter time (R-16)."""
-    try:
-        allowed = min(
-            RETURN_COMMITMENT,
-            contracts.return_commitment(
-                session, agency_id=dossier.agency_id, procedure_id=dossier.procedure_id,
-                at=result_available_at,
-            ),
-        )
-    except DomainError:
-        allowed = RETURN_COMMITMENT
-    return Due(result_available_at + allowed, "commitment")
+    """Return leg, delivery clock (Điều 22.5): result available + the contract's return-leg full-trip time
+    for the dossier's return zone, under the version recorded at submission (basis "contract"). Without a
+    recorded contract (or a time for the zone): the 24 hours of Điều 25.2, basis "default"."""
+    recorded = contracts.dossier_contract(session, dossier.id)
+    if recorded is not None:
+        try:
+            allowed = contracts.dossier_full_trip_time(session, dossier_id=dossier.id, leg="return")
+        except DomainError:  # a version without a time for the zone: the regulation's clock
+            pass
+        else:
+            return Due(result_available_at + allowed, "contract", recorded.return_zone.value)
+    return Due(result_available_at + RETURN_COMMITMENT, "default")
+
+
+def return_commitment_due(session: Session, dossier, result_available_at: datetime) -> Due:
+    """Return leg, commitment clock (Điều 25.2): 24 clock hours after the result is available, or the shorter
+    commitment of the contract version recorded for the dossier (else the one in force then); never longer."""
+    recorded = contracts.dossier_contract(session, dossier.id)
+    if recorded is not None:
+        agreed = timedelta(hours=recorded.version.return_commitment_hours)
+    else:
+        try:
+            agreed = contracts.return_commitment(
+                session, agency_id=dossier.agency_id, procedure_id=dossier.procedure_id, at=result_available_at,
+            )
+        except DomainError:
+            agreed = RETURN_COMMITMENT
+    return Due(result_available_at + min(RETURN_COMMITMENT, agreed), "commitment")
+
+
+@dataclass(frozen=True)
+class ReturnPlan:
+    """The two clocks of a return leg, as the workbench and the citizen's message state them (Điều 25.2, 22.5)."""
+
+    result_available_at: datetime
+    #: the planned delivery: the contract's zone time
+    delivery: Due
+    #: the post's commitment, at most 24 hours
+    commitment: Due
+
+    @property
+    def within_24_hours(self) -> bool:
+        """Whether "trong 24 giờ" may be promised: only when the planned delivery is no later (Điều 25.2)."""
+        return self.delivery.due_at - self.result_available_at <= RETURN_COMMITMENT
+
+    @property
+    def breaks_commitment(self) -> bool:
+        """The contract's zone time runs past the commitment: a known breach of Điều 25.2, shown."""
+        return self.delivery.due_at > self.commitment.due_at
+
+    def citizen_promise(self) -> str:
+        """What the citizen is told when the result is ready (Điều 25.2, 22.5): "trong 24 giờ" only when the
+        planned delivery is within 24 hours of the result; otherwise the planned time itself."""
+        if self.within_24_hours:
+            return N_("Bưu chính sẽ chuyển kết quả đến bạn trong 24 giờ.")
+        return N_("Bưu chính sẽ phát kết quả đến bạn trước %(date)s (theo thời gian toàn trình của hợp đồng).") % {
+            "date": format_local_datetime(self.delivery.due_at)
+        }
+
+
+def return_plan(session: Session, dossier, result_available_at: datetime) -> ReturnPlan:
+    """Both return clocks of a dossier whose result is available at ``result_available_at`` (Điều 25.2, 22.5)."""
+    return ReturnPlan(
+        result_available_at,
+        return_due(session, dossier, result_available_at),
+        return_commitment_due(session, dossier, result_available_at),
+    )
 
 
 # --- the breach scan ---------------------------------------------------------------------------
@@ -133,6 +193,10 @@ def return_due(session: Session, dossier, result_available_at: datetime) -> Due:
 LATE_COMPLETION_WINDOW = timedelta(days=2)
 #: dossier statuses in which the appointment clock has stopped
 APPOINTMENT_STOPPED = ("result_ready", "returned", "rejected", "withdrawn")
+
+
+#: the clock's name in events, metrics and messages, from what sla_breaches stores
+CLOCK_NAMES = {clock.name: clock.value for clock in SlaClock}
 
 
 @dataclass(frozen=True)
@@ -160,11 +224,19 @@ def find_new_breaches(session: Session, *, now: datetime) -> list[Breach]:
     legs = select(
         ShipmentLeg.dossier_id, ShipmentLeg.kind, ShipmentLeg.id, ShipmentLeg.post_office_id, ShipmentLeg.due_at, detected
     )
+    # Điều 25.2: the return leg's commitment clock, checked beside its delivery clock
+    commitments = select(
+        ShipmentLeg.dossier_id, literal(SlaClock.return_commitment.name), ShipmentLeg.id, ShipmentLeg.post_office_id,
+        ShipmentLeg.commitment_due_at, detected,
+    )
     statements = [
         legs.where(ShipmentLeg.completed_at.is_(None), ShipmentLeg.due_at < now),
         legs.where(
             and_(ShipmentLeg.completed_at >= now - LATE_COMPLETION_WINDOW, ShipmentLeg.completed_at > ShipmentLeg.due_at)
         ),
+        commitments.where(ShipmentLeg.completed_at.is_(None), ShipmentLeg.commitment_due_at < now),
+        commitments.where(ShipmentLeg.completed_at >= now - LATE_COMPLETION_WINDOW,
+                          ShipmentLeg.completed_at > ShipmentLeg.commitment_due_at),
         select(
             Dossier.id, literal("appointment"), literal(None), Dossier.post_office_id, Dossier.due_at, detected
         ).where(
@@ -198,7 +270,6 @@ def raise_breaches(session: Session, *, now: datetime) -> list[Breach]:
     ids = [b.dossier_id for b in breaches]
     for start in range(0, len(ids), 5000):
         codes.update(session.execute(select(Dossier.id, Dossier.code).where(Dossier.id.in_(ids[start:start + 5000]))).all())
-    clock_names = {"forward": "forward", "return_": "return", "return": "return", "appointment": "appointment"}
     session.execute(
         core_insert(IntegrationEvent),
         [
@@ -210,7 +281,7 @@ def raise_breaches(session: Session, *, now: datetime) -> list[Breach]:
                 "aggregate_id": codes[b.dossier_id],
                 "payload": {
                     "dossier_code": codes[b.dossier_id],
-                    "clock": clock_names.get(b.clock, b.clock),
+                    "clock": CLOCK_NAMES.get(b.clock, b.clock),
                     "due_at": b.due_at.isoformat(),
                     "detected_at": now.isoformat(),
                 },
@@ -226,14 +297,14 @@ def raise_breaches(session: Session, *, now: datetime) -> list[Breach]:
 
 def _send_digests(session: Session, breaches: list[Breach], codes: dict[int, str], *, now: datetime) -> None:
     """One message per post office listing its new breaches (not one SMS per dossier)."""
-    by_office: dict[int, list[str]] = {}
+    by_office: dict[int, list[tuple[str, str]]] = {}
     for b in breaches:
         if b.post_office_id is not None:
-            by_office.setdefault(b.post_office_id, []).append(codes[b.dossier_id])
-    for office_id, office_codes in by_office.items():
+            by_office.setdefault(b.post_office_id, []).append((codes[b.dossier_id], b.clock))
+    for office_id, office_breaches in by_office.items():
         office = session.get(PostOffice, office_id)
         if office is not None and office.phone:
-            notices.send_breach_digest(session, office=office, codes=sorted(office_codes), now=now)
+            notices.send_breach_digest(session, office=office, breaches=office_breaches, now=now)
     session.flush()
 
 
@@ -245,6 +316,12 @@ WITH candidates AS (
     UNION ALL
     SELECT l.dossier_id, l.kind, l.id, l.post_office_id, l.due_at
     FROM shipment_legs l WHERE l.completed_at >= :late_since AND l.completed_at > l.due_at
+    UNION ALL
+    SELECT l.dossier_id, 'return_commitment', l.id, l.post_office_id, l.commitment_due_at
+    FROM shipment_legs l WHERE l.completed_at IS NULL AND l.commitment_due_at < :now
+    UNION ALL
+    SELECT l.dossier_id, 'return_commitment', l.id, l.post_office_id, l.commitment_due_at
+    FROM shipment_legs l WHERE l.completed_at >= :late_since AND l.completed_at > l.commitment_due_at
     UNION ALL
     SELECT d.id, 'appointment', NULL, d.post_office_id, d.due_at
     FROM dossiers d WHERE d.due_at < :now AND d.channel = 'postal' AND d.status NOT IN :stopped
@@ -280,7 +357,6 @@ def _raise_on_postgresql(session: Session, *, now: datetime) -> tuple[list[Breac
         "now": now, "late_since": now - LATE_COMPLETION_WINDOW, "stopped": list(APPOINTMENT_STOPPED),
         "version": EVENT_VERSIONS["sla.breached"], "detected_text": now.isoformat(),
     }).all()
-    clock_names = {"forward": "forward", "return_": "return", "appointment": "appointment"}
-    breaches = [Breach(r.id, r.dossier_id, clock_names.get(r.clock, r.clock), r.leg_id, r.post_office_id, r.due_at)
+    breaches = [Breach(r.id, r.dossier_id, CLOCK_NAMES.get(r.clock, r.clock), r.leg_id, r.post_office_id, r.due_at)
                 for r in rows]
     return breaches, {r.dossier_id: r.code for r in rows}

@@ -6,6 +6,10 @@ Rules checked before anything is written, all at once (one InvalidInput naming e
 - every leg and zone has a full-trip time, none above the national limit (R-17, ``limits.py``);
 - the return commitment is at most 24 hours (Điều 25.2); amounts are non-negative integer VND;
 - listed procedures belong to the agency and may go by post; post offices exist.
+
+Warned about, not refused (``commitment_warnings``): a return-leg zone time longer than the version's return
+commitment. Điều 22.5 lets the contract agree the full-trip time within the national limits, Điều 25.2 commits
+the post to return within 24 hours: both are kept, and the clash is shown.
 """
 from __future__ import annotations
 
@@ -421,3 +425,18 @@ def draft_from_version(version: ContractVersion, **changes: Any) -> VersionDraft
     for name, value in changes.items():
         setattr(draft, name, value)
     return draft
+
+
+def commitment_warnings(version: ContractVersion) -> list[FieldError]:
+    """Return-leg zone times of a saved version longer than its return commitment (Điều 25.2): a warning for the
+    person saving it, never a refusal (Điều 22.5 lets the contract agree the zone time). One per zone."""
+    return [
+        FieldError(
+            f"trip_times.{trip.leg.value}.{trip.zone.value}",
+            N_("Thời gian toàn trình chiều trả vùng %(zone)s (%(hours)s giờ) dài hơn cam kết trả trong "
+               "%(commitment)s giờ của Điều 25.2."),
+            {"zone": trip.zone.value, "hours": trip.hours, "commitment": version.return_commitment_hours},
+        )
+        for trip in sorted(version.trip_times, key=lambda t: list(Zone).index(t.zone))
+        if trip.leg is Leg.return_ and trip.hours > version.return_commitment_hours
+    ]

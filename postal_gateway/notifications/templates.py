@@ -221,15 +221,15 @@ TEMPLATES: dict[str, dict[str, MessageText | dict[str, MessageText]]] = {
             "Track it at {lookup_url}",
         ),
     },
-    # context: office, count, codes (the first ten, comma-separated); sent by tracking's breach scan
+    # context: office, count, codes (grouped by the clock breached, the first ten); sent by tracking's breach scan
     "sla_breached": {
         "vi": MessageText(
             "Quá hạn cam kết thời gian: {count} hồ sơ",
-            "Cổng DVC bưu chính: {count} hồ sơ của {office} đã quá hạn cam kết thời gian toàn trình / 24 giờ: {codes}",
+            "Cổng DVC bưu chính: {count} hồ sơ của {office} đã quá hạn. {codes}",
         ),
         "en": MessageText(
             "Time commitment missed: {count} dossiers",
-            "Postal public service: {count} dossiers of {office} missed their full-trip / 24-hour commitment: {codes}",
+            "Postal public service: {count} dossiers of {office} are late. {codes}",
         ),
     },
 }

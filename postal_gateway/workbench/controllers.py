@@ -19,6 +19,7 @@ from postal_gateway.dossiers.models import DossierStatus
 from postal_gateway.dossiers.workflow import ACTION_LABELS, Action, allowed_actions
 from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.workbench import forms, letters, reception, schemas, services
+from tracking import services as tracking
 
 OFFICERS = (Role.agency_staff, Role.agency_admin)
 
@@ -116,6 +117,10 @@ def dossier(code: str):
         handover=services.handover_of(session, row), opinions=services.opinions_of(session, row),
         letters=services.apology_letters(session, row), supplement=services.outstanding_supplement(session, row),
         fee_paid=services.fee_paid(session, row), by_post=services.returns_by_post(row),
+        # Điều 25.2, 22.5: the two clocks the return leg would have if the result were ready now
+        return_plan=(tracking.return_plan(session, row, now)
+                     if services.returns_by_post(row) and Action.mark_result_ready in allowed_actions(row.status)
+                     else None),
     )
 
 

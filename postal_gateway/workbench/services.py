@@ -34,7 +34,7 @@ from postal_gateway.workbench.models import (
     Rejection,
     SupplementRequest,
 )
-from tracking.services import record_handover_to_agency
+from tracking.services import record_handover_to_agency, return_plan
 
 OFFICER_ROLES = (Role.agency_staff, Role.agency_admin)
 REASON_MAX = 500
@@ -548,7 +548,8 @@ def mark_result_ready(
     if by_post:
         # the tracking area opens the return leg in this same transaction (subscribed in the bootstrap)
         record(session, ResultHandedToPost(dossier_id=dossier.id, available_at=now))
-    wording = (N_("Bưu chính sẽ chuyển kết quả đến bạn trong 24 giờ.") if by_post
+    # Điều 25.2, 22.5: "trong 24 giờ" only when the contract's return-leg time is within it; else the planned time
+    wording = (return_plan(session, dossier, now).citizen_promise() if by_post
                else N_("Mời bạn đến Bộ phận Một cửa nhận kết quả."))
     _notify(session, dossier, "result_ready", {
         "procedure_name": dossier.procedure.name, "returned_by": wording, "lookup_url": _lookup(dossier, public_base_url),

@@ -133,12 +133,14 @@ def test_sla_scan_counts_new_breaches_per_clock(client, session, monkeypatch):
     from tracking import tasks
 
     now = datetime(2026, 11, 20, 9, 0, tzinfo=timezone(timedelta(hours=7)))
-    _overdue_world(session, now)  # one forward leg late, one return leg late, one appointment passed
+    # one forward leg late, one return leg late on both its clocks (Điều 25.2), one appointment passed
+    _overdue_world(session, now)
     monkeypatch.setattr("postal_gateway.core.db.utcnow", lambda: now)
-    clocks = ("forward", "return", "appointment")
+    clocks = ("forward", "return", "return_commitment", "appointment")
     before = {clock: _counter_value(client, f'sla_breaches_total{{clock="{clock}"}}') for clock in clocks}
-    assert tasks.scan_breaches.run() == 3
+    assert tasks.scan_breaches.run() == 4
     after = {clock: _counter_value(client, f'sla_breaches_total{{clock="{clock}"}}') for clock in clocks}
-    assert {clock: after[clock] - before[clock] for clock in clocks} == {"forward": 1, "return": 1, "appointment": 1}
+    assert {clock: after[clock] - before[clock] for clock in clocks} == {
+        "forward": 1, "return": 1, "return_commitment": 1, "appointment": 1}
     assert tasks.scan_breaches.run() == 0  # nothing new: nothing counted
     assert {clock: _counter_value(client, f'sla_breaches_total{{clock="{clock}"}}') for clock in clocks} == after

@@ -70,10 +70,13 @@ def test_a_clock_not_started_has_no_state():
     ],
 )
 def test_return_clock_is_24_clock_hours_across_weekends_and_holidays(session, available, due):
+    """Điều 25.2: the commitment clock counts clock hours; without a contract the delivery is due then too."""
     dossier = factories.postal_dossier(session)
     leg = services.open_return_leg(session, dossier=dossier, result_available_at=available)
-    assert leg.due_at == due and leg.due_basis == "commitment"
-    assert clock_state(started_at=leg.started_at, due_at=leg.due_at, now=due + timedelta(minutes=1)) == SlaState.breached
+    assert leg.commitment_due_at == due
+    assert leg.due_at == due and leg.due_basis == "default"
+    assert clock_state(started_at=leg.started_at, due_at=leg.commitment_due_at,
+                       now=due + timedelta(minutes=1)) == SlaState.breached
 
 
 def test_forward_clock_without_contract_uses_the_default_and_says_so(session):
@@ -104,14 +107,15 @@ def test_breaches_are_raised_once_with_event_and_message(session):
     first = sla.raise_breaches(session, now=now)
     session.commit()
     got = {(b.dossier_id, b.clock) for b in first}
-    assert got == {(late.id, "forward"), (back.id, "return"), (back.id, "appointment")}
+    # no contract: the return leg's delivery and its 24-hour commitment (Điều 25.2) both ran out
+    assert got == {(late.id, "forward"), (back.id, "return"), (back.id, "return_commitment"), (back.id, "appointment")}
     assert sla.raise_breaches(session, now=now + timedelta(minutes=5)) == []
     session.commit()
-    assert session.scalar(select(func.count()).select_from(SlaBreach)) == 3
+    assert session.scalar(select(func.count()).select_from(SlaBreach)) == 4
     events = session.scalars(select(IntegrationEvent).where(IntegrationEvent.event_type == "sla.breached")).all()
-    assert sorted(e.payload["clock"] for e in events) == ["appointment", "forward", "return"]
+    assert sorted(e.payload["clock"] for e in events) == ["appointment", "forward", "return", "return_commitment"]
     messages = session.scalars(select(OutboxMessage).where(OutboxMessage.template == "sla_breached")).all()
-    assert len(messages) == 1 and "3 ho so" in messages[0].body and late.code in messages[0].body
+    assert len(messages) == 1 and "2 ho so" in messages[0].body and late.code in messages[0].body
 
 
 def test_a_leg_completed_late_is_still_a_breach(session):
@@ -143,11 +147,11 @@ def test_concurrent_scans_raise_each_breach_once(app, session):
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    assert sum(counts) == 3
+    assert sum(counts) == 4
     session.expire_all()
-    assert session.scalar(select(func.count()).select_from(SlaBreach)) == 3
+    assert session.scalar(select(func.count()).select_from(SlaBreach)) == 4
     assert session.scalar(select(func.count()).select_from(IntegrationEvent).where(
-        IntegrationEvent.event_type == "sla.breached")) == 3
+        IntegrationEvent.event_type == "sla.breached")) == 4
     assert session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.template == "sla_breached")) == 1
 
@@ -158,14 +162,14 @@ def test_celery_task_runs_the_scan(app, session, monkeypatch):
     now = datetime(2026, 11, 20, 9, 0, tzinfo=VN)
     _overdue_world(session, now)
     monkeypatch.setattr("postal_gateway.core.db.utcnow", lambda: now)
-    assert tasks.scan_breaches.run() == 3
+    assert tasks.scan_breaches.run() == 4
     assert tasks.scan_breaches.run() == 0
     assert "tracking-breach-scan" in tasks.BEAT_SCHEDULE
 
 
 def test_clocks_follow_the_contract_in_force(session):
-    """Forward: pickup + the contract's full-trip time for the zone; return: the contract's
-    shorter commitment (12 h here), never longer than 24 h."""
+    """Forward: pickup + the contract's full-trip time for the zone; return (Điều 22.5, 25.2): due at the
+    contract's return-leg zone time, committed within the contract's shorter commitment (12 h here)."""
     from contracts.services import attach_contract
 
     agency = factories.agency(session, province_code="70", district_code="689")
@@ -184,7 +188,8 @@ def test_clocks_follow_the_contract_in_force(session):
     leg = services.open_forward_leg(session, dossier=same_province, picked_up_at=at)  # zone placed now
     assert (leg.due_at, leg.due_basis, leg.zone) == (at + timedelta(hours=48), "contract", "same_province")
     back = services.open_return_leg(session, dossier=same_district, result_available_at=at + timedelta(days=5))
-    assert back.due_at == at + timedelta(days=5, hours=12)
+    assert (back.due_at, back.due_basis, back.zone) == (at + timedelta(days=5, hours=24), "contract", "same_district")
+    assert back.commitment_due_at == at + timedelta(days=5, hours=12)
 
 
 def test_scan_on_sqlite_as_in_make_run(tmp_path):
@@ -199,8 +204,9 @@ def test_scan_on_sqlite_as_in_make_run(tmp_path):
         late, _fine, back = _overdue_world(own, now)
         got = {(b.dossier_id, b.clock) for b in sla.raise_breaches(own, now=now)}
         own.commit()
-        assert got == {(late.id, "forward"), (back.id, "return"), (back.id, "appointment")}
+        assert got == {(late.id, "forward"), (back.id, "return"), (back.id, "return_commitment"),
+                       (back.id, "appointment")}
         assert sla.raise_breaches(own, now=now) == []
-        assert own.scalar(select(func.count()).select_from(IntegrationEvent)) == 3 + own.scalar(
+        assert own.scalar(select(func.count()).select_from(IntegrationEvent)) == 4 + own.scalar(
             select(func.count()).select_from(IntegrationEvent).where(IntegrationEvent.event_type != "sla.breached"))
     engine.dispose()
