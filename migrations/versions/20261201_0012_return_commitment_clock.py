@@ -6,7 +6,7 @@ commitment as their due time (basis 'commitment'): it is copied into commitment_
 is left as it was. sla_breaches.clock grows to hold 'return_commitment'.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-01 02:30:00
 """
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from alembic import op
 import postal_gateway.core.db
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
