@@ -36,7 +36,9 @@ from postal_gateway.workbench.models import RefundFlag
 _LAST4 = re.compile(r"\d{4}")
 _VOUCHER = re.compile(r"[0-9A-Za-z][0-9A-Za-z./_-]{0,31}")
 #: the second half of Điều 14.2.c, as the officer and the citizen read it
-RESULT_READY_NO_REFUND = N_("Hồ sơ đã có kết quả; công dân không nhận kết quả thì không được hoàn lệ phí (Điều 14.2.c).")
+RESULT_READY_NO_REFUND = N_(
+    "Hồ sơ đã có kết quả; công dân không nhận kết quả thì không được hoàn lệ phí (Điều 14.2.c)."
+)
 
 
 def result_was_ready(dossier: Dossier) -> bool:

@@ -70,8 +70,8 @@ def test_refused_at_reception_cash_fee_flag_authorise_pay_book_remittance__dieu_
     admin authorises; the worker pays it out of the open shift: a negative line of the cash book, the remittance is
     net of it, the flag is resolved and the citizen is told; the agency's statement nets it. Postage stays."""
     dossier = _dossier(session, office, submitted=True, at=MORNING + timedelta(minutes=10))
-    reception.refuse(session, officer=office["officer"], ref=dossier.shipment_number, reasons=["Không thuộc thẩm quyền"],
-                     now=MORNING + timedelta(hours=1))
+    reception.refuse(session, officer=office["officer"], ref=dossier.shipment_number,
+                     reasons=["Không thuộc thẩm quyền"], now=MORNING + timedelta(hours=1))
     flag = _flag(session, dossier)
     assert (flag.cause, flag.amount_vnd, flag.resolved_at) == ("refused", FEE, None)
 
@@ -99,7 +99,8 @@ def test_refused_at_reception_cash_fee_flag_authorise_pay_book_remittance__dieu_
                                 now=MORNING + timedelta(hours=9, minutes=10))
     assert (remittance.refunds_vnd, remittance.handed_vnd, remittance.discrepancy_vnd) == (FEE, POSTAGE, 0)
 
-    statement = cashbook.fee_statement(session, agency_id=office["agency"].id, start=MORNING, end=MORNING + timedelta(days=1))
+    statement = cashbook.fee_statement(session, agency_id=office["agency"].id, start=MORNING,
+                                       end=MORNING + timedelta(days=1))
     assert statement.total_vnd == 0 and [line.amount_vnd for line in statement.lines] == [FEE, -FEE]
     assert statement.csv_rows()[-1][2:4] == ["cash_refund", str(-FEE)]
 
@@ -122,7 +123,8 @@ def test_a_remittance_must_take_the_refunds_off__dieu_14_2_c(session, office):
                          now=MORNING + timedelta(hours=9))
     with pytest.raises(InvalidInput) as caught:
         cashbook.remit(session, shift_id=office["shift"].id, cashier_id=office["cashier"].id, fee_vnd=FEE,
-                       postage_vnd=POSTAGE, refunds_vnd=FEE, handed_vnd=FEE + POSTAGE, now=MORNING + timedelta(hours=10))
+                       postage_vnd=POSTAGE, refunds_vnd=FEE, handed_vnd=FEE + POSTAGE,
+                       now=MORNING + timedelta(hours=10))
     assert [error.field for error in caught.value.field_errors] == ["handed_vnd"]
     with pytest.raises(InvalidInput) as caught:  # the sum adds up, but the till held less than that
         cashbook.remit(session, shift_id=office["shift"].id, cashier_id=office["cashier"].id, fee_vnd=FEE,
