@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from contracts import cash_refunds, cashbook
 from contracts.models import CashRefund
+from payments.services import FeeBalance, fee_balance
 from postal_gateway.accounts.models import Role
 from postal_gateway.core.domain import Conflict, Forbidden, InvalidInput, NotFound
 from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, DossierStatus, PaymentKind
@@ -78,6 +79,7 @@ def test_refused_at_reception_cash_fee_flag_authorise_pay_book_remittance__dieu_
     refund = cash_refunds.authorise_cash_refund(session, admin=office["admin"], flag_id=flag.id,
                                                 now=MORNING + timedelta(hours=2))
     assert refund.amount_vnd == FEE and refund.paid_at is None
+    assert fee_balance(session, dossier) == FeeBalance(owed_vnd=FEE, paid_vnd=0, refunded_vnd=FEE)
     assert cash_refunds.refunds_to_pay(session, post_office_id=office["post_office"].id) == [refund]
 
     paid_at = MORNING + timedelta(hours=3)
