@@ -11,7 +11,9 @@ GET       /cash/shifts/<id>                 shift_detail        the worker, the 
 GET       /cash/remittances                 remittances         cashier: closed shifts of the office
 GET/POST  /cash/shifts/<id>/remit           remit               cashier records what was handed over
 GET       /cash/statement                   fee_statement       fees owed to an agency for a period (?format=csv)
+GET/POST  /cash/refunds/<id>/pay            pay_refund          postal worker pays a fee back (Điều 14.2.c)
 POST      /api/v1/quotes                    api_quote           itemised postage
+POST      /api/v1/cash/refunds/<id>/pay     api_pay_refund      the same, by API
 """
 from __future__ import annotations
 
@@ -34,6 +36,8 @@ blueprint.add_url_rule("/cash/shifts/<int:shift_id>", view_func=controllers.shif
 blueprint.add_url_rule("/cash/remittances", view_func=controllers.remittances, methods=["GET"])
 blueprint.add_url_rule("/cash/shifts/<int:shift_id>/remit", view_func=controllers.remit, methods=["GET", "POST"])
 blueprint.add_url_rule("/cash/statement", view_func=controllers.fee_statement, methods=["GET"])
+blueprint.add_url_rule("/cash/refunds/<int:refund_id>/pay", view_func=controllers.pay_refund, methods=["GET", "POST"])
 api.add_url_rule("/quotes", view_func=controllers.api_quote, methods=["POST"])
+api.add_url_rule("/cash/refunds/<int:refund_id>/pay", view_func=controllers.api_pay_refund, methods=["POST"])
 blueprint.app_context_processor(controllers.labels_for_templates)
 blueprint.add_app_template_filter(controllers.last_day, "last_day")

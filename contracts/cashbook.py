@@ -3,7 +3,8 @@ of fees owed to each agency (Điều 23.4: fees collected in cash or on behalf b
 
 The cash book is not a second ledger: its lines ARE the dossiers' ``CollectedAmount`` rows that the
 worker took in cash or on behalf between the shift's opening and closing. A worker has at most one
-open shift and shifts never overlap, so each amount belongs to exactly one shift.
+open shift and shifts never overlap, so each amount belongs to exactly one shift. Lệ phí paid back to
+citizens from the till during the shift (``CashRefund``, Điều 14.2.c) are negative lines of it.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from contracts.models import CashShift, Remittance, ShiftStatus
+from contracts.models import CashRefund, CashShift, Remittance, ShiftStatus
 from contracts.parsing import clean_text, parse_int
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.catalogue.models import Agency, PostOffice
@@ -32,15 +33,30 @@ POST_FEE_METHODS = (
 )
 
 
+#: the key of refund lines among the totals by method
+CASH_REFUND = "cash_refund"
+
+
 @dataclass(frozen=True)
 class CashLine:
-    collected_amount_id: int
+    collected_amount_id: int | None
     dossier_code: str
     agency_code: str
     kind: PaymentKind
     method: CollectionMethod
+    #: negative for a refund paid out
     amount_vnd: int
     collected_at: datetime
+    #: set on a refund paid out of the till (Điều 14.2.c)
+    cash_refund_id: int | None = None
+
+    @property
+    def is_refund(self) -> bool:
+        return self.cash_refund_id is not None
+
+    @property
+    def method_key(self) -> str:
+        return CASH_REFUND if self.is_refund else self.method.value
 
 
 @dataclass(frozen=True)
@@ -50,15 +66,22 @@ class CashBook:
 
     @property
     def fee_vnd(self) -> int:
-        return sum(line.amount_vnd for line in self.lines if line.kind is PaymentKind.fee)
+        """Lệ phí taken, before refunds."""
+        return sum(line.amount_vnd for line in self.lines if line.kind is PaymentKind.fee and not line.is_refund)
 
     @property
     def postage_vnd(self) -> int:
         return sum(line.amount_vnd for line in self.lines if line.kind is PaymentKind.postage)
 
     @property
+    def refunds_vnd(self) -> int:
+        """Lệ phí paid back out of the till, as a positive amount."""
+        return -sum(line.amount_vnd for line in self.lines if line.is_refund)
+
+    @property
     def total_vnd(self) -> int:
-        return self.fee_vnd + self.postage_vnd
+        """What the worker hands over: takings net of refunds."""
+        return self.fee_vnd + self.postage_vnd - self.refunds_vnd
 
     @property
     def dossier_count(self) -> int:
@@ -67,7 +90,7 @@ class CashBook:
     def by_method(self) -> dict[str, int]:
         totals: dict[str, int] = {}
         for line in self.lines:
-            totals[line.method.value] = totals.get(line.method.value, 0) + line.amount_vnd
+            totals[line.method_key] = totals.get(line.method_key, 0) + line.amount_vnd
         return totals
 
 
@@ -124,11 +147,23 @@ def cash_book(session: Session, shift: CashShift, *, now: datetime) -> CashBook:
         )
         .order_by(CollectedAmount.collected_at, CollectedAmount.id)
     ).all()
-    lines = tuple(
+    lines = [
         CashLine(amount.id, dossier_code, agency_code, amount.kind, amount.method, amount.amount_vnd, amount.collected_at)
         for amount, dossier_code, agency_code in rows
-    )
-    return CashBook(shift, lines)
+    ]
+    refunds = session.execute(
+        select(CashRefund, Dossier.code, Dossier.shipment_number, Agency.code)
+        .join(Dossier, Dossier.id == CashRefund.dossier_id)
+        .join(Agency, Agency.id == Dossier.agency_id)
+        .where(CashRefund.shift_id == shift.id)
+    ).all()
+    lines += [
+        CashLine(None, code or shipment_number, agency_code, PaymentKind.fee, CollectionMethod.cash, -refund.amount_vnd,
+                 refund.paid_at, cash_refund_id=refund.id)
+        for refund, code, shipment_number, agency_code in refunds
+    ]
+    lines.sort(key=lambda line: line.collected_at)
+    return CashBook(shift, tuple(lines))
 
 
 def close_shift(session: Session, *, shift_id: int, worker_id: int, now: datetime) -> CashBook:
@@ -172,28 +207,35 @@ def remit(
     fee_vnd: Any,
     postage_vnd: Any,
     handed_vnd: Any,
+    refunds_vnd: Any = 0,
     reason: Any = "",
     now: datetime,
 ) -> Remittance:
     """The cashier records what the worker handed over for a closed shift.
 
-    ``fee_vnd + postage_vnd`` must equal ``handed_vnd`` (a remittance that does not add up is
-    refused); a difference from the cash book is recorded as the discrepancy, with a reason.
+    ``fee_vnd + postage_vnd - refunds_vnd`` must equal ``handed_vnd`` (a remittance that does not add up is
+    refused; lệ phí refunded in cash left the till, Điều 14.2.c); a difference from the cash book is
+    recorded as the discrepancy, with a reason. ``handed_vnd`` is negative when the refunds paid out exceed
+    the takings: the cashier gives the difference back to the worker.
     """
     shift = ensure_remittable(session, shift_id=shift_id, cashier_id=cashier_id)
 
     errors: list[FieldError] = []
     amounts = {}
-    for name, value in (("fee_vnd", fee_vnd), ("postage_vnd", postage_vnd), ("handed_vnd", handed_vnd)):
+    for name, value in (("fee_vnd", fee_vnd), ("postage_vnd", postage_vnd), ("refunds_vnd", refunds_vnd),
+                        ("handed_vnd", handed_vnd)):
         number = parse_int(value)
-        if number is None or number < 0 or number > 10_000_000_000:
-            errors.append(FieldError(name, N_("Số tiền phải là số nguyên đồng (VND) không âm.")))
+        lowest = -10_000_000_000 if name == "handed_vnd" else 0
+        if number is None or number < lowest or number > 10_000_000_000:
+            errors.append(FieldError(name, N_("Số tiền phải là số nguyên đồng (VND) không âm.") if lowest == 0
+                                     else N_("Số tiền phải là số nguyên đồng (VND).")))
         amounts[name] = number
-    if not errors and amounts["fee_vnd"] + amounts["postage_vnd"] != amounts["handed_vnd"]:
+    if not errors and amounts["fee_vnd"] + amounts["postage_vnd"] - amounts["refunds_vnd"] != amounts["handed_vnd"]:
         errors.append(FieldError(
             "handed_vnd",
-            N_("Tổng tiền nộp %(handed)s không bằng lệ phí %(fee)s cộng cước %(postage)s."),
-            {"handed": amounts["handed_vnd"], "fee": amounts["fee_vnd"], "postage": amounts["postage_vnd"]},
+            N_("Tổng tiền nộp %(handed)s không bằng lệ phí %(fee)s cộng cước %(postage)s trừ tiền hoàn %(refunds)s."),
+            {"handed": amounts["handed_vnd"], "fee": amounts["fee_vnd"], "postage": amounts["postage_vnd"],
+             "refunds": amounts["refunds_vnd"]},
         ))
     book = cash_book(session, shift, now=now)
     reason_text = clean_text(reason, 2000)
@@ -210,6 +252,7 @@ def remit(
         cashier_id=cashier_id,
         fee_vnd=amounts["fee_vnd"],
         postage_vnd=amounts["postage_vnd"],
+        refunds_vnd=amounts["refunds_vnd"],
         handed_vnd=amounts["handed_vnd"],
         expected_vnd=book.total_vnd,
         discrepancy_vnd=amounts["handed_vnd"] - book.total_vnd,
@@ -236,13 +279,20 @@ class StatementLine:
     dossier_code: str
     collected_at: datetime
     method: CollectionMethod
+    #: negative for a lệ phí the post paid back for the agency (Điều 14.2.c)
     amount_vnd: int
     post_office_code: str
+    is_refund: bool = False
+
+    @property
+    def method_key(self) -> str:
+        return CASH_REFUND if self.is_refund else self.method.value
 
 
 @dataclass(frozen=True)
 class FeeStatement:
-    """Fees the post collected for one agency in [start, end): what it owes the agency."""
+    """Fees the post collected for one agency in [start, end), net of the fees it paid back in cash for the
+    agency (Điều 14.2.c): what it owes the agency."""
 
     agency: Agency
     start: datetime
@@ -256,13 +306,13 @@ class FeeStatement:
     def by_method(self) -> dict[str, int]:
         totals: dict[str, int] = {}
         for line in self.lines:
-            totals[line.method.value] = totals.get(line.method.value, 0) + line.amount_vnd
+            totals[line.method_key] = totals.get(line.method_key, 0) + line.amount_vnd
         return totals
 
     def csv_rows(self) -> list[list[str]]:
         header = ["dossier_code", "collected_at_utc", "method", "amount_vnd", "post_office_code"]
         return [header] + [
-            [l.dossier_code, l.collected_at.isoformat(), l.method.value, str(l.amount_vnd), l.post_office_code]
+            [l.dossier_code, l.collected_at.isoformat(), l.method_key, str(l.amount_vnd), l.post_office_code]
             for l in self.lines
         ]
 
@@ -270,8 +320,9 @@ class FeeStatement:
 def fee_statement(
     session: Session, *, agency_id: int, start: datetime, end: datetime, post_office_id: int | None = None
 ) -> FeeStatement:
-    """Fees collected by postal staff for the agency's dossiers in the period, dossier by dossier;
-    only those of one post office when ``post_office_id`` is given (its own staff asking)."""
+    """Fees collected by postal staff for the agency's dossiers in the period, dossier by dossier, and the
+    fees paid back in cash in the period as negative lines (Điều 14.2.c); only those of one post office when
+    ``post_office_id`` is given (its own staff asking)."""
     for moment in (start, end):
         if moment.tzinfo is None:
             raise ValueError("naive datetime")
@@ -299,8 +350,23 @@ def fee_statement(
     if post_office_id is not None:
         query = query.where(User.post_office_id == post_office_id)
     rows = session.execute(query).all()
-    lines = tuple(
+    lines = [
         StatementLine(code, amount.collected_at, amount.method, amount.amount_vnd, office_code or "")
         for amount, code, office_code in rows
+    ]
+    refunds = (
+        select(CashRefund, Dossier.code, Dossier.shipment_number, PostOffice.code)
+        .join(Dossier, Dossier.id == CashRefund.dossier_id)
+        .join(CashShift, CashShift.id == CashRefund.shift_id)
+        .join(PostOffice, PostOffice.id == CashShift.post_office_id)
+        .where(Dossier.agency_id == agency.id, CashRefund.paid_at >= start, CashRefund.paid_at < end)
     )
-    return FeeStatement(agency, start, end, lines)
+    if post_office_id is not None:
+        refunds = refunds.where(CashShift.post_office_id == post_office_id)
+    lines += [
+        StatementLine(code or shipment_number, refund.paid_at, CollectionMethod.cash, -refund.amount_vnd, office_code,
+                      is_refund=True)
+        for refund, code, shipment_number, office_code in session.execute(refunds).all()
+    ]
+    lines.sort(key=lambda line: line.collected_at)
+    return FeeStatement(agency, start, end, tuple(lines))

@@ -12,7 +12,7 @@ from spectree import Response as Documented
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from contracts import cashbook, forms, schemas
+from contracts import cash_refunds, cashbook, forms, schemas
 from contracts.importer import ImportRefused, import_contracts
 from contracts.limits import national_limits, set_national_limit
 from contracts.models import CashShift, Contract, ContractVersion, Leg, Zone
@@ -21,7 +21,7 @@ from contracts.quotes import DEFAULT_WEIGHT_GRAMS, quote
 from contracts.services import version_at
 from contracts.versions.services import commitment_warnings
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role
-from postal_gateway.api.spec import operation
+from postal_gateway.api.spec import operation, reach_checked_before_the_body
 from postal_gateway.api.validation import INVALID_FIELDS
 from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
 from postal_gateway.core.db import db_session, utcnow
@@ -44,6 +44,7 @@ METHOD_LABELS = {
     "bank_transfer": N_("Chuyển khoản"),
     "card": N_("Thẻ"),
     "online": N_("Thanh toán trực tuyến"),
+    cashbook.CASH_REFUND: N_("Hoàn trả lệ phí"),
 }
 STAFF = (Role.operator, Role.agency_staff, Role.agency_admin)
 
@@ -210,7 +211,9 @@ def my_cash_book():
         select(CashShift).where(CashShift.worker_id == account.id).order_by(CashShift.opened_at.desc()).limit(10)
     ).all()
     waiting = [s for s in cashbook.shifts_to_remit(session, post_office_id=account.post_office_id) if s.worker_id != account.id]
-    return render_template("contracts/cash.html", shift=shift, book=book, recent=recent, waiting=waiting)
+    to_pay = cash_refunds.refunds_to_pay(session, post_office_id=account.post_office_id)
+    return render_template("contracts/cash.html", shift=shift, book=book, recent=recent, waiting=waiting,
+                           to_pay=to_pay)
 
 
 @roles_required(Role.postal_staff)
@@ -261,7 +264,7 @@ def remit(shift_id: int):
     shift = _shift_for_viewer(shift_id)
     book = cashbook.cash_book(db_session(), shift, now=utcnow())
     form = forms.RemittanceForm(data={"fee_vnd": book.fee_vnd, "postage_vnd": book.postage_vnd,
-                                      "handed_vnd": book.total_vnd})
+                                      "refunds_vnd": book.refunds_vnd, "handed_vnd": book.total_vnd})
     errors, status = {}, 200
     if request.method == "POST":
         # who may remit and whether the shift can be remitted answer first (403, 409), as they always did
@@ -272,7 +275,8 @@ def remit(shift_id: int):
             with unit_of_work() as session:
                 cashbook.remit(
                     session, shift_id=shift.id, cashier_id=current_account().id, fee_vnd=form.fee_vnd.data,
-                    postage_vnd=form.postage_vnd.data, handed_vnd=form.handed_vnd.data, reason=form.reason.data,
+                    postage_vnd=form.postage_vnd.data, refunds_vnd=form.refunds_vnd.data or 0,
+                    handed_vnd=form.handed_vnd.data, reason=form.reason.data,
                     now=utcnow(),
                 )
         except InvalidInput as error:
@@ -281,6 +285,33 @@ def remit(shift_id: int):
             flash(_("Đã ghi nhận tiền nộp của ca."), "success")
             return redirect(url_for("contracts.shift_detail", shift_id=shift.id))
     return render_template("contracts/remit.html", shift=shift, book=book, errors=errors, form=form), status
+
+
+def _refund_for_me(refund_id: int):
+    return cash_refunds.refund_for_worker(db_session(), worker=current_account(), refund_id=refund_id)
+
+
+@roles_required(Role.postal_staff)
+def pay_refund(refund_id: int):
+    """The postal worker pays an authorised lệ phí back out of the open shift's till (Điều 14.2.c)."""
+    refund = _refund_for_me(refund_id)  # another office's refund: 404 whatever the form holds
+    form = forms.CashRefundPaymentForm()
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            with unit_of_work() as session:
+                cash_refunds.pay_cash_refund(
+                    session, worker=current_account(), refund_id=refund.id, recipient_name=form.recipient_name.data,
+                    id_last4=form.id_last4.data, voucher_number=form.voucher_number.data, now=utcnow(),
+                )
+        except InvalidInput as error:
+            errors, status = errors_by_field(error), 422
+        else:
+            flash(_("Đã chi trả lệ phí hoàn cho công dân; khoản chi được ghi vào sổ thu của ca."), "success")
+            return redirect(url_for("contracts.my_cash_book"))
+    session = db_session()
+    return render_template("contracts/pay_refund.html", refund=refund, form=form, errors=errors,
+                           shift=cashbook.current_shift(session, worker_id=current_account().id)), status
 
 
 @roles_required(Role.operator, Role.agency_staff, Role.agency_admin, Role.postal_staff)
@@ -316,6 +347,32 @@ def fee_statement():
 
 
 # --- API ----------------------------------------------------------------------------------------
+
+
+@api_auth(Role.postal_staff)
+@reach_checked_before_the_body(_refund_for_me, argument="refund_id")  # another office's refund: 404 first
+@operation(
+    resp=Documented(HTTP_200=schemas.CashRefundOut, HTTP_401=None, HTTP_403=None, HTTP_404=None, HTTP_409=None,
+                    HTTP_422=None),
+    tags=["contracts"],
+    operation_id="payCashRefund",
+    openapi_extra={"parameters": [schemas.REFUND_ID_PARAMETER],
+                   "responses": {"200": {"description": "The refund, paid."}}},
+)
+def api_pay_refund(refund_id: int, json: schemas.CashRefundPaymentIn):
+    """Pay an authorised fee refund out of the worker's open shift (Điều 14.2.c)
+
+    Postal staff (or the manager) of the post office holding the dossier, with a shift open: the refund becomes a
+    negative line of that shift's cash book, its refund flag is resolved and the citizen is told. Refused (409)
+    without an open shift and when the refund was already paid; another office's refund is not found (404).
+    """
+    with unit_of_work() as session:
+        refund = cash_refunds.pay_cash_refund(
+            session, worker=current_account(), refund_id=refund_id, recipient_name=json.recipient_name,
+            id_last4=json.id_last4, voucher_number=json.voucher_number, now=utcnow(),
+        )
+        answer = schemas.CashRefundOut.of(refund)
+    return answer
 
 
 @api_auth()

@@ -8,7 +8,7 @@ from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange, ValidationError
+from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from contracts.models import Leg, Zone
 from contracts.parsing import parse_local_date
@@ -18,6 +18,7 @@ from postal_gateway.core.domain import N_
 #: the most a cash book's line can hold, as the remittance service checks it
 MAX_AMOUNT_VND = 10_000_000_000
 AMOUNT_MESSAGE = N_("Số tiền phải là số nguyên đồng (VND) không âm.")
+SIGNED_AMOUNT_MESSAGE = N_("Số tiền phải là số nguyên đồng (VND).")
 DEFAULT_LEGAL_SOURCE = "Thông tư 14/2018/TT-BTTTT"
 UNREADABLE_DAY = N_("Ngày không hợp lệ: dùng 2026-01-01 hoặc 01/01/2026.")
 
@@ -59,9 +60,20 @@ class RemittanceForm(FlaskForm):
     fee_vnd = WholeNumberField(validators=[InputRequired(AMOUNT_MESSAGE), NumberRange(0, MAX_AMOUNT_VND, AMOUNT_MESSAGE)])
     postage_vnd = WholeNumberField(validators=[InputRequired(AMOUNT_MESSAGE),
                                                NumberRange(0, MAX_AMOUNT_VND, AMOUNT_MESSAGE)])
-    handed_vnd = WholeNumberField(validators=[InputRequired(AMOUNT_MESSAGE),
-                                              NumberRange(0, MAX_AMOUNT_VND, AMOUNT_MESSAGE)])
+    #: lệ phí paid back in cash during the shift (Điều 14.2.c); absent: none
+    refunds_vnd = WholeNumberField(default=0, validators=[Optional(), NumberRange(0, MAX_AMOUNT_VND, AMOUNT_MESSAGE)])
+    #: negative when the refunds paid out exceed the takings: the cashier gives the difference back
+    handed_vnd = WholeNumberField(validators=[InputRequired(SIGNED_AMOUNT_MESSAGE),
+                                              NumberRange(-MAX_AMOUNT_VND, MAX_AMOUNT_VND, SIGNED_AMOUNT_MESSAGE)])
     reason = TextAreaField(filters=[lambda text: (text or "")[:2000]])
+
+
+class CashRefundPaymentForm(FlaskForm):
+    """What the postal worker records when paying a lệ phí back (Điều 14.2.c); the rules are the service's."""
+
+    recipient_name = StringField(filters=[lambda text: (text or "").strip()[:1000]])
+    id_last4 = StringField(filters=[lambda text: (text or "").strip()[:16]])
+    voucher_number = StringField(filters=[lambda text: (text or "").strip()[:64]])
 
 
 class ContractImportForm(FlaskForm):

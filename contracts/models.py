@@ -290,7 +290,9 @@ class Remittance(Base):
     __tablename__ = "cash_remittances"
     __table_args__ = (
         CheckConstraint("fee_vnd >= 0 AND postage_vnd >= 0", name="amounts_not_negative"),
-        CheckConstraint("handed_vnd = fee_vnd + postage_vnd", name="parts_add_up"),
+        CheckConstraint("refunds_vnd >= 0", name="refunds_not_negative"),
+        # fees refunded in cash during the shift left the till (Điều 14.2.c): what is handed over is net of them
+        CheckConstraint("handed_vnd = fee_vnd + postage_vnd - refunds_vnd", name="parts_add_up"),
         CheckConstraint("discrepancy_vnd = handed_vnd - expected_vnd", name="discrepancy_is_difference"),
         CheckConstraint("discrepancy_vnd = 0 OR reason != ''", name="discrepancy_explained"),
     )
@@ -302,6 +304,8 @@ class Remittance(Base):
     fee_vnd: Mapped[int] = mapped_column(Integer)
     #: cước handed over, kept by the post
     postage_vnd: Mapped[int] = mapped_column(Integer)
+    #: lệ phí paid back in cash to citizens during the shift (cash_refunds), out of the till
+    refunds_vnd: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     handed_vnd: Mapped[int] = mapped_column(Integer)
     #: what the cash book says should have been handed over
     expected_vnd: Mapped[int] = mapped_column(Integer)
@@ -312,3 +316,50 @@ class Remittance(Base):
 
     shift: Mapped[CashShift] = relationship(back_populates="remittance")
     cashier = relationship("User")
+
+
+class CashRefund(Base):
+    """A lệ phí taken in cash or on behalf, paid back at the post office for a dossier the agency could not
+    handle (Điều 14.2.c): the agency bears it, so its admin authorises it; a postal worker of the office holding
+    the dossier pays it out of an open shift's till, against a voucher (phiếu chi) the citizen signs."""
+
+    __tablename__ = "cash_refunds"
+    __table_args__ = (
+        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+        CheckConstraint(
+            "(paid_at IS NULL AND paid_by_id IS NULL AND shift_id IS NULL AND voucher_number IS NULL) OR "
+            "(paid_at IS NOT NULL AND paid_by_id IS NOT NULL AND shift_id IS NOT NULL AND voucher_number IS NOT NULL"
+            " AND recipient_name != '' AND length(recipient_id_number_last4) = 4)",
+            name="payment_all_or_nothing",
+        ),
+        Index("ix_cash_refunds_shift_id", "shift_id"),
+        Index("ix_cash_refunds_dossier_id", "dossier_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: one refund per flag: a double click or a retry finds this row
+    refund_flag_id: Mapped[int] = mapped_column(ForeignKey("refund_flags.id"), unique=True)
+    #: no ON DELETE CASCADE: money paid out stays on the books
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    #: lệ phí only, integer VND; never above the flag's amount nor the fee taken in cash or on behalf
+    amount_vnd: Mapped[int] = mapped_column(Integer)
+    #: the agency admin of the dossier's agency
+    authorised_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    authorised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: the postal worker who paid it out; None until paid
+    paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: who took the money and signed the voucher
+    recipient_name: Mapped[str] = mapped_column(String(255), default="")
+    #: the last four characters of their ID number, checked against the card shown
+    recipient_id_number_last4: Mapped[str] = mapped_column(String(4), default="")
+    #: số phiếu chi: the paper voucher the citizen signs
+    voucher_number: Mapped[str | None] = mapped_column(String(32))
+    #: the worker's shift whose cash book shows the refund as a negative line
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("cash_shifts.id"))
+
+    dossier = relationship("Dossier")
+    flag = relationship("RefundFlag")
+    authorised_by = relationship("User", foreign_keys=[authorised_by_id])
+    paid_by = relationship("User", foreign_keys=[paid_by_id])
+    shift = relationship("CashShift")

@@ -1,15 +1,16 @@
-"""The quote API's shapes (R-18): the request and the itemised answer, checked and documented from the same
-models."""
+"""The contracts API's shapes: the quote's request and itemised answer (R-18), a cash refund of a lệ phí
+(Điều 14.2.c) and its payment, checked and documented from the same models."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from contracts import tariff
-from contracts.models import Zone
+from contracts.models import CashRefund, Zone
 from contracts.quotes import DEFAULT_WEIGHT_GRAMS, MAX_WEIGHT_GRAMS, Quote
+from postal_gateway.api.validation import IsoDateTime
 
 #: the longest address the quote places; the form and the intake wizard cut at the same length
 ADDRESS_MAX = 500
@@ -94,3 +95,49 @@ class QuoteOut(BaseModel):
             return_commitment_hours=quote.return_commitment_hours,
             pickup_distance_km=round(distance, 1) if distance is not None else None,
         )
+
+
+#: the path segment naming a cash refund
+REFUND_ID_PARAMETER = {"name": "refund_id", "in": "path", "required": True, "description": "The cash refund's id.",
+                       "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+
+
+class CashRefundIn(BaseModel):
+    """The agency admin's authorisation to pay a flagged lệ phí back in cash at the post (Điều 14.2.c)."""
+
+    model_config = ConfigDict(title="CashRefundRequest")
+
+    amount_vnd: Annotated[StrictInt, Field(ge=1, le=10_000_000_000)] | None = Field(
+        None, description="Integer VND; absent: all the fee taken in cash or on behalf that the flag names."
+    )
+
+
+class CashRefundPaymentIn(BaseModel):
+    """What the postal worker records when paying the refund out: who took it and the voucher they signed."""
+
+    model_config = ConfigDict(title="CashRefundPayment")
+
+    recipient_name: Annotated[StrictStr, Field(min_length=1, max_length=255)]
+    id_last4: Annotated[StrictStr, Field(pattern=r"^[0-9]{4}$", description="Last four digits of the ID number.")]
+    voucher_number: Annotated[StrictStr, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z./_-]{0,31}$",
+                                               description="Số phiếu chi: the voucher the recipient signed.")]
+
+
+class CashRefundOut(BaseModel):
+    """A lệ phí paid back in cash through the post (Điều 14.2.c): authorised, then paid."""
+
+    model_config = ConfigDict(title="CashRefund")
+
+    id: int
+    dossier_ref: str = Field(description="The dossier code, or its shipment number when it never got one.")
+    amount_vnd: int
+    status: Literal["authorised", "paid"]
+    authorised_at: IsoDateTime
+    paid_at: IsoDateTime | None
+    voucher_number: str | None
+
+    @classmethod
+    def of(cls, refund: CashRefund) -> CashRefundOut:
+        return cls(id=refund.id, dossier_ref=refund.dossier.ref, amount_vnd=refund.amount_vnd,
+                   status="paid" if refund.paid_at is not None else "authorised",
+                   authorised_at=refund.authorised_at, paid_at=refund.paid_at, voucher_number=refund.voucher_number)

@@ -8,6 +8,8 @@ from flask import Response, jsonify, redirect, render_template, request, url_for
 from spectree import Response as Documented
 from sqlalchemy import select
 
+from contracts import cash_refunds
+from contracts.schemas import CashRefundIn, CashRefundOut
 from payments import forms, reconciliation, refunds, reports, runtime, schemas, services
 from payments.models import Payment, ReconciliationDay, Refund
 from payments.sandbox.gateway import daily_file
@@ -20,6 +22,7 @@ from postal_gateway.core import metrics
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import N_, Conflict, Forbidden, InvalidInput, NotFound
 from postal_gateway.core.unit_of_work import unit_of_work
+from postal_gateway.dossiers.shipments import find_by_reference
 from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.web.errors import translate
 
@@ -32,6 +35,14 @@ def _client_ip() -> str:
 
 def _agency_dossier(code: str):
     dossier = services.get_dossier(db_session(), code)
+    if current_account().agency_id != dossier.agency_id:
+        raise Forbidden(N_("Hồ sơ không thuộc cơ quan của bạn."))
+    return dossier
+
+
+def _agency_dossier_by_ref(ref: str):
+    """The dossier named by its code or, when it never got one (refused at reception), its shipment number."""
+    dossier = find_by_reference(db_session(), ref) or services.get_dossier(db_session(), ref)
     if current_account().agency_id != dossier.agency_id:
         raise Forbidden(N_("Hồ sơ không thuộc cơ quan của bạn."))
     return dossier
@@ -123,22 +134,49 @@ def refunds_page(code: str):
             # the authorisation commits first; VNPay is called in a second unit of work (see _send_now)
             with unit_of_work() as session:
                 refund = refunds.request_refund(
-                    session, dossier=_agency_dossier(code), amount_vnd=form.amount, reason=form.reason.data,
+                    session, dossier=_agency_dossier_by_ref(code), amount_vnd=form.amount, reason=form.reason.data,
                     authorised_by=current_account(), idempotency_key=form.idempotency_key.data, now=utcnow(),
                 )
             _send_now(refund.id)
             return redirect(url_for("payments.refunds_page", code=code), code=303)
         except InvalidInput as refusal:
             form.show_refusal(refusal)
+    return _refunds_page(code, form, forms.CashRefundForm(formdata=None))
+
+
+def _refunds_page(code: str, form: forms.RefundForm, cash_form: forms.CashRefundForm):
     session = db_session()
-    dossier = _agency_dossier(code)
+    dossier = _agency_dossier_by_ref(code)
     _payment, left = refunds.refundable_payment(session, dossier)
     rows = list(session.scalars(select(Refund).where(Refund.dossier_id == dossier.id).order_by(Refund.id.desc())))
     return render_template(
         "payments/refunds.html", dossier=dossier, refunds=rows, left=left, form=form,
         balance=services.fee_balance(session, dossier), blocked=refunds.result_completed(dossier),
-        idempotency_key=secrets.token_urlsafe(16),
-    ), (422 if form.errors else 200)
+        idempotency_key=secrets.token_urlsafe(16), cash=cash_refunds.cash_refund_state(session, dossier),
+        cash_form=cash_form,
+    ), (422 if form.errors or cash_form.errors else 200)
+
+
+def _flagged(session, dossier):
+    flag = cash_refunds.flag_of(session, dossier)
+    if flag is None:
+        raise Conflict(N_("Hồ sơ không có khoản lệ phí nào cần hoàn (Điều 14.2.c)."))
+    return flag
+
+
+@roles_required(Role.agency_admin)
+def cash_refund(code: str):
+    """The agency admin authorises paying the flagged lệ phí back in cash at the post office (Điều 14.2.c)."""
+    cash_form = forms.CashRefundForm()
+    try:
+        with unit_of_work() as session:
+            dossier = _agency_dossier_by_ref(code)
+            cash_refunds.authorise_cash_refund(session, admin=current_account(), flag_id=_flagged(session, dossier).id,
+                                               amount_vnd=cash_form.amount_vnd.data, now=utcnow())
+    except InvalidInput as refusal:
+        cash_form.show_refusal(refusal)
+        return _refunds_page(code, forms.RefundForm(formdata=None), cash_form)
+    return redirect(url_for("payments.refunds_page", code=code), code=303)
 
 
 # --- agency: reconciliation ---------------------------------------------------------------------
@@ -314,6 +352,34 @@ def api_refund(code: str, json: schemas.RefundIn):
     # VNPay is called once the authorisation is committed, in a unit of work of its own
     _send_now(refund.id)
     return schemas.RefundOut.of(db_session().get(Refund, refund.id)), 201
+
+
+@api_auth(Role.agency_admin)
+@reach_checked_before_the_body(_agency_dossier_by_ref)  # 403 or 404 whatever the body holds
+@operation(
+    resp=Documented(HTTP_201=CashRefundOut, HTTP_401=None, HTTP_403=None, HTTP_404=None, HTTP_409=None,
+                    HTTP_422=None),
+    tags=["payments"],
+    operation_id="authoriseCashRefund",
+    openapi_extra={"parameters": [schemas.CODE_PARAMETER],
+                   "responses": {"201": {"description": "The cash refund, authorised (or already paid)."}}},
+)
+def api_cash_refund(code: str, json: CashRefundIn):
+    """Authorise paying a dossier's flagged fee back in cash at the post office (Điều 14.2.c)
+
+    Agency admins of the dossier's agency only. `code` is the dossier code, or the shipment number of a dossier
+    refused at reception. The amount (default: all of it) is never above the fee the post took in cash or on
+    behalf, nor the flagged amount. One refund per flag: the same call again returns it; another amount is
+    refused (409). Refused (409) when nothing is flagged or once the result was ready. A fee paid online is
+    refunded through `refundDossierFee`.
+    """
+    with unit_of_work() as session:
+        dossier = _agency_dossier_by_ref(code)
+        refund = cash_refunds.authorise_cash_refund(session, admin=current_account(),
+                                                    flag_id=_flagged(session, dossier).id,
+                                                    amount_vnd=json.amount_vnd, now=utcnow())
+        answer = CashRefundOut.of(refund)
+    return answer, 201
 
 
 @api_auth(*AGENCY)

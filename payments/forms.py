@@ -41,6 +41,19 @@ class RefundForm(FlaskForm):
             field.errors = [*field.errors, message]
 
 
+class CashRefundForm(FlaskForm):
+    """An agency admin's authorisation to pay a flagged lệ phí back in cash at the post (Điều 14.2.c); the amount
+    typed (empty: all of it) is checked by ``contracts.cash_refunds.authorise_cash_refund``."""
+
+    amount_vnd = StringField(filters=[stripped])
+
+    def show_refusal(self, refusal: InvalidInput) -> None:
+        """The refusal's messages under the amount, the one field of the form."""
+        named = [translate(item.message, item.params or None) for item in refusal.field_errors]
+        shown = named or [translate(refusal.message, refusal.params or None)]
+        self.amount_vnd.errors = [*self.amount_vnd.errors, *shown]
+
+
 class GatewayFileForm(FlaskForm):
     """The gateway's daily transaction file (CSV) an agency officer imports for a day."""
 

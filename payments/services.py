@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from contracts.models import CashRefund
 from payments.locking import lock_dossier_money
 from payments.models import MONEY_RECEIVED, SETTLEABLE, Payment, PaymentStatus, Refund, RefundStatus, RejectedCallback
 from payments.vnpay import (
@@ -91,9 +92,10 @@ def fee_balance(session: Session, dossier: Dossier) -> FeeBalance:
 
 
 def fee_balances(session: Session, dossiers: list[Dossier]) -> dict[int, FeeBalance]:
-    """Owed, paid and refunded fee of each dossier, by id, in two grouped queries: paid counts every
+    """Owed, paid and refunded fee of each dossier, by id, in three grouped queries: paid counts every
     CollectedAmount of kind fee, any method, minus refunds (requested, sent or completed: money
-    promised back is not the agency's)."""
+    promised back is not the agency's), those through VNPay and those authorised in cash at the post
+    (``contracts.cash_refunds``, Điều 14.2.c)."""
     ids = [dossier.id for dossier in dossiers]
     if not ids:
         return {}
@@ -107,6 +109,12 @@ def fee_balances(session: Session, dossiers: list[Dossier]) -> dict[int, FeeBala
         .where(Refund.dossier_id.in_(ids), Refund.kind == PaymentKind.fee, Refund.status != RefundStatus.failed)
         .group_by(Refund.dossier_id)
     ).all())
+    for dossier_id, amount in session.execute(
+        select(CashRefund.dossier_id, func.sum(CashRefund.amount_vnd))
+        .where(CashRefund.dossier_id.in_(ids))
+        .group_by(CashRefund.dossier_id)
+    ).all():
+        refunded[dossier_id] = (refunded.get(dossier_id) or 0) + amount
     return {
         dossier.id: FeeBalance(
             owed_vnd=dossier.fee_vnd,

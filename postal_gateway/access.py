@@ -220,6 +220,9 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "payments.refunds_page": {"GET": AGENCY_ONLY, "POST": AGENCY_HEAD},
     "payments_api.api_dossier": AGENCY_ONLY,
     "payments_api.api_refund": AGENCY_HEAD,
+    # a lệ phí taken in cash goes back through the post; the agency owes it, its admin authorises (Điều 14.2.c)
+    "payments.cash_refund": AGENCY_HEAD,
+    "payments_api.api_cash_refund": AGENCY_HEAD,
     # a reconciliation day is the caller's agency's: the day in the path names no other agency's
     "payments.reconciliation_index": AGENCY_ONLY,
     "payments.reconciliation_day": AGENCY_ONLY,
@@ -252,6 +255,9 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "contracts.remit": roles({**_post_office(OFFICE), OPERATOR: ANYONE}),
     # postal staff see what their own office collected for the agency
     "contracts.fee_statement": roles({**_post_office(OFFICE), **_agency(), OPERATOR: ANYONE}),
+    # the office holding the dossier pays the authorised refund out of an open shift (Điều 14.2.c)
+    "contracts.pay_refund": POSTAL_OFFICE,
+    "contracts_api.api_pay_refund": POSTAL_OFFICE,
     # --- tracking (R-16) --------------------------------------------------------------------------
     "tracking.static": PUBLIC,
     "tracking.service_worker": PUBLIC,

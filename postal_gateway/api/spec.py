@@ -128,15 +128,16 @@ def operation(*, openapi_extra: dict | None = None, documented_body: Any = None,
     return decorator
 
 
-def reach_checked_before_the_body(check: Callable[[str], Any]) -> Callable:
-    """Put under the role guard and above ``@operation``: ``check(code)`` runs before spectree reads the body,
-    so a dossier the caller may not reach is refused (403/404) whatever the body holds."""
+def reach_checked_before_the_body(check: Callable[[Any], Any], argument: str = "code") -> Callable:
+    """Put under the role guard and above ``@operation``: ``check`` of the path's ``argument`` (the dossier's
+    ``code`` unless told) runs before spectree reads the body, so an object the caller may not reach is refused
+    (403/404) whatever the body holds."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
-        def checked(code: str, **path_values):
-            check(code)
-            return view(code=code, **path_values)
+        def checked(**path_values):
+            check(path_values[argument])
+            return view(**path_values)
 
         return checked
 

@@ -221,6 +221,18 @@ TEMPLATES: dict[str, dict[str, MessageText | dict[str, MessageText]]] = {
             "Track it at {lookup_url}",
         ),
     },
+    # context: amount, ref (code or shipment number), office, at (HH:MM dd/mm/yyyy), voucher_number: a lệ phí paid
+    # back in cash at the post office for a dossier the agency could not handle (Điều 14.2.c)
+    "fee_refunded": {
+        "vi": MessageText(
+            "Đã hoàn trả lệ phí hồ sơ {ref}",
+            "Lệ phí {amount} của hồ sơ {ref} đã được hoàn trả tại {office} lúc {at}. Số phiếu chi: {voucher_number}.",
+        ),
+        "en": MessageText(
+            "Fee for dossier {ref} refunded",
+            "The fee of {amount} for dossier {ref} was refunded at {office} at {at}. Voucher number: {voucher_number}.",
+        ),
+    },
     # context: office, count, codes (grouped by the clock breached, the first ten); sent by tracking's breach scan
     "sla_breached": {
         "vi": MessageText(

@@ -130,7 +130,7 @@ class RefundFlag(Base):
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), unique=True)
     #: fee paid and not yet refunded when the flag was raised, integer VND
     amount_vnd: Mapped[int] = mapped_column(Integer)
-    #: "rejected" or "withdrawn"
+    #: "refused" (form 03 at reception), "rejected" or "withdrawn"
     cause: Mapped[str] = mapped_column(String(16))
     flagged_at: Mapped[datetime] = mapped_column(UTCDateTime)
     flagged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

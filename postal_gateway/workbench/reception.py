@@ -25,7 +25,7 @@ from postal_gateway.dossiers.shipments import find_by_reference
 from postal_gateway.dossiers.workflow import Action, IllegalTransition, transition
 from postal_gateway.notifications.service import send
 from postal_gateway.workbench.models import PaperHandover
-from postal_gateway.workbench.services import REASON_MAX, REASONS_MAX, TEXT_MAX, require_officer
+from postal_gateway.workbench.services import REASON_MAX, REASONS_MAX, TEXT_MAX, _flag_refund, require_officer
 
 #: the message of a completion request or refusal without what Điều 12.1.c asks for
 NEED_REASONS = N_("Phải nêu rõ nội dung, lý do và hướng dẫn, đầy đủ một lần (Điều 12.1.c).")
@@ -201,6 +201,7 @@ def refuse(
     transition(session, dossier, Action.refuse, actor=officer, at=now, reason="; ".join(reasons),
                expected_version=expected_version,
                details={"reasons": reasons, "competent_agency": competent_agency})
+    _flag_refund(session, dossier, officer, "refused", now)  # a fee taken at the door goes back (Điều 14.2.c)
     ref_public = dossier.shipment_number or ref
     locale = dossier.citizen.locale or "vi"
     if competent_agency:

@@ -368,7 +368,13 @@ def receive_supplement(
 
 
 def _flag_refund(session: Session, dossier: Dossier, officer: User, cause: str, now: datetime) -> RefundFlag | None:
-    """A fee was paid for a service that will not be performed: flag it for the payments area (R-13)."""
+    """A fee was paid for a service the agency will not perform (refused at reception, rejected, withdrawn):
+    flag it for refund (R-13, Điều 14.2.c "không thực hiện được dịch vụ thì ... hoàn trả lệ phí").
+
+    Never once the result was ready: "cơ quan đã giải quyết nhưng người yêu cầu không nhận kết quả thì không
+    được quyền yêu cầu hoàn trả lại lệ phí" (Điều 14.2.c, second half)."""
+    if dossier.settled_at is not None or dossier.status in (DossierStatus.result_ready, DossierStatus.returned):
+        return None
     paid = fee_paid(session, dossier)
     if paid <= 0:
         return None

@@ -16,7 +16,7 @@ import pytest
 from flask import Flask, url_for
 from sqlalchemy import func, select, text, update
 
-from contracts.models import CashShift, ShiftStatus
+from contracts.models import CashRefund, CashShift, ShiftStatus
 from payments.models import ReconciliationDay, ReconciliationItem
 from payments.sandbox.models import SandboxTransaction
 from postal_gateway import access
@@ -33,7 +33,7 @@ from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, Do
 from postal_gateway.models import metadata
 from postal_gateway.official_forms import issuing, numbering
 from postal_gateway.official_forms.letter_layout import letter_pdf
-from postal_gateway.workbench.models import ApologyLetter, OpinionRequest
+from postal_gateway.workbench.models import ApologyLetter, OpinionRequest, RefundFlag
 from tests import factories
 from tests.dossiers.test_dossier_api import png_b64
 from tracking import ingestion
@@ -225,6 +225,14 @@ def _build(session) -> dict:
         {"event_id": "matrix-000003", "type": "picked_up", "occurred_at": (now - timedelta(hours=4)).isoformat(),
          "post_office_code": office_code, "dossier_code": dossier_1b.code},
     ])
+    # that fee flagged for refund and authorised in cash: office 1 holds the dossier and pays it (Điều 14.2.c)
+    flag_1 = RefundFlag(dossier_id=dossier_1.id, amount_vnd=procedure_1.fee_vnd, cause="withdrawn", flagged_at=now,
+                        flagged_by_id=users["agency_staff_1"].id)
+    session.add(flag_1)
+    session.flush()
+    cash_refund_1 = CashRefund(refund_flag_id=flag_1.id, dossier_id=dossier_1.id, amount_vnd=procedure_1.fee_vnd,
+                               authorised_by_id=users["agency_admin_1"].id, authorised_at=now)
+    session.add(cash_refund_1)
     session.flush()
     case_1 = session.scalars(select(CompensationCase)).one()
     return {
@@ -237,6 +245,7 @@ def _build(session) -> dict:
             "procedure_code": procedure_1.code,
             "agency_code": agency_1.code,
             "shift_id": shift_1.id,
+            "refund_id": cash_refund_1.id,
             "contract_id": contract_1.id,
             "case_id": case_1.id,
             "item_id": item_1.id,
