@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Float, and_, case, cast, extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from postal_gateway import calendar
@@ -311,19 +311,72 @@ def _median(values: list[float]) -> float | None:
     return round(value, 1)
 
 
+class _WorkingClock:
+    """Working seconds on one agency's calendar counted from the first day of a span, for many instants at once:
+    ``seconds(b) - seconds(a)`` is ``WorkingCalendar.working_time_between(a, b)`` for a < b, in constant time per
+    instant (the days' running totals are built once), where calling the calendar per dossier would walk the days
+    of each interval. Instants are UTC epoch seconds; Vietnam keeps UTC+7 all year, so a local day is a fixed
+    span of them."""
+
+    def __init__(self, working_calendar: calendar.WorkingCalendar, utc_offset: int, first: float, last: float):
+        self.offset = utc_offset
+        self.periods = [(start.hour * 3600 + start.minute * 60 + start.second,
+                         end.hour * 3600 + end.minute * 60 + end.second) for start, end in working_calendar.periods]
+        day_length = sum(end - start for start, end in self.periods)
+        self.first = self._ordinal(first)
+        #: per local day from ``first``: (working seconds of the days before it, is a working day)
+        self.days: list[tuple[int, bool]] = []
+        total = 0
+        for ordinal in range(self.first, self._ordinal(last) + 1):
+            working = working_calendar.is_working_day(date.fromordinal(ordinal))
+            self.days.append((total, working))
+            total += day_length if working else 0
+
+    def _ordinal(self, epoch: float) -> int:
+        return _EPOCH_ORDINAL + int((epoch + self.offset) // 86400)
+
+    def seconds(self, epoch: float) -> float:
+        local = epoch + self.offset
+        day = local // 86400
+        total, working = self.days[int(day) + _EPOCH_ORDINAL - self.first]
+        if working:
+            clock = local - day * 86400
+            for start, end in self.periods:
+                if clock <= start:
+                    break
+                total += (clock if clock < end else end) - start
+        return total
+
+
+#: date(1970, 1, 1).toordinal()
+_EPOCH_ORDINAL = 719163
+
+
 def _waiting_hours(session: Session, start: datetime, end: datetime, agencies: list[Agency]) -> dict[int, list[float]]:
     """Per agency, the working hours from the post's submission to the official receipt of each postal dossier
     received in the period, on the agency's own working calendar."""
-    calendars = {a.id: calendar.active_calendar(calendar.periods_from_config(a.working_periods)) for a in agencies}
     hours: dict[int, list[float]] = {a.id: [] for a in agencies}
     rows = session.execute(
-        select(Dossier.agency_id, Dossier.submitted_at, Dossier.received_at)
+        select(Dossier.agency_id, cast(extract("epoch", Dossier.submitted_at), Float),
+               cast(extract("epoch", Dossier.received_at), Float))
         .where(Dossier.channel == Channel.postal, Dossier.received_at >= start, Dossier.received_at < end,
-               Dossier.agency_id.in_(list(calendars)))
-    )
+               Dossier.agency_id.in_(list(hours)))
+    ).all()
+    if not rows:
+        return hours
+    offset = int(to_local(start).utcoffset().total_seconds())
+    first, last = min(row[1] for row in rows), max(row[2] for row in rows)
+    by_periods: dict[tuple, _WorkingClock] = {}
+    clocks = {}
+    for agency in agencies:
+        periods = calendar.periods_from_config(agency.working_periods)
+        if periods not in by_periods:
+            by_periods[periods] = _WorkingClock(calendar.active_calendar(periods), offset, first, last)
+        clocks[agency.id] = by_periods[periods]
     for agency_id, submitted_at, received_at in rows:
-        spent = calendars[agency_id].working_time_between(submitted_at, received_at)
-        hours[agency_id].append(spent.total_seconds() / 3600)
+        clock = clocks[agency_id]
+        spent = clock.seconds(received_at) - clock.seconds(submitted_at)
+        hours[agency_id].append(max(spent, 0) / 3600)
     return hours
 
 

@@ -193,4 +193,6 @@ def test_page_shows_the_chart_and_table_and_exports_xlsx_with_vietnamese_headers
     assert rows[2][11] == "Đang chờ" and rows[3][11:15][0] == "Chờ bổ sung" and rows[2][15] == "Trả lại"
     a_row = next(r for r in rows if r[0] == "Sở Thông tin và Truyền thông")
     assert list(a_row[1:]) == [3, 1, 0, 7, 11, 2, 2, 0.5, 3, 2, 1, 0, 0, 0, 1]
-    assert rows[-1][0] == "Tổng cộng" and rows[-1][5] == 12
+    assert rows[-2][0] == "Tổng cộng" and rows[-2][5] == 12
+    assert rows[3][12:15] == ("Chờ nộp phí *", "Chờ công dân *", "Chờ lý do khác *")
+    assert rows[-1][0].startswith("* Chưa có dữ liệu")

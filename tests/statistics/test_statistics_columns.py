@@ -13,12 +13,19 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from postal_gateway import calendar
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.catalogue.models import Agency, Procedure
 from postal_gateway.core.formatting import VIETNAM
 from postal_gateway.dossiers.models import Dossier, DossierStatusChange, ReceiptBasis
 from postal_gateway.dossiers.models import DossierStatus as S
-from postal_gateway.statistics.service import CARRIED_KEYS, NO_DATA_KEYS, OUTCOME_KEYS, agency_statistics
+from postal_gateway.statistics.service import (
+    CARRIED_KEYS,
+    NO_DATA_KEYS,
+    OUTCOME_KEYS,
+    _WorkingClock,
+    agency_statistics,
+)
 from postal_gateway.workbench.models import SupplementRequest
 from tests import factories
 
@@ -475,3 +482,18 @@ def test_statistics_reception_median_working_time_submitted_to_received__dieu_12
     assert world.reception()["median_working_hours"] == 1.5                                # (1 + 2) / 2
     world.submission(submitted=at(3, 11, 7), history=[(S.received, at(3, 11, 17))], received=at(3, 11, 17))  # 8 h
     assert world.reception()["median_working_hours"] == 2.0
+
+
+def test_statistics_working_clock_agrees_with_the_working_calendar__dieu_12_1_d():
+    """The median's constant-time working clock gives the calendar's own working time between any two instants:
+    across weekends, the lunch break, the Tết holidays of 2026 and an agency's own office hours."""
+    instants = [at(2, 12, 16, 45), at(2, 13, 11), at(2, 14, 9), at(2, 23, 7, 15), at(2, 27, 16, 30), at(3, 2, 7, 30),
+                at(3, 2, 12), at(3, 6, 17, 30), at(3, 9, 13, 31), at(4, 1, 0, 1)]
+    for periods in (None, [["07:30", "11:30"], ["13:00", "16:30"]]):
+        working = calendar.active_calendar(calendar.periods_from_config(periods))
+        clock = _WorkingClock(working, 7 * 3600, instants[0].timestamp(), instants[-1].timestamp())
+        for first in instants:
+            for last in instants:
+                if first < last:
+                    expected = working.working_time_between(first, last).total_seconds()
+                    assert clock.seconds(last.timestamp()) - clock.seconds(first.timestamp()) == expected, (first, last)
