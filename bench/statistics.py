@@ -91,8 +91,10 @@ BARE = text("""
       SUM(CASE WHEN d.received_at < :s AND ps.dossier_id IS NOT NULL THEN 1 ELSE 0 END) AS carried_waiting,
       SUM(CASE WHEN d.received_at >= :s THEN 1 ELSE 0 END) AS received,
       COUNT(*) AS to_settle,
-      SUM(CASE WHEN d.settled_at >= :s AND d.settled_at < :e AND d.settled_at <= d.due_at THEN 1 ELSE 0 END) AS settled_on_time,
-      SUM(CASE WHEN d.settled_at >= :s AND d.settled_at < :e AND d.settled_at > d.due_at THEN 1 ELSE 0 END) AS settled_late,
+      SUM(CASE WHEN d.settled_at >= :s AND d.settled_at < :e AND d.settled_at <= d.due_at THEN 1 ELSE 0 END)
+          AS settled_on_time,
+      SUM(CASE WHEN d.settled_at >= :s AND d.settled_at < :e AND d.settled_at > d.due_at THEN 1 ELSE 0 END)
+          AS settled_late,
       SUM(CASE WHEN (d.settled_at IS NULL OR d.settled_at >= :e) AND (d.given_back_at IS NULL OR d.given_back_at >= :e)
                AND pe.dossier_id IS NULL AND COALESCE(dc.previous_due_at, d.due_at) >= :c THEN 1 ELSE 0 END)
           AS in_progress_on_time,

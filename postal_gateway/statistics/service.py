@@ -149,7 +149,8 @@ def agencies_in_scope(session: Session, viewer: User | None, agency_code) -> lis
 
     Agency staff see only their own agency; asking for another is Forbidden. Operators see all.
     """
-    if viewer is None or not viewer.is_active or viewer.role not in (Role.agency_staff, Role.agency_admin, Role.operator):
+    readers = (Role.agency_staff, Role.agency_admin, Role.operator)
+    if viewer is None or not viewer.is_active or viewer.role not in readers:
         raise Forbidden(N_("Tài khoản của bạn không xem được thống kê."))
     code = agency_code.strip() if isinstance(agency_code, str) else ""
     if (agency_code is not None and not isinstance(agency_code, str)) or "\x00" in code:
