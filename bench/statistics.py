@@ -32,8 +32,8 @@ from postal_gateway.core.formatting import to_local  # noqa: E402
 from postal_gateway.models import metadata  # noqa: E402
 from tests import factories  # noqa: E402
 
-KEYS = ("carried_on_time", "carried_late", "received", "to_settle", "settled_on_time", "settled_late",
-        "in_progress_on_time", "in_progress_late", "supplement_requested", "returned")
+KEYS = ("carried_on_time", "carried_late", "carried_waiting", "received", "to_settle", "settled_on_time",
+        "settled_late", "in_progress_on_time", "in_progress_late", "waiting_supplement", "returned")
 
 
 
@@ -84,27 +84,44 @@ def fill(engine, rows: int, agencies: int, now) -> int:
 
 BARE = text("""
     SELECT d.agency_id,
-      SUM(CASE WHEN d.received_at < :s AND d.due_at >= :s THEN 1 ELSE 0 END) AS carried_on_time,
-      SUM(CASE WHEN d.received_at < :s AND d.due_at < :s THEN 1 ELSE 0 END) AS carried_late,
+      SUM(CASE WHEN d.received_at < :s AND ps.dossier_id IS NULL AND COALESCE(ds.previous_due_at, d.due_at) >= :s
+               THEN 1 ELSE 0 END) AS carried_on_time,
+      SUM(CASE WHEN d.received_at < :s AND ps.dossier_id IS NULL AND COALESCE(ds.previous_due_at, d.due_at) < :s
+               THEN 1 ELSE 0 END) AS carried_late,
+      SUM(CASE WHEN d.received_at < :s AND ps.dossier_id IS NOT NULL THEN 1 ELSE 0 END) AS carried_waiting,
       SUM(CASE WHEN d.received_at >= :s THEN 1 ELSE 0 END) AS received,
       COUNT(*) AS to_settle,
-      SUM(CASE WHEN d.settled_at >= :s AND d.settled_at < :e AND d.settled_at <= d.due_at THEN 1 ELSE 0 END) AS settled_on_time,
-      SUM(CASE WHEN d.settled_at >= :s AND d.settled_at < :e AND d.settled_at > d.due_at THEN 1 ELSE 0 END) AS settled_late,
+      SUM(CASE WHEN d.settled_at >= :s AND d.settled_at < :e AND d.settled_at <= d.due_at THEN 1 ELSE 0 END)
+          AS settled_on_time,
+      SUM(CASE WHEN d.settled_at >= :s AND d.settled_at < :e AND d.settled_at > d.due_at THEN 1 ELSE 0 END)
+          AS settled_late,
       SUM(CASE WHEN (d.settled_at IS NULL OR d.settled_at >= :e) AND (d.given_back_at IS NULL OR d.given_back_at >= :e)
-               AND p.dossier_id IS NULL AND d.due_at >= :c THEN 1 ELSE 0 END) AS in_progress_on_time,
+               AND pe.dossier_id IS NULL AND COALESCE(dc.previous_due_at, d.due_at) >= :c THEN 1 ELSE 0 END)
+          AS in_progress_on_time,
       SUM(CASE WHEN (d.settled_at IS NULL OR d.settled_at >= :e) AND (d.given_back_at IS NULL OR d.given_back_at >= :e)
-               AND p.dossier_id IS NULL AND d.due_at < :c THEN 1 ELSE 0 END) AS in_progress_late,
+               AND pe.dossier_id IS NULL AND COALESCE(dc.previous_due_at, d.due_at) < :c THEN 1 ELSE 0 END)
+          AS in_progress_late,
       SUM(CASE WHEN (d.settled_at IS NULL OR d.settled_at >= :e) AND (d.given_back_at IS NULL OR d.given_back_at >= :e)
-               AND p.dossier_id IS NOT NULL THEN 1 ELSE 0 END) AS supplement_requested,
+               AND pe.dossier_id IS NOT NULL THEN 1 ELSE 0 END) AS waiting_supplement,
       SUM(CASE WHEN d.given_back_at >= :s AND d.given_back_at < :e THEN 1 ELSE 0 END) AS returned
     FROM dossiers d
     LEFT JOIN (SELECT dossier_id FROM supplement_requests
-               WHERE requested_at < :e AND (supplied_at IS NULL OR supplied_at >= :e) GROUP BY dossier_id) p
-           ON p.dossier_id = d.id
-    WHERE d.received_at < :e AND (d.settled_at IS NULL OR d.settled_at >= :s)
+               WHERE requested_at < :s AND (supplied_at IS NULL OR supplied_at >= :s) GROUP BY dossier_id) ps
+           ON ps.dossier_id = d.id
+    LEFT JOIN (SELECT dossier_id FROM supplement_requests
+               WHERE requested_at < :e AND (supplied_at IS NULL OR supplied_at >= :e) GROUP BY dossier_id) pe
+           ON pe.dossier_id = d.id
+    LEFT JOIN (SELECT DISTINCT ON (dossier_id) dossier_id, previous_due_at FROM supplement_requests
+               WHERE requested_at >= :s ORDER BY dossier_id, requested_at, id) ds
+           ON ds.dossier_id = d.id
+    LEFT JOIN (SELECT DISTINCT ON (dossier_id) dossier_id, previous_due_at FROM supplement_requests
+               WHERE requested_at >= :c ORDER BY dossier_id, requested_at, id) dc
+           ON dc.dossier_id = d.id
+    WHERE d.received_at IS NOT NULL AND d.received_at < :e AND (d.settled_at IS NULL OR d.settled_at >= :s)
       AND (d.given_back_at IS NULL OR d.given_back_at >= :s)
     GROUP BY d.agency_id
 """)
+
 
 
 def main(argv: list[str] | None = None) -> dict:

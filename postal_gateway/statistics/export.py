@@ -1,5 +1,6 @@
-"""The statistics table as an XLSX workbook with the seed's Vietnamese headers (two header rows,
-groups merged over their columns), and as an inline SVG chart of on-time against late per agency."""
+"""The statistics tables as an XLSX workbook: the seed's table with its Vietnamese headers (two header rows,
+groups merged over their columns) on the first sheet, "Tiếp nhận qua bưu chính" on the second; and an inline SVG
+chart of on-time against late per agency."""
 from __future__ import annotations
 
 import io
@@ -9,20 +10,33 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from postal_gateway.core.domain import N_
 from postal_gateway.core.spreadsheets import safe_row
-from postal_gateway.statistics.service import COLUMNS, Report
+from postal_gateway.statistics.service import COLUMNS, NO_DATA_KEYS, RECEPTION_COLUMNS, Report
+
+#: the mark after the header of a column the gateway has no data for, explained under the table
+NO_DATA_MARK = " *"
+#: the explanation of NO_DATA_MARK
+NO_DATA_NOTE = N_("* Chưa có dữ liệu: cột này luôn bằng 0 (xem docs/statistics.md).")
+
+
+def _period_line(report: Report, translate) -> list[str]:
+    first, last = report.period.first.strftime("%d/%m/%Y"), report.period.last.strftime("%d/%m/%Y")
+    return [translate("Từ ngày") + f" {first} " + translate("đến ngày") + f" {last}"]
 
 
 def xlsx(report: Report, translate=lambda text: text) -> bytes:
-    """One sheet: title, period, two header rows, one row per agency, the total row."""
+    """Two sheets. The seed's table: title, period, two header rows, one row per agency, the total row, the
+    note on columns without data. "Tiếp nhận qua bưu chính": title, period, one header row, one row per agency,
+    the total row."""
     book = Workbook()
     sheet = book.active
     sheet.title = "Thong ke"
-    first, last = report.period.first.strftime("%d/%m/%Y"), report.period.last.strftime("%d/%m/%Y")
     sheet.append(safe_row([translate("Thống kê tình hình giải quyết hồ sơ thủ tục hành chính")]))
-    sheet.append(safe_row([translate("Từ ngày") + f" {first} " + translate("đến ngày") + f" {last}"]))
+    sheet.append(safe_row(_period_line(report, translate)))
     groups = [translate("Đơn vị")] + [translate(group) for _key, group, _col in COLUMNS]
-    heads = [translate("Đơn vị")] + [translate(column) for _key, _group, column in COLUMNS]
+    heads = [translate("Đơn vị")] + [translate(column) + (NO_DATA_MARK if key in NO_DATA_KEYS else "")
+                                     for key, _group, column in COLUMNS]
     sheet.append(safe_row(groups))
     sheet.append(safe_row(heads))
     bold = Font(bold=True)
@@ -56,14 +70,40 @@ def xlsx(report: Report, translate=lambda text: text) -> bytes:
         cell.number_format = "0.0%"
     for cell in sheet[sheet.max_row]:
         cell.font = bold
+    sheet.append(safe_row([translate(NO_DATA_NOTE)]))
     sheet.column_dimensions["A"].width = 40
     for index in range(2, len(groups) + 1):
         sheet.column_dimensions[get_column_letter(index)].width = 13
     sheet.row_dimensions[3].height = 30
     sheet.freeze_panes = "B5"
+    _reception_sheet(book.create_sheet("Tiep nhan qua buu chinh"), report, translate, bold, centre)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _reception_sheet(sheet, report: Report, translate, bold, centre) -> None:
+    sheet.append(safe_row([translate("Tiếp nhận qua bưu chính")]))
+    sheet.append(safe_row(_period_line(report, translate)))
+    sheet.append(safe_row([translate("Đơn vị")] + [translate(header) for _key, header in RECEPTION_COLUMNS]))
+    sheet["A1"].font = Font(bold=True, size=13)
+    for cell in sheet[3]:
+        cell.font, cell.alignment = bold, centre
+    for row in [*report.reception, report.reception_total]:
+        values = [translate(row.agency_name) if not row.agency_code else row.agency_name]
+        for key, _header in RECEPTION_COLUMNS:
+            values.append(row.median_working_hours if key == "median_working_hours" else row.counts[key])
+        sheet.append(safe_row(values))
+    median_column = get_column_letter(2 + [key for key, _h in RECEPTION_COLUMNS].index("median_working_hours"))
+    for cell in sheet[median_column][3:]:
+        cell.number_format = "0.0"
+    for cell in sheet[sheet.max_row]:
+        cell.font = bold
+    sheet.column_dimensions["A"].width = 40
+    for index in range(2, len(RECEPTION_COLUMNS) + 2):
+        sheet.column_dimensions[get_column_letter(index)].width = 16
+    sheet.row_dimensions[3].height = 45
+    sheet.freeze_panes = "B4"
 
 
 def chart_svg(report: Report, *, on_time_label: str, late_label: str, title: str) -> str:
@@ -78,8 +118,10 @@ def chart_svg(report: Report, *, on_time_label: str, late_label: str, title: str
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="stats-chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(title)}">',
-        f'<rect x="0" y="4" width="12" height="12" fill="#1b7f3b"/><text x="16" y="15" font-size="{font}">{escape(on_time_label)}</text>',
-        f'<rect x="150" y="4" width="12" height="12" fill="#b3261e"/><text x="166" y="15" font-size="{font}">{escape(late_label)}</text>',
+        f'<rect x="0" y="4" width="12" height="12" fill="#1b7f3b"/>'
+        f'<text x="16" y="15" font-size="{font}">{escape(on_time_label)}</text>',
+        f'<rect x="150" y="4" width="12" height="12" fill="#b3261e"/>'
+        f'<text x="166" y="15" font-size="{font}">{escape(late_label)}</text>',
     ]
     for index, row in enumerate(rows):
         y = top + index * (bar + gap)
@@ -92,6 +134,7 @@ def chart_svg(report: Report, *, on_time_label: str, late_label: str, title: str
         parts.append(f'<g><title>{escape(row.agency_name)}: {on_time} / {late}</title>'
                      f'<rect x="{left}" y="{y + 14}" width="{green}" height="{bar}" fill="#1b7f3b"/>'
                      f'<rect x="{left + green}" y="{y + 14}" width="{red}" height="{bar}" fill="#b3261e"/></g>')
-        parts.append(f'<text x="{width}" y="{y + 10}" font-size="{font}" text-anchor="end">{on_time}/{late} · {pct}</text>')
+        parts.append(f'<text x="{width}" y="{y + 10}" font-size="{font}" text-anchor="end">'
+                     f'{on_time}/{late} · {pct}</text>')
     parts.append("</svg>")
     return "".join(parts)

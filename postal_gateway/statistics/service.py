@@ -1,32 +1,36 @@
 """Statistics of dossier handling per agency and period (R-21), with exactly the columns of seed 001.
 
-One set-based query (one pass over the dossiers of the period, grouped by agency); how each column
-is computed is written down in docs/statistics.md and in COLUMNS below. No Flask here.
+One set-based query for the seed's table (one pass over the dossiers of the period, grouped by agency), one for
+the second table "Tiếp nhận qua bưu chính", and the working time of each postal dossier received in the period for
+its median; how each column is computed is written down in docs/statistics.md and in COLUMNS below. No Flask here.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Float, and_, case, cast, extract, func, or_, select
 from sqlalchemy.orm import Session
 
+from postal_gateway import calendar
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.catalogue.models import Agency
 from postal_gateway.core.domain import N_, FieldError, Forbidden, InvalidInput
 from postal_gateway.core.formatting import to_local
 from postal_gateway.core.periods import Period, bounds_faults, parse_day
-from postal_gateway.dossiers.models import Dossier
+from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus, DossierStatusChange
 from postal_gateway.workbench.models import SupplementRequest
 
 #: the earliest date a period may start
 #: the longest period asked for at once
 MAX_DAYS = 5 * 366
 
-#: (key, group header, column header): the seed's table, in its order
+#: (key, group header, column header): the seed's table, in its order. The seed's headers are OCR-damaged;
+#: the third carried-over column and the four waiting columns are named by us (docs/statistics.md, plan §3 D11).
 COLUMNS = (
     ("carried_on_time", N_("Kỳ trước chuyển sang"), N_("Trong hạn")),
     ("carried_late", N_("Kỳ trước chuyển sang"), N_("Quá hạn")),
+    ("carried_waiting", N_("Kỳ trước chuyển sang"), N_("Chờ bổ sung")),
     ("received", N_("Tiếp nhận trong kỳ"), N_("Tiếp nhận trong kỳ")),
     ("to_settle", N_("Tổng số phải giải quyết"), N_("Tổng số phải giải quyết")),
     ("settled_on_time", N_("Đã giải quyết"), N_("Đúng hạn")),
@@ -34,10 +38,31 @@ COLUMNS = (
     ("on_time_pct", N_("Đã giải quyết"), N_("Tỷ lệ đúng hạn")),
     ("in_progress_on_time", N_("Đang giải quyết"), N_("Trong hạn")),
     ("in_progress_late", N_("Đang giải quyết"), N_("Quá hạn")),
-    ("supplement_requested", N_("Chờ bổ sung"), N_("Chờ bổ sung")),
+    ("waiting_supplement", N_("Đang chờ"), N_("Chờ bổ sung")),
+    ("waiting_fee", N_("Đang chờ"), N_("Chờ nộp phí")),
+    ("waiting_citizen", N_("Đang chờ"), N_("Chờ công dân")),
+    ("waiting_other", N_("Đang chờ"), N_("Chờ lý do khác")),
     ("returned", N_("Trả lại"), N_("Trả lại")),
 )
 COUNT_KEYS = tuple(key for key, _g, _c in COLUMNS if key != "on_time_pct")
+#: columns the gateway keeps no data for yet: always 0, shown marked "chưa có dữ liệu" (docs/statistics.md)
+NO_DATA_KEYS = ("waiting_fee", "waiting_citizen", "waiting_other")
+#: the column once called ``supplement_requested``; the API still answers it under that name too
+ALIASES = {"supplement_requested": "waiting_supplement"}
+CARRIED_KEYS = ("carried_on_time", "carried_late", "carried_waiting")
+OUTCOME_KEYS = ("settled_on_time", "settled_late", "in_progress_on_time", "in_progress_late", "waiting_supplement",
+                "waiting_fee", "waiting_citizen", "waiting_other", "returned")
+
+#: (key, header) of the second table, "Tiếp nhận qua bưu chính" (not seed columns; plan 1.1)
+RECEPTION_COLUMNS = (
+    ("submitted", N_("Bưu chính nộp")),
+    ("accepted", N_("Đã tiếp nhận")),
+    ("sent_back", N_("Yêu cầu bổ sung, hoàn thiện")),
+    ("refused", N_("Từ chối tiếp nhận")),
+    ("awaiting_acceptance", N_("Chờ tiếp nhận cuối kỳ")),
+    ("median_working_hours", N_("Thời gian chờ tiếp nhận (trung vị, giờ làm việc)")),
+)
+RECEPTION_COUNT_KEYS = tuple(key for key, _h in RECEPTION_COLUMNS if key != "median_working_hours")
 
 
 @dataclass
@@ -60,17 +85,42 @@ class AgencyRow:
 
 
 @dataclass
+class ReceptionRow:
+    """One agency's line of "Tiếp nhận qua bưu chính": what the post submitted and what became of it."""
+
+    agency_code: str
+    agency_name: str
+    counts: dict[str, int] = field(default_factory=dict)
+    #: median working time from the post's submission to the official receipt, in hours; None if none received
+    median_working_hours: float | None = None
+
+
+@dataclass
 class Report:
     period: Period
     #: lateness of dossiers still open is judged at this moment: the period's end, or now if sooner
     cutoff: datetime
     rows: list[AgencyRow]
+    #: the second table, one line per agency of ``rows``
+    reception: list[ReceptionRow] = field(default_factory=list)
+    #: the median of the second table's total row, over every agency's dossiers (not a median of medians)
+    reception_median_hours: float | None = None
 
     @property
     def total(self) -> AgencyRow:
         total = AgencyRow("", N_("Tổng cộng"), {key: 0 for key in COUNT_KEYS})
         for row in self.rows:
             for key in COUNT_KEYS:
+                total.counts[key] += row.counts[key]
+        return total
+
+    @property
+    def reception_total(self) -> ReceptionRow:
+        """The sums of the second table; its median is over every agency's dossiers, not a median of medians."""
+        total = ReceptionRow("", N_("Tổng cộng"), {key: 0 for key in RECEPTION_COUNT_KEYS},
+                             median_working_hours=self.reception_median_hours)
+        for row in self.reception:
+            for key in RECEPTION_COUNT_KEYS:
                 total.counts[key] += row.counts[key]
         return total
 
@@ -99,7 +149,8 @@ def agencies_in_scope(session: Session, viewer: User | None, agency_code) -> lis
 
     Agency staff see only their own agency; asking for another is Forbidden. Operators see all.
     """
-    if viewer is None or not viewer.is_active or viewer.role not in (Role.agency_staff, Role.agency_admin, Role.operator):
+    readers = (Role.agency_staff, Role.agency_admin, Role.operator)
+    if viewer is None or not viewer.is_active or viewer.role not in readers:
         raise Forbidden(N_("Tài khoản của bạn không xem được thống kê."))
     code = agency_code.strip() if isinstance(agency_code, str) else ""
     if (agency_code is not None and not isinstance(agency_code, str)) or "\x00" in code:
@@ -124,16 +175,40 @@ def _count(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def figures_query(start: datetime, end: datetime, cutoff: datetime, agency_ids: list[int] | None):
-    """SELECT agency_id and every count column, one row per agency with dossiers in the period."""
-    d = Dossier
-    pending = (
+def _awaiting_supplement_at(moment, name: str):
+    """Dossiers with a supplement request made before ``moment`` and not supplied before it: the clock
+    was stopped at ``moment`` (Điều 9.3.b)."""
+    return (
         select(SupplementRequest.dossier_id)
-        .where(SupplementRequest.requested_at < end,
-               or_(SupplementRequest.supplied_at.is_(None), SupplementRequest.supplied_at >= end))
+        .where(SupplementRequest.requested_at < moment,
+               or_(SupplementRequest.supplied_at.is_(None), SupplementRequest.supplied_at >= moment))
         .group_by(SupplementRequest.dossier_id)
-        .subquery("pending_supplement")
+        .subquery(name)
     )
+
+
+def _due_in_force_from(moment, name: str):
+    """Per dossier, the due time its first supplement request made at or after ``moment`` replaced
+    (``previous_due_at``): that was the due time in force at ``moment``. ``dossiers.due_at`` may since have been
+    moved by the supplement's arrival (Điều 9.3.b); a dossier with no such request still has it."""
+    ranked = (
+        select(SupplementRequest.dossier_id, SupplementRequest.previous_due_at,
+               func.row_number().over(partition_by=SupplementRequest.dossier_id,
+                                      order_by=(SupplementRequest.requested_at, SupplementRequest.id)).label("rank"))
+        .where(SupplementRequest.requested_at >= moment)
+        .subquery(f"{name}_ranked")
+    )
+    return select(ranked.c.dossier_id, ranked.c.previous_due_at).where(ranked.c.rank == 1).subquery(name)
+
+
+def figures_query(start: datetime, end: datetime, cutoff: datetime, agency_ids: list[int] | None):
+    """SELECT agency_id and every count column computed in SQL, one row per agency with dossiers in the
+    period. The columns of NO_DATA_KEYS are not in it (always 0)."""
+    d = Dossier
+    waiting_at_start = _awaiting_supplement_at(start, "waiting_at_start")
+    waiting_at_end = _awaiting_supplement_at(end, "waiting_at_end")
+    due_from_start = _due_in_force_from(start, "due_at_start")
+    due_from_cutoff = _due_in_force_from(cutoff, "due_at_cutoff")
 
     def open_at(moment):
         return and_(d.received_at < moment, or_(d.settled_at.is_(None), d.settled_at >= moment),
@@ -141,26 +216,35 @@ def figures_query(start: datetime, end: datetime, cutoff: datetime, agency_ids: 
 
     carried = open_at(start)
     open_at_end = open_at(end)
-    waiting = pending.c.dossier_id.is_not(None)
+    stopped_at_start = waiting_at_start.c.dossier_id.is_not(None)
+    stopped_at_end = waiting_at_end.c.dossier_id.is_not(None)
+    due_at_start = func.coalesce(due_from_start.c.previous_due_at, d.due_at)
+    due_at_cutoff = func.coalesce(due_from_cutoff.c.previous_due_at, d.due_at)
     settled_in = and_(d.settled_at >= start, d.settled_at < end)
+    in_progress = and_(open_at_end, ~stopped_at_end)
     query = (
         select(
             d.agency_id,
-            _count(and_(carried, d.due_at >= start)).label("carried_on_time"),
-            _count(and_(carried, d.due_at < start)).label("carried_late"),
+            _count(and_(carried, ~stopped_at_start, due_at_start >= start)).label("carried_on_time"),
+            _count(and_(carried, ~stopped_at_start, due_at_start < start)).label("carried_late"),
+            _count(and_(carried, stopped_at_start)).label("carried_waiting"),
             _count(d.received_at >= start).label("received"),
             func.count().label("to_settle"),
             _count(and_(settled_in, d.settled_at <= d.due_at)).label("settled_on_time"),
             _count(and_(settled_in, d.settled_at > d.due_at)).label("settled_late"),
-            _count(and_(open_at_end, ~waiting, d.due_at >= cutoff)).label("in_progress_on_time"),
-            _count(and_(open_at_end, ~waiting, d.due_at < cutoff)).label("in_progress_late"),
-            _count(and_(open_at_end, waiting)).label("supplement_requested"),
+            _count(and_(in_progress, due_at_cutoff >= cutoff)).label("in_progress_on_time"),
+            _count(and_(in_progress, due_at_cutoff < cutoff)).label("in_progress_late"),
+            _count(and_(open_at_end, stopped_at_end)).label("waiting_supplement"),
             _count(and_(d.given_back_at >= start, d.given_back_at < end)).label("returned"),
         )
         .select_from(d)
-        .outerjoin(pending, pending.c.dossier_id == d.id)
-        # Only what the period must account for: open at its start, or received during it.
-        .where(d.received_at < end,
+        .outerjoin(waiting_at_start, waiting_at_start.c.dossier_id == d.id)
+        .outerjoin(waiting_at_end, waiting_at_end.c.dossier_id == d.id)
+        .outerjoin(due_from_start, due_from_start.c.dossier_id == d.id)
+        .outerjoin(due_from_cutoff, due_from_cutoff.c.dossier_id == d.id)
+        # Only what the period must account for: received (Điều 12.1.d) and open at its start, or received
+        # during it. A submission never received (awaiting acceptance, sent back, refused) has no receipt time.
+        .where(d.received_at.is_not(None), d.received_at < end,
                or_(d.settled_at.is_(None), d.settled_at >= start),
                or_(d.given_back_at.is_(None), d.given_back_at >= start))
         .group_by(d.agency_id)
@@ -170,22 +254,158 @@ def figures_query(start: datetime, end: datetime, cutoff: datetime, agency_ids: 
     return query
 
 
+def _changed_to_in(status: DossierStatus, start: datetime, end: datetime, name: str):
+    """The dossiers moved to ``status`` at least once in [start, end)."""
+    c = DossierStatusChange
+    return (
+        select(c.dossier_id)
+        .where(c.to_status == status, c.at >= start, c.at < end)
+        .group_by(c.dossier_id)
+        .subquery(name)
+    )
+
+
+def reception_query(start: datetime, end: datetime, agency_ids: list[int] | None):
+    """SELECT agency_id and the counts of "Tiếp nhận qua bưu chính" for the postal channel (Điều 21.1, 12.1)."""
+    d, c = Dossier, DossierStatusChange
+    sent_back = _changed_to_in(DossierStatus.completion_requested, start, end, "sent_back")
+    refused = _changed_to_in(DossierStatus.refused, start, end, "refused")
+    ranked = (
+        select(c.dossier_id, c.to_status,
+               func.row_number().over(partition_by=c.dossier_id, order_by=(c.at.desc(), c.id.desc())).label("rank"))
+        .where(c.at < end)
+        .subquery("ranked_changes")
+    )
+    status_at_end = select(ranked.c.dossier_id, ranked.c.to_status).where(ranked.c.rank == 1).subquery("status_at_end")
+    query = (
+        select(
+            d.agency_id,
+            _count(d.submitted_at >= start).label("submitted"),
+            _count(and_(d.received_at >= start, d.received_at < end)).label("accepted"),
+            _count(sent_back.c.dossier_id.is_not(None)).label("sent_back"),
+            _count(refused.c.dossier_id.is_not(None)).label("refused"),
+            _count(and_(or_(d.received_at.is_(None), d.received_at >= end),
+                        or_(status_at_end.c.to_status.is_(None),
+                            status_at_end.c.to_status == DossierStatus.submitted))).label("awaiting_acceptance"),
+        )
+        .select_from(d)
+        .outerjoin(sent_back, sent_back.c.dossier_id == d.id)
+        .outerjoin(refused, refused.c.dossier_id == d.id)
+        .outerjoin(status_at_end, status_at_end.c.dossier_id == d.id)
+        .where(d.channel == Channel.postal, d.submitted_at < end,
+               or_(d.received_at.is_(None), d.received_at >= start))
+        .group_by(d.agency_id)
+    )
+    if agency_ids is not None:
+        query = query.where(d.agency_id.in_(agency_ids))
+    return query
+
+
+def _median(values: list[float]) -> float | None:
+    """The middle value (the mean of the two middle ones for an even count), to one decimal; None if empty.
+    Written out rather than imported: bench/statistics.py, run as a script, shadows the standard module."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    value = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return round(value, 1)
+
+
+class _WorkingClock:
+    """Working seconds on one agency's calendar counted from the first day of a span, for many instants at once:
+    ``seconds(b) - seconds(a)`` is ``WorkingCalendar.working_time_between(a, b)`` for a < b, in constant time per
+    instant (the days' running totals are built once), where calling the calendar per dossier would walk the days
+    of each interval. Instants are UTC epoch seconds; Vietnam keeps UTC+7 all year, so a local day is a fixed
+    span of them."""
+
+    def __init__(self, working_calendar: calendar.WorkingCalendar, utc_offset: int, first: float, last: float):
+        self.offset = utc_offset
+        self.periods = [(start.hour * 3600 + start.minute * 60 + start.second,
+                         end.hour * 3600 + end.minute * 60 + end.second) for start, end in working_calendar.periods]
+        day_length = sum(end - start for start, end in self.periods)
+        self.first = self._ordinal(first)
+        #: per local day from ``first``: (working seconds of the days before it, is a working day)
+        self.days: list[tuple[int, bool]] = []
+        total = 0
+        for ordinal in range(self.first, self._ordinal(last) + 1):
+            working = working_calendar.is_working_day(date.fromordinal(ordinal))
+            self.days.append((total, working))
+            total += day_length if working else 0
+
+    def _ordinal(self, epoch: float) -> int:
+        return _EPOCH_ORDINAL + int((epoch + self.offset) // 86400)
+
+    def seconds(self, epoch: float) -> float:
+        local = epoch + self.offset
+        day = local // 86400
+        total, working = self.days[int(day) + _EPOCH_ORDINAL - self.first]
+        if working:
+            clock = local - day * 86400
+            for start, end in self.periods:
+                if clock <= start:
+                    break
+                total += (clock if clock < end else end) - start
+        return total
+
+
+#: date(1970, 1, 1).toordinal()
+_EPOCH_ORDINAL = 719163
+
+
+def _waiting_hours(session: Session, start: datetime, end: datetime, agencies: list[Agency]) -> dict[int, list[float]]:
+    """Per agency, the working hours from the post's submission to the official receipt of each postal dossier
+    received in the period, on the agency's own working calendar."""
+    hours: dict[int, list[float]] = {a.id: [] for a in agencies}
+    rows = session.execute(
+        select(Dossier.agency_id, cast(extract("epoch", Dossier.submitted_at), Float),
+               cast(extract("epoch", Dossier.received_at), Float))
+        .where(Dossier.channel == Channel.postal, Dossier.received_at >= start, Dossier.received_at < end,
+               Dossier.agency_id.in_(list(hours)))
+    ).all()
+    if not rows:
+        return hours
+    offset = int(to_local(start).utcoffset().total_seconds())
+    first, last = min(row[1] for row in rows), max(row[2] for row in rows)
+    by_periods: dict[tuple, _WorkingClock] = {}
+    clocks = {}
+    for agency in agencies:
+        periods = calendar.periods_from_config(agency.working_periods)
+        if periods not in by_periods:
+            by_periods[periods] = _WorkingClock(calendar.active_calendar(periods), offset, first, last)
+        clocks[agency.id] = by_periods[periods]
+    for agency_id, submitted_at, received_at in rows:
+        clock = clocks[agency_id]
+        spent = clock.seconds(received_at) - clock.seconds(submitted_at)
+        hours[agency_id].append(max(spent, 0) / 3600)
+    return hours
+
+
 def agency_statistics(
     session: Session, *, viewer: User | None, agency_code=None, date_from=None, date_to=None, now: datetime,
 ) -> Report:
-    """The seed-001 table for the agencies ``viewer`` may see, over whole local days ``date_from``..``date_to``."""
+    """The seed-001 table and the table "Tiếp nhận qua bưu chính" for the agencies ``viewer`` may see, over
+    whole local days ``date_from``..``date_to``."""
     period = parse_period(date_from, date_to, today=to_local(now).date())
     agencies = agencies_in_scope(session, viewer, agency_code)
     cutoff = min(period.end, now)
     ids = [a.id for a in agencies]
     everyone = viewer.role == Role.operator and not agency_code
-    found = {
-        row.agency_id: row
-        for row in session.execute(figures_query(period.start, period.end, cutoff, None if everyone else ids))
-    }
-    rows = []
+    scope = None if everyone else ids
+    found = {row.agency_id: row for row in session.execute(figures_query(period.start, period.end, cutoff, scope))}
+    reception = {row.agency_id: row for row in session.execute(reception_query(period.start, period.end, scope))}
+    hours = _waiting_hours(session, period.start, period.end, agencies)
+    rows, reception_rows = [], []
     for agency in agencies:
         figures = found.get(agency.id)
-        rows.append(AgencyRow(agency.code, agency.name,
-                              {key: int(getattr(figures, key)) if figures is not None else 0 for key in COUNT_KEYS}))
-    return Report(period, cutoff, rows)
+        counts = {key: int(getattr(figures, key)) if figures is not None and key not in NO_DATA_KEYS else 0
+                  for key in COUNT_KEYS}
+        rows.append(AgencyRow(agency.code, agency.name, counts))
+        submitted = reception.get(agency.id)
+        reception_rows.append(ReceptionRow(
+            agency.code, agency.name,
+            {key: int(getattr(submitted, key)) if submitted is not None else 0 for key in RECEPTION_COUNT_KEYS},
+            median_working_hours=_median(hours[agency.id]),
+        ))
+    return Report(period, cutoff, rows, reception_rows,
+                  reception_median_hours=_median([value for values in hours.values() for value in values]))

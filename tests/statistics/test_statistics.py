@@ -49,6 +49,7 @@ DOSSIERS_A = {
 EXPECTED_A = {
     "carried_on_time": 3,       # d2, d4, d13
     "carried_late": 1,          # d3
+    "carried_waiting": 0,
     "received": 7,              # d5, d6, d7, d8, d9, d11, d14
     "to_settle": 11,            # 3 + 1 + 7
     "settled_on_time": 2,       # d2, d5
@@ -56,7 +57,10 @@ EXPECTED_A = {
     "on_time_pct": 50.0,        # 2 / (2 + 2)
     "in_progress_on_time": 3,   # d6, d8, d11
     "in_progress_late": 2,      # d4, d13
-    "supplement_requested": 1,  # d7
+    "waiting_supplement": 1,    # d7
+    "waiting_fee": 0,
+    "waiting_citizen": 0,
+    "waiting_other": 0,
     "returned": 1,              # d9
 }
 EXPECTED_B = {**{key: 0 for key in COUNT_KEYS}, "received": 1, "to_settle": 1, "settled_on_time": 1, "on_time_pct": 100.0}
@@ -104,9 +108,10 @@ def test_every_column_on_the_hand_built_data_set(session, world):
 def test_to_settle_is_accounted_for_by_the_outcome_columns(session, world):
     for row in agency_statistics(session, viewer=world["operator"], now=NOW, **PERIOD).rows:
         c = row.counts
-        assert c["to_settle"] == c["carried_on_time"] + c["carried_late"] + c["received"]
+        assert c["to_settle"] == c["carried_on_time"] + c["carried_late"] + c["carried_waiting"] + c["received"]
         assert c["to_settle"] == (c["settled_on_time"] + c["settled_late"] + c["in_progress_on_time"]
-                                  + c["in_progress_late"] + c["supplement_requested"] + c["returned"])
+                                  + c["in_progress_late"] + c["waiting_supplement"] + c["waiting_fee"]
+                                  + c["waiting_citizen"] + c["waiting_other"] + c["returned"])
 
 
 def test_a_period_reaching_today_judges_open_dossiers_at_now(session, world):
@@ -158,7 +163,8 @@ def test_api_answers_the_table_and_refuses_another_agency(client, session, world
         ok = client.get("/api/v1/statistics?from=2026-03-01&to=2026-03-31", headers=auth)
         assert ok.status_code == 200
         body = ok.get_json()
-        assert body["agencies"] == [{"agency_code": world["a"].code, "agency_name": world["a"].name, **EXPECTED_A}]
+        assert body["agencies"] == [{"agency_code": world["a"].code, "agency_name": world["a"].name, **EXPECTED_A,
+                                     "supplement_requested": EXPECTED_A["waiting_supplement"]}]
         assert body["columns"][0] == "carried_on_time" and body["total"]["to_settle"] == 11
         other = client.get(f"/api/v1/statistics?agency={world['b'].code}&from=2026-03-01&to=2026-03-31", headers=auth)
         assert other.status_code == 403 and "cơ quan mình" in other.get_json()["detail"]
@@ -181,10 +187,12 @@ def test_page_shows_the_chart_and_table_and_exports_xlsx_with_vietnamese_headers
     assert exported.status_code == 200
     sheet = load_workbook(io.BytesIO(exported.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[2][:3] == ("Đơn vị", "Kỳ trước chuyển sang", None)
-    assert rows[3][1:5] == ("Trong hạn", "Quá hạn", None, None)
-    assert rows[2][3] == "Tiếp nhận trong kỳ" and rows[2][4] == "Tổng số phải giải quyết"
-    assert rows[2][10] == "Chờ bổ sung" and rows[2][11] == "Trả lại"
+    assert rows[2][:4] == ("Đơn vị", "Kỳ trước chuyển sang", None, None)
+    assert rows[3][1:6] == ("Trong hạn", "Quá hạn", "Chờ bổ sung", None, None)
+    assert rows[2][4] == "Tiếp nhận trong kỳ" and rows[2][5] == "Tổng số phải giải quyết"
+    assert rows[2][11] == "Đang chờ" and rows[3][11:15][0] == "Chờ bổ sung" and rows[2][15] == "Trả lại"
     a_row = next(r for r in rows if r[0] == "Sở Thông tin và Truyền thông")
-    assert list(a_row[1:]) == [3, 1, 7, 11, 2, 2, 0.5, 3, 2, 1, 1]
-    assert rows[-1][0] == "Tổng cộng" and rows[-1][4] == 12
+    assert list(a_row[1:]) == [3, 1, 0, 7, 11, 2, 2, 0.5, 3, 2, 1, 0, 0, 0, 1]
+    assert rows[-2][0] == "Tổng cộng" and rows[-2][5] == 12
+    assert rows[3][12:15] == ("Chờ nộp phí *", "Chờ công dân *", "Chờ lý do khác *")
+    assert rows[-1][0].startswith("* Chưa có dữ liệu")

@@ -92,7 +92,7 @@ def test_officer_works_a_dossier_from_receipt_to_return_and_sees_it_counted(clie
     export = client.get(f"/statistics.xlsx?from={first.isoformat()}&to={today.isoformat()}")
     row = next(r for r in load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True)
                if r[0] == "Sở Thông tin và Truyền thông")
-    assert row[3] == 1 and row[4] == 1 and row[5] == 0 and row[6] == 1  # received, to settle, on time, late
+    assert row[4] == 1 and row[5] == 1 and row[6] == 0 and row[7] == 1  # received, to settle, on time, late
 
 
 def test_a_refused_step_is_shown_and_changes_nothing(client, session, world):
