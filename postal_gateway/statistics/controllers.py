@@ -12,7 +12,7 @@ from postal_gateway.catalogue.services import agency_choices
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import InvalidInput
 from postal_gateway.statistics import export, schemas
-from postal_gateway.statistics.service import COLUMNS, NO_DATA_KEYS, RECEPTION_COLUMNS, Report, agency_statistics
+from postal_gateway.statistics.service import COLUMN_DEFINITIONS, COLUMNS, NO_DATA_KEYS, RECEPTION_COLUMNS, Report, agency_statistics
 from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.web.errors import errors_by_field
 
@@ -43,6 +43,7 @@ def page():
                                         title=_("Hồ sơ giải quyết đúng hạn và quá hạn theo cơ quan")))
     return render_template("statistics/page.html", report=report, errors=errors, columns=COLUMNS, chart=chart,
                            no_data=NO_DATA_KEYS, no_data_note=export.NO_DATA_NOTE,
+                           column_definitions=COLUMN_DEFINITIONS,
                            reception_columns=RECEPTION_COLUMNS, agencies=agencies,
                            args=request.args), (422 if errors else 200)
 

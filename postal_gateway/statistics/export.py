@@ -17,7 +17,7 @@ from postal_gateway.statistics.service import COLUMNS, NO_DATA_KEYS, RECEPTION_C
 #: the mark after the header of a column the gateway has no data for, explained under the table
 NO_DATA_MARK = " *"
 #: the explanation of NO_DATA_MARK
-NO_DATA_NOTE = N_("* Chưa có dữ liệu: cột này luôn bằng 0 (xem docs/statistics.md).")
+NO_DATA_NOTE = N_("* Chưa có dữ liệu: cột này luôn bằng 0 cho đến khi hệ thống ghi nhận loại chờ này.")
 
 
 def _period_line(report: Report, translate) -> list[str]:

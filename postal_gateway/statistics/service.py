@@ -44,6 +44,25 @@ COLUMNS = (
     ("waiting_other", N_("Đang chờ"), N_("Chờ lý do khác")),
     ("returned", N_("Trả lại"), N_("Trả lại")),
 )
+#: what each column counts, said on the page under the table (the SQL conditions are in docs/statistics.md)
+COLUMN_DEFINITIONS = (
+    ("carried_on_time", N_("Hồ sơ tiếp nhận trước kỳ, chưa giải quyết xong lúc đầu kỳ và còn trong hạn lúc đó.")),
+    ("carried_late", N_("Hồ sơ tiếp nhận trước kỳ, chưa giải quyết xong lúc đầu kỳ và đã quá hạn lúc đó.")),
+    ("carried_waiting", N_("Hồ sơ tiếp nhận trước kỳ đang dừng tính thời gian chờ bổ sung lúc đầu kỳ.")),
+    ("received", N_("Hồ sơ được cơ quan tiếp nhận chính thức trong kỳ (không tính hồ sơ bưu chính nộp mà chưa "
+                    "tiếp nhận).")),
+    ("to_settle", N_("Kỳ trước chuyển sang cộng tiếp nhận trong kỳ.")),
+    ("settled_on_time", N_("Có kết quả trong kỳ, không muộn hơn hạn giải quyết (thư xin lỗi không dời hạn này).")),
+    ("settled_late", N_("Có kết quả trong kỳ, muộn hơn hạn giải quyết.")),
+    ("on_time_pct", N_("Đúng hạn chia cho tổng số đã giải quyết trong kỳ.")),
+    ("in_progress_on_time", N_("Cuối kỳ chưa có kết quả và còn trong hạn.")),
+    ("in_progress_late", N_("Cuối kỳ chưa có kết quả và đã quá hạn.")),
+    ("waiting_supplement", N_("Cuối kỳ đang chờ công dân bổ sung hồ sơ (dừng tính thời gian).")),
+    ("waiting_fee", N_("Cuối kỳ đang chờ nộp phí; chưa có dữ liệu.")),
+    ("waiting_citizen", N_("Cuối kỳ đang chờ công dân vì lý do khác; chưa có dữ liệu.")),
+    ("waiting_other", N_("Cuối kỳ đang chờ vì lý do khác; chưa có dữ liệu.")),
+    ("returned", N_("Hồ sơ bị từ chối giải quyết hoặc rút sau khi đã tiếp nhận, trong kỳ.")),
+)
 COUNT_KEYS = tuple(key for key, _g, _c in COLUMNS if key != "on_time_pct")
 #: columns the gateway keeps no data for yet: always 0, shown marked "chưa có dữ liệu" (docs/statistics.md)
 NO_DATA_KEYS = ("waiting_fee", "waiting_citizen", "waiting_other")

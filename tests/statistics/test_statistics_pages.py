@@ -94,3 +94,21 @@ def test_statistics_page_reads_on_a_360_px_phone__seed001(session, live_server, 
     assert "Tiếp nhận qua bưu chính" in content and "Chờ lý do khác" in content
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     save_screenshot(phone, "statistics-two-tables")
+
+
+def test_the_page_says_how_each_column_is_counted_instead_of_pointing_at_a_file(client, session):
+    """People read the definitions where the figures are, not in a repository document."""
+    from postal_gateway.accounts.models import Role
+    from postal_gateway.statistics.service import COLUMN_DEFINITIONS, COLUMNS
+    from tests import factories
+    from tests.conftest import log_in
+
+    agency = factories.agency(session)
+    officer = factories.user(session, Role.agency_staff, agency=agency)
+    session.commit()
+    log_in(client, officer)
+    html = client.get("/statistics").get_data(as_text=True)
+    assert "docs/statistics.md" not in html
+    assert "Cách tính từng cột" in html
+    assert [key for key, _ in COLUMN_DEFINITIONS] == [key for key, _g, _c in COLUMNS]
+    assert "Đúng hạn chia cho tổng số đã giải quyết trong kỳ." in html
