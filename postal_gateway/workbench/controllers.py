@@ -17,6 +17,7 @@ from postal_gateway.core.domain import N_, Conflict, DomainError, InvalidInput
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.dossiers.models import DossierStatus
 from postal_gateway.dossiers.workflow import ACTION_LABELS, Action, allowed_actions
+from postal_gateway.official_forms import issuing
 from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.workbench import forms, letters, reception, schemas, services
 
@@ -116,6 +117,7 @@ def dossier(code: str):
         handover=services.handover_of(session, row), opinions=services.opinions_of(session, row),
         letters=services.apology_letters(session, row), supplement=services.outstanding_supplement(session, row),
         fee_paid=services.fee_paid(session, row), by_post=services.returns_by_post(row),
+        forms=issuing.forms_of(session, row, current_account()),
     )
 
 
