@@ -113,7 +113,7 @@ def accept(
         "appointment_date": dossier.appointment_date.strftime("%d/%m/%Y"),
         "form_url": reception_forms.form_url(form, code, public_base_url),
         "lookup_url": lookup_url(code, public_base_url),
-    }, now)
+    }, now, form.id)
     return dossier
 
 
@@ -144,12 +144,14 @@ def _before_receipt(session: Session, officer: User, ref: str, action: Action, n
     return dossier
 
 
-def _tell_citizen(session: Session, dossier: Dossier, template: str, context: dict, now: datetime) -> None:
+def _tell_citizen(session: Session, dossier: Dossier, template: str, context: dict, now: datetime,
+                  form_id: int) -> None:
+    """By SMS and e-mail (Điều 12.1.b); the e-mail carries the form's PDF, the SMS its link."""
     citizen = dossier.citizen
     for channel, recipient in (("sms", citizen.phone), ("email", citizen.email)):
         if recipient:
             send(session, channel=channel, recipient=recipient, template=template, context=context,
-                 user_id=citizen.id, locale=citizen.locale or "vi", now=now)
+                 user_id=citizen.id, locale=citizen.locale or "vi", now=now, attachment_form_id=form_id)
 
 
 def request_completion(
@@ -185,7 +187,7 @@ def request_completion(
         "reasons": "; ".join(reasons),
         "form_url": reception_forms.form_url(form, ref_public, public_base_url),
         "lookup_url": lookup_url(ref_public, public_base_url),
-    }, now)
+    }, now, form.id)
     return dossier
 
 
@@ -229,5 +231,5 @@ def refuse(
         "reasons": "; ".join(reasons),
         "guidance": guidance,
         "form_url": reception_forms.form_url(form, ref_public, public_base_url),
-    }, now)
+    }, now, form.id)
     return dossier

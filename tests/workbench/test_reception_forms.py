@@ -3,6 +3,8 @@ acceptance (Điều 9.1.c, 14.4, 18), form 02 on a completion request (Điều 9
 refusal (Điều 9.1.b), each numbered per agency and year and linked in the citizen's message."""
 from __future__ import annotations
 
+import email
+import email.policy
 import io
 import re
 
@@ -14,6 +16,8 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.core.config import process_settings
 from postal_gateway.dossiers.models import DossierStatus
 from postal_gateway.dossiers.workflow import IllegalTransition
+from postal_gateway.notifications import service
+from postal_gateway.notifications.adapters import ChannelRouter, SmtpMailer
 from postal_gateway.notifications.models import OutboxMessage
 from postal_gateway.official_forms import issuing
 from postal_gateway.official_forms.models import OfficialForm
@@ -21,6 +25,7 @@ from postal_gateway.official_forms.numbering import COMPLETION, RECEIPT, REFUSAL
 from postal_gateway.workbench import reception
 from tests import factories
 from tests.conftest import log_in
+from tests.notifications.test_notifications_delivery import smtp_server  # noqa: F401 (fixture)
 from tests.workbench.test_reception import TUESDAY, at, submitted, world  # noqa: F401 (fixture)
 
 TITLE_01 = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
@@ -194,3 +199,20 @@ def test_both_dossier_pages_list_the_forms_with_their_numbers__dieu_18_3(client,
         assert "Số: 1/YCBS" in html and link in html, page
         assert re.search(r'id="forms"', html)
         client.post("/logout")
+
+
+def test_the_email_carries_form_01_as_issued_the_sms_only_its_link__dieu_12_1_b(session, world, smtp_server):
+    """Điều 12.1.b, 14.4: the e-mail of the acceptance carries the stored form 01 PDF, byte for byte; the SMS
+    only links it."""
+    port, mails = smtp_server
+    dossier = accepted(session, world)
+    form = issuing.latest_form(session, dossier, RECEIPT)
+    messages = {m.channel.value: m for m in session.scalars(
+        select(OutboxMessage).where(OutboxMessage.template == "dossier_received"))}
+    assert messages["email"].attachment_form_id == form.id and messages["sms"].attachment_form_id is None
+    router = ChannelRouter(email=SmtpMailer("127.0.0.1", port, sender="no-reply@buudien.vn"))
+    assert service.deliver(session, messages["email"].id, adapter=router, now=at(TUESDAY, 9, 5)).result == "sent"
+    mail = email.message_from_string(mails[0]["data"], policy=email.policy.default)
+    attached = [part for part in mail.iter_attachments()]
+    assert [part.get_filename() for part in attached] == [issuing.file_name(form)]
+    assert attached[0].get_content() == form.pdf
