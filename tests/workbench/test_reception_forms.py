@@ -25,8 +25,13 @@ from postal_gateway.official_forms.numbering import COMPLETION, RECEIPT, REFUSAL
 from postal_gateway.workbench import reception
 from tests import factories
 from tests.conftest import log_in
-from tests.notifications.test_notifications_delivery import smtp_server  # noqa: F401 (fixture)
-from tests.workbench.test_reception import TUESDAY, at, submitted, world  # noqa: F401 (fixture)
+from tests.notifications import test_notifications_delivery
+from tests.workbench import test_reception
+from tests.workbench.test_reception import TUESDAY, at, submitted
+
+#: the fixtures this module shares: the agency's world of reception, a local SMTP server
+world = test_reception.world
+smtp_server = test_notifications_delivery.smtp_server
 
 TITLE_01 = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
 BASE = "http://testserver"
@@ -63,8 +68,8 @@ def test_acceptance_issues_form_01_once_numbered_per_agency_and_year__dieu_9_1_c
     other_officer = factories.user(session, Role.agency_staff, agency_id=other_agency.id)
     foreign = factories.postal_dossier(
         session, procedure=factories.procedure(session, other_agency), citizen=world["citizen"],
-        entered_at=at(TUESDAY, 8, 0), status=DossierStatus.submitted, code=None, received_at=None, processing_start_at=None,
-        due_at=None, appointment_date=None, accepted_at=None, receipt_basis=None)
+        entered_at=at(TUESDAY, 8, 0), status=DossierStatus.submitted, code=None, received_at=None,
+        processing_start_at=None, due_at=None, appointment_date=None, accepted_at=None, receipt_basis=None)
     reception.accept(session, officer=other_officer, ref=foreign.shipment_number, basis="online_valid",
                      now=at(TUESDAY, 11, 0))
     numbers = [(issuing.latest_form(session, d, RECEIPT).year, issuing.latest_form(session, d, RECEIPT).number)
