@@ -1,5 +1,7 @@
 """Demo rows of the workbench (``flask load-demo``): one postal dossier already past its due time,
-brought by the post and waiting at the one-stop office of the demo agency.
+brought by the post and waiting at the one-stop office of the demo agency. It was accepted through
+``reception.accept`` like any other, so it has its stored form 01 and the citizen's outbox holds the
+"dossier received" message with the form's link (the e-mail with the PDF attached).
 
 The demo officer (motcua@demo.stttt.gov.vn) opens /workbench/receive, types the code, compares and
 signs the hand-over, transfers it, starts processing, asks for a supplement, records the supplement,
