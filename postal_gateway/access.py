@@ -80,6 +80,8 @@ OPERATOR_ONLY = roles({OPERATOR: ANYONE})
 CITIZEN_OWN = roles({CITIZEN: OWN})
 #: a dossier: its citizen, its post office, its agency, the operator (dossiers.services.can_view)
 DOSSIER_READERS = roles({CITIZEN: OWN, **_post_office(OFFICE), **_agency(), OPERATOR: ANYONE})
+#: resubmitting a dossier sent back for completion (Điều 12.1.c): its citizen, the post office that submitted it
+RESUBMITTERS = roles({CITIZEN: OWN, **_post_office(OFFICE)})
 #: a consent: its citizen and the post office it authorises (consents.services.can_revoke)
 CONSENT_PARTIES = roles({CITIZEN: OWN, **_post_office(OFFICE)})
 #: tracking: postal staff on their office's legs, the operator on all
@@ -166,6 +168,8 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "dossiers.consignment_pdf": DOSSIER_READERS,
     "dossiers_api.api_get_dossier": DOSSIER_READERS,
     "dossiers_api.api_slip_pdf": DOSSIER_READERS,
+    "dossiers.resubmit": RESUBMITTERS,
+    "dossiers_api.api_resubmit": RESUBMITTERS,
     # --- lookup (R-19: anyone, by code or ID number) ----------------------------------------------
     "lookup.lookup_page": PUBLIC,
     "lookup_api.api_lookup": PUBLIC,

@@ -37,6 +37,12 @@ def _at_risk_share(value: str) -> float:
     return share if 0 < share < 1 else DEFAULT_AT_RISK_SHARE
 
 
+#: Điều 18.2.d as the seed writes it; operators set PROVINCE_PORTAL_ADDRESSES when the province changes
+DEFAULT_PORTAL_ADDRESSES = "http://www.binhphuoc.gov.vn; dichvucong.binhphuoc.gov.vn"
+#: Điều 18.2.đ as the seed writes it
+DEFAULT_ZALO_LOOKUP_NAME = "BP-công dân và công vụ"
+
+
 def shipment_prefix(value: str) -> str:
     """The two letters that open every shipment number (UPU S10 service indicator); refused unless two
     letters A-Z, since a wrong prefix would print unreadable numbers on every consignment slip."""
@@ -126,6 +132,14 @@ class Settings:
     tracking_at_risk_share: float = DEFAULT_AT_RISK_SHARE
     #: the two letters of every shipment number (UPU S10), e.g. RA for a registered letter
     shipment_prefix: str = "RA"
+    #: Điều 18.2.d: where citizens look procedures and dossiers up on the province's portal (back of form 01)
+    province_portal_addresses: str = DEFAULT_PORTAL_ADDRESSES
+    #: Điều 18.2.đ: the Zalo account that answers dossier lookups (back of form 01)
+    zalo_lookup_name: str = DEFAULT_ZALO_LOOKUP_NAME
+    #: Điều 18.2.b: phone of the Phòng Tổng hợp, Văn phòng UBND tỉnh; empty prints a dotted line
+    province_office_phone: str = ""
+    #: Điều 18.2.c: phone of the Thường trực Tổ Kiểm tra Cải cách hành chính; empty prints a dotted line
+    inspection_team_phone: str = ""
     #: "offline" (bundled administrative units) or "nominatim" (OpenStreetMap, over the network)
     postal_geocoder: str = "offline"
     postal_geocoder_user_agent: str = "postal-gateway"
@@ -178,6 +192,10 @@ class Settings:
             onestop_timeout=float(os.environ.get("ONESTOP_TIMEOUT", "10")),
             tracking_at_risk_share=_at_risk_share(os.environ.get("TRACKING_AT_RISK_SHARE", "0.75")),
             shipment_prefix=shipment_prefix(os.environ.get("SHIPMENT_PREFIX", "RA")),
+            province_portal_addresses=os.environ.get("PROVINCE_PORTAL_ADDRESSES", DEFAULT_PORTAL_ADDRESSES).strip(),
+            zalo_lookup_name=os.environ.get("ZALO_LOOKUP_NAME", DEFAULT_ZALO_LOOKUP_NAME).strip(),
+            province_office_phone=os.environ.get("PROVINCE_OFFICE_PHONE", "").strip(),
+            inspection_team_phone=os.environ.get("INSPECTION_TEAM_PHONE", "").strip(),
             postal_geocoder=os.environ.get("POSTAL_GEOCODER", "offline").lower(),
             postal_geocoder_user_agent=os.environ.get("POSTAL_GEOCODER_USER_AGENT", "postal-gateway"),
         )

@@ -9,6 +9,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
@@ -23,17 +24,19 @@ from spectree import Response as Documented
 from contracts.quotes import quote_for_intake
 from payments import services as payments
 from postal_gateway.accounts.models import Role
-from postal_gateway.api.spec import operation
+from postal_gateway.api.spec import operation, reach_checked_before_the_body
 from postal_gateway.catalogue.services import postal_procedures_for_intake
 from postal_gateway.consents.services import find_valid_consent
 from postal_gateway.core.db import db_session, utcnow
-from postal_gateway.core.domain import N_, Conflict, FieldError, Forbidden, InvalidInput
+from postal_gateway.core.domain import N_, Conflict, DomainError, FieldError, Forbidden, InvalidInput
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.core.uploads import validate_scans
-from postal_gateway.dossiers import consignment, forms, intake, schemas, services
-from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier
-from postal_gateway.dossiers.slip import slip_data_for
+from postal_gateway.dossiers import consignment, forms, intake, resubmission, schemas, services
+from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier, DossierStatus
+from postal_gateway.dossiers.slip import BackPageContacts, from_form_values, slip_data_for
 from postal_gateway.dossiers.slip_layout import render_slip
+from postal_gateway.official_forms import issuing
+from postal_gateway.official_forms.numbering import RECEIPT
 from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.web.errors import errors_by_field, problem
 
@@ -368,7 +371,10 @@ def list_dossiers():
 def dossier_detail(code: str):
     dossier = services.get_dossier_by_code(db_session(), code, viewer=current_account())
     fee_state = _fee_states([dossier]).get(dossier.id)
-    owner = dossier.citizen_id == current_account().id
+    viewer = current_account()
+    owner = dossier.citizen_id == viewer.id
+    resubmittable = (dossier.status == DossierStatus.completion_requested
+                     and resubmission.may_resubmit(dossier, viewer))
     return render_template(
         "dossiers/detail.html",
         dossier=dossier,
@@ -376,7 +382,47 @@ def dossier_detail(code: str):
         slip_url=url_for("dossiers.slip_pdf", code=dossier.ref, _external=True),
         fee_state=fee_state,
         pay_url=url_for("payments.pay_dossier", code=dossier.ref) if owner and fee_state == "due" else None,
+        forms=issuing.forms_of(db_session(), dossier, viewer),
+        resubmit_url=url_for("dossiers.resubmit", code=dossier.ref) if resubmittable else None,
     )
+
+
+def _flash_refusal(refused: DomainError) -> None:
+    flash(_(refused.message) % refused.params if refused.params else _(refused.message), "error")
+    for item in refused.field_errors:
+        text = _(item.message) % item.params if item.params else _(item.message)
+        if text != _(refused.message):
+            flash(text, "error")
+
+
+@roles_required(Role.citizen, Role.postal_staff, Role.office_manager)
+def resubmit(code: str):
+    """The completed dossier goes back to the one-stop office (Điều 12.1.c); a refusal is shown on its page."""
+    form = forms.ResubmitForm(formdata=request.form)
+    try:
+        with unit_of_work() as session:
+            dossier = resubmission.resubmit(session, person=current_account(), ref=code, now=utcnow(),
+                                            confirmed=form.is_confirmed, note=form.note.data or "",
+                                            expected_version=form.expected_version)
+            ref = dossier.ref
+    except (InvalidInput, Conflict) as refused:
+        _flash_refusal(refused)
+        return redirect(url_for("dossiers.dossier_detail", code=code))
+    flash(_("Đã nộp lại hồ sơ: cơ quan sẽ kiểm tra và tiếp nhận."), "success")
+    return redirect(url_for("dossiers.dossier_detail", code=ref))
+
+
+def _form_01_pdf(dossier: Dossier, layout: str) -> bytes:
+    """Form 01 as issued: the stored A4 bytes, or the A5 and 80 mm layouts drawn from the values frozen with it
+    (so no layout drifts from what was issued). A dossier accepted before form 01 was stored has none: its slip
+    is still drawn from the live rows, as it always was."""
+    form = issuing.latest_form(db_session(), dossier, RECEIPT)
+    if form is None:
+        settings = _settings()
+        return render_slip(slip_data_for(dossier, settings.public_base_url, BackPageContacts.of(settings)), layout)
+    if layout == "a4":
+        return form.pdf
+    return render_slip(from_form_values(form.data), layout)
 
 
 def _slip_response(dossier: Dossier) -> Response:
@@ -390,7 +436,7 @@ def _slip_response(dossier: Dossier) -> Response:
             N_("Khổ giấy không hỗ trợ."),
             field_errors=[FieldError("layout", N_("Chọn khổ a4, a5 hoặc roll80."))],
         )
-    pdf = render_slip(slip_data_for(dossier, _settings().public_base_url), layout)
+    pdf = _form_01_pdf(dossier, layout)
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{dossier.ref}-{layout}.pdf"'
     return response
@@ -508,6 +554,38 @@ def api_create_dossier(json: schemas.PostalSubmission):
 def api_get_dossier(code: str):
     """Read a dossier (the citizen, staff of its post office or agency, operators)"""
     return schemas.DossierOut.of(services.get_dossier_by_code(db_session(), code, viewer=current_account()))
+
+
+def _reachable_for_resubmission(code: str) -> None:
+    """A dossier the caller may not see is not found, whatever the body."""
+    services.get_dossier_by_code(db_session(), code, viewer=current_account())
+
+
+@api_auth(Role.citizen, Role.postal_staff, Role.office_manager)
+@reach_checked_before_the_body(_reachable_for_resubmission)
+@operation(
+    resp=Documented(HTTP_200=schemas.DossierOut, HTTP_400=None, HTTP_401=None, HTTP_403=None, HTTP_404=None,
+                    HTTP_409=None),
+    tags=["dossiers"],
+    operation_id="resubmitDossier",
+    openapi_extra={"parameters": [{**_CODE_PARAMETER, "description": "Shipment number (S10) of a dossier sent "
+                                   "back for completion, or its code.", "schema": {"type": "string",
+                                                                                   "maxLength": 40}}]},
+)
+def api_resubmit(code: str, json: schemas.Resubmission):
+    """Resubmit a dossier sent back for completion (Điều 12.1.c)
+
+    The citizen who owns it, or the postal staff of the office that submitted it (under the citizen's consent).
+    `confirmed` must be true: every item of the completion request (form 02) is completed. The dossier is
+    `submitted` again and waits for the one-stop officer; `submitted_at` keeps the first submission. Anything
+    but a `completion_requested` dossier answers 409.
+    """
+    with unit_of_work() as session:
+        dossier = resubmission.resubmit(session, person=current_account(), ref=code, now=utcnow(),
+                                        confirmed=json.confirmed, note=json.note or "",
+                                        expected_version=json.version)
+        ref = dossier.ref
+    return schemas.DossierOut.of(services.get_dossier_by_code(db_session(), ref, viewer=current_account()))
 
 
 @api_auth(*ALL_ROLES)

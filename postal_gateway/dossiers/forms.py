@@ -63,3 +63,21 @@ class CollectionForm(PageForm):
     @property
     def wants_quote(self) -> bool:
         return self.action.data == "quote"
+
+
+class ResubmitForm(PageForm):
+    """The completed dossier sent back to the one-stop office (Điều 12.1.c): the confirmation box, a note,
+    and the dossier version the page showed."""
+
+    confirmed = StringField(default="")
+    note = TextAreaField(default="", filters=[stripped])
+    version = StringField(default="")
+
+    @property
+    def is_confirmed(self) -> bool:
+        return (self.confirmed.data or "").strip().lower() in ("y", "yes", "on", "1", "true")
+
+    @property
+    def expected_version(self) -> int | None:
+        text = (self.version.data or "").strip()
+        return int(text) if text.isdigit() and len(text) <= 9 else None

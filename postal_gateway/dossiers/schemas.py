@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
@@ -121,6 +122,8 @@ class DossierOut(BaseModel):
     collected: list[CollectedOut]
     documents: list[DocumentOut]
     history: list[StatusChangeOut]
+    forms_url: str = Field(description="Where the forms the agency issued for it are listed (form 01 on "
+                                       "acceptance, 02 and 03 at reception; Điều 9.1.b–c, 18).")
 
     @classmethod
     def of(cls, dossier: Dossier) -> DossierOut:
@@ -170,7 +173,19 @@ class DossierOut(BaseModel):
                 )
                 for h in dossier.history
             ],
+            forms_url=f"/api/v1/dossiers/{quote(dossier.ref, safe='')}/forms",
         )
+
+
+class Resubmission(BaseModel):
+    """The completed dossier goes back to the one-stop office (Điều 12.1.c): the person confirms every item
+    asked for is completed, and may say how."""
+
+    confirmed: StrictBool = Field(False, description="Every item of the completion request (form 02) is completed.")
+    note: Annotated[StrictStr, Field(max_length=2000)] | None = Field(
+        None, description="What was completed and how the papers were handed in.")
+    version: Annotated[StrictInt, Field(ge=0, le=2**31 - 1)] | None = Field(
+        None, description="The dossier version the caller saw; a different current version answers 409.")
 
 
 class SlipQuery(BaseModel):

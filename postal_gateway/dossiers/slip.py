@@ -1,13 +1,15 @@
-"""Receipt and appointment slip (Giấy tiếp nhận hồ sơ và hẹn trả kết quả, R-09, Điều 17–18): what it says.
+"""Receipt and appointment slip (form 01, Giấy tiếp nhận hồ sơ và hẹn trả kết quả, R-09, Điều 17–18): what it says.
 
 ``SlipData`` is everything the slip prints, as plain values; ``slip_data_for`` reads it from a Dossier row;
-``faults`` names every value the slip cannot print. How it is drawn on an A4 or A5 sheet or an 80 mm roll is
+``faults`` names every value the slip cannot print. ``form_values`` and ``from_form_values`` turn it into the
+JSON frozen with the issued form 01 (``official_forms``) and back, so every layout of an issued form 01 is
+drawn from the same frozen values. How it is drawn on an A4 or A5 sheet or an 80 mm roll is
 ``postal_gateway.dossiers.slip_layout``. Nothing here knows Flask or reportlab.
 """
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, datetime
 
 from postal_gateway.core.domain import N_, FieldError
@@ -31,6 +33,28 @@ NO_POSTAGE = "Không thu cước"
 _WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
 ORIGINALS_BY_POST_NOTE = "Bản gốc gửi kèm qua bưu chính, ghi mã hồ sơ."
+#: printed where Điều 18.2 asks for a phone number nobody has configured, for the officer to write in
+DOTTED = "....."
+
+
+@dataclass(frozen=True)
+class BackPageContacts:
+    """The province's contacts on the back of form 01 that no agency row holds (Điều 18.2.b–đ); they come
+    from Settings (PROVINCE_PORTAL_ADDRESSES, ZALO_LOOKUP_NAME, PROVINCE_OFFICE_PHONE, INSPECTION_TEAM_PHONE)."""
+
+    #: 18.2.d: the province's portal addresses, never the gateway's own lookup page
+    portal_addresses: str
+    #: 18.2.đ: the Zalo account that answers dossier lookups
+    zalo_lookup_name: str
+    #: 18.2.b: phone of the Phòng Tổng hợp, Văn phòng UBND tỉnh ("" prints a dotted line)
+    province_office_phone: str = ""
+    #: 18.2.c: phone of the Thường trực Tổ Kiểm tra Cải cách hành chính ("" prints a dotted line)
+    inspection_team_phone: str = ""
+
+    @classmethod
+    def of(cls, settings) -> BackPageContacts:
+        return cls(settings.province_portal_addresses, settings.zalo_lookup_name, settings.province_office_phone,
+                   settings.inspection_team_phone)
 
 
 @dataclass(frozen=True)
@@ -63,11 +87,19 @@ class SlipData:
     agency_phone: str
     province_office_email: str
     inspection_team_email: str
-    lookup_web_address: str
-    #: who took the dossier in, e.g. "Bưu cục Đồng Xoài – nhân viên Trần Thị B"; may be ""
-    submitted_via: str = ""
+    #: Điều 18.2.d: the province's portal addresses (also printed under the QR code)
+    portal_addresses: str
+    #: Điều 18.2.đ: the Zalo lookup account
+    zalo_lookup_name: str
+    #: Điều 18.2.b, c: "" prints a dotted line
+    province_office_phone: str = ""
+    inspection_team_phone: str = ""
     #: level 4 without a digital signature: the paper originals follow by post (Điều 7.3.a)
     originals_by_post: bool = False
+    #: "Số: 12/TNHS" of an issued form 01; "" for a dossier accepted before forms were numbered
+    number_line: str = ""
+    #: the one-stop officer who accepted the dossier, under "NGƯỜI TIẾP NHẬN HỒ SƠ"; may be ""
+    officer_name: str = ""
 
 
 def format_receipt_time(moment: datetime) -> str:
@@ -80,15 +112,11 @@ def format_appointment(day: date) -> str:
     return f"{_WEEKDAYS[day.weekday()]}, ngày {day.strftime('%d/%m/%Y')}"
 
 
-def slip_data_for(dossier, public_base_url: str) -> SlipData:
-    """Read a slip's data from a Dossier row and its agency, procedure, citizen and documents."""
-    base = public_base_url.rstrip("/")
+def slip_data_for(dossier, public_base_url: str, contacts: BackPageContacts) -> SlipData:
+    """Read a slip's data from a Dossier row and its agency, procedure, citizen, documents and accepting
+    officer, with the province's contacts for the back (Điều 18.1, 18.2). The post office that carried the
+    dossier is not printed: it belongs on the post's consignment slip, not on the agency's form 01."""
     agency = dossier.agency
-    via = []
-    if dossier.post_office is not None:
-        via.append(dossier.post_office.name)
-    if dossier.submitted_by is not None and dossier.submitted_by_id != dossier.citizen_id:
-        via.append(f"nhân viên {dossier.submitted_by.full_name}")
     return SlipData(
         dossier_code=dossier.code,
         lookup_url=lookup_url(dossier.code, public_base_url),
@@ -111,12 +139,34 @@ def slip_data_for(dossier, public_base_url: str) -> SlipData:
         agency_phone=agency.one_stop_phone or "",
         province_office_email=agency.province_office_email or "",
         inspection_team_email=agency.inspection_team_email or "",
-        lookup_web_address=f"{base}/lookup",
-        submitted_via=" – ".join(via),
+        portal_addresses=contacts.portal_addresses,
+        zalo_lookup_name=contacts.zalo_lookup_name,
+        province_office_phone=contacts.province_office_phone,
+        inspection_team_phone=contacts.inspection_team_phone,
         originals_by_post=dossier.level == 4 and not dossier.digitally_signed,
+        officer_name=dossier.accepted_by.full_name if dossier.accepted_by is not None else "",
     )
 
 
+def form_values(data: SlipData) -> dict:
+    """The slip's values as JSON, to be frozen with the issued form 01 (times as ISO text)."""
+    values = asdict(data)
+    values["received_at"] = data.received_at.isoformat()
+    values["appointment_date"] = data.appointment_date.isoformat()
+    for name, value in values.items():
+        if isinstance(value, tuple):
+            values[name] = list(value)
+    return values
+
+
+def from_form_values(values: dict) -> SlipData:
+    """The slip an issued form 01 prints, from its frozen values (other keys of the form are ignored)."""
+    given = {item.name: values[item.name] for item in fields(SlipData) if item.name in values}
+    given["received_at"] = datetime.fromisoformat(given["received_at"])
+    given["appointment_date"] = date.fromisoformat(given["appointment_date"])
+    for name in ("document_titles", "missing_items"):
+        given[name] = tuple(given.get(name) or ())
+    return SlipData(**given)
 
 
 def faults(data: SlipData) -> list[FieldError]:

@@ -35,6 +35,7 @@ from postal_gateway.core.pdf import FONT_BOLD, FONT_REGULAR, QrCode, ShortRule, 
 from postal_gateway.dossiers import slip
 from postal_gateway.dossiers.slip import (
     BACK_NOTICE,
+    DOTTED,
     NATIONAL_MOTTO,
     NATIONAL_NAME,
     NO_FEE,
@@ -74,6 +75,11 @@ LAYOUTS: dict[str, _Layout] = {
     "a5": _Layout(A5[0], A5[1], margin=10 * mm, font_size=8.5, qr_size=26 * mm),
     "roll80": _Layout(80 * mm, None, margin=4 * mm, font_size=8, qr_size=34 * mm),
 }
+
+def render_form_01(values: dict) -> bytes:
+    """The A4 PDF of an issued form 01 from the values frozen with it (``official_forms.issuing`` renderer)."""
+    return render_slip(slip.from_form_values(values), "a4")
+
 
 def render_slip(data: SlipData, layout: str = "a4") -> bytes:
     """The slip as PDF bytes; ``layout`` is "a4", "a5" or "roll80"."""
@@ -137,6 +143,11 @@ def _text(value: str) -> str:
     return escape(value) if value.strip() else "—"
 
 
+def _or_dots(value: str) -> str:
+    """A contact the regulation asks for but nobody configured: a dotted line to write it in by hand."""
+    return escape(value) if value.strip() else DOTTED
+
+
 def _facts(data: SlipData) -> list[tuple[str, str]]:
     """(label, paragraph markup) pairs of the front, in the order of Điều 17.1 and 18.1."""
     rows = [
@@ -155,8 +166,6 @@ def _facts(data: SlipData) -> list[tuple[str, str]]:
         ("Cước bưu chính", format_vnd(data.postage_vnd, unit="đồng") if data.postage_vnd else NO_POSTAGE),
         ("Điện thoại Bộ phận Một cửa", _text(data.one_stop_phone)),
     ]
-    if data.submitted_via.strip():
-        rows.append(("Nơi tiếp nhận", _text(data.submitted_via)))
     return rows
 
 
@@ -218,11 +227,13 @@ def _back_section(data: SlipData, styles) -> list[Flowable]:
         f"điện thoại: {_text(data.agency_head_phone)}, email: {_text(data.agency_head_email)}. "
         f"Số điện thoại cơ quan giải quyết thủ tục hành chính: {_text(data.agency_phone)}.",
         "b) Phòng Tổng hợp thuộc Văn phòng Ủy ban nhân dân tỉnh: thư điện tử (email): "
-        f"{_text(data.province_office_email)}.",
+        f"{_text(data.province_office_email)}, điện thoại: {_or_dots(data.province_office_phone)}.",
         "c) Thường trực Tổ Kiểm tra Cải cách hành chính – Sở Nội vụ: thư điện tử (email): "
-        f"{_text(data.inspection_team_email)}.",
+        f"{_text(data.inspection_team_email)}, điện thoại: {_or_dots(data.inspection_team_phone)}.",
         "d) Địa chỉ trên Internet để tra cứu thủ tục hành chính và tra cứu tình trạng hồ sơ: "
-        f"<b>{_text(data.lookup_web_address)}</b>.",
+        f"<b>{_text(data.portal_addresses)}</b>.",
+        "đ) Tổng đài tra cứu tình trạng hồ sơ trên Zalo: Địa chỉ trên Zalo để tra cứu tình trạng hồ sơ: "
+        f"<b>{_text(data.zalo_lookup_name)}</b>.",
     ]
     spaced = ParagraphStyle("contact", parent=styles["body"], spaceBefore=styles["body"].fontSize * 0.5)
     return [
@@ -245,7 +256,8 @@ def _signatures(data: SlipData, page: _Layout, styles) -> list[Flowable]:
             [Paragraph("NGƯỜI NỘP HỒ SƠ", heading), Paragraph("NGƯỜI TIẾP NHẬN HỒ SƠ", heading)],
             [Paragraph("(Ký và ghi rõ họ tên)", styles["small_center"]) for _ in range(2)],
             [Spacer(0, gap), Spacer(0, gap)],
-            [Paragraph(_text(data.applicant_name), styles["center"]), Spacer(0, 0)],
+            [Paragraph(_text(data.applicant_name), styles["center"]),
+             Paragraph(escape(data.officer_name), styles["center"]) if data.officer_name.strip() else Spacer(0, 0)],
         ],
         colWidths=[half, half],
     )
@@ -265,6 +277,7 @@ def _sheet_story(data: SlipData, page: _Layout, styles, back: "_BackBegins") -> 
                 Paragraph(f"<b>{NATIONAL_NAME}</b><br/><b>{NATIONAL_MOTTO}</b>", styles["center"]),
             ],
             [ShortRule(width * 0.14), ShortRule(width * 0.28)],
+            [Paragraph(escape(data.number_line), styles["center"]), ""],
         ],
         colWidths=[width * 0.42, width * 0.58],
     )
@@ -279,7 +292,7 @@ def _sheet_story(data: SlipData, page: _Layout, styles, back: "_BackBegins") -> 
                 Paragraph(escape(data.dossier_code), styles["code"]),
                 Spacer(0, size * 0.4),
                 Paragraph("Quét mã QR hoặc truy cập địa chỉ dưới đây để tra cứu tình trạng hồ sơ:", styles["small"]),
-                Paragraph(_text(data.lookup_web_address), styles["body"]),
+                Paragraph(_text(data.portal_addresses), styles["body"]),
             ],
             QrCode(qr_matrix(data.lookup_url), page.qr_size),
         ]],
@@ -326,6 +339,7 @@ def _roll_story(data: SlipData, page: _Layout, styles) -> list[Flowable]:
         Paragraph(f"{NATIONAL_NAME}<br/>{NATIONAL_MOTTO}", styles["small_center"]),
         # Broken by hand: on a 72 mm line the title would otherwise split mid-phrase.
         Paragraph(TITLE.replace(" VÀ ", "<br/>VÀ "), styles["title"]),
+        *([Paragraph(escape(data.number_line), styles["small_center"])] if data.number_line else []),
         qr,
         Paragraph(escape(data.dossier_code), ParagraphStyle("roll_code", parent=styles["code"], alignment=TA_CENTER)),
         Paragraph("Quét mã QR để tra cứu tình trạng hồ sơ", styles["small_center"]),

@@ -120,6 +120,8 @@ class SmtpMailer:
         mail["Subject"] = message.subject or message.template
         mail["Message-ID"] = message_id
         mail.set_content(message.body)
+        for filename, content in getattr(message, "attachments", ()):
+            mail.add_attachment(content, maintype="application", subtype="pdf", filename=filename)
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:

@@ -53,6 +53,8 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the gateway's id of the accepted message, if it gave one
     gateway_reference: Mapped[str] = mapped_column(String(128), default="")
+    #: an e-mail's attachment: the stored PDF of the form it announces (form 01, 02 or 03 at reception)
+    attachment_form_id: Mapped[int | None] = mapped_column(ForeignKey("official_forms.id"))
 
 
 class NotificationPreference(Base):

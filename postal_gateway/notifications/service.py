@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import event as orm_event
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from postal_gateway.accounts.identity import mask_recipient
 from postal_gateway.core import metrics
@@ -41,6 +41,8 @@ from postal_gateway.notifications.adapters import (
     adapter_for,
 )
 from postal_gateway.notifications.models import MessageChannel, MessageStatus, NotificationPreference, OutboxMessage
+from postal_gateway.official_forms.models import OfficialForm
+from postal_gateway.official_forms.numbering import SUFFIXES
 
 __all__ = [
     "DeliveryAdapter", "DeliveryError", "DevelopmentOutbox", "PermanentDeliveryError", "send", "deliver",
@@ -215,8 +217,11 @@ def send(
     locale: str = "vi",
     one_time_code: str | None = None,
     now: datetime | None = None,
+    attachment_form_id: int | None = None,
 ) -> OutboxMessage:
     """Render and queue one message in the caller's transaction; it is delivered after that commits.
+
+    ``attachment_form_id`` names a stored official form whose PDF an e-mail carries (an SMS only links it).
 
     ``one_time_code`` fills the template's ``{code}`` at delivery only: the stored text shows CODE_MASK.
     A template that cannot be rendered (unknown, or a context key missing) does not break the caller's
@@ -232,7 +237,7 @@ def send(
     message = OutboxMessage(
         channel=channel, recipient=recipient, recipient_user_id=user_id, template=template, subject="", body="",
         status=MessageStatus.queued, attempts=0, last_error="", created_at=now, next_attempt_at=None,
-        gateway_reference="",
+        gateway_reference="", attachment_form_id=attachment_form_id if channel == MessageChannel.email else None,
     )
     try:
         text = templates.render(template, context, locale)
@@ -269,8 +274,9 @@ class DeliveryOutcome:
 
 @dataclass(frozen=True)
 class OutgoingMessage:
-    """What a gateway is given for a message carrying a one-time code: the stored row's fields, with the
-    code put back into the text. Never added to a session, so the code is never written."""
+    """What a gateway is given for a message carrying a one-time code or an attachment: the stored row's
+    fields, with the code put back into the text and the attached files. Never added to a session, so the
+    code is never written."""
 
     id: int
     channel: MessageChannel
@@ -279,6 +285,21 @@ class OutgoingMessage:
     template: str
     subject: str
     body: str
+    #: (file name, PDF bytes) of each file an e-mail carries
+    attachments: tuple[tuple[str, bytes], ...] = ()
+
+
+def _with_attachment(session: Session, message, form_id: int) -> OutgoingMessage:
+    """The message with the stored PDF of official form ``form_id`` attached (the bytes as issued)."""
+    form = session.scalar(select(OfficialForm).where(OfficialForm.id == form_id)
+                          .options(undefer(OfficialForm.pdf)))
+    files = () if form is None else (
+        (f"mau-{form.form_no:02d}-{SUFFIXES[form.form_no].lower()}-{form.number}-{form.year}.pdf", form.pdf),)
+    return OutgoingMessage(
+        id=message.id, channel=message.channel, recipient=message.recipient,
+        recipient_user_id=message.recipient_user_id, template=message.template, subject=message.subject,
+        body=message.body, attachments=files,
+    )
 
 
 def _with_code(message: OutboxMessage, code: str) -> OutgoingMessage:
@@ -320,6 +341,8 @@ def deliver(
             # sending the masked text would be useless; the code itself was never stored
             return _failed(message, "the one-time code is not kept: the citizen must ask for a new code", metrics)
         outgoing = _with_code(message, one_time_code)
+    elif message.attachment_form_id is not None:
+        outgoing = _with_attachment(session, message, message.attachment_form_id)
     try:
         reference = (adapter or current_adapter()).deliver(outgoing)
     except PermanentDeliveryError as error:

@@ -108,43 +108,47 @@ TEMPLATES: dict[str, dict[str, MessageText | dict[str, MessageText]]] = {
             "dossier code and the date of the result. Track it at {lookup_url}",
         ),
     },
-    # context: code, procedure_name, appointment_date (dd/mm/yyyy), lookup_url
+    # context: code, agency_name, procedure_name, received_at (local time), appointment_date (dd/mm/yyyy),
+    # form_url (the stored form 01), lookup_url. Sent on acceptance (Điều 12.1.b, 14.4)
     "dossier_received": {
         "vi": MessageText(
             "Đã tiếp nhận hồ sơ {code}",
-            "Hồ sơ {code} ({procedure_name}) đã được tiếp nhận. Ngày hẹn trả kết quả: {appointment_date}. "
-            "Tra cứu: {lookup_url}",
+            "{agency_name} đã tiếp nhận hồ sơ {code} ({procedure_name}) lúc {received_at}. Ngày hẹn trả kết quả: "
+            "{appointment_date}. Giấy tiếp nhận hồ sơ và hẹn trả kết quả: {form_url}. Tra cứu: {lookup_url}",
         ),
         "en": MessageText(
             "Dossier {code} received",
-            "Dossier {code} ({procedure_name}) has been received. Result due on {appointment_date}. "
-            "Track it at {lookup_url}",
+            "{agency_name} received dossier {code} ({procedure_name}) at {received_at}. Result due on "
+            "{appointment_date}. Receipt and appointment slip: {form_url}. Track it at {lookup_url}",
         ),
     },
-    # context: shipment_number, agency_name, items, reasons ("; "-separated), lookup_url (form 02 at reception,
-    # Điều 12.1.c "đầy đủ một lần", 9.1.b)
+    # context: shipment_number, agency_name, items, reasons ("; "-separated), form_url, lookup_url (form 02 at
+    # reception, Điều 12.1.c "đầy đủ một lần", 9.1.b)
     "completion_requested": {
         "vi": MessageText(
             "Hồ sơ {shipment_number} cần bổ sung, hoàn thiện",
             "{agency_name} chưa tiếp nhận hồ sơ {shipment_number}. Cần bổ sung, hoàn thiện: {items}. "
-            "Lý do: {reasons}. Tra cứu: {lookup_url}",
+            "Lý do: {reasons}. Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ: {form_url}. Tra cứu: {lookup_url}",
         ),
         "en": MessageText(
             "Dossier {shipment_number} needs completing",
             "{agency_name} has not received dossier {shipment_number} yet. To complete: {items}. "
-            "Reasons: {reasons}. Track it at {lookup_url}",
+            "Reasons: {reasons}. Request to complete the dossier: {form_url}. Track it at {lookup_url}",
         ),
     },
-    # context: shipment_number, agency_name, reasons, guidance (sentence naming the competent agency, or "")
+    # context: shipment_number, agency_name, reasons, guidance (sentence naming the competent agency and
+    # ending with a space, or ""), form_url
     # (form 03, Điều 9.1.b)
     "dossier_refused": {
         "vi": MessageText(
             "Hồ sơ {shipment_number} bị từ chối tiếp nhận",
-            "{agency_name} từ chối tiếp nhận hồ sơ {shipment_number}. Lý do: {reasons}. {guidance}",
+            "{agency_name} từ chối tiếp nhận hồ sơ {shipment_number}. Lý do: {reasons}. {guidance}"
+            "Phiếu từ chối tiếp nhận giải quyết hồ sơ: {form_url}",
         ),
         "en": MessageText(
             "Dossier {shipment_number} refused at reception",
-            "{agency_name} refused to receive dossier {shipment_number}. Reasons: {reasons}. {guidance}",
+            "{agency_name} refused to receive dossier {shipment_number}. Reasons: {reasons}. {guidance}"
+            "Refusal notice: {form_url}",
         ),
     },
     # context: code, reasons (one line, "; "-separated), lookup_url (workbench, issue 7)

@@ -17,6 +17,7 @@ from postal_gateway.core.domain import N_, Conflict, DomainError, InvalidInput
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.dossiers.models import DossierStatus
 from postal_gateway.dossiers.workflow import ACTION_LABELS, Action, allowed_actions
+from postal_gateway.official_forms import issuing
 from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.workbench import forms, letters, reception, schemas, services
 from tracking import services as tracking
@@ -121,6 +122,7 @@ def dossier(code: str):
         return_plan=(tracking.return_plan(session, row, now)
                      if services.returns_by_post(row) and Action.mark_result_ready in allowed_actions(row.status)
                      else None),
+        forms=issuing.forms_of(session, row, current_account()),
     )
 
 

@@ -1,5 +1,7 @@
 """Demo rows of the workbench (``flask load-demo``): one postal dossier already past its due time,
-brought by the post and waiting at the one-stop office of the demo agency.
+brought by the post and waiting at the one-stop office of the demo agency. It was accepted through
+``reception.accept`` like any other, so it has its stored form 01 and the citizen's outbox holds the
+"dossier received" message with the form's link (the e-mail with the PDF attached).
 
 The demo officer (motcua@demo.stttt.gov.vn) opens /workbench/receive, types the code, compares and
 signs the hand-over, transfers it, starts processing, asks for a supplement, records the supplement,
@@ -15,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import Procedure
+from postal_gateway.core.config import process_settings
 from postal_gateway.core.db import utcnow
-from postal_gateway.dossiers.demo import demo_dossier, record_submitted_and_accepted
+from postal_gateway.dossiers.demo import demo_dossier
 from postal_gateway.dossiers.models import (
     Channel,
     CollectedAmount,
@@ -26,6 +29,7 @@ from postal_gateway.dossiers.models import (
     PaymentKind,
 )
 from postal_gateway.dossiers.workflow import record_submission
+from postal_gateway.workbench import reception
 
 DEMO_KEY = "demo-workbench-1"
 DEMO_WAITING_KEY = "demo-workbench-waiting"
@@ -49,7 +53,8 @@ def load_demo_workbench(session: Session) -> list[str]:
         # Entered long enough ago that its due time has passed: the apology letter can be shown.
         entered = utcnow() - timedelta(days=int(procedure.processing_days * 2) + 14)
         existing = demo_dossier(
-            session, procedure=procedure, entered_at=entered, citizen_id=citizen.id, channel=Channel.postal,
+            session, procedure=procedure, entered_at=entered, accepted=False, citizen_id=citizen.id,
+            channel=Channel.postal,
             collection_place=CollectionPlace.post_office, post_office_id=staff.post_office_id,
             delivery_address=citizen.address or "", submitted_by_id=staff.id, submission_key=DEMO_KEY,
             postage_vnd=30_000,
@@ -59,7 +64,11 @@ def load_demo_workbench(session: Session) -> list[str]:
             existing.collected.append(CollectedAmount(kind=PaymentKind.fee, method=CollectionMethod.cash,
                                                       amount_vnd=procedure.fee_vnd, collected_by_id=staff.id,
                                                       collected_at=entered))
-        record_submitted_and_accepted(session, existing, submitted_by=staff, accepted_by=officer, on_behalf_of=citizen)
+        # Submitted by the post, then accepted online by the one-stop officer as on the page: the code, the
+        # appointment, form 01 and the citizen's "dossier received" message with its link (Điều 12.1.d, 14.4, 18).
+        record_submission(session, existing, actor=staff, at=entered, on_behalf_of=citizen)
+        reception.accept(session, officer=officer, ref=existing.shipment_number, basis="online_valid", now=entered,
+                         public_base_url=process_settings().public_base_url)
         session.flush()
     waiting = _waiting_dossier(session, staff, citizen, officer)
     return [

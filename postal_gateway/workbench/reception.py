@@ -5,7 +5,8 @@ The post submits a dossier online through the citizen's account (Điều 21.1); 
 dossier's agency checks it "ngay khi nhận được" (12.1.a) and accepts it here. Acceptance is the
 legal anchor: the receipt time (12.1.d), the transfer time to the processing department (12.1.đ),
 the due time, the appointment date and the dossier code (14.4, 15.2) all come from it, in the
-caller's transaction (flushed, never committed).
+caller's transaction (flushed, never committed), with form 01. Asking for completion issues form 02,
+refusing issues form 03 (``reception_forms``); each message to the citizen links its stored form.
 """
 from __future__ import annotations
 
@@ -16,14 +17,18 @@ from sqlalchemy.orm import Session
 
 from postal_gateway import calendar
 from postal_gateway.accounts.models import User
+from postal_gateway.core.config import process_settings
 from postal_gateway.core.domain import N_, Conflict, FieldError, InvalidInput, NotFound
+from postal_gateway.core.formatting import format_local_datetime
 from postal_gateway.core.outbox import emit
 from postal_gateway.dossiers.codes import next_dossier_code
 from postal_gateway.dossiers.models import Dossier, DossierStatus, ReceiptBasis
 from postal_gateway.dossiers.services import lookup_url
 from postal_gateway.dossiers.shipments import find_by_reference
+from postal_gateway.dossiers.slip import BackPageContacts
 from postal_gateway.dossiers.workflow import Action, IllegalTransition, transition
 from postal_gateway.notifications.service import send
+from postal_gateway.workbench import reception_forms
 from postal_gateway.workbench.models import PaperHandover
 from postal_gateway.workbench.services import REASON_MAX, REASONS_MAX, TEXT_MAX, _flag_refund, require_officer
 
@@ -58,11 +63,13 @@ def receipt_moment(session: Session, dossier: Dossier, basis: ReceiptBasis, now:
 
 def accept(
     session: Session, *, officer: User, ref: str, basis, now: datetime, expected_version: int | None = None,
-    public_base_url: str = "",
+    public_base_url: str = "", contacts: BackPageContacts | None = None,
 ) -> Dossier:
     """Accept a submitted dossier (Điều 12.1.a–đ, 14.4, 15.2): official receipt time, transfer time,
     due time, appointment date and the agency's gap-free code of the receipt day, all at once; the
-    dossier becomes ``received`` (event dossier.received) and the citizen is told the code and date.
+    dossier becomes ``received`` (event dossier.received), form 01 is issued (Điều 9.1.c, 18; the back's
+    province contacts from ``contacts``, by default the process's settings) and the citizen is told the
+    code, the date and the link to form 01 (Điều 12.1.b).
 
     Anything but a ``submitted`` dossier is refused, nothing changed: a dossier is accepted once
     (Điều 14.4)."""
@@ -96,17 +103,17 @@ def accept(
     emit(session, "dossier.received", aggregate_type="dossier", aggregate_id=code, occurred_at=received_at,
          payload={"dossier_code": code, "shipment_number": dossier.shipment_number,
                   "status": dossier.status.value, "at": received_at.isoformat()})
-    citizen = dossier.citizen
-    context = {
+    form = reception_forms.issue_receipt(session, dossier, officer=officer, now=now, public_base_url=public_base_url,
+                                         contacts=contacts or BackPageContacts.of(process_settings()))
+    _tell_citizen(session, dossier, "dossier_received", {
         "code": code,
+        "agency_name": dossier.agency.name,
         "procedure_name": dossier.procedure.name,
+        "received_at": format_local_datetime(received_at),
         "appointment_date": dossier.appointment_date.strftime("%d/%m/%Y"),
+        "form_url": reception_forms.form_url(form, code, public_base_url),
         "lookup_url": lookup_url(code, public_base_url),
-    }
-    for channel, recipient in (("sms", citizen.phone), ("email", citizen.email)):
-        if recipient:
-            send(session, channel=channel, recipient=recipient, template="dossier_received", context=context,
-                 user_id=citizen.id, locale=citizen.locale or "vi", now=now)
+    }, now, form.id)
     return dossier
 
 
@@ -137,12 +144,14 @@ def _before_receipt(session: Session, officer: User, ref: str, action: Action, n
     return dossier
 
 
-def _tell_citizen(session: Session, dossier: Dossier, template: str, context: dict, now: datetime) -> None:
+def _tell_citizen(session: Session, dossier: Dossier, template: str, context: dict, now: datetime,
+                  form_id: int) -> None:
+    """By SMS and e-mail (Điều 12.1.b); the e-mail carries the form's PDF, the SMS its link."""
     citizen = dossier.citizen
     for channel, recipient in (("sms", citizen.phone), ("email", citizen.email)):
         if recipient:
             send(session, channel=channel, recipient=recipient, template=template, context=context,
-                 user_id=citizen.id, locale=citizen.locale or "vi", now=now)
+                 user_id=citizen.id, locale=citizen.locale or "vi", now=now, attachment_form_id=form_id)
 
 
 def request_completion(
@@ -152,7 +161,9 @@ def request_completion(
     """Ask the citizen to complete a submitted dossier before it is received (form 02, Điều 12.1.c
     "đầy đủ một lần", 9.1.b): every missing or wrong item at once, each with its reason (one reason
     per item, in the same order). The dossier becomes ``completion_requested``; no code is issued,
-    no due time runs. Only the one-stop officer of the dossier's own agency may ask."""
+    no due time runs. Form 02 is issued (the guidance line names the officer and the one-stop phone;
+    ``official_forms.issuing.latest_form`` finds it) and linked in the citizen's message. Only the
+    one-stop officer of the dossier's own agency may ask."""
     dossier = _before_receipt(session, officer, ref, Action.request_completion, now)
     errors: list[FieldError] = []
     items = _lines(items, "items", errors)
@@ -166,14 +177,17 @@ def request_completion(
         raise InvalidInput(NEED_REASONS, field_errors=errors)
     transition(session, dossier, Action.request_completion, actor=officer, at=now, reason="; ".join(reasons),
                expected_version=expected_version, details={"items": items, "reasons": reasons})
+    form = reception_forms.issue_completion_request(session, dossier, officer=officer, now=now, items=items,
+                                                    reasons=reasons)
     ref_public = dossier.shipment_number or ref
     _tell_citizen(session, dossier, "completion_requested", {
         "shipment_number": ref_public,
         "agency_name": dossier.agency.name,
         "items": "; ".join(items),
         "reasons": "; ".join(reasons),
+        "form_url": reception_forms.form_url(form, ref_public, public_base_url),
         "lookup_url": lookup_url(ref_public, public_base_url),
-    }, now)
+    }, now, form.id)
     return dossier
 
 
@@ -183,8 +197,9 @@ def refuse(
 ) -> Dossier:
     """Refuse to receive a submitted dossier (form 03, Điều 9.1.b): the reasons, and when the
     dossier is out of the agency's remit the competent agency the citizen should go to. The dossier
-    becomes ``refused`` (final); no code is issued. Only the one-stop officer of the dossier's own
-    agency may refuse."""
+    becomes ``refused`` (final); no code is issued. Form 03 is issued with the reasons and the competent
+    agency, and linked in the citizen's message. Only the one-stop officer of the dossier's own agency
+    may refuse."""
     dossier = _before_receipt(session, officer, ref, Action.refuse, now)
     errors: list[FieldError] = []
     reasons = _lines(reasons, "reasons", errors)
@@ -202,11 +217,13 @@ def refuse(
                expected_version=expected_version,
                details={"reasons": reasons, "competent_agency": competent_agency})
     _flag_refund(session, dossier, officer, "refused", now)  # a fee taken at the door goes back (Điều 14.2.c)
+    form = reception_forms.issue_refusal(session, dossier, officer=officer, now=now, reasons=reasons,
+                                         competent_agency=competent_agency)
     ref_public = dossier.shipment_number or ref
     locale = dossier.citizen.locale or "vi"
     if competent_agency:
-        guidance = (f"Refer to: {competent_agency}." if locale == "en"
-                    else f"Đề nghị liên hệ: {competent_agency}.")
+        guidance = (f"Refer to: {competent_agency}. " if locale == "en"
+                    else f"Đề nghị liên hệ: {competent_agency}. ")
     else:
         guidance = ""
     _tell_citizen(session, dossier, "dossier_refused", {
@@ -214,5 +231,6 @@ def refuse(
         "agency_name": dossier.agency.name,
         "reasons": "; ".join(reasons),
         "guidance": guidance,
-    }, now)
+        "form_url": reception_forms.form_url(form, ref_public, public_base_url),
+    }, now, form.id)
     return dossier

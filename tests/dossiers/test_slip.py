@@ -18,6 +18,7 @@ from postal_gateway.dossiers.labels import STATUS_LABELS, status_label
 from postal_gateway.dossiers.models import Channel, Dossier, DossierDocument, DossierStatus, ReceiptBasis
 from postal_gateway.dossiers.slip import (
     BACK_NOTICE,
+    BackPageContacts,
     SlipData,
     format_receipt_time,
     slip_data_for,
@@ -51,8 +52,10 @@ def sample(**changes) -> SlipData:
         agency_phone="0271 3888 207",
         province_office_email="thutuchanhchinh@binhphuoc.gov.vn",
         inspection_team_email="BP-congdanvacongvu@binhphuoc.gov.vn",
-        lookup_web_address="https://dichvucong.binhphuoc.gov.vn/lookup",
-        submitted_via="Bưu cục Đồng Xoài – nhân viên Trần Thị B",
+        portal_addresses="http://www.binhphuoc.gov.vn; dichvucong.binhphuoc.gov.vn",
+        zalo_lookup_name="BP-công dân và công vụ",
+        number_line="Số: 7/TNHS",
+        officer_name="Phạm Minh Châu",
     )
     return replace(data, **changes)
 
@@ -89,7 +92,9 @@ def test_every_layout_prints_the_front_fields_with_exact_diacritics(layout):
     assert "Số lượng giấy tờ đã nộp: 3" in text
     for title in ("Đơn đề nghị cấp giấy phép", "Bản sao quyết định thành lập", "Sơ yếu lý lịch"):
         assert title in text
-    assert "Bưu cục Đồng Xoài – nhân viên Trần Thị B" in text
+    # Điều 18.1 form 01: its number and the officer who accepted it; the post office is the consignment slip's
+    assert "Số: 7/TNHS" in text and "Phạm Minh Châu" in text
+    assert "Nơi tiếp nhận" not in text
 
 
 @pytest.mark.parametrize("layout", ["a4", "a5", "roll80"])
@@ -123,7 +128,8 @@ def test_a4_has_the_front_then_the_back_page():
     assert "giamdoc.stttt@binhphuoc.gov.vn" in back
     assert "thutuchanhchinh@binhphuoc.gov.vn" in back
     assert "BP-congdanvacongvu@binhphuoc.gov.vn" in back
-    assert "https://dichvucong.binhphuoc.gov.vn/lookup" in back
+    assert "http://www.binhphuoc.gov.vn; dichvucong.binhphuoc.gov.vn" in back
+    assert "Địa chỉ trên Zalo để tra cứu tình trạng hồ sơ: BP-công dân và công vụ" in back
 
 
 def test_a5_is_two_a5_pages():
@@ -156,7 +162,7 @@ def test_roll80_grows_with_the_number_of_documents():
     text = pages_text(long_pdf)[0]
     assert "Số lượng giấy tờ đã nộp: 40" in text
     assert "Giấy tờ kèm theo số 40" in text
-    assert "https://dichvucong.binhphuoc.gov.vn/lookup" in text
+    assert "dichvucong.binhphuoc.gov.vn" in text and "BP-công dân và công vụ" in text  # the back, after the front
 
 
 def test_receipt_time_is_printed_in_vietnam_whatever_the_server_zone(monkeypatch):
@@ -356,10 +362,10 @@ def test_slip_data_is_read_from_a_dossier(session):
     session.add(dossier)
     session.flush()
 
-    data = slip_data_for(dossier, "http://testserver/")
+    data = slip_data_for(dossier, "http://testserver/", BackPageContacts("https://dichvucong.example.vn", "Zalo X"))
 
     assert data.lookup_url == "http://testserver/lookup?code=000.00.20.H10-260312-0007"
-    assert data.lookup_web_address == "http://testserver/lookup"
+    assert data.portal_addresses == "https://dichvucong.example.vn" and data.zalo_lookup_name == "Zalo X"
     assert data.applicant_name == "Nguyễn Thị Ánh Tuyết"
     assert data.agency_name == "Sở Thông tin và Truyền thông tỉnh Bình Phước"
     assert data.processing_department == "Phòng Báo chí"
@@ -369,7 +375,6 @@ def test_slip_data_is_read_from_a_dossier(session):
     assert data.fee_vnd == 50_000 and data.postage_vnd == 32_000
     assert data.agency_head_name == "Lê Văn Hùng"
     assert data.inspection_team_email == "BP-congdanvacongvu@binhphuoc.gov.vn"
-    assert data.submitted_via == "Bưu cục Đồng Xoài – nhân viên Trần Thị B"
     text = all_text(render_slip(data, "a4"))
     assert "Số lượng giấy tờ đã nộp: 2" in text
     assert "50.000 đồng" in text
@@ -389,10 +394,9 @@ def test_lookup_url_escapes_the_code(session):
     session.add(dossier)
     session.flush()
 
-    data = slip_data_for(dossier, "http://testserver")
+    data = slip_data_for(dossier, "http://testserver", BackPageContacts("http://www.binhphuoc.gov.vn", "BP"))
 
     assert data.lookup_url == "http://testserver/lookup?code=X%26Y%201"
-    assert data.submitted_via == ""
     assert render_slip(data, "roll80").startswith(b"%PDF-")
 
 

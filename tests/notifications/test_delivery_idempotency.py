@@ -17,7 +17,9 @@ from postal_gateway.notifications.models import MessageStatus, OutboxMessage
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 CONTEXT = {"code": "000.00.20.H10-260302-0001", "procedure_name": "Cấp giấy phép bưu chính",
-           "appointment_date": "16/03/2026", "lookup_url": "http://testserver/lookup?code=X"}
+           "appointment_date": "16/03/2026", "lookup_url": "http://testserver/lookup?code=X",
+           "agency_name": "Sở TT&TT", "received_at": "09:30 02/03/2026",
+           "form_url": "http://testserver/dossiers/000.00.20.H10-260302-0001/forms/1.pdf"}
 
 
 class _Gateway(BaseHTTPRequestHandler):

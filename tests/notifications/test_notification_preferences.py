@@ -12,7 +12,9 @@ from tests import factories, held_messages
 from tests.conftest import log_in, log_in_on_page, save_screenshot
 
 RECEIVED = {"code": "000.00.20.H10-260302-0001", "procedure_name": "Cấp giấy phép bưu chính",
-            "appointment_date": "16/03/2026", "lookup_url": "http://testserver/lookup?code=X"}
+            "appointment_date": "16/03/2026", "lookup_url": "http://testserver/lookup?code=X",
+            "agency_name": "Sở TT&TT", "received_at": "09:30 02/03/2026",
+            "form_url": "http://testserver/dossiers/000.00.20.H10-260302-0001/forms/1.pdf"}
 APOLOGY = {"code": "000.00.20.H10-260302-0001", "reason": "Chờ ý kiến phối hợp", "new_date": "20/03/2026",
            "agency_name": "Sở TT&TT", "lookup_url": "http://testserver/lookup?code=X"}
 EVERY_KIND = list(service.CITIZEN_MESSAGE_KINDS)

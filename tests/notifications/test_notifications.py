@@ -19,19 +19,26 @@ RECEIVED = {
     "procedure_name": "Cấp giấy phép bưu chính",
     "appointment_date": "16/03/2026",
     "lookup_url": "http://testserver/tra-cuu/000.00.20.H10-260302-0001",
+    "agency_name": "Sở Thông tin và Truyền thông",
+    "received_at": "09:30 02/03/2026",
+    "form_url": "http://testserver/dossiers/000.00.20.H10-260302-0001/forms/7.pdf",
 }
 
 
-def test_dossier_received_in_vietnamese_and_english():
+def test_dossier_received_in_vietnamese_and_english__dieu_12_1_b_14_4():
+    """Điều 12.1.b, 14.4: the agency tells the code, the receipt time, the appointment and the link to form 01."""
     vi = render("dossier_received", RECEIVED)
     assert "000.00.20.H10-260302-0001" in vi.body and "16/03/2026" in vi.body and RECEIVED["lookup_url"] in vi.body
     assert "Cấp giấy phép bưu chính" in vi.body and vi.subject.startswith("Đã tiếp nhận")
+    assert vi.body.startswith("Sở Thông tin và Truyền thông đã tiếp nhận") and "09:30 02/03/2026" in vi.body
+    assert f"Giấy tiếp nhận hồ sơ và hẹn trả kết quả: {RECEIVED['form_url']}" in vi.body
     en = render("dossier_received", RECEIVED, locale="en")
-    assert en.body.startswith("Dossier 000.00.20.H10-260302-0001") and "16/03/2026" in en.body
+    assert "received dossier 000.00.20.H10-260302-0001" in en.body and "16/03/2026" in en.body
+    assert RECEIVED["form_url"] in en.body
     assert render("dossier_received", RECEIVED, locale="fr") == vi  # unknown language: Vietnamese
 
 
-@pytest.mark.parametrize("missing", ["code", "procedure_name", "appointment_date", "lookup_url"])
+@pytest.mark.parametrize("missing", ["code", "procedure_name", "appointment_date", "lookup_url", "form_url"])
 def test_missing_context_key_is_named(missing):
     context = {key: value for key, value in RECEIVED.items() if key != missing}
     with pytest.raises(ValueError, match=repr(missing)):
@@ -117,11 +124,14 @@ def test_sms_is_folded_to_plain_letters_while_email_keeps_the_accents(session):
 
     citizen = factories.user(session)
     context = {"code": "000.00.20.H10-261130-0001", "procedure_name": "Cấp giấy phép bưu chính",
-               "appointment_date": "07/12/2026", "lookup_url": "http://testserver/lookup"}
+               "appointment_date": "07/12/2026", "lookup_url": "http://testserver/lookup",
+               "agency_name": "Sở Thông tin và Truyền thông", "received_at": "09:30 30/11/2026",
+               "form_url": "http://testserver/dossiers/000.00.20.H10-261130-0001/forms/1.pdf"}
     sms = send(session, channel="sms", recipient="+84912000101", template="dossier_received", context=context,
                user_id=citizen.id)
     email = send(session, channel="email", recipient="an@example.vn", template="dossier_received", context=context,
                  user_id=citizen.id)
-    assert "Hồ sơ 000.00.20.H10-261130-0001 (Cấp giấy phép bưu chính) đã được tiếp nhận" in email.body
-    assert "Ho so 000.00.20.H10-261130-0001 (Cap giay phep buu chinh) da duoc tiep nhan" in sms.body
+    assert "đã tiếp nhận hồ sơ 000.00.20.H10-261130-0001 (Cấp giấy phép bưu chính)" in email.body
+    assert "da tiep nhan ho so 000.00.20.H10-261130-0001 (Cap giay phep buu chinh)" in sms.body
+    assert email.body.startswith("Sở Thông tin") and sms.body.startswith("So Thong tin")
     assert sms.body.isascii() and sms.subject.isascii()

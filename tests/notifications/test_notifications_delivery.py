@@ -27,14 +27,17 @@ from tests import factories
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 PHONE = "+84912345678"
 RECEIVED = {"code": "000.00.20.H10-260302-0001", "procedure_name": "Cấp giấy phép bưu chính",
-            "appointment_date": "16/03/2026", "lookup_url": "http://testserver/lookup?code=X"}
+            "appointment_date": "16/03/2026", "lookup_url": "http://testserver/lookup?code=X",
+            "agency_name": "Sở TT&TT", "received_at": "09:30 02/03/2026",
+            "form_url": "http://testserver/dossiers/000.00.20.H10-260302-0001/forms/1.pdf"}
 
 SAMPLE_CONTEXT = {
     "code": "000.00.20.H10-260302-0001", "purpose": "activation", "minutes": 5, "procedure_name": "Cấp phép",
     "appointment_date": "16/03/2026", "lookup_url": "http://testserver/lookup?code=X",
     "reasons": "Thiếu bản sao CCCD; Đơn chưa ký", "returned_by": "Buu dien se phat tan nha.", "reason": "Cho y kien",
     "new_date": "20/03/2026", "agency_name": "Sở TT&TT", "date": "18/03/2026", "place": "12 Trần Hưng Đạo",
-    "at": "10:15 18/03/2026", "office": "BC-01", "count": 2, "codes": "A, B",
+    "at": "10:15 18/03/2026", "office": "BC-01", "count": 2, "codes": "A, B", "received_at": "09:30 02/03/2026",
+    "form_url": "http://testserver/dossiers/000.00.20.H10-260302-0001/forms/1.pdf",
 }
 
 
