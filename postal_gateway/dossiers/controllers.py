@@ -380,6 +380,8 @@ def dossier_detail(code: str):
         dossier=dossier,
         originals_by_post=services.originals_follow_by_post(dossier),
         slip_url=url_for("dossiers.slip_pdf", code=dossier.ref, _external=True),
+        # shared with people who have no login: the public lookup, never a page behind one
+        share_url=services.lookup_url(dossier.ref, _settings().public_base_url or request.host_url),
         fee_state=fee_state,
         pay_url=url_for("payments.pay_dossier", code=dossier.ref) if owner and fee_state == "due" else None,
         forms=issuing.forms_of(db_session(), dossier, viewer),

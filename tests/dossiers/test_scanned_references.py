@@ -56,3 +56,12 @@ def test_the_officers_receive_screen_and_the_lookup_take_the_scanned_link(client
     ratelimit.reset_all()
     found = client.post("/lookup", data={"code": link(dossier.shipment_number)})
     assert found.status_code == 200 and dossier.shipment_number in found.get_data(as_text=True)
+
+
+def test_share_sends_the_public_lookup_link_not_a_page_behind_a_login(client, session, world):
+    """Issue 15.6: 'Chia sẻ' shares what the receiver can open: the public lookup of the dossier."""
+    dossier = world["dossier"]
+    log_in(client, dossier.citizen)
+    html = client.get(f"/dossiers/{dossier.ref}").get_data(as_text=True)
+    share_button = html.split("data-share", 1)[1].split(">", 1)[0]
+    assert f"/lookup?code={dossier.ref}" in share_button and "slip.pdf" not in share_button
