@@ -184,6 +184,9 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "workbench.refuse": AGENCY_ONLY,
     "workbench.apology": AGENCY_ONLY,
     "workbench.apology_pdf": AGENCY_ONLY,
+    "workbench.forward_apology": AGENCY_ONLY,
+    # a cooperating agency's officers reach it through their opinion request (workbench.services.cooperating_dossier)
+    "workbench.cooperating_apology": AGENCY_ONLY,
     "workbench.ask_opinion": AGENCY_ONLY,
     "workbench.record_opinion": AGENCY_ONLY,
     "workbench.reject": AGENCY_ONLY,

@@ -54,6 +54,7 @@ def my_preferences():
     return render_template(
         "notifications/preferences.html", citizen=citizen, error=error, kinds=service.CITIZEN_MESSAGE_KINDS,
         sms=current.sms, email=current.email, muted=set(current.muted_templates),
+        legal=service.LEGAL_NOTICE_TEMPLATES, legal_hint=service.LEGAL_NOTICE_HINT,
     ), (422 if error else 200)
 
 
