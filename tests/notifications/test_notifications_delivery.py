@@ -34,7 +34,8 @@ SAMPLE_CONTEXT = {
     "appointment_date": "16/03/2026", "lookup_url": "http://testserver/lookup?code=X",
     "reasons": "Thiếu bản sao CCCD; Đơn chưa ký", "returned_by": "Buu dien se phat tan nha.", "reason": "Cho y kien",
     "new_date": "20/03/2026", "agency_name": "Sở TT&TT", "date": "18/03/2026", "place": "12 Trần Hưng Đạo",
-    "at": "10:15 18/03/2026", "office": "BC-01", "count": 2, "codes": "A, B",
+    "at": "10:15 18/03/2026", "office": "BC-01", "count": 2, "codes": "A, B", "issuer_name": "Công an tỉnh",
+    "form_url": "http://testserver/dossiers/X/forms/1.pdf",
 }
 
 
