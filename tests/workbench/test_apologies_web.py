@@ -111,7 +111,8 @@ def test_api_apology_forward_and_reception_error_supplement__dieu_9_4_b_9_4_d(cl
     letter = answer.get_json()["apology_letters"][0]
     assert (letter["issuer_kind"], letter["cause"], letter["forwarded_at"]) == ("processing_agency", "late", None)
     old = client.get(f"/api/v1/workbench/dossiers/{code}/apology-letters/1.pdf", headers=auth)
-    assert old.status_code == 301 and old.headers["Location"].endswith(f"/dossiers/{code}/forms/{letter['form_id']}.pdf")
+    assert old.status_code == 301
+    assert old.headers["Location"].endswith(f"/dossiers/{code}/forms/{letter['form_id']}.pdf")
     assert client.get(old.headers["Location"], headers=auth).data.startswith(b"%PDF")
     assert act(action="forward_apology", letter_number=1).get_json()["apology_letters"][0]["forwarded_at"]
     assert act(action="forward_apology", letter_number=1).status_code == 409

@@ -203,7 +203,8 @@ def test_apology_only_once_overdue_with_a_later_working_day_and_a_vietnamese_for
     session.commit()
     assert dossier.status == S.overdue and letter.number == 1 and letter.forwarded_at is None
     assert _messages(session, "apology") == []  # the one-stop office forwards it (Điều 9.4.d)
-    services.forward_apology(session, officer=officer, code=dossier.code, letter_number=1, now=late + timedelta(hours=1))
+    services.forward_apology(session, officer=officer, code=dossier.code, letter_number=1,
+                             now=late + timedelta(hours=1))
     session.commit()
     assert dossier.appointment_date == datetime(2026, 12, 22).date() and dossier.due_at == due  # stays late in statistics
     message = _messages(session, "apology")[0]
