@@ -18,7 +18,7 @@ POST      /workbench/<code>/withdraw                   withdraw
 POST      /workbench/<code>/apology                    apology         letter and new date
 POST      /workbench/<code>/apology/<int:number>/forward  forward_apology  one-stop office to citizen (Điều 9.4.d)
 GET       /workbench/<code>/apology/<int:number>.pdf   apology_pdf     redirects to the stored form 04
-GET/POST  /workbench/<code>/cooperating-apology        cooperating_apology  form 04 of a cooperating agency (10.2.g)
+GET/POST  /workbench/<code>/apology-form               apology_form    form 04: processing or cooperating agency
 POST      /workbench/<code>/result                     result_ready
 POST      /workbench/<code>/return                     return_result   complete
 API ------------------------------------------------------------------------------------------
@@ -60,7 +60,7 @@ blueprint.add_url_rule("/<code>/withdraw", view_func=controllers.step_views["wit
 blueprint.add_url_rule("/<code>/apology", view_func=controllers.step_views["apology"], methods=["POST"])
 blueprint.add_url_rule("/<code>/apology/<int:number>/forward", view_func=controllers.step_views["forward_apology"],
                        methods=["POST"])
-blueprint.add_url_rule("/<code>/cooperating-apology", view_func=controllers.cooperating_apology,
+blueprint.add_url_rule("/<code>/apology-form", view_func=controllers.apology_form,
                        methods=["GET", "POST"])
 blueprint.add_url_rule("/<code>/result", view_func=controllers.step_views["result_ready"], methods=["POST"])
 blueprint.add_url_rule("/<code>/return", view_func=controllers.step_views["return_result"], methods=["POST"])

@@ -6,21 +6,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from spectree import Response as Documented
 
 from postal_gateway.accounts.models import Role
 from postal_gateway.api.spec import operation, reach_checked_before_the_body
 from postal_gateway.core.db import db_session, utcnow
-from postal_gateway.core.domain import N_, Conflict, DomainError, InvalidInput, NotFound
+from postal_gateway.core.domain import N_, Conflict, DomainError, InvalidInput
 from postal_gateway.core.formatting import to_local
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.dossiers.models import DossierStatus
 from postal_gateway.dossiers.workflow import ACTION_LABELS, Action, allowed_actions
 from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.web.errors import errors_by_field
-from postal_gateway.workbench import forms, reception, schemas, services
+from postal_gateway.official_forms.letter_layout import letter_pdf
+from postal_gateway.workbench import forms, letters, reception, schemas, services
 
 OFFICERS = (Role.agency_staff, Role.agency_admin)
 
@@ -127,7 +128,10 @@ def _stored_letter(code: str, number: int, endpoint: str):
     were stored has none."""
     letter = services.apology_letter(db_session(), viewer=current_account(), code=code, number=number)
     if letter.form_id is None:
-        raise NotFound(N_("Thư xin lỗi này được lập trước khi có Phiếu xin lỗi (mẫu 04) lưu trữ: không có bản PDF."))
+        # written before forms were stored: drawn from what was recorded, on the form 04 page
+        response = Response(letter_pdf(letters.legacy_apology_data(letter)), mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'inline; filename="thu-xin-loi-{letter.dossier.code}-{number}.pdf"'
+        return response
     return redirect(url_for(endpoint, code=letter.dossier.code, form_id=letter.form_id), code=301)
 
 
@@ -137,33 +141,34 @@ def apology_pdf(code: str, number: int):
 
 
 @roles_required(*OFFICERS)
-def cooperating_apology(code: str):
-    """A cooperating agency's officer reaches the dossier through its opinion request, for form 04 only
-    (Điều 10.2.g): the dossier's facts, its own letters and the apology form; not the rest of the workbench."""
+def apology_form(code: str):
+    """The dossier's apology form (form 04, Điều 9.3.d, 10.2.g): the processing agency's officers, and a
+    cooperating agency's officers through their opinion request (their only way to the dossier): its facts,
+    the letters the officer's body wrote, and the form."""
     session = db_session()
     officer = current_account()
-    row, opinion = services.cooperating_dossier(session, officer, code)
+    row, issuer_kind, opinion = services.apology_form_dossier(session, officer, code)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         form = forms.ApologyForm(formdata=request.form)
         values = form.use_case_values()
-        values.update(issuer_kind="cooperating_agency", cause="late")
+        values.update(issuer_kind=issuer_kind, cause="late", opinion_request_id=opinion.id if opinion else None)
         try:
             with unit_of_work(session):
                 services.issue_apology(session, officer=officer, code=row.code, now=utcnow(),
                                        expected_version=form.expected_version, public_base_url=_base_url(), **values)
         except InvalidInput as refused:
-            errors = errors_by_field(refused)
+            errors = errors_by_field(refused, default_field="reason")
         except Conflict as refused:
             for line in _translated(refused):
                 flash(line, "error")
         else:
-            flash(_("Đã lập phiếu xin lỗi (mẫu 04) và gửi cơ quan chủ trì; Bộ phận Một cửa sẽ chuyển cho công dân."),
+            flash(_("Đã lập phiếu xin lỗi (mẫu 04); Bộ phận Một cửa chuyển phiếu cho công dân để báo ngày hẹn mới."),
                   "success")
-            return redirect(url_for("workbench.cooperating_apology", code=row.code), code=303)
+            return redirect(url_for("workbench.apology_form", code=row.code), code=303)
     own = [letter for letter in services.apology_letters(session, row) if letter.issuer_agency_id == officer.agency_id]
-    return render_template("workbench/cooperating_apology.html", dossier=row, opinion=opinion, letters=own,
-                           errors=errors, late=services.is_late(row, utcnow())), (422 if errors else 200)
+    return render_template("workbench/apology_form.html", dossier=row, opinion=opinion, issuer_kind=issuer_kind,
+                           letters=own, errors=errors, late=services.is_late(row, utcnow())), (422 if errors else 200)
 
 
 # --- the officer's step forms on the dossier page ------------------------------------------------
@@ -407,10 +412,19 @@ def api_action(code: str, json: schemas.WorkbenchAction):
     operation_id="workbenchApologyLetter",
     openapi_extra={
         "parameters": [_CODE_PARAMETER],
-        "responses": {"200": {"description": "PDF", "content": {
-            "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}},
+        "responses": {
+            "301": {"description": "The letter's stored form 04 (Vietnamese PDF) at "
+                                   "/api/v1/dossiers/{code}/forms/{form_id}.pdf",
+                    "headers": {"Location": {"schema": {"type": "string"}}}},
+            "200": {"description": "A letter written before forms were stored, drawn on the form 04 page", "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+        },
     },
 )
 def api_apology_pdf(code: str, number: int):
-    """An apology letter: redirects to its stored form 04 (Vietnamese PDF)"""
+    """An apology letter: moved to its stored form 04
+
+    The letter's old address answers 301 with the address of the stored form 04 (Vietnamese PDF); a letter
+    written before forms were stored is drawn from what was recorded (200, PDF).
+    """
     return _stored_letter(code, number, "official_forms_api.api_stored_form_pdf")

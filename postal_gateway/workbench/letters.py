@@ -13,6 +13,7 @@ from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import Agency
 from postal_gateway.core.formatting import format_local_date, to_local
 from postal_gateway.dossiers.models import Dossier
+from postal_gateway.official_forms.numbering import APOLOGY, TITLES
 
 ONE_STOP_OFFICE = "BỘ PHẬN MỘT CỬA"
 #: the title over the signature, by issuing body (the Circular leaves it to the body; ours)
@@ -105,3 +106,16 @@ def supplement_form_data(dossier: Dossier, *, officer: User, items: list[dict], 
         "stage": "processing",
         "cause": cause,
     }
+
+
+def legacy_apology_data(letter) -> dict:
+    """The form 04 page of a letter written before forms were stored (``form_id`` NULL): drawn from what the
+    letter recorded, under its old per-dossier number; never stored, so nothing is numbered for it now."""
+    dossier = letter.dossier
+    data = apology_form_data(
+        dossier, issuer_kind=letter.issuer_kind, cause=letter.cause, issuer=letter.issuer_agency,
+        officer=letter.issued_by, reason=letter.reason, missed_due_at=letter.missed_due_at,
+        previous_appointment=letter.previous_appointment_date, new_date=letter.new_appointment_date,
+    )
+    return {**data, "title": TITLES[APOLOGY], "number_line": f"Số: {letter.number}/TXL",
+            "issuer_name": letter.issuer_agency.name, "issued_at": letter.issued_at.isoformat()}

@@ -642,10 +642,18 @@ def apology_dossier(
     return dossier, opinion
 
 
-def cooperating_dossier(session: Session, officer: User | None, code: str) -> tuple[Dossier, OpinionRequest]:
-    """The dossier as a cooperating agency's officer reaches it: its apology form only (Điều 10.2.g)."""
+def apology_form_dossier(session: Session, officer: User | None, code: str
+                         ) -> tuple[Dossier, str, OpinionRequest | None]:
+    """The dossier as its apology form reaches it (Điều 9.3.d, 10.2.g), with the issuer the officer writes as:
+    officers of the dossier's agency as the processing agency; officers of an agency asked for its opinion as
+    that cooperating agency, through the opinion request (this form only, not the rest of the workbench)."""
+    require_officer(officer)
+    cleaned = (code if isinstance(code, str) else "").strip().upper()
+    dossier = find_by_reference(session, cleaned)
+    if dossier is not None and dossier.agency_id == officer.agency_id and dossier.code is not None:
+        return dossier, "processing_agency", None
     dossier, opinion = apology_dossier(session, officer, code, "cooperating_agency")
-    return dossier, opinion
+    return dossier, "cooperating_agency", opinion
 
 
 def _new_letter(

@@ -136,10 +136,11 @@ def test_cooperating_officer_reaches_only_through_its_opinion_request__dieu_10_2
     form 04: the rest of the workbench stays out of its reach."""
     dossier = world["dossier"]
     with pytest.raises(Forbidden):
-        services.cooperating_dossier(session, world["cooperating_officer"], dossier.code)
+        services.apology_form_dossier(session, world["cooperating_officer"], dossier.code)
+    assert services.apology_form_dossier(session, world["officer"], dossier.code)[1:] == ("processing_agency", None)
     opinion = _ask_cooperating(session, world, MONDAY + timedelta(hours=2))
-    reached, through = services.cooperating_dossier(session, world["cooperating_officer"], dossier.code)
-    assert (reached.id, through.id) == (dossier.id, opinion.id)
+    reached, kind, through = services.apology_form_dossier(session, world["cooperating_officer"], dossier.code)
+    assert (reached.id, kind, through.id) == (dossier.id, "cooperating_agency", opinion.id)
     with pytest.raises(Forbidden):  # another agency's opinion request is not its way in
         services.apology_dossier(session, world["cooperating_officer"], dossier.code, "cooperating_agency",
                                  opinion.id + 1000)

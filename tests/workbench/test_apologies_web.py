@@ -3,10 +3,12 @@ the one-stop office's forward button, the API's steps and the old letter address
 stored form (PostgreSQL; the article in each test's name)."""
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
+import pypdf
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from postal_gateway import calendar
 from postal_gateway.accounts.models import Role
@@ -15,6 +17,7 @@ from postal_gateway.core.db import utcnow
 from postal_gateway.core.formatting import to_local
 from postal_gateway.dossiers.models import Dossier
 from postal_gateway.notifications.models import OutboxMessage
+from postal_gateway.official_forms.models import OfficialForm
 from postal_gateway.workbench import services
 from postal_gateway.workbench.models import ApologyLetter, SupplementRequest
 from tests import factories
@@ -57,22 +60,22 @@ def test_cooperating_agency_opens_the_apology_form_only__dieu_10_2_g(client, ses
     form 04 there; the rest of the workbench stays closed to it; an agency outside the procedure is refused."""
     dossier, code = world["dossier"], world["dossier"].code
     log_in(client, world["cooperating_officer"])
-    assert client.get(f"/workbench/{code}/cooperating-apology").status_code == 403  # not asked yet
+    assert client.get(f"/workbench/{code}/apology-form").status_code == 403  # not asked yet
     client.post("/logout")
     services.ask_opinion(session, officer=world["officer"], code=code, agency_code=world["cooperating"].code,
                          question="Xác minh nhân thân", working_days=2, now=utcnow() - timedelta(days=5))
     session.commit()
     log_in(client, world["cooperating_officer"])
-    page = client.get(f"/workbench/{code}/cooperating-apology")
+    page = client.get(f"/workbench/{code}/apology-form")
     assert page.status_code == 200 and "Xác minh nhân thân" in page.get_data(as_text=True)
     assert client.get(f"/workbench/{code}").status_code == 404
     assert client.post(f"/workbench/{code}/reject", data={"reasons": "x"}).status_code == 404
-    refused = client.post(f"/workbench/{code}/cooperating-apology",
+    refused = client.post(f"/workbench/{code}/apology-form",
                           data={"reason": "Chậm xác minh", "new_date": to_local(utcnow()).date().isoformat(),
                                 "version": _version(session, dossier)})
     assert refused.status_code == 422 and "Điều 9.4.d" in refused.get_data(as_text=True)
     assert session.scalar(select(ApologyLetter)) is None
-    done = client.post(f"/workbench/{code}/cooperating-apology",
+    done = client.post(f"/workbench/{code}/apology-form",
                        data={"reason": "Chậm xác minh", "new_date": _new_date().isoformat(),
                              "version": _version(session, dossier)})
     assert done.status_code == 303
@@ -81,7 +84,7 @@ def test_cooperating_agency_opens_the_apology_form_only__dieu_10_2_g(client, ses
     assert client.get(f"/dossiers/{code}/forms/{letter.form_id}.pdf").status_code == 200
     client.post("/logout")
     log_in(client, world["stranger"])
-    assert client.get(f"/workbench/{code}/cooperating-apology").status_code == 403
+    assert client.get(f"/workbench/{code}/apology-form").status_code == 403
     client.post("/logout")
     # The lead agency's one-stop office sees the letter waiting and forwards it.
     log_in(client, world["officer"])
@@ -132,3 +135,25 @@ def test_api_apology_forward_and_reception_error_supplement__dieu_9_4_b_9_4_d(cl
     assert [(item["issuer_kind"], item["cause"]) for item in letters][-1] == ("one_stop_office", "reception_error")
     templates = [m.template for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
     assert templates.count("apology") >= 2 and "supplement_requested" in templates
+
+
+def test_a_letter_written_before_forms_were_stored_still_prints_at_its_old_address__dieu_9_3_d(client, session, world):
+    """Điều 9.3.d: a letter kept from before form 04 was stored (form_id NULL after migration 0015) is drawn from
+    what it recorded at its old address, under its old number; nothing is numbered or stored for it."""
+    dossier = world["dossier"]
+    session.add(ApologyLetter(dossier_id=dossier.id, number=1, issued_by_id=world["officer"].id,
+                              issued_at=utcnow() - timedelta(days=1), reason="Chờ ý kiến thẩm định",
+                              missed_due_at=dossier.due_at, previous_appointment_date=dossier.appointment_date,
+                              new_appointment_date=dossier.appointment_date + timedelta(days=7),
+                              forwarded_at=utcnow() - timedelta(days=1), forwarded_by_id=world["officer"].id))
+    session.commit()
+    log_in(client, world["officer"])
+    old = client.get(f"/workbench/{dossier.code}/apology/1.pdf")
+    assert old.status_code == 200 and old.data.startswith(b"%PDF")
+    assert session.scalar(select(func.count()).select_from(OfficialForm)) == 0
+    text = pypdf.PdfReader(io.BytesIO(old.data)).pages[0].extract_text()
+    assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in text and "Số: 1/TXL" in text
+    assert "Chờ ý kiến thẩm định" in " ".join(text.split())
+    client.post("/logout")
+    log_in(client, world["stranger"])
+    assert client.get(f"/workbench/{dossier.code}/apology/1.pdf").status_code == 404
