@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.core.domain import InvalidInput
 from postal_gateway.notifications import service
 from postal_gateway.notifications.models import MessageStatus
@@ -87,3 +88,16 @@ def test_preferences_page_shows_legal_notices_ticked_and_disabled_and_keeps_them
     session.expire_all()
     muted = service.preferences_of(session, citizen.id).muted_templates
     assert not set(muted) & service.LEGAL_NOTICE_TEMPLATES and "result_ready" in muted
+
+
+def test_the_api_refuses_to_mute_a_legal_notice__dieu_8_2_12_1_b(client, session):
+    """Điều 8.2, 12.1.b–c: the API answers 422 naming `muted_templates`, and the choice stays as it was."""
+    citizen = factories.user(session)
+    token = issue_token(session, citizen)[0]
+    session.commit()
+    auth = {"Authorization": f"Bearer {token}"}
+    refused = client.put("/api/v1/me/notification-preferences", headers=auth,
+                         json={"sms": True, "email": False, "muted_templates": ["supplement_requested"]})
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    assert [error["field"] for error in refused.get_json()["errors"]] == ["muted_templates"]
+    assert client.get("/api/v1/me/notification-preferences", headers=auth).get_json()["email"] is True
