@@ -32,6 +32,9 @@ class Reach(str, enum.Enum):
     post_office = "post_office"
     #: only the objects of the caller's agency
     agency = "agency"
+    #: a dossier of the caller's agency, or one the caller's agency was asked an opinion on (liên thông,
+    #: Điều 10.2.g): the dossier's apology form only
+    procedure = "procedure"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ PUBLIC = Rule(public=True)
 SERVICE_SECRET = Rule(service_secret=True)
 
 ANYONE, OWN, OFFICE, AGENCY = Reach.anyone, Reach.own, Reach.post_office, Reach.agency
+PROCEDURE = Reach.procedure
 CITIZEN, POSTAL, MANAGER = Role.citizen, Role.postal_staff, Role.office_manager
 OFFICER, HEAD, OPERATOR = Role.agency_staff, Role.agency_admin, Role.operator
 
@@ -188,6 +192,9 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "workbench.refuse": AGENCY_ONLY,
     "workbench.apology": AGENCY_ONLY,
     "workbench.apology_pdf": AGENCY_ONLY,
+    "workbench.forward_apology": AGENCY_ONLY,
+    # a cooperating agency's officers reach it through their opinion request (workbench.services.apology_form_dossier)
+    "workbench.apology_form": roles(_agency(PROCEDURE)),
     "workbench.ask_opinion": AGENCY_ONLY,
     "workbench.record_opinion": AGENCY_ONLY,
     "workbench.reject": AGENCY_ONLY,

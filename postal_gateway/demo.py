@@ -13,7 +13,7 @@ from postal_gateway.accounts.demo import load_demo_users
 from postal_gateway.catalogue.demo_data import load_demo_catalogue
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.notifications.demo import load_demo_notified_journey
-from postal_gateway.workbench.demo import load_demo_workbench
+from postal_gateway.workbench.demo import load_demo_forms_04_and_02, load_demo_workbench
 from tracking.demo import load_demo_tracking
 
 
@@ -26,8 +26,8 @@ def load_demo_command() -> None:
         load_demo_catalogue(session)
         logins = load_demo_users(session)
     # Each loader returns lines to print; order matters: contracts before the dossiers that use them.
-    for load in (load_demo_contracts, load_demo_tracking, load_demo_workbench, load_demo_payments,
-                 load_demo_notified_journey):
+    for load in (load_demo_contracts, load_demo_tracking, load_demo_workbench, load_demo_forms_04_and_02,
+                 load_demo_payments, load_demo_notified_journey):
         with unit_of_work() as session:
             logins += load(session)
     click.echo("Demo data loaded. Logins (password shown once here and in README):")

@@ -54,6 +54,7 @@ def my_preferences():
     return render_template(
         "notifications/preferences.html", citizen=citizen, error=error, kinds=service.CITIZEN_MESSAGE_KINDS,
         sms=current.sms, email=current.email, muted=set(current.muted_templates),
+        legal=service.LEGAL_NOTICE_TEMPLATES, legal_hint=service.LEGAL_NOTICE_HINT,
     ), (422 if error else 200)
 
 
@@ -86,8 +87,10 @@ def api_put_preferences(json: schemas.PreferencesIn):
     """Choose the channels and the kinds of message to receive
 
     Citizen only. `sms` and `email` are required; `muted_templates` lists the kinds turned off (absent: kept as
-    they are, `[]`: every kind on). One-time codes (`always_sent`) cannot be turned off. A message held back is
-    kept in the outbox as `skipped`.
+    they are, `[]`: every kind on). One-time codes (`always_sent`) cannot be turned off, nor the legal notices
+    (completion_requested, supplement_requested, dossier_refused, dossier_rejected, apology: Điều 8.2, 12.1.b–c),
+    whose channel choice still holds: asking to mute one answers 422. A message held back is kept in the outbox
+    as `skipped`.
     """
     with unit_of_work() as session:
         preference = service.set_preferences(session, current_account().id, **json.model_dump())

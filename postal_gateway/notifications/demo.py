@@ -130,9 +130,12 @@ def _walk(session: Session, *, staff, officer, citizen, procedure):
     workbench.receive_supplement(session, officer=officer, code=code, now=supplied)
     # The examination then overruns the due time: the officer writes the apology the day after.
     apologised = working_day_after(dossier.due_at)
-    workbench.issue_apology(session, officer=officer, code=code, now=apologised, public_base_url=base_url,
-                            reason="Hồ sơ phải chờ bổ sung giấy tờ nên quá hạn giải quyết.",
-                            new_date=to_local(apologised).date() + timedelta(days=3))
+    letter = workbench.issue_apology(session, officer=officer, code=code, now=apologised, public_base_url=base_url,
+                                     reason="Hồ sơ phải chờ bổ sung giấy tờ nên quá hạn giải quyết.",
+                                     new_date=to_local(apologised).date() + timedelta(days=3))
+    # the one-stop office forwards the processing agency's form 04 to the citizen (Điều 9.4.d)
+    workbench.forward_apology(session, officer=officer, code=code, letter_number=letter.number,
+                              now=apologised + timedelta(minutes=30), public_base_url=base_url)
     ready = working_day_after(apologised)
     workbench.mark_result_ready(session, officer=officer, code=code, now=ready, public_base_url=base_url)
     workbench.return_result(session, officer=officer, code=code, via="post", now=ready + timedelta(minutes=20))

@@ -8,7 +8,7 @@ from wtforms.validators import ValidationError
 
 from postal_gateway.accounts.identity import strip_control_characters
 from postal_gateway.core.domain import N_
-from postal_gateway.notifications.service import CHANNELS, CITIZEN_MESSAGE_KINDS
+from postal_gateway.notifications.service import CHANNELS, CITIZEN_MESSAGE_KINDS, LEGAL_NOTICE_TEMPLATES
 
 #: shown above the form whatever was wrong: only a tampered form sends a value the page never offered
 REFUSED = N_("Lựa chọn nhận thông báo không hợp lệ, chưa lưu.")
@@ -34,8 +34,9 @@ class NotificationChoicesForm(FlaskForm):
                                validators=[_OnlyOffered(tuple(CITIZEN_MESSAGE_KINDS), N_("Loại thông báo không hợp lệ."))])
 
     def preferences(self) -> dict:
-        """The choice as ``service.set_preferences`` arguments (kinds in the order of a dossier's life)."""
-        ticked = set(self.kind.data or ())
+        """The choice as ``service.set_preferences`` arguments (kinds in the order of a dossier's life). Legal
+        notices are shown ticked and disabled, so the browser does not send them: they stay on."""
+        ticked = set(self.kind.data or ()) | LEGAL_NOTICE_TEMPLATES
         return {
             "sms": "sms" in (self.channel.data or ()),
             "email": "email" in (self.channel.data or ()),

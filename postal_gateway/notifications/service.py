@@ -27,6 +27,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, undefer
 
 from postal_gateway.accounts.identity import mask_recipient
+from postal_gateway.accounts.models import User
 from postal_gateway.core import metrics
 from postal_gateway.core.config import process_settings
 from postal_gateway.core.db import utcnow
@@ -47,7 +48,7 @@ from postal_gateway.official_forms.numbering import SUFFIXES
 __all__ = [
     "DeliveryAdapter", "DeliveryError", "DevelopmentOutbox", "PermanentDeliveryError", "send", "deliver",
     "configure_adapter", "current_adapter", "configure_dispatcher", "set_preferences", "preferences_of",
-    "CHANNELS", "CITIZEN_MESSAGE_KINDS",
+    "CHANNELS", "CITIZEN_MESSAGE_KINDS", "LEGAL_NOTICE_TEMPLATES",
 ]
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,13 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 #: templates sent whatever the citizen's preferences say: they were asked for a moment ago
 MANDATORY_TEMPLATES = frozenset({"one_time_code", "consent_recorded", "account_registered"})
+#: the legal notices (Điều 8.2, 12.1.b–c, 9.4.d): a citizen cannot turn them off, only choose the channel;
+#: when no channel the citizen chose has an address, the other one carries it
+LEGAL_NOTICE_TEMPLATES = frozenset({
+    "completion_requested", "supplement_requested", "dossier_refused", "dossier_rejected", "apology",
+})
+#: the hint beside a legal notice on the preferences page
+LEGAL_NOTICE_HINT = N_("Thông báo bắt buộc theo quy định (Điều 8.2, 12.1.b–c)")
 #: what the stored text shows in place of a one-time code (ASCII, so the SMS stays in the GSM alphabet)
 CODE_MASK = "******"
 #: templates whose ``{code}`` is a one-time code, filled only at delivery
@@ -150,13 +158,15 @@ CHANNELS = tuple(channel.value for channel in MessageChannel)
 #: the kinds of message a citizen receives about a dossier and may turn off, in the order of a dossier's
 #: life, with the label the preferences page shows
 CITIZEN_MESSAGE_KINDS: dict[str, str] = {
+    "completion_requested": N_("Hồ sơ cần bổ sung, hoàn thiện trước khi tiếp nhận"),
+    "dossier_refused": N_("Hồ sơ bị từ chối tiếp nhận"),
     "dossier_received": N_("Hồ sơ đã được tiếp nhận"),
     "supplement_requested": N_("Hồ sơ cần bổ sung giấy tờ"),
     "dossier_rejected": N_("Hồ sơ bị từ chối giải quyết"),
     "result_ready": N_("Hồ sơ đã có kết quả"),
     "delivery_scheduled": N_("Kết quả sắp được bưu chính phát"),
     "result_delivered": N_("Kết quả đã được phát"),
-    "apology": N_("Thư xin lỗi khi hồ sơ trễ hẹn"),
+    "apology": N_("Phiếu xin lỗi khi hồ sơ trễ hẹn"),
 }
 
 
@@ -173,11 +183,16 @@ def set_preferences(
     muted_templates: Iterable[str] | None = None,
     now: datetime | None = None,
 ) -> NotificationPreference:
-    """Record the citizen's channels and, unless None (kept as they are), the kinds turned off; the caller commits."""
+    """Record the citizen's channels and, unless None (kept as they are), the kinds turned off; the caller commits.
+
+    Legal notices cannot be turned off (Điều 8.2, 12.1.b–c): asking to is refused, nothing changed."""
     if muted_templates is not None:
         muted = set(muted_templates)
         if not muted <= CITIZEN_MESSAGE_KINDS.keys():
             raise InvalidInput.on_field("muted_templates", N_("Loại thông báo không hợp lệ."))
+        if muted & LEGAL_NOTICE_TEMPLATES:
+            raise InvalidInput.on_field("muted_templates", N_("Không thể tắt thông báo bắt buộc theo quy định: yêu "
+                                                              "cầu bổ sung, từ chối và xin lỗi (Điều 8.2, 12.1.b–c)."))
     preference = preferences_of(session, user_id)
     if preference is None:
         preference = NotificationPreference(user_id=user_id, muted_templates=[])
@@ -189,18 +204,41 @@ def set_preferences(
     return preference
 
 
-def _held_back_by_preferences(session: Session, user_id: int | None, channel: MessageChannel, template: str) -> str | None:
-    """Why the recipient's preferences keep this message from being sent, or None."""
+@dataclass(frozen=True)
+class Routing:
+    """What the citizen's preferences do to one message: held back (``held_back`` says why), or sent with a
+    ``note`` saying why it goes by a channel the citizen turned off."""
+
+    held_back: str | None = None
+    note: str = ""
+
+
+def _address_of(user: User, channel: str) -> str:
+    return (user.phone if channel == "sms" else user.email) or ""
+
+
+def _routing(session: Session, user_id: int | None, channel: MessageChannel, template: str) -> Routing:
+    """How the recipient's preferences route this message. A legal notice ignores the kinds turned off and keeps
+    the channel choice, unless no chosen channel has an address: then it goes by the others (Điều 8.2)."""
     if user_id is None or template in MANDATORY_TEMPLATES:
-        return None
+        return Routing()
     preference = preferences_of(session, user_id)
     if preference is None:
-        return None
+        return Routing()
+    if template in LEGAL_NOTICE_TEMPLATES:
+        if getattr(preference, channel.value):
+            return Routing()
+        user = session.get(User, user_id)
+        chosen = [name for name in CHANNELS if getattr(preference, name)]
+        if user is not None and any(_address_of(user, name) for name in chosen):
+            return Routing("channel turned off in the citizen's preferences (a legal notice goes by the chosen one)")
+        return Routing(note=f"legal notice (Điều 8.2): sent by {channel.value} because no channel the citizen chose "
+                            f"({', '.join(chosen) or 'none'}) has an address")
     if not getattr(preference, channel.value):
-        return "channel turned off in the citizen's preferences"
+        return Routing("channel turned off in the citizen's preferences")
     if template in (preference.muted_templates or ()):
-        return "this kind of message is turned off in the citizen's preferences"
-    return None
+        return Routing("this kind of message is turned off in the citizen's preferences")
+    return Routing()
 
 
 # --- send -------------------------------------------------------------------------------------------
@@ -248,9 +286,11 @@ def send(
         log.error("message (%s) to %s not rendered: %s", template, mask_recipient(recipient), error)
     else:
         message.subject, message.body = text.subject, text.body
-        held_back = _held_back_by_preferences(session, user_id, channel, template)
-        if held_back:
-            message.status, message.last_error = MessageStatus.skipped, held_back
+        routing = _routing(session, user_id, channel, template)
+        if routing.held_back:
+            message.status, message.last_error = MessageStatus.skipped, routing.held_back
+        elif routing.note:
+            message.last_error = routing.note  # the row says why it went by a channel turned off
     session.add(message)
     session.flush()
     if message.status == MessageStatus.queued:

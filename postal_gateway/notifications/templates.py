@@ -186,17 +186,32 @@ TEMPLATES: dict[str, dict[str, MessageText | dict[str, MessageText]]] = {
             "Dossier {code} ({procedure_name}) has its result. {returned_by} Track it at {lookup_url}",
         ),
     },
-    # context: code, reason, new_date (dd/mm/yyyy), agency_name, lookup_url
+    # context: code, reason, new_date (dd/mm/yyyy), agency_name, issuer_name (the body that wrote form 04),
+    # form_url (the stored form 04), lookup_url (forwarded by the one-stop office, Điều 9.4.d)
     "apology": {
         "vi": MessageText(
-            "Thư xin lỗi: hồ sơ {code} trễ hẹn",
-            "{agency_name} xin lỗi vì hồ sơ {code} trễ hẹn. Lý do: {reason}. Ngày hẹn trả mới: {new_date}. "
-            "Tra cứu: {lookup_url}",
+            "Phiếu xin lỗi: hồ sơ {code} trễ hẹn",
+            "{issuer_name} xin lỗi vì hồ sơ {code} trễ hẹn. Lý do: {reason}. Ngày hẹn trả mới: {new_date}. "
+            "Phiếu xin lỗi và hẹn lại ngày trả kết quả: {form_url}. Tra cứu: {lookup_url}",
         ),
         "en": MessageText(
             "Apology: dossier {code} is late",
-            "{agency_name} apologises: dossier {code} is late. Reason: {reason}. New return date: {new_date}. "
-            "Track it at {lookup_url}",
+            "{issuer_name} apologises: dossier {code} is late. Reason: {reason}. New return date: {new_date}. "
+            "Letter of apology and new return date: {form_url}. Track it at {lookup_url}",
+        ),
+    },
+    # context: code, issuer_name (the cooperating agency), reason, new_date; to the lead agency's officers
+    # (Điều 10.2.g: "gửi văn bản này đến cơ quan chủ trì giải quyết TTHC để theo dõi")
+    "apology_for_lead_agency": {
+        "vi": MessageText(
+            "Phiếu xin lỗi của cơ quan phối hợp: hồ sơ {code}",
+            "Cổng DVC bưu chính: {issuer_name} đã lập phiếu xin lỗi cho hồ sơ {code}. Lý do: {reason}. "
+            "Ngày hẹn trả mới: {new_date}. Bộ phận Một cửa chuyển phiếu cho công dân trên trang xử lý hồ sơ.",
+        ),
+        "en": MessageText(
+            "Cooperating agency's apology: dossier {code}",
+            "Postal public service: {issuer_name} wrote a letter of apology for dossier {code}. Reason: {reason}. "
+            "New return date: {new_date}. The one-stop office forwards it to the citizen on the dossier's page.",
         ),
     },
     # context: code, date (dd/mm/yyyy), place (delivery address or post office), lookup_url

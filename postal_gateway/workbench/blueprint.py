@@ -16,7 +16,9 @@ POST      /workbench/<code>/opinions/<int:opinion_id>  record_opinion
 POST      /workbench/<code>/reject                     reject
 POST      /workbench/<code>/withdraw                   withdraw
 POST      /workbench/<code>/apology                    apology         letter and new date
-GET       /workbench/<code>/apology/<int:number>.pdf   apology_pdf
+POST      /workbench/<code>/apology/<int:number>/forward  forward_apology  one-stop office to citizen (Điều 9.4.d)
+GET       /workbench/<code>/apology/<int:number>.pdf   apology_pdf     redirects to the stored form 04
+GET/POST  /workbench/<code>/apology-form               apology_form    form 04: processing or cooperating agency
 POST      /workbench/<code>/result                     result_ready
 POST      /workbench/<code>/return                     return_result   complete
 API ------------------------------------------------------------------------------------------
@@ -24,7 +26,7 @@ GET       /api/v1/workbench/dossiers                   api_queue
 GET       /api/v1/workbench/dossiers/<code>            api_dossier     with timeline and next steps
 POST      /api/v1/workbench/dossiers/<code>/handover   api_handover
 POST      /api/v1/workbench/dossiers/<code>/actions    api_action      any step, by name
-GET       /api/v1/workbench/dossiers/<code>/apology-letters/<int:number>.pdf   api_apology_pdf
+GET       /api/v1/workbench/dossiers/<code>/apology-letters/<int:number>.pdf   api_apology_pdf  redirects to form 04
 """
 from __future__ import annotations
 
@@ -56,5 +58,9 @@ blueprint.add_url_rule("/<code>/opinions/<int:opinion_id>", view_func=controller
 blueprint.add_url_rule("/<code>/reject", view_func=controllers.step_views["reject"], methods=["POST"])
 blueprint.add_url_rule("/<code>/withdraw", view_func=controllers.step_views["withdraw"], methods=["POST"])
 blueprint.add_url_rule("/<code>/apology", view_func=controllers.step_views["apology"], methods=["POST"])
+blueprint.add_url_rule("/<code>/apology/<int:number>/forward", view_func=controllers.step_views["forward_apology"],
+                       methods=["POST"])
+blueprint.add_url_rule("/<code>/apology-form", view_func=controllers.apology_form,
+                       methods=["GET", "POST"])
 blueprint.add_url_rule("/<code>/result", view_func=controllers.step_views["result_ready"], methods=["POST"])
 blueprint.add_url_rule("/<code>/return", view_func=controllers.step_views["return_result"], methods=["POST"])

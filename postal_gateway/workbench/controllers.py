@@ -14,11 +14,14 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.api.spec import operation, reach_checked_before_the_body
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import N_, Conflict, DomainError, InvalidInput
+from postal_gateway.core.formatting import to_local
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.dossiers.models import DossierStatus
 from postal_gateway.dossiers.workflow import ACTION_LABELS, Action, allowed_actions
 from postal_gateway.official_forms import issuing
+from postal_gateway.official_forms.letter_layout import letter_pdf
 from postal_gateway.web.auth import api_auth, current_account, roles_required
+from postal_gateway.web.errors import errors_by_field
 from postal_gateway.workbench import forms, letters, reception, schemas, services
 from tracking import services as tracking
 
@@ -123,19 +126,56 @@ def dossier(code: str):
                      if services.returns_by_post(row) and Action.mark_result_ready in allowed_actions(row.status)
                      else None),
         forms=issuing.forms_of(session, row, current_account()),
+        supplement_cause=services.presumed_supplement_cause(row), today=to_local(now).date(),
     )
 
 
-def _pdf(code: str, number: int) -> Response:
+def _stored_letter(code: str, number: int, endpoint: str):
+    """The old letter address answers with the stored form 04 (URLs stay); a letter written before forms
+    were stored has none."""
     letter = services.apology_letter(db_session(), viewer=current_account(), code=code, number=number)
-    response = Response(letters.apology_pdf(letter), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="thu-xin-loi-{letter.dossier.code}-{number}.pdf"'
-    return response
+    if letter.form_id is None:
+        # written before forms were stored: drawn from what was recorded, on the form 04 page
+        response = Response(letter_pdf(letters.legacy_apology_data(letter)), mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'inline; filename="thu-xin-loi-{letter.dossier.code}-{number}.pdf"'
+        return response
+    return redirect(url_for(endpoint, code=letter.dossier.code, form_id=letter.form_id), code=301)
 
 
 @roles_required(*OFFICERS)
 def apology_pdf(code: str, number: int):
-    return _pdf(code, number)
+    return _stored_letter(code, number, "official_forms.stored_form_pdf")
+
+
+@roles_required(*OFFICERS)
+def apology_form(code: str):
+    """The dossier's apology form (form 04, Điều 9.3.d, 10.2.g): the processing agency's officers, and a
+    cooperating agency's officers through their opinion request (their only way to the dossier): its facts,
+    the letters the officer's body wrote, and the form."""
+    session = db_session()
+    officer = current_account()
+    row, issuer_kind, opinion = services.apology_form_dossier(session, officer, code)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        form = forms.ApologyForm(formdata=request.form)
+        values = form.use_case_values()
+        values.update(issuer_kind=issuer_kind, cause="late", opinion_request_id=opinion.id if opinion else None)
+        try:
+            with unit_of_work(session):
+                services.issue_apology(session, officer=officer, code=row.code, now=utcnow(),
+                                       expected_version=form.expected_version, public_base_url=_base_url(), **values)
+        except InvalidInput as refused:
+            errors = errors_by_field(refused, default_field="reason")
+        except Conflict as refused:
+            for line in _translated(refused):
+                flash(line, "error")
+        else:
+            flash(_("Đã lập phiếu xin lỗi (mẫu 04); Bộ phận Một cửa chuyển phiếu cho công dân để báo ngày hẹn mới."),
+                  "success")
+            return redirect(url_for("workbench.apology_form", code=row.code), code=303)
+    own = [letter for letter in services.apology_letters(session, row) if letter.issuer_agency_id == officer.agency_id]
+    return render_template("workbench/apology_form.html", dossier=row, opinion=opinion, issuer_kind=issuer_kind,
+                           letters=own, errors=errors, late=services.is_late(row, utcnow())), (422 if errors else 200)
 
 
 # --- the officer's step forms on the dossier page ------------------------------------------------
@@ -165,6 +205,11 @@ def _request_completion(session, *, code: str, **values):
     return reception.request_completion(session, ref=code, **values)
 
 
+def _forward_apology(session, *, number: int, **values):
+    """The one-stop office forwards letter ``number`` of the dossier (Điều 9.4.d)."""
+    return services.forward_apology(session, letter_number=number, **values)
+
+
 def _refuse(session, *, code: str, **values):
     """Refusal at reception (form 03), under the ``code`` name the step forms pass."""
     return reception.refuse(session, ref=code, **values)
@@ -178,8 +223,8 @@ STEPS = (
     Step("/<code>/refuse", "refuse", _refuse, forms.RefuseForm,
          N_("Đã từ chối tiếp nhận hồ sơ và báo cho công dân."), tells_citizen=True),
     Step("/<code>/step", "step", services.advance, forms.AdvanceForm, N_("Đã cập nhật hồ sơ.")),
-    Step("/<code>/supplement", "supplement", services.request_supplement, forms.ReasonsForm,
-         N_("Đã gửi yêu cầu bổ sung cho công dân."), tells_citizen=True),
+    Step("/<code>/supplement", "supplement", services.request_supplement, forms.SupplementForm,
+         N_("Đã lập phiếu yêu cầu bổ sung (mẫu 02) và gửi cho công dân."), tells_citizen=True),
     Step("/<code>/supplement/received", "supplement_received", services.receive_supplement,
          forms.SupplementReceivedForm, N_("Đã nhận hồ sơ bổ sung; hạn xử lý đã được tính lại.")),
     Step("/<code>/opinions", "ask_opinion", services.ask_opinion, forms.AskOpinionForm,
@@ -190,7 +235,10 @@ STEPS = (
          N_("Đã từ chối hồ sơ và báo cho công dân."), tells_citizen=True),
     Step("/<code>/withdraw", "withdraw", services.withdraw, forms.WithdrawForm, N_("Đã ghi nhận công dân rút hồ sơ.")),
     Step("/<code>/apology", "apology", services.issue_apology, forms.ApologyForm,
-         N_("Đã lập thư xin lỗi và báo ngày hẹn mới cho công dân."), tells_citizen=True),
+         N_("Đã lập phiếu xin lỗi (mẫu 04); Bộ phận Một cửa chuyển phiếu cho công dân để báo ngày hẹn mới."),
+         tells_citizen=True),
+    Step("/<code>/apology/<int:number>/forward", "forward_apology", _forward_apology, forms.ForwardApologyForm,
+         N_("Đã chuyển phiếu xin lỗi cho công dân và ghi ngày hẹn trả mới."), tells_citizen=True),
     Step("/<code>/result", "result_ready", services.mark_result_ready, forms.ResultReadyForm,
          N_("Đã báo có kết quả cho công dân."), tells_citizen=True),
     Step("/<code>/return", "return_result", services.return_result, forms.ReturnResultForm,
@@ -306,8 +354,10 @@ def _step_of(session, body: schemas.WorkbenchAction, code: str) -> Callable[[], 
         "refuse": lambda: reception.refuse(
             session, ref=code, reasons=body.reasons, competent_agency=text("competent_agency"),
             public_base_url=base, officer=officer, now=now, expected_version=body.version),
-        "request_supplement": lambda: services.request_supplement(session, reasons=body.reasons, public_base_url=base,
-                                                                  **common),
+        "request_supplement": lambda: services.request_supplement(
+            session, public_base_url=base, cause=body.cause, apology=body.apology,
+            **({"items": (body.items, body.reasons or [])} if body.items is not None else {"reasons": body.reasons}),
+            **common),
         "receive_supplement": lambda: services.receive_supplement(session, note=text("note"), **common),
         "reject": lambda: services.reject(session, reasons=body.reasons, public_base_url=base, **common),
         "withdraw": lambda: services.withdraw(session, reason=text("reason"), **common),
@@ -315,8 +365,11 @@ def _step_of(session, body: schemas.WorkbenchAction, code: str) -> Callable[[], 
                                                     working_days=body.working_days, **common),
         "record_opinion": lambda: services.record_opinion(session, officer=officer, code=code, now=now,
                                                           opinion_id=body.opinion_id, answer=text("answer")),
-        "apologise": lambda: services.issue_apology(session, reason=text("reason"), new_date=body.new_day,
-                                                    public_base_url=base, **common),
+        "apologise": lambda: services.issue_apology(
+            session, reason=text("reason"), new_date=body.new_day, issuer_kind=body.issuer_kind or "processing_agency",
+            cause=body.cause or "late", opinion_request_id=body.opinion_request_id, public_base_url=base, **common),
+        "forward_apology": lambda: services.forward_apology(session, letter_number=body.letter_number,
+                                                            public_base_url=base, **common),
         "mark_result_ready": lambda: services.mark_result_ready(session, note=text("note"), public_base_url=base,
                                                                 **common),
         "return_result": lambda: services.return_result(session, via=text("via"), **common),
@@ -342,7 +395,13 @@ def api_action(code: str, json: schemas.WorkbenchAction):
     changes. A step the state machine does not allow from the current state is 409 with the reason. Fields per
     action: request_supplement and reject: `reasons` (list, all at once); withdraw: `reason`; ask_opinion:
     `agency_code`, `question`, `working_days` (1-30); record_opinion: `opinion_id`, `answer`; apologise:
-    `reason`, `new_date` (a later working day; only past the due time); mark_result_ready: `note`;
+    `reason`, `new_date` (after today, a working day; only past the due time, Điều 9.3.d, 9.4.d), `issuer_kind`
+    (processing_agency; a cooperating agency's letter is written on its page), `cause` (late); forward_apology
+    (Điều 9.4.d): `letter_number`, moves the appointment, not the due time; request_supplement (form 02, Điều
+    12.1.c, 9.3.b): `items` with one `reasons` line each, `cause` (verification or reception_error; a second
+    request is presumed a reception error unless verification started since), `apology_new_date` and
+    `apology_reason` (the one-stop office's form 04, required for a reception error, Điều 9.4.b, 10.2.đ);
+    mark_result_ready: `note`;
     return_result: `via` (post or counter; level 4 is refused until the fee paid equals the fee owed); accept: `basis`
     (online_valid or paper_handover, Điều 12.1.d); a submitted dossier is reached by its shipment number;
     request_completion (form 02, Điều 12.1.c): `items` and `reasons` (one reason per item, all at once);
@@ -360,10 +419,19 @@ def api_action(code: str, json: schemas.WorkbenchAction):
     operation_id="workbenchApologyLetter",
     openapi_extra={
         "parameters": [_CODE_PARAMETER],
-        "responses": {"200": {"description": "PDF", "content": {
-            "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}},
+        "responses": {
+            "301": {"description": "The letter's stored form 04 (Vietnamese PDF) at "
+                                   "/api/v1/dossiers/{code}/forms/{form_id}.pdf",
+                    "headers": {"Location": {"schema": {"type": "string"}}}},
+            "200": {"description": "A letter written before forms were stored, drawn on the form 04 page", "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+        },
     },
 )
 def api_apology_pdf(code: str, number: int):
-    """An apology letter (Vietnamese PDF)"""
-    return _pdf(code, number)
+    """An apology letter: moved to its stored form 04
+
+    The letter's old address answers 301 with the address of the stored form 04 (Vietnamese PDF); a letter
+    written before forms were stored is drawn from what was recorded (200, PDF).
+    """
+    return _stored_letter(code, number, "official_forms_api.api_stored_form_pdf")

@@ -15,21 +15,24 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from postal_gateway import calendar
 from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import Procedure
 from postal_gateway.core.config import process_settings
 from postal_gateway.core.db import utcnow
-from postal_gateway.dossiers.demo import demo_dossier
+from postal_gateway.core.formatting import to_local
+from postal_gateway.dossiers.demo import demo_dossier, record_submitted_and_accepted
 from postal_gateway.dossiers.models import (
     Channel,
     CollectedAmount,
     CollectionMethod,
     CollectionPlace,
     Dossier,
+    DossierStatus,
     PaymentKind,
 )
 from postal_gateway.dossiers.workflow import record_submission
-from postal_gateway.workbench import reception
+from postal_gateway.workbench import reception, services
 
 DEMO_KEY = "demo-workbench-1"
 DEMO_WAITING_KEY = "demo-workbench-waiting"
@@ -99,3 +102,68 @@ def _waiting_dossier(session: Session, staff: User, citizen: User, officer: User
     record_submission(session, waiting, actor=staff, at=waiting.submitted_at, on_behalf_of=citizen)
     session.flush()
     return waiting
+
+
+DEMO_APOLOGY_KEY = "demo-workbench-form-04"
+DEMO_SUPPLEMENT_KEY = "demo-workbench-form-02"
+
+
+def load_demo_forms_04_and_02(session: Session) -> list[str]:
+    """Idempotent: a late dossier with the processing agency's form 04, forwarded by the one-stop office (Điều
+    9.3.d, 9.4.d), and a dossier in processing with a form 02 supplement request (Điều 9.3.b, 12.1.c)."""
+    officer = session.scalar(select(User).where(User.email == "motcua@demo.stttt.gov.vn"))
+    staff = session.scalar(select(User).where(User.email == "buudien1@demo.buudien.vn"))
+    citizen = session.scalar(select(User).where(User.id_number == "070190004567"))
+    if officer is None or staff is None or citizen is None:
+        return ["workbench forms 02/04: demo users missing; load them first"]
+    procedure = session.scalar(
+        select(Procedure).where(Procedure.agency_id == officer.agency_id, Procedure.postal_eligible.is_(True))
+        .order_by(Procedure.level, Procedure.processing_half_days, Procedure.code)
+    )
+    if procedure is None:
+        return ["workbench forms 02/04: no postal-eligible demo procedure"]
+    now = utcnow()
+    late = _demo_in_processing(session, procedure, staff, citizen, officer, DEMO_APOLOGY_KEY,
+                               entered=now - timedelta(days=int(procedure.processing_days * 2) + 10))
+    if not services.apology_letters(session, late):
+        periods = calendar.periods_from_config(late.agency.working_periods)
+        new_date = calendar.next_working_day(to_local(now).date() + timedelta(days=3), periods=periods)
+        letter = services.issue_apology(
+            session, officer=officer, code=late.code, now=now - timedelta(minutes=30), new_date=new_date,
+            reason="Hồ sơ phải chờ kết quả thẩm định thực tế tại cơ sở nên chưa giải quyết xong đúng hạn.")
+        services.forward_apology(session, officer=officer, code=late.code, letter_number=letter.number,
+                                 now=now - timedelta(minutes=10))
+    waiting = _demo_in_processing(session, procedure, staff, citizen, officer, DEMO_SUPPLEMENT_KEY,
+                                  entered=now - timedelta(days=2))
+    if services.outstanding_supplement(session, waiting) is None and waiting.status == DossierStatus.in_processing:
+        services.request_supplement(session, officer=officer, code=waiting.code, now=now - timedelta(minutes=20),
+                                    items=[{"item": "Bản sao giấy chứng nhận đăng ký doanh nghiệp có chứng thực",
+                                            "reason": "Bản sao nộp kèm chưa được chứng thực"},
+                                           {"item": "Sơ đồ mặt bằng địa điểm kinh doanh",
+                                            "reason": "Thẩm tra thực tế thấy sơ đồ không khớp hiện trạng"}])
+    return [
+        f"workbench: demo dossier {late.code} is late with form 04 of the processing agency, forwarded to the "
+        f"citizen (Phiếu xin lỗi, /dossiers/{late.code}); the due time for statistics did not move",
+        f"workbench: demo dossier {waiting.code} waits for a supplement asked on form 02 (Phiếu yêu cầu bổ sung)",
+    ]
+
+
+def _demo_in_processing(session: Session, procedure: Procedure, staff: User, citizen: User, officer: User,
+                        key: str, *, entered) -> Dossier:
+    """A postal dossier received, handed over on paper, transferred and in processing (made once per key)."""
+    existing = session.scalar(select(Dossier).where(Dossier.submitted_by_id == staff.id, Dossier.submission_key == key))
+    if existing is not None:
+        return existing
+    dossier = demo_dossier(
+        session, procedure=procedure, entered_at=entered, citizen_id=citizen.id, channel=Channel.postal,
+        collection_place=CollectionPlace.post_office, post_office_id=staff.post_office_id,
+        delivery_address=citizen.address or "", submitted_by_id=staff.id, submission_key=key, postage_vnd=30_000,
+    )
+    session.flush()
+    record_submitted_and_accepted(session, dossier, submitted_by=staff, accepted_by=officer, on_behalf_of=citizen)
+    session.flush()
+    handed = dossier.received_at + timedelta(minutes=5)
+    services.receive_from_post(session, officer=officer, code=dossier.code, paper_matches=True, now=handed)
+    for action in ("transfer", "start_processing"):
+        services.advance(session, officer=officer, code=dossier.code, action=action, now=handed + timedelta(minutes=5))
+    return dossier

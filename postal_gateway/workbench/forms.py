@@ -11,6 +11,7 @@ from datetime import date
 from wtforms import StringField, TextAreaField
 
 from postal_gateway.web.forms import PageForm
+from postal_gateway.workbench.services import RECEPTION_ERROR_REASON, ApologyInput
 
 #: more digits than any version or day count has: taken as not given rather than overflowing
 NUMBER_MAX_DIGITS = 9
@@ -113,11 +114,43 @@ class WithdrawForm(StepForm):
 
 
 class ApologyForm(StepForm):
+    """Form 04 (Điều 9.3.d, 10.2.g): the issuing body, the cause, the reason and the new date; a cooperating
+    agency names the opinion request it was asked through."""
+
     reason = TextAreaField(default="")
     new_date = StringField(default="")
+    issuer_kind = StringField(default="processing_agency")
+    cause = StringField(default="late")
+    opinion_request_id = StringField(default="")
 
     def use_case_values(self) -> dict:
-        return {**super().use_case_values(), "new_date": _iso_date(self.new_date.data)}
+        return {**super().use_case_values(), "new_date": _iso_date(self.new_date.data),
+                "opinion_request_id": _whole_number(self.opinion_request_id.data)}
+
+
+class SupplementForm(StepForm):
+    """Supplement request at processing (form 02, Điều 12.1.c, 9.3.b): the items and their reasons, one a line,
+    the cause, and for a reception error the one-stop office's apology (Điều 9.4.b, 10.2.đ)."""
+
+    items = TextAreaField(default="")
+    reasons = TextAreaField(default="")
+    cause = StringField(default="")
+    apology_new_date = StringField(default="")
+    apology_reason = TextAreaField(default="")
+
+    def use_case_values(self) -> dict:
+        given_apology = bool((self.apology_new_date.data or "").strip())
+        return {
+            "items": (self.items.data or "", self.reasons.data or ""),
+            "cause": (self.cause.data or "").strip() or None,
+            "apology": ApologyInput(_iso_date(self.apology_new_date.data),
+                                    (self.apology_reason.data or "").strip() or RECEPTION_ERROR_REASON)
+            if given_apology else None,
+        }
+
+
+class ForwardApologyForm(StepForm):
+    """The one-stop office forwards a letter to the citizen (Điều 9.4.d): nothing but the page's version."""
 
 
 class ResultReadyForm(StepForm):

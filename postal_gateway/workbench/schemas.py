@@ -23,7 +23,7 @@ from postal_gateway.workbench.services import OPINION_DAYS_MAX, REASON_MAX, REAS
 WorkbenchStep = Literal[
     "accept", "transfer", "start_processing", "start_verification", "finish_verification", "request_supplement",
     "receive_supplement", "reject", "withdraw", "ask_opinion", "record_opinion", "apologise",
-    "mark_result_ready", "return_result", "request_completion", "refuse",
+    "mark_result_ready", "return_result", "request_completion", "refuse", "forward_apology",
 ]
 Text = Annotated[StrictStr, Field(max_length=TEXT_MAX)]
 
@@ -59,9 +59,34 @@ class WorkbenchAction(BaseModel):
     new_date: Annotated[StrictStr, Field(max_length=10, json_schema_extra={"format": "date"})] | None = Field(
         None, description="apologise: a later working day (only past the due time)."
     )
+    issuer_kind: Literal["processing_agency", "cooperating_agency", "one_stop_office"] | None = Field(
+        None, description="apologise: the body writing form 04 (Điều 9.3.d, 10.2.g); default processing_agency.")
+    cause: Literal["late", "reception_error", "verification"] | None = Field(
+        None, description="apologise: late (default) or reception_error; request_supplement: verification "
+                          "(Điều 9.3.b) or reception_error (Điều 9.4.b, 10.2.đ).")
+    opinion_request_id: DatabaseId | None = Field(
+        None, description="apologise by a cooperating agency: the opinion request it was asked through.")
+    letter_number: Annotated[StrictInt, Field(ge=1, le=999)] | None = Field(
+        None, description="forward_apology: the dossier's letter number (Điều 9.4.d).")
+    apology_new_date: Annotated[StrictStr, Field(max_length=10, json_schema_extra={"format": "date"})] | None = Field(
+        None, description="request_supplement with cause reception_error: the new return date of the one-stop "
+                          "office's form 04 (Điều 9.4.b, 10.2.đ).")
+    apology_reason: Annotated[StrictStr, Field(max_length=REASON_MAX)] | None = Field(
+        None, description="request_supplement with cause reception_error: the apology's reason.")
     via: Literal["post", "counter"] | None = Field(None, description="return_result: by post or at the counter.")
     basis: Literal["online_valid", "paper_handover"] | None = Field(
         None, description="accept: the e-dossier notified valid now, or the signed paper hand-over (Điều 12.1.d).")
+
+    @property
+    def apology(self) -> services.ApologyInput | None:
+        """The one-stop office's apology given with a supplement request; None when no date was given."""
+        if self.apology_new_date is None:
+            return None
+        try:
+            day = date.fromisoformat(self.apology_new_date.strip())
+        except ValueError:
+            day = None
+        return services.ApologyInput(day, (self.apology_reason or "").strip() or services.RECEPTION_ERROR_REASON)
 
     @property
     def new_day(self) -> date | None:
@@ -145,6 +170,11 @@ class ApologyLetterOut(BaseModel):
     issued_at: IsoDateTime
     reason: str
     new_appointment_date: date
+    issuer_kind: Literal["processing_agency", "cooperating_agency", "one_stop_office"]
+    issuer_name: str
+    cause: Literal["late", "reception_error"]
+    form_id: int | None = Field(description="The stored form 04 (null for letters written before forms were stored).")
+    forwarded_at: IsoDateTime | None = Field(description="When the one-stop office forwarded it (Điều 9.4.d).")
 
 
 class WorkbenchDossier(WorkbenchDossierSummary):
@@ -167,7 +197,9 @@ class WorkbenchDossier(WorkbenchDossierSummary):
             ],
             apology_letters=[
                 ApologyLetterOut(number=letter.number, issued_at=letter.issued_at, reason=letter.reason,
-                                 new_appointment_date=letter.new_appointment_date)
+                                 new_appointment_date=letter.new_appointment_date, issuer_kind=letter.issuer_kind,
+                                 issuer_name=letter.issuer_agency.name, cause=letter.cause, form_id=letter.form_id,
+                                 forwarded_at=letter.forwarded_at)
                 for letter in services.apology_letters(session, row)
             ],
         )

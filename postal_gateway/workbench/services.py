@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import quote
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,7 +27,13 @@ from postal_gateway.dossiers.services import lookup_url
 from postal_gateway.dossiers.shipments import find_by_reference, reference_in
 from postal_gateway.dossiers.workflow import FINAL, Action, IllegalTransition, _stale, transition
 from postal_gateway.notifications.service import send
+from postal_gateway.official_forms import issuing, numbering
+from postal_gateway.official_forms.letter_layout import letter_pdf
+from postal_gateway.workbench import letters
 from postal_gateway.workbench.models import (
+    APOLOGY_CAUSES,
+    ISSUER_KINDS,
+    SUPPLEMENT_CAUSES,
     ApologyLetter,
     OpinionRequest,
     PaperHandover,
@@ -47,6 +54,8 @@ APOLOGY_DAYS_MAX = 90
 #: simple steps an officer takes with one button
 SIMPLE_ACTIONS = (Action.transfer, Action.start_processing, Action.start_verification, Action.finish_verification)
 RETURN_WAYS = ("post", "counter")
+#: items without their reasons, or not all at once (Điều 12.1.c)
+NEED_EVERYTHING_AT_ONCE = N_("Phải nêu rõ nội dung, lý do và hướng dẫn, đầy đủ một lần (Điều 12.1.c).")
 #: no due time runs: the result is ready, or the citizen has the next move (supplement)
 CLOCK_STOPPED = (DossierStatus.result_ready, DossierStatus.supplement_requested)
 
@@ -303,30 +312,144 @@ def advance(
 # --- supplements (Điều 9.3.b, 12.1.c) ---------------------------------------------------------
 
 
+#: a supplement request needing the one-stop office's apology, refused without it (Điều 9.4.b, 10.2.đ, 12.1.c)
+SECOND_SUPPLEMENT_NEEDS_APOLOGY = N_("Yêu cầu bổ sung lần thứ hai do lỗi tiếp nhận phải kèm Phiếu xin lỗi của Bộ phận "
+                                     "Một cửa (Điều 9.4.b, 10.2.đ, 12.1.c).")
+#: the reason printed on the one-stop office's apology when none is given
+RECEPTION_ERROR_REASON = "Lỗi tiếp nhận hồ sơ"
+
+
+@dataclass(frozen=True)
+class ApologyInput:
+    """The one-stop office's apology given with a reception-error supplement request (Điều 9.4.b, 10.2.đ)."""
+
+    new_date: date | None
+    reason: str = RECEPTION_ERROR_REASON
+
+
+def _clean_items(raw) -> tuple[list[dict], list[FieldError]]:
+    """Every item to supplement with its reason (Điều 12.1.c): a list of {"item", "reason"}, or two lists of
+    lines given as ``(items, reasons)``; every fault named."""
+    errors: list[FieldError] = []
+    if isinstance(raw, tuple) and len(raw) == 2:
+        names = raw[0].splitlines() if isinstance(raw[0], str) else raw[0]
+        why = raw[1].splitlines() if isinstance(raw[1], str) else raw[1]
+        names = [line for line in (names or []) if isinstance(line, str) and line.strip()]
+        why = [line for line in (why or []) if isinstance(line, str) and line.strip()]
+        if len(why) != len(names):
+            errors.append(FieldError("reasons", N_("Mỗi nội dung cần bổ sung phải có một lý do, theo cùng thứ tự; nêu "
+                                                   "đầy đủ một lần (Điều 12.1.c).")))
+        raw = [{"item": name, "reason": why[index] if index < len(why) else ""} for index, name in enumerate(names)]
+    if not isinstance(raw, (list, tuple)):
+        return [], [FieldError("items", NEED_EVERYTHING_AT_ONCE)]
+    items: list[dict] = []
+    for index, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            errors.append(FieldError(f"items[{index}]", NEED_EVERYTHING_AT_ONCE))
+            continue
+        item, reason = (" ".join(value.split()) if isinstance(value, str) else ""
+                        for value in (entry.get("item"), entry.get("reason")))
+        if not item:
+            continue
+        if not reason:
+            errors.append(FieldError(f"items[{index}].reason", NEED_EVERYTHING_AT_ONCE))
+        if len(item) > REASON_MAX or len(reason) > REASON_MAX:
+            errors.append(FieldError(f"items[{index}]", N_("Mỗi lý do tối đa 500 ký tự.")))
+        items.append({"item": item, "reason": reason})
+    if not items and not any(error.field.startswith("items") for error in errors):
+        errors.append(FieldError("items", NEED_EVERYTHING_AT_ONCE))
+    if len(items) > REASONS_MAX:
+        errors.append(FieldError("items", N_("Tối đa 20 lý do; gộp các lý do gần nhau.")))
+    return items, errors
+
+
+def _verified_since(dossier: Dossier, moment: datetime) -> bool:
+    """The dossier went through thẩm tra, xác minh (start_verification) after ``moment`` (Điều 9.3.b)."""
+    return any(step.action == Action.start_verification.value and step.at > moment for step in dossier.history)
+
+
+def _earlier_request_at(_session: Session | None, dossier: Dossier) -> datetime | None:
+    """When the last earlier supplement or completion request went out, if any."""
+    moments = [step.at for step in dossier.history
+               if step.action in (Action.request_supplement.value, Action.request_completion.value)]
+    return max(moments) if moments else None
+
+
+def presumed_supplement_cause(dossier: Dossier) -> str:
+    """The cause a new processing-stage request is presumed to have: a reception error when an earlier
+    supplement or completion request went out and no verification started since (Điều 9.3.b, 9.4.b)."""
+    earlier = _earlier_request_at(None, dossier)
+    return "reception_error" if earlier is not None and not _verified_since(dossier, earlier) else "verification"
+
+
 def request_supplement(
-    session: Session, *, officer: User, code: str, reasons, now: datetime, expected_version: int | None = None,
+    session: Session, *, officer: User, code: str, items=None, reasons=None, cause: str | None = None,
+    apology: ApologyInput | None = None, now: datetime, expected_version: int | None = None,
     public_base_url: str = "",
 ) -> SupplementRequest:
-    """Ask the citizen for everything missing at once; the clock stops, the time spent counts."""
+    """Ask the citizen for everything missing at once, each item with its reason (form 02, Điều 12.1.c); the
+    clock stops and the time already spent counts (Điều 9.3.b, 10.2.đ).
+
+    ``cause`` "verification": found on thẩm tra, xác minh (Điều 9.3.b). "reception_error": the one-stop
+    office missed it at reception; it must carry ``apology`` (the one-stop office's form 04, Điều 9.4.b,
+    10.2.đ), issued in the same transaction. A request after an earlier supplement or completion request is
+    presumed a reception error, unless the dossier went through start_verification since (Điều 9.3.b).
+    ``reasons`` alone (one line per item) is the older shape: each line is both the item and its reason."""
     dossier = officer_dossier(session, officer, code)
-    reasons, errors = _clean_reasons(reasons)
+    if items is None and reasons is not None:
+        lines, errors = _clean_reasons(reasons, "items")
+        items = [{"item": line, "reason": line} for line in lines]
+        _fail(errors)
+    items, errors = _clean_items(items)
+    presumed = presumed_supplement_cause(dossier)
+    chosen = cause or ("reception_error" if apology is not None else presumed)
+    if chosen not in SUPPLEMENT_CAUSES:
+        errors.append(FieldError("cause", N_("Chọn lý do yêu cầu bổ sung: sau thẩm tra, xác minh hoặc do lỗi tiếp "
+                                             "nhận.")))
+    elif chosen == "verification" and presumed == "reception_error":
+        errors.append(FieldError("cause", N_("Hồ sơ chưa được thẩm tra, xác minh lại kể từ yêu cầu bổ sung trước: "
+                                             "yêu cầu lần này được coi là do lỗi tiếp nhận (Điều 9.3.b, 9.4.b).")))
+    apology_reason = ""
+    if chosen == "reception_error" and apology is not None:
+        apology_reason = _text(apology.reason, "apology_reason", errors, required=False,
+                                limit=REASON_MAX) or RECEPTION_ERROR_REASON
+        _check_new_date(dossier, apology.new_date, now, errors)
     _fail(errors)
+    if chosen == "reception_error" and apology is None:
+        raise Conflict(SECOND_SUPPLEMENT_NEEDS_APOLOGY)
     periods = _periods(dossier)
     statutory = calendar.active_calendar(periods).working_duration(dossier.procedure.processing_days)
     remaining = calendar.working_time_between(now, dossier.due_at, periods=periods)
     spent = max(statutory - remaining, timedelta(0))
     previous_due = dossier.due_at
+    previous_appointment = dossier.appointment_date
+    lines = [f"{entry['item']}: {entry['reason']}" if entry["reason"] != entry["item"] else entry["item"]
+             for entry in items]
     transition(session, dossier, Action.request_supplement, actor=officer, at=now, expected_version=expected_version,
-               details={"reasons": reasons, "spent_seconds": int(spent.total_seconds())})
+               details={"reasons": lines, "items": items, "cause": chosen,
+                        "spent_seconds": int(spent.total_seconds())})
+    letter = None
+    if chosen == "reception_error":
+        letter = _new_letter(session, dossier, officer=officer, issuer_kind="one_stop_office", cause="reception_error",
+                             issuer=dossier.agency, opinion=None, reason=apology_reason,
+                             previous_appointment=previous_appointment, new_date=apology.new_date, now=now)
+    form = issuing.issue(session, form_no=numbering.COMPLETION, dossier=dossier, agency=dossier.agency,
+                         officer=officer, now=now, data=letters.supplement_form_data(dossier, officer=officer,
+                                                                                     items=items, cause=chosen),
+                         render=letter_pdf)
     request = SupplementRequest(
-        dossier_id=dossier.id, requested_by_id=officer.id, requested_at=now, reasons=reasons,
+        dossier_id=dossier.id, requested_by_id=officer.id, requested_at=now, reasons=lines, items=items,
+        stage="processing", cause=chosen, form_id=form.id, apology_letter_id=letter.id if letter else None,
         spent_seconds=int(spent.total_seconds()), remaining_seconds=int(remaining.total_seconds()),
         previous_due_at=previous_due,
     )
     session.add(request)
     session.flush()
     _notify(session, dossier, "supplement_requested",
-            {"reasons": "; ".join(reasons), "lookup_url": _lookup(dossier, public_base_url)}, now)
+            {"reasons": "; ".join(lines), "lookup_url": _lookup(dossier, public_base_url)}, now)
+    if letter is not None:
+        # the one-stop office's own letter needs no forwarding: it goes to the citizen with the request
+        _forward(session, dossier, letter, officer=officer, now=now, public_base_url=public_base_url)
     return request
 
 
@@ -474,45 +597,197 @@ def opinions_of(session: Session, dossier: Dossier) -> list[OpinionRequest]:
     return list(session.scalars(select(OpinionRequest).where(OpinionRequest.dossier_id == dossier.id).order_by(OpinionRequest.id)))
 
 
-# --- overdue and apology (R-12) ---------------------------------------------------------------
+# --- overdue and apology (R-12, form 04) -----------------------------------------------------
+
+#: an apology from a body outside the dossier's procedure (Điều 9.3.d, 10.2.g)
+NOT_PART_OF_THE_PROCEDURE = N_("Chỉ cơ quan giải quyết, cơ quan phối hợp được hỏi ý kiến hoặc Bộ phận Một cửa mới lập "
+                               "phiếu xin lỗi cho hồ sơ này (Điều 9.3.d, 10.2.g).")
 
 
-def issue_apology(
-    session: Session, *, officer: User, code: str, reason: str, new_date, now: datetime,
-    expected_version: int | None = None, public_base_url: str = "",
-) -> ApologyLetter:
-    """A dossier past its due time: a letter naming the reason and the new return date; the citizen
-    is told. The statutory due time stays as it was, so statistics still count the dossier late."""
-    dossier = officer_dossier(session, officer, code)
-    errors: list[FieldError] = []
-    reason = _text(reason, "reason", errors, limit=REASON_MAX)
+def _check_new_date(dossier: Dossier, new_date, now: datetime, errors: list[FieldError]) -> None:
+    """The new return date: after today (Điều 9.4.d) and the current appointment, within 90 days, a working day."""
     today = to_local(now).date()
     if not isinstance(new_date, date) or isinstance(new_date, datetime):
         errors.append(FieldError("new_date", N_("Chọn ngày hẹn trả mới (ngày/tháng/năm).")))
-    elif new_date <= max(today, dossier.appointment_date):
+    elif new_date <= today:
+        errors.append(FieldError("new_date", N_("Ngày hẹn trả mới phải sau hôm nay (Điều 9.4.d).")))
+    elif dossier.appointment_date is not None and new_date <= dossier.appointment_date:
         errors.append(FieldError("new_date", N_("Ngày hẹn mới phải sau hôm nay và sau ngày hẹn cũ (%(old)s)."),
                                  {"old": format_local_date(dossier.appointment_date)}))
     elif new_date > today + timedelta(days=APOLOGY_DAYS_MAX):
         errors.append(FieldError("new_date", N_("Ngày hẹn mới không quá 90 ngày kể từ hôm nay.")))
     elif not calendar.is_working_day(new_date, periods=_periods(dossier)):
         errors.append(FieldError("new_date", N_("Ngày hẹn mới phải là ngày làm việc.")))
+
+
+def apology_dossier(
+    session: Session, officer: User | None, code: str, issuer_kind: str, opinion_request_id=None,
+) -> tuple[Dossier, OpinionRequest | None]:
+    """The dossier an officer may write form 04 for, and the opinion request a cooperating agency reaches it
+    through (Điều 9.3.d, 10.2.g): officers of the dossier's agency as the processing agency or its one-stop
+    office; officers of an agency asked for its opinion on the dossier (liên thông) as that cooperating agency.
+    Any other body is refused naming the articles; an unknown code is not found."""
+    require_officer(officer)
+    cleaned = (code if isinstance(code, str) else "").strip().upper()
+    dossier = find_by_reference(session, cleaned)
+    if dossier is None or dossier.code is None:
+        raise NotFound(N_("Không tìm thấy hồ sơ %(code)s."), params={"code": cleaned[:40] or "?"})
+    if issuer_kind != "cooperating_agency":
+        if dossier.agency_id != officer.agency_id:
+            raise Forbidden(NOT_PART_OF_THE_PROCEDURE)
+        return dossier, None
+    query = select(OpinionRequest).where(OpinionRequest.dossier_id == dossier.id,
+                                         OpinionRequest.agency_id == officer.agency_id)
+    if opinion_request_id is not None:
+        if not isinstance(opinion_request_id, int) or isinstance(opinion_request_id, bool):
+            raise Forbidden(NOT_PART_OF_THE_PROCEDURE)
+        query = query.where(OpinionRequest.id == opinion_request_id)
+    opinion = session.scalar(query.order_by(OpinionRequest.id.desc()).limit(1))
+    if opinion is None:
+        raise Forbidden(NOT_PART_OF_THE_PROCEDURE)
+    return dossier, opinion
+
+
+def apology_form_dossier(session: Session, officer: User | None, code: str
+                         ) -> tuple[Dossier, str, OpinionRequest | None]:
+    """The dossier as its apology form reaches it (Điều 9.3.d, 10.2.g), with the issuer the officer writes as:
+    officers of the dossier's agency as the processing agency; officers of an agency asked for its opinion as
+    that cooperating agency, through the opinion request (this form only, not the rest of the workbench)."""
+    require_officer(officer)
+    cleaned = (code if isinstance(code, str) else "").strip().upper()
+    dossier = find_by_reference(session, cleaned)
+    if dossier is not None and dossier.agency_id == officer.agency_id and dossier.code is not None:
+        return dossier, "processing_agency", None
+    dossier, opinion = apology_dossier(session, officer, code, "cooperating_agency")
+    return dossier, "cooperating_agency", opinion
+
+
+def _new_letter(
+    session: Session, dossier: Dossier, *, officer: User, issuer_kind: str, cause: str, issuer: Agency,
+    opinion: OpinionRequest | None, reason: str, previous_appointment: date, new_date: date, now: datetime,
+) -> ApologyLetter:
+    """Number, write and store one form 04 in the issuing body's sequence."""
+    number = (session.scalar(select(func.max(ApologyLetter.number)).where(ApologyLetter.dossier_id == dossier.id))
+              or 0) + 1
+    form = issuing.issue(
+        session, form_no=numbering.APOLOGY, dossier=dossier, agency=issuer, officer=officer, now=now,
+        data=letters.apology_form_data(dossier, issuer_kind=issuer_kind, cause=cause, issuer=issuer, officer=officer,
+                                       reason=reason, missed_due_at=dossier.due_at,
+                                       previous_appointment=previous_appointment, new_date=new_date),
+        render=letter_pdf,
+    )
+    letter = ApologyLetter(
+        dossier_id=dossier.id, number=number, issued_by_id=officer.id, issued_at=now, reason=reason,
+        missed_due_at=dossier.due_at, previous_appointment_date=previous_appointment, new_appointment_date=new_date,
+        issuer_kind=issuer_kind, issuer_agency_id=issuer.id, opinion_request_id=opinion.id if opinion else None,
+        cause=cause, form_id=form.id,
+    )
+    session.add(letter)
+    session.flush()
+    return letter
+
+
+def issue_apology(
+    session: Session, *, officer: User, code: str, reason: str, new_date, now: datetime,
+    issuer_kind: str = "processing_agency", cause: str = "late", opinion_request_id=None,
+    expected_version: int | None = None, public_base_url: str = "",
+) -> ApologyLetter:
+    """Form 04 for a dossier past its due time (Điều 9.3.d, 10.2.g): the body that caused the delay (the
+    processing agency, or a cooperating agency through its opinion request) states the reason and the new
+    date. It waits for the one-stop office to forward it to the citizen (``forward_apology``, Điều 9.4.d); a
+    cooperating agency's letter is also sent to the lead agency (Điều 10.2.g). The statutory due time never
+    moves, so statistics still count the dossier late. The one-stop office's own letter (cause
+    reception_error, Điều 9.4.b, 10.2.đ) goes with a supplement request: ``request_supplement``."""
+    errors: list[FieldError] = []
+    if issuer_kind not in ISSUER_KINDS:
+        raise InvalidInput.on_field("issuer_kind", N_("Chọn cơ quan lập phiếu xin lỗi."))
+    if cause not in APOLOGY_CAUSES:
+        raise InvalidInput.on_field("cause", N_("Chọn lý do xin lỗi: quá hạn giải quyết hoặc lỗi tiếp nhận."))
+    dossier, opinion = apology_dossier(session, officer, code, issuer_kind, opinion_request_id)
+    if (issuer_kind == "one_stop_office") != (cause == "reception_error"):
+        errors.append(FieldError("cause", N_("Bộ phận Một cửa xin lỗi khi có lỗi tiếp nhận hồ sơ; cơ quan giải quyết "
+                                             "hoặc cơ quan phối hợp xin lỗi khi hồ sơ quá hạn (Điều 9.3.d, 9.4.b, "
+                                             "10.2.g).")))
+    reason = _text(reason, "reason", errors, limit=REASON_MAX)
+    _check_new_date(dossier, new_date, now, errors)
     _fail(errors)
+    if cause == "reception_error":
+        raise Conflict(N_("Phiếu xin lỗi do lỗi tiếp nhận được lập cùng yêu cầu bổ sung hồ sơ (Điều 9.4.b, 10.2.đ)."))
     if dossier.due_at >= now:
         raise Conflict(N_("Hồ sơ chưa quá hạn (hạn %(due)s): chưa cần thư xin lỗi."),
                        params={"due": format_local_datetime(dossier.due_at)})
-    number = (session.scalar(select(func.max(ApologyLetter.number)).where(ApologyLetter.dossier_id == dossier.id)) or 0) + 1
+    issuer = opinion.agency if opinion is not None else dossier.agency
     previous = dossier.appointment_date
     transition(session, dossier, Action.apologise, actor=officer, at=now, reason=reason,
-               expected_version=expected_version, details={"new_date": new_date.isoformat(), "letter": number})
-    letter = ApologyLetter(dossier_id=dossier.id, number=number, issued_by_id=officer.id, issued_at=now, reason=reason,
-                           missed_due_at=dossier.due_at, previous_appointment_date=previous, new_appointment_date=new_date)
-    dossier.appointment_date = new_date
-    session.add(letter)
+               expected_version=expected_version,
+               details={"new_date": new_date.isoformat(), "issuer_kind": issuer_kind, "issuer": issuer.name})
+    letter = _new_letter(session, dossier, officer=officer, issuer_kind=issuer_kind, cause=cause, issuer=issuer,
+                         opinion=opinion, reason=reason, previous_appointment=previous, new_date=new_date, now=now)
+    dossier.history[-1].details = {**dossier.history[-1].details, "letter": letter.number}
+    if opinion is not None:
+        _tell_lead_agency(session, dossier, letter, issuer, now)
+    return letter
+
+
+def _tell_lead_agency(session: Session, dossier: Dossier, letter: ApologyLetter, issuer: Agency, now: datetime) -> None:
+    """A cooperating agency's letter goes to the lead agency too, to follow it up (Điều 10.2.g)."""
+    officers = session.scalars(select(User).where(User.agency_id == dossier.agency_id, User.role.in_(OFFICER_ROLES),
+                                                  User.is_active.is_(True)).order_by(User.id))
+    for lead_officer in officers:
+        channel, recipient = ("email", lead_officer.email) if lead_officer.email else ("sms", lead_officer.phone)
+        if recipient:
+            send(session, channel=channel, recipient=recipient, template="apology_for_lead_agency",
+                 user_id=lead_officer.id, locale=lead_officer.locale or "vi", now=now,
+                 context={"code": dossier.code, "issuer_name": issuer.name, "reason": letter.reason,
+                          "new_date": letter.new_appointment_date.strftime("%d/%m/%Y")})
+    letter.lead_agency_notified_at = now
     session.flush()
+
+
+def _form_url(dossier: Dossier, letter: ApologyLetter, base_url: str) -> str:
+    return f"{base_url.rstrip('/')}/dossiers/{quote(dossier.code, safe='')}/forms/{letter.form_id}.pdf"
+
+
+def _forward(session: Session, dossier: Dossier, letter: ApologyLetter, *, officer: User, now: datetime,
+             public_base_url: str) -> None:
+    letter.forwarded_at, letter.forwarded_by_id = now, officer.id
+    dossier.appointment_date = letter.new_appointment_date
+    session.flush()
+    issuer = session.get(Agency, letter.issuer_agency_id)
+    issuer_name = issuer.name if letter.issuer_kind != "one_stop_office" else f"Bộ phận Một cửa {issuer.name}"
     _notify(session, dossier, "apology", {
-        "reason": reason, "new_date": new_date.strftime("%d/%m/%Y"), "agency_name": dossier.agency.name,
-        "lookup_url": _lookup(dossier, public_base_url),
+        "reason": letter.reason, "new_date": letter.new_appointment_date.strftime("%d/%m/%Y"),
+        "agency_name": dossier.agency.name, "issuer_name": issuer_name,
+        "form_url": _form_url(dossier, letter, public_base_url), "lookup_url": _lookup(dossier, public_base_url),
     }, now)
+
+
+def forward_apology(
+    session: Session, *, officer: User, code: str, letter_number, now: datetime, expected_version: int | None = None,
+    public_base_url: str = "",
+) -> ApologyLetter:
+    """The one-stop office forwards a letter to the citizen and records the new date (Điều 9.4.d, 10.2.g):
+    the appointment the citizen sees moves; the due time of the statistics does not."""
+    dossier = officer_dossier(session, officer, code)
+    letter = None
+    if isinstance(letter_number, int) and not isinstance(letter_number, bool) and 0 < letter_number < 1000:
+        letter = session.scalar(select(ApologyLetter).where(ApologyLetter.dossier_id == dossier.id,
+                                                            ApologyLetter.number == letter_number))
+    if letter is None:
+        raise NotFound(N_("Không tìm thấy thư xin lỗi."))
+    if expected_version is not None and expected_version != dossier.version:
+        raise _stale()
+    if letter.forwarded_at is not None:
+        raise Conflict(N_("Phiếu xin lỗi này đã được chuyển cho công dân lúc %(at)s."),
+                       params={"at": format_local_datetime(letter.forwarded_at)})
+    if dossier.status in FINAL:
+        raise IllegalTransition(dossier.status, Action.apologise)
+    if letter.new_appointment_date <= to_local(now).date():
+        raise Conflict(N_("Ngày hẹn trả mới của phiếu đã qua: cơ quan lập phiếu cần lập phiếu mới (Điều 9.4.d)."))
+    if dossier.appointment_date is not None and letter.new_appointment_date <= dossier.appointment_date:
+        raise Conflict(N_("Đã có ngày hẹn trả muộn hơn ngày hẹn của phiếu này (%(old)s)."),
+                       params={"old": format_local_date(dossier.appointment_date)})
+    _forward(session, dossier, letter, officer=officer, now=now, public_base_url=public_base_url)
     return letter
 
 

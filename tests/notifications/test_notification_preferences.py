@@ -15,9 +15,11 @@ RECEIVED = {"code": "000.00.20.H10-260302-0001", "procedure_name": "Cấp giấy
             "appointment_date": "16/03/2026", "lookup_url": "http://testserver/lookup?code=X",
             "agency_name": "Sở TT&TT", "received_at": "09:30 02/03/2026",
             "form_url": "http://testserver/dossiers/000.00.20.H10-260302-0001/forms/1.pdf"}
-APOLOGY = {"code": "000.00.20.H10-260302-0001", "reason": "Chờ ý kiến phối hợp", "new_date": "20/03/2026",
-           "agency_name": "Sở TT&TT", "lookup_url": "http://testserver/lookup?code=X"}
+RESULT = {"code": "000.00.20.H10-260302-0001", "procedure_name": "Cấp giấy phép bưu chính",
+          "returned_by": "Mời bạn đến Bộ phận Một cửa nhận kết quả.", "lookup_url": "http://testserver/lookup?code=X"}
 EVERY_KIND = list(service.CITIZEN_MESSAGE_KINDS)
+#: the kinds a citizen may turn off: all but the legal notices (Điều 8.2, 12.1.b–c)
+MUTABLE = [kind for kind in EVERY_KIND if kind not in service.LEGAL_NOTICE_TEMPLATES]
 
 
 class RecordingGateway:
@@ -45,18 +47,18 @@ def test_saving_on_the_page_changes_what_send_delivers(client, session):
     assert body.count('type="checkbox"') == 2 + len(EVERY_KIND) and body.count(" checked") == 2 + len(EVERY_KIND)
     assert "Mã xác thực" in body and "luôn được gửi" in body
 
-    wanted = [kind for kind in EVERY_KIND if kind != "apology"]
+    wanted = [kind for kind in MUTABLE if kind != "result_ready"]
     saved = client.post("/my/notifications", data={"channel": ["email"], "kind": wanted})
     assert saved.status_code == 303 and saved.headers["Location"].endswith("/my/notifications")
     assert "Đã lưu lựa chọn nhận thông báo." in client.get("/my/notifications").get_data(as_text=True)
 
     session.expire_all()
     preference = service.preferences_of(session, citizen.id)
-    assert (preference.sms, preference.email, preference.muted_templates) == (False, True, ["apology"])
+    assert (preference.sms, preference.email, preference.muted_templates) == (False, True, ["result_ready"])
 
     held_messages.held.clear()
     by_sms = send(session, citizen, channel="sms", template="dossier_received", context=RECEIVED)
-    apology = send(session, citizen, channel="email", template="apology", context=APOLOGY)
+    apology = send(session, citizen, channel="email", template="result_ready", context=RESULT)
     by_mail = send(session, citizen, channel="email", template="dossier_received", context=RECEIVED)
     code = send(session, citizen, channel="sms", template="one_time_code",
                 context={"code": "123456", "purpose": "password_reset", "minutes": 5})
@@ -71,7 +73,7 @@ def test_saving_on_the_page_changes_what_send_delivers(client, session):
         session, m.id, adapter=gateway, one_time_code=held_messages.held_codes.get(m.id)).result
                 for m in (by_sms, apology, by_mail, code)}
     session.commit()
-    assert outcomes == {"dossier_received/sms": "done_already", "apology/email": "done_already",
+    assert outcomes == {"dossier_received/sms": "done_already", "result_ready/email": "done_already",
                         "dossier_received/email": "sent", "one_time_code/sms": "sent"}
     assert sorted(gateway.delivered) == sorted([by_mail.id, code.id])
 
@@ -82,10 +84,11 @@ def test_page_shows_what_is_saved_and_turning_everything_off_keeps_one_time_code
     log_in(client, citizen)
     assert client.post("/my/notifications", data={}).status_code == 303
     body = client.get("/my/notifications").get_data(as_text=True)
-    assert " checked" not in body and "chỉ mã xác thực còn được gửi" in body
+    # legal notices stay ticked (and disabled): they cannot be turned off
+    assert body.count(" checked") == len(service.LEGAL_NOTICE_TEMPLATES) and "chỉ mã xác thực còn được gửi" in body
     assert "chưa có địa chỉ thư điện tử" in body
     session.expire_all()
-    assert service.preferences_of(session, citizen.id).muted_templates == EVERY_KIND
+    assert service.preferences_of(session, citizen.id).muted_templates == MUTABLE
     code = send(session, citizen, channel="sms", template="one_time_code",
                 context={"code": "123456", "purpose": "activation", "minutes": 5})
     assert code.status == MessageStatus.queued
@@ -93,10 +96,10 @@ def test_page_shows_what_is_saved_and_turning_everything_off_keeps_one_time_code
 
 def test_tampered_form_is_refused_in_vietnamese_and_changes_nothing(client, session):
     citizen = factories.user(session)
-    service.set_preferences(session, citizen.id, sms=True, email=False, muted_templates=["apology"])
+    service.set_preferences(session, citizen.id, sms=True, email=False, muted_templates=["result_ready"])
     session.commit()
     log_in(client, citizen)
-    for form in ({"channel": ["sms", "fax"], "kind": ["apology"]},
+    for form in ({"channel": ["sms", "fax"], "kind": ["result_ready"]},
                  {"channel": "sms", "kind": ["one_time_code"]},
                  {"channel": "sms", "kind": "\x00' OR 1=1 --" * 50}):
         refused = client.post("/my/notifications", data=form)
@@ -104,7 +107,7 @@ def test_tampered_form_is_refused_in_vietnamese_and_changes_nothing(client, sess
         assert refused.status_code == 422 and "Lựa chọn nhận thông báo không hợp lệ, chưa lưu." in body
     session.expire_all()
     preference = service.preferences_of(session, citizen.id)
-    assert (preference.sms, preference.email, preference.muted_templates) == (True, False, ["apology"])
+    assert (preference.sms, preference.email, preference.muted_templates) == (True, False, ["result_ready"])
 
 
 def test_the_form_needs_its_csrf_token(app, client, session):
@@ -142,12 +145,12 @@ def test_api_reads_and_sets_the_citizens_own_preferences(client, session):
     assert fresh == {"sms": True, "email": True, "muted_templates": [], "kinds": EVERY_KIND,
                      "always_sent": ["account_registered", "consent_recorded", "one_time_code"], "updated_at": None}
     put = client.put(url, headers=auth, json={"sms": False, "email": True,
-                                              "muted_templates": ["apology", "dossier_received"]})
+                                              "muted_templates": ["result_ready", "dossier_received"]})
     assert put.status_code == 200
     # kept in the order of a dossier's life, whatever order they came in
-    assert put.get_json()["muted_templates"] == ["dossier_received", "apology"] and put.get_json()["updated_at"]
+    assert put.get_json()["muted_templates"] == ["dossier_received", "result_ready"] and put.get_json()["updated_at"]
     kept = client.put(url, headers=auth, json={"sms": True, "email": True}).get_json()
-    assert kept["sms"] is True and kept["muted_templates"] == ["dossier_received", "apology"]
+    assert kept["sms"] is True and kept["muted_templates"] == ["dossier_received", "result_ready"]
 
     bad = client.put(url, headers=auth, json={"sms": "yes", "muted_templates": ["one_time_code"]})
     assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
@@ -176,7 +179,7 @@ def test_preferences_page_at_360px(live_server, phone, session):
     phone.goto(f"{live_server}/my/notifications")
     assert phone.locator("h1").inner_text() == "Nhận thông báo"
     phone.uncheck("input[name=channel][value=sms]")
-    phone.uncheck("input[name=kind][value=apology]")
+    phone.uncheck("input[name=kind][value=result_ready]")
     phone.click("form.card button[type=submit]")
     phone.locator(".flash-success").wait_for()
     save_screenshot(phone, "notification-preferences-360")
@@ -185,11 +188,12 @@ def test_preferences_page_at_360px(live_server, phone, session):
         ".map(e => e.tagName + ' ' + (e.textContent || '').slice(0, 40))"
     )
     assert not too_wide and phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), too_wide
-    box = phone.locator("input[name=kind][value=result_ready]").bounding_box()
+    box = phone.locator("input[name=kind][value=dossier_received]").bounding_box()
     assert box["width"] >= 24 and box["height"] >= 24  # thumb-sized
     assert not phone.locator("input[name=channel][value=sms]").is_checked()
     assert phone.locator("input[name=channel][value=email]").is_checked()
-    assert not phone.locator("input[name=kind][value=apology]").is_checked()
+    assert not phone.locator("input[name=kind][value=result_ready]").is_checked()
+    assert phone.locator("input[name=kind][value=apology]").is_checked()  # a legal notice, disabled
     session.expire_all()
     preference = service.preferences_of(session, citizen.id)
-    assert (preference.sms, preference.email, preference.muted_templates) == (False, True, ["apology"])
+    assert (preference.sms, preference.email, preference.muted_templates) == (False, True, ["result_ready"])

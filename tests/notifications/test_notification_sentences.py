@@ -9,6 +9,7 @@ def test_a_reason_ending_in_a_full_stop_is_not_followed_by_another(locale):
     apology = templates.render("apology", {
         "code": "000.00.20.H10-261109-0001", "reason": "Hồ sơ phải chờ bổ sung giấy tờ.  ", "new_date": "20/11/2026",
         "agency_name": "Sở Thông tin và Truyền thông", "lookup_url": "http://127.0.0.1:8000/lookup",
+        "issuer_name": "Sở Thông tin và Truyền thông", "form_url": "http://127.0.0.1:8000/dossiers/X/forms/1.pdf",
     }, locale)
     supplement = templates.render("supplement_requested", {
         "code": "000.00.20.H10-261109-0001", "reasons": "Bản sao bị mờ.", "lookup_url": "http://127.0.0.1:8000/lookup",

@@ -37,7 +37,7 @@ SAMPLE_CONTEXT = {
     "reasons": "Thiếu bản sao CCCD; Đơn chưa ký", "returned_by": "Buu dien se phat tan nha.", "reason": "Cho y kien",
     "new_date": "20/03/2026", "agency_name": "Sở TT&TT", "date": "18/03/2026", "place": "12 Trần Hưng Đạo",
     "at": "10:15 18/03/2026", "office": "BC-01", "count": 2, "codes": "A, B", "received_at": "09:30 02/03/2026",
-    "form_url": "http://testserver/dossiers/000.00.20.H10-260302-0001/forms/1.pdf",
+    "issuer_name": "Công an tỉnh", "form_url": "http://testserver/dossiers/000.00.20.H10-260302-0001/forms/1.pdf",
 }
 
 

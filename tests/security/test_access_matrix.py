@@ -72,10 +72,11 @@ REACHES_FIRST_TENANT = {
     "postal_staff_1": {Reach.anyone, Reach.own, Reach.post_office},
     "postal_staff_2": {Reach.anyone},
     "office_manager_1": {Reach.anyone, Reach.post_office},
-    "agency_staff_1": {Reach.anyone, Reach.agency},
-    "agency_admin_1": {Reach.anyone, Reach.agency},
-    "agency_staff_2": {Reach.anyone},
-    "agency_admin_2": {Reach.anyone},
+    "agency_staff_1": {Reach.anyone, Reach.agency, Reach.procedure},
+    "agency_admin_1": {Reach.anyone, Reach.agency, Reach.procedure},
+    # agency 2 was asked an opinion on the first tenant's dossier (liên thông, Điều 10.2.g)
+    "agency_staff_2": {Reach.anyone, Reach.procedure},
+    "agency_admin_2": {Reach.anyone, Reach.procedure},
     "operator": {Reach.anyone},
 }
 #: path arguments that name no tenant's object: a format, a file, a language, a public catalogue code,

@@ -21,7 +21,6 @@ from postal_gateway.dossiers.models import DossierStatus as S
 from postal_gateway.dossiers.workflow import IllegalTransition, StaleDossier
 from postal_gateway.notifications.models import OutboxMessage
 from postal_gateway.workbench import services
-from postal_gateway.workbench.letters import apology_pdf
 from postal_gateway.workbench.models import RefundFlag, Rejection
 from tests import factories
 from tracking import sla
@@ -184,7 +183,9 @@ def test_withdrawal_without_a_fee_flags_nothing(session, world):
     assert dossier.status == S.withdrawn and session.scalars(select(RefundFlag)).all() == []
 
 
-def test_apology_only_once_overdue_with_a_later_working_day_and_a_vietnamese_pdf(session, world):
+def test_apology_only_once_overdue_with_a_later_working_day_and_a_vietnamese_form_04__dieu_9_3_d_9_4_d(session, world):
+    """Điều 9.3.d, 9.4.d: the processing agency's form 04 only past the due time, for a later working day; the
+    citizen is told when the one-stop office forwards it."""
     _to_processing(session, world)
     officer, dossier = world["officer"], world["dossier"]
     due = dossier.due_at
@@ -200,19 +201,26 @@ def test_apology_only_once_overdue_with_a_later_working_day_and_a_vietnamese_pdf
     letter = services.issue_apology(session, officer=officer, code=dossier.code, reason="Chờ ý kiến Công an tỉnh",
                                     new_date=datetime(2026, 12, 22).date(), now=late, expected_version=dossier.version)
     session.commit()
-    assert dossier.status == S.overdue and letter.number == 1
+    assert dossier.status == S.overdue and letter.number == 1 and letter.forwarded_at is None
+    assert _messages(session, "apology") == []  # the one-stop office forwards it (Điều 9.4.d)
+    services.forward_apology(session, officer=officer, code=dossier.code, letter_number=1,
+                             now=late + timedelta(hours=1))
+    session.commit()
     assert dossier.appointment_date == datetime(2026, 12, 22).date() and dossier.due_at == due  # stays late in statistics
     message = _messages(session, "apology")[0]
     assert "22/12/2026" in message.body and "Cho y kien Cong an tinh" in message.body
-    pdf = apology_pdf(letter)
+    assert f"/forms/{letter.form_id}.pdf" in message.body
+    pdf = letter.form.pdf
     assert pdf.startswith(b"%PDF")
     if shutil.which("pdftotext"):
         text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode().split())
-        for expected in ("THƯ XIN LỖI", dossier.code, "Chờ ý kiến Công an tỉnh", "22/12/2026", "Đỗ Thị Mai"):
+        for expected in ("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", dossier.code, "Chờ ý kiến Công an tỉnh",
+                         "ngày 22 tháng 12 năm 2026", "Đỗ Thị Mai", "Số: 1/PXL"):
             assert expected in text
     second = services.issue_apology(session, officer=officer, code=dossier.code, reason="Chờ thẩm định lại",
                                     new_date=datetime(2026, 12, 28).date(), now=late + timedelta(days=8))
     assert second.number == 2 and second.previous_appointment_date == datetime(2026, 12, 22).date()
+    assert second.form.number == 2
 
 
 def test_result_ready_opens_the_return_leg_and_level_4_completion_waits_for_the_fee(session, world):

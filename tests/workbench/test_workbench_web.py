@@ -61,13 +61,19 @@ def test_officer_works_a_dossier_from_receipt_to_return_and_sees_it_counted(clie
     act("step", action="transfer")
     page = act("step", action="start_processing")
     assert "Đã cập nhật hồ sơ." in page and "Quá hạn" in page
-    page = act("supplement", reasons="Bản sao giấy phép\nẢnh chân dung 4x6")
-    assert "Đã gửi yêu cầu bổ sung cho công dân." in page
+    page = act("supplement", items="Bản sao giấy phép\nẢnh chân dung 4x6", reasons="Bản sao bị mờ\nChưa nộp",
+               cause="verification")
+    assert "Đã lập phiếu yêu cầu bổ sung (mẫu 02) và gửi cho công dân." in page
     page = act("supplement/received")
     new_date = calendar.next_working_day(to_local(utcnow()).date() + timedelta(days=1))
-    page = act("apology", reason="Chờ xác minh", new_date=new_date.isoformat())
-    assert "Đã lập thư xin lỗi" in page and "Thư số" in page
-    letter = client.get(f"/workbench/{code}/apology/1.pdf")
+    page = act("apology", reason="Chờ xác minh", new_date=new_date.isoformat(), issuer_kind="processing_agency",
+               cause="late")
+    assert "Đã lập phiếu xin lỗi (mẫu 04)" in page and "Số: 1/PXL" in page
+    page = act("apology/1/forward")
+    assert "Đã chuyển phiếu xin lỗi cho công dân và ghi ngày hẹn trả mới." in page
+    old_address = client.get(f"/workbench/{code}/apology/1.pdf")  # the old letter address stays, on form 04
+    assert old_address.status_code == 301 and f"/dossiers/{code}/forms/" in old_address.headers["Location"]
+    letter = client.get(old_address.headers["Location"])
     assert letter.status_code == 200 and letter.mimetype == "application/pdf"
     page = act("result")
     assert "Đã báo có kết quả cho công dân." in page
