@@ -87,6 +87,13 @@ class ReceptionRowOut(BaseModel):
     median_working_hours: float | None = Field(
         description="median working hours from submission to receipt of those received; null if none"
     )
+    apologies_processing_agency: Count = Field(description="apology letters (form 04) written in the period by the "
+                                                           "processing agency (Điều 9.3.d)")
+    apologies_cooperating_agency: Count = Field(description="... by a cooperating agency (Điều 10.2.g)")
+    apologies_one_stop_office: Count = Field(description="... by the one-stop office, for a reception error "
+                                                         "(Điều 9.4.b, 10.2.đ)")
+    reception_error_supplements: Count = Field(description="supplement requests in the period caused by a reception "
+                                                           "error")
 
     @classmethod
     def of(cls, row: ReceptionRow, *, agency_name: str | None = None) -> ReceptionRowOut:

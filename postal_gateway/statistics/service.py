@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Float, and_, case, cast, extract, func, or_, select
+from sqlalchemy import Float, and_, case, cast, extract, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from postal_gateway import calendar
@@ -19,7 +19,7 @@ from postal_gateway.core.domain import N_, FieldError, Forbidden, InvalidInput
 from postal_gateway.core.formatting import to_local
 from postal_gateway.core.periods import Period, bounds_faults, parse_day
 from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus, DossierStatusChange
-from postal_gateway.workbench.models import SupplementRequest
+from postal_gateway.workbench.models import ApologyLetter, SupplementRequest
 
 #: the earliest date a period may start
 #: the longest period asked for at once
@@ -80,7 +80,15 @@ RECEPTION_COLUMNS = (
     ("refused", N_("Từ chối tiếp nhận")),
     ("awaiting_acceptance", N_("Chờ tiếp nhận cuối kỳ")),
     ("median_working_hours", N_("Thời gian chờ tiếp nhận (trung vị, giờ làm việc)")),
+    ("apologies_processing_agency", N_("Xin lỗi, hẹn lại: cơ quan giải quyết")),
+    ("apologies_cooperating_agency", N_("Xin lỗi, hẹn lại: cơ quan phối hợp")),
+    ("apologies_one_stop_office", N_("Xin lỗi, hẹn lại: Bộ phận Một cửa")),
+    ("reception_error_supplements", N_("Bổ sung lần 2 do lỗi tiếp nhận")),
 )
+#: the counts of the second table that come from letters and requests issued in the period (Điều 9.3.d, 9.4.b,
+#: 10.2.đ, 10.2.g), over every channel: an apology is counted where its dossier belongs, by the body that wrote it
+LETTER_KEYS = ("apologies_processing_agency", "apologies_cooperating_agency", "apologies_one_stop_office",
+               "reception_error_supplements")
 RECEPTION_COUNT_KEYS = tuple(key for key, _h in RECEPTION_COLUMNS if key != "median_working_hours")
 
 
@@ -320,6 +328,33 @@ def reception_query(start: datetime, end: datetime, agency_ids: list[int] | None
     return query
 
 
+def letters_query(start: datetime, end: datetime, agency_ids: list[int] | None):
+    """SELECT the dossier's agency_id and the counts of LETTER_KEYS issued in [start, end)."""
+    d, letter, request = Dossier, ApologyLetter, SupplementRequest
+    apologies = (
+        select(d.agency_id.label("agency_id"), *[
+            _count(letter.issuer_kind == kind).label(f"apologies_{kind}")
+            for kind in ("processing_agency", "cooperating_agency", "one_stop_office")
+        ], literal(0).label("reception_error_supplements"))
+        .select_from(letter).join(d, d.id == letter.dossier_id)
+        .where(letter.issued_at >= start, letter.issued_at < end)
+        .group_by(d.agency_id)
+    )
+    errors = (
+        select(d.agency_id.label("agency_id"), literal(0), literal(0), literal(0),
+               func.count().label("reception_error_supplements"))
+        .select_from(request).join(d, d.id == request.dossier_id)
+        .where(request.cause == "reception_error", request.requested_at >= start, request.requested_at < end)
+        .group_by(d.agency_id)
+    )
+    if agency_ids is not None:
+        apologies = apologies.where(d.agency_id.in_(agency_ids))
+        errors = errors.where(d.agency_id.in_(agency_ids))
+    both = union_all(apologies, errors).subquery("letters")
+    return select(both.c.agency_id, *[func.sum(both.c[key]).label(key) for key in LETTER_KEYS]).group_by(
+        both.c.agency_id)
+
+
 def _median(values: list[float]) -> float | None:
     """The middle value (the mean of the two middle ones for an even count), to one decimal; None if empty.
     Written out rather than imported: bench/statistics.py, run as a script, shadows the standard module."""
@@ -413,6 +448,7 @@ def agency_statistics(
     scope = None if everyone else ids
     found = {row.agency_id: row for row in session.execute(figures_query(period.start, period.end, cutoff, scope))}
     reception = {row.agency_id: row for row in session.execute(reception_query(period.start, period.end, scope))}
+    letters = {row.agency_id: row for row in session.execute(letters_query(period.start, period.end, scope))}
     hours = _waiting_hours(session, period.start, period.end, agencies)
     rows, reception_rows = [], []
     for agency in agencies:
@@ -420,10 +456,11 @@ def agency_statistics(
         counts = {key: int(getattr(figures, key)) if figures is not None and key not in NO_DATA_KEYS else 0
                   for key in COUNT_KEYS}
         rows.append(AgencyRow(agency.code, agency.name, counts))
-        submitted = reception.get(agency.id)
+        submitted, written = reception.get(agency.id), letters.get(agency.id)
         reception_rows.append(ReceptionRow(
             agency.code, agency.name,
-            {key: int(getattr(submitted, key)) if submitted is not None else 0 for key in RECEPTION_COUNT_KEYS},
+            {key: int(getattr(written if key in LETTER_KEYS else submitted, key) or 0)
+             if (written if key in LETTER_KEYS else submitted) is not None else 0 for key in RECEPTION_COUNT_KEYS},
             median_working_hours=_median(hours[agency.id]),
         ))
     return Report(period, cutoff, rows, reception_rows,

@@ -9,7 +9,7 @@ the clock stop while the citizen supplements a dossier (Điều 9.3.b)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -26,7 +26,7 @@ from postal_gateway.statistics.service import (
     _WorkingClock,
     agency_statistics,
 )
-from postal_gateway.workbench.models import SupplementRequest
+from postal_gateway.workbench.models import ApologyLetter, OpinionRequest, SupplementRequest
 from tests import factories
 
 NOW = datetime(2026, 4, 10, 9, 0, tzinfo=VIETNAM)
@@ -497,3 +497,38 @@ def test_statistics_working_clock_agrees_with_the_working_calendar__dieu_12_1_d(
                 if first < last:
                     expected = working.working_time_between(first, last).total_seconds()
                     assert clock.seconds(last.timestamp()) - clock.seconds(first.timestamp()) == expected, (first, last)
+
+
+def test_statistics_apologies_counted_by_the_body_that_wrote_them_and_second_supplements__dieu_9_3_d_10_2_g(world):
+    """The second table counts the Phiếu xin lỗi issued in the period by who wrote them (the processing agency,
+    Điều 9.3.d; a cooperating agency, 10.2.g; the one-stop office for a reception error, 9.4.b, 10.2.đ) and the
+    supplement requests the reception error caused; letters outside the period are not counted."""
+    session = world.session
+    other = factories.agency(session)
+    late = world.dossier(received=at(2, 1), due=at(2, 20))
+    asked = OpinionRequest(dossier_id=late.id, agency_id=other.id, asked_by_id=world.officer.id, asked_at=at(2, 5),
+                           question="Ý kiến?", due_at=at(2, 10))
+    session.add(asked)
+    session.flush()
+
+    def letter(number, issued, kind="processing_agency", **fields):
+        row = ApologyLetter(dossier_id=late.id, number=number, issued_by_id=world.officer.id, issued_at=issued,
+                            reason="Trễ", missed_due_at=at(2, 20), previous_appointment_date=date(2026, 2, 20),
+                            new_appointment_date=date(2026, 4, 20), issuer_kind=kind,
+                            issuer_agency_id=world.agency.id, **fields)
+        session.add(row)
+        session.flush()
+        return row
+
+    letter(1, at(3, 2))
+    letter(2, at(2, 25))  # before the period
+    letter(3, at(3, 5), "cooperating_agency", opinion_request_id=asked.id)
+    one_stop = letter(4, at(3, 6), "one_stop_office", cause="reception_error")
+    session.add(SupplementRequest(dossier_id=late.id, requested_by_id=world.officer.id, requested_at=at(3, 6),
+                                  reasons=["Bản sao"], spent_seconds=0, remaining_seconds=3600,
+                                  previous_due_at=at(2, 20), cause="reception_error", apology_letter_id=one_stop.id))
+    row = world.reception()
+    assert (row["apologies_processing_agency"], row["apologies_cooperating_agency"], row["apologies_one_stop_office"],
+            row["reception_error_supplements"]) == (1, 1, 1, 1)
+    # the letters change nothing of the seed's columns: an apology never moves the due time (plan D6)
+    assert world.row()["carried_late"] == 1

@@ -56,7 +56,9 @@ def test_statistics_api_answers_both_tables_and_the_old_key__seed001(client, ses
     (reception,) = body["reception"]
     assert reception == {"agency_code": world.agency.code, "agency_name": world.agency.name, "submitted": 4,
                          "accepted": 1, "sent_back": 1, "refused": 1, "awaiting_acceptance": 1,
-                         "median_working_hours": 2.0}
+                         "median_working_hours": 2.0, "apologies_processing_agency": 0,
+                         "apologies_cooperating_agency": 0, "apologies_one_stop_office": 0,
+                         "reception_error_supplements": 0}
     assert body["reception_total"]["submitted"] == 4 and body["reception_total"]["agency_name"] == "Tổng cộng"
 
 
@@ -73,9 +75,11 @@ def test_statistics_page_and_xlsx_show_the_reception_table_and_mark_columns_with
     rows = list(book["Tiep nhan qua buu chinh"].iter_rows(values_only=True))
     assert rows[0][0] == "Tiếp nhận qua bưu chính"
     assert rows[2] == ("Đơn vị", "Bưu chính nộp", "Đã tiếp nhận", "Yêu cầu bổ sung, hoàn thiện", "Từ chối tiếp nhận",
-                       "Chờ tiếp nhận cuối kỳ", "Thời gian chờ tiếp nhận (trung vị, giờ làm việc)")
-    assert rows[3] == ("Sở Kế Hoạch và Đầu Tư", 4, 1, 1, 1, 1, 2.0)
-    assert rows[4] == ("Tổng cộng", 4, 1, 1, 1, 1, 2.0)
+                       "Chờ tiếp nhận cuối kỳ", "Thời gian chờ tiếp nhận (trung vị, giờ làm việc)",
+                       "Xin lỗi, hẹn lại: cơ quan giải quyết", "Xin lỗi, hẹn lại: cơ quan phối hợp",
+                       "Xin lỗi, hẹn lại: Bộ phận Một cửa", "Bổ sung lần 2 do lỗi tiếp nhận")
+    assert rows[3] == ("Sở Kế Hoạch và Đầu Tư", 4, 1, 1, 1, 1, 2.0, 0, 0, 0, 0)
+    assert rows[4] == ("Tổng cộng", 4, 1, 1, 1, 1, 2.0, 0, 0, 0, 0)
 
 
 def test_statistics_page_reads_on_a_360_px_phone__seed001(session, live_server, phone):
