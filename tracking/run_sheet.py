@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from urllib.parse import quote
 
+from geopy.exc import GeopyError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -115,7 +116,7 @@ def _locate(address: str, known: dict[str, zones.Place | None]) -> zones.Place |
     if address not in known:
         try:
             known[address] = zones.active_geocoder().locate(address)
-        except (OSError, ValueError):  # a network geocoder that cannot answer: the stop goes unplaced
+        except (GeopyError, OSError):  # a network geocoder that cannot answer: the stop goes unplaced
             known[address] = None
     return known[address]
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from geopy.exc import GeocoderTimedOut
 
+from contracts import zones
 from contracts.models import Leg
 from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.tokens import issue_token
@@ -164,3 +166,17 @@ def test_the_page_and_its_api_twin_show_the_callers_office(client, session, offi
     page = client.get("/tracking/run-sheet").get_data(as_text=True)
     assert dossier.code in page and 'href="geo:' in page and f'href="tel:{dossier.citizen.phone}"' in page
     assert "Lộ trình hôm nay" in client.get("/").get_data(as_text=True)
+
+
+def test_a_geocoder_that_cannot_answer_leaves_the_stop_on_the_sheet_unplaced(session, office_staff):
+    class Unreachable:
+        def locate(self, address):
+            raise GeocoderTimedOut("no network")
+
+    dossier = delivery(session, office_staff, NEAR, MORNING.replace(hour=10))
+    zones.set_geocoder(Unreachable())
+    try:
+        [stop] = run_sheet.run_sheet(session, post_office=office_staff.post_office, now=MORNING).stops
+    finally:
+        zones.set_geocoder(None)
+    assert stop.dossier_ref == dossier.code and stop.distance_km is None and stop.geo_uri.startswith("geo:0,0?q=")
