@@ -274,6 +274,9 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "tracking.service_worker": PUBLIC,
     "tracking_api.api_record_events": TRACKERS,
     "tracking.handheld": TRACKERS,
+    #: the day's run sheet: the worker's own office's stops (a worker has no other office to see)
+    "tracking.run_sheet_page": POSTAL_OFFICE,
+    "tracking_api.api_run_sheet": POSTAL_OFFICE,
     "tracking.sync": TRACKERS,
     "tracking.manager": TRACKERS,
     "tracking.export": TRACKERS,

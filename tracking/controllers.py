@@ -23,7 +23,7 @@ from postal_gateway.core.domain import N_, Forbidden, InvalidInput, NotFound
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.web.errors import translate
-from tracking import compensation, custody, forms, ingestion, reports, schemas, services
+from tracking import compensation, custody, forms, ingestion, reports, run_sheet, schemas, services
 from tracking.models import LegState
 from tracking.vocabulary import EVENTS, STATE_LABELS, EventType
 
@@ -119,6 +119,43 @@ def sync():
     with unit_of_work() as session:
         results = ingestion.record_events(session, actor=current_account(), events=events, now=utcnow())
     return schemas.ShipmentEventResults(results=[_result_out(result) for result in results]).model_dump(mode="json")
+
+
+# --- the day's run sheet ------------------------------------------------------------------------
+
+RUNNERS = (Role.postal_staff,)  # the office manager holds every right of the office's postal staff
+
+
+def _todays_sheet() -> run_sheet.RunSheet:
+    office = current_account().post_office
+    if office is None:
+        raise Forbidden(N_("Tài khoản của bạn không thuộc bưu cục nào."))
+    return run_sheet.run_sheet(db_session(), post_office=office, now=utcnow())
+
+
+@roles_required(*RUNNERS)
+def run_sheet_page():
+    sheet = _todays_sheet()
+    labels = {state: _(label) for state, label in STATE_LABELS.items()}
+    return render_template("tracking/run_sheet.html", sheet=sheet, labels=labels, now=sheet.made_at)
+
+
+@api_auth(*RUNNERS)
+@operation(
+    resp=Documented(HTTP_200=schemas.RunSheetOut, HTTP_401=None, HTTP_403=None),
+    tags=["tracking"],
+    operation_id="getRunSheet",
+)
+def api_run_sheet():
+    """Today's run sheet of the caller's post office
+
+    Postal staff and office managers. The pickups requested at citizens' addresses (forward legs of dossiers
+    to be collected at the door that are not yet picked up) and the results to deliver to an address whose
+    earliest promise (the 24-hour commitment of Điều 25.2 or the contract's delivery time) falls by the end of
+    today in Vietnam, overdue ones included, until delivered, returned, lost or left at the counter. Ordered by
+    due time (none last), then by geodesic distance from the post office (unplaced addresses last).
+    """
+    return schemas.RunSheetOut.of(_todays_sheet())
 
 
 # --- managers -----------------------------------------------------------------------------------

@@ -105,3 +105,44 @@ class ShipmentEventResults(BaseModel):
     """One result per event, in the order sent."""
 
     results: list[ShipmentEventResult]
+
+
+class RunSheetStopOut(BaseModel):
+    """One address to go to today."""
+
+    kind: Literal["pickup", "delivery"] = Field(description="pickup: collect a dossier; delivery: bring the result.")
+    dossier_ref: str = Field(description="The dossier code, or the shipment number before the agency gave a code.")
+    shipment_number: str
+    citizen_name: str
+    citizen_phone: str
+    address: str
+    due_at: datetime | None = Field(None, description="When the stop must be done by; null when no time is promised.")
+    overdue: bool
+    state: str = Field(description="The leg's state (tracking.models.LegState).")
+    place_label: str = Field(description="The district or province the address was placed in; empty if unplaced.")
+    latitude: float | None = None
+    longitude: float | None = None
+    distance_km: float | None = Field(None, description="Geodesic distance from the post office; null if unplaced.")
+    geo_uri: str = Field(description="RFC 5870 geo: URI for the phone's map application.")
+
+    @classmethod
+    def of(cls, stop, *, now: datetime) -> RunSheetStopOut:
+        return cls(kind=stop.kind, dossier_ref=stop.dossier_ref, shipment_number=stop.shipment_number,
+                   citizen_name=stop.citizen_name, citizen_phone=stop.citizen_phone, address=stop.address,
+                   due_at=stop.due_at, overdue=stop.overdue(now), state=stop.state.value,
+                   place_label=stop.place_label, latitude=stop.latitude, longitude=stop.longitude,
+                   distance_km=stop.distance_km, geo_uri=stop.geo_uri)
+
+
+class RunSheetOut(BaseModel):
+    """The day's stops of the caller's post office, by due time then distance."""
+
+    post_office_code: str
+    day: str = Field(description="The Vietnamese calendar day, YYYY-MM-DD.")
+    made_at: datetime
+    stops: list[RunSheetStopOut]
+
+    @classmethod
+    def of(cls, sheet) -> RunSheetOut:
+        return cls(post_office_code=sheet.post_office.code, day=sheet.day.date().isoformat(), made_at=sheet.made_at,
+                   stops=[RunSheetStopOut.of(stop, now=sheet.made_at) for stop in sheet.stops])

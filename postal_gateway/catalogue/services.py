@@ -5,6 +5,7 @@ Plain functions over a SQLAlchemy ``Session``; they raise the errors of postal_g
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
@@ -72,6 +73,13 @@ def _parse_choice(value, choices: tuple):
     raise ValueError(value)
 
 
+def matching(q: str | None) -> list:
+    """The catalogue's one way to match typed words: every word, in any order, in the code or the name,
+    ignoring case and Vietnamese diacritics ("tai lieu khong kinh doanh" finds "Cấp giấy phép tài liệu
+    không kinh doanh"). The public catalogue and the intake wizard both search with it."""
+    return [Procedure.search_text.contains(word, autoescape=True) for word in fold(q or "").split()]
+
+
 @dataclass
 class SearchResult:
     items: list[Procedure]
@@ -125,9 +133,7 @@ def search_procedures(
     if errors:
         raise InvalidInput(N_("Điều kiện tìm kiếm không hợp lệ."), field_errors=errors)
 
-    conditions = []
-    for word in fold(q or "").split():
-        conditions.append(Procedure.search_text.contains(word, autoescape=True))
+    conditions = matching(q)
     if field_value is not None:
         conditions.append(Procedure.field == field_value)
     if level_value is not None:
@@ -173,16 +179,30 @@ def get_procedure(session: Session, code: str) -> Procedure:
     return procedure
 
 
-def postal_procedures_for_intake(session: Session, agency_id: int | None = None) -> list[Procedure]:
-    """What the intake wizard may offer: procedures the post may receive (Điều 24.1)."""
+def postal_procedures_for_intake(
+    session: Session,
+    agency_id: int | None = None,
+    *,
+    q: str | None = None,
+    uses: Mapping[int, int] | None = None,
+    limit: int | None = None,
+) -> list[Procedure]:
+    """What the intake wizard may offer: procedures the post may receive (Điều 24.1), matching ``q`` as the
+    public catalogue does (``matching``). ``uses`` (procedure id -> how many dossiers the post office took for
+    it) puts the office's most used procedures first; then the published order (field, code)."""
     query = (
         select(Procedure)
-        .where(Procedure.postal_eligible.is_(True))
+        .where(Procedure.postal_eligible.is_(True), *matching(q))
         .options(selectinload(Procedure.agency), selectinload(Procedure.checklist))
-        .order_by(_FIELD_ORDER, Procedure.code)
     )
+    used = {procedure_id: count for procedure_id, count in (uses or {}).items() if count > 0}
+    if used:
+        query = query.order_by(case(used, value=Procedure.id, else_=0).desc())
+    query = query.order_by(_FIELD_ORDER, Procedure.code)
     if agency_id is not None:
         query = query.where(Procedure.agency_id == agency_id)
+    if limit is not None:
+        query = query.limit(limit)
     return list(session.scalars(query))
 
 

@@ -25,7 +25,6 @@ from contracts.quotes import quote_for_intake
 from payments import services as payments
 from postal_gateway.accounts.models import Role
 from postal_gateway.api.spec import operation, reach_checked_before_the_body
-from postal_gateway.catalogue.services import postal_procedures_for_intake
 from postal_gateway.consents.services import find_valid_consent
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import N_, Conflict, DomainError, FieldError, Forbidden, InvalidInput
@@ -33,6 +32,7 @@ from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.core.uploads import validate_scans
 from postal_gateway.dossiers import consignment, forms, intake, resubmission, schemas, services
 from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier, DossierStatus
+from postal_gateway.dossiers.procedure_choice import procedure_choice
 from postal_gateway.dossiers.slip import BackPageContacts, from_form_values, slip_data_for
 from postal_gateway.dossiers.slip_layout import render_slip
 from postal_gateway.official_forms import issuing
@@ -89,12 +89,10 @@ def intake_start():
         raise Forbidden(N_("Chưa có ủy quyền hợp lệ của công dân cho bưu cục này."))
 
     query = request.args.get("q", "").strip()[:100]
-    procedures = postal_procedures_for_intake(db_session())
-    if query:
-        needle = query.casefold()
-        procedures = [p for p in procedures if needle in p.name.casefold() or needle in p.code.casefold()]
+    show_all = request.args.get("all") == "1"
+    choice = procedure_choice(db_session(), post_office_id=staff.post_office_id, q=query, show_all=show_all)
     return render_template(
-        "dossiers/intake_procedure.html", citizen=citizen, procedures=procedures, query=query
+        "dossiers/intake_procedure.html", citizen=citizen, choice=choice, procedures=choice.procedures, query=query
     )
 
 

@@ -28,6 +28,7 @@ MENU = (
     ("accounts.find_citizen", N_("Công dân"), {Role.postal_staff}),
     ("catalogue.list_procedures", N_("Thủ tục"), None),
     ("tracking.handheld", N_("Hành trình"), {Role.postal_staff}),
+    ("tracking.run_sheet_page", N_("Lộ trình hôm nay"), {Role.postal_staff}),
     ("contracts.my_cash_book", N_("Sổ thu tiền"), {Role.postal_staff}),
     ("workbench.queue", N_("Một cửa"), {Role.agency_staff, Role.agency_admin}),
     ("official_forms.register_page", N_("Sổ theo dõi"), {Role.agency_staff, Role.agency_admin, Role.operator}),

@@ -1,5 +1,6 @@
 /* Keeps the handheld page and its script openable with no signal; events live in localStorage. */
 var CACHE = 'tracking-handheld-v1';
+importScripts('/tracking/static/run_sheet_sw.js');
 self.addEventListener('install', function (event) { self.skipWaiting(); });
 self.addEventListener('activate', function (event) { event.waitUntil(self.clients.claim()); });
 self.addEventListener('fetch', function (event) {
