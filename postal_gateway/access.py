@@ -84,6 +84,8 @@ DOSSIER_READERS = roles({CITIZEN: OWN, **_post_office(OFFICE), **_agency(), OPER
 CONSENT_PARTIES = roles({CITIZEN: OWN, **_post_office(OFFICE)})
 #: tracking: postal staff on their office's legs, the operator on all
 TRACKERS = roles({**_post_office(OFFICE), OPERATOR: ANYONE})
+#: the SLA clocks (Điều 25.2): the trackers, and each agency's officers on the legs of their own agency's dossiers
+CLOCK_READERS = roles({**_post_office(OFFICE), **_agency(), OPERATOR: ANYONE})
 STATISTICS_READERS = roles({**_agency(), OPERATOR: ANYONE})
 CONTRACT_READERS = roles({**_agency(), OPERATOR: ANYONE})
 #: forms 05 and 06 (Điều 9.2.a, 9.3.c): the agency's officers on its own dossiers, operators on every agency's
@@ -264,8 +266,8 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "tracking_api.api_record_events": TRACKERS,
     "tracking.handheld": TRACKERS,
     "tracking.sync": TRACKERS,
-    "tracking.manager": TRACKERS,
-    "tracking.export": TRACKERS,
+    "tracking.manager": CLOCK_READERS,
+    "tracking.export": CLOCK_READERS,
     "tracking.compensations": TRACKERS,
     # staff of the office that lost the dossier propose; someone else approves and pays (Điều 25.2)
     "tracking.propose_compensation": TRACKERS,
