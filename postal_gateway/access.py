@@ -211,6 +211,7 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     # --- statistics (R-21) ------------------------------------------------------------------------
     "statistics.page": STATISTICS_READERS,
     "statistics.export_xlsx": STATISTICS_READERS,
+    "statistics.export_pdf": STATISTICS_READERS,
     "statistics_api.api_statistics": STATISTICS_READERS,
     # --- payments ---------------------------------------------------------------------------------
     "payments.pay_dossier": CITIZEN_OWN,
