@@ -129,6 +129,10 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "accounts_api.api_find_citizens": POSTAL_ANY,
     "accounts_api.api_activate_citizen": POSTAL_ANY,
     "accounts_api.api_get_citizen": roles({CITIZEN: OWN, **_post_office(ANYONE)}),
+    # --- the working calendar: the operator's page, as the command line ---------------
+    "calendar.page": OPERATOR_ONLY,
+    "calendar.add_day": OPERATOR_ONLY,
+    "calendar.remove_day": OPERATOR_ONLY,
     # --- catalogue (R-03: public) ---------------------------------------------------------------
     "catalogue.list_procedures": PUBLIC,
     "catalogue.procedure_detail": PUBLIC,

@@ -41,6 +41,7 @@ MENU = (
     ("consents.my_consents", N_("Ủy quyền của tôi"), {Role.citizen}),
     ("notifications.my_preferences", N_("Nhận thông báo"), {Role.citizen}),
     ("notifications.outbox", N_("Hộp thư đi"), {Role.operator}),
+    ("calendar.page", N_("Lịch làm việc"), {Role.operator}),
 )
 
 
