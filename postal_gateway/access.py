@@ -141,6 +141,8 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "catalogue_api.api_procedure": PUBLIC,
     "catalogue_api.api_agency": PUBLIC,
     "catalogue.import_page": OPERATOR_ONLY,
+    "catalogue.review_page": OPERATOR_ONLY,
+    "catalogue.confirm_review": OPERATOR_ONLY,
     # --- consents (R-02) --------------------------------------------------------------------------
     "consents.start": POSTAL_ANY,
     "consents.confirm": POSTAL_OFFICE,

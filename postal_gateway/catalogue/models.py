@@ -149,6 +149,7 @@ class Procedure(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     agency: Mapped[Agency] = relationship(back_populates="procedures")
+    reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
     checklist: Mapped[list["ChecklistItem"]] = relationship(
         back_populates="procedure",
         order_by="ChecklistItem.position",

@@ -42,6 +42,7 @@ MENU = (
     ("notifications.my_preferences", N_("Nhận thông báo"), {Role.citizen}),
     ("notifications.outbox", N_("Hộp thư đi"), {Role.operator}),
     ("calendar.page", N_("Lịch làm việc"), {Role.operator}),
+    ("catalogue.review_page", N_("Rà soát thủ tục"), {Role.operator}),
 )
 
 
