@@ -13,6 +13,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from postal_gateway.core.domain import N_
 from postal_gateway.core.formatting import format_local_datetime
 from postal_gateway.core.pdf import FONT_BOLD, FONT_REGULAR, register_fonts
 from postal_gateway.statistics.export import NO_DATA_MARK, NO_DATA_NOTE
@@ -22,6 +23,8 @@ from postal_gateway.statistics.service import COLUMNS, NO_DATA_KEYS, RECEPTION_C
 AGENCY_WIDTH = 52 * mm
 FIGURE_WIDTH = (277 * mm - AGENCY_WIDTH) / len(COLUMNS)
 RECEPTION_WIDTH = (277 * mm - AGENCY_WIDTH) / len(RECEPTION_COLUMNS)
+#: under the title: when the report was printed, in Vietnam time
+PRINTED_AT = N_("In lúc %(at)s")
 
 
 def _decimal(value: float | None, suffix: str = "") -> str:
@@ -111,7 +114,7 @@ def pdf(report: Report, *, printed_at: datetime, translate=lambda text: text) ->
     story = [
         Paragraph(escape(translate("Thống kê tình hình giải quyết hồ sơ thủ tục hành chính")), title),
         Paragraph(escape(period), ParagraphStyle("period", parent=normal, alignment=TA_CENTER)),
-        Paragraph(escape(translate("In lúc %(at)s") % {"at": format_local_datetime(printed_at)}),
+        Paragraph(escape(translate(PRINTED_AT) % {"at": format_local_datetime(printed_at)}),
                   ParagraphStyle("printed", parent=normal, alignment=TA_CENTER, fontSize=8)),
         Spacer(1, 4 * mm),
         _seed_table(report, translate, styles),
