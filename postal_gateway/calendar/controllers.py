@@ -3,6 +3,8 @@ make-up working days with their reason and legal reference, and the forms that a
 same services as ``flask calendar``."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -66,8 +68,9 @@ def remove_day():
         return _render(_year_of(raw), errors=errors_by_field(refused, default_field="remove"),
                        message=translate(refused.message, refused.params),
                        status=_status(refused))
-    flash(_("Đã xóa điều chỉnh ngày %(day)s.", day=raw), "success")
-    return redirect(url_for("calendar.page", year=raw[:4]))
+    day = date.fromisoformat(raw.strip())  # the store accepted it
+    flash(_("Đã xóa điều chỉnh ngày %(day)s.", day=day.strftime("%d/%m/%Y")), "success")
+    return redirect(url_for("calendar.page", year=day.year))
 
 
 def _status(error: DomainError) -> int:
