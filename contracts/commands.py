@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 
 from contracts.demo import load_demo_contracts
 from contracts.importer import ImportRefused, import_contracts
-from contracts.limits import national_limits, set_national_limit
+from contracts.limits import LimitBelowPromises, national_limits, set_national_limit
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.domain import InvalidInput
 from postal_gateway.core.unit_of_work import unit_of_work
@@ -60,17 +60,29 @@ def limits_list() -> None:
 @click.argument("max_hours", type=int)
 @click.option("--source", "legal_source", required=True, help="legal text the figure comes from")
 @click.option("--note", default="")
+@click.option("--confirm", is_flag=True, help="lower the limit even below what contracts in force promise")
 @with_appcontext
-def limits_set(leg: str, zone: str, max_hours: int, legal_source: str, note: str) -> None:
+def limits_set(leg: str, zone: str, max_hours: int, legal_source: str, note: str, confirm: bool) -> None:
     """Record a verified limit: LEG is forward|return, ZONE same_district|same_province|other_province."""
-    try:
-        with unit_of_work() as session:
-            set_national_limit(session, leg=leg, zone=zone, max_hours=max_hours, legal_source=legal_source,
-                               note=note, now=utcnow())
-    except InvalidInput as error:
-        for item in error.field_errors:
-            click.echo(f"{item.field}: {item.message % item.params if item.params else item.message}", err=True)
-        raise SystemExit(1) from None
+    confirmed: tuple[int, ...] = ()
+    for _attempt in range(2):  # a second time only to confirm the contracts listed the first time
+        try:
+            with unit_of_work() as session:
+                set_national_limit(session, leg=leg, zone=zone, max_hours=max_hours, legal_source=legal_source,
+                                   note=note, now=utcnow(), confirmed_versions=confirmed)
+            break
+        except InvalidInput as error:
+            for item in error.field_errors:
+                click.echo(f"{item.field}: {item.message % item.params if item.params else item.message}", err=True)
+            raise SystemExit(1) from None
+        except LimitBelowPromises as below:
+            click.echo(below.message % below.params, err=True)
+            for item in below.affected:
+                click.echo(f"  {item.contract_number} v{item.version_number} ({item.agency_name}): "
+                           f"{item.promised_hours} h", err=True)
+            if not confirm or confirmed:
+                raise SystemExit(1) from None
+            confirmed = tuple(item.version_id for item in below.affected)
     click.echo(f"{leg} {zone}: {max_hours} h")
 
 

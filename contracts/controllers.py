@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from contracts import cash_refunds, cashbook, forms, schemas
 from contracts.importer import ImportRefused, import_contracts
-from contracts.limits import national_limits, set_national_limit
+from contracts.limits import LimitBelowPromises, national_limits, set_national_limit
 from contracts.models import CashShift, Contract, ContractVersion, Leg, Zone
 from contracts.parsing import start_of_local_day
 from contracts.quotes import DEFAULT_WEIGHT_GRAMS, quote
@@ -173,7 +173,7 @@ def import_page():
 
 @roles_required(Role.operator, Role.agency_staff, Role.agency_admin)
 def limits_page():
-    errors, status = {}, 200
+    errors, status, pending = {}, 200, None
     form = forms.NationalLimitForm()
     if request.method == "POST":
         if current_account().role is not Role.operator:
@@ -185,16 +185,19 @@ def limits_page():
                 set_national_limit(
                     session, leg=form.leg.data, zone=form.zone.data, max_hours=form.max_hours.data,
                     legal_source=form.legal_source.data, note=form.note.data,
-                    actor_id=current_account().id, now=utcnow(),
+                    actor_id=current_account().id, now=utcnow(), confirmed_versions=form.confirmed_versions(),
                 )
         except InvalidInput as error:
             errors, status = errors_by_field(error), 422
+        except LimitBelowPromises as below:  # nothing saved: the page lists the contracts and asks to confirm
+            pending, status = below, 409
         else:
             flash(_("Đã cập nhật giới hạn toàn trình."), "success")
             return redirect(url_for("contracts.limits_page"))
     with unit_of_work() as session:  # the provisional defaults, created on first view, are kept
         limits = national_limits(session)
-    return render_template("contracts/limits.html", limits=limits, errors=errors, form=form), status
+    return render_template("contracts/limits.html", limits=limits, errors=errors, form=form, pending=pending,
+                           pending_message=translate(pending.message, pending.params) if pending else ""), status
 
 
 # --- cash book ----------------------------------------------------------------------------------

@@ -52,6 +52,12 @@ class NationalLimitForm(FlaskForm):
     legal_source = StringField(default=DEFAULT_LEGAL_SOURCE, filters=[lambda text: (text or "").strip()[:255]],
                                validators=[DataRequired(N_("Vui lòng ghi văn bản pháp lý làm căn cứ."))])
     note = StringField(filters=[lambda text: (text or "").strip()[:2000]])
+    #: the second submit of a lowered limit: the contract versions the operator saw listed and confirmed
+    confirm = StringField(filters=[lambda text: (text or "").strip()[:2000]])
+
+    def confirmed_versions(self) -> frozenset[int]:
+        """The version ids of ``confirm`` ("12,15"); anything else in it confirms nothing."""
+        return frozenset(int(part) for part in (self.confirm.data or "").split(",") if part.strip().isdigit())
 
 
 class RemittanceForm(FlaskForm):

@@ -12,14 +12,15 @@ a corrected row is no longer provisional.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload
 
-from contracts.models import Leg, NationalLimit, Zone
-from postal_gateway.core.domain import N_, FieldError, InvalidInput
+from contracts.models import Contract, ContractVersion, FullTripTime, Leg, NationalLimit, Zone
+from postal_gateway.core.domain import N_, Conflict, FieldError, InvalidInput
 
 LEGAL_SOURCE = "Thông tư 14/2018/TT-BTTTT ngày 15/10/2018 (Điều 22.5 Quy chế)"
 
@@ -42,6 +43,34 @@ PROVISIONAL_NOTE = (
     "Số liệu tạm thời, chưa đối chiếu với văn bản Thông tư 14/2018/TT-BTTTT; "
     "quản trị viên cần kiểm tra và cập nhật."
 )
+
+
+@dataclass(frozen=True)
+class PromiseAboveLimit:
+    """A contract version, in force or still to come, that agrees a full-trip time above a proposed ceiling."""
+
+    version_id: int
+    contract_id: int
+    contract_number: str
+    agency_name: str
+    version_number: int
+    valid_from: datetime
+    valid_until: datetime | None
+    #: the full-trip time the version promises for the leg and zone, in clock hours
+    promised_hours: int
+
+
+class LimitBelowPromises(Conflict):
+    """Lowering a ceiling below what contracts promise needs the operator's explicit confirmation (Điều 22.5):
+    ``affected`` lists the contract versions concerned; nothing was saved."""
+
+    def __init__(self, affected: list[PromiseAboveLimit], *, max_hours: int) -> None:
+        super().__init__(
+            N_("Giới hạn mới %(max_hours)s giờ thấp hơn thời gian toàn trình mà %(count)s hợp đồng đã cam kết; "
+               "xem danh sách và xác nhận nếu vẫn muốn hạ giới hạn."),
+            params={"max_hours": max_hours, "count": len({item.contract_id for item in affected})},
+        )
+        self.affected = affected
 
 
 def ensure_national_limits(session: Session) -> list[NationalLimit]:
@@ -69,6 +98,26 @@ def national_limits(session: Session) -> dict[tuple[Leg, Zone], NationalLimit]:
     return {(row.leg, row.zone): row for row in rows}
 
 
+def promises_above(session: Session, *, leg: Leg, zone: Zone, max_hours: int, now: datetime) -> list[PromiseAboveLimit]:
+    """Contract versions not yet ended at ``now`` whose full-trip time for ``leg`` and ``zone`` exceeds
+    ``max_hours`` (Điều 22.5), by contract number and version. A version that has ended only governs the dossiers
+    received under it, which a new ceiling does not change."""
+    rows = session.execute(
+        select(ContractVersion, FullTripTime.hours)
+        .join(FullTripTime, FullTripTime.version_id == ContractVersion.id)
+        .join(Contract, Contract.id == ContractVersion.contract_id)
+        .options(joinedload(ContractVersion.contract).joinedload(Contract.agency))
+        .where(FullTripTime.leg == leg, FullTripTime.zone == zone, FullTripTime.hours > max_hours,
+               or_(ContractVersion.valid_until.is_(None), ContractVersion.valid_until > now))
+        .order_by(Contract.number, ContractVersion.number)
+    ).all()
+    return [PromiseAboveLimit(version_id=version.id, contract_id=version.contract_id,
+                              contract_number=version.contract.number, agency_name=version.contract.agency.name,
+                              version_number=version.number, valid_from=version.valid_from,
+                              valid_until=version.valid_until, promised_hours=hours)
+            for version, hours in rows]
+
+
 def set_national_limit(
     session: Session,
     *,
@@ -79,8 +128,14 @@ def set_national_limit(
     note: str = "",
     actor_id: int | None = None,
     now: datetime,
+    confirmed_versions: Collection[int] = (),
 ) -> NationalLimit:
-    """An operator records the verified ceiling; it stops being provisional."""
+    """An operator records the verified ceiling; it stops being provisional.
+
+    Điều 22.5: a contract may not agree a full-trip time above the national ceiling. Lowering the ceiling below
+    what contract versions in force (or to come) promise raises LimitBelowPromises, listing them, and saves
+    nothing, unless every one of them is in ``confirmed_versions``: the operator saw that very list and confirmed
+    (a version that began to promise more meanwhile is asked about again)."""
     errors: list[FieldError] = []
     leg_value = _enum_or_none(Leg, leg)
     zone_value = _enum_or_none(Zone, zone)
@@ -95,6 +150,10 @@ def set_national_limit(
     if errors:
         raise InvalidInput(N_("Giới hạn toàn trình không hợp lệ."), field_errors=errors)
     row = national_limits(session)[(leg_value, zone_value)]
+    if max_hours < row.max_hours:
+        affected = promises_above(session, leg=leg_value, zone=zone_value, max_hours=max_hours, now=now)
+        if any(item.version_id not in set(confirmed_versions) for item in affected):
+            raise LimitBelowPromises(affected, max_hours=max_hours)
     row.max_hours = max_hours
     row.legal_source = legal_source.strip()
     row.note = note.strip()

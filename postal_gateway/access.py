@@ -90,6 +90,8 @@ RESUBMITTERS = roles({CITIZEN: OWN, **_post_office(OFFICE)})
 CONSENT_PARTIES = roles({CITIZEN: OWN, **_post_office(OFFICE)})
 #: tracking: postal staff on their office's legs, the operator on all
 TRACKERS = roles({**_post_office(OFFICE), OPERATOR: ANYONE})
+#: the SLA clocks (Điều 25.2): the trackers, and each agency's officers on the legs of their own agency's dossiers
+CLOCK_READERS = roles({**_post_office(OFFICE), **_agency(), OPERATOR: ANYONE})
 STATISTICS_READERS = roles({**_agency(), OPERATOR: ANYONE})
 CONTRACT_READERS = roles({**_agency(), OPERATOR: ANYONE})
 #: forms 05 and 06 (Điều 9.2.a, 9.3.c): the agency's officers on its own dossiers, operators on every agency's
@@ -133,6 +135,10 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "accounts_api.api_find_citizens": POSTAL_ANY,
     "accounts_api.api_activate_citizen": POSTAL_ANY,
     "accounts_api.api_get_citizen": roles({CITIZEN: OWN, **_post_office(ANYONE)}),
+    # --- the working calendar: the operator's page, as the command line ---------------
+    "calendar.page": OPERATOR_ONLY,
+    "calendar.add_day": OPERATOR_ONLY,
+    "calendar.remove_day": OPERATOR_ONLY,
     # --- catalogue (R-03: public) ---------------------------------------------------------------
     "catalogue.list_procedures": PUBLIC,
     "catalogue.procedure_detail": PUBLIC,
@@ -141,6 +147,8 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "catalogue_api.api_procedure": PUBLIC,
     "catalogue_api.api_agency": PUBLIC,
     "catalogue.import_page": OPERATOR_ONLY,
+    "catalogue.review_page": OPERATOR_ONLY,
+    "catalogue.confirm_review": OPERATOR_ONLY,
     # --- consents (R-02) --------------------------------------------------------------------------
     "consents.start": POSTAL_ANY,
     "consents.confirm": POSTAL_OFFICE,
@@ -220,6 +228,7 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     # --- statistics (R-21) ------------------------------------------------------------------------
     "statistics.page": STATISTICS_READERS,
     "statistics.export_xlsx": STATISTICS_READERS,
+    "statistics.export_pdf": STATISTICS_READERS,
     "statistics_api.api_statistics": STATISTICS_READERS,
     # --- payments ---------------------------------------------------------------------------------
     "payments.pay_dossier": CITIZEN_OWN,
@@ -278,8 +287,8 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "tracking.run_sheet_page": POSTAL_OFFICE,
     "tracking_api.api_run_sheet": POSTAL_OFFICE,
     "tracking.sync": TRACKERS,
-    "tracking.manager": TRACKERS,
-    "tracking.export": TRACKERS,
+    "tracking.manager": CLOCK_READERS,
+    "tracking.export": CLOCK_READERS,
     "tracking.compensations": TRACKERS,
     # staff of the office that lost the dossier propose; someone else approves and pays (Điều 25.2)
     "tracking.propose_compensation": TRACKERS,

@@ -12,6 +12,7 @@ from types import ModuleType
 
 AREAS = (
     "postal_gateway.accounts",
+    "postal_gateway.calendar",
     "postal_gateway.catalogue",
     "postal_gateway.consents",
     "postal_gateway.dossiers",

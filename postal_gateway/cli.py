@@ -7,13 +7,11 @@ from __future__ import annotations
 from flask import Flask
 
 from postal_gateway.areas import area_parts
-from postal_gateway.calendar.commands import calendar_commands
 from postal_gateway.demo import load_demo_command
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(load_demo_command)
-    app.cli.add_command(calendar_commands)
     for module in area_parts("commands"):
         for command in module.COMMANDS:
             app.cli.add_command(command)

@@ -28,6 +28,9 @@ from tracking.models import LegState
 from tracking.vocabulary import EVENTS, STATE_LABELS, EventType
 
 RECORDERS = (Role.postal_staff, Role.office_manager, Role.operator)
+#: the SLA page and its exports: also the agency's officers, on the legs of their own agency's dossiers
+CLOCK_READERS = (*RECORDERS, Role.agency_staff, Role.agency_admin)
+AGENCY_ROLES = (Role.agency_staff, Role.agency_admin)
 
 
 def _result_out(result: ingestion.EventResult) -> schemas.ShipmentEventResult:
@@ -170,21 +173,29 @@ def _office_scope():
     return user.post_office_id if user.role in POST_OFFICE_ROLES else None
 
 
-@roles_required(*RECORDERS)
+def _agency_scope():
+    """An agency officer sees the clocks of the dossiers addressed to their own agency only."""
+    user = current_account()
+    return user.agency_id if user.role in AGENCY_ROLES else None
+
+
+@roles_required(*CLOCK_READERS)
 def manager():
     now = utcnow()
     state = request.args.get("state") or ""
     overview = reports.overview(db_session(), now=now, at_risk_share=_at_risk_share(), post_office_id=_office_scope(),
-                                state=state)
+                                agency_id=_agency_scope(), state=state)
     return render_template("tracking/manager.html", overview=overview, state=state,
-                           chart=reports.chart_svg(overview.weeks))
+                           chart=reports.chart_svg(overview.weeks),
+                           shows_compensations=current_account().role not in AGENCY_ROLES)
 
 
-@roles_required(*RECORDERS)
+@roles_required(*CLOCK_READERS)
 def export(fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise NotFound(N_("Chỉ xuất được CSV hoặc XLSX."))
-    rows = reports.leg_rows(db_session(), now=utcnow(), at_risk_share=_at_risk_share(), post_office_id=_office_scope())
+    rows = reports.leg_rows(db_session(), now=utcnow(), at_risk_share=_at_risk_share(), post_office_id=_office_scope(),
+                            agency_id=_agency_scope())
     if fmt == "csv":
         return Response(reports.to_csv(rows), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=chang-van-chuyen.csv"})

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from postal_gateway.core.formatting import to_local
 from postal_gateway.core.spreadsheets import csv_text, safe_row
+from postal_gateway.dossiers.models import Dossier
 from tracking.models import ShipmentLeg
 from tracking.sla import SLA_LABELS, SlaState, clock_state
 from tracking.vocabulary import LEG_LABELS, STATE_LABELS
@@ -72,8 +73,11 @@ class Overview:
 
 
 def leg_rows(session: Session, *, now: datetime, at_risk_share: float, post_office_id: int | None = None,
-             limit: int = EXPORT_LIMIT) -> list[LegRow]:
-    """Legs started in the last WEEKS weeks or still open; ``at_risk_share`` from the settings."""
+             agency_id: int | None = None, limit: int = EXPORT_LIMIT) -> list[LegRow]:
+    """Legs started in the last WEEKS weeks or still open; ``at_risk_share`` from the settings.
+
+    ``post_office_id`` keeps a post office's legs (its staff), ``agency_id`` the legs of the dossiers addressed to
+    one agency (its officers watch the clocks of their own dossiers, Điều 25.2), None every leg (the operator)."""
     since = now - timedelta(weeks=WEEKS)
     query = (
         select(ShipmentLeg)
@@ -85,6 +89,8 @@ def leg_rows(session: Session, *, now: datetime, at_risk_share: float, post_offi
     )
     if post_office_id is not None:
         query = query.where(ShipmentLeg.post_office_id == post_office_id)
+    if agency_id is not None:
+        query = query.where(ShipmentLeg.dossier_id.in_(select(Dossier.id).where(Dossier.agency_id == agency_id)))
     rows = []
     for leg in session.scalars(query):
         rows.append(LegRow(
@@ -102,8 +108,8 @@ def leg_rows(session: Session, *, now: datetime, at_risk_share: float, post_offi
 
 
 def overview(session: Session, *, now: datetime, at_risk_share: float, post_office_id: int | None = None,
-             state: str = "") -> Overview:
-    rows = leg_rows(session, now=now, at_risk_share=at_risk_share, post_office_id=post_office_id)
+             agency_id: int | None = None, state: str = "") -> Overview:
+    rows = leg_rows(session, now=now, at_risk_share=at_risk_share, post_office_id=post_office_id, agency_id=agency_id)
     result = Overview()
     open_rows = [row for row in rows if row.completed_at is None]
     # open legs by their most urgent clock (the return leg has two, Điều 25.2)

@@ -71,20 +71,24 @@ def calendar_commands() -> None:
 @calendar_commands.command("add-day-off")
 @click.argument("day", type=DAY)
 @click.argument("reason")
+@click.option("--legal-reference", default=None, help="The legal text the day rests on, as the calendar page asks.")
 @with_appcontext
-def add_day_off(day: date, reason: str) -> None:
+def add_day_off(day: date, reason: str, legal_reference: str | None) -> None:
     """Declare DAY a day off; REASON names the decision."""
-    _run(lambda session: calendar_store.add_override(session, day, DayKind.day_off, reason, None))
+    _run(lambda session: calendar_store.add_override(session, day, DayKind.day_off, reason, None,
+                                                     legal_reference=legal_reference))
     click.echo(f"Đã thêm ngày nghỉ {_label(day)}.")
 
 
 @calendar_commands.command("add-working-day")
 @click.argument("day", type=DAY)
 @click.argument("reason")
+@click.option("--legal-reference", default=None, help="The legal text the day rests on, as the calendar page asks.")
 @with_appcontext
-def add_working_day(day: date, reason: str) -> None:
+def add_working_day(day: date, reason: str, legal_reference: str | None) -> None:
     """Declare DAY a working day (a make-up Saturday, say); REASON names the decision."""
-    _run(lambda session: calendar_store.add_override(session, day, DayKind.working_day, reason, None))
+    _run(lambda session: calendar_store.add_override(session, day, DayKind.working_day, reason, None,
+                                                     legal_reference=legal_reference))
     click.echo(f"Đã thêm ngày làm việc {_label(day)}.")
 
 
@@ -114,4 +118,8 @@ def list_days(year: int | None, official: bool) -> None:
     if not rows:
         click.echo("  (không có)")
     for row in rows:
-        click.echo(f"  {_label(row.day)}  {KIND_LABELS[row.kind]:<13}  {row.reason}")
+        reference = f"  ({row.legal_reference})" if row.legal_reference else ""
+        click.echo(f"  {_label(row.day)}  {KIND_LABELS[row.kind]:<13}  {row.reason}{reference}")
+
+
+COMMANDS = (calendar_commands,)

@@ -26,5 +26,8 @@ class CalendarOverride(Base):
     kind: Mapped[DayKind] = mapped_column(Enum(DayKind, native_enum=False, length=16))
     #: the decision that declared it, e.g. "Thông báo 6150/TB-LĐTBXH"
     reason: Mapped[str] = mapped_column(String(255), default="")
+    #: the legal text it rests on, e.g. "Điều 112 Bộ luật Lao động 2019; Công văn 1234/BNV-CCVC"; "" on days
+    #: added from the command line before the calendar page asked for it
+    legal_reference: Mapped[str] = mapped_column(String(255), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -126,11 +126,14 @@ def _check_day(day: object, errors: list[FieldError]) -> date | None:
 
 
 def add_override(
-    session: Session, day: date | str, kind: DayKind | str, reason: str, actor: object = None
+    session: Session, day: date | str, kind: DayKind | str, reason: str, actor: object = None,
+    *, legal_reference: str | None = None,
 ) -> CalendarOverride:
     """Declare ``day`` an extra day off or an extra working day. Flushes; the caller commits.
 
-    ``actor`` is the User who decides (or their id, or None from the command line).
+    ``actor`` is the User who decides (or their id, or None from the command line). ``legal_reference`` names the
+    legal text the day rests on; the calendar page always asks for it (a string, never empty), the command line
+    may leave it out (None) when the reason already names the decision.
     """
     errors: list[FieldError] = []
     checked_day = _check_day(day, errors)
@@ -146,6 +149,13 @@ def add_override(
         errors.append(
             FieldError("reason", N_("Căn cứ dài tối đa %(max)s ký tự."), {"max": REASON_MAX_LENGTH})
         )
+    if legal_reference is not None:
+        legal_reference = legal_reference.strip() if isinstance(legal_reference, str) else ""
+        if not legal_reference:
+            errors.append(FieldError("legal_reference", N_("Ghi văn bản pháp lý làm căn cứ, ví dụ số công văn.")))
+        elif len(legal_reference) > REASON_MAX_LENGTH:
+            errors.append(FieldError("legal_reference", N_("Căn cứ pháp lý dài tối đa %(max)s ký tự."),
+                                     {"max": REASON_MAX_LENGTH}))
     if errors:
         raise InvalidInput(N_("Ngày điều chỉnh không hợp lệ."), field_errors=errors)
 
@@ -156,6 +166,7 @@ def add_override(
         day=checked_day,
         kind=checked_kind,
         reason=reason,
+        legal_reference=legal_reference or "",
         created_by_id=actor_id if isinstance(actor_id, int) else None,
     )
     try:

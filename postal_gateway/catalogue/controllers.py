@@ -1,19 +1,19 @@
 """The catalogue area's handlers: public pages, the operator's import page, and the public API."""
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from spectree import Response as Documented
 
 from postal_gateway.accounts.models import Role
 from postal_gateway.api.spec import operation
-from postal_gateway.catalogue import forms, schemas, services
+from postal_gateway.catalogue import forms, review, schemas, services
 from postal_gateway.catalogue.importer import import_procedures
-from postal_gateway.core.db import db_session
-from postal_gateway.core.domain import N_, FieldError, InvalidInput
+from postal_gateway.core.db import db_session, utcnow
+from postal_gateway.core.domain import N_, DomainError, FieldError, InvalidInput
 from postal_gateway.core.unit_of_work import unit_of_work
-from postal_gateway.web.auth import roles_required
-from postal_gateway.web.errors import translate
+from postal_gateway.web.auth import current_account, roles_required
+from postal_gateway.web.errors import STATUS_OF_DOMAIN_ERROR, translate
 
 PAGE_SIZE = 100
 
@@ -110,6 +110,31 @@ def import_page():
     return render_template(
         "catalogue/import.html", report=report, error=error, summary=services.catalogue_summary(db_session())
     ), status
+
+
+def _review(message: str = "", status: int = 200):
+    return render_template("catalogue/review.html", queue=review.review_queue(db_session()), message=message,
+                           **_label_context()), status
+
+
+@roles_required(Role.operator)
+def review_page():
+    """The entries marked "Đang chờ rà soát" with their review note, and the latest confirmed ones."""
+    return _review()
+
+
+@roles_required(Role.operator)
+def confirm_review():
+    code = request.form.get("code", "")
+    try:
+        with unit_of_work() as session:
+            procedure = review.confirm_reviewed(session, code, actor_id=current_account().id, now=utcnow())
+            confirmed_code = procedure.code
+    except DomainError as refused:  # nothing was written: the list is shown again with the reason
+        status = next((value for kind, value in STATUS_OF_DOMAIN_ERROR.items() if isinstance(refused, kind)), 422)
+        return _review(translate(refused.message, refused.params), status)
+    flash(_("Đã xác nhận thủ tục %(code)s sau rà soát.", code=confirmed_code), "success")
+    return redirect(url_for("catalogue.review_page"))
 
 
 # --- API ----------------------------------------------------------------------------------------

@@ -347,6 +347,8 @@ def load_demo_catalogue(session: Session) -> None:
             if procedure.agency_id != agency.id:
                 procedure.agency = agency
             for attribute, value in values.items():
+                if attribute == "needs_review" and procedure.reviewed_at is not None:
+                    continue  # an operator confirmed the entry on the review page: reloading keeps that
                 if getattr(procedure, attribute) != value:
                     setattr(procedure, attribute, value)
         set_checklist(session, procedure, checklist)

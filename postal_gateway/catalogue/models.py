@@ -139,6 +139,9 @@ class Procedure(Base):
     #: the code or name was doubtful at import and waits for an operator
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     review_note: Mapped[str] = mapped_column(Text, default="")
+    #: the operator who confirmed the entry after review (cleared needs_review), and when
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: time or fee were not in the sources and are demonstration figures
     demo_figures: Mapped[bool] = mapped_column(Boolean, default=False)
     #: code and name folded to lower-case ASCII ("cap giay phep"), kept in step by an ORM hook
@@ -146,6 +149,7 @@ class Procedure(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     agency: Mapped[Agency] = relationship(back_populates="procedures")
+    reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
     checklist: Mapped[list["ChecklistItem"]] = relationship(
         back_populates="procedure",
         order_by="ChecklistItem.position",

@@ -11,7 +11,7 @@ from postal_gateway.api.spec import operation
 from postal_gateway.catalogue.services import agency_choices
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import InvalidInput
-from postal_gateway.statistics import export, schemas
+from postal_gateway.statistics import export, pdf, schemas
 from postal_gateway.statistics.service import COLUMN_DEFINITIONS, COLUMNS, NO_DATA_KEYS, RECEPTION_COLUMNS, Report, agency_statistics
 from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.web.errors import errors_by_field
@@ -54,6 +54,16 @@ def export_xlsx():
     response = Response(export.xlsx(report, translate=_),
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = f"thong-ke-{report.period.first:%Y%m%d}-{report.period.last:%Y%m%d}.xlsx"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@roles_required(*VIEWERS)
+def export_pdf():
+    """The same two tables as the page and the XLSX, A4 landscape, to print or sign (R-21)."""
+    report = _report_asked_by_page()
+    response = Response(pdf.pdf(report, printed_at=utcnow(), translate=_), mimetype="application/pdf")
+    name = f"thong-ke-{report.period.first:%Y%m%d}-{report.period.last:%Y%m%d}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

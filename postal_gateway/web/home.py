@@ -33,7 +33,8 @@ MENU = (
     ("workbench.queue", N_("Một cửa"), {Role.agency_staff, Role.agency_admin}),
     ("official_forms.register_page", N_("Sổ theo dõi"), {Role.agency_staff, Role.agency_admin, Role.operator}),
     ("statistics.page", N_("Thống kê"), {Role.agency_staff, Role.agency_admin, Role.operator}),
-    ("tracking.manager", N_("Theo dõi toàn trình"), {Role.postal_staff, Role.office_manager, Role.operator}),
+    ("tracking.manager", N_("Theo dõi toàn trình"),
+     {Role.postal_staff, Role.office_manager, Role.agency_staff, Role.agency_admin, Role.operator}),
     ("contracts.list_contracts", N_("Hợp đồng"), {Role.operator, Role.agency_staff, Role.agency_admin}),
     ("payments.reconciliation_index", N_("Đối soát"), {Role.agency_staff, Role.agency_admin}),
     ("lookup.lookup_page", N_("Tra cứu"), None),
@@ -41,6 +42,8 @@ MENU = (
     ("consents.my_consents", N_("Ủy quyền của tôi"), {Role.citizen}),
     ("notifications.my_preferences", N_("Nhận thông báo"), {Role.citizen}),
     ("notifications.outbox", N_("Hộp thư đi"), {Role.operator}),
+    ("calendar.page", N_("Lịch làm việc"), {Role.operator}),
+    ("catalogue.review_page", N_("Rà soát thủ tục"), {Role.operator}),
 )
 
 
