@@ -5,7 +5,7 @@ Rows written before this revision: calendar days have an empty legal reference (
 no procedure has been confirmed on the review page yet.
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-01 03:00:00
 """
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from alembic import op
 import postal_gateway.core.db
 
 revision = '0017'
-down_revision = '0013'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
