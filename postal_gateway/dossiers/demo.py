@@ -6,17 +6,44 @@ start, due time and appointment date are computed here as intake would.
 """
 from __future__ import annotations
 
+import hashlib
+import io
 from datetime import datetime
 
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
 from sqlalchemy.orm import Session
 
 from postal_gateway import calendar
 from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import Procedure
 from postal_gateway.dossiers.codes import next_dossier_code
-from postal_gateway.dossiers.models import Dossier, DossierStatus, ReceiptBasis
+from postal_gateway.core.pdf import FONT_REGULAR, register_fonts
+from postal_gateway.dossiers.models import Dossier, DossierDocument, DossierStatus, ReceiptBasis
 from postal_gateway.dossiers.shipments import next_shipment_number
 from postal_gateway.dossiers.workflow import Action, record_submission, transition
+
+
+def demo_scan(title: str) -> bytes:
+    """A one-page PDF standing for the scan of a document in the demo."""
+    register_fonts()
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    page.setFont(FONT_REGULAR, 12)
+    page.drawString(72, 760, f"Bản quét minh họa: {title[:80]}")
+    page.save()
+    return buffer.getvalue()
+
+
+def with_scans(dossier: Dossier, procedure: Procedure, uploaded_at: datetime) -> None:
+    """One scan for each required document of the procedure's checklist, as the intake would have taken."""
+    for item in procedure.checklist:
+        if item.required:
+            content = demo_scan(item.name)
+            dossier.documents.append(DossierDocument(
+                checklist_item_id=item.id, title=item.name, filename=f"giay-to-{item.position}.pdf",
+                content_type="application/pdf", size_bytes=len(content), sha256=hashlib.sha256(content).hexdigest(),
+                content=content, uploaded_at=uploaded_at))
 
 
 def demo_dossier(session: Session, *, procedure: Procedure, entered_at: datetime, accepted: bool = True,
@@ -29,6 +56,7 @@ def demo_dossier(session: Session, *, procedure: Procedure, entered_at: datetime
         dossier = Dossier(agency=agency, procedure=procedure, level=procedure.level, entered_at=entered_at,
                           submitted_at=entered_at, shipment_number=next_shipment_number(session),
                           fee_vnd=procedure.fee_vnd, **{"status": DossierStatus.submitted, **fields})
+        with_scans(dossier, procedure, entered_at)
         session.add(dossier)
         return dossier
     periods = calendar.periods_from_config(agency.working_periods)
@@ -43,6 +71,7 @@ def demo_dossier(session: Session, *, procedure: Procedure, entered_at: datetime
         appointment_date=calendar.appointment_date(received, days, periods=periods),
         fee_vnd=procedure.fee_vnd, **{"status": DossierStatus.received, **fields},
     )
+    with_scans(dossier, procedure, entered_at)
     session.add(dossier)
     return dossier
 
