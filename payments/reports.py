@@ -39,8 +39,9 @@ def chart_svg(totals: dict) -> str:
     top = max([count for _c, count in rows] + [1])
     label_height, bar_height, gap, width, font = 17, 12, 9, 320, 14
     row_height = label_height + bar_height + gap
+    title = escape(_("Số dòng theo loại đối soát"))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {len(rows) * row_height}" width="100%" '
-             f'role="img" aria-label="{escape(_("Số dòng theo loại đối soát"))}">']
+             f'role="img" aria-label="{title}">']
     for index, (category, count) in enumerate(rows):
         y = index * row_height
         bar = 0 if count == 0 else max(2, round(width * count / top))

@@ -127,8 +127,13 @@ def _register_area_blueprints(app: Flask, module) -> None:
         app.register_blueprint(api)
 
 
+def _money_for_the_page(amount: int | None, unit: str = "₫") -> str:
+    """Money on a page, grouped the way the reader's chosen language writes numbers."""
+    return formatting.format_vnd(amount, unit, locale=str(get_locale() or formatting.MONEY_LOCALE))
+
+
 def _register_template_helpers(app: Flask) -> None:
-    app.jinja_env.filters["vnd"] = formatting.format_vnd
+    app.jinja_env.filters["vnd"] = _money_for_the_page
     app.jinja_env.filters["local_datetime"] = formatting.format_local_datetime
     app.jinja_env.filters["local_date"] = formatting.format_local_date
 

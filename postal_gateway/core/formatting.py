@@ -16,12 +16,13 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 MONEY_LOCALE = "vi"
 
 
-def format_vnd(amount: int | None, unit: str = "₫") -> str:
-    """1234000 -> "1.234.000 ₫"; ``unit="đồng"`` spells the unit out as official forms do, ``unit=""``
-    gives the bare figure for a sentence or a table heading that already names it."""
+def format_vnd(amount: int | None, unit: str = "₫", *, locale: str = MONEY_LOCALE) -> str:
+    """1234000 -> "1.234.000 ₫" (Vietnamese grouping; ``locale="en"`` gives "1,234,000 ₫" for an English
+    page); ``unit="đồng"`` spells the unit out as official forms do, ``unit=""`` gives the bare figure for a
+    sentence or a table heading that already names it. Messages and documents keep the Vietnamese figure."""
     if amount is None:
         return ""
-    figure = format_decimal(amount, locale=MONEY_LOCALE)
+    figure = format_decimal(amount, locale=locale)
     return f"{figure} {unit}" if unit else figure
 
 
