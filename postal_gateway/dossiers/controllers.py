@@ -9,6 +9,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
@@ -27,6 +28,7 @@ from postal_gateway.api.spec import operation
 from postal_gateway.catalogue.services import postal_procedures_for_intake
 from postal_gateway.consents.services import find_valid_consent
 from postal_gateway.core.db import db_session, utcnow
+from postal_gateway.core.formatting import format_local_datetime
 from postal_gateway.core.domain import N_, Conflict, FieldError, Forbidden, InvalidInput
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.core.uploads import validate_scans
@@ -334,6 +336,12 @@ def intake_review(wizard_id: str):
         except Forbidden as error:
             return _render_step("dossiers/intake_review.html", "review", state, citizen, procedure, 403,
                                 names=names, problem=_(error.message), consent_url=_consent_url(citizen.id))
+        except Conflict as error:  # e.g. a cash shift still open at another post office: nothing was saved
+            return _render_step("dossiers/intake_review.html", "review", state, citizen, procedure, 409,
+                                names=names, problem=_(error.message, **error.params))
+        if outcome.opened_shift is not None:
+            flash(_("Đã tự mở ca thu tiền lúc %(at)s: tiền mặt và thu hộ của hồ sơ được ghi vào sổ thu của ca.",
+                    at=format_local_datetime(outcome.opened_shift.opened_at)), "success")
         state.dossier_code = outcome.dossier.ref
         intake.save(web_session, state)
         store.drop(wizard_id)

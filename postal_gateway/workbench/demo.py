@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from contracts.models import CashShift, ShiftStatus
 from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import Procedure
 from postal_gateway.core.db import utcnow
@@ -56,9 +57,14 @@ def load_demo_workbench(session: Session) -> list[str]:
         )
         session.flush()
         if procedure.fee_vnd:
+            # cash is always a line of a shift's book: the demo's day was a short shift, closed, awaiting the cashier
+            shift = CashShift(worker_id=staff.id, post_office_id=staff.post_office_id, status=ShiftStatus.closed,
+                              opened_at=entered, closed_at=entered + timedelta(minutes=5))
+            session.add(shift)
+            session.flush()
             existing.collected.append(CollectedAmount(kind=PaymentKind.fee, method=CollectionMethod.cash,
                                                       amount_vnd=procedure.fee_vnd, collected_by_id=staff.id,
-                                                      collected_at=entered))
+                                                      collected_at=entered, shift_id=shift.id))
         record_submitted_and_accepted(session, existing, submitted_by=staff, accepted_by=officer, on_behalf_of=citizen)
         session.flush()
     waiting = _waiting_dossier(session, staff, citizen, officer)

@@ -39,10 +39,9 @@ def test_consignment_slip_is_the_posts_receipt_not_form_01__dieu_21_1_14_4(clien
     for title in ("Đơn đề nghị", "Bản sao giấy phép"):
         dossier.documents.append(DossierDocument(title=title, filename="a.pdf", content_type="application/pdf",
                                                  size_bytes=3, sha256="0" * 64, content=b"%PD"))
-    dossier.collected.append(CollectedAmount(kind=PaymentKind.fee, method=CollectionMethod.cash, amount_vnd=50_000,
-                                             collected_by_id=staff.id, collected_at=SUBMITTED))
-    dossier.collected.append(CollectedAmount(kind=PaymentKind.postage, method=CollectionMethod.collection_on_behalf,
-                                             amount_vnd=30_000, collected_by_id=staff.id, collected_at=SUBMITTED))
+    factories.amount_collected(session, dossier, PaymentKind.fee, 50_000, by=staff, at=SUBMITTED)
+    factories.amount_collected(session, dossier, PaymentKind.postage, 30_000,
+                               method=CollectionMethod.collection_on_behalf, by=staff, at=SUBMITTED)
     session.commit()
     log_in(client, staff)
     page = client.get(f"/dossiers/{dossier.shipment_number}").get_data(as_text=True)

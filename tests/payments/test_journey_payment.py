@@ -145,7 +145,7 @@ def test_only_the_owner_sees_the_pay_button_and_only_while_the_fee_is_due(client
     client.post("/logout")
 
     # paid at the counter in cash: no button any more, and the page says so
-    session.add(CollectedAmount(dossier_id=dossier.id, kind=PaymentKind.fee, method=CollectionMethod.cash, amount_vnd=fee))
+    factories.amount_collected(session, dossier, PaymentKind.fee, fee)
     session.commit()
     client.post("/login", data={"identifier": citizen.id_number, "password": DEMO_PASSWORD})
     page = client.get(f"/dossiers/{code}").get_data(as_text=True)

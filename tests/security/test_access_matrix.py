@@ -216,8 +216,7 @@ def _build(session) -> dict:
          "post_office_code": office_code, "dossier_code": dossier_1.code},
     ])
     # the fee office 1 collected in cash for agency 1, on the agency's fee statement
-    session.add(CollectedAmount(dossier_id=dossier_1.id, kind=PaymentKind.fee, method=CollectionMethod.cash,
-                                amount_vnd=procedure_1.fee_vnd, collected_by_id=staff_1.id, collected_at=now))
+    factories.amount_collected(session, dossier_1, PaymentKind.fee, procedure_1.fee_vnd, by=staff_1, at=now)
     # a second shipment of office 1, picked up and on its way
     dossier_1b = factories.postal_dossier(session, citizen=citizen_a, staff=staff_1, procedure=procedure_1,
                                           entered_at=now - timedelta(hours=5))
