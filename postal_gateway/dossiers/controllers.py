@@ -28,8 +28,8 @@ from postal_gateway.api.spec import operation
 from postal_gateway.catalogue.services import postal_procedures_for_intake
 from postal_gateway.consents.services import find_valid_consent
 from postal_gateway.core.db import db_session, utcnow
-from postal_gateway.core.formatting import format_local_datetime
 from postal_gateway.core.domain import N_, Conflict, FieldError, Forbidden, InvalidInput
+from postal_gateway.core.formatting import format_local_datetime
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.core.uploads import validate_scans
 from postal_gateway.dossiers import consignment, forms, intake, schemas, services

@@ -48,7 +48,8 @@ def _dossier(session, office, *, submitted: bool, fee_method=CollectionMethod.ca
                   appointment_date=None, accepted_at=None, receipt_basis=None) if submitted else {}
     dossier = factories.postal_dossier(session, procedure=office["procedure"], citizen=office["citizen"],
                                        staff=office["worker"], entered_at=at, **fields)
-    factories.amount_collected(session, dossier, PaymentKind.fee, fee_vnd, method=fee_method, by=office["worker"], at=at)
+    factories.amount_collected(session, dossier, PaymentKind.fee, fee_vnd, method=fee_method, by=office["worker"],
+                               at=at)
     factories.amount_collected(session, dossier, PaymentKind.postage, POSTAGE, by=office["worker"], at=at)
     return dossier
 

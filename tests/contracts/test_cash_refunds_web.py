@@ -12,7 +12,7 @@ from contracts.models import CashRefund, Remittance
 from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.core.db import utcnow
-from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, DossierStatus, PaymentKind
+from postal_gateway.dossiers.models import DossierStatus, PaymentKind
 from postal_gateway.workbench.models import RefundFlag
 from tests import factories
 from tests.conftest import log_in

@@ -10,7 +10,7 @@ from contracts import cashbook
 from contracts.models import Remittance, ShiftStatus
 from postal_gateway.accounts.models import Role
 from postal_gateway.core.domain import Conflict, Forbidden, InvalidInput
-from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, PaymentKind
+from postal_gateway.dossiers.models import CollectionMethod, PaymentKind
 from tests import factories
 
 MORNING = datetime(2026, 3, 2, 0, 30, tzinfo=timezone.utc)  # 07:30 in Vietnam

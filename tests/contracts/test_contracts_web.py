@@ -14,7 +14,7 @@ from contracts.models import CashShift, Contract, Remittance, ShiftStatus
 from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.catalogue.demo_data import load_demo_catalogue
-from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, PaymentKind
+from postal_gateway.dossiers.models import PaymentKind
 from tests import factories
 from tests.conftest import log_in
 

@@ -25,8 +25,6 @@ from postal_gateway.catalogue.demo_data import load_demo_catalogue
 from postal_gateway.core.db import db_session
 from postal_gateway.dossiers.models import (
     Channel,
-    CollectedAmount,
-    CollectionMethod,
     Dossier,
     DossierStatus,
     PaymentKind,

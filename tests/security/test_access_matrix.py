@@ -29,7 +29,7 @@ from postal_gateway.consents.models import ConsentMethod
 from postal_gateway.core.config import Settings
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.formatting import VIETNAM
-from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, Dossier, PaymentKind
+from postal_gateway.dossiers.models import Dossier, PaymentKind
 from postal_gateway.models import metadata
 from postal_gateway.official_forms import issuing, numbering
 from postal_gateway.official_forms.letter_layout import letter_pdf

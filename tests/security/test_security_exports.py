@@ -12,7 +12,7 @@ from payments import reports
 from payments.models import ReconciliationDay, ReconciliationItem
 from postal_gateway.accounts.models import Role
 from postal_gateway.core.spreadsheets import csv_text, safe_cell, safe_row
-from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, PaymentKind
+from postal_gateway.dossiers.models import PaymentKind
 from postal_gateway.statistics import export as statistics_export
 from postal_gateway.statistics.service import COUNT_KEYS, AgencyRow, Period, Report
 from tests import factories
