@@ -487,7 +487,9 @@ def api_create_dossier(json: schemas.PostalSubmission):
 
     Postal staff only. The citizen must have an active consent for the staff member's post office. Missing
     required checklist documents are all named at once (field `checklist`). One scan per ticked document. A
-    level-3 fee must be collected at intake; a level-4 fee may be left for online payment. The
+    level-3 fee must be collected at intake; a level-4 fee may be left for online payment. Money taken in cash
+    or on behalf is a line of the worker's cash shift, opened by this intake if none is open; a shift still open
+    at another post office answers 409 and nothing is saved. The
     `Idempotency-Key` header is required: the same key with the same body answers 200 with the same dossier and
     `Idempotent-Replayed: true`; the same key with a different body answers 409.
     """

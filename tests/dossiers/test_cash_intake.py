@@ -156,7 +156,7 @@ def test_a_shift_left_open_at_another_office_refuses_the_cash_intake_and_saves_n
     assert session.scalars(select(CashShift)).all() == [shift]
 
 
-def _open_wizard_and_submit(client, counter, procedure, postage_method: str) -> str:
+def _open_wizard_and_submit(client, counter, procedure, postage_method: str):
     started = client.post("/intake", data={"citizen_id": counter["citizen"].id, "procedure_code": procedure.code})
     wizard = re.search(r"/intake/([0-9a-f]{32})/checklist", started.headers["Location"]).group(1)
     items = [item.id for item in procedure.checklist]
@@ -167,9 +167,7 @@ def _open_wizard_and_submit(client, counter, procedure, postage_method: str) -> 
     assert client.post(f"/intake/{wizard}/collection",
                        data={"collection_place": "post_office", "fee_method": "cash", "postage_vnd": "25.000",
                              "postage_method": postage_method}).status_code == 302
-    submitted = client.post(f"/intake/{wizard}/review")
-    assert submitted.status_code == 302
-    return submitted.headers["Location"]
+    return client.post(f"/intake/{wizard}/review")
 
 
 def test_the_cash_book_page_shows_the_intakes_taken_with_no_shift_open__dieu_23_4(client, session, counter):
@@ -178,9 +176,10 @@ def test_the_cash_book_page_shows_the_intakes_taken_with_no_shift_open__dieu_23_
     session.commit()
     log_in(client, counter["worker"])
     assert "Chưa có ca nào" in client.get("/cash").get_data(as_text=True)
-    first = _open_wizard_and_submit(client, counter, counter["big"], "cash")                # 94.000 + 25.000
+    first = _open_wizard_and_submit(client, counter, counter["big"], "cash").headers["Location"]  # 94.000 + 25.000
     assert "Đã tự mở ca thu tiền" in client.get(first).get_data(as_text=True)
-    second = _open_wizard_and_submit(client, counter, counter["small"], "collection_on_behalf")  # 30.000 + 25.000
+    # 30.000 + 25.000 thu hộ
+    second = _open_wizard_and_submit(client, counter, counter["small"], "collection_on_behalf").headers["Location"]
     assert "Đã tự mở ca thu tiền" not in client.get(second).get_data(as_text=True)
 
     page = client.get("/cash").get_data(as_text=True)
@@ -224,3 +223,17 @@ def test_two_first_cash_intakes_at_once_open_one_shift__dieu_23_4(app, session, 
     session.expire_all()
     shift = session.scalars(select(CashShift).where(CashShift.worker_id == ids["worker"])).one()
     assert cashbook.cash_book(session, shift, now=TUESDAY_8H + timedelta(hours=1)).total_vnd == 2 * 94_000
+
+
+def test_the_review_page_says_why_when_a_shift_is_open_at_another_office(client, session, counter):
+    """The worker moved office with a shift still open: the review page says so (409), nothing is saved."""
+    cashbook.open_shift(session, worker_id=counter["worker"].id, now=TUESDAY_8H)
+    counter["worker"].post_office_id = factories.post_office(session).id
+    session.flush()
+    factories.consent(session, counter["citizen"], counter["worker"], now=datetime(2020, 1, 1, tzinfo=timezone.utc),
+                      valid_until=datetime(2099, 1, 1, tzinfo=timezone.utc))
+    session.commit()
+    log_in(client, counter["worker"])
+    refused = _open_wizard_and_submit(client, counter, counter["big"], "cash")
+    assert refused.status_code == 409 and "bưu cục khác" in refused.get_data(as_text=True)
+    assert session.scalar(select(func.count(Dossier.id))) == 0
