@@ -2,9 +2,16 @@
 of fees owed to each agency (Điều 23.4: fees collected in cash or on behalf by the post).
 
 The cash book is not a second ledger: its lines ARE the dossiers' ``CollectedAmount`` rows that the
-worker took in cash or on behalf between the shift's opening and closing. A worker has at most one
-open shift and shifts never overlap, so each amount belongs to exactly one shift. Lệ phí paid back to
-citizens from the till during the shift (``CashRefund``, Điều 14.2.c) are negative lines of it.
+worker took in cash or on behalf, each linked to the shift it was taken in (``CollectedAmount.shift_id``;
+the database refuses a cash or thu hộ row without one). A worker has at most one open shift and shifts
+never overlap. Lệ phí paid back to citizens from the till during the shift (``CashRefund``, Điều 14.2.c)
+are negative lines of it.
+
+Cash never waits for a shift (``shift_for_cash_intake``): the first cash or thu hộ intake of the worker's
+day at their office opens their shift itself, as a postal worker expects (they came to take dossiers, and
+the counter's till is theirs from the first đồng); refusing the intake would send the citizen away or push
+the worker to take the money off the books. Điều 23.4 lets the post collect lệ phí for the agency only if
+it accounts for them, so every amount must land in a cash book before the dossier is saved.
 """
 from __future__ import annotations
 
@@ -101,11 +108,12 @@ def _worker(session: Session, worker_id: int) -> User:
     return worker
 
 
-def open_shift(session: Session, *, worker_id: int, now: datetime) -> CashShift:
-    """Open the worker's shift; refused while another is open or if it would overlap the last one."""
-    worker = _worker(session, worker_id)
-    # Lock the worker's row so two taps cannot open two shifts.
+def _lock_worker(session: Session, worker: User) -> None:
+    """Lock the worker's row so two taps (or two intakes at once) cannot open two shifts."""
     session.scalars(select(User).where(User.id == worker.id).with_for_update()).first()
+
+
+def _open_locked(session: Session, worker: User, now: datetime) -> CashShift:
     last = session.scalars(
         select(CashShift).where(CashShift.worker_id == worker.id).order_by(CashShift.opened_at.desc()).limit(1)
     ).first()
@@ -117,6 +125,40 @@ def open_shift(session: Session, *, worker_id: int, now: datetime) -> CashShift:
     session.add(shift)
     session.flush()
     return shift
+
+
+def open_shift(session: Session, *, worker_id: int, now: datetime) -> CashShift:
+    """Open the worker's shift; refused while another is open or if it would overlap the last one."""
+    worker = _worker(session, worker_id)
+    _lock_worker(session, worker)
+    return _open_locked(session, worker, now)
+
+
+@dataclass(frozen=True)
+class IntakeShift:
+    """The shift a cash intake lands in, and whether the intake opened it."""
+
+    shift: CashShift
+    opened: bool
+
+
+def shift_for_cash_intake(session: Session, *, worker_id: int, now: datetime) -> IntakeShift:
+    """The shift whose cash book takes an amount collected now in cash or on behalf (Điều 23.4): the worker's
+    open shift, or a new one opened at ``now`` when none is open (the first cash intake of their day, or the
+    first after they closed a shift). The office manager taking a dossier has a shift like any worker.
+
+    A shift still open from an earlier day takes the amount: closing a shift is the worker counting the till,
+    which the gateway never does for them. A shift open at another post office (the worker moved) is refused
+    before anything is saved: the money of two offices must not share a till."""
+    worker = _worker(session, worker_id)
+    _lock_worker(session, worker)
+    shift = current_shift(session, worker_id=worker.id)
+    if shift is not None:
+        if shift.post_office_id != worker.post_office_id:
+            raise Conflict(N_("Bạn còn một ca thu tiền đang mở ở bưu cục khác: hãy đóng ca đó trước khi thu tiền ở "
+                              "bưu cục này."))
+        return IntakeShift(shift, opened=False)
+    return IntakeShift(_open_locked(session, worker, now), opened=True)
 
 
 def current_shift(session: Session, *, worker_id: int) -> CashShift | None:
@@ -133,23 +175,20 @@ def get_shift(session: Session, shift_id: Any) -> CashShift:
 
 
 def cash_book(session: Session, shift: CashShift, *, now: datetime) -> CashBook:
-    """What the worker collected in cash or on behalf during the shift (until now if still open)."""
-    end = shift.closed_at or now
+    """What the worker collected in cash or on behalf in the shift: the amounts linked to it, whatever their
+    time (``now`` is kept for callers reading an open shift). A dossier not yet accepted by the agency has no
+    code: its line shows the shipment number."""
     rows = session.execute(
-        select(CollectedAmount, Dossier.code, Agency.code)
+        select(CollectedAmount, Dossier.code, Dossier.shipment_number, Agency.code)
         .join(Dossier, Dossier.id == CollectedAmount.dossier_id)
         .join(Agency, Agency.id == Dossier.agency_id)
-        .where(
-            CollectedAmount.collected_by_id == shift.worker_id,
-            CollectedAmount.method.in_(CASH_METHODS),
-            CollectedAmount.collected_at >= shift.opened_at,
-            CollectedAmount.collected_at < end,
-        )
+        .where(CollectedAmount.shift_id == shift.id, CollectedAmount.method.in_(CASH_METHODS))
         .order_by(CollectedAmount.collected_at, CollectedAmount.id)
     ).all()
     lines = [
-        CashLine(amount.id, dossier_code, agency_code, amount.kind, amount.method, amount.amount_vnd, amount.collected_at)
-        for amount, dossier_code, agency_code in rows
+        CashLine(amount.id, code or shipment_number or "", agency_code, amount.kind, amount.method,
+                 amount.amount_vnd, amount.collected_at)
+        for amount, code, shipment_number, agency_code in rows
     ]
     refunds = session.execute(
         select(CashRefund, Dossier.code, Dossier.shipment_number, Agency.code)

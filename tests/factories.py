@@ -14,14 +14,24 @@ from argon2 import PasswordHasher
 from factory.alchemy import SQLAlchemyModelFactory
 from sqlalchemy.orm import Session
 
+from contracts.cashbook import CASH_METHODS, shift_for_cash_intake
 from contracts.demo import demo_draft
 from contracts.models import Contract
 from contracts.versions.services import create_contract
-from postal_gateway.accounts.models import IdKind, Role, User
+from postal_gateway.accounts.models import POST_OFFICE_ROLES, IdKind, Role, User
 from postal_gateway.catalogue.models import Agency, ChecklistItem, PostOffice, Procedure, ProcedureField
 from postal_gateway.consents.models import Consent, ConsentMethod, ConsentScope, ConsentStatus
 from postal_gateway.core.db import utcnow
-from postal_gateway.dossiers.models import Channel, CollectionPlace, Dossier, DossierStatus, ReceiptBasis
+from postal_gateway.dossiers.models import (
+    Channel,
+    CollectedAmount,
+    CollectionMethod,
+    CollectionPlace,
+    Dossier,
+    DossierStatus,
+    PaymentKind,
+    ReceiptBasis,
+)
 from postal_gateway.dossiers.shipments import format_shipment_number
 
 # Cheap parameters: tests hash many passwords and need not resist cracking.
@@ -293,3 +303,22 @@ def postal_dossier(session: Session, *, citizen: User | None = None, staff: User
     if "procedure" not in fields and "agency" in fields:
         fields["procedure"] = ProcedureFactory(session=session, agency=fields["agency"])
     return PostalDossierFactory(session=session, **fields)
+
+
+def amount_collected(session: Session, dossier_row: Dossier, kind: PaymentKind, amount_vnd: int, *,
+                     method: CollectionMethod = CollectionMethod.cash, by: User | None = None,
+                     at=None) -> CollectedAmount:
+    """An amount collected for a dossier as intake records it: cash or thu hộ is a line of the collector's cash
+    shift (their open one, or one opened ``at``); the collector defaults to the dossier's submitting postal worker,
+    else a new worker of its post office."""
+    if by is None and dossier_row.submitted_by is not None and dossier_row.submitted_by.role in POST_OFFICE_ROLES:
+        by = dossier_row.submitted_by
+    elif by is None:
+        by = user(session, Role.postal_staff, post_office_id=dossier_row.post_office_id or post_office(session).id)
+    at = at or dossier_row.submitted_at or utcnow()
+    shift_id = shift_for_cash_intake(session, worker_id=by.id, now=at).shift.id if method in CASH_METHODS else None
+    row = CollectedAmount(kind=kind, method=method, amount_vnd=amount_vnd, collected_by_id=by.id, collected_at=at,
+                          shift_id=shift_id)
+    dossier_row.collected.append(row)
+    session.flush()
+    return row

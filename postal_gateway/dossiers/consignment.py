@@ -20,7 +20,7 @@ from reportlab.platypus import HRFlowable, Paragraph, SimpleDocTemplate, Spacer,
 from postal_gateway.core.domain import N_, InvalidInput
 from postal_gateway.core.formatting import format_local_datetime, format_vnd
 from postal_gateway.core.pdf import FONT_BOLD, FONT_REGULAR, QrCode, qr_matrix, register_fonts, story_height
-from postal_gateway.dossiers.models import CollectionMethod, Dossier, PaymentKind
+from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, Dossier, PaymentKind
 from postal_gateway.dossiers.services import lookup_url
 
 TITLE = "PHIẾU GỬI HỒ SƠ QUA DỊCH VỤ BƯU CHÍNH CÔNG ÍCH"
@@ -47,10 +47,7 @@ def facts(dossier: Dossier, public_base_url: str = "") -> list[tuple[str, str]]:
     office = dossier.post_office
     consent = dossier.consent_id
     documents = [document.title for document in dossier.documents]
-    collected = [
-        f"{KINDS[row.kind]}: {format_vnd(row.amount_vnd)} ({METHODS.get(row.method, row.method.value)})"
-        for row in dossier.collected
-    ]
+    collected = [collected_line(row) for row in dossier.collected]
     return [
         ("Số hiệu bưu gửi", dossier.shipment_number),
         ("Thủ tục", dossier.procedure.name),
@@ -64,6 +61,18 @@ def facts(dossier: Dossier, public_base_url: str = "") -> list[tuple[str, str]]:
         ("Đồng ý của công dân", f"số {consent}" if consent else "Không có"),
         ("Tra cứu", lookup_url(dossier.shipment_number, public_base_url)),
     ]
+
+
+def collected_line(row: CollectedAmount) -> str:
+    """One amount as the citizen's receipt states it: what, how much, how, by whom and, for cash or thu hộ, the
+    cash shift whose book holds it (Điều 23.4: the post accounts for every lệ phí it collects), e.g.
+    "Lệ phí: 50.000 ₫ – tiền mặt, người thu Trần Thị Bưu, ca thu tiền số 12"."""
+    parts = [METHODS.get(row.method, row.method.value)]
+    if row.collected_by is not None:
+        parts.append(f"người thu {row.collected_by.full_name}")
+    if row.shift_id is not None:
+        parts.append(f"ca thu tiền số {row.shift_id}")
+    return f"{KINDS[row.kind]}: {format_vnd(row.amount_vnd)} – {', '.join(parts)}"
 
 
 def consignment_pdf(dossier: Dossier, layout: str = "a4", public_base_url: str = "") -> bytes:

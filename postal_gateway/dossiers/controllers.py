@@ -28,6 +28,7 @@ from postal_gateway.api.spec import operation, reach_checked_before_the_body
 from postal_gateway.consents.services import find_valid_consent
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import N_, Conflict, DomainError, FieldError, Forbidden, InvalidInput
+from postal_gateway.core.formatting import format_local_datetime
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.core.uploads import validate_scans
 from postal_gateway.dossiers import consignment, forms, intake, resubmission, schemas, services
@@ -335,6 +336,12 @@ def intake_review(wizard_id: str):
         except Forbidden as error:
             return _render_step("dossiers/intake_review.html", "review", state, citizen, procedure, 403,
                                 names=names, problem=_(error.message), consent_url=_consent_url(citizen.id))
+        except Conflict as error:  # e.g. a cash shift still open at another post office: nothing was saved
+            return _render_step("dossiers/intake_review.html", "review", state, citizen, procedure, 409,
+                                names=names, problem=_(error.message, **error.params))
+        if outcome.opened_shift is not None:
+            flash(_("Đã tự mở ca thu tiền lúc %(at)s: tiền mặt và thu hộ của hồ sơ được ghi vào sổ thu của ca.",
+                    at=format_local_datetime(outcome.opened_shift.opened_at)), "success")
         state.dossier_code = outcome.dossier.ref
         intake.save(web_session, state)
         store.drop(wizard_id)
@@ -525,7 +532,9 @@ def api_create_dossier(json: schemas.PostalSubmission):
 
     Postal staff only. The citizen must have an active consent for the staff member's post office. Missing
     required checklist documents are all named at once (field `checklist`). One scan per ticked document. A
-    level-3 fee must be collected at intake; a level-4 fee may be left for online payment. The
+    level-3 fee must be collected at intake; a level-4 fee may be left for online payment. Money taken in cash
+    or on behalf is a line of the worker's cash shift, opened by this intake if none is open; a shift still open
+    at another post office answers 409 and nothing is saved. The
     `Idempotency-Key` header is required: the same key with the same body answers 200 with the same dossier and
     `Idempotent-Replayed: true`; the same key with a different body answers 409.
     """

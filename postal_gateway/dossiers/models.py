@@ -278,6 +278,11 @@ class CollectedAmount(Base):
         CheckConstraint("amount_vnd > 0", name="amount_positive"),
         # one fee row and one postage row per online payment: a replayed settlement cannot count twice
         UniqueConstraint("payment_id", "kind"),
+        # cash and thu hộ are in the worker's till until remitted: each such row is a line of one shift's cash book
+        CheckConstraint(
+            "method NOT IN ('cash', 'collection_on_behalf') OR shift_id IS NOT NULL", name="cash_in_a_shift"
+        ),
+        Index("ix_collected_amounts_shift_id", "shift_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -293,8 +298,12 @@ class CollectedAmount(Base):
     amount_vnd: Mapped[int] = mapped_column(Integer)
     collected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     collected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the collector's cash shift whose book this cash or thu hộ amount is a line of; None for other methods
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("cash_shifts.id"))
 
     dossier: Mapped[Dossier] = relationship(back_populates="collected")
+    collected_by = relationship("User", foreign_keys=[collected_by_id])
+    shift = relationship("CashShift")
 
 
 class DossierStatusChange(Base):

@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from contracts.cashbook import CASH_METHODS, IntakeShift, shift_for_cash_intake
+from contracts.models import CashShift
 from contracts.services import attach_contract
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.catalogue.models import Procedure
@@ -96,6 +98,8 @@ class SubmissionOutcome:
     dossier: Dossier
     #: True when the key had already produced this dossier (a retry or a double tap)
     replayed: bool = False
+    #: the cash shift this intake opened (its first cash or thu hộ of the worker's day), if it opened one
+    opened_shift: CashShift | None = None
 
 
 @dataclass
@@ -394,6 +398,7 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
         raise InvalidInput(N_("Hồ sơ chưa đầy đủ hoặc chưa hợp lệ. Vui lòng xem từng mục."), field_errors=errors)
 
     consent = require_consent(session, citizen=citizen, post_office_id=staff.post_office_id, at=entered_at)
+    till = _till_for(session, command, staff, entered_at)
 
     agency = procedure.agency
     names = {item.id: item.name for item in procedure.checklist}
@@ -459,6 +464,7 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
                     amount_vnd=payment.amount_vnd,
                     collected_by_id=staff.id,
                     collected_at=entered_at,
+                    shift_id=till.shift.id if till is not None and payment.method in CASH_METHODS else None,
                 )
             )
     # The first step of the status flow, through the one state machine (with its event).
@@ -494,7 +500,18 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
             locale=citizen.locale or "vi",
         )
     session.flush()
-    return SubmissionOutcome(dossier, replayed=False)
+    return SubmissionOutcome(dossier, replayed=False,
+                             opened_shift=till.shift if till is not None and till.opened else None)
+
+
+def _till_for(session: Session, command: PostalSubmission, staff: User, entered_at: datetime) -> IntakeShift | None:
+    """The worker's cash shift when the intake takes cash or thu hộ (Điều 23.4), opened now if none is open;
+    None when no cash changes hands. Chosen before the dossier is written, so a refusal saves nothing."""
+    takes_cash = any(
+        payment is not None and payment.amount_vnd > 0 and payment.method in CASH_METHODS
+        for payment in (command.fee_collected, command.postage_collected)
+    )
+    return shift_for_cash_intake(session, worker_id=staff.id, now=entered_at) if takes_cash else None
 
 
 def _attach_contract(session: Session, dossier: Dossier) -> None:

@@ -15,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from contracts.models import CashShift, ShiftStatus
 from postal_gateway import calendar
 from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import Procedure
@@ -64,9 +65,14 @@ def load_demo_workbench(session: Session) -> list[str]:
         )
         session.flush()
         if procedure.fee_vnd:
+            # cash is always a line of a shift's book: the demo's day was a short shift, closed, awaiting the cashier
+            shift = CashShift(worker_id=staff.id, post_office_id=staff.post_office_id, status=ShiftStatus.closed,
+                              opened_at=entered, closed_at=entered + timedelta(minutes=5))
+            session.add(shift)
+            session.flush()
             existing.collected.append(CollectedAmount(kind=PaymentKind.fee, method=CollectionMethod.cash,
                                                       amount_vnd=procedure.fee_vnd, collected_by_id=staff.id,
-                                                      collected_at=entered))
+                                                      collected_at=entered, shift_id=shift.id))
         # Submitted by the post, then accepted online by the one-stop officer as on the page: the code, the
         # appointment, form 01 and the citizen's "dossier received" message with its link (Điều 12.1.d, 14.4, 18).
         record_submission(session, existing, actor=staff, at=entered, on_behalf_of=citizen)

@@ -48,11 +48,9 @@ def _dossier(session, office, *, submitted: bool, fee_method=CollectionMethod.ca
                   appointment_date=None, accepted_at=None, receipt_basis=None) if submitted else {}
     dossier = factories.postal_dossier(session, procedure=office["procedure"], citizen=office["citizen"],
                                        staff=office["worker"], entered_at=at, **fields)
-    dossier.collected.append(CollectedAmount(kind=PaymentKind.fee, method=fee_method, amount_vnd=fee_vnd,
-                                             collected_by_id=office["worker"].id, collected_at=at))
-    dossier.collected.append(CollectedAmount(kind=PaymentKind.postage, method=CollectionMethod.cash,
-                                             amount_vnd=POSTAGE, collected_by_id=office["worker"].id, collected_at=at))
-    session.flush()
+    factories.amount_collected(session, dossier, PaymentKind.fee, fee_vnd, method=fee_method, by=office["worker"],
+                               at=at)
+    factories.amount_collected(session, dossier, PaymentKind.postage, POSTAGE, by=office["worker"], at=at)
     return dossier
 
 

@@ -12,7 +12,7 @@ from contracts.models import CashRefund, Remittance
 from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.core.db import utcnow
-from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, DossierStatus, PaymentKind
+from postal_gateway.dossiers.models import DossierStatus, PaymentKind
 from postal_gateway.workbench.models import RefundFlag
 from tests import factories
 from tests.conftest import log_in
@@ -40,8 +40,7 @@ def refused(session):
         session, procedure=procedure, staff=worker, entered_at=now - timedelta(hours=1), status=DossierStatus.refused,
         code=None, received_at=None, processing_start_at=None, due_at=None, appointment_date=None, accepted_at=None,
         receipt_basis=None)
-    dossier.collected.append(CollectedAmount(kind=PaymentKind.fee, method=CollectionMethod.cash, amount_vnd=FEE,
-                                             collected_by_id=worker.id, collected_at=now - timedelta(hours=1)))
+    factories.amount_collected(session, dossier, PaymentKind.fee, FEE, by=worker, at=now - timedelta(hours=1))
     flag = RefundFlag(dossier_id=dossier.id, amount_vnd=FEE, cause="refused", flagged_at=now,
                       flagged_by_id=people["officer"].id)
     session.add(flag)

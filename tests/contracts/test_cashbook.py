@@ -10,7 +10,7 @@ from contracts import cashbook
 from contracts.models import Remittance, ShiftStatus
 from postal_gateway.accounts.models import Role
 from postal_gateway.core.domain import Conflict, Forbidden, InvalidInput
-from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, PaymentKind
+from postal_gateway.dossiers.models import CollectionMethod, PaymentKind
 from tests import factories
 
 MORNING = datetime(2026, 3, 2, 0, 30, tzinfo=timezone.utc)  # 07:30 in Vietnam
@@ -32,9 +32,8 @@ def day(session):
         dossier = factories.dossier(session, proc.agency, proc, citizen, received_at=MORNING + timedelta(minutes=minutes),
                                     post_office_id=office.id)
         for kind, method, vnd in amounts:
-            dossier.collected.append(CollectedAmount(kind=kind, method=method, amount_vnd=vnd, collected_by_id=by.id,
-                                                     collected_at=MORNING + timedelta(minutes=minutes)))
-        session.flush()
+            factories.amount_collected(session, dossier, kind, vnd, method=method, by=by,
+                                       at=MORNING + timedelta(minutes=minutes))
         return dossier
 
     fee, postage = PaymentKind.fee, PaymentKind.postage

@@ -14,7 +14,7 @@ from contracts.models import CashShift, Contract, Remittance, ShiftStatus
 from postal_gateway.accounts.models import Role
 from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.catalogue.demo_data import load_demo_catalogue
-from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, PaymentKind
+from postal_gateway.dossiers.models import PaymentKind
 from tests import factories
 from tests.conftest import log_in
 
@@ -123,8 +123,7 @@ def test_cash_day_through_the_pages(client, session, demo):
     shift = session.scalars(select(CashShift)).one()
     citizen = factories.user(session)
     dossier = factories.dossier(session, demo["procedure"].agency, demo["procedure"], citizen, post_office_id=demo["office"].id)
-    dossier.collected.append(CollectedAmount(kind=PaymentKind.postage, method=CollectionMethod.cash, amount_vnd=22_000,
-                                             collected_by_id=demo["worker"].id, collected_at=shift.opened_at))
+    factories.amount_collected(session, dossier, PaymentKind.postage, 22_000, by=demo["worker"], at=shift.opened_at)
     session.commit()
     assert "22.000" in client.get("/cash").get_data(as_text=True)
     assert client.post("/cash/close").status_code == 302

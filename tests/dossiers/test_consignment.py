@@ -10,7 +10,12 @@ from pypdf import PdfReader
 
 from postal_gateway.accounts.models import Role
 from postal_gateway.dossiers.consignment import NOT_FORM_01, TITLE
-from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, DossierDocument, DossierStatus, PaymentKind
+from postal_gateway.dossiers.models import (
+    CollectionMethod,
+    DossierDocument,
+    DossierStatus,
+    PaymentKind,
+)
 from tests import factories
 from tests.conftest import log_in
 
@@ -24,7 +29,8 @@ def text_of(pdf: bytes) -> str:
 
 def test_consignment_slip_is_the_posts_receipt_not_form_01__dieu_21_1_14_4(client, session):
     """Điều 21.1, 14.4: at intake the citizen gets the post's consignment slip (shipment number, what was
-    taken, money and method, worker, office, time, consent, lookup), saying it is not form 01; form 01
+    taken, money with its method, collector and cash shift (Điều 23.4), worker, office, time, consent, lookup),
+    saying it is not form 01; form 01
     itself is refused until the agency accepts the dossier."""
     office = factories.post_office(session, name="Bưu cục Đồng Xoài")
     staff = factories.user(session, Role.postal_staff, full_name="Trần Thị Bưu", post_office=office)
@@ -39,10 +45,9 @@ def test_consignment_slip_is_the_posts_receipt_not_form_01__dieu_21_1_14_4(clien
     for title in ("Đơn đề nghị", "Bản sao giấy phép"):
         dossier.documents.append(DossierDocument(title=title, filename="a.pdf", content_type="application/pdf",
                                                  size_bytes=3, sha256="0" * 64, content=b"%PD"))
-    dossier.collected.append(CollectedAmount(kind=PaymentKind.fee, method=CollectionMethod.cash, amount_vnd=50_000,
-                                             collected_by_id=staff.id, collected_at=SUBMITTED))
-    dossier.collected.append(CollectedAmount(kind=PaymentKind.postage, method=CollectionMethod.collection_on_behalf,
-                                             amount_vnd=30_000, collected_by_id=staff.id, collected_at=SUBMITTED))
+    fee = factories.amount_collected(session, dossier, PaymentKind.fee, 50_000, by=staff, at=SUBMITTED)
+    factories.amount_collected(session, dossier, PaymentKind.postage, 30_000,
+                               method=CollectionMethod.collection_on_behalf, by=staff, at=SUBMITTED)
     session.commit()
     log_in(client, staff)
     page = client.get(f"/dossiers/{dossier.shipment_number}").get_data(as_text=True)
@@ -54,7 +59,10 @@ def test_consignment_slip_is_the_posts_receipt_not_form_01__dieu_21_1_14_4(clien
     for expected in (TITLE, dossier.shipment_number, "Cấp giấy phép bưu chính", "Sở Thông tin và Truyền thông",
                      "Nguyễn Văn Dân", "16:30 11/12/2026", "2 giấy tờ", "Đơn đề nghị", "Bản sao giấy phép",
                      "Lệ phí: 50.000", "tiền mặt", "Cước: 30.000", "thu hộ", "Trần Thị Bưu", "Bưu cục Đồng Xoài",
-                     f"/lookup?code={dossier.shipment_number}", NOT_FORM_01):
+                     f"/lookup?code={dossier.shipment_number}", NOT_FORM_01,
+                     # how and by whom each amount was taken, and the cash shift whose book holds it (Điều 23.4)
+                     f"Lệ phí: 50.000 ₫ – tiền mặt, người thu Trần Thị Bưu, ca thu tiền số {fee.shift_id}",
+                     f"Cước: 30.000 ₫ – thu hộ, người thu Trần Thị Bưu, ca thu tiền số {fee.shift_id}"):
         assert expected in text, expected
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" not in text
     assert client.get(f"/dossiers/{dossier.shipment_number}/slip.pdf").status_code == 409

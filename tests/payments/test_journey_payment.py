@@ -25,8 +25,6 @@ from postal_gateway.catalogue.demo_data import load_demo_catalogue
 from postal_gateway.core.db import db_session
 from postal_gateway.dossiers.models import (
     Channel,
-    CollectedAmount,
-    CollectionMethod,
     Dossier,
     DossierStatus,
     PaymentKind,
@@ -145,7 +143,7 @@ def test_only_the_owner_sees_the_pay_button_and_only_while_the_fee_is_due(client
     client.post("/logout")
 
     # paid at the counter in cash: no button any more, and the page says so
-    session.add(CollectedAmount(dossier_id=dossier.id, kind=PaymentKind.fee, method=CollectionMethod.cash, amount_vnd=fee))
+    factories.amount_collected(session, dossier, PaymentKind.fee, fee)
     session.commit()
     client.post("/login", data={"identifier": citizen.id_number, "password": DEMO_PASSWORD})
     page = client.get(f"/dossiers/{code}").get_data(as_text=True)

@@ -151,7 +151,7 @@ def test_closed_attempt_is_still_asked_about_by_querydr(session):
     """A closed attempt VNPay may have taken money on is queried once its window is over."""
     dossier = level4_dossier(session, fee_vnd=50_000, postage_vnd=0)
     first = new_payment(session, dossier, now=NOW)
-    session.add(CollectedAmount(dossier_id=dossier.id, kind=PaymentKind.fee, method=CollectionMethod.cash, amount_vnd=20_000))
+    factories.amount_collected(session, dossier, PaymentKind.fee, 20_000)
     session.commit()
     second = new_payment(session, dossier, now=NOW + timedelta(minutes=1))  # amounts changed: a new attempt
     assert second.id != first.id and second.fee_vnd == 30_000
@@ -265,7 +265,7 @@ def test_closed_attempt_paid_after_a_newer_one_is_refunded_through_vnpay(client,
         return txn_ref
 
     first_ref = pay_in_sandbox("lost")
-    session.add(CollectedAmount(dossier_id=dossier.id, kind=PaymentKind.fee, method=CollectionMethod.cash, amount_vnd=20_000))
+    factories.amount_collected(session, dossier, PaymentKind.fee, 20_000)
     session.commit()
     second_ref = pay_in_sandbox("")  # amounts changed: the first attempt is closed, a second one opened
     session.expire_all()

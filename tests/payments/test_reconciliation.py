@@ -113,7 +113,8 @@ def add_cash(world: World) -> None:
         world.session.add(shift)
         world.session.flush()
         world.session.add(CollectedAmount(dossier_id=world.dossier().id, kind=PaymentKind.fee, method=CollectionMethod.cash,
-                                          amount_vnd=50_000, collected_by_id=worker.id, collected_at=NOON))
+                                          amount_vnd=50_000, collected_by_id=worker.id, collected_at=NOON,
+                                          shift_id=shift.id))
         if remitted:
             world.session.add(Remittance(shift_id=shift.id, cashier_id=world.admin.id, fee_vnd=50_000, postage_vnd=0,
                                          handed_vnd=50_000, expected_vnd=50_000, discrepancy_vnd=0, reason="",

@@ -29,7 +29,7 @@ from postal_gateway.consents.models import ConsentMethod
 from postal_gateway.core.config import Settings
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.formatting import VIETNAM
-from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, Dossier, PaymentKind
+from postal_gateway.dossiers.models import Dossier, PaymentKind
 from postal_gateway.models import metadata
 from postal_gateway.official_forms import issuing, numbering
 from postal_gateway.official_forms.letter_layout import letter_pdf
@@ -217,8 +217,7 @@ def _build(session) -> dict:
          "post_office_code": office_code, "dossier_code": dossier_1.code},
     ])
     # the fee office 1 collected in cash for agency 1, on the agency's fee statement
-    session.add(CollectedAmount(dossier_id=dossier_1.id, kind=PaymentKind.fee, method=CollectionMethod.cash,
-                                amount_vnd=procedure_1.fee_vnd, collected_by_id=staff_1.id, collected_at=now))
+    factories.amount_collected(session, dossier_1, PaymentKind.fee, procedure_1.fee_vnd, by=staff_1, at=now)
     # a second shipment of office 1, picked up and on its way
     dossier_1b = factories.postal_dossier(session, citizen=citizen_a, staff=staff_1, procedure=procedure_1,
                                           entered_at=now - timedelta(hours=5))

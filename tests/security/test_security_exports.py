@@ -12,7 +12,7 @@ from payments import reports
 from payments.models import ReconciliationDay, ReconciliationItem
 from postal_gateway.accounts.models import Role
 from postal_gateway.core.spreadsheets import csv_text, safe_cell, safe_row
-from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, PaymentKind
+from postal_gateway.dossiers.models import PaymentKind
 from postal_gateway.statistics import export as statistics_export
 from postal_gateway.statistics.service import COUNT_KEYS, AgencyRow, Period, Report
 from tests import factories
@@ -100,8 +100,7 @@ def test_cash_statement_csv_keeps_a_post_office_code_as_text(client, session):
     worker = factories.user(session, Role.postal_staff, post_office_id=office.id)
     dossier = factories.dossier(session, agency, procedure, factories.user(session), received_at=NOW,
                                 post_office_id=office.id)
-    session.add(CollectedAmount(dossier_id=dossier.id, kind=PaymentKind.fee, method=CollectionMethod.cash,
-                                amount_vnd=100_000, collected_by_id=worker.id, collected_at=NOW))
+    factories.amount_collected(session, dossier, PaymentKind.fee, 100_000, by=worker, at=NOW)
     operator = factories.user(session, Role.operator)
     session.commit()
     log_in(client, operator)

@@ -160,7 +160,7 @@ def test_inter_agency_opinions_each_with_its_own_deadline(session, world):
 def test_rejection_with_written_reasons_flags_a_paid_fee_for_refund(session, world):
     _to_processing(session, world)
     dossier = world["dossier"]
-    session.add(CollectedAmount(dossier_id=dossier.id, kind=PaymentKind.fee, method=CollectionMethod.cash, amount_vnd=50_000))
+    factories.amount_collected(session, dossier, PaymentKind.fee, 50_000)
     session.commit()
     with pytest.raises(InvalidInput):
         services.reject(session, officer=world["officer"], code=dossier.code, reasons=[], now=local(12, 8))
