@@ -19,6 +19,15 @@ class MenuItem:
     label: str
     url: str
     active: bool = False
+    endpoint: str = ""
+
+
+@dataclass
+class TaskBar:
+    """The postal worker's bottom bar on a phone: the daily tasks, and the rest of the menu under "Thêm"."""
+
+    tasks: list[MenuItem]
+    more: list[MenuItem]
 
 
 # (endpoint, label id, roles that see it); None means everyone logged in.
@@ -46,6 +55,9 @@ MENU = (
     ("catalogue.review_page", N_("Rà soát thủ tục"), {Role.operator}),
 )
 
+#: what a postal worker does many times a day, in the bottom bar on a phone (eight menu items do not fit 360 px)
+DAILY_TASKS = ("dossiers.intake_start", "tracking.handheld", "contracts.my_cash_book", "dossiers.list_dossiers")
+
 
 def main_menu() -> list[MenuItem]:
     if not current_user.is_authenticated:
@@ -55,13 +67,23 @@ def main_menu() -> list[MenuItem]:
         if roles is not None and not holds_role(current_user.user.role, roles):
             continue
         url = url_for(endpoint)  # every area is always there (areas.py): a missing endpoint is a bug
-        items.append(MenuItem(_(label), url, request.path.startswith(url) and url != "/"))
+        items.append(MenuItem(_(label), url, request.path.startswith(url) and url != "/", endpoint))
     return items
+
+
+def task_bar() -> TaskBar | None:
+    """The bottom bar for postal staff and their office manager; None for every other role."""
+    if not current_user.is_authenticated or not holds_role(current_user.user.role, {Role.postal_staff}):
+        return None
+    items = main_menu()
+    tasks = sorted((item for item in items if item.endpoint in DAILY_TASKS),
+                   key=lambda item: DAILY_TASKS.index(item.endpoint))
+    return TaskBar(tasks=tasks, more=[item for item in items if item.endpoint not in DAILY_TASKS])
 
 
 @blueprint.app_context_processor
 def _inject_menu():
-    return {"main_menu": main_menu}
+    return {"main_menu": main_menu, "task_bar": task_bar}
 
 
 @blueprint.get("/")
