@@ -60,7 +60,8 @@ def world(session):
     stranger_token, _ = issue_token(session, stranger)
     session.commit()
     return {"staff": staff, "stranger": stranger, "dossier": dossier,
-            "auth": {"Authorization": f"Bearer {token}"}, "stranger_auth": {"Authorization": f"Bearer {stranger_token}"}}
+            "auth": {"Authorization": f"Bearer {token}"},
+            "stranger_auth": {"Authorization": f"Bearer {stranger_token}"}}
 
 
 def _record(session, staff, dossier, *types):

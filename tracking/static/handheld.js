@@ -191,6 +191,8 @@
   window.addEventListener('online', sync);
   window.addEventListener('offline', render);
   setInterval(sync, 20000);
+  // offline, the kept page is the one of the first visit: the code asked for is in the address only
+  if (!$('code').value) $('code').value = (new URLSearchParams(location.search).get('code') || '').slice(0, 40);
   showDetails();
   render();
   refreshProgress();

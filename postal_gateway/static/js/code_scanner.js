@@ -3,7 +3,7 @@
  * loaded by the page before this script); live from the camera where there is one, or from a photo of the code.
  * Each way is shown only where it can work: no decoder, no button; no camera, no live scan.
  *
- * <div data-code-scanner data-for="<input id>" [data-submit]>
+ * <div data-code-scanner data-scan-target="<input id>" [data-submit]>
  *   <button data-scan-live hidden> <video data-scan-video hidden> <button data-scan-photo hidden>
  *   <input type=file data-scan-file hidden> <p data-scan-message hidden>
  * data-submit: submit the input's form once a code is read (the officer's receive screen). */
@@ -74,7 +74,7 @@
   }
 
   function setUp(box) {
-    var input = document.getElementById(box.dataset.for);
+    var input = document.getElementById(box.dataset.scanTarget);
     var live = box.querySelector('[data-scan-live]'), video = box.querySelector('[data-scan-video]');
     var photo = box.querySelector('[data-scan-photo]'), file = box.querySelector('[data-scan-file]');
     var message = box.querySelector('[data-scan-message]');
