@@ -2,7 +2,7 @@
 
 # GET  /tracking/handheld                      handheld        record events (QR scan or typed code), offline queue
 # GET  /tracking/sw.js                         service_worker  keeps the handheld page usable with no signal
-# GET  /tracking/progress?code=               progress        a shipment's state and the events allowed now (JSON)
+# GET  /tracking/shipments/<shipment_id>/progress  progress   a shipment's state and the events allowed now (JSON)
 # POST /tracking/sync                          sync            the page's queued events (session + CSRF)
 # GET  /tracking/run-sheet                     run_sheet_page  today's pickups and deliveries, by due time then distance
 # GET  /tracking/manager                       manager         legs by SLA state, on-time % chart
@@ -31,7 +31,8 @@ api.add_url_rule("/shipments/<shipment_id>/progress", view_func=controllers.api_
 api.add_url_rule("/run-sheet", view_func=controllers.api_run_sheet, methods=["GET"])
 blueprint.add_url_rule("/tracking/handheld", view_func=controllers.handheld, methods=["GET"])
 blueprint.add_url_rule("/tracking/sw.js", view_func=controllers.service_worker, methods=["GET"])
-blueprint.add_url_rule("/tracking/progress", "progress", view_func=controllers.progress_page_json, methods=["GET"])
+blueprint.add_url_rule("/tracking/shipments/<shipment_id>/progress", "progress", view_func=controllers.progress_page_json,
+                       methods=["GET"])
 blueprint.add_url_rule("/tracking/sync", view_func=controllers.sync, methods=["POST"])
 blueprint.add_url_rule("/tracking/run-sheet", view_func=controllers.run_sheet_page, methods=["GET"])
 blueprint.add_url_rule("/tracking/manager", view_func=controllers.manager, methods=["GET"])

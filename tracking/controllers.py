@@ -143,10 +143,9 @@ def handheld():
 
 
 @roles_required(*RECORDERS)
-def progress_page_json():
+def progress_page_json(shipment_id: str):
     """The handheld page's twin of the progress API (session), for the code typed or scanned."""
-    found = progress.shipment_progress(db_session(), reference=(request.args.get("code") or "")[:200],
-                                       actor=current_account())
+    found = progress.shipment_progress(db_session(), reference=shipment_id[:200], actor=current_account())
     return _progress_out(found).model_dump(mode="json")
 
 

@@ -92,17 +92,17 @@ def test_api_gives_the_current_state_and_the_events_allowed_from_it_dieu_21_1(cl
     assert offered["dispatched"]["label"] == "Đã chuyển đi"
 
 
-def test_page_twin_takes_a_scanned_lookup_link_dieu_25_2(client, session, world):
-    """Điều 25.2: the handheld asks with the code it scanned (the slip's QR holds the lookup address)."""
+def test_page_twin_takes_the_shipment_number_dieu_25_2(client, session, world):
+    """Điều 25.2: the handheld asks with what was typed or scanned: the shipment number before the code exists."""
     dossier = world["dossier"]
     _record(session, world["staff"], dossier, "picked_up", "handed_to_agency")
     log_in(client, world["staff"])
-    body = client.get("/tracking/progress", query_string={"code": f"http://localhost/lookup?code={dossier.code}"})
+    body = client.get(f"/tracking/shipments/{dossier.shipment_number.lower()}/progress")
     assert body.status_code == 200
     answer = body.get_json()
     assert answer["current"]["state"] == "handed_to_agency"
     assert [e["type"] for e in answer["next_events"]] == ["result_handed_to_post"]
-    assert client.get("/tracking/progress", query_string={"code": "000.00.20.H10-260101-9999"}).status_code == 404
+    assert client.get("/tracking/shipments/000.00.20.H10-260101-9999/progress").status_code == 404
 
 
 def test_strangers_are_refused_as_recording_would_be(client, world):

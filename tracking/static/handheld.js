@@ -19,7 +19,11 @@
   var labels = {};
   Array.prototype.forEach.call($('type').options, function (option) { labels[option.value] = option.textContent; });
   function label(type) { return labels[type] || type || ''; }
-  function keyOf(code) { return (code || '').trim().toUpperCase(); }
+  function keyOf(code) {  // a typed lookup link (…/lookup?code=<code>) names its code
+    var text = (code || '').trim();
+    try { text = new URL(text).searchParams.get('code') || text; } catch (e) { /* not a link: the code itself */ }
+    return text.trim().toUpperCase();
+  }
 
   function render() {
     var queue = load(KEY), list = $('queue');
@@ -172,7 +176,7 @@
       if (answer && !waiting) show(answer); else unknown(progress.dataset.unknown);
     };
     if (!navigator.onLine || waiting) { fallback(); return; }
-    fetch(progress.dataset.url + '?code=' + encodeURIComponent(code), {
+    fetch(progress.dataset.url.replace('CODE', encodeURIComponent(code)), {
       credentials: 'same-origin', headers: {'Accept': 'application/json'}
     }).then(function (response) {
       if (ask !== asked) return;
