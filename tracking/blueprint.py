@@ -2,6 +2,7 @@
 
 # GET  /tracking/handheld                      handheld        record events (QR scan or typed code), offline queue
 # GET  /tracking/sw.js                         service_worker  keeps the handheld page usable with no signal
+# GET  /tracking/shipments/<shipment_id>/progress  progress   a shipment's state and the events allowed now (JSON)
 # POST /tracking/sync                          sync            the page's queued events (session + CSRF)
 # GET  /tracking/run-sheet                     run_sheet_page  today's pickups and deliveries, by due time then distance
 # GET  /tracking/manager                       manager         legs by SLA state, on-time % chart
@@ -12,6 +13,7 @@
 # POST /tracking/compensations/<id>/pay        pay_compensation
 # API
 # POST /api/v1/shipments/<shipment_id>/events  api_record_events  one event or a batch
+# GET  /api/v1/shipments/<shipment_id>/progress api_shipment_progress  legs' states, events allowed now
 # GET  /api/v1/run-sheet                       api_run_sheet   the run sheet page's twin
 """
 from __future__ import annotations
@@ -25,9 +27,12 @@ blueprint = Blueprint("tracking", __name__, template_folder="templates", static_
 api = Blueprint("tracking_api", __name__, url_prefix="/api/v1")
 
 api.add_url_rule("/shipments/<shipment_id>/events", view_func=controllers.api_record_events, methods=["POST"])
+api.add_url_rule("/shipments/<shipment_id>/progress", view_func=controllers.api_shipment_progress, methods=["GET"])
 api.add_url_rule("/run-sheet", view_func=controllers.api_run_sheet, methods=["GET"])
 blueprint.add_url_rule("/tracking/handheld", view_func=controllers.handheld, methods=["GET"])
 blueprint.add_url_rule("/tracking/sw.js", view_func=controllers.service_worker, methods=["GET"])
+blueprint.add_url_rule("/tracking/shipments/<shipment_id>/progress", "progress", view_func=controllers.progress_page_json,
+                       methods=["GET"])
 blueprint.add_url_rule("/tracking/sync", view_func=controllers.sync, methods=["POST"])
 blueprint.add_url_rule("/tracking/run-sheet", view_func=controllers.run_sheet_page, methods=["GET"])
 blueprint.add_url_rule("/tracking/manager", view_func=controllers.manager, methods=["GET"])

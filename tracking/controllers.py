@@ -23,9 +23,9 @@ from postal_gateway.core.domain import N_, Forbidden, InvalidInput, NotFound
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.web.errors import translate
-from tracking import compensation, custody, forms, ingestion, reports, run_sheet, schemas, services
+from tracking import compensation, custody, forms, ingestion, progress, reports, run_sheet, schemas, services
 from tracking.models import LegState
-from tracking.vocabulary import EVENTS, STATE_LABELS, EventType
+from tracking.vocabulary import EVENTS, LEG_LABELS, STATE_LABELS, EventType
 
 RECORDERS = (Role.postal_staff, Role.office_manager, Role.operator)
 #: the SLA page and its exports: also the agency's officers, on the legs of their own agency's dossiers
@@ -95,6 +95,41 @@ def api_record_events(shipment_id: str):
     return schemas.ShipmentEventResults(results=[_result_out(result) for result in results])
 
 
+def _progress_out(found: progress.ShipmentProgress) -> schemas.ShipmentProgressOut:
+    def leg_out(leg: progress.LegProgress) -> schemas.LegProgressOut:
+        return schemas.LegProgressOut(leg=leg.kind.value, leg_label=_(LEG_LABELS[leg.kind]), state=leg.state.value,
+                                      state_label=_(STATE_LABELS[leg.state]), may_record=leg.may_record)
+
+    return schemas.ShipmentProgressOut(
+        dossier_ref=found.reference, shipment_number=found.shipment_number,
+        current=leg_out(found.current) if found.current is not None else None,
+        legs=[leg_out(leg) for leg in found.legs],
+        next_events=[schemas.NextEventOut(type=event.value, label=_(EVENTS[event].label), leg=kind.value,
+                                          required=list(EVENTS[event].required)) for event, kind in found.allowed],
+    )
+
+
+@api_auth(*RECORDERS)
+@operation(
+    resp=Documented(HTTP_200=schemas.ShipmentProgressOut, HTTP_401=None, HTTP_403=None, HTTP_404=None, HTTP_422=None),
+    tags=["tracking"],
+    operation_id="getShipmentProgress",
+    openapi_extra={
+        "parameters": [{"name": "shipment_id", "in": "path", "required": True,
+                        "description": "The dossier code or the shipment number (a scanned lookup link too).",
+                        "schema": {"type": "string", "maxLength": 64}}],
+    },
+)
+def api_shipment_progress(shipment_id: str):
+    """A shipment's current state and the events that may be recorded from it
+
+    Postal staff and office managers of an office that holds a leg of the shipment, and operators. Each leg's state
+    and whether the caller may record on it; `next_events` lists the events the recording API would accept now
+    from the caller (the transition table of the leg each lands on, and custody), with the details each must carry.
+    """
+    return _progress_out(progress.shipment_progress(db_session(), reference=shipment_id, actor=current_account()))
+
+
 # --- handheld page ------------------------------------------------------------------------------
 
 
@@ -105,6 +140,13 @@ def handheld():
     choices = [(kind.value, _(info.label)) for kind, info in EVENTS.items()]
     return render_template("tracking/handheld.html", choices=choices, office=office,
                            code=(request.args.get("code") or "").strip()[:40])
+
+
+@roles_required(*RECORDERS)
+def progress_page_json(shipment_id: str):
+    """The handheld page's twin of the progress API (session), for the code typed or scanned."""
+    found = progress.shipment_progress(db_session(), reference=shipment_id[:200], actor=current_account())
+    return _progress_out(found).model_dump(mode="json")
 
 
 def service_worker():

@@ -146,3 +146,32 @@ class RunSheetOut(BaseModel):
     def of(cls, sheet) -> RunSheetOut:
         return cls(post_office_code=sheet.post_office.code, day=sheet.day.date().isoformat(), made_at=sheet.made_at,
                    stops=[RunSheetStopOut.of(stop, now=sheet.made_at) for stop in sheet.stops])
+
+
+class LegProgressOut(BaseModel):
+    """One leg of the shipment as it stands."""
+
+    leg: Literal["forward", "return"]
+    leg_label: str
+    state: str = Field(description="The leg's state (tracking.models.LegState).")
+    state_label: str
+    may_record: bool = Field(description="Whether the caller's office holds this leg and may record on it.")
+
+
+class NextEventOut(BaseModel):
+    """An event the caller may record now."""
+
+    type: EventKind
+    label: str
+    leg: Literal["forward", "return"] = Field(description="The leg the event lands on.")
+    required: list[str] = Field(description="The details the event must carry.")
+
+
+class ShipmentProgressOut(BaseModel):
+    """A shipment's legs and the events allowed from their states, for the caller's office."""
+
+    dossier_ref: str = Field(description="The dossier code, or the shipment number before the agency gave a code.")
+    shipment_number: str
+    current: LegProgressOut | None = Field(description="The leg the next event lands on; null before pickup.")
+    legs: list[LegProgressOut]
+    next_events: list[NextEventOut]

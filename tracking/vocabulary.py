@@ -153,3 +153,36 @@ def impossibility(kind: Leg, state: LegState, event: EventType) -> str:
     if state == S.lost:
         return N_("Hồ sơ đang thất lạc; hãy ghi 'đã tìm thấy' trước khi ghi %(event)s.")
     return N_("Không thể ghi %(event)s khi chặng đang ở trạng thái %(state)s.")
+
+
+#: events that open the forward leg when it does not exist yet (the post takes the dossier, Điều 21.1)
+OPENS_FORWARD = frozenset({E.picked_up, E.accepted_at_office})
+
+
+def event_leg(event: EventType, current: Leg) -> Leg:
+    """The leg an event lands on: its own, or the dossier's current leg for the events of either leg."""
+    return EVENTS[event].leg or current
+
+
+def next_events(forward: LegState | None, return_: LegState | None) -> dict[EventType, Leg]:
+    """The events a handheld may record now, each with the leg it lands on, given the states of the dossier's
+    legs (None: not opened yet). The current leg is the return leg once it exists (Điều 25.2), else the forward
+    leg; a missing forward leg is opened by taking the dossier (Điều 21.1), a missing return leg by the post
+    taking the result once the forward leg has been signed for at the one-stop office (Điều 12.1, 25.2).
+    The same table ``next_state`` applies decides; in the vocabulary's order."""
+    states = {Leg.forward: forward, Leg.return_: return_}
+    current = Leg.return_ if return_ is not None else Leg.forward
+    allowed: dict[EventType, Leg] = {}
+    for event in EVENTS:
+        kind = event_leg(event, current)
+        state = states[kind]
+        if state is None:
+            opens = (event in OPENS_FORWARD) if kind == Leg.forward else (
+                event == E.result_handed_to_post and forward == S.handed_to_agency
+            )
+            if not opens:
+                continue
+            state = S.open
+        if next_state(kind, state, event) is not None:
+            allowed[event] = kind
+    return allowed

@@ -2,7 +2,7 @@
    Events carry a device-made id, so a resend after a lost answer is acknowledged, not doubled. */
 (function () {
   'use strict';
-  var KEY = 'tracking-queue-v1', RESULTS = 'tracking-results-v1';
+  var KEY = 'tracking-queue-v1', RESULTS = 'tracking-results-v1', PROGRESS = 'tracking-progress-v1';
   var form = document.getElementById('track');
   if (!form) return;
   var syncUrl = form.dataset.syncUrl, office = form.dataset.office, csrf = form.dataset.csrf;
@@ -16,19 +16,29 @@
     return 'h-' + Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 12);
   }
   function item(text) { var li = document.createElement('li'); li.textContent = text; return li; }
+  var labels = {};
+  Array.prototype.forEach.call($('type').options, function (option) { labels[option.value] = option.textContent; });
+  function label(type) { return labels[type] || type || ''; }
+  function keyOf(code) {  // a typed lookup link (…/lookup?code=<code>) names its code
+    var text = (code || '').trim();
+    try { text = new URL(text).searchParams.get('code') || text; } catch (e) { /* not a link: the code itself */ }
+    return text.trim().toUpperCase();
+  }
 
   function render() {
     var queue = load(KEY), list = $('queue');
     $('pending').textContent = String(queue.length);
     list.replaceChildren.apply(list, queue.map(function (e) {
-      return item(e.dossier_code + ' · ' + $('type').querySelector('option[value="' + e.type + '"]').textContent +
-                  ' · ' + new Date(e.occurred_at).toLocaleString('vi-VN'));
+      return item(e.dossier_code + ' · ' + label(e.type) + ' · ' + new Date(e.occurred_at).toLocaleString('vi-VN'));
     }));
     var results = $('results');
     results.replaceChildren.apply(results, load(RESULTS).slice(-10).reverse().map(function (r) {
-      var li = item((r.dossier_code || '') + ' · ' + (results.dataset[r.status] || r.status) + (r.reason ? ' · ' + r.reason : '') +
+      // each line names its dossier and its event; a resend of an event already kept is a success
+      var li = item((r.dossier_code || r.sent_code || '') + ' · ' + label(r.type) + ' · ' +
+                    (results.dataset[r.status] || r.status) + (r.reason ? ' · ' + r.reason : '') +
                     (r.errors ? ' · ' + r.errors.map(function (x) { return x.message; }).join('; ') : ''));
-      li.className = r.status === 'accepted' || r.status === 'duplicate' ? 'ok' : 'field-error';
+      li.className = r.status === 'accepted' || (r.status === 'duplicate' && !r.reason) ? 'ok' : 'field-error';
+      li.dataset.status = r.status;
       return li;
     }));
     var net = $('net');
@@ -56,12 +66,20 @@
       if (!response.ok) throw new Error('HTTP ' + response.status);
       return response.json();
     }).then(function (body) {
-      var answered = {};
-      (body.results || []).forEach(function (r) { answered[r.event_id] = true; });
+      var answered = {}, sent = {};
+      batch.forEach(function (e) { sent[e.event_id] = e; });
+      var results = (body.results || []).map(function (r) {
+        var event = sent[r.event_id] || {};
+        answered[r.event_id] = true;
+        return Object.assign({type: event.type, sent_code: event.dossier_code}, r);
+      });
       save(KEY, load(KEY).filter(function (e) { return !answered[e.event_id]; }));
-      save(RESULTS, load(RESULTS).concat(body.results || []).slice(-50));
+      save(RESULTS, load(RESULTS).concat(results).slice(-50));
     }).catch(function () { /* no link or server trouble: keep the queue, try later */ })
-      .then(function () { sending = false; render(); if (load(KEY).length && navigator.onLine) setTimeout(sync, 3000); });
+      .then(function () {
+        sending = false; render(); refreshProgress();
+        if (load(KEY).length && navigator.onLine) setTimeout(sync, 3000);
+      });
   }
 
   function readProof(input) {
@@ -113,40 +131,75 @@
       var queue = load(KEY); queue.push(record); save(KEY, queue);
       $('note').value = '';
       render();
+      refreshProgress();
       sync();
     });
   });
 
-  // QR on the slip encodes …/lookup?code=<code>: take the code out of it.
-  function codeFrom(text) {
-    try { var url = new URL(text); return url.searchParams.get('code') || text; } catch (e) { return text; }
+  // What the worker may do next: the leg's state and only the events allowed from it, asked of the server for
+  // the code typed or scanned; offline, the last answer while no event of this dossier waits in the queue.
+  var progress = $('progress'), asked = 0, typing = null;
+  function kept() { try { return JSON.parse(localStorage.getItem(PROGRESS) || '{}'); } catch (e) { return {}; } }
+  function keep(code, answer) {
+    var all = kept(); all[code] = answer;
+    var codes = Object.keys(all);
+    if (codes.length > 30) delete all[codes[0]];
+    localStorage.setItem(PROGRESS, JSON.stringify(all));
   }
-  if ('BarcodeDetector' in window && navigator.mediaDevices) {
-    var scan = $('scan'), video = $('camera');
-    scan.hidden = false;
-    scan.addEventListener('click', function () {
-      var detector = new window.BarcodeDetector({formats: ['qr_code']});
-      navigator.mediaDevices.getUserMedia({video: {facingMode: 'environment'}}).then(function (stream) {
-        video.srcObject = stream; video.hidden = false; video.play();
-        var stop = function () { stream.getTracks().forEach(function (t) { t.stop(); }); video.hidden = true; };
-        var look = function () {
-          detector.detect(video).then(function (codes) {
-            if (codes.length) { $('code').value = codeFrom(codes[0].rawValue).toUpperCase(); stop(); }
-            else requestAnimationFrame(look);
-          }).catch(function () { stop(); });
-        };
-        look();
-      }).catch(function () { $('code').focus(); });
-    });
+  var everyEvent = Array.prototype.map.call($('type').options, function (option) { return option.cloneNode(true); });
+  function offer(types) {  // null: every event (the state is not known)
+    var select = $('type'), chosen = select.value;
+    var options = everyEvent.filter(function (option) { return !types || types.indexOf(option.value) >= 0; });
+    select.replaceChildren.apply(select, options.map(function (option) { return option.cloneNode(true); }));
+    if (options.some(function (option) { return option.value === chosen; })) select.value = chosen;
+    form.querySelector('button[type=submit]').disabled = options.length === 0;
+    showDetails();
   }
-
+  function show(answer) {
+    var state = answer.current ? answer.current.leg_label + ': ' + answer.current.state_label : progress.dataset.notTaken;
+    progress.textContent = answer.dossier_ref + ' · ' + state +
+      (answer.next_events.length ? '' : ' · ' + progress.dataset.nothing);
+    progress.hidden = false;
+    offer(answer.next_events.map(function (e) { return e.type; }));
+  }
+  function unknown(text) {
+    progress.textContent = text || '';
+    progress.hidden = !text;
+    offer(null);
+  }
+  function refreshProgress() {
+    var code = keyOf($('code').value), ask = ++asked;
+    if (!code) { unknown(''); return; }
+    var waiting = load(KEY).some(function (e) { return keyOf(e.dossier_code) === code; });
+    var fallback = function () {
+      var answer = kept()[code];
+      if (answer && !waiting) show(answer); else unknown(progress.dataset.unknown);
+    };
+    if (!navigator.onLine || waiting) { fallback(); return; }
+    fetch(progress.dataset.url.replace('CODE', encodeURIComponent(code)), {
+      credentials: 'same-origin', headers: {'Accept': 'application/json'}
+    }).then(function (response) {
+      if (ask !== asked) return;
+      if (response.status === 404) { unknown(progress.dataset.notFound); return; }
+      if (!response.ok) { fallback(); return; }
+      return response.json().then(function (answer) {
+        if (ask !== asked) return;
+        keep(code, answer); show(answer);
+      });
+    }).catch(function () { if (ask === asked) fallback(); });
+  }
+  $('code').addEventListener('input', function () { clearTimeout(typing); typing = setTimeout(refreshProgress, 400); });
+  $('code').addEventListener('change', refreshProgress);
   $('type').addEventListener('change', showDetails);
   $('sync').addEventListener('click', sync);
   window.addEventListener('online', sync);
   window.addEventListener('offline', render);
   setInterval(sync, 20000);
+  // offline, the kept page is the one of the first visit: the code asked for is in the address only
+  if (!$('code').value) $('code').value = (new URLSearchParams(location.search).get('code') || '').slice(0, 40);
   showDetails();
   render();
+  refreshProgress();
   sync();
   if ('serviceWorker' in navigator && form.dataset.sw) {
     navigator.serviceWorker.register(form.dataset.sw, {scope: '/tracking/'}).catch(function () {});

@@ -18,12 +18,14 @@
     });
   }
 
-  // <button data-share data-title=… data-url=…>: shown only where the phone can share.
+  // <button data-share data-title=… data-url=…>: shown only where the phone can share that link
+  // (navigator.share exists on some desktops that then refuse every link: canShare says so first).
   function shareButton(button) {
-    if (!navigator.share) { return; }
+    var shared = {title: button.dataset.title, url: button.dataset.url};
+    if (!navigator.share || (navigator.canShare && !navigator.canShare(shared))) { return; }
     button.hidden = false;
     button.addEventListener('click', function () {
-      navigator.share({title: button.dataset.title, url: button.dataset.url}).catch(function () {});
+      navigator.share(shared).catch(function () {});
     });
   }
 
