@@ -190,7 +190,7 @@ class Step:
     endpoint: str
     use_case: Callable
     form: type[forms.StepForm]
-    done: str
+    done: str | Callable[[dict], str]  # or chosen from the values posted
     versioned: bool = True  # the page's version goes along, so a step taken from a stale page is refused
     tells_citizen: bool = False  # the citizen is told, with a link to look the dossier up
 
@@ -242,7 +242,8 @@ STEPS = (
     Step("/<code>/result", "result_ready", services.mark_result_ready, forms.ResultReadyForm,
          N_("Đã báo có kết quả cho công dân."), tells_citizen=True),
     Step("/<code>/return", "return_result", services.return_result, forms.ReturnResultForm,
-         N_("Đã trả kết quả, hồ sơ hoàn thành.")),
+         lambda given: (N_("Đã giao kết quả cho bưu chính; hồ sơ hoàn thành khi bưu chính phát kết quả.")
+                        if given.get("via") == "post" else N_("Đã trả kết quả, hồ sơ hoàn thành."))),
 )
 
 
@@ -254,8 +255,9 @@ def step_view(step: Step) -> Callable:
             given["expected_version"] = form.expected_version
         if step.tells_citizen:
             given["public_base_url"] = _base_url()
+        done = step.done(given) if callable(step.done) else step.done
         return _run(code, lambda s: step.use_case(s, officer=current_account(), code=code, now=utcnow(),
-                                                  **path_values, **given), step.done)
+                                                  **path_values, **given), done)
 
     view.__name__ = view.__qualname__ = step.endpoint
     return roles_required(*OFFICERS)(view)

@@ -57,7 +57,9 @@ RETURN_WAYS = ("post", "counter")
 #: items without their reasons, or not all at once (Điều 12.1.c)
 NEED_EVERYTHING_AT_ONCE = N_("Phải nêu rõ nội dung, lý do và hướng dẫn, đầy đủ một lần (Điều 12.1.c).")
 #: no due time runs: the result is ready, or the citizen has the next move (supplement)
-CLOCK_STOPPED = (DossierStatus.result_ready, DossierStatus.supplement_requested)
+CLOCK_STOPPED = (DossierStatus.result_ready, DossierStatus.result_with_post, DossierStatus.supplement_requested)
+#: the result exists: settled (statistics' settled_at), no refund of the fee (Điều 14.2.c)
+RESULT_EXISTS = (DossierStatus.result_ready, DossierStatus.result_with_post, DossierStatus.returned)
 
 
 @dataclass(frozen=True)
@@ -496,7 +498,7 @@ def _flag_refund(session: Session, dossier: Dossier, officer: User, cause: str, 
 
     Never once the result was ready: "cơ quan đã giải quyết nhưng người yêu cầu không nhận kết quả thì không
     được quyền yêu cầu hoàn trả lại lệ phí" (Điều 14.2.c, second half)."""
-    if dossier.settled_at is not None or dossier.status in (DossierStatus.result_ready, DossierStatus.returned):
+    if dossier.settled_at is not None or dossier.status in RESULT_EXISTS:
         return None
     paid = fee_paid(session, dossier)
     if paid <= 0:
@@ -846,20 +848,40 @@ def fee_paid(session: Session, dossier: Dossier) -> int:
 def return_result(
     session: Session, *, officer: User, code: str, via: str, now: datetime, expected_version: int | None = None
 ) -> Dossier:
-    """Hand the result over (to the post's return leg or at the counter). Level 4: the officer's
-    "complete" is refused until the fee paid equals the fee owed (Điều 14.3.b)."""
+    """The officer's last step with the result (Điều 25.2).
+
+    ``via="post"``: the result is handed to the post's return leg, status ``result_with_post``; the dossier is
+    "returned" only when the leg's delivery event comes (``returned_by_delivery``), never at the hand-over.
+    ``via="counter"``: the citizen collects it at the one-stop counter (also once the post gave it back),
+    status ``returned``. Level 4: refused until the fee paid equals the fee owed (Điều 14.3.b)."""
     dossier = officer_dossier(session, officer, code)
     if via not in RETURN_WAYS:
         raise InvalidInput.on_field("via", N_("Chọn cách trả kết quả: qua bưu chính hoặc tại Bộ phận Một cửa."))
-    if dossier.level == 4 and dossier.status == DossierStatus.result_ready:
+    if dossier.level == 4 and dossier.status in (DossierStatus.result_ready, DossierStatus.result_with_post):
         paid = fee_paid(session, dossier)
         if paid != dossier.fee_vnd:
             raise Conflict(
                 N_("Chưa thể hoàn thành hồ sơ mức độ 4: lệ phí đã nộp %(paid)s, phải nộp %(owed)s."),
                 params={"paid": format_vnd(paid), "owed": format_vnd(dossier.fee_vnd)},
             )
-    transition(session, dossier, Action.return_result, actor=officer, at=now, expected_version=expected_version,
+    action = Action.hand_to_post if via == "post" else Action.return_result
+    transition(session, dossier, action, actor=officer, at=now, expected_version=expected_version,
                details={"via": via})
+    return dossier
+
+
+def returned_by_delivery(session: Session, *, dossier_id: int, delivered_at: datetime,
+                         actor_id: int | None = None, recipient_name: str = "") -> Dossier | None:
+    """The return leg's "delivered" event: the citizen has the result, the dossier is ``returned``
+    (Điều 25.2: the post returns the result to the citizen). Only from ``result_with_post`` or
+    ``result_ready`` (the post may collect before the officer pressed the hand-over); any other state
+    (already returned, a replayed event) is left as it is. The step is the device's: no officer."""
+    dossier = session.get(Dossier, dossier_id)
+    if dossier is None or dossier.status not in (DossierStatus.result_with_post, DossierStatus.result_ready):
+        return None
+    actor = session.get(User, actor_id) if actor_id is not None else None
+    transition(session, dossier, Action.return_result, actor=actor, at=delivered_at,
+               details={"via": "delivery", "recipient_name": recipient_name[:200]})
     return dossier
 
 
