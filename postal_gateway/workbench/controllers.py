@@ -16,6 +16,7 @@ from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import N_, Conflict, DomainError, InvalidInput
 from postal_gateway.core.formatting import to_local
 from postal_gateway.core.unit_of_work import unit_of_work
+from postal_gateway.core.uploads import ValidatedScan, validate_scan
 from postal_gateway.dossiers.models import DossierStatus
 from postal_gateway.dossiers.workflow import ACTION_LABELS, Action, allowed_actions
 from postal_gateway.official_forms import issuing
@@ -121,6 +122,7 @@ def dossier(code: str):
         handover=services.handover_of(session, row), opinions=services.opinions_of(session, row),
         letters=services.apology_letters(session, row), supplement=services.outstanding_supplement(session, row),
         fee_paid=services.fee_paid(session, row), by_post=services.returns_by_post(row),
+        electronic_result=services.electronic_result(row), result_document=services.result_document_of(session, row),
         # Điều 25.2, 22.5: the two clocks the return leg would have if the result were ready now
         return_plan=(tracking.return_plan(session, row, now)
                      if services.returns_by_post(row) and Action.mark_result_ready in allowed_actions(row.status)
@@ -193,6 +195,8 @@ class Step:
     done: str | Callable[[dict], str]  # or chosen from the values posted
     versioned: bool = True  # the page's version goes along, so a step taken from a stale page is refused
     tells_citizen: bool = False  # the citizen is told, with a link to look the dossier up
+    #: (form field, use-case keyword) of a file the step takes, validated by content (core.uploads)
+    upload: tuple[str, str] | None = None
 
 
 def _accept(session, *, code: str, **values):
@@ -240,11 +244,21 @@ STEPS = (
     Step("/<code>/apology/<int:number>/forward", "forward_apology", _forward_apology, forms.ForwardApologyForm,
          N_("Đã chuyển phiếu xin lỗi cho công dân và ghi ngày hẹn trả mới."), tells_citizen=True),
     Step("/<code>/result", "result_ready", services.mark_result_ready, forms.ResultReadyForm,
-         N_("Đã báo có kết quả cho công dân."), tells_citizen=True),
+         N_("Đã báo có kết quả cho công dân."), tells_citizen=True,
+         upload=(services.RESULT_FILE_FIELD, "result_document")),
     Step("/<code>/return", "return_result", services.return_result, forms.ReturnResultForm,
          lambda given: (N_("Đã giao kết quả cho bưu chính; hồ sơ hoàn thành khi bưu chính phát kết quả.")
                         if given.get("via") == "post" else N_("Đã trả kết quả, hồ sơ hoàn thành."))),
 )
+
+
+def _uploaded(field: str) -> ValidatedScan | None:
+    """The file posted in ``field``, validated by content (PDF, JPEG or PNG); None when none was chosen."""
+    upload = request.files.get(field)
+    if upload is None or not upload.filename:
+        return None
+    return validate_scan(upload.filename, upload.read(), max_bytes=current_app.config["SETTINGS"].max_upload_bytes,
+                         field=field)
 
 
 def step_view(step: Step) -> Callable:
@@ -256,8 +270,14 @@ def step_view(step: Step) -> Callable:
         if step.tells_citizen:
             given["public_base_url"] = _base_url()
         done = step.done(given) if callable(step.done) else step.done
-        return _run(code, lambda s: step.use_case(s, officer=current_account(), code=code, now=utcnow(),
-                                                  **path_values, **given), done)
+
+        def work(session):
+            if step.upload is not None:  # inside the unit of work: a refused file is shown like any refusal
+                field, keyword = step.upload
+                given[keyword] = _uploaded(field)
+            return step.use_case(session, officer=current_account(), code=code, now=utcnow(), **path_values, **given)
+
+        return _run(code, work, done)
 
     view.__name__ = view.__qualname__ = step.endpoint
     return roles_required(*OFFICERS)(view)
