@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -23,7 +24,7 @@ from postal_gateway.official_forms import issuing
 from postal_gateway.official_forms.letter_layout import letter_pdf
 from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.web.errors import errors_by_field
-from postal_gateway.workbench import forms, letters, reception, schemas, services
+from postal_gateway.workbench import forms, letters, reception, scans, schemas, services
 from tracking import services as tracking
 
 OFFICERS = (Role.agency_staff, Role.agency_admin)
@@ -123,6 +124,7 @@ def dossier(code: str):
         letters=services.apology_letters(session, row), supplement=services.outstanding_supplement(session, row),
         fee_paid=services.fee_paid(session, row), by_post=services.returns_by_post(row),
         electronic_result=services.electronic_result(row), result_document=services.result_document_of(session, row),
+        scan_links=_scan_links(session, row),
         # Điều 25.2, 22.5: the two clocks the return leg would have if the result were ready now
         return_plan=(tracking.return_plan(session, row, now)
                      if services.returns_by_post(row) and Action.mark_result_ready in allowed_actions(row.status)
@@ -130,6 +132,40 @@ def dossier(code: str):
         forms=issuing.forms_of(session, row, current_account()),
         supplement_cause=services.presumed_supplement_cause(row), today=to_local(now).date(),
     )
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def _scan_links(session, row) -> list[tuple[object, str]]:
+    """Each scan of the dossier with its short-lived link for this officer (scans.LINK_LIFETIME)."""
+    officer = current_account()
+    return [(document, url_for("workbench.document", code=row.ref, document_id=document.id,
+                               t=scans.sign_link(_secret(), document_id=document.id, officer_id=officer.id)))
+            for document in scans.documents_of(session, row)]
+
+
+#: what a scan may do in the browser: nothing but show itself (no script, no fetch, no framing; "sandbox" is left
+#: out because Chromium then refuses to show a PDF at all)
+SCAN_CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src 'self'; object-src 'self'; style-src 'unsafe-inline'; "
+                                "frame-ancestors 'none'; form-action 'none'; base-uri 'none'")
+
+
+@roles_required(*OFFICERS)
+def document(code: str, document_id: int):
+    """One scan of the dossier through its signed link; the view is audited in the same unit of work."""
+    session = db_session()
+    with unit_of_work(session):
+        row = scans.open_scan(session, officer=current_account(), code=code, document_id=document_id,
+                              token=request.args.get("t", ""), secret=_secret(), now=utcnow())
+        data, content_type, filename = row.content, row.content_type, row.filename
+    response = Response(data, mimetype=content_type)
+    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = SCAN_CONTENT_SECURITY_POLICY
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
 
 
 def _stored_letter(code: str, number: int, endpoint: str):
