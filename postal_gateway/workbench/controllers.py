@@ -156,10 +156,16 @@ SCAN_CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src 'self'; object-src 
 def document(code: str, document_id: int):
     """One scan of the dossier through its signed link; the view is audited in the same unit of work."""
     session = db_session()
-    with unit_of_work(session):
-        row = scans.open_scan(session, officer=current_account(), code=code, document_id=document_id,
-                              token=request.args.get("t", ""), secret=_secret(), now=utcnow())
-        data, content_type, filename = row.content, row.content_type, row.filename
+    try:
+        with unit_of_work(session):
+            row = scans.open_scan(session, officer=current_account(), code=code, document_id=document_id,
+                                  token=request.args.get("t", ""), secret=_secret(), now=utcnow())
+            data, content_type, filename = row.content, row.content_type, row.filename
+    except scans.ScanLinkRefused as refused:
+        # expired or not this officer's: back to the dossier page, which makes fresh links (nothing was served)
+        for line in _translated(refused):
+            flash(line, "error")
+        return redirect(url_for("workbench.dossier", code=code, _anchor="scans"), code=303)
     response = Response(data, mimetype=content_type)
     response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -431,6 +437,7 @@ def _step_of(session, body: schemas.WorkbenchAction, code: str) -> Callable[[], 
         "mark_result_ready": lambda: services.mark_result_ready(session, note=text("note"), public_base_url=base,
                                                                 **common),
         "return_result": lambda: services.return_result(session, via=text("via"), **common),
+        "hand_to_post": lambda: services.return_result(session, via="post", **common),
         **{action.value: (lambda action=action: services.advance(session, action=action, reason=text("reason"),
                                                                  **common))
            for action in services.SIMPLE_ACTIONS},
@@ -459,8 +466,10 @@ def api_action(code: str, json: schemas.WorkbenchAction):
     12.1.c, 9.3.b): `items` with one `reasons` line each, `cause` (verification or reception_error; a second
     request is presumed a reception error unless verification started since), `apology_new_date` and
     `apology_reason` (the one-stop office's form 04, required for a reception error, Điều 9.4.b, 10.2.đ);
-    mark_result_ready: `note`;
-    return_result: `via` (post or counter; level 4 is refused until the fee paid equals the fee owed); accept: `basis`
+    mark_result_ready: `note` (an electronic result, level 4 not returned on paper, needs its file: page only);
+    return_result: `via` (post: handed to the post, status result_with_post, "returned" on the return leg's
+    delivery; counter: returned; level 4 is refused until the fee paid equals the fee owed); hand_to_post: as
+    via=post; accept: `basis`
     (online_valid or paper_handover, Điều 12.1.d); a submitted dossier is reached by its shipment number;
     request_completion (form 02, Điều 12.1.c): `items` and `reasons` (one reason per item, all at once);
     refuse (form 03, Điều 9.1.b): `reasons`, `competent_agency`.

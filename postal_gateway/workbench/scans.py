@@ -27,6 +27,10 @@ VIEWED = "dossier.scan_viewed"
 _SALT = "workbench-scan-link"
 
 
+class ScanLinkRefused(Forbidden):
+    """The link is expired, altered or made for someone else: the dossier page makes a fresh one."""
+
+
 def _serializer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=_SALT)
 
@@ -49,11 +53,11 @@ def open_scan(session: Session, *, officer: User | None, code: str, document_id:
     try:
         payload, signed_at = _serializer(secret).loads(token or "", return_timestamp=True)
     except BadSignature:
-        raise Forbidden(N_("Liên kết xem bản quét không hợp lệ; mở lại từ trang hồ sơ.")) from None
+        raise ScanLinkRefused(N_("Liên kết xem bản quét không hợp lệ; mở lại từ trang hồ sơ.")) from None
     if not isinstance(payload, dict) or payload.get("d") != document_id or payload.get("o") != officer.id:
-        raise Forbidden(N_("Liên kết xem bản quét không hợp lệ; mở lại từ trang hồ sơ."))
+        raise ScanLinkRefused(N_("Liên kết xem bản quét không hợp lệ; mở lại từ trang hồ sơ."))
     if now - signed_at > LINK_LIFETIME or signed_at - now > timedelta(minutes=1):
-        raise Forbidden(N_("Liên kết xem bản quét đã hết hạn; mở lại từ trang hồ sơ."))
+        raise ScanLinkRefused(N_("Liên kết xem bản quét đã hết hạn; mở lại từ trang hồ sơ."))
     document = session.get(DossierDocument, document_id)
     if document is None or document.dossier_id != dossier.id:
         raise NotFound(N_("Không tìm thấy bản quét."))

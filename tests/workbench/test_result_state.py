@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from postal_gateway import calendar
 from postal_gateway.accounts.models import Role
+from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.core.formatting import VIETNAM
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.dossiers.models import DossierStatus as S
@@ -167,3 +168,17 @@ def test_the_return_leg_ends_delivered_while_the_dossier_becomes_returned(sessio
     _post_events(session, world, ("result_handed_to_post", 1), ("delivered", 2))
     leg = ingestion._current_leg(session, world["dossier"], ingestion.Leg.return_)
     assert leg.state == LegState.delivered and world["dossier"].status == S.returned
+
+
+def test_the_api_names_the_hand_over_as_a_next_step_and_takes_it_dieu_25_2(client, session, world):
+    """Điều 25.2: the API lists "hand_to_post" as allowed from "result ready" and takes it by that name."""
+    token, _ = issue_token(session, world["officer"])
+    session.commit()
+    url = f"/api/v1/workbench/dossiers/{world['dossier'].code}"
+    auth = {"Authorization": f"Bearer {token}"}
+    body = client.get(url, headers=auth).get_json()
+    assert "hand_to_post" in body["allowed_actions"]
+    done = client.post(f"{url}/actions", json={"action": "hand_to_post", "version": body["version"]}, headers=auth)
+    assert done.status_code == 200, done.get_json()
+    session.expire_all()
+    assert world["dossier"].status == S.result_with_post

@@ -99,7 +99,10 @@ def test_the_dossier_page_links_each_scan_served_inline_with_restrictive_headers
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
     assert "no-store" in response.headers["Cache-Control"]
     assert len(_views(session, document)) == 1
-    assert client.get(f"/workbench/{dossier.code}/documents/{document.id}?t=nope").status_code == 403
+    # an expired or altered link serves nothing: back to the dossier page, which makes fresh links
+    refused = client.get(f"/workbench/{dossier.code}/documents/{document.id}?t=nope")
+    assert refused.status_code == 303 and refused.headers["Location"].endswith(f"/workbench/{dossier.code}#scans")
+    assert refused.data != world["data"] and len(_views(session, document)) == 1
 
 
 def test_another_agencys_officer_gets_not_found_on_the_page(client, session, world):
