@@ -26,7 +26,7 @@ from postal_gateway.dossiers.models import Dossier, PaymentKind
 
 _KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
 #: statuses meaning the result is completed: no refund (R-13)
-RESULT_COMPLETED = ("result_ready", "returned")
+RESULT_COMPLETED = ("result_ready", "result_with_post", "returned")
 
 
 def result_completed(dossier: Dossier) -> bool:

@@ -195,6 +195,8 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "workbench.receive_scan": AGENCY_ONLY,
     "workbench.receive_compare": AGENCY_ONLY,
     "workbench.dossier": AGENCY_ONLY,
+    # the link is signed for one officer and lives 5 minutes; the agency is checked again (workbench.scans)
+    "workbench.document": AGENCY_ONLY,
     "workbench.accept": AGENCY_ONLY,
     "workbench.request_completion": AGENCY_ONLY,
     "workbench.refuse": AGENCY_ONLY,

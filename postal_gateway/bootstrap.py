@@ -20,8 +20,10 @@ from postal_gateway.integration import logs
 from postal_gateway.lookup import projection
 from postal_gateway.notifications import service as notifications
 from postal_gateway.notifications.service import Dispatcher
+from postal_gateway.workbench import reactions as workbench_reactions
 from postal_gateway.workbench.services import ResultHandedToPost
 from tracking import reactions as tracking_reactions
+from tracking.ingestion import ResultDelivered
 
 
 def install_listeners() -> None:
@@ -39,6 +41,8 @@ def subscribe_reactions() -> None:
     work (``postal_gateway.core.unit_of_work``); each subscription is made at most once per process."""
     # the return leg and its 24-hour clock commit with the hand-over to the post, or not at all (R-16)
     domain_events.subscribe(ResultHandedToPost, tracking_reactions.open_return_leg_for_result, within_transaction=True)
+    # the dossier is "returned" when the return leg delivers the result, in the same transaction (Điều 25.2)
+    domain_events.subscribe(ResultDelivered, workbench_reactions.mark_returned_on_delivery, within_transaction=True)
 
 
 def wire_process(*, notification_dispatcher: Dispatcher | None = None) -> None:

@@ -28,6 +28,7 @@ from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import PostOffice
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.domain import N_, FieldError, InvalidInput
+from postal_gateway.core.domain_events import DomainEvent, record
 from postal_gateway.core.outbox import emit
 from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus, DossierStatusChange
 from postal_gateway.dossiers.shipments import find_by_reference, reference_in
@@ -393,6 +394,16 @@ def find_dossier(session: Session, code) -> Dossier | None:
     return find_by_reference(session, cleaned)
 
 
+@dataclass(frozen=True)
+class ResultDelivered(DomainEvent):
+    """The return leg's "delivered" event was accepted: the citizen has the result (Điều 25.2)."""
+
+    dossier_id: int
+    delivered_at: datetime
+    actor_id: int | None = None
+    recipient_name: str = ""
+
+
 def record_events(
     session: Session,
     *,
@@ -441,6 +452,11 @@ def record_events(
         result.leg_state = touched[event.leg_id].state.value
     for event, leg in sorted(newly, key=lambda pair: (pair[0].occurred_at, pair[0].id)):
         _emit(session, event, leg)
+        if leg.kind == Leg.return_ and event.event_type == EventType.delivered.value:
+            # the dossier's own status follows in this transaction (a reaction subscribed in the bootstrap)
+            record(session, ResultDelivered(dossier_id=leg.dossier_id, delivered_at=event.occurred_at,
+                                            actor_id=event.actor_id,
+                                            recipient_name=str((event.details or {}).get("recipient_name") or "")))
     session.flush()
     return results
 

@@ -192,7 +192,7 @@ def return_plan(session: Session, dossier, result_available_at: datetime) -> Ret
 #: late completions are looked for this far back (a scan every few minutes sees each of them)
 LATE_COMPLETION_WINDOW = timedelta(days=2)
 #: dossier statuses in which the appointment clock has stopped
-APPOINTMENT_STOPPED = ("result_ready", "returned", "rejected", "withdrawn")
+APPOINTMENT_STOPPED = ("result_ready", "result_with_post", "returned", "rejected", "withdrawn")
 
 
 #: the clock's name in events, metrics and messages, from what sla_breaches stores

@@ -15,6 +15,7 @@ STATUS_LABELS: dict[DossierStatus, str] = {
     DossierStatus.in_processing: N_("Đang xử lý"),
     DossierStatus.verification: N_("Đang thẩm định"),
     DossierStatus.result_ready: N_("Đã có kết quả, chờ trả"),
+    DossierStatus.result_with_post: N_("Đã giao kết quả cho bưu chính"),
     DossierStatus.returned: N_("Đã trả kết quả"),
     DossierStatus.supplement_requested: N_("Yêu cầu bổ sung hồ sơ"),
     DossierStatus.rejected: N_("Từ chối giải quyết"),

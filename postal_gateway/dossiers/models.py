@@ -52,7 +52,9 @@ class DossierStatus(str, enum.Enum):
     verification = "verification"
     #: có kết quả, chờ trả
     result_ready = "result_ready"
-    #: đã trả kết quả
+    #: đã giao kết quả cho bưu chính: the post holds the result, the citizen does not yet (Điều 25.2)
+    result_with_post = "result_with_post"
+    #: đã trả kết quả: the post delivered it, or the citizen collected it at the counter
     returned = "returned"
     #: yêu cầu bổ sung
     supplement_requested = "supplement_requested"

@@ -51,7 +51,9 @@ class Action(str, enum.Enum):
     apologise = "apologise"
     #: có kết quả
     mark_result_ready = "mark_result_ready"
-    #: trả kết quả (by the post's return leg or at the counter); "complete" for level 4
+    #: giao kết quả cho bưu chính: the post's return leg holds the result; not yet returned (Điều 25.2)
+    hand_to_post = "hand_to_post"
+    #: trả kết quả: the return leg's delivery, or collection at the counter; "complete" for level 4
     return_result = "return_result"
     #: công dân rút hồ sơ
     withdraw = "withdraw"
@@ -84,7 +86,11 @@ TRANSITIONS: dict[tuple[DossierStatus | None, Action], DossierStatus] = {
     (S.in_processing, Action.mark_result_ready): S.result_ready,
     (S.verification, Action.mark_result_ready): S.result_ready,
     (S.overdue, Action.mark_result_ready): S.result_ready,
+    (S.result_ready, Action.hand_to_post): S.result_with_post,
+    # at the counter (or a delivery the officer never saw handed over)
     (S.result_ready, Action.return_result): S.returned,
+    # the return leg's "delivered" event; or the post gave it back and the citizen collects it at the counter
+    (S.result_with_post, Action.return_result): S.returned,
     (S.supplement_requested, Action.receive_supplement): S.in_processing,
     **{(state, Action.request_supplement): S.supplement_requested for state in WORKING},
     **{(state, Action.reject): S.rejected for state in (*WORKING, S.supplement_requested)},
@@ -105,6 +111,7 @@ ACTION_LABELS = {
     Action.reject: N_("từ chối"),
     Action.apologise: N_("xin lỗi, hẹn lại ngày trả"),
     Action.mark_result_ready: N_("báo có kết quả"),
+    Action.hand_to_post: N_("giao kết quả cho bưu chính"),
     Action.return_result: N_("trả kết quả"),
     Action.withdraw: N_("rút hồ sơ"),
     Action.request_completion: N_("yêu cầu bổ sung, hoàn thiện hồ sơ"),
@@ -178,7 +185,7 @@ def transition(
     dossier: Dossier,
     action: Action,
     *,
-    actor: User,
+    actor: User | None,
     at: datetime,
     reason: str = "",
     details: dict | None = None,
@@ -186,6 +193,7 @@ def transition(
 ) -> DossierStatusChange:
     """Move ``dossier`` by ``action``: checked against the table, recorded, announced; flushed.
 
+    ``actor`` None is a step the system witnessed (the return leg's delivery event, recorded by a device).
     ``expected_version`` is the Dossier.version the officer saw; a different one means someone else
     acted in between (StaleDossier). A concurrent commit found at flush raises StaleDossier too; the
     caller must then roll back.
@@ -207,7 +215,7 @@ def transition(
         if target in (S.rejected, S.withdrawn):
             dossier.given_back_at = at
         step = DossierStatusChange(
-            from_status=source, to_status=target, at=at, actor_id=actor.id, reason=reason or "",
+            from_status=source, to_status=target, at=at, actor_id=actor.id if actor else None, reason=reason or "",
             action=action.value, details=details or {},
         )
         dossier.history.append(step)

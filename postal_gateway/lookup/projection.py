@@ -26,7 +26,7 @@ from postal_gateway.catalogue.models import PostOffice
 from postal_gateway.core.config import process_settings
 from postal_gateway.core.outbox import IntegrationEvent
 from postal_gateway.dossiers.labels import STATUS_LABELS
-from postal_gateway.dossiers.models import DossierStatusChange
+from postal_gateway.dossiers.models import DossierStatus, DossierStatusChange
 from postal_gateway.dossiers.shipments import find_by_reference
 from postal_gateway.lookup.models import LookupRecord
 from tracking.models import EventOutcome, ShipmentEvent
@@ -59,11 +59,22 @@ def id_number_hash(id_number: str) -> str:
 
 
 def _timeline(session: Session, dossier) -> list[dict]:
+    """Status changes and accepted shipment events in time order, "returned" last (Điều 25.2: the result is
+    returned when the post delivers it, after it received it). The delivery event and the status change it
+    caused say the same thing: the event, which names its post office, is kept."""
     items: list[tuple] = []
+    delivered = session.scalar(
+        select(ShipmentEvent.id).where(ShipmentEvent.dossier_id == dossier.id,
+                                       ShipmentEvent.outcome == EventOutcome.accepted,
+                                       ShipmentEvent.event_type == EventType.delivered.value).limit(1)
+    ) is not None
     for change in session.scalars(
         select(DossierStatusChange).where(DossierStatusChange.dossier_id == dossier.id)
     ):
-        items.append((change.at, STATUS_LABELS.get(change.to_status, str(change.to_status)), ""))
+        is_returned = change.to_status == DossierStatus.returned
+        if is_returned and delivered and (change.details or {}).get("via") == "delivery":
+            continue
+        items.append((is_returned, change.at, STATUS_LABELS.get(change.to_status, str(change.to_status)), ""))
     rows = session.execute(
         select(ShipmentEvent.occurred_at, ShipmentEvent.event_type, PostOffice.name)
         .outerjoin(PostOffice, PostOffice.code == ShipmentEvent.post_office_code)
@@ -73,9 +84,9 @@ def _timeline(session: Session, dossier) -> list[dict]:
         place = office_name or ""
         if kind == EventType.handed_to_agency.value:
             place = dossier.agency.name
-        items.append((at, EVENTS[EventType(kind)].label, place))
-    items.sort(key=lambda item: item[0])
-    return [{"at": at.isoformat(), "label": label, "place": place} for at, label, place in items]
+        items.append((kind == EventType.delivered.value, at, EVENTS[EventType(kind)].label, place))
+    items.sort(key=lambda item: (item[0], item[1]))
+    return [{"at": at.isoformat(), "label": label, "place": place} for _, at, label, place in items]
 
 
 def refresh_record(session: Session, dossier, *, event_id: str = "", supplements: list[str] | None = None):

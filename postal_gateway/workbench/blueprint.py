@@ -5,6 +5,7 @@ GET       /workbench                                   queue           dossiers 
 GET/POST  /workbench/receive                           receive_scan    scan or type the slip's code
 GET/POST  /workbench/<code>/receive                    receive_compare compare paper with online, sign
 GET       /workbench/<code>                            dossier         facts, timeline, next steps
+GET       /workbench/<code>/documents/<int:document_id>  document      one scan, by a 5-minute signed link, audited
 POST      /workbench/<code>/accept                     accept          tiếp nhận a submitted dossier (Điều 12.1.d)
 POST      /workbench/<code>/completion                 request_completion  form 02 at reception (Điều 12.1.c)
 POST      /workbench/<code>/refuse                     refuse          form 03 at reception (Điều 9.1.b)
@@ -41,6 +42,7 @@ blueprint.add_url_rule("", view_func=controllers.queue, methods=["GET"])
 blueprint.add_url_rule("/receive", view_func=controllers.receive_scan, methods=["GET", "POST"])
 blueprint.add_url_rule("/<code>/receive", view_func=controllers.receive_compare, methods=["GET", "POST"])
 blueprint.add_url_rule("/<code>", view_func=controllers.dossier, methods=["GET"])
+blueprint.add_url_rule("/<code>/documents/<int:document_id>", view_func=controllers.document, methods=["GET"])
 blueprint.add_url_rule("/<code>/apology/<int:number>.pdf", view_func=controllers.apology_pdf, methods=["GET"])
 api.add_url_rule("/workbench/dossiers", view_func=controllers.api_queue, methods=["GET"])
 api.add_url_rule("/workbench/dossiers/<code>", view_func=controllers.api_dossier, methods=["GET"])

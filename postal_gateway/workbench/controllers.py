@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,13 +17,14 @@ from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.domain import N_, Conflict, DomainError, InvalidInput
 from postal_gateway.core.formatting import to_local
 from postal_gateway.core.unit_of_work import unit_of_work
+from postal_gateway.core.uploads import ValidatedScan, validate_scan
 from postal_gateway.dossiers.models import DossierStatus
 from postal_gateway.dossiers.workflow import ACTION_LABELS, Action, allowed_actions
 from postal_gateway.official_forms import issuing
 from postal_gateway.official_forms.letter_layout import letter_pdf
 from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.web.errors import errors_by_field
-from postal_gateway.workbench import forms, letters, reception, schemas, services
+from postal_gateway.workbench import forms, letters, reception, scans, schemas, services
 from tracking import services as tracking
 
 OFFICERS = (Role.agency_staff, Role.agency_admin)
@@ -121,6 +123,8 @@ def dossier(code: str):
         handover=services.handover_of(session, row), opinions=services.opinions_of(session, row),
         letters=services.apology_letters(session, row), supplement=services.outstanding_supplement(session, row),
         fee_paid=services.fee_paid(session, row), by_post=services.returns_by_post(row),
+        electronic_result=services.electronic_result(row), result_document=services.result_document_of(session, row),
+        scan_links=_scan_links(session, row),
         # Điều 25.2, 22.5: the two clocks the return leg would have if the result were ready now
         return_plan=(tracking.return_plan(session, row, now)
                      if services.returns_by_post(row) and Action.mark_result_ready in allowed_actions(row.status)
@@ -128,6 +132,46 @@ def dossier(code: str):
         forms=issuing.forms_of(session, row, current_account()),
         supplement_cause=services.presumed_supplement_cause(row), today=to_local(now).date(),
     )
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def _scan_links(session, row) -> list[tuple[object, str]]:
+    """Each scan of the dossier with its short-lived link for this officer (scans.LINK_LIFETIME)."""
+    officer = current_account()
+    return [(document, url_for("workbench.document", code=row.ref, document_id=document.id,
+                               t=scans.sign_link(_secret(), document_id=document.id, officer_id=officer.id)))
+            for document in scans.documents_of(session, row)]
+
+
+#: what a scan may do in the browser: nothing but show itself (no script, no fetch, no framing; "sandbox" is left
+#: out because Chromium then refuses to show a PDF at all)
+SCAN_CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src 'self'; object-src 'self'; style-src 'unsafe-inline'; "
+                                "frame-ancestors 'none'; form-action 'none'; base-uri 'none'")
+
+
+@roles_required(*OFFICERS)
+def document(code: str, document_id: int):
+    """One scan of the dossier through its signed link; the view is audited in the same unit of work."""
+    session = db_session()
+    try:
+        with unit_of_work(session):
+            row = scans.open_scan(session, officer=current_account(), code=code, document_id=document_id,
+                                  token=request.args.get("t", ""), secret=_secret(), now=utcnow())
+            data, content_type, filename = row.content, row.content_type, row.filename
+    except scans.ScanLinkRefused as refused:
+        # expired or not this officer's: back to the dossier page, which makes fresh links (nothing was served)
+        for line in _translated(refused):
+            flash(line, "error")
+        return redirect(url_for("workbench.dossier", code=code, _anchor="scans"), code=303)
+    response = Response(data, mimetype=content_type)
+    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = SCAN_CONTENT_SECURITY_POLICY
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
 
 
 def _stored_letter(code: str, number: int, endpoint: str):
@@ -190,9 +234,11 @@ class Step:
     endpoint: str
     use_case: Callable
     form: type[forms.StepForm]
-    done: str
+    done: str | Callable[[dict], str]  # or chosen from the values posted
     versioned: bool = True  # the page's version goes along, so a step taken from a stale page is refused
     tells_citizen: bool = False  # the citizen is told, with a link to look the dossier up
+    #: (form field, use-case keyword) of a file the step takes, validated by content (core.uploads)
+    upload: tuple[str, str] | None = None
 
 
 def _accept(session, *, code: str, **values):
@@ -240,10 +286,21 @@ STEPS = (
     Step("/<code>/apology/<int:number>/forward", "forward_apology", _forward_apology, forms.ForwardApologyForm,
          N_("Đã chuyển phiếu xin lỗi cho công dân và ghi ngày hẹn trả mới."), tells_citizen=True),
     Step("/<code>/result", "result_ready", services.mark_result_ready, forms.ResultReadyForm,
-         N_("Đã báo có kết quả cho công dân."), tells_citizen=True),
+         N_("Đã báo có kết quả cho công dân."), tells_citizen=True,
+         upload=(services.RESULT_FILE_FIELD, "result_document")),
     Step("/<code>/return", "return_result", services.return_result, forms.ReturnResultForm,
-         N_("Đã trả kết quả, hồ sơ hoàn thành.")),
+         lambda given: (N_("Đã giao kết quả cho bưu chính; hồ sơ hoàn thành khi bưu chính phát kết quả.")
+                        if given.get("via") == "post" else N_("Đã trả kết quả, hồ sơ hoàn thành."))),
 )
+
+
+def _uploaded(field: str) -> ValidatedScan | None:
+    """The file posted in ``field``, validated by content (PDF, JPEG or PNG); None when none was chosen."""
+    upload = request.files.get(field)
+    if upload is None or not upload.filename:
+        return None
+    return validate_scan(upload.filename, upload.read(), max_bytes=current_app.config["SETTINGS"].max_upload_bytes,
+                         field=field)
 
 
 def step_view(step: Step) -> Callable:
@@ -254,8 +311,15 @@ def step_view(step: Step) -> Callable:
             given["expected_version"] = form.expected_version
         if step.tells_citizen:
             given["public_base_url"] = _base_url()
-        return _run(code, lambda s: step.use_case(s, officer=current_account(), code=code, now=utcnow(),
-                                                  **path_values, **given), step.done)
+        done = step.done(given) if callable(step.done) else step.done
+
+        def work(session):
+            if step.upload is not None:  # inside the unit of work: a refused file is shown like any refusal
+                field, keyword = step.upload
+                given[keyword] = _uploaded(field)
+            return step.use_case(session, officer=current_account(), code=code, now=utcnow(), **path_values, **given)
+
+        return _run(code, work, done)
 
     view.__name__ = view.__qualname__ = step.endpoint
     return roles_required(*OFFICERS)(view)
@@ -373,6 +437,7 @@ def _step_of(session, body: schemas.WorkbenchAction, code: str) -> Callable[[], 
         "mark_result_ready": lambda: services.mark_result_ready(session, note=text("note"), public_base_url=base,
                                                                 **common),
         "return_result": lambda: services.return_result(session, via=text("via"), **common),
+        "hand_to_post": lambda: services.return_result(session, via="post", **common),
         **{action.value: (lambda action=action: services.advance(session, action=action, reason=text("reason"),
                                                                  **common))
            for action in services.SIMPLE_ACTIONS},
@@ -401,8 +466,10 @@ def api_action(code: str, json: schemas.WorkbenchAction):
     12.1.c, 9.3.b): `items` with one `reasons` line each, `cause` (verification or reception_error; a second
     request is presumed a reception error unless verification started since), `apology_new_date` and
     `apology_reason` (the one-stop office's form 04, required for a reception error, Điều 9.4.b, 10.2.đ);
-    mark_result_ready: `note`;
-    return_result: `via` (post or counter; level 4 is refused until the fee paid equals the fee owed); accept: `basis`
+    mark_result_ready: `note` (an electronic result, level 4 not returned on paper, needs its file: page only);
+    return_result: `via` (post: handed to the post, status result_with_post, "returned" on the return leg's
+    delivery; counter: returned; level 4 is refused until the fee paid equals the fee owed); hand_to_post: as
+    via=post; accept: `basis`
     (online_valid or paper_handover, Điều 12.1.d); a submitted dossier is reached by its shipment number;
     request_completion (form 02, Điều 12.1.c): `items` and `reasons` (one reason per item, all at once);
     refuse (form 03, Điều 9.1.b): `reasons`, `competent_agency`.

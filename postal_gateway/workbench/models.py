@@ -13,12 +13,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
     select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from postal_gateway.core.db import Base, UTCDateTime
 
@@ -213,3 +214,23 @@ class RefundFlag(Base):
     flagged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     #: set by the payments area once the refund is made
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ResultDocument(Base):
+    """The result itself as a file (scan or signed PDF), given with "Báo có kết quả" (Điều 25.2): required for
+    an electronic result (level 4 returned without paper), optional otherwise; one per dossier. Validated by
+    content like every scan (PDF, JPEG or PNG, no active content)."""
+
+    __tablename__ = "result_documents"
+    __table_args__ = (CheckConstraint("size_bytes > 0", name="not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    #: detected from the content, not taken from the client
+    content_type: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -23,7 +23,7 @@ from postal_gateway.workbench.services import OPINION_DAYS_MAX, REASON_MAX, REAS
 WorkbenchStep = Literal[
     "accept", "transfer", "start_processing", "start_verification", "finish_verification", "request_supplement",
     "receive_supplement", "reject", "withdraw", "ask_opinion", "record_opinion", "apologise",
-    "mark_result_ready", "return_result", "request_completion", "refuse", "forward_apology",
+    "mark_result_ready", "hand_to_post", "return_result", "request_completion", "refuse", "forward_apology",
 ]
 Text = Annotated[StrictStr, Field(max_length=TEXT_MAX)]
 

@@ -21,6 +21,8 @@ from postal_gateway.catalogue.models import Agency
 from postal_gateway.core.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from postal_gateway.core.domain_events import DomainEvent, record
 from postal_gateway.core.formatting import format_local_date, format_local_datetime, format_vnd, to_local
+from postal_gateway.core.scan_safety import refuse_active_content
+from postal_gateway.core.uploads import ValidatedScan
 from postal_gateway.dossiers.labels import status_label
 from postal_gateway.dossiers.models import Channel, Dossier, DossierStatus
 from postal_gateway.dossiers.services import lookup_url
@@ -39,6 +41,7 @@ from postal_gateway.workbench.models import (
     PaperHandover,
     RefundFlag,
     Rejection,
+    ResultDocument,
     SupplementRequest,
 )
 from tracking.services import record_handover_to_agency, return_plan
@@ -54,10 +57,14 @@ APOLOGY_DAYS_MAX = 90
 #: simple steps an officer takes with one button
 SIMPLE_ACTIONS = (Action.transfer, Action.start_processing, Action.start_verification, Action.finish_verification)
 RETURN_WAYS = ("post", "counter")
+#: the form field (and API problem field) of the result's file
+RESULT_FILE_FIELD = "result_file"
 #: items without their reasons, or not all at once (Điều 12.1.c)
 NEED_EVERYTHING_AT_ONCE = N_("Phải nêu rõ nội dung, lý do và hướng dẫn, đầy đủ một lần (Điều 12.1.c).")
 #: no due time runs: the result is ready, or the citizen has the next move (supplement)
-CLOCK_STOPPED = (DossierStatus.result_ready, DossierStatus.supplement_requested)
+CLOCK_STOPPED = (DossierStatus.result_ready, DossierStatus.result_with_post, DossierStatus.supplement_requested)
+#: the result exists: settled (statistics' settled_at), no refund of the fee (Điều 14.2.c)
+RESULT_EXISTS = (DossierStatus.result_ready, DossierStatus.result_with_post, DossierStatus.returned)
 
 
 @dataclass(frozen=True)
@@ -496,7 +503,7 @@ def _flag_refund(session: Session, dossier: Dossier, officer: User, cause: str, 
 
     Never once the result was ready: "cơ quan đã giải quyết nhưng người yêu cầu không nhận kết quả thì không
     được quyền yêu cầu hoàn trả lại lệ phí" (Điều 14.2.c, second half)."""
-    if dossier.settled_at is not None or dossier.status in (DossierStatus.result_ready, DossierStatus.returned):
+    if dossier.settled_at is not None or dossier.status in RESULT_EXISTS:
         return None
     paid = fee_paid(session, dossier)
     if paid <= 0:
@@ -814,11 +821,43 @@ def returns_by_post(dossier: Dossier) -> bool:
     return dossier.channel == Channel.postal
 
 
+def electronic_result(dossier: Dossier) -> bool:
+    """A level-4 dossier whose result does not go back on paper by the post: the result is the file given with
+    "Báo có kết quả" (Điều 25.2, 14.3), so that file is required."""
+    return dossier.level == 4 and not returns_by_post(dossier)
+
+
+def _result_document(session: Session, dossier: Dossier, officer: User, scan: ValidatedScan | None,
+                     now: datetime) -> ResultDocument | None:
+    """Keep the result's file (PDF, JPEG or PNG, judged by content, no active content); required for an
+    electronic result; one per dossier."""
+    if scan is None:
+        if electronic_result(dossier):
+            raise InvalidInput.on_field(
+                RESULT_FILE_FIELD,
+                N_("Hồ sơ mức độ 4 trả kết quả điện tử: đính kèm bản quét hoặc bản PDF đã ký số của kết quả."))
+        return None
+    refuse_active_content(scan, field=RESULT_FILE_FIELD)
+    document = ResultDocument(dossier_id=dossier.id, filename=scan.filename, content_type=scan.content_type,
+                              size_bytes=scan.size_bytes, sha256=scan.sha256, content=scan.data, uploaded_at=now,
+                              uploaded_by_id=officer.id)
+    session.add(document)
+    return document
+
+
+def result_document_of(session: Session, dossier: Dossier) -> ResultDocument | None:
+    return session.scalar(select(ResultDocument).where(ResultDocument.dossier_id == dossier.id))
+
+
 def mark_result_ready(
     session: Session, *, officer: User, code: str, note: str = "", now: datetime, expected_version: int | None = None,
-    public_base_url: str = "",
+    public_base_url: str = "", result_document: ValidatedScan | None = None,
 ) -> Dossier:
-    """The result is ready: the post's return leg opens (postal dossiers) and the citizen is told."""
+    """The result is ready: the post's return leg opens (postal dossiers) and the citizen is told.
+
+    ``result_document`` is the result as a file, validated by ``core.uploads.validate_scan``: required for an
+    electronic result (``electronic_result``: level 4 not returned on paper by the post), optional otherwise;
+    kept in ``result_documents`` (Điều 25.2)."""
     dossier = officer_dossier(session, officer, code)
     errors: list[FieldError] = []
     note = _text(note, "note", errors, required=False)
@@ -826,6 +865,8 @@ def mark_result_ready(
     by_post = returns_by_post(dossier)
     transition(session, dossier, Action.mark_result_ready, actor=officer, at=now, reason=note,
                expected_version=expected_version, details={"return_by": "post" if by_post else "counter"})
+    _result_document(session, dossier, officer, result_document, now)
+    session.flush()
     if by_post:
         # the tracking area opens the return leg in this same transaction (subscribed in the bootstrap)
         record(session, ResultHandedToPost(dossier_id=dossier.id, available_at=now))
@@ -846,20 +887,40 @@ def fee_paid(session: Session, dossier: Dossier) -> int:
 def return_result(
     session: Session, *, officer: User, code: str, via: str, now: datetime, expected_version: int | None = None
 ) -> Dossier:
-    """Hand the result over (to the post's return leg or at the counter). Level 4: the officer's
-    "complete" is refused until the fee paid equals the fee owed (Điều 14.3.b)."""
+    """The officer's last step with the result (Điều 25.2).
+
+    ``via="post"``: the result is handed to the post's return leg, status ``result_with_post``; the dossier is
+    "returned" only when the leg's delivery event comes (``returned_by_delivery``), never at the hand-over.
+    ``via="counter"``: the citizen collects it at the one-stop counter (also once the post gave it back),
+    status ``returned``. Level 4: refused until the fee paid equals the fee owed (Điều 14.3.b)."""
     dossier = officer_dossier(session, officer, code)
     if via not in RETURN_WAYS:
         raise InvalidInput.on_field("via", N_("Chọn cách trả kết quả: qua bưu chính hoặc tại Bộ phận Một cửa."))
-    if dossier.level == 4 and dossier.status == DossierStatus.result_ready:
+    if dossier.level == 4 and dossier.status in (DossierStatus.result_ready, DossierStatus.result_with_post):
         paid = fee_paid(session, dossier)
         if paid != dossier.fee_vnd:
             raise Conflict(
                 N_("Chưa thể hoàn thành hồ sơ mức độ 4: lệ phí đã nộp %(paid)s, phải nộp %(owed)s."),
                 params={"paid": format_vnd(paid), "owed": format_vnd(dossier.fee_vnd)},
             )
-    transition(session, dossier, Action.return_result, actor=officer, at=now, expected_version=expected_version,
+    action = Action.hand_to_post if via == "post" else Action.return_result
+    transition(session, dossier, action, actor=officer, at=now, expected_version=expected_version,
                details={"via": via})
+    return dossier
+
+
+def returned_by_delivery(session: Session, *, dossier_id: int, delivered_at: datetime,
+                         actor_id: int | None = None, recipient_name: str = "") -> Dossier | None:
+    """The return leg's "delivered" event: the citizen has the result, the dossier is ``returned``
+    (Điều 25.2: the post returns the result to the citizen). Only from ``result_with_post`` or
+    ``result_ready`` (the post may collect before the officer pressed the hand-over); any other state
+    (already returned, a replayed event) is left as it is. The step is the device's: no officer."""
+    dossier = session.get(Dossier, dossier_id)
+    if dossier is None or dossier.status not in (DossierStatus.result_with_post, DossierStatus.result_ready):
+        return None
+    actor = session.get(User, actor_id) if actor_id is not None else None
+    transition(session, dossier, Action.return_result, actor=actor, at=delivered_at,
+               details={"via": "delivery", "recipient_name": recipient_name[:200]})
     return dossier
 
 

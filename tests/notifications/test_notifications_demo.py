@@ -9,6 +9,7 @@ from contracts.demo import load_demo_contracts
 from postal_gateway.accounts.demo import load_demo_users
 from postal_gateway.catalogue.demo_data import load_demo_catalogue
 from postal_gateway.core.db import SessionFactory, utcnow
+from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.dossiers.models import Dossier, DossierStatus
 from postal_gateway.integration.consumers import local_consumers
 from postal_gateway.integration.local import relay_locally
@@ -21,8 +22,9 @@ def _load(session) -> list[str]:
     load_demo_catalogue(session)
     load_demo_users(session)
     load_demo_contracts(session)
-    lines = load_demo_notified_journey(session)
-    session.commit()
+    # as `flask demo` loads it: in a unit of work, whose reactions make the delivered dossier "returned"
+    with unit_of_work(session):
+        lines = load_demo_notified_journey(session)
     return lines
 
 

@@ -29,7 +29,7 @@ from postal_gateway.consents.models import ConsentMethod
 from postal_gateway.core.config import Settings
 from postal_gateway.core.db import db_session, utcnow
 from postal_gateway.core.formatting import VIETNAM
-from postal_gateway.dossiers.models import Dossier, PaymentKind
+from postal_gateway.dossiers.models import Dossier, DossierDocument, PaymentKind
 from postal_gateway.models import metadata
 from postal_gateway.official_forms import issuing, numbering
 from postal_gateway.official_forms.letter_layout import letter_pdf
@@ -193,6 +193,10 @@ def _build(session) -> dict:
     opinion_1 = OpinionRequest(dossier_id=dossier_1.id, agency_id=agency_2.id, asked_by_id=users["agency_staff_1"].id,
                                asked_at=now, question="Ý kiến về hồ sơ?", due_at=now + timedelta(days=3))
     session.add(opinion_1)
+    # a scan of dossier 1, opened by its signed link (the matrix's request carries none: the page is redirected to)
+    document_1 = DossierDocument(dossier_id=dossier_1.id, title="Tờ khai", filename="to-khai.pdf",
+                                 content_type="application/pdf", size_bytes=4, sha256="0" * 64, content=b"%PDF")
+    session.add(document_1)
     form_1 = issuing.issue(session, form_no=numbering.COMPLETION, dossier=dossier_1, agency=agency_1,
                            officer=users["agency_staff_1"], now=now, render=letter_pdf,
                            data={"paragraphs": [], "signature_title": "NGƯỜI HƯỚNG DẪN", "signer_name": "-"})
@@ -251,6 +255,7 @@ def _build(session) -> dict:
             "item_id": item_1.id,
             "opinion_id": opinion_1.id,
             "form_id": form_1.id,
+            "document_id": document_1.id,
             "number": 1,
             "transaction_id": transaction.id,
             "day": RECONCILED_DAY.isoformat(),

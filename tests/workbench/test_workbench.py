@@ -248,7 +248,8 @@ def test_result_ready_opens_the_return_leg_and_level_4_completion_waits_for_the_
     session.commit()
     services.return_result(session, officer=officer, code=code, via="post", now=local(12, 10), expected_version=dossier.version)
     session.commit()
-    assert dossier.status == S.returned and dossier.history[-1].details == {"via": "post"}
+    # Điều 25.2: handed to the post is not yet returned; the return leg's delivery makes it so
+    assert dossier.status == S.result_with_post and dossier.history[-1].details == {"via": "post"}
 
 
 def test_the_result_ready_step_and_its_return_leg_commit_together_or_not_at_all(session, world, monkeypatch):

@@ -34,6 +34,6 @@ def test_demo_dossier_is_loaded_once_and_can_be_worked_to_return(session):
         services.advance(session, officer=officer, code=dossier.code, action=action, now=now)
     services.mark_result_ready(session, officer=officer, code=dossier.code, now=now)
     services.return_result(session, officer=officer, code=dossier.code, via="post", now=now)
-    assert dossier.status == DossierStatus.returned
+    assert dossier.status == DossierStatus.result_with_post
     reception.accept(session, officer=officer, ref=waiting.shipment_number, basis="online_valid", now=now)
     assert waiting.status == DossierStatus.received and waiting.code

@@ -78,12 +78,14 @@ def test_officer_works_a_dossier_from_receipt_to_return_and_sees_it_counted(clie
     page = act("result")
     assert "Đã báo có kết quả cho công dân." in page
     page = act("return", via="post")
-    assert "Đã trả kết quả, hồ sơ hoàn thành." in page
+    # Điều 25.2: handed to the post, not yet returned (the return leg's delivery returns it)
+    assert "Đã giao kết quả cho bưu chính; hồ sơ hoàn thành khi bưu chính phát kết quả." in page
     session.expire_all()
     stored = session.get(Dossier, dossier.id)
-    assert stored.status == S.returned
+    assert stored.status == S.result_with_post
     assert [h.to_status for h in stored.history] == [
-        S.transferred, S.in_processing, S.supplement_requested, S.in_processing, S.overdue, S.result_ready, S.returned]
+        S.transferred, S.in_processing, S.supplement_requested, S.in_processing, S.overdue, S.result_ready,
+        S.result_with_post]
     assert {m.template for m in session.scalars(select(OutboxMessage))} >= {"supplement_requested", "apology", "result_ready"}
     timeline = client.get(f"/workbench/{code}").get_data(as_text=True)
     assert "Diễn biến xử lý" in timeline and "Ảnh chân dung 4x6" in timeline and "Chờ xác minh" in timeline
