@@ -53,7 +53,7 @@ def test_run_sheet_fits_a_phone_opens_offline_and_follows_the_handheld(session, 
     save_screenshot(phone, "tracking-run-sheet")
 
     # the service worker takes the page over, then keeps a copy of it
-    phone.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=15000)
+    phone.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=15000)
     phone.reload()
     kept = ("ref => caches.open('tracking-run-sheet-v1').then(c => c.match('/tracking/run-sheet'))"
             ".then(r => r ? r.text() : '').then(t => t.includes(ref))")
