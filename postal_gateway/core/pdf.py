@@ -64,6 +64,20 @@ def story_height(story: list[Flowable], width: float) -> float:
     return total + 4 * mm
 
 
+def page_numbers(label: str = ""):
+    """A page callback for ``SimpleDocTemplate.build(onFirstPage=…, onLaterPages=…)`` writing "<label> n" at the
+    right of each page's foot: long tables run over many pages and readers quote the page."""
+    prefix = f"{label} " if label else ""
+
+    def draw(canvas, document) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT_REGULAR, 8)
+        canvas.drawRightString(document.pagesize[0] - document.rightMargin, 6 * mm, f"{prefix}{document.page}")
+        canvas.restoreState()
+
+    return draw
+
+
 class ShortRule(Flowable):
     """The short line under the issuer's name and the national motto."""
 

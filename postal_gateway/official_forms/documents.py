@@ -18,7 +18,7 @@ from postal_gateway.core.formatting import (
     format_local_datetime,
     to_local,
 )
-from postal_gateway.core.pdf import FONT_BOLD, FONT_REGULAR, register_fonts
+from postal_gateway.core.pdf import FONT_BOLD, FONT_REGULAR, page_numbers, register_fonts
 from postal_gateway.official_forms.services import ControlSheet, Register
 
 CONTROL_SHEET_TITLE = "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"
@@ -162,13 +162,6 @@ def register_pdf(book: Register, *, printed_at) -> bytes:
     doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=10 * mm, rightMargin=10 * mm,
                             topMargin=12 * mm, bottomMargin=12 * mm, title=f"Sổ theo dõi hồ sơ {book.agency.name}",
                             author=book.agency.name)
-    doc.build(story, onFirstPage=_page_number, onLaterPages=_page_number)
+    numbered = page_numbers("Trang")  # a long period runs over many pages
+    doc.build(story, onFirstPage=numbered, onLaterPages=numbered)
     return buffer.getvalue()
-
-
-def _page_number(canvas, doc) -> None:
-    """"Trang n" at the foot of each page of the register: a long period runs over many pages."""
-    canvas.saveState()
-    canvas.setFont(FONT_REGULAR, 8)
-    canvas.drawRightString(doc.pagesize[0] - doc.rightMargin, 6 * mm, f"Trang {doc.page}")
-    canvas.restoreState()

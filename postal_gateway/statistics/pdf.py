@@ -15,7 +15,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from postal_gateway.core.domain import N_
 from postal_gateway.core.formatting import format_local_datetime
-from postal_gateway.core.pdf import FONT_BOLD, FONT_REGULAR, register_fonts
+from postal_gateway.core.pdf import FONT_BOLD, FONT_REGULAR, page_numbers, register_fonts
 from postal_gateway.statistics.export import NO_DATA_MARK, NO_DATA_NOTE
 from postal_gateway.statistics.service import COLUMNS, NO_DATA_KEYS, RECEPTION_COLUMNS, Report
 
@@ -128,12 +128,6 @@ def pdf(report: Report, *, printed_at: datetime, translate=lambda text: text) ->
     document = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=10 * mm, rightMargin=10 * mm,
                                  topMargin=12 * mm, bottomMargin=12 * mm,
                                  title=translate("Thống kê tình hình giải quyết hồ sơ thủ tục hành chính"))
-    document.build(story, onFirstPage=_page_number, onLaterPages=_page_number)
+    numbered = page_numbers()
+    document.build(story, onFirstPage=numbered, onLaterPages=numbered)
     return buffer.getvalue()
-
-
-def _page_number(canvas, document) -> None:
-    canvas.saveState()
-    canvas.setFont(FONT_REGULAR, 8)
-    canvas.drawRightString(document.pagesize[0] - document.rightMargin, 6 * mm, f"{document.page}")
-    canvas.restoreState()
