@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from contracts import cashbook
 from contracts.models import CashShift, ShiftStatus
 from postal_gateway.accounts.models import Role, User
-from postal_gateway.core.db import SessionFactory
 from postal_gateway.core.domain import Conflict
 from postal_gateway.dossiers.models import CollectedAmount, CollectionMethod, CollectionPlace, Dossier, PaymentKind
 from postal_gateway.dossiers.services import CollectedPayment, PostalSubmission, submit
 from tests import factories
+from tests.concurrency import all_at_once
 from tests.conftest import log_in
 
 MB = 1024 * 1024
@@ -196,29 +195,13 @@ def test_two_first_cash_intakes_at_once_open_one_shift__dieu_23_4(app, session, 
     """Điều 23.4: two intakes of the same worker at the same moment, with no shift open (two phones, or a double
     tap with two keys), open one shift between them and both amounts are in its book."""
     session.commit()
-    engine = create_engine(app.extensions["engine"].url, pool_size=2, max_overflow=0, pool_timeout=60)
     ids = {name: counter[name].id for name in ("worker", "citizen")}
-    barrier, failures = threading.Barrier(2), []
 
-    def take(index):
-        barrier.wait(timeout=30)
-        own = SessionFactory(bind=engine)
-        try:
-            mine = dict(counter, worker=own.get(User, ids["worker"]), citizen=own.get(User, ids["citizen"]))
-            intake(own, mine, own.merge(counter["big"]), at=TUESDAY_8H + timedelta(seconds=index), key=f"k{index}")
-            own.commit()
-        except BaseException as error:  # noqa: BLE001
-            own.rollback()
-            failures.append(error)
-        finally:
-            own.close()
+    def take(own, index):
+        mine = dict(counter, worker=own.get(User, ids["worker"]), citizen=own.get(User, ids["citizen"]))
+        intake(own, mine, own.merge(counter["big"]), at=TUESDAY_8H + timedelta(seconds=index), key=f"k{index}")
 
-    threads = [threading.Thread(target=take, args=(index,)) for index in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    engine.dispose()
+    _results, failures = all_at_once(app, take, 2, timeout=60)
     assert not failures
     session.expire_all()
     shift = session.scalars(select(CashShift).where(CashShift.worker_id == ids["worker"])).one()

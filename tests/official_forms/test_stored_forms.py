@@ -3,21 +3,20 @@ readable by the dossier's people and the issuing body only (Thông tư 01/2018/T
 Quy chế, Điều 9.1.b–c, 9.3.d, 18.3)."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.accounts.tokens import issue_token
-from postal_gateway.core.db import SessionFactory
 from postal_gateway.dossiers.models import Dossier
 from postal_gateway.official_forms import issuing, numbering
 from postal_gateway.official_forms.letter_layout import letter_pdf
 from postal_gateway.official_forms.models import OfficialForm
 from tests import factories
+from tests.concurrency import all_at_once
 from tests.conftest import log_in
 
 VN = timezone(timedelta(hours=7))
@@ -92,34 +91,15 @@ def test_the_form_is_frozen_what_it_prints_is_stored_with_its_pdf(session, world
 def test_forty_concurrent_issues_get_forty_numbers_without_gaps(app, session, world):
     """Forty officers issuing at once get numbers 1..40 exactly (one counter row orders them)."""
     session.commit()
-    engine = create_engine(app.extensions["engine"].url, pool_size=40, max_overflow=0, pool_timeout=120)
-    ids = (world["officer"].id, world["agency"].id, world["dossier"].id)
-    barrier, numbers, failures, lock = threading.Barrier(40), [], [], threading.Lock()
+    ids = (world["officer"].id, world["dossier"].id)
 
-    def worker():
-        barrier.wait(timeout=30)
-        own = SessionFactory(bind=engine)
-        try:
-            officer = own.get(User, ids[0])
-            form = issuing.issue(own, form_no=numbering.COMPLETION, dossier=own.get(Dossier, ids[2]),
-                                 agency=officer.agency, officer=officer, now=DECEMBER, data=letter(),
-                                 render=letter_pdf)
-            own.commit()
-            with lock:
-                numbers.append(form.number)
-        except BaseException as error:  # noqa: BLE001
-            own.rollback()
-            with lock:
-                failures.append(error)
-        finally:
-            own.close()
+    def issue_one(own, _index):
+        officer = own.get(User, ids[0])
+        return issuing.issue(own, form_no=numbering.COMPLETION, dossier=own.get(Dossier, ids[1]),
+                             agency=officer.agency, officer=officer, now=DECEMBER, data=letter(),
+                             render=letter_pdf).number
 
-    threads = [threading.Thread(target=worker) for _ in range(40)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    engine.dispose()
+    numbers, failures = all_at_once(app, issue_one, 40)
     assert not failures
     assert sorted(numbers) == list(range(1, 41))
 

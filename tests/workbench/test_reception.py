@@ -3,14 +3,12 @@
 the due time, the appointment date and the code come from the agency's acceptance."""
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from postal_gateway.accounts.models import Role, User
-from postal_gateway.core.db import SessionFactory
 from postal_gateway.core.domain import Conflict, Forbidden, InvalidInput, NotFound
 from postal_gateway.core.outbox import IntegrationEvent
 from postal_gateway.dossiers.models import Dossier, DossierCodeCounter, DossierStatus, ReceiptBasis
@@ -18,6 +16,7 @@ from postal_gateway.dossiers.workflow import IllegalTransition
 from postal_gateway.notifications.models import OutboxMessage
 from postal_gateway.workbench import reception, services
 from tests import factories
+from tests.concurrency import all_at_once
 
 VN = timezone(timedelta(hours=7))
 FRIDAY_1630 = datetime(2026, 12, 11, 16, 30, tzinfo=VN)
@@ -185,32 +184,12 @@ def test_code_issued_on_acceptance_gap_free_under_50_concurrent_acceptances__die
     # a rolled-back acceptance first
     reception.accept(session, officer=world["officer"], ref=numbers.pop(), basis="online_valid", now=at(TUESDAY, 9, 0))
     session.rollback()
-    # one connection per thread: the app's pool is smaller than 50
-    engine = create_engine(app.extensions["engine"].url, pool_size=len(numbers), max_overflow=0, pool_timeout=120)
-    officer_id, barrier = world["officer"].id, threading.Barrier(len(numbers))
-    codes, failures, lock = [], [], threading.Lock()
+    officer_id = world["officer"].id
 
-    def worker(number):
-        barrier.wait(timeout=30)
-        own = SessionFactory(bind=engine)
-        try:
-            dossier = reception.accept(own, officer=own.get(User, officer_id), ref=number, basis="online_valid",
-                                       now=at(TUESDAY, 9, 30))
-            own.commit()
-            with lock:
-                codes.append(dossier.code)
-        except BaseException as error:  # noqa: BLE001
-            own.rollback()
-            with lock:
-                failures.append(error)
-        finally:
-            own.close()
+    def accept(own, index):
+        return reception.accept(own, officer=own.get(User, officer_id), ref=numbers[index], basis="online_valid",
+                                now=at(TUESDAY, 9, 30)).code
 
-    threads = [threading.Thread(target=worker, args=(number,)) for number in numbers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    engine.dispose()
+    codes, failures = all_at_once(app, accept, len(numbers))
     assert not failures
     assert sorted(codes) == [f"000.00.20.H10-261208-{n:04d}" for n in range(1, 51)]
