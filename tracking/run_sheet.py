@@ -121,35 +121,34 @@ def _locate(address: str, known: dict[str, zones.Place | None]) -> zones.Place |
     return known[address]
 
 
-def _deliveries(session: Session, office_id: int, until: datetime) -> list[tuple[ShipmentLeg, datetime | None]]:
-    promised = [ShipmentLeg.commitment_due_at <= until, ShipmentLeg.due_at <= until]
-    legs = session.scalars(
+def _office_legs(session: Session, office_id: int, *conditions) -> list[ShipmentLeg]:
+    """The office's legs meeting ``conditions``, with their dossier and citizen loaded in the same query."""
+    return list(session.scalars(
         select(ShipmentLeg)
         .join(Dossier, Dossier.id == ShipmentLeg.dossier_id)
-        .where(
-            ShipmentLeg.kind == Leg.return_,
-            ShipmentLeg.post_office_id == office_id,
-            ShipmentLeg.completed_at.is_(None),
-            ShipmentLeg.state.not_in(NOT_ON_THE_ROAD),
-            Dossier.delivery_address != "",
-            or_(*promised),
-        )
+        .where(ShipmentLeg.post_office_id == office_id, *conditions)
         .options(joinedload(ShipmentLeg.dossier).joinedload(Dossier.citizen))
+    ))
+
+
+def _deliveries(session: Session, office_id: int, until: datetime) -> list[tuple[ShipmentLeg, datetime | None]]:
+    legs = _office_legs(
+        session, office_id,
+        ShipmentLeg.kind == Leg.return_,
+        ShipmentLeg.completed_at.is_(None),
+        ShipmentLeg.state.not_in(NOT_ON_THE_ROAD),
+        Dossier.delivery_address != "",
+        or_(ShipmentLeg.commitment_due_at <= until, ShipmentLeg.due_at <= until),
     )
     return [(leg, min(due for due in (leg.commitment_due_at, leg.due_at) if due is not None)) for leg in legs]
 
 
 def _pickups(session: Session, office_id: int) -> list[tuple[ShipmentLeg, datetime | None]]:
-    legs = session.scalars(
-        select(ShipmentLeg)
-        .join(Dossier, Dossier.id == ShipmentLeg.dossier_id)
-        .where(
-            ShipmentLeg.kind == Leg.forward,
-            ShipmentLeg.post_office_id == office_id,
-            ShipmentLeg.state == LegState.open,
-            Dossier.collection_place == CollectionPlace.citizen_address,
-        )
-        .options(joinedload(ShipmentLeg.dossier).joinedload(Dossier.citizen))
+    legs = _office_legs(
+        session, office_id,
+        ShipmentLeg.kind == Leg.forward,
+        ShipmentLeg.state == LegState.open,
+        Dossier.collection_place == CollectionPlace.citizen_address,
     )
     return [(leg, leg.due_at) for leg in legs]
 
