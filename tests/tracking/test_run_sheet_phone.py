@@ -72,6 +72,7 @@ def test_run_sheet_fits_a_phone_opens_offline_and_follows_the_handheld(session, 
 
     phone.context.set_offline(True)
     phone.goto(f"{live_server}/tracking/run-sheet")
+    expect(phone.locator(f"#stops > li[data-ref='{first.code}']")).to_have_count(0)
     expect(phone.locator("#stops > li")).to_have_count(1)
     assert phone.locator("#stops > li").get_attribute("data-ref") == second.code
     expect(phone.locator("#sheet-net.warn")).to_contain_text("Mất sóng")

@@ -5,9 +5,20 @@ var RUN_SHEET_CACHE = 'tracking-run-sheet-v1';
 var RUN_SHEET = '/tracking/run-sheet';
 var RUN_SHEET_MAX_AGE_MS = 24 * 3600 * 1000;
 
+function madeAt(response) {
+  return response ? Date.parse(response.headers.get('Date') || '') : NaN;
+}
+
 function keepRunSheet(response) {
   if (!response.ok || response.redirected) return Promise.resolve();
-  return caches.open(RUN_SHEET_CACHE).then(function (cache) { return cache.put(RUN_SHEET, response); });
+  // Answers can finish out of order (a page load and the refresh after a sync): an older copy never
+  // replaces a newer one, or a delivered stop would come back on the phone.
+  return caches.open(RUN_SHEET_CACHE).then(function (cache) {
+    return cache.match(RUN_SHEET).then(function (kept) {
+      if (madeAt(kept) > madeAt(response)) return undefined;
+      return cache.put(RUN_SHEET, response);
+    });
+  });
 }
 
 function refreshRunSheet() {
@@ -16,8 +27,7 @@ function refreshRunSheet() {
 
 function keptRunSheet() {
   return caches.open(RUN_SHEET_CACHE).then(function (cache) { return cache.match(RUN_SHEET); }).then(function (kept) {
-    var made = kept ? Date.parse(kept.headers.get('Date') || '') : NaN;
-    if (!kept || !(Date.now() - made < RUN_SHEET_MAX_AGE_MS)) return Response.error();
+    if (!kept || !(Date.now() - madeAt(kept) < RUN_SHEET_MAX_AGE_MS)) return Response.error();
     return kept;
   });
 }
