@@ -199,7 +199,8 @@
         renderPages(job.section, JSON.parse(xhr.responseText));
       } else {
         job.row.className = 'upload-row refused';
-        job.progress.parentNode.removeChild(job.progress);
+        job.row.textContent = '';  // the server's message names the file
+        job.row.appendChild(job.status);
         job.status.className = 'field-error';
         job.status.setAttribute('role', 'alert');
         job.status.textContent = problemText(xhr, job.file.name);
