@@ -291,6 +291,7 @@ def document_file(store: ScanStore, wizard_id: str, item_id: int, title: str) ->
     if len(pages) == 1 and pages[0].content_type == "application/pdf":
         filename = pages[0].filename
     else:
+        title = re.sub(r"[\\/]", "-", title)  # "bản chính/bản sao" is a name, not a path
         filename = sanitise_filename(f"{title}.pdf") if sanitise_filename(title) else "tai-lieu.pdf"
     return DocumentFile(filename=filename, data=page_pdf.combine(files), pages=pages_fingerprint(pages),
                         page_count=sum(page.page_count for page in pages))
