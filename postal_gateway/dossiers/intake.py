@@ -131,8 +131,8 @@ class Page:
 
 
 def pages_fingerprint(pages: list[Page]) -> str:
-    """Changes whenever a page is added, removed or moved."""
-    return hashlib.sha256(",".join(page.sha256 + ":" + page.id for page in pages).encode()).hexdigest()
+    """Changes whenever a page is added, removed or moved (short: it rides in the session cookie)."""
+    return hashlib.sha256(",".join(page.sha256 + ":" + page.id for page in pages).encode()).hexdigest()[:20]
 
 
 def is_page_id(value: str) -> bool:
