@@ -246,6 +246,9 @@ def _complete_scans(state: intake.IntakeState, items, refused_fields: set[str]) 
         field = services.scan_field(item.id)
         document = intake.document_file(store, state.wizard_id, item.id, item.name)
         if document is None:
+            kept = state.scans.get(str(item.id), {})
+            if kept and "pages" not in kept and store.get(state.wizard_id, item.id) is not None:
+                continue  # one file kept by a wizard opened before documents had pages
             if field not in refused_fields:
                 errors.append(FieldError(field, N_("Thiếu tệp quét của: %(name)s."), {"name": item.name}))
             continue

@@ -337,3 +337,19 @@ def test_a_document_without_pages_or_too_big_is_named_on_the_scans_step(client, 
     monkeypatch.setattr(controllers, "_document_limit", lambda: 100)
     too_big = client.post(f"/intake/{wizard}/scans", data={})
     assert too_big.status_code == 422 and "vượt quá dung lượng" in too_big.get_data(as_text=True)
+
+
+def test_a_wizard_opened_before_documents_had_pages_keeps_its_files(client, world, app):
+    first, second = world["items"]
+    wizard = scans_step(client, world)
+    store = intake.ScanStore(app.config["SETTINGS"].instance_dir / "intake_scans")
+    with client.session_transaction() as flask_session:  # one file per document, as the wizard kept them before
+        state = intake.load(flask_session, wizard)
+        for item_id in (first, second):
+            store.put(wizard, item_id, image_bytes())
+            state.scans[str(item_id)] = {"filename": f"{item_id}.jpg", "sha256": "0" * 64}
+        intake.save(flask_session, state)
+    assert client.post(f"/intake/{wizard}/scans", data={}).status_code == 302
+    store.drop(wizard)  # without their files they are missing again
+    missing = client.post(f"/intake/{wizard}/scans", data={})
+    assert missing.status_code == 422 and missing.get_data(as_text=True).count('class="field-error"') == 2
