@@ -175,3 +175,30 @@ def test_a_camera_sized_photo_is_made_small_on_the_phone_before_it_is_sent(sessi
     assert len(received) <= 1.1 * 1024 * 1024 and len(received) < len(original) / 4
     with Image.open(io.BytesIO(received)) as photo:
         assert photo.format == "JPEG" and max(photo.size) <= 2000 and photo.size[0] > photo.size[1]
+
+
+@pytest.mark.timeout(240)
+def test_without_javascript_the_plain_form_takes_several_pages_and_names_the_bad_file(
+        session, live_server, browser, desk):
+    item_id = desk["item_id"]
+    context = browser.new_context(viewport={"width": 360, "height": 780}, device_scale_factor=1, locale="vi-VN",
+                                  java_script_enabled=False)
+    try:
+        page = context.new_page()
+        open_scans_step(page, live_server, desk)
+        page.set_input_files(f"#scan_{item_id}", [
+            {"name": "trang-a.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes((600, 800), (200, 40, 40))},
+            {"name": "hong.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 broken"},
+            {"name": "trang-b.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes((800, 600), (40, 160, 40))},
+        ])
+        page.click("[data-continue]")
+        assert "hong.pdf" in page.locator(".field-error").inner_text()
+        assert page_names(page) == ["trang-a.jpg", "trang-b.jpg"]  # kept, though the step is refused
+        assert no_sideways_scroll(page)
+        save_screenshot(page, "intake-photos-5-without-javascript")
+        page.click("[aria-label='Chuyển trang 1 xuống']")  # the plain form's buttons submit it
+        assert page_names(page) == ["trang-b.jpg", "trang-a.jpg"]
+        page.click("[data-continue]")
+        page.wait_for_url(re.compile(r".*/collection$"))
+    finally:
+        context.close()

@@ -118,6 +118,7 @@
     var section = button.closest('[data-document]');
     var row = button.closest('[data-page-id]');
     var pageId = row.getAttribute('data-page-id');
+    var position = Array.prototype.indexOf.call(section.querySelectorAll('[data-page-id]'), row);
     var action = button.getAttribute('data-page-action');
     var data = new FormData();
     var direction = button.getAttribute('data-direction');
@@ -127,7 +128,7 @@
     post(section.getAttribute(action === 'move' ? 'data-move-url' : 'data-delete-url'), data).then(function (xhr) {
       if (xhr.status === 200 && isJson(xhr)) {
         renderPages(section, JSON.parse(xhr.responseText));
-        keepFocus(section, pageId, direction);
+        keepFocus(section, pageId, direction, position);
       } else {
         button.disabled = false;
         showUploadMessage(section, problemText(xhr, ''));
@@ -135,8 +136,9 @@
     });
   }
 
-  // After a move the same button of the moved page keeps the focus; after a delete, the next page's.
-  function keepFocus(section, pageId, direction) {
+  // After a move the same button of the moved page keeps the focus; after a delete, the delete button of the
+  // page now in its place (or of the last page); with no page left, the file input.
+  function keepFocus(section, pageId, direction, position) {
     var rows = section.querySelectorAll('[data-page-id]');
     var target = null;
     if (direction) {
@@ -144,7 +146,7 @@
       target = moved && moved.querySelector('[data-direction="' + direction + '"]');
       if (target && target.disabled) { target = moved.querySelector('[data-direction]:not([disabled])'); }
     } else if (rows.length) {
-      target = rows[0].querySelector('.danger');
+      target = rows[Math.min(position, rows.length - 1)].querySelector('.danger');
     }
     (target || section.querySelector('input[type=file]')).focus();
   }
