@@ -83,6 +83,9 @@ def open_scans_step(phone, live_server, desk) -> str:
 def test_pages_survive_a_bad_file_are_reordered_deleted_and_reach_the_dossier_as_one_pdf(
         session, live_server, phone, desk):
     item_id = desk["item_id"]
+    refused_by_csp = []
+    phone.on("console", lambda message: refused_by_csp.append(message.text)
+             if "Content Security Policy" in message.text else None)
     open_scans_step(phone, live_server, desk)
     camera = f"#camera_{item_id}"
     assert phone.locator(camera).get_attribute("capture") == "environment"
@@ -136,6 +139,7 @@ def test_pages_survive_a_bad_file_are_reordered_deleted_and_reach_the_dossier_as
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "intake-photos-3-dossier")
 
+    assert refused_by_csp == []  # no inline script, no eval, no worker from elsewhere
     session.expire_all()
     dossier = session.scalars(select(Dossier)).one()
     (document,) = dossier.documents
