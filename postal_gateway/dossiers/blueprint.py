@@ -12,6 +12,14 @@ blueprint.add_url_rule("/intake", view_func=controllers.intake_start, methods=["
 blueprint.add_url_rule("/intake", view_func=controllers.intake_create, methods=["POST"])
 blueprint.add_url_rule("/intake/<wizard_id>/checklist", view_func=controllers.intake_checklist, methods=["GET", "POST"])
 blueprint.add_url_rule("/intake/<wizard_id>/scans", view_func=controllers.intake_scans, methods=["GET", "POST"])
+blueprint.add_url_rule("/intake/<wizard_id>/scans/<int:checklist_item_id>/pages", view_func=controllers.intake_pages,
+                       methods=["GET", "POST"])
+blueprint.add_url_rule("/intake/<wizard_id>/scans/<int:checklist_item_id>/pages/move",
+                       view_func=controllers.intake_page_move, methods=["POST"])
+blueprint.add_url_rule("/intake/<wizard_id>/scans/<int:checklist_item_id>/pages/delete",
+                       view_func=controllers.intake_page_delete, methods=["POST"])
+blueprint.add_url_rule("/intake/<wizard_id>/scans/<int:checklist_item_id>/pages/<page_id>.jpg",
+                       view_func=controllers.intake_page_thumbnail, methods=["GET"])
 blueprint.add_url_rule("/intake/<wizard_id>/collection", view_func=controllers.intake_collection, methods=["GET", "POST"])
 blueprint.add_url_rule("/intake/<wizard_id>/review", view_func=controllers.intake_review, methods=["GET", "POST"])
 blueprint.add_url_rule("/dossiers", view_func=controllers.list_dossiers, methods=["GET"])

@@ -27,11 +27,11 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.api.spec import operation, reach_checked_before_the_body
 from postal_gateway.consents.services import find_valid_consent
 from postal_gateway.core.db import db_session, utcnow
-from postal_gateway.core.domain import N_, Conflict, DomainError, FieldError, Forbidden, InvalidInput
+from postal_gateway.core.domain import N_, Conflict, DomainError, FieldError, Forbidden, InvalidInput, NotFound
 from postal_gateway.core.formatting import format_local_datetime
 from postal_gateway.core.unit_of_work import unit_of_work
-from postal_gateway.core.uploads import validate_scans
-from postal_gateway.dossiers import consignment, forms, intake, resubmission, schemas, services
+from postal_gateway.core.uploads import KIND_NAMES, validate_scans
+from postal_gateway.dossiers import consignment, forms, intake, page_pdf, resubmission, schemas, services
 from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier, DossierStatus
 from postal_gateway.dossiers.procedure_choice import procedure_choice
 from postal_gateway.dossiers.slip import BackPageContacts, from_form_values, slip_data_for
@@ -104,6 +104,7 @@ def intake_create():
     citizen = services.find_citizen(session, form.citizen)
     procedure = services.intake_procedure(session, form.procedure_code.data)
     state = intake.new_state(citizen.id, procedure.code)
+    state.staff_id = current_account().id
     state.organisation_name = citizen.organisation_name or ""
     state.delivery_address = citizen.address or ""
     state.fee_method = "cash" if procedure.fee_vnd else ""
@@ -114,10 +115,15 @@ def intake_create():
     return redirect(url_for("dossiers.intake_checklist", wizard_id=state.wizard_id))
 
 
+def _owns(state: intake.IntakeState) -> bool:
+    """Only the staff member who opened a wizard uses it (a shared phone, a session kept after logging out)."""
+    return state.staff_id is None or state.staff_id == current_account().id
+
+
 def _wizard(wizard_id: str):
     """The wizard's state, citizen and procedure; a finished wizard goes to its dossier."""
     state = intake.load(web_session, wizard_id)
-    if state is None:
+    if state is None or not _owns(state):
         abort(404)
     session = db_session()
     citizen = services.find_citizen(session, state.citizen_id)
@@ -165,6 +171,33 @@ def intake_checklist(wizard_id: str):
     return _render_step("dossiers/intake_checklist.html", "checklist", state, citizen, procedure, missing=[])
 
 
+def _document_limit() -> int:
+    """A document of many pages may be larger than one file: twice the limit of one page."""
+    return _settings().max_upload_bytes * 2
+
+
+def _pages_by_item(wizard_id: str, items) -> dict[int, list[intake.Page]]:
+    store = _scan_store()
+    return {item.id: store.pages(wizard_id, item.id) for item in items}
+
+
+def _page_action(wizard_id: str, items, action: str) -> None:
+    """``up|down|delete:<item id>:<page id>`` from the plain form's buttons (the script uses the page API)."""
+    verb, _sep, rest = action.partition(":")
+    item_text, _sep, page_id = rest.partition(":")
+    item_id = forms.database_id(item_text)
+    if verb not in ("up", "down", "delete") or item_id not in {item.id for item in items}:
+        return
+    store = _scan_store()
+    try:
+        if verb == "delete":
+            store.delete_page(wizard_id, item_id, page_id)
+        else:
+            store.move_page(wizard_id, item_id, page_id, -1 if verb == "up" else 1)
+    except NotFound:
+        pass  # already gone (another tab): the page shows what is left
+
+
 @roles_required(Role.postal_staff)
 def intake_scans(wizard_id: str):
     state, citizen, procedure = _wizard(wizard_id)
@@ -174,36 +207,191 @@ def intake_scans(wizard_id: str):
         return redirect(url_for("dossiers.intake_checklist", wizard_id=wizard_id))
     items = [item for item in procedure.checklist if item.id in state.checklist]
     if request.method == "POST":
-        uploads = []
+        store = _scan_store()
         errors: list[FieldError] = []
-        for item in items:
-            upload = request.files.get(services.scan_field(item.id))
-            if upload is not None and upload.filename:
-                uploads.append((item, upload.filename, upload.read()))
-            elif str(item.id) not in state.scans:
-                errors.append(FieldError(services.scan_field(item.id), N_("Thiếu tệp quét của: %(name)s."),
-                                         {"name": item.name}))
-        accepted = []
-        if uploads:
-            try:
-                accepted = validate_scans(
-                    [(services.scan_field(item.id), name, data) for item, name, data in uploads],
-                    max_bytes=_settings().max_upload_bytes,
-                )
-            except InvalidInput as refused:
-                errors.extend(refused.field_errors)
+        refused_fields = set()
+        for item in items:  # every good file is kept at once, whatever else is refused
+            field = services.scan_field(item.id)
+            files = [(upload.filename, upload.read()) for upload in request.files.getlist(field)
+                     if upload is not None and upload.filename]
+            _kept, refused = intake.keep_pages(store, wizard_id, item.id, files,
+                                               max_bytes=_settings().max_upload_bytes, field=field)
+            errors.extend(refused)
+            refused_fields.update(error.field for error in refused)
+        action = request.form.get("page_action", "")
+        if action:
+            _page_action(wizard_id, items, action)
+        if not action:
+            errors.extend(_complete_scans(state, items, refused_fields))
         if errors:
             return _render_step("dossiers/intake_scans.html", "scans", state, citizen, procedure, 422,
-                                items=items, errors=errors_by_field(InvalidInput("", field_errors=errors)))
-        store = _scan_store()
-        for (item, _name, _data), scan in zip(uploads, accepted):
-            store.put(wizard_id, item.id, scan.data)
-            state.scans[str(item.id)] = {"filename": scan.filename, "sha256": scan.sha256}
+                                items=items, pages=_pages_by_item(wizard_id, items),
+                                errors=errors_by_field(InvalidInput("", field_errors=errors)))
+        if action:
+            return redirect(url_for("dossiers.intake_scans", wizard_id=wizard_id))
         if "scans" not in state.done:
             state.done.append("scans")
         intake.save(web_session, state)
         return redirect(url_for("dossiers.intake_collection", wizard_id=wizard_id))
-    return _render_step("dossiers/intake_scans.html", "scans", state, citizen, procedure, items=items)
+    return _render_step("dossiers/intake_scans.html", "scans", state, citizen, procedure, items=items,
+                        pages=_pages_by_item(wizard_id, items))
+
+
+def _complete_scans(state: intake.IntakeState, items, refused_fields: set[str]) -> list[FieldError]:
+    """Each ticked document's pages become its one file (kept in the wizard's folder for the review);
+    a document with no page, or a file too big, is named."""
+    store = _scan_store()
+    errors: list[FieldError] = []
+    for item in items:
+        field = services.scan_field(item.id)
+        document = intake.document_file(store, state.wizard_id, item.id, item.name)
+        if document is None:
+            kept = state.scans.get(str(item.id), {})
+            if kept and "pages" not in kept and store.get(state.wizard_id, item.id) is not None:
+                continue  # one file kept by a wizard opened before documents had pages
+            if field not in refused_fields:
+                errors.append(FieldError(field, N_("Thiếu tệp quét của: %(name)s."), {"name": item.name}))
+            continue
+        try:
+            scan = validate_scans([(field, document.filename, document.data)], max_bytes=_document_limit())[0]
+        except InvalidInput as refused:
+            errors.extend(refused.field_errors)
+            continue
+        store.put(state.wizard_id, item.id, scan.data)
+        state.scans[str(item.id)] = {"filename": scan.filename, "sha256": scan.sha256, "pages": document.pages,
+                                     "page_count": document.page_count}
+    return errors
+
+
+def _stale_scans(state: intake.IntakeState) -> bool:
+    """A document's pages changed after the scans step made its file (another tab, the back button)."""
+    store = _scan_store()
+    if not store.has_page_list(state.wizard_id):  # dropped after the dossier was sent, or swept
+        return False
+    for key, meta in state.scans.items():
+        if int(key) in state.checklist and "pages" in meta:
+            if meta["pages"] != intake.pages_fingerprint(store.pages(state.wizard_id, int(key))):
+                return True
+    return False
+
+
+# --- the pages of a document, one request each (static/js/page_photos.js) ---------------------
+
+
+def _page_wizard(wizard_id: str, item_id: int):
+    """The open wizard of the current staff member and one of its ticked documents, or NotFound/Conflict."""
+    state = intake.load(web_session, wizard_id)
+    if state is None or not _owns(state):
+        raise NotFound(N_("Không tìm thấy phiên nhận hồ sơ này."))
+    if state.dossier_code:
+        raise Conflict(N_("Hồ sơ đã được gửi: không thay đổi được các trang nữa."))
+    procedure = services.intake_procedure(db_session(), state.procedure_code)
+    item = next((item for item in procedure.checklist if item.id == item_id and item.id in state.checklist), None)
+    if item is None or "checklist" not in state.done:
+        raise NotFound(N_("Giấy tờ này không có trong danh sách đã đánh dấu."))
+    return state, item
+
+
+def _page_problem(error: DomainError):
+    status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, Conflict) else 422
+    fields = [{"field": item.field, "message": _(item.message) % item.params if item.params else _(item.message)}
+              for item in error.field_errors]
+    detail = fields[0]["message"] if fields else (_(error.message) % error.params if error.params
+                                                  else _(error.message))
+    return problem(status, detail, field_errors=fields)
+
+
+def _pages_json(wizard_id: str, item_id: int, pages: list[intake.Page]) -> dict:
+    address = {"wizard_id": wizard_id, "checklist_item_id": item_id}
+
+    def one(page: intake.Page, position: int) -> dict:
+        return {
+            "id": page.id,
+            "position": position,
+            "filename": page.filename,
+            "kind": KIND_NAMES[page.content_type],
+            "size_bytes": page.size_bytes,
+            "page_count": page.page_count,
+            "thumbnail_url": (url_for("dossiers.intake_page_thumbnail", page_id=page.id, **address)
+                              if page.content_type != "application/pdf" else None),
+        }
+
+    return {
+        "checklist_item_id": item_id,
+        "page_count": sum(page.page_count for page in pages),
+        "pages": [one(page, position) for position, page in enumerate(pages, start=1)],
+        "move_url": url_for("dossiers.intake_page_move", **address),
+        "delete_url": url_for("dossiers.intake_page_delete", **address),
+    }
+
+
+@roles_required(Role.postal_staff)
+def intake_pages(wizard_id: str, checklist_item_id: int):
+    """GET: the document's pages in order. POST (multipart, one file named ``page``): keep it as the
+    document's last page (201), or name it with the reason it is refused (422); nothing else changes."""
+    try:
+        _state, item = _page_wizard(wizard_id, checklist_item_id)
+    except DomainError as error:
+        return _page_problem(error)
+    store = _scan_store()
+    if request.method == "GET":
+        return _pages_json(wizard_id, item.id, store.pages(wizard_id, item.id))
+    upload = request.files.get("page")
+    if upload is None or not upload.filename:
+        return _page_problem(InvalidInput.on_field("page", N_("Chưa chọn tệp.")))
+    kept, refused = intake.keep_pages(store, wizard_id, item.id, [(upload.filename, upload.read())],
+                                      max_bytes=_settings().max_upload_bytes, field=services.scan_field(item.id))
+    if refused:
+        return _page_problem(InvalidInput(N_("Có tệp tải lên không hợp lệ."), field_errors=refused))
+    body = _pages_json(wizard_id, item.id, store.pages(wizard_id, item.id))
+    body["page"] = next(page for page in body["pages"] if page["id"] == kept[0].id)
+    return body, 201
+
+
+def _page_id_field() -> str:
+    page_id = request.form.get("page_id", "")
+    if not intake.is_page_id(page_id):
+        raise InvalidInput.on_field("page_id", N_("Thiếu mã trang hoặc mã trang không hợp lệ."))
+    return page_id
+
+
+@roles_required(Role.postal_staff)
+def intake_page_move(wizard_id: str, checklist_item_id: int):
+    """Move a page (form fields ``page_id``, ``direction`` up or down) one place; answers the new order."""
+    try:
+        _page_wizard(wizard_id, checklist_item_id)
+        page_id = _page_id_field()
+        direction = request.form.get("direction", "")
+        if direction not in ("up", "down"):
+            raise InvalidInput.on_field("direction", N_("Hướng chuyển trang phải là up hoặc down."))
+        pages = _scan_store().move_page(wizard_id, checklist_item_id, page_id, -1 if direction == "up" else 1)
+    except DomainError as error:
+        return _page_problem(error)
+    return _pages_json(wizard_id, checklist_item_id, pages)
+
+
+@roles_required(Role.postal_staff)
+def intake_page_delete(wizard_id: str, checklist_item_id: int):
+    """Remove a page (form field ``page_id``); answers the pages left."""
+    try:
+        _page_wizard(wizard_id, checklist_item_id)
+        pages = _scan_store().delete_page(wizard_id, checklist_item_id, _page_id_field())
+    except DomainError as error:
+        return _page_problem(error)
+    return _pages_json(wizard_id, checklist_item_id, pages)
+
+
+@roles_required(Role.postal_staff)
+def intake_page_thumbnail(wizard_id: str, checklist_item_id: int, page_id: str):
+    """A small JPEG of a photographed page, for the list of pages."""
+    try:
+        _page_wizard(wizard_id, checklist_item_id)
+        data = _scan_store().page_data(wizard_id, checklist_item_id, page_id)
+        return Response(page_pdf.thumbnail(data), mimetype="image/jpeg")
+    except DomainError:
+        abort(404)
+    except (OSError, ValueError):  # a PDF page has no thumbnail
+        abort(404)
 
 
 def _payment(method: str, amount: int) -> services.CollectedPayment | None:
@@ -294,6 +482,9 @@ def intake_review(wizard_id: str):
         return done
     if "collection" not in state.done:
         return redirect(url_for("dossiers.intake_collection", wizard_id=wizard_id))
+    if _stale_scans(state):
+        flash(_("Các trang ảnh đã thay đổi sau bước tệp quét: kiểm tra lại rồi bấm Tiếp tục để ghép lại."), "error")
+        return redirect(url_for("dossiers.intake_scans", wizard_id=wizard_id))
     names = {item.id: item.name for item in procedure.checklist}
     if request.method == "POST":
         store = _scan_store()
@@ -321,7 +512,7 @@ def intake_review(wizard_id: str):
             postage_vnd=state.postage_vnd,
             postage_collected=_payment(state.postage_method, state.postage_vnd),
             submission_key=state.submission_key,
-            max_scan_bytes=_settings().max_upload_bytes,
+            max_scan_bytes=_document_limit(),  # pages were checked one by one; a document may hold many
             organisation_name=state.organisation_name,
             digitally_signed=state.digitally_signed,
             public_base_url=_settings().public_base_url,

@@ -9,6 +9,8 @@ must be refused (anonymous: 401 or the login page; anyone else: 403/404) and cha
 """
 from __future__ import annotations
 
+import base64
+import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -279,6 +281,18 @@ def _start_wizard(app: Flask, cookie: str, citizen_id: int, procedure_code: str)
     return wizard_id, client.get_cookie("session").value
 
 
+def _photograph_a_page(app: Flask, cookie: str, wizard_id: str, checklist_ids: list[int]) -> tuple[int, str, str]:
+    """postal_staff_1 ticks the checklist and photographs a page of the first document, which the page routes
+    name: (checklist item id, page id, the session cookie)."""
+    client = app.test_client()
+    client.set_cookie("session", cookie)
+    assert client.post(f"/intake/{wizard_id}/checklist", data={"item": checklist_ids}).status_code == 302
+    sent = client.post(f"/intake/{wizard_id}/scans/{checklist_ids[0]}/pages", content_type="multipart/form-data",
+                       data={"page": (io.BytesIO(base64.b64decode(png_b64())), "trang-1.png")})
+    assert sent.status_code == 201, sent.get_data(as_text=True)[:500]
+    return checklist_ids[0], sent.get_json()["page"]["id"], client.get_cookie("session").value
+
+
 def _empty_database(app: Flask) -> None:
     db_session.remove()
     tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
@@ -301,6 +315,9 @@ def world(_app) -> World:
         values = built["path_values"]
         values["wizard_id"], cookies["postal_staff_1"] = _start_wizard(
             _app, cookies["postal_staff_1"], values["citizen_id"], built["procedure_1"].code
+        )
+        values["checklist_item_id"], values["page_id"], cookies["postal_staff_1"] = _photograph_a_page(
+            _app, cookies["postal_staff_1"], values["wizard_id"], values["checklist_ids"]
         )
         yield World(path_values=values, page_cookies=cookies, tokens=tokens, users=built["users"])
     finally:
