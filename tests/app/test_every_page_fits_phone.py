@@ -7,8 +7,9 @@ objects. The postal worker also walks an intake wizard up to its review with the
 online later (the page that grew to 463 px). Files (PDF, XLSX, CSV, JSON, scripts) are not pages and are skipped.
 Each page's screenshot is kept in test-artifacts/screenshots/.
 
-Each of those pages is also checked with axe-core against WCAG 2.x A and AA (tests/accessibility.py), what its
-closed <details> hold included: no violation of serious or critical impact, for any role (issue 15).
+Each of those pages, and the pages that answer a mistake (an address that leads nowhere; a refused log-in), is also
+checked with axe-core against WCAG 2.x A and AA (tests/accessibility.py), what its closed <details> hold included: no
+violation of serious or critical impact, for any role (issue 15).
 """
 from __future__ import annotations
 
@@ -112,11 +113,23 @@ def _walk_intake_to_review(page, live_server: str, values: dict) -> list[tuple[s
     return visited
 
 
+def _refuse_a_log_in(page, live_server: str) -> None:
+    """Log in with an account that does not exist: the form comes back with its error."""
+    page.goto(f"{live_server}/login")
+    page.fill("#identifier", "khong-co-ai@example.vn")
+    page.fill("#password", "sai-mat-khau-1")
+    with page.expect_response(lambda response: response.request.method == "POST") as answer:
+        page.click("main button[type=submit]")
+    assert answer.value.status == 401
+    assert page.locator("p.flash-error[role=alert]").is_visible()
+
+
 @pytest.mark.browser
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("caller", CALLERS)
 def test_every_page_fits_a_360_px_phone_for_every_role(app, session, live_server, phone, caller):
-    """No page is wider than the phone, for any role: nothing to scroll sideways, every button within reach."""
+    """No page is wider than the phone, for any role: nothing to scroll sideways, every button within reach; and no
+    page has a serious or critical WCAG 2.x A/AA violation that axe-core finds."""
     built = _build(session)
     session.commit()
     values = built["path_values"]
@@ -158,6 +171,16 @@ def test_every_page_fits_a_360_px_phone_for_every_role(app, session, live_server
         if bare := phone.evaluate(TABLES_OUTSIDE_REGIONS):
             bare_tables[path] = bare
         inaccessible += describe(path, serious_violations(phone, open_details=True))
+    # the pages that answer a mistake: an address that leads nowhere and, before logging in, a refused log-in
+    for mistake in ("not-found", "log-in-refused") if caller == "anonymous" else ("not-found",):
+        if mistake == "not-found":
+            assert phone.goto(f"{live_server}/khong-co-trang-nay").status == 404
+        else:
+            _refuse_a_log_in(phone, live_server)
+        save_screenshot(phone, f"fits-360-{caller}-{mistake}")
+        if page_width(phone) > PHONE_WIDTH:
+            too_wide[mistake] = page_width(phone)
+        inaccessible += describe(mistake, serious_violations(phone, open_details=True))
     assert walked >= 3
     assert too_wide == {}, f"pages wider than {PHONE_WIDTH} px for {caller}: {too_wide}"
     assert bare_tables == {}, f"tables outside a focusable scrolling region for {caller}: {bare_tables}"
