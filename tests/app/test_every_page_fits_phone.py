@@ -6,6 +6,10 @@ app the role may open (postal_gateway.access, app.url_map), its path arguments n
 objects. The postal worker also walks an intake wizard up to its review with the fee left for the citizen to pay
 online later (the page that grew to 463 px). Files (PDF, XLSX, CSV, JSON, scripts) are not pages and are skipped.
 Each page's screenshot is kept in test-artifacts/screenshots/.
+
+Each of those pages, and the pages that answer a mistake (an address that leads nowhere; a refused log-in), is also
+checked with axe-core against WCAG 2.x A and AA (tests/accessibility.py), what its closed <details> hold included: no
+violation of serious or critical impact, for any role (issue 15).
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from flask import url_for
 from postal_gateway.access import rule_for
 from postal_gateway.accounts.models import Role
 from tests import factories
+from tests.accessibility import assert_accessible, describe, serious_violations
 from tests.conftest import log_in_on_page, save_screenshot
 from tests.dossiers.test_intake_phone import png_bytes
 from tests.security.test_access_matrix import REACHES_FIRST_TENANT, ROLE_OF, _build, _path_arguments
@@ -108,11 +113,23 @@ def _walk_intake_to_review(page, live_server: str, values: dict) -> list[tuple[s
     return visited
 
 
+def _refuse_a_log_in(page, live_server: str) -> None:
+    """Log in with an account that does not exist: the form comes back with its error."""
+    page.goto(f"{live_server}/login")
+    page.fill("#identifier", "khong-co-ai@example.vn")
+    page.fill("#password", "sai-mat-khau-1")
+    with page.expect_response(lambda response: response.request.method == "POST") as answer:
+        page.click("main button[type=submit]")
+    assert answer.value.status == 401
+    assert page.locator("p.flash-error[role=alert]").is_visible()
+
+
 @pytest.mark.browser
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("caller", CALLERS)
 def test_every_page_fits_a_360_px_phone_for_every_role(app, session, live_server, phone, caller):
-    """No page is wider than the phone, for any role: nothing to scroll sideways, every button within reach."""
+    """No page is wider than the phone, for any role: nothing to scroll sideways, every button within reach; and no
+    page has a serious or critical WCAG 2.x A/AA violation that axe-core finds."""
     built = _build(session)
     session.commit()
     values = built["path_values"]
@@ -125,6 +142,7 @@ def test_every_page_fits_a_360_px_phone_for_every_role(app, session, live_server
     assert len(pages) >= 3, pages
     too_wide: dict[str, int] = {}
     bare_tables: dict[str, int] = {}
+    inaccessible: list[str] = []
     walked = 0
     if caller == "postal_staff_1":
         for endpoint, url in _walk_intake_to_review(phone, live_server, values):
@@ -133,6 +151,7 @@ def test_every_page_fits_a_360_px_phone_for_every_role(app, session, live_server
             save_screenshot(phone, f"fits-360-{caller}-{endpoint}")
             if page_width(phone) > PHONE_WIDTH:
                 too_wide[url] = page_width(phone)
+            inaccessible += describe(endpoint, serious_violations(phone, open_details=True))
         # the review page's own button can be tapped: it is inside the screen
         box = phone.locator("#submit-button").bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE_WIDTH, box
@@ -151,9 +170,22 @@ def test_every_page_fits_a_360_px_phone_for_every_role(app, session, live_server
             too_wide[path] = width
         if bare := phone.evaluate(TABLES_OUTSIDE_REGIONS):
             bare_tables[path] = bare
+        inaccessible += describe(path, serious_violations(phone, open_details=True))
+    # the pages that answer a mistake: an address that leads nowhere and, before logging in, a refused log-in
+    for mistake in ("not-found", "log-in-refused") if caller == "anonymous" else ("not-found",):
+        if mistake == "not-found":
+            assert phone.goto(f"{live_server}/khong-co-trang-nay").status == 404
+        else:
+            _refuse_a_log_in(phone, live_server)
+        save_screenshot(phone, f"fits-360-{caller}-{mistake}")
+        if page_width(phone) > PHONE_WIDTH:
+            too_wide[mistake] = page_width(phone)
+        inaccessible += describe(mistake, serious_violations(phone, open_details=True))
     assert walked >= 3
     assert too_wide == {}, f"pages wider than {PHONE_WIDTH} px for {caller}: {too_wide}"
     assert bare_tables == {}, f"tables outside a focusable scrolling region for {caller}: {bare_tables}"
+    assert inaccessible == [], (f"{len(inaccessible)} serious or critical accessibility violations (axe-core, "
+                                f"WCAG 2.x A/AA) for {caller}:\n" + "\n".join(inaccessible))
 
 
 #: the four daily tasks of the bottom bar, in its order
@@ -198,6 +230,7 @@ def test_postal_staff_get_a_bottom_bar_with_the_daily_tasks_and_more(app, sessio
             assert 0 <= link_box["x"] and link_box["x"] + link_box["width"] <= PHONE_WIDTH
         assert page_width(phone) <= PHONE_WIDTH
         save_screenshot(phone, f"bottom-bar-{role.value}-more-open")
+        assert_accessible(phone)
 
         # scrolled to the end, the last thing on the page (the log-out) is above the bar, where a thumb reaches it
         phone.goto(live_server + procedures)
@@ -224,3 +257,31 @@ def test_agency_staff_keep_the_menu_without_a_bottom_bar(app, session, live_serv
         phone.goto(live_server + url_for("catalogue.list_procedures"))
     assert phone.locator("nav.tabbar").count() == 0
     assert phone.locator("nav.menu").is_visible()
+
+
+#: markup a page must not have: a button with no name, a field with no label, faint text in a table's scrolling
+#: region (over its edge-shadow gradients), an image with no text
+BROKEN_MARKUP = """() => document.querySelector('main').insertAdjacentHTML('beforeend',
+  '<button type="button" id="nameless"></button><input type="text" id="unlabelled">'
+  + '<div class="scroll-x" tabindex="0" role="region" aria-label="Bảng"><table><tr><th>Mã</th></tr>'
+  + '<tr><td id="faint" style="color:#c0c4cc">Nhạt</td></tr></table></div><img id="no-text" src="data:,">')"""
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(60)
+def test_the_accessibility_check_names_the_page_rule_and_element_under_the_apps_policy(live_server, phone):
+    """The check runs on a page served with the app's Content-Security-Policy (no inline script, no eval) and fails
+    on what axe rates serious or critical, naming the page, the rule and the element; the same page without the
+    added markup passes."""
+    response = phone.goto(live_server + "/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert serious_violations(phone) == []
+    phone.evaluate(BROKEN_MARKUP)
+    found = describe("/", serious_violations(phone))
+    for rule, element in (("button-name", "#nameless"), ("label", "#unlabelled"), ("image-alt", "#no-text"),
+                          ("color-contrast (under a background gradient)", "#faint")):
+        assert any(line.startswith(f"/: {rule} (") and element in line for line in found), (rule, found)
+    with pytest.raises(AssertionError, match="button-name"):
+        assert_accessible(phone)
+    # the scrolling region's shadows are back once the contrast under them has been measured
+    assert "gradient" in phone.evaluate("() => getComputedStyle(document.querySelector('.scroll-x')).backgroundImage")

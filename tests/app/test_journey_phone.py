@@ -10,6 +10,7 @@ from sqlalchemy import select
 from postal_gateway.accounts.models import Role, User
 from postal_gateway.core.db import db_session
 from tests import factories
+from tests.accessibility import assert_accessible
 from tests.codes import last_code
 from tests.conftest import log_in_on_page, save_screenshot
 from tests.dossiers.test_intake_phone import no_sideways_scroll, png_bytes
@@ -42,6 +43,7 @@ def test_register_consent_and_submit_on_a_phone(session, live_server, phone):
     phone.set_input_files("#id_photo", {"name": "can-cuoc.jpg", "mimeType": "image/jpeg", "buffer": card_photo()})
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "journey-1-register-citizen")
+    assert_accessible(phone)
     phone.click("#register button[type=submit]")
     phone.wait_for_url(re.compile(r".*/citizens/\d+$"))
 
@@ -53,6 +55,7 @@ def test_register_consent_and_submit_on_a_phone(session, live_server, phone):
     # Consent for this dossier only, confirmed by a second code.
     phone.wait_for_url(re.compile(r".*/consent$"))
     save_screenshot(phone, "journey-2-consent")
+    assert_accessible(phone)
     phone.click("button[name=method][value=code]")
     phone.wait_for_url(re.compile(r".*/consents/\d+/confirm$"))
     phone.fill("#code", last_code_sent_to("+84912345678"))
@@ -76,6 +79,7 @@ def test_register_consent_and_submit_on_a_phone(session, live_server, phone):
     phone.click("#submit-button")
     phone.wait_for_url(re.compile(r".*/dossiers/RA\d{9}VN$"))  # submitted by the post (Điều 21.1)
     save_screenshot(phone, "journey-3-dossier")
+    assert_accessible(phone)
     assert no_sideways_scroll(phone)
 
     # The post's consignment slip opens as a PDF (form 01 only once the agency accepts: Điều 14.4), and the

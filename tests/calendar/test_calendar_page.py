@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from postal_gateway.accounts.models import Role
 from postal_gateway.calendar.models import CalendarOverride, DayKind
 from tests import factories
+from tests.accessibility import assert_accessible
 from tests.conftest import log_in, log_in_on_page, save_screenshot
 
 
@@ -114,3 +115,4 @@ def test_the_calendar_page_on_a_360_px_phone(session, live_server, phone):
     assert "Quyết định 99/QĐ-UBND" in phone.content()
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     save_screenshot(phone, "calendar-operator-page")
+    assert_accessible(phone)

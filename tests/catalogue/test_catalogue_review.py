@@ -11,6 +11,7 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.catalogue.demo_data import load_demo_catalogue
 from postal_gateway.catalogue.models import Procedure
 from tests import factories
+from tests.accessibility import assert_accessible
 from tests.conftest import log_in, log_in_on_page, save_screenshot
 
 BADGE = "Đang chờ rà soát"
@@ -99,5 +100,6 @@ def test_the_review_page_on_a_360_px_phone(session, live_server, phone):
     assert "Đã xác nhận thủ tục" in phone.content()
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     save_screenshot(phone, "catalogue-review-page")
+    assert_accessible(phone)
     phone.goto(f"{live_server}/procedures/{first.code}")
     assert BADGE not in phone.content()

@@ -5,6 +5,7 @@ import pytest
 
 from postal_gateway.accounts.models import Role
 from tests import factories
+from tests.accessibility import assert_accessible
 from tests.conftest import log_in_on_page, save_screenshot
 
 
@@ -37,6 +38,7 @@ def test_public_page_and_cash_book_at_360px(live_server, phone, demo):
     phone.goto(f"{live_server}/postage?procedure_code=&weight_grams=500")
     assert phone.locator("h1").inner_text().startswith("Lệ phí")
     save_screenshot(phone, "contracts-public")
+    assert_accessible(phone)
     assert no_sideways_scroll(phone)
     phone.select_option("#post_office_code", "830000")
     phone.fill("#delivery_address", "huyện Lộc Ninh, Bình Phước")
@@ -46,6 +48,7 @@ def test_public_page_and_cash_book_at_360px(live_server, phone, demo):
     phone.locator("section.quote").wait_for()
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "contracts-quote")
+    assert_accessible(phone)
 
     log_in_on_page(phone, live_server, demo["worker"])
     phone.goto(f"{live_server}/cash")
@@ -53,3 +56,4 @@ def test_public_page_and_cash_book_at_360px(live_server, phone, demo):
     phone.locator("button:has-text('Đóng ca')").wait_for()
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "contracts-cash")
+    assert_accessible(phone)

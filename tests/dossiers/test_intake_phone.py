@@ -9,6 +9,7 @@ import pytest
 
 from postal_gateway.accounts.models import Role
 from tests import factories
+from tests.accessibility import assert_accessible
 from tests.conftest import log_in_on_page, save_screenshot
 
 
@@ -45,6 +46,7 @@ def test_a_postal_worker_takes_in_a_dossier_on_a_phone(session, live_server, pho
     phone.goto(f"{live_server}/intake?citizen_id={citizen.id}")
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "intake-1-procedure")
+    assert_accessible(phone)
     phone.click("text=Chọn thủ tục này")
 
     phone.wait_for_url(re.compile(r".*/checklist$"))
@@ -52,6 +54,7 @@ def test_a_postal_worker_takes_in_a_dossier_on_a_phone(session, live_server, pho
     assert phone.locator(".errors li").count() == 2
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "intake-2-checklist-missing")
+    assert_accessible(phone)
     for item_id in items:
         phone.check(f"input[name=item][value='{item_id}']")
     phone.click("button[type=submit]")
@@ -62,6 +65,7 @@ def test_a_postal_worker_takes_in_a_dossier_on_a_phone(session, live_server, pho
             f"#scan_{item_id}", {"name": f"tep{n}.png", "mimeType": "image/png", "buffer": png_bytes((n, 50, 90))}
         )
     save_screenshot(phone, "intake-3-scans")
+    assert_accessible(phone)
     phone.click("button[type=submit]")
 
     phone.wait_for_url(re.compile(r".*/collection$"))
@@ -73,14 +77,17 @@ def test_a_postal_worker_takes_in_a_dossier_on_a_phone(session, live_server, pho
     assert "Cước chiều trả kết quả" in quote.inner_text() and "Tỉnh khác" in quote.inner_text()
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "intake-4-collection")
+    assert_accessible(phone)
     phone.click("button[type=submit]:not([value=quote])")
 
     phone.wait_for_url(re.compile(r".*/review$"))
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "intake-5-review")
+    assert_accessible(phone)
     phone.click("#submit-button")
     # submitted, not received (Điều 21.1): the post's consignment slip, no form 01 yet
     phone.wait_for_url(re.compile(r".*/dossiers/RA\d{9}VN$"))
     assert "In phiếu gửi hồ sơ" in phone.content() and "In phiếu A4" not in phone.content()
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "intake-6-detail")
+    assert_accessible(phone)

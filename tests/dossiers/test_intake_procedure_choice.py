@@ -11,6 +11,7 @@ from postal_gateway.catalogue.demo_data import load_demo_catalogue
 from postal_gateway.catalogue.services import get_procedure, postal_procedures_for_intake, search_procedures
 from postal_gateway.dossiers.procedure_choice import FIRST_SHOWN, procedure_choice
 from tests import factories
+from tests.accessibility import assert_accessible
 from tests.conftest import log_in, log_in_on_page, save_screenshot
 
 NOT_FOR_SALE = "Cấp giấy phép tài liệu không kinh doanh"
@@ -88,6 +89,7 @@ def test_procedure_step_fits_a_phone(session, live_server, phone, world):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     assert phone.evaluate("document.documentElement.scrollHeight") < 2000  # not a 6,300 px list of 33
     save_screenshot(phone, "intake-procedure-most-used")
+    assert_accessible(phone)
 
     phone.fill("#q", "tai lieu khong kinh doanh")
     phone.click("form.card button[type=submit]")
@@ -95,3 +97,4 @@ def test_procedure_step_fits_a_phone(session, live_server, phone, world):
     assert NOT_FOR_SALE in phone.locator("#procedures").inner_text()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     save_screenshot(phone, "intake-procedure-search")
+    assert_accessible(phone)

@@ -9,6 +9,7 @@ from postal_gateway.accounts.tokens import issue_token
 from postal_gateway.notifications import service
 from postal_gateway.notifications.models import MessageStatus, NotificationPreference
 from tests import factories, held_messages
+from tests.accessibility import assert_accessible
 from tests.conftest import log_in, log_in_on_page, save_screenshot
 
 RECEIVED = {"code": "000.00.20.H10-260302-0001", "procedure_name": "Cấp giấy phép bưu chính",
@@ -183,6 +184,7 @@ def test_preferences_page_at_360px(live_server, phone, session):
     phone.click("form.card button[type=submit]")
     phone.locator(".flash-success").wait_for()
     save_screenshot(phone, "notification-preferences-360")
+    assert_accessible(phone)
     too_wide = phone.evaluate(
         "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
         ".map(e => e.tagName + ' ' + (e.textContent || '').slice(0, 40))"

@@ -7,6 +7,7 @@ from datetime import timedelta
 from postal_gateway.accounts.models import Role
 from postal_gateway.core.db import utcnow
 from tests import factories
+from tests.accessibility import assert_accessible
 from tests.conftest import log_in_on_page, save_screenshot
 from tests.workbench.test_workbench_phone import no_sideways_scroll
 
@@ -23,6 +24,7 @@ def test_register_page_on_a_phone__dieu_9_3_c(session, live_server, phone):
     phone.goto(f"{live_server}/workbench/register")
     assert dossier.code in phone.content()
     save_screenshot(phone, "official-forms-register")
+    assert_accessible(phone)
     assert no_sideways_scroll(phone)
     phone.goto(f"{live_server}/workbench/{dossier.code}")
     assert f"/workbench/{dossier.code}/control-sheet.pdf" in phone.content()

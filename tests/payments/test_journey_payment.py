@@ -31,6 +31,7 @@ from postal_gateway.dossiers.models import (
 )
 from postal_gateway.workbench.demo import load_demo_workbench
 from tests import factories
+from tests.accessibility import assert_accessible
 from tests.conftest import save_screenshot
 from tracking.demo import load_demo_tracking
 
@@ -84,16 +85,19 @@ def pay_in_sandbox(page, base: str, code: str, *, outcome: str, fault: str = "",
     if shots:
         save_screenshot(page, f"{shots}-2-dossier")
         assert no_sideways_scroll(page)
+        assert_accessible(page)
     page.click("#pay-fee")
     page.wait_for_url(re.compile(rf".*/payments/dossiers/{re.escape(code)}$"))
     if shots:
         save_screenshot(page, f"{shots}-3-pay")
         assert no_sideways_scroll(page)
+        assert_accessible(page)
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r".*/payments/sandbox/paymentv2/vpcpay\.html\?.*"))
     if shots:
         save_screenshot(page, f"{shots}-4-sandbox")
         assert no_sideways_scroll(page)
+        assert_accessible(page)
     page.check(f"input[name=outcome][value='{outcome}']")
     page.select_option("#fault", fault)
     page.click("main form button[type=submit]")
@@ -177,10 +181,12 @@ def test_demo_citizen_pays_the_fee_on_a_phone(session, served, phone):
     assert "Chưa nộp lệ phí" in phone.inner_text("main")
     save_screenshot(phone, "payment-1-list")
     assert no_sideways_scroll(phone)
+    assert_accessible(phone)
 
     pay_in_sandbox(phone, served, code, outcome="00", shots="payment")
     save_screenshot(phone, "payment-5-return")
     assert no_sideways_scroll(phone)
+    assert_accessible(phone)
     assert "Đã thanh toán" in phone.inner_text("main")
 
     # The IPN came over HTTP to /payments/vnpay/ipn before the browser returned; it alone settled it.
@@ -195,10 +201,12 @@ def test_demo_citizen_pays_the_fee_on_a_phone(session, served, phone):
     assert "Đã nộp lệ phí" in main and "Trực tuyến (VNPay)" in main and phone.locator("#pay-fee").count() == 0
     save_screenshot(phone, "payment-6-dossier-paid")
     assert no_sideways_scroll(phone)
+    assert_accessible(phone)
     phone.goto(f"{served}/payments/dossiers/{code}")
     assert "Đã thanh toán đủ" in phone.inner_text("main") and phone.locator("main form").count() == 0
     save_screenshot(phone, "payment-7-pay-page-after")
     assert no_sideways_scroll(phone)
+    assert_accessible(phone)
 
 
 @pytest.mark.timeout(180)
@@ -210,6 +218,7 @@ def test_a_cancelled_payment_leaves_the_fee_unpaid_and_payable(session, served, 
     pay_in_sandbox(phone, served, code, outcome="24")
     assert "Không thành công" in phone.inner_text("main")
     save_screenshot(phone, "payment-cancelled-return")
+    assert_accessible(phone)
     payment = fresh(Payment, db_session.scalar(select(Payment.id).where(Payment.dossier_id == dossier_id)))
     assert (payment.status, payment.response_code, payment.settled_via) == (PaymentStatus.failed, "24", "ipn")
     assert payments.fee_balance(db_session, db_session.get(Dossier, dossier_id)).due_vnd == payment.fee_vnd
@@ -226,6 +235,7 @@ def test_an_ipn_held_back_is_delivered_by_the_beat_task(session, served, phone):
     pay_in_sandbox(phone, served, code, outcome="00", fault="reordered")
     assert "Đang chờ xác nhận" in phone.inner_text("main")
     save_screenshot(phone, "payment-waiting-return")
+    assert_accessible(phone)
     assert fresh(Payment, db_session.scalar(select(Payment.id).where(Payment.dossier_id == dossier_id))).status == PaymentStatus.pending
     assert sandbox_deliver_task.apply().get() == 1  # what the worker runs every 30 s
     payment = fresh(Payment, db_session.scalar(select(Payment.id).where(Payment.dossier_id == dossier_id)))
@@ -255,6 +265,7 @@ def test_agency_admin_reconciles_and_signs_off_the_day_on_a_phone(session, serve
         admin.goto(f"{served}/payments/reconciliation")
         save_screenshot(admin, "reconciliation-1-index")
         assert no_sideways_scroll(admin)
+        assert_accessible(admin)
         admin.click("main form button[type=submit]")  # today is the default day
         today = datetime.now(GMT7).date().isoformat()
         admin.wait_for_url(re.compile(rf".*/payments/reconciliation/{today}$"))
@@ -265,6 +276,7 @@ def test_agency_admin_reconciles_and_signs_off_the_day_on_a_phone(session, serve
         assert admin.locator("button:has-text('Ký xác nhận ngày đối soát')").is_disabled()
         save_screenshot(admin, "reconciliation-2-day")
         assert no_sideways_scroll(admin)
+        assert_accessible(admin)
 
         item = admin.locator("li", has_text=other_code)
         item.locator("textarea").fill("IPN bị mất; VNPay đã trừ tiền, hệ thống sẽ truy vấn querydr để ghi nhận.")
@@ -276,6 +288,7 @@ def test_agency_admin_reconciles_and_signs_off_the_day_on_a_phone(session, serve
         assert "Đã ký xác nhận" in admin.inner_text("main")
         save_screenshot(admin, "reconciliation-3-signed-off")
         assert no_sideways_scroll(admin)
+        assert_accessible(admin)
 
         # The refunds page with a refund made (the service was not performed, R-13).
         admin.goto(f"{served}/payments/dossiers/{code}/refunds")
@@ -286,6 +299,7 @@ def test_agency_admin_reconciles_and_signs_off_the_day_on_a_phone(session, serve
         assert "Đã hoàn xong" in admin.inner_text("main")
         save_screenshot(admin, "payment-refunds")
         assert no_sideways_scroll(admin)
+        assert_accessible(admin)
     finally:
         admin.context.close()
 

@@ -16,6 +16,7 @@ from postal_gateway.core.db import utcnow
 from postal_gateway.core.formatting import to_local
 from postal_gateway.dossiers.models import DossierStatus as S
 from tests import factories
+from tests.accessibility import assert_accessible
 from tests.conftest import log_in, log_in_on_page, save_screenshot
 from tests.statistics.test_statistics_columns import NOW, World, at
 
@@ -98,6 +99,7 @@ def test_statistics_page_reads_on_a_360_px_phone__seed001(session, live_server, 
     assert "Tiếp nhận qua bưu chính" in content and "Chờ lý do khác" in content
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     save_screenshot(phone, "statistics-two-tables")
+    assert_accessible(phone)
 
 
 def test_the_page_says_how_each_column_is_counted_instead_of_pointing_at_a_file(client, session):

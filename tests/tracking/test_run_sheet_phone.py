@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from postal_gateway.accounts.models import Role
 from postal_gateway.core.db import utcnow
 from tests import factories
+from tests.accessibility import assert_accessible
 from tests.conftest import log_in_on_page, save_screenshot
 from tracking import ingestion, services
 
@@ -51,6 +52,7 @@ def test_run_sheet_fits_a_phone_opens_offline_and_follows_the_handheld(session, 
     assert stops.nth(0).locator(f"a[href='tel:{first.citizen.phone}']").count() == 1
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     save_screenshot(phone, "tracking-run-sheet")
+    assert_accessible(phone)
 
     # the service worker takes the page over, then keeps a copy of it
     phone.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=15000)
@@ -78,4 +80,5 @@ def test_run_sheet_fits_a_phone_opens_offline_and_follows_the_handheld(session, 
     expect(phone.locator("#sheet-net.warn")).to_contain_text("Mất sóng")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     save_screenshot(phone, "tracking-run-sheet-offline")
+    assert_accessible(phone)
     phone.context.set_offline(False)

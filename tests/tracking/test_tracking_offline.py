@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from postal_gateway.accounts.models import Role
 from postal_gateway.core.db import db_session
 from tests import factories
+from tests.accessibility import assert_accessible
 from tests.conftest import log_in_on_page, save_screenshot
 from tracking.models import EventOutcome, LegState, ShipmentEvent, ShipmentLeg
 
@@ -33,12 +34,14 @@ def test_events_recorded_offline_sync_when_back_online(session, live_server, pho
     phone.click("#track button[type=submit]")
     expect(phone.locator("#pending")).to_have_text("2")
     save_screenshot(phone, "tracking-handheld-offline")
+    assert_accessible(phone)
     db_session.remove()
     assert db_session.scalar(select(func.count()).select_from(ShipmentEvent)) == 0
 
     phone.context.set_offline(False)
     expect(phone.locator("#pending")).to_have_text("0", timeout=30000)
     save_screenshot(phone, "tracking-handheld-synced")
+    assert_accessible(phone)
     db_session.remove()
     events = db_session.scalars(select(ShipmentEvent).order_by(ShipmentEvent.occurred_at)).all()
     assert [e.event_type for e in events] == ["picked_up", "dispatched"]
@@ -50,6 +53,7 @@ def test_events_recorded_offline_sync_when_back_online(session, live_server, pho
     phone.goto(f"{live_server}/lookup?code={code}")
     assert "Đã chuyển đi" in phone.content()
     save_screenshot(phone, "lookup-timeline")
+    assert_accessible(phone)
 
 
 @pytest.mark.timeout(180)
@@ -79,6 +83,7 @@ def test_whole_journey_on_a_phone_and_the_citizen_sees_it(session, live_server, 
     record("out_for_delivery")
     phone.select_option("#type", "delivered")
     save_screenshot(phone, "tracking-handheld-deliver")
+    assert_accessible(phone)
     record("delivered", recipient_name="Nguyễn Văn Dân", id_checked=True)
     assert phone.locator("#results li.field-error").count() == 0
     assert phone.locator("#results li.ok").count() == 5
@@ -97,6 +102,7 @@ def test_whole_journey_on_a_phone_and_the_citizen_sees_it(session, live_server, 
     assert "Lê Thị Một Cửa" not in text and "Nguyễn Văn Dân" not in text.split("Hành trình")[1]
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     save_screenshot(page, "lookup-after-delivery")
+    assert_accessible(page)
     citizen_view.close()
 
 
@@ -121,3 +127,4 @@ def test_manager_view_fits_a_phone(session, live_server, phone):
     assert phone.locator("svg.sla-chart").count() == 1
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     save_screenshot(phone, "tracking-manager")
+    assert_accessible(phone)

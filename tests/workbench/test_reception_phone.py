@@ -8,6 +8,7 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.core.db import utcnow
 from postal_gateway.dossiers.models import DossierStatus
 from tests import factories
+from tests.accessibility import assert_accessible
 from tests.conftest import log_in_on_page, save_screenshot
 from tests.workbench.test_workbench_phone import no_sideways_scroll
 
@@ -27,6 +28,7 @@ def test_officer_accepts_a_submitted_dossier_on_a_phone__dieu_12_1_d(session, li
     phone.goto(f"{live_server}/workbench?status=submitted")
     assert dossier.shipment_number in phone.content() and no_sideways_scroll(phone)
     save_screenshot(phone, "reception-queue")
+    assert_accessible(phone)
     phone.click("text=Nhận hồ sơ từ bưu chính (quét mã)")
     phone.fill("#code", dossier.shipment_number.lower())
     phone.click("button[type=submit]")
@@ -34,7 +36,9 @@ def test_officer_accepts_a_submitted_dossier_on_a_phone__dieu_12_1_d(session, li
     phone.click("text=Ký nhận hồ sơ giấy")
     assert "Tiếp nhận hồ sơ (thời điểm giao nhận đầy đủ)" in phone.content() and no_sideways_scroll(phone)
     save_screenshot(phone, "reception-dossier")
+    assert_accessible(phone)
     phone.click("text=Tiếp nhận hồ sơ (thời điểm giao nhận đầy đủ)")
     assert "Đã tiếp nhận hồ sơ" in phone.content() and "000.00.20" not in dossier.shipment_number
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "reception-accepted")
+    assert_accessible(phone)

@@ -9,6 +9,7 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.formatting import to_local
 from tests import factories
+from tests.accessibility import assert_accessible
 from tests.conftest import log_in_on_page, save_screenshot
 
 
@@ -28,12 +29,14 @@ def test_officer_works_a_dossier_on_a_phone(session, live_server, phone):
     phone.goto(f"{live_server}/workbench")
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "workbench-queue")
+    assert_accessible(phone)
     phone.click("text=Nhận hồ sơ từ bưu chính (quét mã)")
     phone.fill("#code", dossier.code.lower())
     phone.click("button[type=submit]")
     assert no_sideways_scroll(phone)
     phone.check("input[name=paper_matches][value=yes]")
     save_screenshot(phone, "workbench-compare")
+    assert_accessible(phone)
     phone.click("text=Ký nhận hồ sơ giấy")
     assert "Đã ký nhận hồ sơ giấy" in phone.content()
     phone.click("text=Chuyển phòng chuyên môn")
@@ -48,6 +51,7 @@ def test_officer_works_a_dossier_on_a_phone(session, live_server, phone):
     phone.fill("#a-date", new_date.isoformat())
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "workbench-dossier")
+    assert_accessible(phone)
     phone.click("#apology button[type=submit]")
     phone.click("text=Chuyển phiếu cho công dân, ghi ngày hẹn mới (Điều 9.4.d)")
     assert "Đã chuyển phiếu xin lỗi cho công dân" in phone.content()
@@ -56,8 +60,10 @@ def test_officer_works_a_dossier_on_a_phone(session, live_server, phone):
     assert "Đã giao kết quả cho bưu chính; hồ sơ hoàn thành khi bưu chính phát kết quả." in phone.content()
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "workbench-returned")
+    assert_accessible(phone)
     first = to_local(dossier.received_at).date().isoformat()
     phone.goto(f"{live_server}/statistics?from={first}")
     save_screenshot(phone, "statistics")
+    assert_accessible(phone)
     assert "0/1" in phone.content()
     assert no_sideways_scroll(phone)
