@@ -17,6 +17,7 @@ from postal_gateway.accounts.models import Role
 from postal_gateway.dossiers import intake
 from postal_gateway.dossiers.models import Dossier
 from tests import factories
+from tests.accessibility import assert_accessible
 from tests.conftest import log_in_on_page, save_screenshot
 
 WAIT_MS = 60_000
@@ -113,6 +114,7 @@ def test_pages_survive_a_bad_file_are_reordered_deleted_and_reach_the_dossier_as
         assert box["width"] >= 44 and box["height"] >= 44
         assert button.get_attribute("aria-label")
     save_screenshot(phone, "intake-photos-1-bad-file-named-pages-kept")
+    assert_accessible(phone)
 
     # page 1 down: b, a, c; then delete the third page (c)
     phone.click("[aria-label='Chuyển trang 1 xuống']")
@@ -125,6 +127,7 @@ def test_pages_survive_a_bad_file_are_reordered_deleted_and_reach_the_dossier_as
     assert "2 trang" in phone.locator("[data-page-summary]").inner_text()
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "intake-photos-2-reordered-and-deleted")
+    assert_accessible(phone)
 
     # a reload shows the same pages from the server (nothing lived only in the page)
     phone.reload()
@@ -138,6 +141,7 @@ def test_pages_survive_a_bad_file_are_reordered_deleted_and_reach_the_dossier_as
     phone.wait_for_url(re.compile(r".*/dossiers/RA\d{9}VN$"))
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "intake-photos-3-dossier")
+    assert_accessible(phone)
 
     assert refused_by_csp == []  # no inline script, no eval, no worker from elsewhere
     session.expire_all()
@@ -171,6 +175,7 @@ def test_a_camera_sized_photo_is_made_small_on_the_phone_before_it_is_sent(sessi
     wait_for_rows(phone, 1)
     assert phone.evaluate("() => window.progressSeen")
     save_screenshot(phone, "intake-photos-4-large-photo-sent-small")
+    assert_accessible(phone)
 
     store = intake.ScanStore(app.config["SETTINGS"].instance_dir / "intake_scans")
     (page,) = store.pages(wizard_id, item_id)
@@ -199,7 +204,7 @@ def test_without_javascript_the_plain_form_takes_several_pages_and_names_the_bad
         assert "hong.pdf" in page.locator(".field-error").inner_text()
         assert page_names(page) == ["trang-a.jpg", "trang-b.jpg"]  # kept, though the step is refused
         assert no_sideways_scroll(page)
-        save_screenshot(page, "intake-photos-5-without-javascript")
+        save_screenshot(page, "intake-photos-5-without-javascript")  # axe needs scripts: checked on the pages above
         page.click("[aria-label='Chuyển trang 1 xuống']")  # the plain form's buttons submit it
         assert page_names(page) == ["trang-b.jpg", "trang-a.jpg"]
         page.click("[data-continue]")
