@@ -186,7 +186,7 @@ def adapter_for(settings: Settings) -> DeliveryAdapter:
         email = SmtpMailer(settings.smtp_host, settings.smtp_port, sender=settings.smtp_from,
                            username=settings.smtp_user, password=settings.smtp_password,
                            starttls=settings.smtp_starttls)
-    from postal_gateway.notifications import zalo  # it imports this module's errors
+    from postal_gateway.notifications import zalo  # cycle: zalo imports this module's errors
 
     zalo.check_zalo_settings(settings)
     api = zalo.api_for(settings)

@@ -17,7 +17,8 @@ def pay_url(ref: str, public_base_url: str) -> str:
 
 def notify_fee_due(session: Session, dossier, *, now: datetime, public_base_url: str = "") -> bool:
     """Queue the "fee_due" notice (SMS or Zalo, and e-mail) when the dossier's fee can still be paid online."""
-    from payments.services import fee_balance, fee_payable_online  # payments imports the dossiers' notices
+    # cycle: payments.services -> dossiers -> notifications.service (the notices) -> here
+    from payments.services import fee_balance, fee_payable_online
 
     balance = fee_balance(session, dossier)
     citizen = dossier.citizen

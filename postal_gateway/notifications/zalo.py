@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from postal_gateway.core import metrics
 from postal_gateway.core.config import Settings
 from postal_gateway.core.db import SessionFactory, utcnow
+from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.notifications.adapters import DeliveryError, PermanentDeliveryError, idempotency_key
 from postal_gateway.notifications.zalo_models import ZaloToken
 
@@ -271,6 +272,9 @@ class ZaloApi:
     timeout: float = 10.0
     transport: Transport = http_transport
     session_factory: Callable[[], Session] = SessionFactory
+    #: also send ``secret_key`` and ``access_token`` as ``secret-key`` and ``access-token``: gunicorn and werkzeug
+    #: drop header names with underscores, so the sandbox served by our own app reads the hyphenated copies
+    also_hyphenated: bool = False
 
     # -- token --
 
@@ -314,28 +318,34 @@ class ZaloApi:
         """A valid access token, refreshed (in a transaction of its own) when missing, close to expiry or
         ``force``d (Zalo said the one we had is invalid)."""
         now = now or utcnow()
-        with self.session_factory() as session:
+        failed = None
+        with self.session_factory() as session, unit_of_work(session):  # the new pair, or why the refresh failed
             token = session.scalar(select(ZaloToken).order_by(ZaloToken.id).limit(1))
             if not force and _fresh(token, now):
                 return token.access_token
             try:
                 value = self.refresh(session, now=now).access_token
-            finally:
-                session.commit()  # the new pair, or why the refresh failed
-            return value
+            except DeliveryError as error:
+                failed = error
+        if failed is not None:
+            raise failed
+        return value
 
     def refresh_if_due(self, *, now: datetime | None = None) -> bool:
         """The beat's job: refresh when the token is missing or within REFRESH_MARGIN of its end."""
         now = now or utcnow()
-        with self.session_factory() as session:
+        failed = None
+        with self.session_factory() as session, unit_of_work(session):
             token = session.scalar(select(ZaloToken).order_by(ZaloToken.id).limit(1).with_for_update())
             if _fresh(token, now):
                 return False
             try:
                 self.refresh(session, now=now)
-            finally:
-                session.commit()
-            return True
+            except DeliveryError as error:
+                failed = error  # raised once last_error is committed
+        if failed is not None:
+            raise failed
+        return True
 
     # -- messages --
 
@@ -379,6 +389,8 @@ class ZaloApi:
         raise DeliveryError(f"Zalo {what}: the access token was refused twice")  # pragma: no cover - loop returns
 
     def _post(self, url: str, headers: Mapping[str, str], body: bytes, *, what: str) -> dict:
+        if self.also_hyphenated:
+            headers = {**headers, **{name.replace("_", "-"): value for name, value in headers.items() if "_" in name}}
         try:
             status, raw = self.transport(url, headers, body, self.timeout)
         except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError, OSError) as error:
@@ -466,7 +478,8 @@ def api_for(settings: Settings, *, transport: Transport | None = None,
     if settings.zalo_sandbox:
         base = sandbox_base(settings)
         return ZaloApi(SANDBOX_APP_ID, SANDBOX_APP_SECRET, f"{base}/v4/oa/access_token", f"{base}/message/template",
-                       f"{base}/v3.0/oa/message/cs", SANDBOX_FIRST_REFRESH_TOKEN, settings.zalo_timeout, **extra)
+                       f"{base}/v3.0/oa/message/cs", SANDBOX_FIRST_REFRESH_TOKEN, settings.zalo_timeout,
+                       also_hyphenated=True, **extra)
     return None
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import jsonify, redirect, render_template, request, url_for
 
-from postal_gateway.core.db import db_session, utcnow
+from postal_gateway.core.db import utcnow
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.notifications.zalo_sandbox import gateway
 
@@ -12,7 +12,9 @@ poster: gateway.Poster = gateway.http_poster
 
 
 def _headers() -> dict[str, str]:
-    return {name: request.headers.get(name, "") for name in ("secret_key", "access_token")}
+    # Zalo's header names have underscores, which gunicorn and werkzeug drop: the client also sends them hyphenated
+    return {name: request.headers.get(name) or request.headers.get(name.replace("_", "-"), "")
+            for name in ("secret_key", "access_token")}
 
 
 def token():
@@ -40,11 +42,11 @@ def _phone_arg() -> str:
 def phone():
     follower = gateway.DEMO_FOLLOWER
     wanted = _phone_arg()
-    row = gateway.state(db_session)
-    notices = gateway.notices(db_session, wanted)
-    chat = gateway.conversation(db_session, follower)
-    faults = dict(row.faults or {})
-    db_session.commit()  # the state row, made on first visit
+    with unit_of_work() as session:  # the state row is made on the first visit
+        row = gateway.state(session)
+        notices = gateway.notices(session, wanted)
+        chat = gateway.conversation(session, follower)
+        faults = dict(row.faults or {})
     return render_template(
         "zalo_sandbox/phone.html", notices=notices, chat=chat, phone=wanted, follower=follower,
         zns_faults=gateway.ZNS_FAULTS, webhook_faults=gateway.WEBHOOK_FAULTS, faults=faults,

@@ -11,14 +11,18 @@ import json
 import logging
 import secrets
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from postal_gateway.core.db import utcnow
 from postal_gateway.core.domain import N_
+from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.notifications import zalo
 from postal_gateway.notifications.zalo_sandbox.models import SandboxZaloMessage, SandboxZaloState
 
@@ -236,9 +240,6 @@ def post_event(event: dict, *, webhook_url: str, poster: Poster, fault: str = ""
 
 
 def http_poster(url: str, headers: Mapping[str, str], body: bytes) -> int:
-    import urllib.error
-    import urllib.request
-
     if not url.startswith(("http://", "https://")):
         raise ValueError("the webhook address must be http(s)")
     request = urllib.request.Request(url, data=body, method="POST", headers=dict(headers))
@@ -280,10 +281,8 @@ def form_of(body: bytes) -> dict[str, str]:
 def in_process_transport(session_factory: Callable[[], Session]) -> Callable:
     """A ``zalo.Transport`` that answers as the sandbox's endpoints without HTTP, each call in a session of its own
     (the tests, and a worker that cannot reach the web app)."""
-    from postal_gateway.core.db import utcnow
-
     def transport(url: str, headers: Mapping[str, str], body: bytes, _timeout: float) -> tuple[int, bytes]:
-        with session_factory() as session:
+        with session_factory() as session, unit_of_work(session):
             if url.endswith("/v4/oa/access_token"):
                 status, answer = token(session, headers, form_of(body))
             elif url.endswith("/message/template"):
@@ -292,7 +291,6 @@ def in_process_transport(session_factory: Callable[[], Session]) -> Callable:
                 status, answer = oa_message(session, headers, body, now=utcnow())
             else:
                 status, answer = 404, {}
-            session.commit()
         return status, json.dumps(answer).encode()
 
     return transport
