@@ -283,19 +283,26 @@ class ZaloApi:
         first, so two workers never spend the same refresh token (Zalo accepts it once)."""
         now = now or utcnow()
         token = session.scalar(select(ZaloToken).order_by(ZaloToken.id).limit(1).with_for_update())
+        refresh_token = token.refresh_token if token is not None else self.initial_refresh_token
         if token is None:
-            token = ZaloToken(access_token="", refresh_token=self.initial_refresh_token, last_error="")
-            session.add(token)
-            session.flush()
-        if not token.refresh_token:
+            # written only after Zalo answers: no write lock is held while waiting for it (SQLite in `make run`
+            # would otherwise keep the sandbox, served by the web app, from recording the new pair)
+            token = ZaloToken(access_token="", refresh_token=refresh_token, last_error="")
+            pending = True
+        else:
+            pending = False
+        if not refresh_token:
             token.last_error = "no refresh token: authorise the OA and set ZALO_REFRESH_TOKEN"
+            session.add(token)
             TOKEN_REFRESHES.labels(outcome="no_refresh_token").inc()
             raise DeliveryError("Zalo: no refresh token to get an access token")
         body = urllib.parse.urlencode({
-            "app_id": self.app_id, "grant_type": "refresh_token", "refresh_token": token.refresh_token,
+            "app_id": self.app_id, "grant_type": "refresh_token", "refresh_token": refresh_token,
         }).encode()
         headers = {"Content-Type": "application/x-www-form-urlencoded", "secret_key": self.app_secret}
         answer = self._post(self.oauth_url, headers, body, what="token refresh")
+        if pending:
+            session.add(token)
         if not answer.get("access_token"):
             code = answer.get("error", "?")
             token.last_error = f"Zalo refused the refresh token: error {code}"[:1000]

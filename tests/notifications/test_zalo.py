@@ -298,3 +298,42 @@ def test_the_sandbox_is_refused_beside_a_real_app(app):
     with pytest.raises(ValueError, match="ZALO_SANDBOX"):
         zalo.check_zalo_settings(replace(app.config["SETTINGS"], zalo_app_id="123", zalo_app_secret="s",
                                          zalo_oa_secret_key="k"))
+
+
+def test_a_received_level_4_dossier_with_its_fee_unpaid_sends_the_pay_link_by_zalo(session, adapter):
+    """R-13: the citizen is told the lệ phí is still due, with the link to pay it online."""
+    from postal_gateway.notifications import fee_notices
+
+    citizen = _citizen(session)
+    agency = factories.agency(session)
+    owing = factories.postal_dossier(session, citizen=citizen,
+                                     procedure=factories.procedure(session, agency, level=4, fee_vnd=150_000))
+    level3 = factories.postal_dossier(session, citizen=citizen,
+                                      procedure=factories.procedure(session, agency, level=3, fee_vnd=50_000))
+    session.flush()
+    assert fee_notices.notify_fee_due(session, level3, now=utcnow(), public_base_url="http://testserver") is False
+    assert fee_notices.notify_fee_due(session, owing, now=utcnow(), public_base_url="http://testserver") is True
+    message = session.scalar(select(OutboxMessage).where(OutboxMessage.template == "fee_due",
+                                                         OutboxMessage.channel == MessageChannel.zalo))
+    assert service.deliver(session, message.id).result == "sent"
+    [received] = _zns(session)
+    assert received.template_id == "sandbox-fee_due"
+    assert received.template_data["so_tien"].startswith("150.000")
+    assert received.template_data["thanh_toan"] == f"http://testserver/payments/dossiers/{owing.ref}"
+
+
+def test_quota_and_failures_are_counted_for_metrics(session, adapter):
+    from prometheus_client import generate_latest
+
+    from postal_gateway.core import metrics
+
+    before = zalo.ZNS_QUOTA_EXCEEDED._value.get()
+    citizen = _citizen(session)
+    message = _send(session, citizen, "result_ready")
+    _fault(session, "quota")
+    service.deliver(session, message.id)
+    assert zalo.ZNS_QUOTA_EXCEEDED._value.get() == before + 1
+    scraped = generate_latest(metrics.REGISTRY).decode()
+    for name in ("zalo_zns_quota_exceeded_total", "zalo_zns_quota_used_total", 'zalo_zns_errors_total{action="quota"',
+                 "zalo_token_refreshes_total"):
+        assert name in scraped
