@@ -36,7 +36,8 @@ def dossier(session):
     agency = factories.agency(session)
     procedure = factories.procedure(session, agency)
     citizen = factories.user(session, full_name="Nguyễn Văn An", id_number="070085009999")
-    row = factories.dossier(session, agency, procedure, citizen, received_at=datetime(2026, 11, 30, 2, tzinfo=timezone.utc))
+    row = factories.dossier(session, agency, procedure, citizen,
+                            received_at=datetime(2026, 11, 30, 2, tzinfo=timezone.utc))
     session.flush()
     return row
 
