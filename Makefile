@@ -28,9 +28,10 @@ demo: migrate
 	$(BIN)/flask load-demo
 
 # Web app and its worker (with beat) on SQLite and an in-process broker: no other server needed.
-# The local VNPay sandbox is a development tool, off unless switched on: `make run` (and the demo it
-# loads, a prerequisite that inherits this) pays through it.
+# The local VNPay and Zalo sandboxes are development tools, off unless switched on: `make run` (and the demo
+# it loads, a prerequisite that inherits this) pays through the one and sends Zalo notices to the other.
 run: export VNPAY_SANDBOX := 1
+run: export ZALO_SANDBOX := 1
 run: export DEVELOPMENT_MESSAGES := 1
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C stops web and worker)"

@@ -266,6 +266,15 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "payments_sandbox.daily_file": AGENCY_ONLY,
     "payments_sandbox_api.deliver": PUBLIC,
     "payments_sandbox_api.merchant_api": PUBLIC,
+    # --- Zalo (issue 18): the OA's webhook is called by Zalo's servers, trusted only by its signature ---------
+    "notifications_zalo_api.webhook": PUBLIC,
+    # the local stand-in for Zalo (ZALO_SANDBOX): its phone page, and Zalo's endpoints called as Zalo is
+    "zalo_sandbox.phone": PUBLIC,
+    "zalo_sandbox.chat": PUBLIC,
+    "zalo_sandbox.faults": PUBLIC,
+    "zalo_sandbox_api.token": PUBLIC,
+    "zalo_sandbox_api.zns": PUBLIC,
+    "zalo_sandbox_api.oa_message": PUBLIC,
     # --- contracts, tariffs, cash books (R-17, R-18) -----------------------------------------------
     "contracts.public_postage": PUBLIC,
     "contracts_api.api_quote": EVERY_ROLE,

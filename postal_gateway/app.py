@@ -20,7 +20,9 @@ from postal_gateway.core import domain, formatting
 from postal_gateway.core.config import Settings, use_settings
 from postal_gateway.core.db import bind_engine, db_session, make_engine
 from postal_gateway.core.formatting import VIETNAM
+from postal_gateway.notifications import zalo, zalo_routes
 from postal_gateway.notifications.service import Dispatcher
+from postal_gateway.notifications.zalo_sandbox import routes as zalo_sandbox_routes
 from postal_gateway.web import auth, errors, security_headers, throttling
 from postal_gateway.web import home as web
 from postal_gateway.web.safe_redirects import safe_path_from_url
@@ -67,6 +69,7 @@ def create_app(settings: Settings | None = None, *, notification_dispatcher: Dis
     bind_engine(engine)
     # Refuses to start with the VNPay sandbox beside a real terminal, or a real terminal without its secret.
     check_terminals(settings, engine)
+    zalo.check_zalo_settings(settings)  # the Zalo sandbox never beside a real Zalo app
     # Session listeners, the calendar's overrides, the message dispatcher, logs: see bootstrap.
     bootstrap.wire_app(settings, notification_dispatcher=notification_dispatcher)
 
@@ -82,6 +85,9 @@ def create_app(settings: Settings | None = None, *, notification_dispatcher: Dis
     _register_blueprints(app)
     if settings.vnpay_sandbox:  # a development tool: its routes exist only when switched on
         _register_area_blueprints(app, vnpay_sandbox_routes)
+    _register_area_blueprints(app, zalo_routes)  # the OA's webhook, signed by Zalo
+    if settings.zalo_sandbox:  # a development tool, like the VNPay sandbox
+        _register_area_blueprints(app, zalo_sandbox_routes)
     _register_template_helpers(app)
 
     @app.teardown_appcontext

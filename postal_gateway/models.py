@@ -16,6 +16,8 @@ from postal_gateway.dossiers import models as dossiers_models
 from postal_gateway.integration import models as integration_models
 from postal_gateway.lookup import models as lookup_models
 from postal_gateway.notifications import models as notifications_models
+from postal_gateway.notifications import zalo_models
+from postal_gateway.notifications.zalo_sandbox import models as zalo_sandbox_models
 from postal_gateway.official_forms import models as official_forms_models
 from postal_gateway.workbench import models as workbench_models
 from tracking import models as tracking_models
@@ -23,7 +25,8 @@ from tracking import models as tracking_models
 #: the modules that define tables: the calendar's and the outbox's, then each area's
 MODEL_MODULES = (
     calendar_models, events,
-    accounts_models, catalogue_models, consents_models, dossiers_models, notifications_models,
+    accounts_models, catalogue_models, consents_models, dossiers_models, notifications_models, zalo_models,
+    zalo_sandbox_models,
     workbench_models, official_forms_models, lookup_models, integration_models, payments_models, payments_sandbox_models,
     contracts_models, tracking_models,
 )

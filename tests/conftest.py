@@ -96,6 +96,7 @@ def _app(database_url, instance_dir):
     # The local VNPay sandbox is on, as in `make run`, for the app and for worker code run outside a
     # request (threads, eager tasks), which is handed the app's settings (config.process_settings).
     os.environ["VNPAY_SANDBOX"] = "1"
+    os.environ["ZALO_SANDBOX"] = "1"  # the local Zalo sandbox too, as in `make run`
     settings = Settings.from_environment(
         database_url=database_url,
         instance_dir=instance_dir,

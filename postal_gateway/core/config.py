@@ -140,6 +140,24 @@ class Settings:
     province_office_phone: str = ""
     #: Điều 18.2.c: phone of the Thường trực Tổ Kiểm tra Cải cách hành chính; empty prints a dotted line
     inspection_team_phone: str = ""
+    #: serve the local Zalo sandbox and send Zalo notices to it (`make run` and the tests turn it on; refused
+    #: beside a real ZALO_APP_ID)
+    zalo_sandbox: bool = False
+    #: the Zalo app linked to the province's Official Account (developers.zalo.me); empty: no Zalo channel
+    #: unless the sandbox is on
+    zalo_app_id: str = ""
+    zalo_app_secret: str = field(default="", repr=False)
+    #: the OA secret key of the webhook (signs X-ZEvent-Signature)
+    zalo_oa_secret_key: str = field(default="", repr=False)
+    #: the first refresh token (from the OA's authorisation); later ones are rotated in the database
+    zalo_refresh_token: str = field(default="", repr=False)
+    #: Zalo's endpoints; the sandbox replaces them with its own under PUBLIC_BASE_URL
+    zalo_oauth_url: str = "https://oauth.zaloapp.com/v4/oa/access_token"
+    zalo_zns_url: str = "https://business.openapi.zalo.me/message/template"
+    zalo_oa_message_url: str = "https://openapi.zalo.me/v3.0/oa/message/cs"
+    zalo_timeout: float = 10.0
+    #: our template name -> the ZNS template id Zalo approved (ZALO_TEMPLATE_<NAME>, e.g. ZALO_TEMPLATE_RECEIVED)
+    zalo_template_ids: dict[str, str] = field(default_factory=dict)
     #: "offline" (bundled administrative units) or "nominatim" (OpenStreetMap, over the network)
     postal_geocoder: str = "offline"
     postal_geocoder_user_agent: str = "postal-gateway"
@@ -196,6 +214,19 @@ class Settings:
             zalo_lookup_name=os.environ.get("ZALO_LOOKUP_NAME", DEFAULT_ZALO_LOOKUP_NAME).strip(),
             province_office_phone=os.environ.get("PROVINCE_OFFICE_PHONE", "").strip(),
             inspection_team_phone=os.environ.get("INSPECTION_TEAM_PHONE", "").strip(),
+            zalo_sandbox=_env_bool("ZALO_SANDBOX", False),
+            zalo_app_id=os.environ.get("ZALO_APP_ID", "").strip(),
+            zalo_app_secret=os.environ.get("ZALO_APP_SECRET", ""),
+            zalo_oa_secret_key=os.environ.get("ZALO_OA_SECRET_KEY", ""),
+            zalo_refresh_token=os.environ.get("ZALO_REFRESH_TOKEN", ""),
+            zalo_oauth_url=os.environ.get("ZALO_OAUTH_URL", "https://oauth.zaloapp.com/v4/oa/access_token"),
+            zalo_zns_url=os.environ.get("ZALO_ZNS_URL", "https://business.openapi.zalo.me/message/template"),
+            zalo_oa_message_url=os.environ.get("ZALO_OA_MESSAGE_URL", "https://openapi.zalo.me/v3.0/oa/message/cs"),
+            zalo_timeout=float(os.environ.get("ZALO_TIMEOUT", "10")),
+            zalo_template_ids={
+                name[len("ZALO_TEMPLATE_"):].lower(): value.strip() for name, value in os.environ.items()
+                if name.startswith("ZALO_TEMPLATE_") and value.strip()
+            },
             postal_geocoder=os.environ.get("POSTAL_GEOCODER", "offline").lower(),
             postal_geocoder_user_agent=os.environ.get("POSTAL_GEOCODER_USER_AGENT", "postal-gateway"),
         )

@@ -141,16 +141,24 @@ class SmtpMailer:
         return message_id
 
 
+class NoZalo:
+    """Zalo is not configured: a Zalo row left from before is refused, and a legal notice goes by SMS."""
+
+    def deliver(self, message) -> str:
+        raise PermanentDeliveryError("Zalo is not configured (ZALO_APP_ID, or ZALO_SANDBOX in development)")
+
+
 class ChannelRouter:
     """One adapter per channel; a channel without one falls back to the development outbox."""
 
     def __init__(
         self, *, sms: DeliveryAdapter | None = None, email: DeliveryAdapter | None = None,
-        development_messages: bool = False,
+        zalo: DeliveryAdapter | None = None, development_messages: bool = False,
     ) -> None:
         self.adapters = {
             "sms": sms or DevelopmentOutbox(show_text=development_messages),
             "email": email or DevelopmentOutbox(show_text=development_messages),
+            "zalo": zalo or NoZalo(),
         }
 
     def deliver(self, message) -> str | None:
@@ -160,7 +168,8 @@ class ChannelRouter:
 
 def adapter_for(settings: Settings) -> DeliveryAdapter:
     """The HTTP SMS gateway when NOTIFY_SMS_URL is set, SMTP when SMTP_HOST is (see the README's
-    configuration table); a channel left unset uses the development outbox.
+    configuration table); a channel left unset uses the development outbox. Zalo when ZALO_APP_ID is set, or
+    the local sandbox when ZALO_SANDBOX is on (``notifications.zalo``).
 
     ``settings.development_messages`` makes the development outbox log what it delivers, one-time codes
     included; refused beside a real gateway, where it is production."""
@@ -177,4 +186,9 @@ def adapter_for(settings: Settings) -> DeliveryAdapter:
         email = SmtpMailer(settings.smtp_host, settings.smtp_port, sender=settings.smtp_from,
                            username=settings.smtp_user, password=settings.smtp_password,
                            starttls=settings.smtp_starttls)
-    return ChannelRouter(sms=sms, email=email, development_messages=settings.development_messages)
+    from postal_gateway.notifications import zalo  # cycle: zalo imports this module's errors
+
+    zalo.check_zalo_settings(settings)
+    api = zalo.api_for(settings)
+    zalo_adapter = zalo.ZaloAdapter(api, settings) if api is not None else None
+    return ChannelRouter(sms=sms, email=email, zalo=zalo_adapter, development_messages=settings.development_messages)

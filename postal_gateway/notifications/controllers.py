@@ -53,7 +53,8 @@ def my_preferences():
     current = schemas.PreferencesOut.of(service.preferences_of(db_session, citizen.id))
     return render_template(
         "notifications/preferences.html", citizen=citizen, error=error, kinds=service.CITIZEN_MESSAGE_KINDS,
-        sms=current.sms, email=current.email, muted=set(current.muted_templates),
+        sms=current.sms, email=current.email, zalo=current.zalo, zalo_offered=service.zalo_offered(),
+        muted=set(current.muted_templates),
         legal=service.LEGAL_NOTICE_TEMPLATES, legal_hint=service.LEGAL_NOTICE_HINT,
     ), (422 if error else 200)
 

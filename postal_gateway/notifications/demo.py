@@ -31,6 +31,7 @@ from postal_gateway.core.formatting import to_local
 from postal_gateway.core.uploads import validate_scan
 from postal_gateway.dossiers.models import CollectionMethod, CollectionPlace, Dossier
 from postal_gateway.dossiers.services import CollectedPayment, PostalSubmission, submit
+from postal_gateway.notifications import service, zalo
 from postal_gateway.workbench import reception
 from postal_gateway.workbench import services as workbench
 from tracking.ingestion import record_events
@@ -76,13 +77,19 @@ def load_demo_notified_journey(session: Session) -> list[str]:
         )
         if procedure is None:
             return ["notifications: no postal-eligible demo procedure with a fee"]
+        if service.zalo_offered():
+            # the demo citizen chose Zalo: under `make run` the journey's notices reach the sandbox's Zalo page
+            chosen = service.preferences_of(session, citizen.id)
+            service.set_preferences(session, citizen.id, sms=chosen.sms if chosen else True,
+                                    email=chosen.email if chosen else True, zalo=True)
         dossier = _walk(session, staff=staff, officer=officer, citizen=citizen, procedure=procedure)
     return [
         f"notifications: demo dossier {dossier.code} went through every step; the worker delivers its "
         f"messages to the outbox - log in as operator@demo.buudien.vn and open /ops/outbox",
         "one-time codes (activation, consent) show masked on /ops/outbox; under `make run` (DEVELOPMENT_MESSAGES) "
         "the worker prints every delivered message, code included, in this terminal: look for 'development outbox'",
-    ]
+    ] + ([f"notifications: the citizen chose Zalo; its notices show on {zalo.sandbox_base(process_settings())}/"
+          f"?phone={citizen.phone} (type {dossier.code} into the OA chat there)"] if service.zalo_offered() else [])
 
 
 def _walk(session: Session, *, staff, officer, citizen, procedure):

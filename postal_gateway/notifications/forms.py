@@ -40,6 +40,7 @@ class NotificationChoicesForm(FlaskForm):
         return {
             "sms": "sms" in (self.channel.data or ()),
             "email": "email" in (self.channel.data or ()),
+            "zalo": "zalo" in (self.channel.data or ()),
             "muted_templates": [kind for kind in CITIZEN_MESSAGE_KINDS if kind not in ticked],
         }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from postal_gateway.core.db import Base, UTCDateTime, utcnow
@@ -13,6 +13,9 @@ from postal_gateway.core.db import Base, UTCDateTime, utcnow
 class MessageChannel(str, enum.Enum):
     sms = "sms"
     email = "email"
+    #: a Zalo Notification Service template to the phone's Zalo account, or an OA message to a follower
+    #: (``notifications.zalo``)
+    zalo = "zalo"
 
 
 class MessageStatus(str, enum.Enum):
@@ -55,6 +58,10 @@ class OutboxMessage(Base):
     gateway_reference: Mapped[str] = mapped_column(String(128), default="")
     #: an e-mail's attachment: the stored PDF of the form it announces (form 01, 02 or 03 at reception)
     attachment_form_id: Mapped[int | None] = mapped_column(ForeignKey("official_forms.id"))
+    #: a Zalo message's ``template_data`` (ZNS field name -> value, already within Zalo's limits)
+    template_data: Mapped[dict | None] = mapped_column(JSON)
+    #: the Zalo message this SMS stands in for when Zalo could not deliver it; unique: one stand-in at most
+    fallback_for_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"), unique=True)
 
 
 class NotificationPreference(Base):
@@ -68,6 +75,9 @@ class NotificationPreference(Base):
     sms: Mapped[bool] = mapped_column(Boolean, default=True)
     #: e-mails to the account's address
     email: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Zalo notices (ZNS) to the account's phone instead of text messages; a legal notice Zalo cannot
+    #: deliver goes by SMS after all
+    zalo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: template names the citizen turned off, e.g. ["apology"]; kept as the ones *not* wanted so that a
     #: kind of message added later reaches everyone until they turn it off
     muted_templates: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")

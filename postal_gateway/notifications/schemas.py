@@ -43,6 +43,9 @@ class PreferencesIn(BaseModel):
     sms: StrictBool = Field(description="Text messages to the account's phone.")
     email: StrictBool = Field(description="E-mails to the account's address.")
     muted_templates: KindsTurnedOff | None = None
+    zalo: StrictBool | None = Field(
+        default=None, description="Zalo notices (ZNS) to the account's phone instead of text messages; a legal "
+                                  "notice Zalo cannot deliver goes by SMS. Absent: kept as it is.")
 
 
 class PreferencesOut(BaseModel):
@@ -52,6 +55,7 @@ class PreferencesOut(BaseModel):
 
     sms: bool
     email: bool
+    zalo: bool = Field(description="Zalo notices instead of text messages (off until chosen).")
     muted_templates: list[CitizenMessageKind]
     kinds: list[CitizenMessageKind] = Field(description="Every kind a citizen may turn off.")
     always_sent: list[MandatoryTemplate]
@@ -62,6 +66,7 @@ class PreferencesOut(BaseModel):
         return cls(
             sms=preference is None or preference.sms,
             email=preference is None or preference.email,
+            zalo=bool(preference is not None and preference.zalo),
             muted_templates=list(preference.muted_templates or []) if preference else [],
             kinds=list(CITIZEN_MESSAGE_KINDS),
             always_sent=sorted(MANDATORY_TEMPLATES),

@@ -33,7 +33,7 @@ from postal_gateway.core.config import process_settings
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.domain import N_, InvalidInput
 from postal_gateway.core.task_policy import backoff_seconds
-from postal_gateway.notifications import templates
+from postal_gateway.notifications import templates, zalo, zalo_notices
 from postal_gateway.notifications.adapters import (
     DeliveryAdapter,
     DeliveryError,
@@ -153,8 +153,13 @@ def install() -> None:
 
 # --- preferences ------------------------------------------------------------------------------------
 
-#: the channels a citizen may turn off
+#: the channels a citizen may turn on or off (Zalo only where the channel is configured: ``zalo_offered``)
 CHANNELS = tuple(channel.value for channel in MessageChannel)
+
+
+def zalo_offered() -> bool:
+    """Whether Zalo notices can be chosen: a Zalo app is configured, or the local sandbox is on."""
+    return zalo.channel_enabled(process_settings())
 #: the kinds of message a citizen receives about a dossier and may turn off, in the order of a dossier's
 #: life, with the label the preferences page shows
 CITIZEN_MESSAGE_KINDS: dict[str, str] = {
@@ -181,9 +186,11 @@ def set_preferences(
     sms: bool,
     email: bool,
     muted_templates: Iterable[str] | None = None,
+    zalo: bool | None = None,
     now: datetime | None = None,
 ) -> NotificationPreference:
-    """Record the citizen's channels and, unless None (kept as they are), the kinds turned off; the caller commits.
+    """Record the citizen's channels and, unless None (kept as they are), the kinds turned off and the Zalo
+    channel; the caller commits.
 
     Legal notices cannot be turned off (Điều 8.2, 12.1.b–c): asking to is refused, nothing changed."""
     if muted_templates is not None:
@@ -195,11 +202,13 @@ def set_preferences(
                                                               "cầu bổ sung, từ chối và xin lỗi (Điều 8.2, 12.1.b–c)."))
     preference = preferences_of(session, user_id)
     if preference is None:
-        preference = NotificationPreference(user_id=user_id, muted_templates=[])
+        preference = NotificationPreference(user_id=user_id, muted_templates=[], zalo=False)
         session.add(preference)
     preference.sms, preference.email, preference.updated_at = bool(sms), bool(email), now or utcnow()
     if muted_templates is not None:
         preference.muted_templates = [kind for kind in CITIZEN_MESSAGE_KINDS if kind in muted]
+    if zalo is not None:
+        preference.zalo = bool(zalo)
     session.flush()
     return preference
 
@@ -214,7 +223,7 @@ class Routing:
 
 
 def _address_of(user: User, channel: str) -> str:
-    return (user.phone if channel == "sms" else user.email) or ""
+    return (user.email if channel == "email" else user.phone) or ""
 
 
 def _routing(session: Session, user_id: int | None, channel: MessageChannel, template: str) -> Routing:
@@ -229,7 +238,7 @@ def _routing(session: Session, user_id: int | None, channel: MessageChannel, tem
         if getattr(preference, channel.value):
             return Routing()
         user = session.get(User, user_id)
-        chosen = [name for name in CHANNELS if getattr(preference, name)]
+        chosen = [name for name in CHANNELS if getattr(preference, name, False)]
         if user is not None and any(_address_of(user, name) for name in chosen):
             return Routing("channel turned off in the citizen's preferences (a legal notice goes by the chosen one)")
         return Routing(note=f"legal notice (Điều 8.2): sent by {channel.value} because no channel the citizen chose "
@@ -242,6 +251,13 @@ def _routing(session: Session, user_id: int | None, channel: MessageChannel, tem
 
 
 # --- send -------------------------------------------------------------------------------------------
+
+
+def _enqueue(session: Session, message: OutboxMessage) -> None:
+    """Keep a queued message; it is dispatched when the caller's transaction commits."""
+    session.add(message)
+    session.flush()
+    session.info.setdefault("notifications_to_dispatch", []).append(message.id)
 
 
 def send(
@@ -268,6 +284,13 @@ def send(
     channel = MessageChannel(channel)
     if not recipient:
         raise ValueError("a message needs a recipient")
+    template_data, zalo_note = None, ""
+    if channel == MessageChannel.sms and template in zalo.ZNS_TEMPLATES:
+        for notice in zalo_notices.follower_notices(session, template, context, now=now):
+            _enqueue(session, notice)
+        template_data, zalo_note = zalo_notices.zns_data_for(session, user_id, template, context)
+        if template_data is not None:
+            channel = MessageChannel.zalo  # the citizen chose Zalo: the SMS stands by for a legal notice
     if template in CODE_TEMPLATES:
         # whichever way the caller gave the code, it is never written: the stored text shows the mask
         one_time_code = one_time_code or context.get("code")
@@ -276,6 +299,7 @@ def send(
         channel=channel, recipient=recipient, recipient_user_id=user_id, template=template, subject="", body="",
         status=MessageStatus.queued, attempts=0, last_error="", created_at=now, next_attempt_at=None,
         gateway_reference="", attachment_form_id=attachment_form_id if channel == MessageChannel.email else None,
+        template_data=template_data,
     )
     try:
         text = templates.render(template, context, locale)
@@ -291,6 +315,8 @@ def send(
             message.status, message.last_error = MessageStatus.skipped, routing.held_back
         elif routing.note:
             message.last_error = routing.note  # the row says why it went by a channel turned off
+        elif zalo_note:
+            message.last_error = zalo_note  # why a citizen who chose Zalo gets this one by SMS
     session.add(message)
     session.flush()
     if message.status == MessageStatus.queued:
@@ -386,11 +412,11 @@ def deliver(
     try:
         reference = (adapter or current_adapter()).deliver(outgoing)
     except PermanentDeliveryError as error:
-        return _failed(message, str(error), metrics)
+        return _failed(message, str(error), metrics, session=session, now=now)
     except Exception as error:  # noqa: BLE001 - a broken adapter is a failed attempt, never a dead worker
         reason = str(error) if isinstance(error, DeliveryError) else f"{error.__class__.__name__} in the adapter"
         if message.attempts >= max_attempts:
-            return _failed(message, reason, metrics)
+            return _failed(message, reason, metrics, session=session, now=now)
         delay = backoff_seconds(message.attempts)
         message.last_error = reason[:1000]
         message.next_attempt_at = now + timedelta(seconds=delay)
@@ -405,11 +431,19 @@ def deliver(
     return DeliveryOutcome("sent")
 
 
-def _failed(message: OutboxMessage, reason: str, metrics) -> DeliveryOutcome:
+def _failed(message: OutboxMessage, reason: str, metrics, *, session: Session | None = None,
+            now: datetime | None = None) -> DeliveryOutcome:
     message.status, message.last_error, message.next_attempt_at = MessageStatus.failed, reason[:1000], None
     metrics.NOTIFICATIONS_FAILED.labels(channel=message.channel.value).inc()
     log.error("message %s (%s) to %s failed after %d attempt(s): %s", message.id, message.template,
               mask_recipient(message.recipient), message.attempts, reason)
+    if session is not None and message.channel == MessageChannel.zalo:
+        stand_in = zalo_notices.stand_in_sms(session, message, now=now or utcnow(),
+                                             legal=message.template in LEGAL_NOTICE_TEMPLATES)
+        if stand_in is not None:
+            _enqueue(session, stand_in)
+            message.last_error = f"{reason} → SMS {stand_in.id}"[:1000]
+            log.info("message %s: Zalo could not deliver it, SMS %s stands in", message.id, stand_in.id)
     return DeliveryOutcome("failed")
 
 

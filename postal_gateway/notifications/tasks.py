@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import logging
 
-from postal_gateway.core.db import utcnow
+from postal_gateway.core.config import process_settings
+from postal_gateway.core.db import bind_once, utcnow
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.core.worker import celery_app, task_session
+from postal_gateway.notifications import zalo
+from postal_gateway.notifications.adapters import DeliveryError
 from postal_gateway.notifications.service import _dispatcher, deliver, due_messages, expire_lost_code_messages
 
 log = logging.getLogger(__name__)
@@ -13,6 +16,8 @@ log = logging.getLogger(__name__)
 #: queued messages whose task was lost (broker down at commit, a purge) are dispatched again
 BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
+    # the OA access token lives 25 hours; refreshed when within 2 hours of its end (zalo.REFRESH_MARGIN)
+    "notifications-zalo-token": {"task": "notifications.zalo_token", "schedule": 30 * 60.0},
 }
 
 
@@ -47,3 +52,22 @@ def sweep(limit: int = 500) -> int:
 @celery_app.task(name="notifications.sweep")
 def sweep_task() -> int:
     return sweep()
+
+
+def refresh_zalo_token() -> bool:
+    """Refresh the OA's access token if it is due; False when Zalo is off or the token is still fresh."""
+    settings = process_settings()
+    api = zalo.api_for(settings)
+    if api is None:
+        return False
+    bind_once(settings.database_url)
+    try:
+        return api.refresh_if_due(now=utcnow())
+    except DeliveryError as error:  # logged and counted; the next beat (or a send) tries again
+        log.error("zalo: token refresh failed: %s", error)
+        return False
+
+
+@celery_app.task(name="notifications.zalo_token")
+def zalo_token_task() -> bool:
+    return refresh_zalo_token()

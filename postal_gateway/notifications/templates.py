@@ -252,6 +252,18 @@ TEMPLATES: dict[str, dict[str, MessageText | dict[str, MessageText]]] = {
             "The fee of {amount} for dossier {ref} was refunded at {office} at {at}. Voucher number: {voucher_number}.",
         ),
     },
+    # context: ref (code or shipment number), amount (formatted VND), pay_url, lookup_url: a level-4 dossier received
+    # with its lệ phí still unpaid online (notifications.fee_notices)
+    "fee_due": {
+        "vi": MessageText(
+            "Lệ phí hồ sơ {ref} chờ thanh toán",
+            "Cổng DVC bưu chính: hồ sơ {ref} còn {amount} lệ phí chưa thanh toán. Thanh toán trực tuyến: {pay_url}",
+        ),
+        "en": MessageText(
+            "Fee for dossier {ref} due",
+            "Postal public service: dossier {ref} still owes a fee of {amount}. Pay online: {pay_url}",
+        ),
+    },
     # context: office, count, codes (grouped by the clock breached, the first ten); sent by tracking's breach scan
     "sla_breached": {
         "vi": MessageText(

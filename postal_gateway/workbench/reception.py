@@ -27,6 +27,7 @@ from postal_gateway.dossiers.services import lookup_url
 from postal_gateway.dossiers.shipments import find_by_reference
 from postal_gateway.dossiers.slip import BackPageContacts
 from postal_gateway.dossiers.workflow import Action, IllegalTransition, transition
+from postal_gateway.notifications import fee_notices
 from postal_gateway.notifications.service import send
 from postal_gateway.workbench import reception_forms
 from postal_gateway.workbench.models import PaperHandover
@@ -114,6 +115,7 @@ def accept(
         "form_url": reception_forms.form_url(form, code, public_base_url),
         "lookup_url": lookup_url(code, public_base_url),
     }, now, form.id)
+    fee_notices.notify_fee_due(session, dossier, now=now, public_base_url=public_base_url)
     return dossier
 
 

@@ -45,7 +45,8 @@ def test_saving_on_the_page_changes_what_send_delivers(client, session):
     page = client.get("/my/notifications")
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and "Nhận thông báo" in body and citizen.phone in body
-    assert body.count('type="checkbox"') == 2 + len(EVERY_KIND) and body.count(" checked") == 2 + len(EVERY_KIND)
+    # SMS, e-mail and Zalo (offered: the sandbox is on under test, off until chosen)
+    assert body.count('type="checkbox"') == 3 + len(EVERY_KIND) and body.count(" checked") == 2 + len(EVERY_KIND)
     assert "Mã xác thực" in body and "luôn được gửi" in body
 
     wanted = [kind for kind in MUTABLE if kind != "result_ready"]
@@ -143,7 +144,7 @@ def test_api_reads_and_sets_the_citizens_own_preferences(client, session):
     url = "/api/v1/me/notification-preferences"
 
     fresh = client.get(url, headers=auth).get_json()
-    assert fresh == {"sms": True, "email": True, "muted_templates": [], "kinds": EVERY_KIND,
+    assert fresh == {"sms": True, "email": True, "zalo": False, "muted_templates": [], "kinds": EVERY_KIND,
                      "always_sent": ["account_registered", "consent_recorded", "one_time_code"], "updated_at": None}
     put = client.put(url, headers=auth, json={"sms": False, "email": True,
                                               "muted_templates": ["result_ready", "dossier_received"]})

@@ -87,7 +87,7 @@ NEUTRAL_ARGUMENTS = {"fmt", "filename", "day", "transaction_id"}
 PUBLIC_CODES = {"choose_language", "catalogue.procedure_detail", "catalogue_api.api_procedure", "catalogue_api.api_agency"}
 RECONCILED_DAY = date(2026, 3, 3)
 #: an empty log-in is answered 401 by design: the guard let it through
-ANSWERS_WRONG_CREDENTIALS = {"accounts.login", "accounts_api.create_token"}
+ANSWERS_WRONG_CREDENTIALS = {"accounts.login", "accounts_api.create_token", "notifications_zalo_api.webhook"}
 #: allowed calls to these rebuild the reconciliation items other paths name: they are walked last
 REBUILD_PATH_OBJECTS = {"payments.run", "payments.import_file", "payments.fetch_file", "payments.sign_off"}
 #: the role may, but not this person: the world's consent scan was attached by postal_staff_1, who may not
