@@ -63,7 +63,7 @@ def limits_list() -> None:
 @click.option("--confirm", is_flag=True, help="lower the limit even below what contracts in force promise")
 @with_appcontext
 def limits_set(leg: str, zone: str, max_hours: int, legal_source: str, note: str, confirm: bool) -> None:
-    """Record a verified limit: LEG is forward|return, ZONE same_district|same_province|other_province."""
+    """Record a verified limit: LEG is forward|return, ZONE same_commune|same_province|other_province|remote."""
     confirmed: tuple[int, ...] = ()
     for _attempt in range(2):  # a second time only to confirm the contracts listed the first time
         try:

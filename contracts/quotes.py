@@ -17,7 +17,8 @@ from contracts.models import ContractVersion, Leg, Zone
 from contracts.parsing import clean_text, parse_int
 from contracts.services import contract_in_force, trip_time_of
 from contracts.tariff import Itemised, QuoteLine, Terms, itemise
-from contracts.zones import Place, agency_units, distance_km, place_of, zone_between
+from contracts.places.units import catalogue
+from contracts.zones import Place, RemoteList, agency_units, distance_km, place_of, placement, remote_lists_of
 from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
 from postal_gateway.catalogue.services import normalise_procedure_code
 from postal_gateway.core.domain import N_, FieldError, InvalidInput
@@ -42,6 +43,14 @@ class Quote:
     return_commitment_hours: int
     #: straight-line distance from the agency to the pickup place, if both are positioned
     pickup_distance_km: float | None
+    #: the remote lists (vùng sâu, vùng xa) that set a leg's time, if any
+    forward_remote: RemoteList | None = None
+    return_remote: RemoteList | None = None
+    #: where the places were recognised, in today's names ("Phường Đồng Xoài, Đồng Nai")
+    pickup_label: str = ""
+    delivery_label: str = ""
+    #: conversions and corrections made while placing the addresses: (message id, params)
+    notes: tuple[tuple[str, dict], ...] = ()
 
     @property
     def lines(self) -> tuple[QuoteLine, ...]:
@@ -77,12 +86,13 @@ def build_quote(
 ) -> Quote:
     agency = procedure.agency
     units = agency_units(agency)
-    forward_zone = zone_between(units, pickup.units)
-    return_zone = zone_between(units, delivery.units) if delivery is not None else forward_zone
+    lists = remote_lists_of(version)
+    forward = placement(units, pickup.units, lists)
+    back = placement(units, delivery.units, lists) if delivery is not None else forward
     itemised = itemise(
         Terms.of_version(version),
-        forward_zone=forward_zone,
-        return_zone=return_zone,
+        forward_zone=forward.geographic_zone,
+        return_zone=back.geographic_zone,
         weight_grams=weight_grams,
         home_pickup=home_pickup,
         home_delivery=delivery is not None,
@@ -98,15 +108,26 @@ def build_quote(
         procedure_name=procedure.name,
         contract_number=version.contract.number,
         version_number=version.number,
-        forward_zone=forward_zone,
-        return_zone=return_zone,
+        forward_zone=forward.zone,
+        return_zone=back.zone,
         weight_grams=weight_grams,
         itemised=itemised,
-        forward_trip_hours=int(trip_time_of(session, version, Leg.forward, forward_zone).total_seconds() // 3600),
-        return_trip_hours=int(trip_time_of(session, version, Leg.return_, return_zone).total_seconds() // 3600),
+        forward_trip_hours=_hours(session, version, Leg.forward, forward),
+        return_trip_hours=_hours(session, version, Leg.return_, back),
         return_commitment_hours=min(24, version.return_commitment_hours),
         pickup_distance_km=distance,
+        forward_remote=forward.remote,
+        return_remote=back.remote,
+        pickup_label=pickup.label,
+        delivery_label=delivery.label if delivery is not None else "",
+        notes=tuple(pickup.notes) + (tuple(delivery.notes) if delivery is not None else ()),
     )
+
+
+def _hours(session: Session, version: ContractVersion, leg: Leg, where) -> int:
+    if where.remote is not None:
+        return where.remote.forward_hours if leg is Leg.forward else where.remote.return_hours
+    return int(trip_time_of(session, version, leg, where.zone).total_seconds() // 3600)
 
 
 def quote(
@@ -187,11 +208,18 @@ def quote(
 
 
 def _place(value: Any, field: str, errors: list[FieldError]) -> Place | None:
+    """The place, or None with the error: unplaceable names the part; a split commune asks which."""
     try:
-        return place_of(value, field=field)
+        place = place_of(value, field=field)
     except InvalidInput as error:
         errors.extend(error.field_errors)
         return None
+    if place.candidates and not place.units.commune_code:
+        names = ", ".join(catalogue().communes[code].name for code in place.candidates)
+        errors.append(FieldError(field, N_("Địa chỉ có thể thuộc nhiều xã/phường (%(names)s): vui lòng ghi rõ "
+                                           "hoặc chọn xã/phường."), {"names": names}))
+        return None
+    return place
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ def contract_row(number="HĐ-01", agency="000.00.20.H10", valid_from="2026-01-01
     values = {
         "contract_number": number, "agency_code": agency, "post_name": "Bưu điện tỉnh Bình Phước",
         "valid_from": valid_from, "valid_until": "", "procedures": "all", "service_points": "830000",
-        "pickup_areas": "70", "forward_same_district": "24", "forward_same_province": "48",
-        "forward_other_province": "96", "return_same_district": "24", "return_same_province": "48",
+        "pickup_areas": "70", "forward_same_commune": "24", "forward_same_province": "48",
+        "forward_other_province": "96", "return_same_commune": "24", "return_same_province": "48",
         "return_other_province": "96", "return_commitment_hours": "24",
         "collection_methods": "cash;collection_on_behalf", "home_pickup_vnd": "10.000",
         "home_delivery_vnd": "10000", "collection_fee_percent": "1,5", "collection_fee_min_vnd": "5000",
@@ -34,7 +34,7 @@ def contract_row(number="HĐ-01", agency="000.00.20.H10", valid_from="2026-01-01
 
 def tariff(number="HĐ-01", valid_from=""):
     lines = ["contract_number,zone,max_grams,price_vnd,valid_from"]
-    for zone, base in (("same_district", 10_000), ("same_province", 12_000), ("other_province", 16_000)):
+    for zone, base in (("same_commune", 10_000), ("same_province", 12_000), ("other_province", 16_000)):
         lines += [f"{number},{zone},500,{base},{valid_from}", f"{number},{zone},2000,{base * 2},{valid_from}"]
     return "\n".join(lines).encode()
 
@@ -117,7 +117,7 @@ def test_xlsx(session, setting):
     sheet.append(list(CONTRACT_COLUMNS))
     values = [cell.strip('"') for cell in contract_row(collection_fee_percent="1.5").split('","')]
     values[CONTRACT_COLUMNS.index("valid_from")] = datetime(2026, 1, 1)
-    values[CONTRACT_COLUMNS.index("forward_same_district")] = 24.0
+    values[CONTRACT_COLUMNS.index("forward_same_commune")] = 24.0
     sheet.append(values)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -140,9 +140,9 @@ def test_commands(app, session, setting, tmp_path):
     assert good.exit_code == 0, good.output
     listed = runner.invoke(args=["contracts", "limits", "list"])
     assert "provisional" in listed.output and listed.output.count("\n") == 6
-    refused = runner.invoke(args=["contracts", "limits", "set", "sideways", "same_district", "10", "--source", "x"])
+    refused = runner.invoke(args=["contracts", "limits", "set", "sideways", "same_commune", "10", "--source", "x"])
     assert refused.exit_code == 1
-    assert runner.invoke(args=["contracts", "limits", "set", "forward", "same_district", "36", "--source", "TT 14/2018"]).exit_code == 0
+    assert runner.invoke(args=["contracts", "limits", "set", "forward", "same_commune", "36", "--source", "TT 14/2018"]).exit_code == 0
     assert "skipped" in runner.invoke(args=["contracts", "demo"]).output  # no demo catalogue here
 
 

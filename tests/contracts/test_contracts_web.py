@@ -196,7 +196,7 @@ def test_fee_statement_runs_to_the_vietnamese_day_by_default(client, session, de
 
 def test_limits_form_names_a_non_number_in_vietnamese(client, demo):
     log_in(client, demo["operator"])
-    refused = client.post("/contracts/limits", data={"leg": "forward", "zone": "same_district", "max_hours": "ba mươi",
+    refused = client.post("/contracts/limits", data={"leg": "forward", "zone": "same_commune", "max_hours": "ba mươi",
                                                      "legal_source": "Thông tư 14/2018/TT-BTTTT"})
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422 and page.count('class="field-error"') == 1
