@@ -18,7 +18,16 @@ from contracts.parsing import clean_text, parse_int
 from contracts.services import contract_in_force, trip_time_of
 from contracts.tariff import Itemised, QuoteLine, Terms, itemise
 from contracts.places.units import catalogue
-from contracts.zones import Place, RemoteList, agency_units, distance_km, place_of, placement, remote_lists_of
+from contracts.zones import (
+    AdminUnits,
+    Place,
+    RemoteList,
+    agency_units,
+    distance_km,
+    place_of,
+    placement,
+    remote_lists_of,
+)
 from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
 from postal_gateway.catalogue.services import normalise_procedure_code
 from postal_gateway.core.domain import N_, FieldError, InvalidInput
@@ -193,6 +202,9 @@ def quote(
         if version is None:
             errors.append(FieldError("procedure_code", N_("Chưa có hợp đồng bưu chính đang hiệu lực cho thủ tục %(code)s."),
                                      {"code": procedure.code}))
+        else:
+            _settled(pickup, "pickup_address", procedure.agency, version, errors)
+            _settled(delivery, "delivery_address", procedure.agency, version, errors)
     if errors:
         raise InvalidInput(N_("Không tính được cước: vui lòng sửa các mục được nêu."), field_errors=errors)
     return build_quote(
@@ -208,18 +220,26 @@ def quote(
 
 
 def _place(value: Any, field: str, errors: list[FieldError]) -> Place | None:
-    """The place, or None with the error: unplaceable names the part; a split commune asks which."""
+    """The place, or None with the error naming the part that cannot be placed."""
     try:
-        place = place_of(value, field=field)
+        return place_of(value, field=field)
     except InvalidInput as error:
         errors.extend(error.field_errors)
         return None
-    if place.candidates and not place.units.commune_code:
+
+
+def _settled(place: Place | None, field: str, agency: Agency, version: ContractVersion,
+             errors: list[FieldError]) -> None:
+    """An address that may mean several communes (a split commune, an old district alone) is quoted only when
+    every one of them gives the same zone and time (e.g. all in another province); otherwise it asks which."""
+    if place is None or not place.candidates or place.units.commune_code:
+        return
+    units, lists = agency_units(agency), remote_lists_of(version)
+    outcomes = {placement(units, AdminUnits(place.units.province_code, code), lists) for code in place.candidates}
+    if len(outcomes) > 1:
         names = ", ".join(catalogue().communes[code].name for code in place.candidates)
         errors.append(FieldError(field, N_("Địa chỉ có thể thuộc nhiều xã/phường (%(names)s): vui lòng ghi rõ "
                                            "hoặc chọn xã/phường."), {"names": names}))
-        return None
-    return place
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ NOW = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)
 HEADER = ",".join(CONTRACT_COLUMNS)
 
 
-def contract_row(number="HĐ-01", agency="000.00.20.H10", valid_from="2026-01-01", **changes):
+def contract_row(number="HĐ-01", agency="000.00.20.H10", valid_from="2026-01-01", columns=CONTRACT_COLUMNS, **changes):
     values = {
         "contract_number": number, "agency_code": agency, "post_name": "Bưu điện tỉnh Bình Phước",
         "valid_from": valid_from, "valid_until": "", "procedures": "all", "service_points": "830000",
@@ -29,7 +29,7 @@ def contract_row(number="HĐ-01", agency="000.00.20.H10", valid_from="2026-01-01
         "vat_percent": "10",
     }
     values.update(changes)
-    return ",".join(f'"{values[column]}"' for column in CONTRACT_COLUMNS)
+    return ",".join(f'"{values[column.replace("same_district", "same_commune")]}"' for column in columns)
 
 
 def tariff(number="HĐ-01", valid_from=""):
@@ -139,7 +139,7 @@ def test_commands(app, session, setting, tmp_path):
     good = runner.invoke(args=["contracts", "import", "--contracts", str(contracts_csv), "--tariff", str(tariff_csv)])
     assert good.exit_code == 0, good.output
     listed = runner.invoke(args=["contracts", "limits", "list"])
-    assert "provisional" in listed.output and listed.output.count("\n") == 6
+    assert "provisional" in listed.output and listed.output.count("\n") == 8  # 2 legs x 4 zones of the two-level map
     refused = runner.invoke(args=["contracts", "limits", "set", "sideways", "same_commune", "10", "--source", "x"])
     assert refused.exit_code == 1
     assert runner.invoke(args=["contracts", "limits", "set", "forward", "same_commune", "36", "--source", "TT 14/2018"]).exit_code == 0
@@ -153,3 +153,51 @@ def test_a_refused_import_raises_for_the_callers_unit_of_work_and_leaves_nothing
     with pytest.raises(ImportRefused):
         report.raise_if_refused()
     assert session.scalar(select(func.count()).select_from(Contract)) == 0
+
+
+OLD_COLUMNS = [column.replace("same_commune", "same_district") for column in CONTRACT_COLUMNS]
+
+
+def old_contract_row(**changes):
+    """A contract written before 1 July 2025: districts, and the zone "same_district"."""
+    return contract_row(columns=OLD_COLUMNS, **changes)
+
+
+def test_an_old_district_contract_is_imported_by_converting_every_district_and_reporting_it(session, setting):
+    """Bình Phước (70) is part of Đồng Nai (75) since 1 July 2025; districts 689 (Đồng Xoài) and 696 (Bù Đăng)
+    become the communes that took their communes; "same_district" is read as "same_commune"."""
+    from contracts.places import units
+
+    agency, procedure = setting
+    old_tariff = tariff().decode().replace("same_commune", "same_district").encode()
+    report = import_contracts(
+        session, contracts_file=("hop-dong-cu.csv", (",".join(OLD_COLUMNS) + "\n" + old_contract_row(
+            pickup_areas="70:689;70:696;70") + "\n").encode()),
+        tariff_file=("cuoc-cu.csv", old_tariff), now=NOW,
+    )
+    assert report.ok, report.lines()
+    version = services.contract_in_force(session, agency_id=agency.id, procedure_id=procedure.id, at=NOW)
+    areas = {(a.province_code, a.commune_code) for a in version.pickup_areas}
+    expected = {("75", code) for code in (*units.communes_replacing_district("689"),
+                                          *units.communes_replacing_district("696"))} | {("75", "")}
+    assert areas == expected and all(not a.district_code for a in version.pickup_areas)
+    assert {t.zone for t in version.trip_times} == {Zone.same_commune, Zone.same_province, Zone.other_province}
+    assert {b.zone for b in version.postage_bands} == {Zone.same_commune, Zone.same_province, Zone.other_province}
+    text = "\n".join(report.lines())
+    assert "Đã chuyển sang đơn vị hành chính mới:" in text
+    assert "70:689 (Thành phố Đồng Xoài, Tỉnh Bình Phước) -> " in text and "25210 Phường Đồng Xoài" in text
+    assert "70:696 (Huyện Bù Đăng, Tỉnh Bình Phước) -> " in text and "70 (Tỉnh Bình Phước) -> 75 (Đồng Nai)" in text
+    assert "forward_same_district -> forward_same_commune" in text
+    assert "zone same_district -> same_commune" in text
+
+
+def test_an_unknown_district_or_province_is_named_and_nothing_is_imported(session, setting):
+    report = import_contracts(
+        session, contracts_file=("hop-dong-cu.csv", (",".join(OLD_COLUMNS) + "\n" + old_contract_row(
+            pickup_areas="70:689;70:760;99") + "\n").encode()),
+        tariff_file=("cuoc.csv", tariff()), now=NOW,
+    )
+    assert not report.ok
+    assert [(e.column, e.params) for e in report.errors if e.file == "hop-dong-cu.csv"] == [
+        ("pickup_areas", {"code": "70:760"}), ("pickup_areas", {"code": "99"})]
+    assert report.conversions == [] and session.scalar(select(func.count()).select_from(Contract)) == 0

@@ -97,7 +97,7 @@ def contracted(session):
 def test_quote_from_addresses(session, contracted):
     _, procedure, _ = contracted
     result = quote(session, procedure_code=procedure.code, pickup_address="xã Lộc Hưng, huyện Lộc Ninh, tỉnh Bình Phước",
-                   delivery_address="Quận 1, TP HCM", weight_grams=400, fee_collected_on_behalf=True, at=NOW)
+                   delivery_address="Phường Bến Thành, TP HCM", weight_grams=400, fee_collected_on_behalf=True, at=NOW)
     assert (result.forward_zone, result.return_zone) == (Zone.same_province, Zone.other_province)
     amounts = {line.code: line.amount_vnd for line in result.lines}
     # demo tariff: 18 000 + 25 000 + 10 000 + 10 000 + max(1 % of 200 000, 5 000) = 68 000, VAT 6 800
