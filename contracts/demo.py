@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from contracts.limits import ensure_national_limits
 from contracts.models import Contract
+from contracts.places.store import refresh_units
 from contracts.parsing import start_of_local_day
 from contracts.versions.services import VersionDraft, create_contract
 from postal_gateway.catalogue.models import Agency, PostOffice
@@ -74,16 +75,18 @@ def demo_draft(valid_from_day: date = date(2026, 1, 1), **changes) -> VersionDra
 
 
 def load_demo_contracts(session: Session) -> list[str]:
-    """Create the demo contract if it is missing; returns lines to print."""
+    """Load the administrative units and create the demo contract if it is missing; returns lines to print."""
+    units = refresh_units(session, now=utcnow())
+    unit_lines = units.lines()[:2] if units.changed else []
     ensure_national_limits(session)
     existing = session.scalars(select(Contract).where(Contract.number == DEMO_CONTRACT_NUMBER)).first()
     if existing is not None:
-        return [f"contract {DEMO_CONTRACT_NUMBER}: already loaded"]
+        return [f"contract {DEMO_CONTRACT_NUMBER}: already loaded"] + unit_lines
     agency = session.scalars(select(Agency).where(Agency.code == DEMO_AGENCY_CODE)).first()
     if agency is None:
-        return [f"contract {DEMO_CONTRACT_NUMBER}: skipped, load the demo catalogue first"]
+        return [f"contract {DEMO_CONTRACT_NUMBER}: skipped, load the demo catalogue first"] + unit_lines
     if session.scalars(select(Contract.id).where(Contract.agency_id == agency.id)).first() is not None:
-        return [f"contract {DEMO_CONTRACT_NUMBER}: skipped, {DEMO_AGENCY_CODE} already has a contract"]
+        return [f"contract {DEMO_CONTRACT_NUMBER}: skipped, {DEMO_AGENCY_CODE} already has a contract"] + unit_lines
     offices = [code for code in session.scalars(select(PostOffice.code).order_by(PostOffice.code))]
     create_contract(
         session,
@@ -96,4 +99,4 @@ def load_demo_contracts(session: Session) -> list[str]:
         now=utcnow(),
     )
     session.flush()
-    return [f"contract {DEMO_CONTRACT_NUMBER}: {DEMO_POST_NAME}, {len(offices)} service points"]
+    return [f"contract {DEMO_CONTRACT_NUMBER}: {DEMO_POST_NAME}, {len(offices)} service points"] + unit_lines
