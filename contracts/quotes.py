@@ -284,3 +284,53 @@ def quote_for_intake(
         first = error.field_errors[0] if error.field_errors else FieldError("", error.message, error.params)
         return IntakeQuote(None, first.message, first.params, no_contract=first.field == "procedure_code")
     return IntakeQuote(result)
+
+
+def offline_price_table(
+    session: Session,
+    *,
+    procedure: Procedure,
+    post_office_id: int | None,
+    fee_method: str = "",
+    weight_grams: int = DEFAULT_WEIGHT_GRAMS,
+    at: datetime,
+) -> dict | None:
+    """What the intake page needs to quote with no signal once a province and commune are picked: the agency's
+    units, the post office's, the remote communes, and the postage owed to the post (VAT included) for every
+    pair of geographic zones, itemised by ``itemise`` here (the phone only looks the figure up). None when
+    no contract covers the procedure."""
+    version = contract_in_force(session, agency_id=procedure.agency_id, procedure_id=procedure.id, at=at)
+    if version is None or not procedure.postal_eligible:
+        return None
+    units = agency_units(procedure.agency)
+    office = session.get(PostOffice, post_office_id) if post_office_id else None
+    office_units = place_of(office, field="post_office_code").units if office is not None else None
+    terms = Terms.of_version(version)
+    zones = [zone for zone in (Zone.same_commune, Zone.same_province, Zone.other_province)]
+    prices = {}
+    for forward in zones:
+        for back in (*zones, None):
+            for home_pickup in (False, True):
+                try:
+                    itemised = itemise(terms, forward_zone=forward, return_zone=back or forward,
+                                       weight_grams=weight_grams, home_pickup=home_pickup,
+                                       home_delivery=back is not None, fee_vnd=procedure.fee_vnd,
+                                       fee_collected_on_behalf=fee_method == "collection_on_behalf")
+                except InvalidInput:
+                    continue
+                key = f"{forward.value}|{back.value if back else 'none'}|{int(home_pickup)}"
+                prices[key] = itemised.postage_total_vnd
+    hours = {f"{leg.value}|{zone.value}": int(trip_time_of(session, version, leg, zone).total_seconds() // 3600)
+             for leg in Leg for zone in zones}
+    remote = {code: [area.name, area.forward_hours, area.return_hours]
+              for area in remote_lists_of(version) for code in sorted(area.commune_codes)}
+    return {
+        "agency": [units.province_code, units.commune_code],
+        "office": [office_units.province_code, office_units.commune_code] if office_units else None,
+        "prices": prices,
+        "hours": hours,
+        "remote": remote,
+        "contract": version.contract.number,
+        "version": version.number,
+        "weight": weight_grams,
+    }
