@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from contracts.limits import ensure_national_limits
 from contracts.models import Contract
-from contracts.places.store import refresh_units
 from contracts.parsing import start_of_local_day
+from contracts.places.store import refresh_units
 from contracts.versions.services import VersionDraft, create_contract
 from postal_gateway.catalogue.models import Agency, PostOffice
 from postal_gateway.core.db import utcnow

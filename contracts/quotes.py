@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from contracts.models import ContractVersion, Leg, Zone
 from contracts.parsing import clean_text, parse_int
+from contracts.places.units import catalogue
 from contracts.services import contract_in_force, trip_time_of
 from contracts.tariff import Itemised, QuoteLine, Terms, itemise
-from contracts.places.units import catalogue
 from contracts.zones import (
     AdminUnits,
     Place,

@@ -13,7 +13,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from contracts.models import ContractProcedure, ContractVersion, DossierContract, FullTripTime, Leg, RemoteArea, Zone
-from contracts.zones import agency_units, place_of, placement, remote_lists_of
+from contracts.zones import agency_units, place_of, placement, remote_lists_of, zone_for
 from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
 from postal_gateway.core.domain import N_, InvalidInput, NotFound
 

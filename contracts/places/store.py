@@ -33,7 +33,8 @@ class RefreshReport:
         head = ", ".join(f"{name} {version}" for name, version in sorted(self.versions.items()))
         lines = [f"units from {head}: {self.provinces} provinces, {self.communes} communes"]
         lines.append(
-            f"added {len(self.added)}, renamed {len(self.renamed)}, moved {len(self.moved)}, retired {len(self.retired)}"
+            f"added {len(self.added)}, renamed {len(self.renamed)}, moved {len(self.moved)}, "
+            f"retired {len(self.retired)}"
         )
         for kind, items in (("added", self.added), ("renamed", self.renamed), ("moved", self.moved),
                             ("retired", self.retired)):

@@ -22,7 +22,12 @@ import sqlite3
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
+
+from geopy.distance import geodesic
+from vietnam_provinces import Province as VPProvince
+from vietnam_provinces import Ward as VPWard
 
 
 def fold(text: str) -> str:
@@ -102,8 +107,6 @@ def _package_dir(name: str) -> Path:
 
 def package_versions() -> dict[str, str]:
     """The installed versions of both data packages (recorded with the units we store)."""
-    from importlib.metadata import version
-
     return {name: version(name) for name in ("vietnam-provinces", "vietnamadminunits")}
 
 
@@ -134,9 +137,6 @@ class Catalogue:
 @lru_cache(maxsize=1)
 def catalogue() -> Catalogue:
     """Both packages' data, joined on codes and names; read once."""
-    from vietnam_provinces import Province as VPProvince
-    from vietnam_provinces import Ward as VPWard
-
     data_dir = _package_dir("vietnamadminunits") / "data"
     with sqlite3.connect(f"file:{data_dir / 'dataset.db'}?mode=ro", uri=True) as connection:
         connection.row_factory = sqlite3.Row
@@ -302,8 +302,6 @@ def seat_commune(district_code: str) -> str | None:
         return named[0]
     if district.latitude is None:
         return None
-    from geopy.distance import geodesic
-
     positioned = [code for code in codes if found.communes[code].latitude is not None]
     return min(positioned, key=lambda code: geodesic(
         (district.latitude, district.longitude),

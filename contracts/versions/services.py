@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from contracts.limits import limit_violations
 from contracts.models import (
+    GEOGRAPHIC_ZONES,
     Contract,
     ContractProcedure,
     ContractServicePoint,
@@ -33,7 +34,6 @@ from contracts.models import (
     RemoteArea,
     Zone,
 )
-from contracts.models import GEOGRAPHIC_ZONES
 from contracts.parsing import clean_text, parse_int
 from contracts.places import units as places
 from contracts.zones import check_remote_lists
@@ -307,8 +307,9 @@ def _check(session: Session, agency: Agency, draft: VersionDraft) -> tuple[_Chec
             bad(f"remote_areas.{index}", N_("Danh sách %(name)s bị lặp."), name=name)
             continue
         names.add(name)
-        errors.extend(limit_violations(session, {(Leg.forward, Zone.remote): hours[0], (Leg.return_, Zone.remote): hours[1]},
-                                       field_prefix=f"remote_areas.{index}"))
+        errors.extend(limit_violations(
+            session, {(Leg.forward, Zone.remote): hours[0], (Leg.return_, Zone.remote): hours[1]},
+            field_prefix=f"remote_areas.{index}"))
         remote.append((name, list(dict.fromkeys(clean_text(c) for c in codes)), hours[0], hours[1]))
 
     return _Checked(values, procedures, offices, areas, trip_hours, bands, remote), errors
@@ -354,7 +355,8 @@ def _build_version(session: Session, contract: Contract, number: int, draft: Ver
     )
     version.procedures = [ContractProcedure(procedure_id=p.id) for p in checked.procedures]
     version.service_points = [ContractServicePoint(post_office_id=o.id) for o in checked.offices]
-    version.pickup_areas = [PickupArea(province_code=p, district_code="", commune_code=c) for p, c in checked.pickup_areas]
+    version.pickup_areas = [PickupArea(province_code=p, district_code="", commune_code=c)
+                            for p, c in checked.pickup_areas]
     version.remote_areas = [RemoteArea(name=n, commune_codes=codes, forward_hours=f, return_hours=r)
                             for n, codes, f, r in checked.remote_areas]
     version.trip_times = [FullTripTime(leg=leg, zone=zone, hours=h) for (leg, zone), h in checked.trip_hours.items()]

@@ -88,7 +88,8 @@ def test_a_postal_worker_picks_province_and_commune_offline_and_gets_the_quote(s
 
     # the server, from the same words, quotes the same figures: the phone only looked them up
     def server(delivery: str) -> int:
-        return quote(session, procedure_code=procedure.code, pickup_address="Số 9 Hùng Vương, Phường Bình Phước, Đồng Nai",
+        return quote(session, procedure_code=procedure.code,
+                     pickup_address="Số 9 Hùng Vương, Phường Bình Phước, Đồng Nai",
                      delivery_address=delivery, at=utcnow()).postage_total_vnd
 
     assert far_total == server("Phường Bến Thành, Thành phố Hồ Chí Minh")
