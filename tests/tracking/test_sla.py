@@ -176,7 +176,7 @@ def test_clocks_follow_the_contract_in_force(session):
     proc = factories.procedure(session, agency)
     factories.contract(session, agency, return_commitment_hours=12)
     near = factories.post_office(session, province_code="70", district_code="689")
-    far = factories.post_office(session, province_code="70", district_code="")
+    far = factories.post_office(session, province_code="70", district_code="", address="Bình Long, Bình Phước")
     staff_near = factories.user(session, Role.postal_staff, post_office=near)
     staff_far = factories.user(session, Role.postal_staff, post_office=far)
     at = datetime(2026, 3, 2, 9, 0, tzinfo=VN)
