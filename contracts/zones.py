@@ -159,7 +159,8 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 def units_of_record(province_code: str, district_code: str = "", address: str = "") -> AdminUnits:
     """The two-level units of a record that may predate 1 July 2025 (an agency, a post office).
 
-    Its written address is parsed first (an old one is converted); failing that, an old district stands
+    Its written address is parsed first (an old one is converted), unless it falls outside the record's own
+    old district; failing that, an old district stands
     for the new commune that carries its name or is nearest its centre (``seat_commune``), and an old
     province code becomes the province it was merged into, the commune unknown.
     """
@@ -168,7 +169,10 @@ def units_of_record(province_code: str, district_code: str = "", address: str = 
             placed = place_address(address)
         except AddressNotPlaced:
             placed = None
-        if placed is not None and placed.commune_code:
+        district = places.catalogue().legacy_districts.get(district_code) if district_code else None
+        replacing = places.communes_replacing_district(district_code) if district else ()
+        # an address that contradicts the record's own district code is not trusted over it
+        if placed is not None and placed.commune_code and (not replacing or placed.commune_code in replacing):
             return AdminUnits(placed.province_code, placed.commune_code)
     if district_code:
         district = places.catalogue().legacy_districts.get(district_code)
