@@ -258,3 +258,10 @@ def test_demo_quotes_on_the_new_map_differ_by_zone(session, demo):
     assert remote.return_zone.value == "remote" and remote.return_remote.name.startswith("Biên giới")
     assert remote.return_trip_hours == 72 and remote.postage_total_vnd == (15_000 + 18_000 + 20_000) * 11 // 10
     assert other.delivery_label == "Phường Bến Thành, Thành phố Hồ Chí Minh"
+
+
+def test_public_page_shows_the_new_zones_and_the_remote_list(client, demo):
+    text = client.get("/postage").get_data(as_text=True)
+    assert "Cùng xã/phường" in text and "Cùng tỉnh" in text and "Khác tỉnh" in text
+    assert "Vùng sâu, vùng xa: Biên giới Bù Gia Mập, Lộc Ninh (minh họa) (4 xã/phường)" in text
+    assert "huyện" not in text.split("<main")[1].lower().replace("cùng huyện (trước", "")
