@@ -84,6 +84,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # pickup areas by commune have no place in the old table: dropped (versions made before keep theirs)
+    op.execute("DELETE FROM contract_pickup_areas WHERE commune_code != ''")
     with op.batch_alter_table('dossier_contracts') as batch:
         batch.drop_constraint('fk_dossier_contracts_remote_area_id_contract_remote_areas', type_='foreignkey')
         batch.drop_column('remote_area_id')
