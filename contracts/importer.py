@@ -8,7 +8,9 @@ Contracts file, one row per version (a number already known adds an amendment):
   return_same_province, return_other_province (hours), return_commitment_hours,
   collection_methods (";"), home_pickup_vnd, home_delivery_vnd, collection_fee_percent,
   collection_fee_min_vnd, vat_percent, compensation_terms, training_clause, and optionally
-  compensation_cap_vnd (the most paid for one lost dossier; empty: no ceiling agreed).
+  compensation_cap_vnd (the most paid for one lost dossier; empty: no ceiling agreed), remote_areas (remote
+  lists, vùng sâu vùng xa: "name:forward hours:return hours:commune codes separated by spaces", several
+  separated by "|").
 Tariff file, one row per weight band: contract_number, zone, max_grams, price_vnd, and optionally
   valid_from: with a date, the bands of that contract form an amendment from that date (prices
   change, the rest is kept); without, they are the bands of the contracts file's rows.
@@ -51,7 +53,7 @@ CONTRACT_COLUMNS = (
     "return_commitment_hours", "collection_methods", "home_pickup_vnd", "home_delivery_vnd",
     "collection_fee_percent", "collection_fee_min_vnd", "vat_percent",
 )
-OPTIONAL_CONTRACT_COLUMNS = ("compensation_terms", "training_clause", "compensation_cap_vnd")
+OPTIONAL_CONTRACT_COLUMNS = ("compensation_terms", "training_clause", "compensation_cap_vnd", "remote_areas")
 TARIFF_COLUMNS = ("contract_number", "zone", "max_grams", "price_vnd")
 #: columns of contracts written before 1 July 2025, read as today's
 LEGACY_COLUMNS = {f"{leg.value}_same_district": f"{leg.value}_same_commune" for leg in Leg}
@@ -193,6 +195,17 @@ def _draft_of(name: str, line: int, record: dict[str, Any], errors: list[RowErro
         amounts[column] = parse_int(raw) if raw not in (None, "") else (24 if column == "return_commitment_hours" else 0)
         if amounts[column] is None:
             bad(column, N_("Phải là số nguyên (không có phần lẻ)."))
+    remote_areas = []
+    for index, entry in enumerate((part.strip() for part in clean_text(record.get("remote_areas"), 20000).split("|")
+                                   if part.strip()), start=1):
+        pieces = [piece.strip() for piece in entry.split(":")]
+        if len(pieces) != 4:
+            bad("remote_areas", N_("Danh sách vùng sâu, vùng xa thứ %(index)s phải có dạng tên:giờ đi:giờ về:mã xã."),
+                index=index)
+            continue
+        name, forward, back, codes = pieces
+        remote_areas.append((name, [code for code in codes.replace(";", " ").replace(",", " ").split() if code],
+                             parse_int(forward), parse_int(back)))
     cap_raw = record.get("compensation_cap_vnd")
     compensation_cap = None if cap_raw in (None, "") else parse_int(cap_raw)
     if cap_raw not in (None, "") and compensation_cap is None:
@@ -218,6 +231,7 @@ def _draft_of(name: str, line: int, record: dict[str, Any], errors: list[RowErro
         collection_fee_basis_points=percents["collection_fee_percent"],
         collection_fee_min_vnd=amounts["collection_fee_min_vnd"],
         vat_basis_points=percents["vat_percent"],
+        remote_areas=remote_areas,
     )
 
 
@@ -226,7 +240,9 @@ def _domain_errors(name: str, line: int, error: InvalidInput, errors: list[RowEr
         if item is None:
             errors.append(RowError(line, "-", error.message, error.params, file=name))
             continue
-        if item.field.startswith("trip_times."):
+        if item.field.startswith("remote_areas"):
+            errors.append(RowError(line, "remote_areas", item.message, item.params, file=name))
+        elif item.field.startswith("trip_times."):
             _, leg, zone = item.field.split(".")
             errors.append(RowError(line, f"{leg}_{zone}", item.message, item.params, file=name))
         elif item.field.startswith("postage_bands"):

@@ -201,3 +201,25 @@ def test_an_unknown_district_or_province_is_named_and_nothing_is_imported(sessio
     assert [(e.column, e.params) for e in report.errors if e.file == "hop-dong-cu.csv"] == [
         ("pickup_areas", {"code": "70:760"}), ("pickup_areas", {"code": "99"})]
     assert report.conversions == [] and session.scalar(select(func.count()).select_from(Contract)) == 0
+
+
+def test_remote_lists_are_imported_and_a_list_naming_a_unit_that_does_not_exist_imports_nothing(session, setting):
+    """Vùng sâu, vùng xa: named lists of communes with their own full-trip times (R-17)."""
+    agency, procedure = setting
+    columns = (*CONTRACT_COLUMNS, "remote_areas")
+    good = contract_row(columns=CONTRACT_COLUMNS) + ',"Biên giới:72:60:25222 25225|Xa trung tâm:96:96:26080"'
+    report = import_contracts(session, contracts_file=("hd.csv", f"{','.join(columns)}\n{good}\n".encode()),
+                              tariff_file=("cuoc.csv", tariff()), now=NOW)
+    assert report.ok, report.lines()
+    version = services.contract_in_force(session, agency_id=agency.id, procedure_id=procedure.id, at=NOW)
+    assert [(a.name, a.commune_codes, a.forward_hours, a.return_hours) for a in version.remote_areas] == [
+        ("Biên giới", ["25222", "25225"], 72, 60), ("Xa trung tâm", ["26080"], 96, 96)]
+
+    bad = contract_row(number="HĐ-09", columns=CONTRACT_COLUMNS, valid_from="2027-01-01") + \
+        ',"Biên giới:72:60:25222 99999|Vượt trần:500:72:25222"'
+    refused = import_contracts(session, contracts_file=("hd2.csv", f"{','.join(columns)}\n{bad}\n".encode()),
+                               tariff_file=("cuoc2.csv", tariff("HĐ-09")), now=NOW)
+    assert not refused.ok
+    assert [(e.column, e.params.get("code") or e.params.get("max_hours")) for e in refused.errors] == [
+        ("remote_areas", "99999"), ("remote_areas", 168)]
+    assert session.scalar(select(func.count()).select_from(Contract)) == 1
