@@ -9,6 +9,8 @@ from flask.cli import with_appcontext
 from contracts.demo import load_demo_contracts
 from contracts.importer import ImportRefused, import_contracts
 from contracts.limits import LimitBelowPromises, national_limits, set_national_limit
+from contracts.places.offline import write_units_json
+from contracts.places.store import refresh_units
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.domain import InvalidInput
 from postal_gateway.core.unit_of_work import unit_of_work
@@ -63,7 +65,7 @@ def limits_list() -> None:
 @click.option("--confirm", is_flag=True, help="lower the limit even below what contracts in force promise")
 @with_appcontext
 def limits_set(leg: str, zone: str, max_hours: int, legal_source: str, note: str, confirm: bool) -> None:
-    """Record a verified limit: LEG is forward|return, ZONE same_district|same_province|other_province."""
+    """Record a verified limit: LEG is forward|return, ZONE same_commune|same_province|other_province|remote."""
     confirmed: tuple[int, ...] = ()
     for _attempt in range(2):  # a second time only to confirm the contracts listed the first time
         try:
@@ -84,6 +86,18 @@ def limits_set(leg: str, zone: str, max_hours: int, legal_source: str, note: str
                 raise SystemExit(1) from None
             confirmed = tuple(item.version_id for item in below.affected)
     click.echo(f"{leg} {zone}: {max_hours} h")
+
+
+@contracts_commands.command("units")
+@click.option("--write-json", is_flag=True, help="also regenerate the pickers' static units.json")
+@with_appcontext
+def units_command(write_json: bool) -> None:
+    """Load or refresh provinces and communes from the installed packages; report what changed."""
+    with unit_of_work() as session:
+        for line in refresh_units(session, now=utcnow()).lines():
+            click.echo(line)
+    if write_json:
+        click.echo(f"wrote {write_units_json()}")
 
 
 @contracts_commands.command("demo")

@@ -32,11 +32,15 @@ from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.web.auth import api_auth, current_account, roles_required
 from postal_gateway.web.errors import errors_by_field, translate
 
+#: zones of the two-level map (1 July 2025), in the order pages show them
 ZONE_LABELS = {
-    Zone.same_district: N_("Cùng huyện"),
-    Zone.same_province: N_("Khác huyện, cùng tỉnh"),
-    Zone.other_province: N_("Tỉnh khác"),
+    Zone.same_commune: N_("Cùng xã/phường"),
+    Zone.same_province: N_("Cùng tỉnh"),
+    Zone.other_province: N_("Khác tỉnh"),
+    Zone.remote: N_("Vùng sâu, vùng xa"),
 }
+#: the zone of records made before the two-level map, shown as written
+HISTORIC_ZONE_LABELS = {Zone.same_district: N_("Cùng huyện (trước 01/7/2025)")}
 LEG_LABELS = {Leg.forward: N_("Chiều gửi hồ sơ"), Leg.return_: N_("Chiều trả kết quả")}
 METHOD_LABELS = {
     "cash": N_("Tiền mặt"),
@@ -51,7 +55,8 @@ STAFF = (Role.operator, Role.agency_staff, Role.agency_admin)
 
 def labels_for_templates():
     """The zone, leg and payment-method labels every contracts page shows."""
-    return {"zone_labels": ZONE_LABELS, "leg_labels": LEG_LABELS, "method_labels": METHOD_LABELS}
+    return {"zone_labels": ZONE_LABELS, "all_zone_labels": {**ZONE_LABELS, **HISTORIC_ZONE_LABELS},
+            "leg_labels": LEG_LABELS, "method_labels": METHOD_LABELS}
 
 
 def last_day(valid_until):

@@ -10,7 +10,7 @@ from flask_wtf.file import FileField
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from contracts.models import Leg, Zone
+from contracts.models import LIMIT_ZONES, Leg
 from contracts.parsing import parse_local_date
 from contracts.quotes import DEFAULT_WEIGHT_GRAMS
 from postal_gateway.core.domain import N_
@@ -41,9 +41,9 @@ class NationalLimitForm(FlaskForm):
         validators=[AnyOf([leg.value for leg in Leg], message=N_("Chiều phải là forward (đi) hoặc return (về)."))],
     )
     zone = SelectField(
-        choices=[zone.value for zone in Zone], validate_choice=False,
-        validators=[AnyOf([zone.value for zone in Zone],
-                          message=N_("Vùng phải là same_district, same_province hoặc other_province."))],
+        choices=[zone.value for zone in LIMIT_ZONES], validate_choice=False,
+        validators=[AnyOf([zone.value for zone in LIMIT_ZONES],
+                          message=N_("Vùng phải là same_commune, same_province, other_province hoặc remote."))],
     )
     max_hours = WholeNumberField(validators=[
         InputRequired(N_("Số giờ phải là số nguyên từ 1 đến 1440.")),

@@ -3,16 +3,24 @@ and a file with any bad row imports nothing.
 
 Contracts file, one row per version (a number already known adds an amendment):
   contract_number, agency_code, post_name, valid_from, valid_until, procedures ("all" or codes
-  separated by ";"), service_points (post office codes, ";"), pickup_areas ("70" or "70:689", ";"),
-  forward_same_district, forward_same_province, forward_other_province, return_same_district,
+  separated by ";"), service_points (post office codes, ";"), pickup_areas ("75" or "75:25210", ";"),
+  forward_same_commune, forward_same_province, forward_other_province, return_same_commune,
   return_same_province, return_other_province (hours), return_commitment_hours,
   collection_methods (";"), home_pickup_vnd, home_delivery_vnd, collection_fee_percent,
   collection_fee_min_vnd, vat_percent, compensation_terms, training_clause, and optionally
-  compensation_cap_vnd (the most paid for one lost dossier; empty: no ceiling agreed).
+  compensation_cap_vnd (the most paid for one lost dossier; empty: no ceiling agreed), remote_areas (remote
+  lists, vùng sâu vùng xa: "name:forward hours:return hours:commune codes separated by spaces", several
+  separated by "|").
 Tariff file, one row per weight band: contract_number, zone, max_grams, price_vnd, and optionally
   valid_from: with a date, the bands of that contract form an amendment from that date (prices
   change, the rest is kept); without, they are the bands of the contracts file's rows.
 Dates are 2026-01-01 or 01/01/2026, meaning 00:00 in Vietnam.
+
+Contracts written before the two-level map (1 July 2025) are imported by conversion, each one reported:
+an old province code ("70", Bình Phước) becomes the province it was merged into ("75", Đồng Nai); an old
+district ("70:689") becomes every commune that took its communes; the columns and tariff zone
+"same_district" are read as "same_commune" (the commune lies within the old district). An unknown code is a
+row error naming it, and the file imports nothing.
 """
 from __future__ import annotations
 
@@ -24,10 +32,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from contracts.models import Contract, Leg, Zone
+from contracts.models import GEOGRAPHIC_ZONES, Contract, Leg, Zone
 from contracts.parsing import clean_text, parse_basis_points, parse_int, parse_local_date, start_of_local_day
 from contracts.versions.services import (
     VersionDraft,
+    convert_pickup_area,
     amend_contract,
     commitment_warnings,
     create_contract,
@@ -40,12 +49,14 @@ MAX_ROWS = 2000
 CONTRACT_COLUMNS = (
     "contract_number", "agency_code", "post_name", "valid_from", "valid_until", "procedures",
     "service_points", "pickup_areas",
-    *(f"{leg.value}_{zone.value}" for leg in Leg for zone in Zone),
+    *(f"{leg.value}_{zone.value}" for leg in Leg for zone in GEOGRAPHIC_ZONES),
     "return_commitment_hours", "collection_methods", "home_pickup_vnd", "home_delivery_vnd",
     "collection_fee_percent", "collection_fee_min_vnd", "vat_percent",
 )
-OPTIONAL_CONTRACT_COLUMNS = ("compensation_terms", "training_clause", "compensation_cap_vnd")
+OPTIONAL_CONTRACT_COLUMNS = ("compensation_terms", "training_clause", "compensation_cap_vnd", "remote_areas")
 TARIFF_COLUMNS = ("contract_number", "zone", "max_grams", "price_vnd")
+#: columns of contracts written before 1 July 2025, read as today's
+LEGACY_COLUMNS = {f"{leg.value}_same_district": f"{leg.value}_same_commune" for leg in Leg}
 OPTIONAL_TARIFF_COLUMNS = ("valid_from",)
 
 #: where a domain field's error goes in the contracts file
@@ -74,6 +85,8 @@ class _NothingImported(Exception):
 @dataclass
 class ImportReport(TabularImportReport):
     created: list[str] = dataclass_field(default_factory=list)
+    #: every conversion from the old three-level map: "line 2: pickup_areas 70:689 (...) -> 25195 ..., ..."
+    conversions: list[str] = dataclass_field(default_factory=list)
     #: saved, but worth a second look: a return-leg zone time longer than the return commitment (Điều 25.2)
     warnings: list[RowError] = dataclass_field(default_factory=list)
 
@@ -86,15 +99,23 @@ class ImportReport(TabularImportReport):
             return self.refusal_lines(translate)
         return [translate("Đã nhập %(count)s phiên bản hợp đồng.") % {"count": len(self.created)}] + [
             f"  {item}" for item in self.created
-        ] + [f"  {warning.where(translate)}: {warning.text(translate)}" for warning in self.warnings]
+        ] + [f"  {warning.where(translate)}: {warning.text(translate)}" for warning in self.warnings] + (
+            [translate("Đã chuyển sang đơn vị hành chính mới:")] + [f"  {item}" for item in self.conversions]
+            if self.conversions else [])
 
 
-def _records(filename: str, data: bytes, required: tuple[str, ...], optional: tuple[str, ...], errors: list[RowError]) -> list[tuple[int, dict[str, Any]]]:
+def _records(filename: str, data: bytes, required: tuple[str, ...], optional: tuple[str, ...], errors: list[RowError],
+             conversions: list[str] | None = None) -> list[tuple[int, dict[str, Any]]]:
     name = clean_text(filename, 120) or "?"
     try:
         rows = iter(read_rows(name, data))
         header_line, header = next(rows, (1, []))
         columns = [clean_text(cell).lower() for cell in header]
+        for index, column in enumerate(columns):
+            if column in LEGACY_COLUMNS and LEGACY_COLUMNS[column] not in columns:
+                columns[index] = LEGACY_COLUMNS[column]
+                if conversions is not None:
+                    conversions.append(f"{name}: {column} -> {LEGACY_COLUMNS[column]}")
         missing = [column for column in required if column not in columns]
         if missing:
             errors.append(RowError(header_line, ", ".join(missing), N_("Thiếu cột bắt buộc."), file=name))
@@ -120,7 +141,8 @@ def _split(value: Any) -> list[str]:
     return [part.strip() for part in clean_text(value).replace("|", ";").split(";") if part.strip()]
 
 
-def _draft_of(name: str, line: int, record: dict[str, Any], errors: list[RowError]) -> VersionDraft | None:
+def _draft_of(name: str, line: int, record: dict[str, Any], errors: list[RowError],
+              conversions: list[str]) -> VersionDraft | None:
     found: list[RowError] = []
 
     def bad(column: str, message: str, **params: Any) -> None:
@@ -143,11 +165,19 @@ def _draft_of(name: str, line: int, record: dict[str, Any], errors: list[RowErro
     covers_all = [p.lower() for p in procedures] in ([], ["all"], ["tat ca"], ["tất cả"])
     pickup_areas = []
     for item in _split(record.get("pickup_areas")):
-        province, _, district = item.partition(":")
-        pickup_areas.append((province.strip(), district.strip()))
+        province, _, unit = item.partition(":")
+        try:
+            converted, note = convert_pickup_area(province.strip(), unit.strip())
+        except ValueError:
+            bad("pickup_areas", N_("Không có đơn vị hành chính %(code)s (tỉnh, xã/phường hoặc huyện cũ)."),
+                code=item[:20])
+            continue
+        if note:
+            conversions.append(f"{name} line {line}: pickup_areas {note}")
+        pickup_areas.extend(area for area in converted if area not in pickup_areas)
     trip_hours = {}
     for leg in Leg:
-        for zone in Zone:
+        for zone in GEOGRAPHIC_ZONES:
             column = f"{leg.value}_{zone.value}"
             hours = parse_int(record.get(column))
             if hours is None:
@@ -165,6 +195,17 @@ def _draft_of(name: str, line: int, record: dict[str, Any], errors: list[RowErro
         amounts[column] = parse_int(raw) if raw not in (None, "") else (24 if column == "return_commitment_hours" else 0)
         if amounts[column] is None:
             bad(column, N_("Phải là số nguyên (không có phần lẻ)."))
+    remote_areas = []
+    for index, entry in enumerate((part.strip() for part in clean_text(record.get("remote_areas"), 20000).split("|")
+                                   if part.strip()), start=1):
+        pieces = [piece.strip() for piece in entry.split(":")]
+        if len(pieces) != 4:
+            bad("remote_areas", N_("Danh sách vùng sâu, vùng xa thứ %(index)s phải có dạng tên:giờ đi:giờ về:mã xã."),
+                index=index)
+            continue
+        name, forward, back, codes = pieces
+        remote_areas.append((name, [code for code in codes.replace(";", " ").replace(",", " ").split() if code],
+                             parse_int(forward), parse_int(back)))
     cap_raw = record.get("compensation_cap_vnd")
     compensation_cap = None if cap_raw in (None, "") else parse_int(cap_raw)
     if cap_raw not in (None, "") and compensation_cap is None:
@@ -190,6 +231,7 @@ def _draft_of(name: str, line: int, record: dict[str, Any], errors: list[RowErro
         collection_fee_basis_points=percents["collection_fee_percent"],
         collection_fee_min_vnd=amounts["collection_fee_min_vnd"],
         vat_basis_points=percents["vat_percent"],
+        remote_areas=remote_areas,
     )
 
 
@@ -198,7 +240,9 @@ def _domain_errors(name: str, line: int, error: InvalidInput, errors: list[RowEr
         if item is None:
             errors.append(RowError(line, "-", error.message, error.params, file=name))
             continue
-        if item.field.startswith("trip_times."):
+        if item.field.startswith("remote_areas"):
+            errors.append(RowError(line, "remote_areas", item.message, item.params, file=name))
+        elif item.field.startswith("trip_times."):
             _, leg, zone = item.field.split(".")
             errors.append(RowError(line, f"{leg}_{zone}", item.message, item.params, file=name))
         elif item.field.startswith("postage_bands"):
@@ -217,18 +261,22 @@ def _warn(name: str, line: int, version, warnings: list[RowError]) -> None:
         warnings.append(RowError(line, f"{leg}_{zone}", item.message, item.params, file=name))
 
 
-def _bands(name: str, records: list[tuple[int, dict]], errors: list[RowError]) -> dict[str, list[tuple[int, tuple]]]:
+def _bands(name: str, records: list[tuple[int, dict]], errors: list[RowError],
+           conversions: list[str]) -> dict[str, list[tuple[int, tuple]]]:
     """Tariff rows by contract number: [(line, (zone, max_grams, price_vnd, valid_from))]."""
     by_contract: dict[str, list[tuple[int, tuple]]] = {}
     for line, record in records:
         number = clean_text(record.get("contract_number"), 64)
         zone = clean_text(record.get("zone"))
+        if zone == Zone.same_district.value:
+            conversions.append(f"{name} line {line}: zone same_district -> same_commune")
+            zone = Zone.same_commune.value
         grams, price = parse_int(record.get("max_grams")), parse_int(record.get("price_vnd"))
         row_errors = []
         if not number:
             row_errors.append(RowError(line, "contract_number", N_("Thiếu số hợp đồng."), file=name))
-        if zone not in {z.value for z in Zone}:
-            row_errors.append(RowError(line, "zone", N_("Vùng phải là same_district, same_province hoặc other_province."), file=name))
+        if zone not in {z.value for z in GEOGRAPHIC_ZONES}:
+            row_errors.append(RowError(line, "zone", N_("Vùng phải là same_commune, same_province hoặc other_province."), file=name))
         if grams is None or grams <= 0:
             row_errors.append(RowError(line, "max_grams", N_("Khối lượng phải là số gam nguyên dương."), file=name))
         if price is None or price < 0:
@@ -262,10 +310,11 @@ def import_contracts(
     errors = report.errors
     bands_name = clean_text(tariff_file[0], 120) if tariff_file else ""
     band_records = _records(*tariff_file, TARIFF_COLUMNS, OPTIONAL_TARIFF_COLUMNS, errors) if tariff_file else []
-    bands = _bands(bands_name, band_records, errors)
+    bands = _bands(bands_name, band_records, errors, report.conversions)
     contract_name = clean_text(contracts_file[0], 120) if contracts_file else ""
     contract_records = (
-        _records(*contracts_file, CONTRACT_COLUMNS, OPTIONAL_CONTRACT_COLUMNS, errors) if contracts_file else []
+        _records(*contracts_file, CONTRACT_COLUMNS, OPTIONAL_CONTRACT_COLUMNS, errors, report.conversions)
+        if contracts_file else []
     )
     if contracts_file is None and tariff_file is None:
         errors.append(RowError(0, "-", N_("Chọn ít nhất một tệp."), file="-"))
@@ -273,7 +322,7 @@ def import_contracts(
         with session.begin_nested():  # all or nothing: one bad row and no version stays
             used_bands: set[str] = set()
             for line, record in contract_records:
-                draft = _draft_of(contract_name, line, record, errors)
+                draft = _draft_of(contract_name, line, record, errors, report.conversions)
                 number = clean_text(record.get("contract_number"), 64)
                 if draft is None:
                     continue
@@ -332,4 +381,5 @@ def import_contracts(
     except _NothingImported:
         report.created.clear()
         report.warnings.clear()
+        report.conversions.clear()
     return report

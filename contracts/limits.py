@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from contracts.models import Contract, ContractVersion, FullTripTime, Leg, NationalLimit, Zone
+from contracts.models import LIMIT_ZONES, Contract, ContractVersion, FullTripTime, Leg, NationalLimit, RemoteArea, Zone
 from postal_gateway.core.domain import N_, Conflict, FieldError, InvalidInput
 
 LEGAL_SOURCE = "Thông tư 14/2018/TT-BTTTT ngày 15/10/2018 (Điều 22.5 Quy chế)"
@@ -32,11 +32,14 @@ class DefaultLimit:
     max_hours: int
 
 
-#: Provisional, see the module docstring: J+2 (48 h) within the province, J+5 (120 h) elsewhere.
+#: Provisional, see the module docstring: J+2 (48 h) within the province, J+5 (120 h) elsewhere, J+7 (168 h)
+#: to a remote commune (vùng sâu, vùng xa). The zones are those of the two-level map (1 July 2025); a
+#: "same_district" row of an older database stays, unused by new contracts.
 PROVISIONAL_DEFAULTS = tuple(
     DefaultLimit(leg, zone, hours)
     for leg in Leg
-    for zone, hours in ((Zone.same_district, 48), (Zone.same_province, 48), (Zone.other_province, 120))
+    for zone, hours in ((Zone.same_commune, 48), (Zone.same_province, 48), (Zone.other_province, 120),
+                        (Zone.remote, 168))
 )
 
 PROVISIONAL_NOTE = (
@@ -111,6 +114,17 @@ def promises_above(session: Session, *, leg: Leg, zone: Zone, max_hours: int, no
                or_(ContractVersion.valid_until.is_(None), ContractVersion.valid_until > now))
         .order_by(Contract.number, ContractVersion.number)
     ).all()
+    if zone is Zone.remote:
+        hours_column = RemoteArea.forward_hours if leg is Leg.forward else RemoteArea.return_hours
+        rows = rows + session.execute(
+            select(ContractVersion, hours_column)
+            .join(RemoteArea, RemoteArea.version_id == ContractVersion.id)
+            .join(Contract, Contract.id == ContractVersion.contract_id)
+            .options(joinedload(ContractVersion.contract).joinedload(Contract.agency))
+            .where(hours_column > max_hours,
+                   or_(ContractVersion.valid_until.is_(None), ContractVersion.valid_until > now))
+            .order_by(Contract.number, ContractVersion.number)
+        ).all()
     return [PromiseAboveLimit(version_id=version.id, contract_id=version.contract_id,
                               contract_number=version.contract.number, agency_name=version.contract.agency.name,
                               version_number=version.number, valid_from=version.valid_from,
@@ -139,10 +153,12 @@ def set_national_limit(
     errors: list[FieldError] = []
     leg_value = _enum_or_none(Leg, leg)
     zone_value = _enum_or_none(Zone, zone)
+    if zone_value not in LIMIT_ZONES:
+        zone_value = None
     if leg_value is None:
         errors.append(FieldError("leg", N_("Chiều phải là forward (đi) hoặc return (về).")))
     if zone_value is None:
-        errors.append(FieldError("zone", N_("Vùng phải là same_district, same_province hoặc other_province.")))
+        errors.append(FieldError("zone", N_("Vùng phải là same_commune, same_province, other_province hoặc remote.")))
     if isinstance(max_hours, bool) or not isinstance(max_hours, int) or not 0 < max_hours <= 24 * 60:
         errors.append(FieldError("max_hours", N_("Số giờ phải là số nguyên từ 1 đến 1440.")))
     if not legal_source or not legal_source.strip():

@@ -30,12 +30,24 @@ class Leg(str, enum.Enum):
 
 
 class Zone(str, enum.Enum):
-    #: cùng huyện với cơ quan
-    same_district = "same_district"
-    #: cùng tỉnh, khác huyện
+    """Zones of a place relative to the agency, on the two-level map of 1 July 2025."""
+
+    #: cùng xã/phường với cơ quan
+    same_commune = "same_commune"
+    #: cùng tỉnh, khác xã/phường
     same_province = "same_province"
     #: tỉnh khác
     other_province = "other_province"
+    #: vùng sâu, vùng xa: a commune on one of the contract's named remote lists, with the list's own time
+    remote = "remote"
+    #: cùng huyện: only in records made before the two-level map (historic contracts and dossiers keep it)
+    same_district = "same_district"
+
+
+#: the zones a contract agrees times and postage for (a remote list carries its own time)
+GEOGRAPHIC_ZONES = (Zone.same_commune, Zone.same_province, Zone.other_province)
+#: the zones of the national-limit table (R-17, Điều 22.5)
+LIMIT_ZONES = (*GEOGRAPHIC_ZONES, Zone.remote)
 
 
 class NationalLimit(Base):
@@ -159,6 +171,9 @@ class ContractVersion(Base):
     postage_bands: Mapped[list["PostageBand"]] = relationship(
         cascade="all, delete-orphan", order_by="(PostageBand.zone, PostageBand.max_grams)"
     )
+    remote_areas: Mapped[list["RemoteArea"]] = relationship(
+        cascade="all, delete-orphan", order_by="RemoteArea.id"
+    )
 
 
 class ContractProcedure(Base):
@@ -191,14 +206,17 @@ class PickupArea(Base):
     """An administrative area where the post collects at the citizen's address."""
 
     __tablename__ = "contract_pickup_areas"
-    __table_args__ = (UniqueConstraint("version_id", "province_code", "district_code"),)
+    __table_args__ = (UniqueConstraint("version_id", "province_code", "district_code", "commune_code",
+                                        name="uq_contract_pickup_areas_unit"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("contract_versions.id", ondelete="CASCADE"))
     #: GSO province code, e.g. "70" (Bình Phước)
     province_code: Mapped[str] = mapped_column(String(8))
-    #: GSO district code; empty means the whole province
+    #: GSO district code, in versions made before the two-level map only; empty means the whole province
     district_code: Mapped[str] = mapped_column(String(8), default="")
+    #: GSO code of a new commune (2025); empty means the whole province
+    commune_code: Mapped[str] = mapped_column(String(8), default="", server_default="")
 
 
 class FullTripTime(Base):
@@ -235,6 +253,25 @@ class PostageBand(Base):
     price_vnd: Mapped[int] = mapped_column(Integer)
 
 
+class RemoteArea(Base):
+    """A named list of communes the post declares remote (vùng sâu, vùng xa), with its own full-trip times;
+    postage there is the geographic zone's."""
+
+    __tablename__ = "contract_remote_areas"
+    __table_args__ = (
+        UniqueConstraint("version_id", "name"),
+        CheckConstraint("forward_hours > 0 AND return_hours > 0", name="hours_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("contract_versions.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    #: codes of new communes (statistics office, 2025)
+    commune_codes: Mapped[list] = mapped_column(JSON, default=list)
+    forward_hours: Mapped[int] = mapped_column(Integer)
+    return_hours: Mapped[int] = mapped_column(Integer)
+
+
 class DossierContract(Base):
     """The contract version in force when a dossier was received: later amendments never touch it."""
 
@@ -247,6 +284,8 @@ class DossierContract(Base):
     #: zone of the pickup place and of the delivery address, relative to the agency
     forward_zone: Mapped[Zone] = mapped_column(Enum(Zone, native_enum=False, length=16))
     return_zone: Mapped[Zone] = mapped_column(Enum(Zone, native_enum=False, length=16))
+    #: the remote list that gave a leg the zone "remote" (its full-trip time applies)
+    remote_area_id: Mapped[int | None] = mapped_column(ForeignKey("contract_remote_areas.id"))
     attached_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     version: Mapped[ContractVersion] = relationship()

@@ -15,9 +15,19 @@ from sqlalchemy.orm import Session
 
 from contracts.models import ContractVersion, Leg, Zone
 from contracts.parsing import clean_text, parse_int
+from contracts.places.units import catalogue
 from contracts.services import contract_in_force, trip_time_of
 from contracts.tariff import Itemised, QuoteLine, Terms, itemise
-from contracts.zones import Place, agency_units, distance_km, place_of, zone_between
+from contracts.zones import (
+    AdminUnits,
+    Place,
+    RemoteList,
+    agency_units,
+    distance_km,
+    place_of,
+    placement,
+    remote_lists_of,
+)
 from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
 from postal_gateway.catalogue.services import normalise_procedure_code
 from postal_gateway.core.domain import N_, FieldError, InvalidInput
@@ -42,6 +52,14 @@ class Quote:
     return_commitment_hours: int
     #: straight-line distance from the agency to the pickup place, if both are positioned
     pickup_distance_km: float | None
+    #: the remote lists (vùng sâu, vùng xa) that set a leg's time, if any
+    forward_remote: RemoteList | None = None
+    return_remote: RemoteList | None = None
+    #: where the places were recognised, in today's names ("Phường Đồng Xoài, Đồng Nai")
+    pickup_label: str = ""
+    delivery_label: str = ""
+    #: conversions and corrections made while placing the addresses: (message id, params)
+    notes: tuple[tuple[str, dict], ...] = ()
 
     @property
     def lines(self) -> tuple[QuoteLine, ...]:
@@ -77,12 +95,13 @@ def build_quote(
 ) -> Quote:
     agency = procedure.agency
     units = agency_units(agency)
-    forward_zone = zone_between(units, pickup.units)
-    return_zone = zone_between(units, delivery.units) if delivery is not None else forward_zone
+    lists = remote_lists_of(version)
+    forward = placement(units, pickup.units, lists)
+    back = placement(units, delivery.units, lists) if delivery is not None else forward
     itemised = itemise(
         Terms.of_version(version),
-        forward_zone=forward_zone,
-        return_zone=return_zone,
+        forward_zone=forward.geographic_zone,
+        return_zone=back.geographic_zone,
         weight_grams=weight_grams,
         home_pickup=home_pickup,
         home_delivery=delivery is not None,
@@ -98,15 +117,26 @@ def build_quote(
         procedure_name=procedure.name,
         contract_number=version.contract.number,
         version_number=version.number,
-        forward_zone=forward_zone,
-        return_zone=return_zone,
+        forward_zone=forward.zone,
+        return_zone=back.zone,
         weight_grams=weight_grams,
         itemised=itemised,
-        forward_trip_hours=int(trip_time_of(session, version, Leg.forward, forward_zone).total_seconds() // 3600),
-        return_trip_hours=int(trip_time_of(session, version, Leg.return_, return_zone).total_seconds() // 3600),
+        forward_trip_hours=_hours(session, version, Leg.forward, forward),
+        return_trip_hours=_hours(session, version, Leg.return_, back),
         return_commitment_hours=min(24, version.return_commitment_hours),
         pickup_distance_km=distance,
+        forward_remote=forward.remote,
+        return_remote=back.remote,
+        pickup_label=pickup.label,
+        delivery_label=delivery.label if delivery is not None else "",
+        notes=tuple(pickup.notes) + (tuple(delivery.notes) if delivery is not None else ()),
     )
+
+
+def _hours(session: Session, version: ContractVersion, leg: Leg, where) -> int:
+    if where.remote is not None:
+        return where.remote.forward_hours if leg is Leg.forward else where.remote.return_hours
+    return int(trip_time_of(session, version, leg, where.zone).total_seconds() // 3600)
 
 
 def quote(
@@ -172,6 +202,9 @@ def quote(
         if version is None:
             errors.append(FieldError("procedure_code", N_("Chưa có hợp đồng bưu chính đang hiệu lực cho thủ tục %(code)s."),
                                      {"code": procedure.code}))
+        else:
+            _settled(pickup, "pickup_address", procedure.agency, version, errors)
+            _settled(delivery, "delivery_address", procedure.agency, version, errors)
     if errors:
         raise InvalidInput(N_("Không tính được cước: vui lòng sửa các mục được nêu."), field_errors=errors)
     return build_quote(
@@ -187,11 +220,26 @@ def quote(
 
 
 def _place(value: Any, field: str, errors: list[FieldError]) -> Place | None:
+    """The place, or None with the error naming the part that cannot be placed."""
     try:
         return place_of(value, field=field)
     except InvalidInput as error:
         errors.extend(error.field_errors)
         return None
+
+
+def _settled(place: Place | None, field: str, agency: Agency, version: ContractVersion,
+             errors: list[FieldError]) -> None:
+    """An address that may mean several communes (a split commune, an old district alone) is quoted only when
+    every one of them gives the same zone and time (e.g. all in another province); otherwise it asks which."""
+    if place is None or not place.candidates or place.units.commune_code:
+        return
+    units, lists = agency_units(agency), remote_lists_of(version)
+    outcomes = {placement(units, AdminUnits(place.units.province_code, code), lists) for code in place.candidates}
+    if len(outcomes) > 1:
+        names = ", ".join(catalogue().communes[code].name for code in place.candidates)
+        errors.append(FieldError(field, N_("Địa chỉ có thể thuộc nhiều xã/phường (%(names)s): vui lòng ghi rõ "
+                                           "hoặc chọn xã/phường."), {"names": names}))
 
 
 @dataclass(frozen=True)
@@ -236,3 +284,53 @@ def quote_for_intake(
         first = error.field_errors[0] if error.field_errors else FieldError("", error.message, error.params)
         return IntakeQuote(None, first.message, first.params, no_contract=first.field == "procedure_code")
     return IntakeQuote(result)
+
+
+def offline_price_table(
+    session: Session,
+    *,
+    procedure: Procedure,
+    post_office_id: int | None,
+    fee_method: str = "",
+    weight_grams: int = DEFAULT_WEIGHT_GRAMS,
+    at: datetime,
+) -> dict | None:
+    """What the intake page needs to quote with no signal once a province and commune are picked: the agency's
+    units, the post office's, the remote communes, and the postage owed to the post (VAT included) for every
+    pair of geographic zones, itemised by ``itemise`` here (the phone only looks the figure up). None when
+    no contract covers the procedure."""
+    version = contract_in_force(session, agency_id=procedure.agency_id, procedure_id=procedure.id, at=at)
+    if version is None or not procedure.postal_eligible:
+        return None
+    units = agency_units(procedure.agency)
+    office = session.get(PostOffice, post_office_id) if post_office_id else None
+    office_units = place_of(office, field="post_office_code").units if office is not None else None
+    terms = Terms.of_version(version)
+    zones = [zone for zone in (Zone.same_commune, Zone.same_province, Zone.other_province)]
+    prices = {}
+    for forward in zones:
+        for back in (*zones, None):
+            for home_pickup in (False, True):
+                try:
+                    itemised = itemise(terms, forward_zone=forward, return_zone=back or forward,
+                                       weight_grams=weight_grams, home_pickup=home_pickup,
+                                       home_delivery=back is not None, fee_vnd=procedure.fee_vnd,
+                                       fee_collected_on_behalf=fee_method == "collection_on_behalf")
+                except InvalidInput:
+                    continue
+                key = f"{forward.value}|{back.value if back else 'none'}|{int(home_pickup)}"
+                prices[key] = itemised.postage_total_vnd
+    hours = {f"{leg.value}|{zone.value}": int(trip_time_of(session, version, leg, zone).total_seconds() // 3600)
+             for leg in Leg for zone in zones}
+    remote = {code: [area.name, area.forward_hours, area.return_hours]
+              for area in remote_lists_of(version) for code in sorted(area.commune_codes)}
+    return {
+        "agency": [units.province_code, units.commune_code],
+        "office": [office_units.province_code, office_units.commune_code] if office_units else None,
+        "prices": prices,
+        "hours": hours,
+        "remote": remote,
+        "contract": version.contract.number,
+        "version": version.number,
+        "weight": weight_grams,
+    }

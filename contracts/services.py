@@ -12,8 +12,8 @@ from typing import Literal
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from contracts.models import ContractProcedure, ContractVersion, DossierContract, FullTripTime, Leg, Zone
-from contracts.zones import zone_for
+from contracts.models import ContractProcedure, ContractVersion, DossierContract, FullTripTime, Leg, RemoteArea, Zone
+from contracts.zones import agency_units, place_of, placement, remote_lists_of, zone_for
 from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
 from postal_gateway.core.domain import N_, InvalidInput, NotFound
 
@@ -98,13 +98,19 @@ def _zone(value: Zone | str) -> Zone:
         return value if isinstance(value, Zone) else Zone(value)
     except ValueError:
         raise InvalidInput.on_field(
-            "zone", N_("Vùng phải là same_district, same_province hoặc other_province.")
+            "zone", N_("Vùng phải là same_commune, same_province, other_province hoặc remote.")
         ) from None
 
 
-def trip_time_of(session: Session, version: ContractVersion, leg: Leg | str, zone: Zone | str) -> timedelta:
-    """The full-trip time a given version agrees for a leg and zone."""
+def trip_time_of(session: Session, version: ContractVersion, leg: Leg | str, zone: Zone | str,
+                 remote_area_id: int | None = None) -> timedelta:
+    """The full-trip time a given version agrees for a leg and zone; for "remote", the remote list's own."""
     leg_value, zone_value = _leg(leg), _zone(zone)
+    if zone_value is Zone.remote:
+        area = session.get(RemoteArea, remote_area_id) if remote_area_id else None
+        if area is None or area.version_id != version.id:
+            raise NotFound(N_("Hợp đồng không có danh sách vùng sâu, vùng xa này."))
+        return timedelta(hours=area.forward_hours if leg_value is Leg.forward else area.return_hours)
     hours = session.scalar(
         select(FullTripTime.hours).where(
             FullTripTime.version_id == version.id,
@@ -173,19 +179,21 @@ def attach_contract(session: Session, dossier) -> DossierContract | None:
     elif dossier.post_office_id is not None:
         forward_place = session.get(PostOffice, dossier.post_office_id)
     else:
-        forward_place = {"province_code": agency.province_code, "district_code": agency.district_code}
-    forward = zone_for(session, agency=agency, address_or_admin_units=forward_place, field="pickup_address")
+        forward_place = agency
+    units = agency_units(agency)
+    lists = remote_lists_of(version)
+    forward = placement(units, place_of(forward_place, field="pickup_address").units, lists)
     if dossier.delivery_address:
-        back = zone_for(
-            session, agency=agency, address_or_admin_units=dossier.delivery_address, field="delivery_address"
-        )
+        back = placement(units, place_of(dossier.delivery_address, field="delivery_address").units, lists)
     else:
         back = forward  # collected where it was handed in
+    remote = forward.remote or back.remote
     row = DossierContract(
         dossier_id=dossier.id,
         version_id=version.id,
-        forward_zone=Zone(forward),
-        return_zone=Zone(back),
+        forward_zone=forward.zone,
+        return_zone=back.zone,
+        remote_area_id=remote.id if remote else None,
         attached_at=dossier.submitted_at,
     )
     session.add(row)
@@ -206,4 +214,4 @@ def dossier_full_trip_time(session: Session, *, dossier_id: int, leg: Literal["f
         raise NotFound(N_("Hồ sơ này không gắn với hợp đồng bưu chính nào."))
     leg_value = _leg(leg)
     zone = recorded.forward_zone if leg_value is Leg.forward else recorded.return_zone
-    return trip_time_of(session, recorded.version, leg_value, zone)
+    return trip_time_of(session, recorded.version, leg_value, zone, recorded.remote_area_id)

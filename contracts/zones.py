@@ -1,39 +1,42 @@
 """Zones of a pickup or delivery place relative to the agency, distances, and the geocoding port.
 
-A place is put in a zone from its administrative units (R-17 full-trip times and the tariff are
-per zone): the agency's own district, another district of its province, or another province.
-Addresses in words reach administrative units through a ``Geocoder``: the default one reads the
-bundled table in ``contracts/data/admin_units.json`` and never leaves the machine; a geopy
-Nominatim adapter can be chosen with ``POSTAL_GEOCODER=nominatim`` (never in tests).
+Since 1 July 2025 Vietnam has two levels of local government (Nghị quyết 202/2025/QH15; Luật Tổ chức
+chính quyền địa phương 2025): a place is in the agency's own commune (xã/phường), another commune of its
+province, or another province; a commune on one of the contract's named remote lists (vùng sâu, vùng xa)
+is "remote" and takes the list's own full-trip time (R-17) while its postage stays the geographic zone's.
+
+Addresses in words reach the units through a ``Geocoder``: the default one parses the text with the
+units of ``contracts.places`` (both forms, old addresses converted) and never leaves the machine; a
+geopy Nominatim adapter can be chosen with ``POSTAL_GEOCODER=nominatim`` (never in tests). Records made
+before the change (agencies and post offices with old province and district codes) are placed through
+their written address, converted, or failing that through their province's new code.
 """
 from __future__ import annotations
 
-import json
-import re
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, Mapping, Protocol
+from typing import Any, Iterable, Mapping, Protocol
 
 from geopy.distance import geodesic
 from geopy.geocoders import Nominatim
 from sqlalchemy.orm import Session
 
 from contracts.models import Zone
+from contracts.places import units as places
+from contracts.places.addresses import AddressNotPlaced, PlacedAddress, place_address
+from contracts.places.units import fold
 from postal_gateway.catalogue.models import Agency, PostOffice
 from postal_gateway.core.config import Settings, process_settings
-from postal_gateway.core.domain import N_, InvalidInput
+from postal_gateway.core.domain import N_, FieldError, InvalidInput
 
-DATA_FILE = Path(__file__).parent / "data" / "admin_units.json"
+__all__ = ["AdminUnits", "Place", "fold", "zone_between", "zone_for", "place_of", "distance_km"]
 
 
 @dataclass(frozen=True)
 class AdminUnits:
-    """GSO codes of a province and (optionally) one of its districts."""
+    """Codes of a province and (optionally) one of its communes, on the two-level map."""
 
     province_code: str
-    district_code: str = ""
+    commune_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,71 +44,46 @@ class Place:
     units: AdminUnits
     latitude: float | None = None
     longitude: float | None = None
-    #: the name the place was recognised by, e.g. "Đồng Xoài, Bình Phước"
+    #: the name the place was recognised by, e.g. "Phường Đồng Xoài, Đồng Nai"
     label: str = ""
+    #: communes the text may mean when it cannot tell (asks which); empty when placed
+    candidates: tuple[str, ...] = ()
+    #: conversions and corrections to show the person: (message id, params)
+    notes: tuple[tuple[str, dict], ...] = ()
 
 
 @dataclass(frozen=True)
-class Unit:
-    code: str
+class RemoteList:
+    """A named list of remote communes and its full-trip times, as plain values."""
+
     name: str
-    latitude: float
-    longitude: float
-    province_code: str = ""
+    commune_codes: frozenset[str]
+    forward_hours: int
+    return_hours: int
+    id: int | None = None
 
 
-@lru_cache(maxsize=1)
-def _table() -> tuple[dict[str, Unit], dict[str, Unit]]:
-    raw = json.loads(DATA_FILE.read_text(encoding="utf-8"))
-    provinces = {
-        row["code"]: Unit(row["code"], row["name"], row["latitude"], row["longitude"])
-        for row in raw["provinces"]
-    }
-    districts = {
-        row["code"]: Unit(row["code"], row["name"], row["latitude"], row["longitude"], row["province_code"])
-        for row in raw["districts"]
-    }
-    return provinces, districts
+@dataclass(frozen=True)
+class Placement:
+    """The zone of a place and, for a remote commune, the list that made it remote."""
+
+    zone: Zone
+    #: the zone by geography alone (postage is priced by it)
+    geographic_zone: Zone
+    remote: RemoteList | None = None
 
 
-def provinces() -> dict[str, Unit]:
-    return _table()[0]
+def _place_of_units(units: AdminUnits, label: str = "", **extra: Any) -> Place:
+    commune = places.commune_of(units.commune_code) if units.commune_code else None
+    province = places.province_of(units.province_code)
+    unit = commune or province
+    return Place(units, unit.latitude if unit else None, unit.longitude if unit else None,
+                 label or (f"{commune.name}, {province.name}" if commune else province.name), **extra)
 
 
-def districts() -> dict[str, Unit]:
-    return _table()[1]
-
-
-def fold(text: str) -> str:
-    """Lower-case ASCII words: "Đồng Xoài" -> "dong xoai"."""
-    text = text.replace("Đ", "D").replace("đ", "d")
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return " ".join(re.findall(r"[a-z0-9]+", text))
-
-
-#: other names people write for a province
-PROVINCE_ALIASES = {
-    "79": ("tp hcm", "hcm", "tphcm", "sai gon", "thanh pho ho chi minh"),
-    "46": ("hue",),
-    "77": ("vung tau", "ba ria", "brvt"),
-    "01": ("ha noi", "hanoi"),
-}
-
-
-def _last_match(folded: str, names: Mapping[str, tuple[str, ...]]) -> str | None:
-    """The code whose name ends last in the text (addresses end with the province), longest first."""
-    best: tuple[int, int, str] | None = None
-    padded = f" {folded} "
-    for code, candidates in names.items():
-        for name in candidates:
-            position = padded.rfind(f" {name} ")
-            if position < 0:
-                continue
-            key = (position + len(name), len(name), code)
-            if best is None or key[:2] > best[:2]:
-                best = key
-    return best[2] if best else None
+def place_from_address(placed: PlacedAddress) -> Place:
+    return _place_of_units(AdminUnits(placed.province_code, placed.commune_code), placed.label(),
+                           candidates=placed.candidates, notes=placed.notes)
 
 
 class Geocoder(Protocol):
@@ -114,39 +92,17 @@ class Geocoder(Protocol):
 
 
 class OfflineGeocoder:
-    """Recognises province and (demo-province) district names in the address; no network."""
+    """Parses the address with the bundled units (old or new form); no network."""
 
     def locate(self, address: str) -> Place | None:
-        folded = fold(address or "")
-        if not folded:
+        try:
+            return place_from_address(place_address(address))
+        except AddressNotPlaced:
             return None
-        province_names = {
-            code: (fold(unit.name), *PROVINCE_ALIASES.get(code, ())) for code, unit in provinces().items()
-        }
-        province_code = _last_match(folded, province_names)
-        candidates = {
-            code: (fold(unit.name),)
-            for code, unit in districts().items()
-            if province_code is None or unit.province_code == province_code
-        }
-        district_code = _last_match(folded, candidates)
-        if district_code is not None:
-            district = districts()[district_code]
-            province = provinces()[district.province_code]
-            return Place(
-                AdminUnits(district.province_code, district_code),
-                district.latitude,
-                district.longitude,
-                f"{district.name}, {province.name}",
-            )
-        if province_code is None:
-            return None
-        province = provinces()[province_code]
-        return Place(AdminUnits(province_code), province.latitude, province.longitude, province.name)
 
 
 class NominatimGeocoder:
-    """geopy's Nominatim: finds the position, then the nearest bundled unit gives the codes.
+    """geopy's Nominatim: finds the position, then the nearest commune gives the codes.
 
     Only used when configured; it needs the network and a descriptive user agent.
     """
@@ -162,14 +118,14 @@ class NominatimGeocoder:
 
 
 def nearest_place(latitude: float, longitude: float) -> Place:
-    """The bundled unit nearest a position: a district of the demo province, else a province."""
+    """The commune whose centroid is nearest a position (provinces first, to keep it quick)."""
     point = (latitude, longitude)
-    province = min(provinces().values(), key=lambda u: geodesic(point, (u.latitude, u.longitude)).km)
-    in_province = [d for d in districts().values() if d.province_code == province.code]
-    if in_province:
-        district = min(in_province, key=lambda u: geodesic(point, (u.latitude, u.longitude)).km)
-        return Place(AdminUnits(province.code, district.code), latitude, longitude, district.name)
-    return Place(AdminUnits(province.code), latitude, longitude, province.name)
+    positioned = [p for p in places.provinces().values() if p.latitude is not None]
+    nearby = sorted(positioned, key=lambda p: geodesic(point, (p.latitude, p.longitude)).km)[:3]
+    communes = [c for p in nearby for c in places.communes_of(p.code) if c.latitude is not None]
+    commune = min(communes, key=lambda c: geodesic(point, (c.latitude, c.longitude)).km)
+    place = _place_of_units(AdminUnits(commune.province_code, commune.code))
+    return Place(place.units, latitude, longitude, place.label)
 
 
 _geocoder: Geocoder | None = None
@@ -196,63 +152,125 @@ def active_geocoder() -> Geocoder:
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Geodesic (WGS-84) distance in kilometres."""
+    """Geodesic (WGS-84) distance in kilometres (geopy)."""
     return geodesic(a, b).km
 
 
+def units_of_record(province_code: str, district_code: str = "", address: str = "") -> AdminUnits:
+    """The two-level units of a record that may predate 1 July 2025 (an agency, a post office).
+
+    Its written address is parsed first (an old one is converted), unless it falls outside the record's own
+    old district; failing that, an old district stands
+    for the new commune that carries its name or is nearest its centre (``seat_commune``), and an old
+    province code becomes the province it was merged into, the commune unknown.
+    """
+    if address:
+        try:
+            placed = place_address(address)
+        except AddressNotPlaced:
+            placed = None
+        district = places.catalogue().legacy_districts.get(district_code) if district_code else None
+        replacing = places.communes_replacing_district(district_code) if district else ()
+        # an address that contradicts the record's own district code is not trusted over it
+        if placed is not None and placed.commune_code and (not replacing or placed.commune_code in replacing):
+            return AdminUnits(placed.province_code, placed.commune_code)
+    if district_code:
+        district = places.catalogue().legacy_districts.get(district_code)
+        seat = places.seat_commune(district_code) if district and district.province_code == province_code else None
+        if seat:
+            return AdminUnits(places.commune_of(seat).province_code, seat)
+    if province_code in places.provinces():
+        return AdminUnits(province_code)
+    return AdminUnits(places.new_province_for_legacy(province_code) or province_code)
+
+
+def _checked_units(units: AdminUnits, field: str) -> AdminUnits:
+    province_code = units.province_code
+    if province_code not in places.provinces():
+        merged = places.new_province_for_legacy(province_code)
+        if merged is None:
+            raise InvalidInput.on_field(
+                field, N_("Mã tỉnh %(code)s không có trong danh mục đơn vị hành chính."), code=province_code[:8])
+        province_code = merged  # a province that no longer exists: the one it was merged into
+    if units.commune_code:
+        commune = places.commune_of(units.commune_code)
+        if commune is None:
+            raise InvalidInput.on_field(
+                field, N_("Mã xã/phường %(code)s không có trong danh mục đơn vị hành chính."),
+                code=units.commune_code[:8])
+        if commune.province_code != province_code:
+            raise InvalidInput.on_field(
+                field, N_("Xã/phường %(code)s không thuộc tỉnh đã chọn."), code=units.commune_code[:8])
+    return AdminUnits(province_code, units.commune_code)
+
+
 def place_of(value: Any, *, field: str = "address") -> Place:
-    """A Place from an address, AdminUnits, a post office, or a mapping with province/district codes.
+    """A Place from an address, AdminUnits, a post office, or a mapping with province/commune codes.
 
     Raises InvalidInput naming ``field`` when it cannot be placed.
     """
     if isinstance(value, Place):
         return value
-    if isinstance(value, PostOffice):
+    if isinstance(value, (PostOffice, Agency)):
         if not value.province_code:
-            raise InvalidInput.on_field(field, N_("Bưu cục chưa có mã tỉnh, không xác định được vùng."))
-        return Place(
-            AdminUnits(value.province_code, value.district_code or ""),
-            value.latitude,
-            value.longitude,
-            value.name,
-        )
+            raise InvalidInput.on_field(field, N_("Bưu cục chưa có mã tỉnh, không xác định được vùng.")
+                                        if isinstance(value, PostOffice)
+                                        else N_("Cơ quan chưa có mã tỉnh, không xác định được vùng."))
+        units = units_of_record(value.province_code, value.district_code or "", value.address or "")
+        place = _place_of_units(units, value.name)
+        latitude = getattr(value, "latitude", None)
+        longitude = getattr(value, "longitude", None)
+        if latitude is not None and longitude is not None:
+            return Place(units, latitude, longitude, value.name)
+        return place
     if isinstance(value, Mapping):
-        value = AdminUnits(str(value.get("province_code") or ""), str(value.get("district_code") or ""))
+        value = AdminUnits(str(value.get("province_code") or ""), str(value.get("commune_code") or ""))
     if isinstance(value, AdminUnits):
-        province = provinces().get(value.province_code)
-        if province is None:
-            raise InvalidInput.on_field(
-                field, N_("Mã tỉnh %(code)s không có trong danh mục đơn vị hành chính."), code=value.province_code
-            )
-        district = districts().get(value.district_code) if value.district_code else None
-        known = any(unit.province_code == value.province_code for unit in districts().values())
-        # Districts are bundled for some provinces only: elsewhere any district code is taken as given.
-        if value.district_code and (
-            (district is not None and district.province_code != value.province_code)
-            or (district is None and known)
-        ):
-            raise InvalidInput.on_field(field, N_("Huyện %(code)s không thuộc tỉnh đã chọn."), code=value.district_code)
-        unit = district or province
-        return Place(value, unit.latitude, unit.longitude, unit.name)
+        return _place_of_units(_checked_units(value, field))
     if isinstance(value, str):
         if not value.strip():
             raise InvalidInput.on_field(field, N_("Vui lòng nhập địa chỉ."))
-        place = active_geocoder().locate(value)
+        geocoder = active_geocoder()
+        if isinstance(geocoder, OfflineGeocoder):
+            try:
+                place = place_from_address(place_address(value, field=field))
+            except AddressNotPlaced as error:
+                raise InvalidInput(error.message, field_errors=[FieldError(field, error.message, error.params)],
+                                   params=error.params) from None
+        else:
+            place = geocoder.locate(value)
         if place is None:
             raise InvalidInput.on_field(
-                field,
-                N_("Không xác định được tỉnh, huyện của địa chỉ này. Vui lòng ghi rõ huyện và tỉnh."),
+                field, N_("Không xác định được tỉnh, xã/phường của địa chỉ này. Vui lòng ghi rõ xã/phường và tỉnh."),
             )
         return place
     raise InvalidInput.on_field(field, N_("Địa chỉ không hợp lệ."))
 
 
 def zone_between(agency_units: AdminUnits, place: AdminUnits) -> Zone:
+    """Same commune, same province or other province (two-level map). A place known only to its province
+    is another commune of it: the same commune is never assumed."""
     if place.province_code != agency_units.province_code:
         return Zone.other_province
-    if place.district_code and place.district_code == agency_units.district_code:
-        return Zone.same_district
+    if place.commune_code and place.commune_code == agency_units.commune_code:
+        return Zone.same_commune
     return Zone.same_province
+
+
+def placement(agency_units: AdminUnits, place: AdminUnits, remote_lists: Iterable[RemoteList] = ()) -> Placement:
+    """The zone of a place, "remote" when its commune is on one of the contract's remote lists (the list
+    with the longest forward time wins when two name it)."""
+    geographic = zone_between(agency_units, place)
+    matching = [item for item in remote_lists if place.commune_code and place.commune_code in item.commune_codes]
+    if matching:
+        chosen = max(matching, key=lambda item: (item.forward_hours, item.return_hours, item.name))
+        return Placement(Zone.remote, geographic, chosen)
+    return Placement(geographic, geographic)
+
+
+def remote_lists_of(version) -> tuple[RemoteList, ...]:
+    return tuple(RemoteList(area.name, frozenset(area.commune_codes or ()), area.forward_hours, area.return_hours,
+                            area.id) for area in getattr(version, "remote_areas", ()) or ())
 
 
 def agency_units(agency: Agency) -> AdminUnits:
@@ -260,15 +278,16 @@ def agency_units(agency: Agency) -> AdminUnits:
         raise InvalidInput.on_field(
             "agency", N_("Cơ quan chưa có mã tỉnh, không xác định được vùng."),
         )
-    return AdminUnits(agency.province_code, agency.district_code or "")
+    return units_of_record(agency.province_code, agency.district_code or "", agency.address or "")
 
 
-def zone_for(session: Session, *, agency: Agency | int, address_or_admin_units: Any, field: str = "address") -> str:
-    """The zone ("same_district", "same_province", "other_province") of a place relative to the agency.
+def zone_for(session: Session, *, agency: Agency | int, address_or_admin_units: Any, field: str = "address",
+             version=None) -> str:
+    """The zone ("same_commune", "same_province", "other_province", or "remote" on a remote list of
+    ``version``) of a place relative to the agency.
 
-    ``address_or_admin_units`` is an address in words, AdminUnits, a {"province_code",
-    "district_code"} mapping or a PostOffice. An address that cannot be placed raises InvalidInput
-    naming ``field``; a place known only to its province counts as another district of it.
+    ``address_or_admin_units`` is an address in words, AdminUnits, a {"province_code", "commune_code"}
+    mapping or a PostOffice. An address that cannot be placed raises InvalidInput naming ``field``.
     """
     if isinstance(agency, int):
         row = session.get(Agency, agency)
@@ -276,4 +295,25 @@ def zone_for(session: Session, *, agency: Agency | int, address_or_admin_units: 
             raise InvalidInput.on_field("agency", N_("Không tìm thấy cơ quan."))
         agency = row
     place = place_of(address_or_admin_units, field=field)
-    return zone_between(agency_units(agency), place.units).value
+    lists = remote_lists_of(version) if version is not None else ()
+    return placement(agency_units(agency), place.units, lists).zone.value
+
+
+def check_remote_lists(lists: Iterable[tuple[str, Iterable[str]]], *, field: str = "remote_areas") -> list[FieldError]:
+    """Errors for remote lists naming units that do not exist: one per unknown code, naming list and code."""
+    errors = []
+    for index, (name, codes) in enumerate(lists, start=1):
+        if not (name or "").strip():
+            errors.append(FieldError(f"{field}.{index}", N_("Danh sách vùng sâu, vùng xa thứ %(index)s chưa có tên."),
+                                     {"index": index}))
+        codes = list(codes)
+        if not codes:
+            errors.append(FieldError(f"{field}.{index}", N_("Danh sách %(name)s không có xã/phường nào."),
+                                     {"name": name}))
+        for code in codes:
+            if places.commune_of(str(code)) is None:
+                errors.append(FieldError(
+                    f"{field}.{index}", N_("Danh sách %(name)s: không có xã/phường mã %(code)s."),
+                    {"name": name, "code": str(code)[:8]}))
+    return errors
+

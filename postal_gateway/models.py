@@ -4,6 +4,7 @@ The list is written out rather than discovered so a reader sees which modules ho
 ``tests/core/test_architecture.py`` checks it names every area's ``models`` module.
 """
 from contracts import models as contracts_models
+from contracts.places import models as places_models
 from payments import models as payments_models
 from payments.sandbox import models as payments_sandbox_models
 from postal_gateway.accounts import models as accounts_models
@@ -28,6 +29,6 @@ MODEL_MODULES = (
     accounts_models, catalogue_models, consents_models, dossiers_models, notifications_models, zalo_models,
     zalo_sandbox_models,
     workbench_models, official_forms_models, lookup_models, integration_models, payments_models, payments_sandbox_models,
-    contracts_models, tracking_models,
+    contracts_models, places_models, tracking_models,
 )
 metadata = Base.metadata

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from contracts.limits import limit_violations
 from contracts.models import (
+    GEOGRAPHIC_ZONES,
     Contract,
     ContractProcedure,
     ContractServicePoint,
@@ -30,10 +31,12 @@ from contracts.models import (
     Leg,
     PickupArea,
     PostageBand,
+    RemoteArea,
     Zone,
 )
 from contracts.parsing import clean_text, parse_int
-from contracts.zones import districts, provinces
+from contracts.places import units as places
+from contracts.zones import check_remote_lists
 from postal_gateway.catalogue.models import Agency, PostOffice, Procedure
 from postal_gateway.catalogue.services import normalise_procedure_code
 from postal_gateway.core.domain import N_, FieldError, InvalidInput, NotFound
@@ -62,7 +65,8 @@ class VersionDraft:
     procedure_codes: list[str] = field(default_factory=list)
     #: post office codes
     service_point_codes: list[str] = field(default_factory=list)
-    #: (province_code, district_code or "")
+    #: (province_code, commune_code or ""); an old (province, district) pair is converted to the communes
+    #: that replaced the district (``convert_pickup_area``)
     pickup_areas: list[tuple[str, str]] = field(default_factory=list)
     #: (leg, zone) -> hours
     trip_hours: dict[tuple[str, str], Any] = field(default_factory=dict)
@@ -80,6 +84,37 @@ class VersionDraft:
     vat_basis_points: Any = 1000
     #: (zone, max_grams, price_vnd)
     postage_bands: list[tuple[str, Any, Any]] = field(default_factory=list)
+    #: remote lists (vùng sâu, vùng xa): (name, commune codes, forward hours, return hours)
+    remote_areas: list[tuple[str, list[str], Any, Any]] = field(default_factory=list)
+
+
+def convert_pickup_area(province_code: str, unit_code: str = "") -> tuple[list[tuple[str, str]], str | None]:
+    """A pickup area on the two-level map: (province, commune) pairs, and a note when it was converted.
+
+    An old province code becomes the province it was merged into; an old district becomes every commune
+    that took its communes (Nghị quyết 202/2025/QH15 and the Standing Committee's resolutions of June 2025).
+    Raises ValueError naming the unknown code.
+    """
+    province_code, unit_code = clean_text(province_code), clean_text(unit_code)
+    units = places.catalogue()
+    new_province = province_code if province_code in units.provinces else places.new_province_for_legacy(province_code)
+    if new_province is None:
+        raise ValueError(f"province {province_code}")
+    if not unit_code:
+        if new_province != province_code:
+            return [(new_province, "")], (f"{province_code} ({units.legacy_provinces[province_code][0]}) -> "
+                                          f"{new_province} ({units.provinces[new_province].name})")
+        return [(new_province, "")], None
+    commune = units.communes.get(unit_code)
+    if commune is not None and commune.province_code == new_province and len(unit_code) == 5:
+        return [(new_province, unit_code)], None
+    district = units.legacy_districts.get(unit_code)
+    if district is None or district.province_code != province_code:
+        raise ValueError(f"unit {unit_code}")
+    codes = places.communes_replacing_district(unit_code)
+    names = ", ".join(f"{code} {units.communes[code].name}" for code in codes)
+    return [(units.communes[code].province_code, code) for code in codes], (
+        f"{province_code}:{unit_code} ({district.name}, {district.province_name}) -> {names}")
 
 
 @dataclass
@@ -90,6 +125,7 @@ class _Checked:
     pickup_areas: list[tuple[str, str]]
     trip_hours: dict[tuple[Leg, Zone], int]
     bands: list[tuple[Zone, int, int]]
+    remote_areas: list[tuple[str, list[str], int, int]] = field(default_factory=list)
 
 
 def _aware(value: Any) -> bool:
@@ -191,30 +227,34 @@ def _check(session: Session, agency: Agency, draft: VersionDraft) -> tuple[_Chec
             offices.append(offices_found[code])
 
     areas = []
-    for province_code, district_code in draft.pickup_areas:
-        province_code, district_code = clean_text(province_code), clean_text(district_code)
-        if province_code not in provinces():
-            bad("pickup_areas", N_("Mã tỉnh %(code)s không có trong danh mục."), code=province_code[:8])
-        elif district_code and (
-            district_code not in districts() or districts()[district_code].province_code != province_code
-        ):
-            bad("pickup_areas", N_("Huyện %(code)s không thuộc tỉnh %(province)s."),
-                code=district_code[:8], province=province_code)
-        elif (province_code, district_code) not in areas:
-            areas.append((province_code, district_code))
+    for province_code, unit_code in draft.pickup_areas:
+        try:
+            converted, _note = convert_pickup_area(province_code, unit_code)
+        except ValueError:
+            if clean_text(province_code) not in places.provinces() and \
+                    places.new_province_for_legacy(clean_text(province_code)) is None:
+                bad("pickup_areas", N_("Mã tỉnh %(code)s không có trong danh mục."), code=clean_text(province_code)[:8])
+            else:
+                bad("pickup_areas", N_("Xã/phường hoặc huyện %(code)s không thuộc tỉnh %(province)s."),
+                    code=clean_text(unit_code)[:8], province=clean_text(province_code)[:8])
+            continue
+        for area in converted:
+            if area not in areas:
+                areas.append(area)
 
     trip_hours: dict[tuple[Leg, Zone], int] = {}
     given = {}
     for (leg_text, zone_text), hours in draft.trip_hours.items():
         try:
-            key = (Leg(clean_text(leg_text)), Zone(clean_text(zone_text)))
+            key = (Leg(clean_text(leg_text)), _current_zone(clean_text(zone_text)))
         except ValueError:
             bad("trip_times", N_("Chiều hoặc vùng không hợp lệ: %(leg)s / %(zone)s."),
                 leg=clean_text(leg_text)[:16], zone=clean_text(zone_text)[:16])
             continue
-        given[key] = hours
+        if key not in given or clean_text(zone_text) != Zone.same_district.value:
+            given[key] = hours
     for leg in Leg:
-        for zone in Zone:
+        for zone in GEOGRAPHIC_ZONES:
             name = f"trip_times.{leg.value}.{zone.value}"
             if (leg, zone) not in given or given[(leg, zone)] in (None, ""):
                 bad(name, N_("Thiếu thời gian toàn trình chiều %(leg)s, vùng %(zone)s."), leg=leg.value, zone=zone.value)
@@ -231,7 +271,7 @@ def _check(session: Session, agency: Agency, draft: VersionDraft) -> tuple[_Chec
     for index, (zone_text, max_grams, price) in enumerate(draft.postage_bands, start=1):
         name = f"postage_bands.{index}"
         try:
-            zone = Zone(clean_text(zone_text))
+            zone = _current_zone(clean_text(zone_text))
         except ValueError:
             bad(name, N_("Vùng không hợp lệ: %(zone)s."), zone=clean_text(zone_text)[:16])
             continue
@@ -247,11 +287,43 @@ def _check(session: Session, agency: Agency, draft: VersionDraft) -> tuple[_Chec
             continue
         seen_bands.add((zone, grams))
         bands.append((zone, grams, vnd))
-    for zone in Zone:
+    for zone in GEOGRAPHIC_ZONES:
         if not any(band[0] is zone for band in bands) and not any(e.field.startswith("postage_bands.") for e in errors):
             bad("postage_bands", N_("Thiếu bảng cước cho vùng %(zone)s."), zone=zone.value)
 
-    return _Checked(values, procedures, offices, areas, trip_hours, bands), errors
+    remote: list[tuple[str, list[str], int, int]] = []
+    remote_errors = check_remote_lists([(clean_text(name, 255), [clean_text(c) for c in codes])
+                                        for name, codes, _f, _r in draft.remote_areas])
+    errors.extend(remote_errors)
+    names = set()
+    for index, (name, codes, forward, back) in enumerate(draft.remote_areas, start=1):
+        name = clean_text(name, 255)
+        hours = (parse_int(forward), parse_int(back))
+        if any(h is None or h <= 0 for h in hours):
+            bad(f"remote_areas.{index}", N_("Danh sách %(name)s: thời gian toàn trình phải là số giờ nguyên dương."),
+                name=name)
+            continue
+        if name in names:
+            bad(f"remote_areas.{index}", N_("Danh sách %(name)s bị lặp."), name=name)
+            continue
+        names.add(name)
+        errors.extend(limit_violations(
+            session, {(Leg.forward, Zone.remote): hours[0], (Leg.return_, Zone.remote): hours[1]},
+            field_prefix=f"remote_areas.{index}"))
+        remote.append((name, list(dict.fromkeys(clean_text(c) for c in codes)), hours[0], hours[1]))
+
+    return _Checked(values, procedures, offices, areas, trip_hours, bands, remote), errors
+
+
+def _current_zone(text: str) -> Zone:
+    """A zone of the two-level map; "same_district", the zone of contracts written before 1 July 2025,
+    is read as "same_commune" (the commune lies within the old district), never the other way."""
+    zone = Zone(text)
+    if zone is Zone.same_district:
+        return Zone.same_commune
+    if zone not in GEOGRAPHIC_ZONES:
+        raise ValueError(text)
+    return zone
 
 
 def _overlapping(session: Session, agency_id: int, start: datetime, end: datetime | None, skip: set[int]) -> ContractVersion | None:
@@ -283,7 +355,10 @@ def _build_version(session: Session, contract: Contract, number: int, draft: Ver
     )
     version.procedures = [ContractProcedure(procedure_id=p.id) for p in checked.procedures]
     version.service_points = [ContractServicePoint(post_office_id=o.id) for o in checked.offices]
-    version.pickup_areas = [PickupArea(province_code=p, district_code=d) for p, d in checked.pickup_areas]
+    version.pickup_areas = [PickupArea(province_code=p, district_code="", commune_code=c)
+                            for p, c in checked.pickup_areas]
+    version.remote_areas = [RemoteArea(name=n, commune_codes=codes, forward_hours=f, return_hours=r)
+                            for n, codes, f, r in checked.remote_areas]
     version.trip_times = [FullTripTime(leg=leg, zone=zone, hours=h) for (leg, zone), h in checked.trip_hours.items()]
     version.postage_bands = [PostageBand(zone=z, max_grams=g, price_vnd=v) for z, g, v in checked.bands]
     session.add(version)
@@ -408,7 +483,8 @@ def draft_from_version(version: ContractVersion, **changes: Any) -> VersionDraft
         covers_all_eligible=version.covers_all_eligible,
         procedure_codes=[item.procedure.code for item in version.procedures],
         service_point_codes=[item.post_office.code for item in version.service_points],
-        pickup_areas=[(a.province_code, a.district_code) for a in version.pickup_areas],
+        pickup_areas=[(a.province_code, a.commune_code or a.district_code) for a in version.pickup_areas],
+        remote_areas=[(a.name, list(a.commune_codes), a.forward_hours, a.return_hours) for a in version.remote_areas],
         trip_hours={(t.leg.value, t.zone.value): t.hours for t in version.trip_times},
         return_commitment_hours=version.return_commitment_hours,
         collection_methods=list(version.collection_methods),

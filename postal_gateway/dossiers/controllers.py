@@ -21,7 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from spectree import Response as Documented
 
-from contracts.quotes import quote_for_intake
+from contracts.quotes import offline_price_table, quote_for_intake
 from payments import services as payments
 from postal_gateway.accounts.models import Role
 from postal_gateway.api.spec import operation, reach_checked_before_the_body
@@ -448,6 +448,7 @@ def intake_collection(wizard_id: str):
             return _render_step("dossiers/intake_collection.html", "collection", state, citizen, procedure, 422,
                                 methods=METHOD_CHOICES, postage_raw=form.postage_vnd.data,
                                 intake_quote=_intake_quote(state, procedure),
+                                offline_prices=_offline_prices(state, procedure),
                                 errors=errors_by_field(InvalidInput("", field_errors=errors)))
         if "collection" not in state.done:
             state.done.append("collection")
@@ -458,7 +459,17 @@ def intake_collection(wizard_id: str):
     if not state.postage_vnd and intake_quote.quote is not None:
         postage_raw = str(intake_quote.quote.postage_total_vnd)  # prefilled from the contract's tariff
     return _render_step("dossiers/intake_collection.html", "collection", state, citizen, procedure,
-                        methods=METHOD_CHOICES, postage_raw=postage_raw, intake_quote=intake_quote)
+                        methods=METHOD_CHOICES, postage_raw=postage_raw, intake_quote=intake_quote,
+                        offline_prices=_offline_prices(state, procedure))
+
+
+def _offline_prices(state, procedure):
+    """The postage of every pair of zones, for the pickers to quote with no signal (None without a contract)."""
+    try:
+        return offline_price_table(db_session(), procedure=procedure, post_office_id=current_account().post_office_id,
+                                   fee_method=state.fee_method, at=utcnow())
+    except InvalidInput:  # an agency or office that cannot be placed: the server's quote says why
+        return None
 
 
 def _intake_quote(state, procedure):

@@ -41,7 +41,7 @@ def test_public_page_and_cash_book_at_360px(live_server, phone, demo):
     assert_accessible(phone)
     assert no_sideways_scroll(phone)
     phone.select_option("#post_office_code", "830000")
-    phone.fill("#delivery_address", "huyện Lộc Ninh, Bình Phước")
+    phone.fill("#delivery_address", "xã Lộc Ninh, tỉnh Đồng Nai")
     code = phone.locator("ul.list-plain a").first.get_attribute("href").rsplit("/", 1)[1]
     phone.fill("#procedure_code", code)
     phone.click("form.card button[type=submit]")

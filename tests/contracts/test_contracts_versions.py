@@ -63,7 +63,7 @@ def test_full_trip_time_and_return_commitment(session, world):
     assert services.return_commitment(session, agency_id=agency.id, procedure_id=procedure.id, at=NOW) == timedelta(hours=12)
     with pytest.raises(NotFound):
         services.full_trip_time(
-            session, agency_id=agency.id, procedure_id=procedure.id, leg="forward", zone="same_district",
+            session, agency_id=agency.id, procedure_id=procedure.id, leg="forward", zone="same_commune",
             at=JAN_2026 - timedelta(days=1),
         )
     # without a contract the post still owes the 24 hours of Điều 25.2
@@ -94,7 +94,7 @@ def test_overlapping_versions_refused(session, world):
 
 def test_national_limit_names_leg_and_zone(session, world):
     agency, _ = world
-    hours = {(leg, zone): 24 for leg in ("forward", "return") for zone in ("same_district", "same_province", "other_province")}
+    hours = {(leg, zone): 24 for leg in ("forward", "return") for zone in ("same_commune", "same_province", "other_province")}
     hours[("return", "other_province")] = 121  # provisional ceiling is 120
     with pytest.raises(InvalidInput) as caught:
         factories.contract(session, agency, trip_hours=hours)
@@ -107,13 +107,13 @@ def test_national_limit_names_leg_and_zone(session, world):
 
 def test_operator_edits_the_national_limit(session, world):
     agency, _ = world
-    set_national_limit(session, leg="forward", zone="same_district", max_hours=12,
+    set_national_limit(session, leg="forward", zone="same_commune", max_hours=12,
                        legal_source="Thông tư 14/2018/TT-BTTTT", now=NOW)
-    limit = national_limits(session)[(Leg.forward, Zone.same_district)]
+    limit = national_limits(session)[(Leg.forward, Zone.same_commune)]
     assert limit.max_hours == 12 and not limit.provisional
     with pytest.raises(InvalidInput) as caught:
         factories.contract(session, agency)  # demo agrees 24 h in the same district
-    assert field_names(caught.value) == {"trip_times.forward.same_district"}
+    assert field_names(caught.value) == {"trip_times.forward.same_commune"}
     with pytest.raises(InvalidInput) as caught:
         set_national_limit(session, leg="sideways", zone="moon", max_hours=-1, legal_source="", now=NOW)
     assert field_names(caught.value) == {"leg", "zone", "max_hours", "legal_source"}
@@ -127,7 +127,7 @@ def test_every_bad_field_named_at_once(session, world):
             draft=demo_draft(
                 home_pickup_vnd=-1, home_delivery_vnd="12.5", collection_methods=["barter"],
                 covers_all_eligible=False, procedure_codes=["T-NOPE-1"], service_point_codes=["999999"],
-                postage_bands=[("same_district", 100, 1000)],
+                postage_bands=[("same_commune", 100, 1000)],
             ),
             now=NOW,
         )
@@ -143,12 +143,12 @@ def test_amendment_is_a_new_version_and_dossiers_keep_theirs(session, world):
     citizen = factories.user(session)
     dossier = _dossier(session, agency, procedure, citizen, received_at=NOW)
     recorded = services.attach_contract(session, dossier)
-    assert recorded.version_id == first.id and recorded.forward_zone is Zone.same_district
+    assert recorded.version_id == first.id and recorded.forward_zone is Zone.same_commune
 
     from contracts.versions.services import draft_from_version
 
     effective = NOW + timedelta(days=10)
-    hours = {(leg, zone): 12 for leg in ("forward", "return") for zone in ("same_district", "same_province", "other_province")}
+    hours = {(leg, zone): 12 for leg in ("forward", "return") for zone in ("same_commune", "same_province", "other_province")}
     second = amend_contract(
         session, contract_id=contract.id, draft=draft_from_version(first, valid_from=effective, valid_until=None, trip_hours=hours),
         now=NOW,
@@ -162,7 +162,7 @@ def test_amendment_is_a_new_version_and_dossiers_keep_theirs(session, world):
     # the dossier received before keeps version 1 and its 24 hours
     assert services.dossier_full_trip_time(session, dossier_id=dossier.id, leg="forward") == timedelta(hours=24)
     assert services.full_trip_time(session, agency_id=agency.id, procedure_id=procedure.id, leg="forward",
-                                   zone="same_district", at=effective) == timedelta(hours=12)
+                                   zone="same_commune", at=effective) == timedelta(hours=12)
 
 
 def test_amendment_cannot_take_effect_in_the_past(session, world):

@@ -54,8 +54,13 @@ def test_public_page_lists_fees_postage_and_trip_times(client, demo):
 
 def test_public_quote_form(client, demo):
     ok = client.get("/postage", query_string={"procedure_code": demo["procedure"].code, "post_office_code": "830000",
-                                              "delivery_address": "huyện Lộc Ninh, Bình Phước", "weight_grams": "100"})
+                                              "delivery_address": "huyện Bù Đăng, Bình Phước", "weight_grams": "100"})
     assert ok.status_code == 200 and "Bảng tính cước" in ok.get_data(as_text=True)
+    # every commune that replaced old Bù Đăng is in the province and none is remote: quoted; old Lộc Ninh's
+    # communes include two on the demo's remote list, so the page asks which
+    asks = client.get("/postage", query_string={"procedure_code": demo["procedure"].code, "post_office_code": "830000",
+                                                "delivery_address": "huyện Lộc Ninh, Bình Phước"})
+    assert asks.status_code == 422 and "Xã Lộc Tấn" in asks.get_data(as_text=True)
     bad = client.get("/postage", query_string={"procedure_code": "T-KHONG-CO", "weight_grams": "nặng"})
     text = bad.get_data(as_text=True)
     assert bad.status_code == 422 and text.count('class="field-error"') >= 2
@@ -196,7 +201,7 @@ def test_fee_statement_runs_to_the_vietnamese_day_by_default(client, session, de
 
 def test_limits_form_names_a_non_number_in_vietnamese(client, demo):
     log_in(client, demo["operator"])
-    refused = client.post("/contracts/limits", data={"leg": "forward", "zone": "same_district", "max_hours": "ba mươi",
+    refused = client.post("/contracts/limits", data={"leg": "forward", "zone": "same_commune", "max_hours": "ba mươi",
                                                      "legal_source": "Thông tư 14/2018/TT-BTTTT"})
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422 and page.count('class="field-error"') == 1
@@ -229,3 +234,34 @@ def test_statement_names_an_end_before_its_start(client, demo):
     bad = client.get("/cash/statement", query_string={"start": "2026-03-10", "end": "01/03/2026"})
     assert bad.status_code == 422 and "Ngày kết thúc phải sau ngày bắt đầu." in bad.get_data(as_text=True)
     assert client.get("/cash/statement", query_string={"start": "", "end": ""}).status_code == 200
+
+
+def test_demo_quotes_on_the_new_map_differ_by_zone(session, demo):
+    """The demo contract (Bình Phước catalogue, now Đồng Nai) on the two-level map: the same commune as the agency
+    (old phường Tân Phú, now Phường Bình Phước), another province in 2026 form, and a remote commune."""
+    from contracts.quotes import quote
+
+    at = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)
+    code = demo["procedure"].code
+    same = quote(session, procedure_code=code, pickup_address="Số 9, phường Bình Phước, tỉnh Đồng Nai",
+                 delivery_address="Số 9, phường Bình Phước, tỉnh Đồng Nai", weight_grams=400, at=at)
+    other = quote(session, procedure_code=code, pickup_address="Số 9, phường Bình Phước, tỉnh Đồng Nai",
+                  delivery_address="12 Lê Lợi, Phường Bến Thành, Thành phố Hồ Chí Minh", weight_grams=400, at=at)
+    remote = quote(session, procedure_code=code, pickup_address="Số 9, phường Bình Phước, tỉnh Đồng Nai",
+                   delivery_address="Thôn 2, xã Đăk Ơ, Đồng Nai", weight_grams=400, at=at)
+    assert (same.forward_zone.value, same.return_zone.value) == ("same_commune", "same_commune")
+    assert other.return_zone.value == "other_province" and other.return_trip_hours == 96
+    assert other.postage_total_vnd > same.postage_total_vnd
+    # 500 g bands: same commune 15 000 + 15 000, other province 15 000 + 25 000; + 10 000 pickup/delivery each, + VAT
+    assert same.postage_total_vnd == (15_000 + 15_000 + 10_000 + 10_000) * 11 // 10
+    assert other.postage_total_vnd == (15_000 + 25_000 + 10_000 + 10_000) * 11 // 10
+    assert remote.return_zone.value == "remote" and remote.return_remote.name.startswith("Biên giới")
+    assert remote.return_trip_hours == 72 and remote.postage_total_vnd == (15_000 + 18_000 + 20_000) * 11 // 10
+    assert other.delivery_label == "Phường Bến Thành, Thành phố Hồ Chí Minh"
+
+
+def test_public_page_shows_the_new_zones_and_the_remote_list(client, demo):
+    text = client.get("/postage").get_data(as_text=True)
+    assert "Cùng xã/phường" in text and "Cùng tỉnh" in text and "Khác tỉnh" in text
+    assert "Vùng sâu, vùng xa: Biên giới Bù Gia Mập, Lộc Ninh (minh họa) (4 xã/phường)" in text
+    assert "huyện" not in text.split("<main")[1].lower().replace("cùng huyện (trước", "")

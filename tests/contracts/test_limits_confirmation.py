@@ -28,39 +28,39 @@ def contracts(session):
                                valid_until=start_of_local_day(date(2021, 1, 1)))
     faster = factories.contract(session, factories.agency(session, name="Sở Nội vụ"), number="HĐ-NHANH",
                                 trip_hours={(leg, zone): 12 for leg in ("forward", "return")
-                                            for zone in ("same_district", "same_province", "other_province")})
+                                            for zone in ("same_commune", "same_province", "other_province")})
     session.commit()
     return {"current": current, "ended": ended, "faster": faster}
 
 
 def test_lowering_below_a_promise_lists_the_contracts_and_saves_nothing__dieu_22_5(session, contracts):
     with pytest.raises(LimitBelowPromises) as caught:
-        set_national_limit(session, leg="forward", zone="same_district", max_hours=20, legal_source=SOURCE, now=NOW)
+        set_national_limit(session, leg="forward", zone="same_commune", max_hours=20, legal_source=SOURCE, now=NOW)
     affected = caught.value.affected
     assert [(item.contract_number, item.agency_name, item.version_number, item.promised_hours)
             for item in affected] == [("HĐ-HIỆN-HÀNH", "Sở Tư pháp", 1, 24)]  # not the ended one, not the faster one
     assert caught.value.params == {"max_hours": 20, "count": 1}
-    limit = national_limits(session)[(Leg.forward, Zone.same_district)]
+    limit = national_limits(session)[(Leg.forward, Zone.same_commune)]
     assert limit.max_hours == 48 and limit.provisional  # nothing saved
 
 
 def test_the_confirmed_lowering_is_saved__dieu_22_5(session, contracts):
-    affected = promises_above(session, leg=Leg.forward, zone=Zone.same_district, max_hours=20, now=NOW)
-    row = set_national_limit(session, leg="forward", zone="same_district", max_hours=20, legal_source=SOURCE,
+    affected = promises_above(session, leg=Leg.forward, zone=Zone.same_commune, max_hours=20, now=NOW)
+    row = set_national_limit(session, leg="forward", zone="same_commune", max_hours=20, legal_source=SOURCE,
                              now=NOW, confirmed_versions={item.version_id for item in affected})
     assert row.max_hours == 20 and not row.provisional
 
 
 def test_a_confirmation_of_other_versions_does_not_count(session, contracts):
     with pytest.raises(LimitBelowPromises):
-        set_national_limit(session, leg="forward", zone="same_district", max_hours=20, legal_source=SOURCE,
+        set_national_limit(session, leg="forward", zone="same_commune", max_hours=20, legal_source=SOURCE,
                            now=NOW, confirmed_versions={contracts["faster"].versions[0].id})
 
 
 def test_raising_or_lowering_above_every_promise_needs_no_confirmation(session, contracts):
-    assert set_national_limit(session, leg="forward", zone="same_district", max_hours=30, legal_source=SOURCE,
+    assert set_national_limit(session, leg="forward", zone="same_commune", max_hours=30, legal_source=SOURCE,
                               now=NOW).max_hours == 30
-    assert set_national_limit(session, leg="forward", zone="same_district", max_hours=24, legal_source=SOURCE,
+    assert set_national_limit(session, leg="forward", zone="same_commune", max_hours=24, legal_source=SOURCE,
                               now=NOW).max_hours == 24
     assert set_national_limit(session, leg="return", zone="other_province", max_hours=200, legal_source=SOURCE,
                               now=NOW).max_hours == 200

@@ -14,7 +14,7 @@ from postal_gateway.core.domain import InvalidInput
 from tests import factories
 
 BANDS = (
-    Band(Zone.same_district, 100, 10_000), Band(Zone.same_district, 500, 15_000),
+    Band(Zone.same_commune, 100, 10_000), Band(Zone.same_commune, 500, 15_000),
     Band(Zone.same_province, 500, 18_000), Band(Zone.other_province, 500, 25_000),
     Band(Zone.other_province, 2_000, 50_000),
 )
@@ -33,7 +33,7 @@ def test_percent_rounds_half_up_to_the_dong():
 
 
 def test_full_itemisation():
-    result = itemise(TERMS, forward_zone=Zone.same_district, return_zone=Zone.other_province, weight_grams=120,
+    result = itemise(TERMS, forward_zone=Zone.same_commune, return_zone=Zone.other_province, weight_grams=120,
                      home_pickup=True, home_delivery=True, fee_vnd=500_000, fee_collected_on_behalf=True)
     amounts = {line.code: line.amount_vnd for line in result.lines}
     assert amounts == {
@@ -50,11 +50,11 @@ def test_full_itemisation():
 
 
 def test_collection_fee_minimum_and_vat_rounding():
-    result = itemise(TERMS, forward_zone=Zone.same_district, return_zone=Zone.same_district, weight_grams=100,
+    result = itemise(TERMS, forward_zone=Zone.same_commune, return_zone=Zone.same_commune, weight_grams=100,
                      home_pickup=False, home_delivery=False, fee_vnd=50_000, fee_collected_on_behalf=True)
     assert result.amount("collection_fee") == 5_000  # 750 raised to the minimum
     terms = Terms(BANDS, vat_basis_points=800)
-    odd = itemise(terms, forward_zone=Zone.same_district, return_zone=None, weight_grams=50,
+    odd = itemise(terms, forward_zone=Zone.same_commune, return_zone=None, weight_grams=50,
                   home_pickup=False, home_delivery=False, fee_vnd=0, fee_collected_on_behalf=False)
     assert odd.amount("vat") == 800 and odd.amount("postage_return") == 0 and odd.fee_vnd == 0
 
@@ -66,7 +66,7 @@ def test_weight_above_the_heaviest_band_is_refused():
     assert caught.value.field_errors[0].field == "weight_grams"
     for bad in (0, -5, 1.5, True):
         with pytest.raises(InvalidInput):
-            itemise(TERMS, forward_zone=Zone.same_district, return_zone=None, weight_grams=bad,
+            itemise(TERMS, forward_zone=Zone.same_commune, return_zone=None, weight_grams=bad,
                     home_pickup=False, home_delivery=False, fee_vnd=0, fee_collected_on_behalf=False)
 
 
@@ -97,7 +97,7 @@ def contracted(session):
 def test_quote_from_addresses(session, contracted):
     _, procedure, _ = contracted
     result = quote(session, procedure_code=procedure.code, pickup_address="xã Lộc Hưng, huyện Lộc Ninh, tỉnh Bình Phước",
-                   delivery_address="Quận 1, TP HCM", weight_grams=400, fee_collected_on_behalf=True, at=NOW)
+                   delivery_address="Phường Bến Thành, TP HCM", weight_grams=400, fee_collected_on_behalf=True, at=NOW)
     assert (result.forward_zone, result.return_zone) == (Zone.same_province, Zone.other_province)
     amounts = {line.code: line.amount_vnd for line in result.lines}
     # demo tariff: 18 000 + 25 000 + 10 000 + 10 000 + max(1 % of 200 000, 5 000) = 68 000, VAT 6 800

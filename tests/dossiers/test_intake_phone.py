@@ -74,7 +74,7 @@ def test_a_postal_worker_takes_in_a_dossier_on_a_phone(session, live_server, pho
     phone.fill("#delivery_address", "12 Lê Lợi, Quận 1, TP Hồ Chí Minh")
     phone.click("button[value=quote]")  # the itemised quote for these addresses, from the contract's tariff
     quote = phone.locator("section.quote")
-    assert "Cước chiều trả kết quả" in quote.inner_text() and "Tỉnh khác" in quote.inner_text()
+    assert "Cước chiều trả kết quả" in quote.inner_text() and "Khác tỉnh" in quote.inner_text()
     assert no_sideways_scroll(phone)
     save_screenshot(phone, "intake-4-collection")
     assert_accessible(phone)

@@ -168,8 +168,8 @@ def test_the_contracts_file_carries_the_compensation_ceiling(session):
     values = {
         "contract_number": "HĐ-CAP", "agency_code": "000.00.20.H10", "post_name": "Bưu điện tỉnh Bình Phước",
         "valid_from": "2026-01-01", "valid_until": "", "procedures": "all", "service_points": "830000",
-        "pickup_areas": "70", "forward_same_district": "24", "forward_same_province": "48",
-        "forward_other_province": "96", "return_same_district": "24", "return_same_province": "48",
+        "pickup_areas": "70", "forward_same_commune": "24", "forward_same_province": "48",
+        "forward_other_province": "96", "return_same_commune": "24", "return_same_province": "48",
         "return_other_province": "96", "return_commitment_hours": "24", "collection_methods": "cash",
         "home_pickup_vnd": "0", "home_delivery_vnd": "0", "collection_fee_percent": "0",
         "collection_fee_min_vnd": "0", "vat_percent": "10", "compensation_cap_vnd": "3000000",
@@ -177,7 +177,7 @@ def test_the_contracts_file_carries_the_compensation_ceiling(session):
     columns = (*CONTRACT_COLUMNS, "compensation_cap_vnd")
     data = (",".join(columns) + "\n" + ",".join(f'"{values[c]}"' for c in columns) + "\n").encode()
     bands = b"contract_number,zone,max_grams,price_vnd\n" + b"".join(
-        f"HĐ-CAP,{zone},500,10000\n".encode() for zone in ("same_district", "same_province", "other_province"))
+        f"HĐ-CAP,{zone},500,10000\n".encode() for zone in ("same_commune", "same_province", "other_province"))
     report = import_contracts(session, contracts_file=("hop-dong.csv", data), tariff_file=("cuoc.csv", bands),
                               now=utcnow())
     assert report.ok, report.lines()

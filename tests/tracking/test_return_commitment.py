@@ -35,7 +35,7 @@ READY = datetime(2026, 12, 9, 9, 0, tzinfo=VIETNAM)
 
 def _world(session, *, return_hours: int | None, commitment_hours: int = 24) -> dict:
     """A received postal dossier collected in the agency's own district; with ``return_hours``, a contract whose
-    return-leg time for that zone (same_district) is ``return_hours``, recorded at submission."""
+    return-leg time for that zone (same_commune) is ``return_hours``, recorded at submission."""
     agency = factories.agency(session, province_code="70", district_code="689")
     procedure = factories.procedure(session, agency, processing_half_days=10, level=3, fee_vnd=0)
     office = factories.post_office(session, province_code="70", district_code="689", phone="+84271388001")
@@ -43,7 +43,7 @@ def _world(session, *, return_hours: int | None, commitment_hours: int = 24) -> 
     officer = factories.user(session, Role.agency_staff, agency=agency)
     if return_hours is not None:
         hours = {(leg, zone): value for leg in ("forward", "return") for zone, value in DEMO_TRIP_HOURS.items()}
-        hours[("return", "same_district")] = return_hours
+        hours[("return", "same_commune")] = return_hours
         factories.contract(session, agency, trip_hours=hours, return_commitment_hours=commitment_hours)
     received = calendar.receipt_time(MONDAY)
     dossier = factories.postal_dossier(
@@ -78,7 +78,7 @@ def test_zone_time_48h_is_the_delivery_due_and_the_24h_commitment_a_clock_of_its
     world = _world(session, return_hours=48)
     leg = _result_ready(session, world)
     assert (leg.started_at, leg.due_at, leg.due_basis, leg.zone) == (
-        READY, READY + timedelta(hours=48), "contract", "same_district")
+        READY, READY + timedelta(hours=48), "contract", "same_commune")
     assert leg.commitment_due_at == READY + timedelta(hours=24)
     messages = _result_messages(session, world["dossier"])
     assert {m.channel.value for m in messages} == {"sms", "email"}
@@ -179,8 +179,8 @@ def _contract_file(**changes) -> bytes:
     values = {
         "contract_number": "HĐ-25", "agency_code": "000.00.25.H10", "post_name": "Bưu điện tỉnh Bình Phước",
         "valid_from": "2026-01-01", "valid_until": "", "procedures": "all", "service_points": "",
-        "pickup_areas": "70", "forward_same_district": "24", "forward_same_province": "48",
-        "forward_other_province": "96", "return_same_district": "24", "return_same_province": "48",
+        "pickup_areas": "70", "forward_same_commune": "24", "forward_same_province": "48",
+        "forward_other_province": "96", "return_same_commune": "24", "return_same_province": "48",
         "return_other_province": "96", "return_commitment_hours": "24",
         "collection_methods": "cash", "home_pickup_vnd": "0", "home_delivery_vnd": "0",
         "collection_fee_percent": "0", "collection_fee_min_vnd": "0", "vat_percent": "10",
@@ -190,7 +190,7 @@ def _contract_file(**changes) -> bytes:
 
 
 _TARIFF = "\n".join(["contract_number,zone,max_grams,price_vnd,valid_from"] + [
-    f"HĐ-25,{zone},2000,20000," for zone in ("same_district", "same_province", "other_province")]).encode()
+    f"HĐ-25,{zone},2000,20000," for zone in ("same_commune", "same_province", "other_province")]).encode()
 
 
 def test_saving_a_version_whose_return_zone_time_exceeds_the_commitment_warns_dieu_25_2(session):
@@ -201,7 +201,7 @@ def test_saving_a_version_whose_return_zone_time_exceeds_the_commitment_warns_di
                               tariff_file=("cuoc.csv", _TARIFF), now=MONDAY)
     assert report.ok and report.created == ["HĐ-25 v1"]
     assert [(w.line, w.column, w.params) for w in report.warnings] == [
-        (2, "return_same_district", {"zone": "same_district", "hours": 24, "commitment": 20}),
+        (2, "return_same_commune", {"zone": "same_commune", "hours": 24, "commitment": 20}),
         (2, "return_same_province", {"zone": "same_province", "hours": 48, "commitment": 20}),
         (2, "return_other_province", {"zone": "other_province", "hours": 96, "commitment": 20}),
     ]
@@ -231,7 +231,7 @@ def test_the_import_page_shows_the_warning_and_saves_the_version_dieu_25_2(clien
     assert response.status_code == 200
     assert "Đã nhập 1 phiên bản hợp đồng." in html
     assert "return_same_province" in html and "(48 giờ) dài hơn cam kết trả trong 24 giờ của Điều 25.2" in html
-    assert "return_same_district" not in html.split("Đã lưu, nhưng cần xem lại")[1]
+    assert "return_same_commune" not in html.split("Đã lưu, nhưng cần xem lại")[1]
 
 
 def test_the_workbench_hint_and_the_tracking_page_show_both_clocks_dieu_25_2(client, session):

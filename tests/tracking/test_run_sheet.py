@@ -82,7 +82,10 @@ def test_stops_go_by_due_time_then_distance_from_the_post_office_dieu_25_2(sessi
 def test_each_stop_has_a_map_link_and_the_citizens_phone(session, office_staff):
     dossier = delivery(session, office_staff, NEAR, MORNING.replace(hour=11))
     stop = run_sheet.run_sheet(session, post_office=office_staff.post_office, now=MORNING).stops[0]
-    assert stop.geo_uri.startswith("geo:11.487000,106.941000?q=12%20L")
+    # placed in the commune that replaced old Đồng Phú district, at the package's centroid (two-level map, 2025)
+    assert stop.place_label == "Xã Đồng Phú, Đồng Nai"
+    assert stop.geo_uri.startswith(f"geo:{stop.latitude:.6f},{stop.longitude:.6f}?q=12%20L")
+    assert (round(stop.latitude, 2), round(stop.longitude, 2)) == (11.41, 106.85)
     assert stop.citizen_phone == dossier.citizen.phone and stop.phone_uri == f"tel:{dossier.citizen.phone}"
     assert stop.citizen_name == dossier.citizen.full_name and stop.address == NEAR
 

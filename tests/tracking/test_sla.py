@@ -176,19 +176,19 @@ def test_clocks_follow_the_contract_in_force(session):
     proc = factories.procedure(session, agency)
     factories.contract(session, agency, return_commitment_hours=12)
     near = factories.post_office(session, province_code="70", district_code="689")
-    far = factories.post_office(session, province_code="70", district_code="")
+    far = factories.post_office(session, province_code="70", district_code="", address="Bình Long, Bình Phước")
     staff_near = factories.user(session, Role.postal_staff, post_office=near)
     staff_far = factories.user(session, Role.postal_staff, post_office=far)
     at = datetime(2026, 3, 2, 9, 0, tzinfo=VN)
-    same_district = factories.postal_dossier(session, procedure=proc, staff=staff_near, entered_at=at)
+    same_commune = factories.postal_dossier(session, procedure=proc, staff=staff_near, entered_at=at)
     same_province = factories.postal_dossier(session, procedure=proc, staff=staff_far, entered_at=at)
-    attach_contract(session, same_district)  # the version and zones recorded at receipt
-    leg = services.open_forward_leg(session, dossier=same_district, picked_up_at=at)
-    assert (leg.due_at, leg.due_basis, leg.zone) == (at + timedelta(hours=24), "contract", "same_district")
+    attach_contract(session, same_commune)  # the version and zones recorded at receipt
+    leg = services.open_forward_leg(session, dossier=same_commune, picked_up_at=at)
+    assert (leg.due_at, leg.due_basis, leg.zone) == (at + timedelta(hours=24), "contract", "same_commune")
     leg = services.open_forward_leg(session, dossier=same_province, picked_up_at=at)  # zone placed now
     assert (leg.due_at, leg.due_basis, leg.zone) == (at + timedelta(hours=48), "contract", "same_province")
-    back = services.open_return_leg(session, dossier=same_district, result_available_at=at + timedelta(days=5))
-    assert (back.due_at, back.due_basis, back.zone) == (at + timedelta(days=5, hours=24), "contract", "same_district")
+    back = services.open_return_leg(session, dossier=same_commune, result_available_at=at + timedelta(days=5))
+    assert (back.due_at, back.due_basis, back.zone) == (at + timedelta(days=5, hours=24), "contract", "same_commune")
     assert back.commitment_due_at == at + timedelta(days=5, hours=12)
 
 
