@@ -10,7 +10,7 @@ from alembic import op
 import postal_gateway.core.db
 
 revision = '0021_zalo'
-down_revision = '0018'
+down_revision = '0020_units'
 branch_labels = None
 depends_on = None
 
