@@ -1,7 +1,7 @@
 """zalo: notices through ZNS, the OA's tokens, webhook events handled, dossier subscriptions, the local sandbox
 
 Revision ID: 0021_zalo
-Revises: 0018
+Revises: 0020_units
 Create Date: 2026-12-01 05:30:00
 """
 import sqlalchemy as sa
