@@ -3,6 +3,7 @@ in Chromium, through the page as its user would, with a screenshot `issue15-item
 test-artifacts/screenshots/. The table of every item and its tests is tests/app/test_issue15_items.py."""
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from datetime import datetime, timezone
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from postal_gateway.accounts.models import Role
 from postal_gateway.core.db import db_session
-from postal_gateway.dossiers.models import CollectedAmount, Dossier
+from postal_gateway.dossiers.models import CollectedAmount, Dossier, DossierStatus, PaymentKind
 from postal_gateway.lookup import ratelimit
 from tests import factories
 from tests.codes import last_code
@@ -189,3 +190,219 @@ def test_item13_lookup_by_id_number_masks_names_until_the_one_time_code(session,
     phone.set_content(answer.text())
     save_screenshot(phone, "issue15-item13-rate-limited")
     ratelimit.reset_all()
+
+
+# --- item 3: the post's hand-over is not "returned"; the result file; short-lived audited scan links -------------
+
+def _pdf() -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(40, 800, "Ket qua giai quyet")
+    page.save()
+    return buffer.getvalue()
+
+
+@pytest.mark.timeout(180)
+def test_item3_the_result_with_the_post_is_not_returned_until_delivered__dieu_25_2(session, live_server, browser):
+    """Điều 25.2: the result handed to the post is its own state; "returned" comes from the delivery event."""
+    from postal_gateway.consents.models import AuditEntry
+    from postal_gateway.dossiers.models import DossierDocument
+    from postal_gateway.workbench import scans
+
+    agency = factories.agency(session)
+    officer = factories.user(session, Role.agency_staff, agency=agency)
+    worker = factories.user(session, Role.postal_staff)
+    dossier = factories.postal_dossier(session, staff=worker, procedure=factories.procedure(session, agency, level=3),
+                                       delivery_address="12 Lê Duẩn, Đồng Phú, Bình Phước")
+    recipient = dossier.citizen.full_name
+    picture = png_bytes((9, 9, 9))
+    session.add(DossierDocument(dossier_id=dossier.id, title="Bản sao giấy phép", filename="giay-phep.png",
+                                content_type="image/png", size_bytes=len(picture),
+                                sha256=hashlib.sha256(picture).hexdigest(), content=picture))
+    session.commit()
+
+    context = browser.new_context(viewport={"width": 360, "height": 780}, locale="vi-VN", service_workers="block")
+    page = context.new_page()
+    log_in_on_page(page, live_server, officer)
+    page.goto(f"{live_server}/workbench/receive")
+    page.fill("#code", dossier.code)
+    page.click("main button[type=submit]")
+    page.check("input[name=paper_matches][value=yes]")
+    page.click("text=Ký nhận hồ sơ giấy")
+    # the scans open by a short-lived link, and the view is audited
+    link = page.locator("#scans a").first
+    expect(link).to_have_attribute("href", re.compile(r"/documents/\d+\?t=."))  # a signed, short-lived link
+    scan = context.request.get(live_server + link.get_attribute("href"))
+    assert scan.ok and scan.body() == picture
+    assert fresh_session().scalars(select(AuditEntry).where(AuditEntry.action == scans.VIEWED)).all()
+    page.click("text=Chuyển phòng chuyên môn")
+    page.click("text=Bắt đầu xử lý")
+    page.set_input_files("#result_file", {"name": "ket-qua.pdf", "mimeType": "application/pdf", "buffer": _pdf()})
+    page.click("button:has-text('Báo có kết quả')")
+    expect(page.locator("#scans")).to_contain_text("ket-qua.pdf")
+    page.click("button:has-text('Giao kết quả cho bưu chính')")
+    expect(page.locator("main")).to_contain_text("hồ sơ hoàn thành khi bưu chính phát kết quả")
+    fits(page)
+    save_screenshot(page, "issue15-item3-handed-to-post")
+    assert fresh_session().get(Dossier, dossier.id).status == DossierStatus.result_with_post
+
+    citizen_view = context.new_page()
+    citizen_view.goto(f"{live_server}/lookup?code={dossier.code}")
+    badge = citizen_view.locator(".lookup-result .lookup-head")
+    expect(badge).to_contain_text("Đã giao kết quả cho bưu chính")
+    expect(badge).not_to_contain_text("Đã trả kết quả")
+    save_screenshot(citizen_view, "issue15-item3-lookup-with-post")
+    context.close()
+
+    # the postal worker takes the result and delivers it: only then is the dossier returned
+    context = browser.new_context(viewport={"width": 360, "height": 780}, locale="vi-VN", service_workers="block")
+    page = context.new_page()
+    log_in_on_page(page, live_server, worker)
+    page.goto(f"{live_server}/tracking/handheld?code={dossier.code}")
+    for event in ("result_handed_to_post", "delivered"):
+        page.wait_for_function(
+            "want => [...document.querySelectorAll('#type option')].some(o => o.value === want)", arg=event)
+        page.select_option("#type", event)
+        if event == "delivered":
+            page.fill("#recipient_name", recipient)
+            page.check("#id_checked")
+        page.click("#track button[type=submit]")
+        expect(page.locator("#pending")).to_have_text("0", timeout=30000)
+    page.goto(f"{live_server}/lookup?code={dossier.code}")
+    expect(page.locator(".lookup-result .lookup-head")).to_contain_text("Đã trả kết quả")
+    save_screenshot(page, "issue15-item3-lookup-returned")
+    assert fresh_session().get(Dossier, dossier.id).status == DossierStatus.returned
+    context.close()
+
+
+# --- item 5: every code input takes the code, the lookup address or the shipment number -------------------------
+
+@pytest.mark.timeout(120)
+def test_item5_code_inputs_take_the_lookup_address_and_the_shipment_number(session, live_server, phone):
+    agency = factories.agency(session)
+    officer = factories.user(session, Role.agency_staff, agency=agency)
+    worker = factories.user(session, Role.postal_staff)
+    dossier = factories.postal_dossier(session, staff=worker, procedure=factories.procedure(session, agency))
+    session.commit()
+
+    # the officer's receive screen: the slip's QR code holds the lookup address, typed (or scanned) as is
+    log_in_on_page(phone, live_server, officer)
+    phone.goto(f"{live_server}/workbench/receive")
+    phone.fill("#code", f"HTTP://127.0.0.1:8000/lookup?code={dossier.code}")
+    phone.click("main button[type=submit]")
+    phone.wait_for_url(f"**/workbench/{dossier.ref}/receive")
+    expect(phone.locator("main")).not_to_contain_text("Không tìm thấy")
+    save_screenshot(phone, "issue15-item5-receive-by-lookup-address")
+    phone.locator("footer button", has_text="Đăng xuất").click()
+
+    # the handheld: the shipment number on the parcel
+    log_in_on_page(phone, live_server, worker)
+    phone.goto(f"{live_server}/tracking/handheld")
+    phone.fill("#code", dossier.shipment_number)
+    expect(phone.locator("#progress")).to_contain_text(dossier.code)
+    save_screenshot(phone, "issue15-item5-handheld-by-shipment-number")
+
+
+# --- item 6: "Chia sẻ" only where the phone can share, and it shares the public lookup ---------------------------
+
+RECORD_SHARE = """
+  window.__shared = [];
+  navigator.share = function (data) { window.__shared.push(data); return Promise.resolve(); };
+  navigator.canShare = function () { return true; };
+"""
+NO_SHARE = "delete Navigator.prototype.share; delete Navigator.prototype.canShare;"
+
+
+@pytest.mark.timeout(120)
+def test_item6_share_shows_only_where_the_phone_can_share_and_sends_the_public_lookup(session, live_server, browser):
+    worker = factories.user(session, Role.postal_staff)
+    dossier = factories.postal_dossier(session, staff=worker)
+    session.commit()
+    for script, name in ((NO_SHARE, "no-share"), (RECORD_SHARE, "share")):
+        context = browser.new_context(viewport={"width": 360, "height": 780}, locale="vi-VN")
+        context.add_init_script(script)
+        page = context.new_page()
+        log_in_on_page(page, live_server, worker)
+        page.goto(f"{live_server}/dossiers/{dossier.ref}")
+        page.wait_for_load_state("load")
+        if name == "no-share":
+            expect(page.locator("#share")).to_be_hidden()
+        else:
+            expect(page.locator("#share")).to_be_visible()
+            page.click("#share")
+            page.wait_for_function("() => window.__shared.length === 1")
+            shared = page.evaluate("window.__shared[0].url")
+            assert re.search(r"/lookup\?code=", shared) and dossier.ref in shared, shared
+        save_screenshot(page, f"issue15-item6-{name}")
+        context.close()
+
+
+# --- item 11: lowering a national limit lists the contracts it breaks and asks for confirmation -----------------
+
+@pytest.mark.timeout(120)
+def test_item11_lowering_a_national_limit_asks_for_confirmation_listing_the_contracts__dieu_22_5(
+        session, live_server, phone):
+    """Điều 22.5: a contract may not agree more than the national ceiling."""
+    from contracts.limits import national_limits
+    from contracts.models import Leg, Zone
+
+    factories.contract(session, factories.agency(session, name="Sở Tư pháp"), number="HĐ-HIỆN-HÀNH")
+    operator = factories.user(session, Role.operator)
+    session.commit()
+    before = national_limits(fresh_session())[(Leg.return_, Zone.other_province)].max_hours
+
+    log_in_on_page(phone, live_server, operator)
+    phone.goto(f"{live_server}/contracts/limits")
+    phone.select_option("#leg", "return")
+    phone.select_option("#zone", "other_province")
+    phone.fill("#max_hours", "72")
+    phone.fill("#legal_source", "Thông tư 14/2018/TT-BTTTT")
+    phone.click("form.card button[type=submit]")
+    pending = phone.locator("section[role=alert]")
+    expect(pending).to_contain_text("Xác nhận hạ giới hạn")
+    expect(pending).to_contain_text("HĐ-HIỆN-HÀNH")
+    fits(phone)
+    save_screenshot(phone, "issue15-item11-limit-confirmation")
+    assert national_limits(fresh_session())[(Leg.return_, Zone.other_province)].max_hours == before
+    pending.locator("button[type=submit]").click()
+    expect(phone.locator("section[role=alert]")).to_have_count(0)
+    assert national_limits(fresh_session())[(Leg.return_, Zone.other_province)].max_hours == 72
+
+
+# --- item 12: favicon, disabled buttons, money and words in the chosen language ---------------------------------
+
+@pytest.mark.timeout(120)
+def test_item12_favicon_disabled_buttons_and_the_english_page(session, live_server, phone):
+    worker = factories.user(session, Role.postal_staff)
+    citizen = factories.user(session, Role.citizen)
+    dossier = factories.postal_dossier(session, staff=worker, citizen=citizen, status=DossierStatus.rejected)
+    factories.amount_collected(session, dossier, PaymentKind.fee, 1_234_000)
+    session.commit()
+
+    log_in_on_page(phone, live_server, citizen)
+    phone.goto(f"{live_server}/dossiers/{dossier.ref}")
+    icon = phone.locator("link[rel=icon]").get_attribute("href")
+    assert phone.context.request.get(live_server + icon).ok
+    assert phone.context.request.get(f"{live_server}/favicon.ico").ok
+    # a disabled button does not look like one that works
+    looks = phone.evaluate("""() => {
+        const on = document.createElement('button'), off = document.createElement('button');
+        off.disabled = true; document.querySelector('main').append(on, off);
+        const a = getComputedStyle(on), b = getComputedStyle(off);
+        const seen = [a.backgroundColor !== b.backgroundColor, b.cursor];
+        on.remove(); off.remove(); return seen; }""")
+    assert looks == [True, "not-allowed"], looks
+    expect(phone.locator("main")).to_contain_text("1.234.000 ₫")
+    expect(phone.locator("main")).to_contain_text("Từ chối giải quyết")
+
+    phone.click("nav.lang a")  # English
+    expect(phone.locator("html")).to_have_attribute("lang", "en")
+    main = phone.locator("main")
+    expect(main).to_contain_text("1,234,000 ₫")
+    expect(main).to_contain_text("Declined by the agency")
+    expect(main).not_to_contain_text("Từ chối giải quyết")
+    expect(main).not_to_contain_text("Rejected")
+    fits(phone)
+    save_screenshot(phone, "issue15-item12-english-money-and-status")
