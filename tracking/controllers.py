@@ -4,6 +4,9 @@ compensation steps, and the events API.
 Each one parses the request, calls the area's use cases inside one unit of work, and renders."""
 from __future__ import annotations
 
+from functools import cache
+
+from babel.support import Translations
 from flask import (
     Response,
     current_app,
@@ -176,18 +179,11 @@ def _plain(params: dict | None) -> dict:
     return {str(key): value if isinstance(value, int | float) else str(value) for key, value in (params or {}).items()}
 
 
-#: message ids a handheld line may ask to have reworded: only the catalogue's own (never a format of the caller's)
-_KNOWN_WORDS: frozenset[str] | None = None
-
-
-def _known_words() -> frozenset[str]:
-    global _KNOWN_WORDS
-    if _KNOWN_WORDS is None:
-        from babel.support import Translations
-
-        catalogue = Translations.load(f"{current_app.root_path}/translations", ["en"])
-        _KNOWN_WORDS = frozenset(key for key in getattr(catalogue, "_catalog", {}) if isinstance(key, str) and key)
-    return _KNOWN_WORDS
+@cache
+def _known_words(translations_dir: str) -> frozenset[str]:
+    """Message ids a handheld line may ask to have reworded: the catalogue's own, never a format of the caller's."""
+    catalogue = Translations.load(translations_dir, ["en"])
+    return frozenset(key for key in getattr(catalogue, "_catalog", {}) if isinstance(key, str) and key)
 
 
 def _reword(words) -> str:
@@ -195,7 +191,7 @@ def _reword(words) -> str:
     if not (isinstance(words, list) and len(words) == 2 and isinstance(words[0], str) and isinstance(words[1], dict)):
         return ""
     message, params = words
-    if message not in _known_words() or len(params) > 10:
+    if message not in _known_words(f"{current_app.root_path}/translations") or len(params) > 10:
         return ""
     params = {str(key)[:40]: value if isinstance(value, int | float) else str(value)[:80]
               for key, value in params.items()}

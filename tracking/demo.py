@@ -22,11 +22,25 @@ from sqlalchemy.orm import Session
 from contracts.models import Leg
 from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.models import Agency, Procedure
+from postal_gateway.consents.models import ConsentScope
+from postal_gateway.consents.services import attach_signed_authorisation, confirm_signed_authorisation
+from postal_gateway.core.config import process_settings
 from postal_gateway.core.db import utcnow
+from postal_gateway.core.uploads import validate_scan
 from postal_gateway.dossiers.demo import demo_dossier
-from postal_gateway.dossiers.models import Channel, CollectionPlace, Dossier, DossierStatus, DossierStatusChange
-from postal_gateway.dossiers.services import lookup_url
-from tracking.ingestion import create_leg
+from postal_gateway.dossiers.models import (
+    Channel,
+    CollectionMethod,
+    CollectionPlace,
+    Dossier,
+    DossierStatus,
+    DossierStatusChange,
+)
+from postal_gateway.dossiers.services import CollectedPayment, PostalSubmission, lookup_url, submit
+from postal_gateway.notifications.demo import demo_scan
+from postal_gateway.workbench import reception
+from postal_gateway.workbench import services as workbench
+from tracking.ingestion import create_leg, record_events
 from tracking.run_sheet import end_of_day
 
 DEMO_KEY = "demo-tracking-1"
@@ -87,18 +101,6 @@ def load_demo_run_sheet_delivery(session: Session) -> list[str]:
     officer's hand-over and acceptance, processing, the result ready 24 hours before its promise, handed to
     the post, and taken by the post ("result handed to the post"). Returns the lines to print.
     """
-    # imported here: the workbench and consent areas load after tracking's own models
-    from postal_gateway.consents.models import ConsentScope
-    from postal_gateway.consents.services import attach_signed_authorisation, confirm_signed_authorisation
-    from postal_gateway.core.config import process_settings
-    from postal_gateway.core.uploads import validate_scan
-    from postal_gateway.dossiers.models import CollectionMethod
-    from postal_gateway.dossiers.services import CollectedPayment, PostalSubmission, submit
-    from postal_gateway.notifications.demo import demo_scan
-    from postal_gateway.workbench import reception
-    from postal_gateway.workbench import services as workbench
-    from tracking.ingestion import record_events
-
     staff = session.scalar(select(User).where(User.email == STAFF_EMAIL))
     officer = session.scalar(select(User).where(User.email == OFFICER_EMAIL))
     citizen = session.scalar(select(User).where(User.id_number == CITIZEN_ID_NUMBER))
