@@ -188,6 +188,7 @@ def test_item13_lookup_by_id_number_masks_names_until_the_one_time_code(session,
             "csrf_token": phone.locator("input[name=csrf_token]").first.input_value()})
     assert answer.status == 429
     phone.set_content(answer.text())
+    expect(phone.locator("main")).to_contain_text("quá nhiều lần")
     save_screenshot(phone, "issue15-item13-rate-limited")
     ratelimit.reset_all()
 
