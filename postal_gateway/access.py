@@ -302,6 +302,7 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "tracking.run_sheet_page": POSTAL_OFFICE,
     "tracking_api.api_run_sheet": POSTAL_OFFICE,
     "tracking.sync": TRACKERS,
+    "tracking.sync_words": TRACKERS,
     #: a shipment's state and the events allowed now: the offices holding a leg of it (custody), operators
     "tracking.progress": TRACKERS,
     "tracking_api.api_shipment_progress": TRACKERS,

@@ -14,7 +14,7 @@ from postal_gateway.catalogue.demo_data import load_demo_catalogue
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.notifications.demo import load_demo_notified_journey
 from postal_gateway.workbench.demo import load_demo_forms_04_and_02, load_demo_workbench
-from tracking.demo import load_demo_tracking
+from tracking.demo import load_demo_run_sheet_delivery, load_demo_tracking
 
 
 @click.command("load-demo")
@@ -27,7 +27,7 @@ def load_demo_command() -> None:
         logins = load_demo_users(session)
     # Each loader returns lines to print; order matters: contracts before the dossiers that use them.
     for load in (load_demo_contracts, load_demo_tracking, load_demo_workbench, load_demo_forms_04_and_02,
-                 load_demo_payments, load_demo_notified_journey):
+                 load_demo_payments, load_demo_notified_journey, load_demo_run_sheet_delivery):
         with unit_of_work() as session:
             logins += load(session)
     click.echo("Demo data loaded. Logins (password shown once here and in README):")

@@ -4,6 +4,7 @@
 # GET  /tracking/sw.js                         service_worker  keeps the handheld page usable with no signal
 # GET  /tracking/shipments/<shipment_id>/progress  progress   a shipment's state and the events allowed now (JSON)
 # POST /tracking/sync                          sync            the page's queued events (session + CSRF)
+# POST /tracking/sync/words                    sync_words      the page's kept result lines, in the reader's language
 # GET  /tracking/run-sheet                     run_sheet_page  today's pickups and deliveries, by due time then distance
 # GET  /tracking/manager                       manager         legs by SLA state, on-time % chart
 # GET  /tracking/manager/export.<fmt>          export          csv | xlsx
@@ -34,6 +35,7 @@ blueprint.add_url_rule("/tracking/sw.js", view_func=controllers.service_worker, 
 blueprint.add_url_rule("/tracking/shipments/<shipment_id>/progress", "progress", view_func=controllers.progress_page_json,
                        methods=["GET"])
 blueprint.add_url_rule("/tracking/sync", view_func=controllers.sync, methods=["POST"])
+blueprint.add_url_rule("/tracking/sync/words", view_func=controllers.sync_words, methods=["POST"])
 blueprint.add_url_rule("/tracking/run-sheet", view_func=controllers.run_sheet_page, methods=["GET"])
 blueprint.add_url_rule("/tracking/manager", view_func=controllers.manager, methods=["GET"])
 blueprint.add_url_rule("/tracking/manager/export.<fmt>", view_func=controllers.export, methods=["GET"])

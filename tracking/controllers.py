@@ -4,6 +4,9 @@ compensation steps, and the events API.
 Each one parses the request, calls the area's use cases inside one unit of work, and renders."""
 from __future__ import annotations
 
+from functools import cache
+
+from babel.support import Translations
 from flask import (
     Response,
     current_app,
@@ -163,7 +166,58 @@ def sync():
     events = _events_from_body(request.get_json(silent=True))
     with unit_of_work() as session:
         results = ingestion.record_events(session, actor=current_account(), events=events, now=utcnow())
-    return schemas.ShipmentEventResults(results=[_result_out(result) for result in results]).model_dump(mode="json")
+    answer = schemas.ShipmentEventResults(results=[_result_out(result) for result in results]).model_dump(mode="json")
+    # the page keeps its lines on the phone; with the untranslated words it can have them reworded after the
+    # worker switches language (sync_words)
+    for line, result in zip(answer["results"], results):
+        line["words"] = {"reason": [result.reason, _plain(result.params)] if result.reason else None,
+                         "errors": [[error.message, _plain(error.params)] for error in result.errors]}
+    return answer
+
+
+def _plain(params: dict | None) -> dict:
+    return {str(key): value if isinstance(value, int | float) else str(value) for key, value in (params or {}).items()}
+
+
+@cache
+def _known_words(translations_dir: str) -> frozenset[str]:
+    """Message ids a handheld line may ask to have reworded: the catalogue's own, never a format of the caller's."""
+    catalogue = Translations.load(translations_dir, ["en"])
+    return frozenset(key for key in getattr(catalogue, "_catalog", {}) if isinstance(key, str) and key)
+
+
+def _reword(words) -> str:
+    """One kept [message id, params] in the reader's language now; "" for anything not ours or malformed."""
+    if not (isinstance(words, list) and len(words) == 2 and isinstance(words[0], str) and isinstance(words[1], dict)):
+        return ""
+    message, params = words
+    if message not in _known_words(f"{current_app.root_path}/translations") or len(params) > 10:
+        return ""
+    params = {str(key)[:40]: value if isinstance(value, int | float) else str(value)[:80]
+              for key, value in params.items()}
+    try:
+        return _(message) % _readable(params) if "%(" in message else _(message)
+    except (KeyError, TypeError, ValueError):
+        return ""
+
+
+@roles_required(*RECORDERS)
+def sync_words():
+    """The handheld page's kept result lines, reworded in the reader's language (after a language switch).
+
+    Takes {"lines": [{"reason": [id, params] | null, "errors": [[id, params], ...]}, ...]} (at most 50 lines)
+    and answers {"lines": [{"reason": "...", "errors": ["...", ...]}, ...]} in the same order."""
+    body = request.get_json(silent=True)
+    lines = body.get("lines") if isinstance(body, dict) else None
+    if not isinstance(lines, list) or len(lines) > 50:
+        raise InvalidInput.on_field("lines", N_("Tối đa %(max)s sự kiện mỗi lần gửi."), max=50)
+    answer = []
+    for line in lines:
+        line = line if isinstance(line, dict) else {}
+        errors = line.get("errors") if isinstance(line.get("errors"), list) else []
+        answer.append({"reason": _reword(line.get("reason")) if line.get("reason") else "",
+                       "errors": [_reword(words) for words in errors[:20]]})
+    return {"lines": answer}
 
 
 # --- the day's run sheet ------------------------------------------------------------------------

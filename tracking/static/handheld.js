@@ -8,6 +8,8 @@
   var syncUrl = form.dataset.syncUrl, office = form.dataset.office, csrf = form.dataset.csrf;
   var $ = function (id) { return document.getElementById(id); };
   var sending = false;
+  // lines kept on the phone name the page's language; after a switch they are reworded (see reword)
+  var lang = document.documentElement.lang || 'vi', rewording = false;
 
   function load(key) { try { return JSON.parse(localStorage.getItem(key) || '[]'); } catch (e) { return []; } }
   function save(key, value) { localStorage.setItem(key, JSON.stringify(value)); }
@@ -29,14 +31,18 @@
     var queue = load(KEY), list = $('queue');
     $('pending').textContent = String(queue.length);
     list.replaceChildren.apply(list, queue.map(function (e) {
-      return item(e.dossier_code + ' · ' + label(e.type) + ' · ' + new Date(e.occurred_at).toLocaleString('vi-VN'));
+      return item(e.dossier_code + ' · ' + label(e.type) + ' · ' +
+                  new Date(e.occurred_at).toLocaleString(lang === 'vi' ? 'vi-VN' : lang));
     }));
     var results = $('results');
     results.replaceChildren.apply(results, load(RESULTS).slice(-10).reverse().map(function (r) {
       // each line names its dossier and its event; a resend of an event already kept is a success
+      var said = (r.errors || []).map(function (x) { return x.message; }).filter(function (m) {
+        return m && m !== r.reason;  // a field's message that only repeats the reason is said once
+      });
       var li = item((r.dossier_code || r.sent_code || '') + ' · ' + label(r.type) + ' · ' +
                     (results.dataset[r.status] || r.status) + (r.reason ? ' · ' + r.reason : '') +
-                    (r.errors ? ' · ' + r.errors.map(function (x) { return x.message; }).join('; ') : ''));
+                    (said.length ? ' · ' + said.join('; ') : ''));
       li.className = r.status === 'accepted' || (r.status === 'duplicate' && !r.reason) ? 'ok' : 'field-error';
       li.dataset.status = r.status;
       return li;
@@ -71,7 +77,7 @@
       var results = (body.results || []).map(function (r) {
         var event = sent[r.event_id] || {};
         answered[r.event_id] = true;
-        return Object.assign({type: event.type, sent_code: event.dossier_code}, r);
+        return Object.assign({type: event.type, sent_code: event.dossier_code, lang: lang}, r);
       });
       save(KEY, load(KEY).filter(function (e) { return !answered[e.event_id]; }));
       save(RESULTS, load(RESULTS).concat(results).slice(-50));
@@ -81,6 +87,38 @@
         if (load(KEY).length && navigator.onLine) setTimeout(sync, 3000);
       });
   }
+
+  // Lines kept in another language (the worker switched language since): their reason and messages are asked
+  // again, in this page's language, from the untranslated words the server gave with them.
+  function reword() {
+    var kept = load(RESULTS), stale = kept.filter(function (r) {
+      return r.lang !== lang && r.words && (r.words.reason || (r.words.errors || []).length);
+    });
+    if (rewording || !stale.length || !navigator.onLine) return;
+    rewording = true;
+    fetch(form.dataset.wordsUrl, {
+      method: 'POST', credentials: 'same-origin',
+      headers: {'Content-Type': 'application/json', 'X-CSRFToken': csrf, 'Accept': 'application/json'},
+      body: JSON.stringify({lines: stale.map(function (r) { return r.words; })})
+    }).then(function (response) {
+      if (!response.ok) throw new Error('HTTP ' + response.status);
+      return response.json();
+    }).then(function (body) {
+      var worded = {};
+      stale.forEach(function (r, i) { worded[r.event_id] = (body.lines || [])[i]; });
+      save(RESULTS, load(RESULTS).map(function (r) {
+        var now = worded[r.event_id];
+        if (!now || r.lang === lang) return r;
+        if (r.words.reason && now.reason) r.reason = now.reason;
+        (r.errors || []).forEach(function (x, i) { if (now.errors && now.errors[i]) x.message = now.errors[i]; });
+        r.lang = lang;
+        return r;
+      }));
+    }).catch(function () { /* no link: the lines keep their words until the next visit */ })
+      .then(function () { rewording = false; render(); });
+  }
+  // lines kept before the page knew their language: Vietnamese, the page's first language
+  save(RESULTS, load(RESULTS).map(function (r) { if (!r.lang) r.lang = 'vi'; return r; }));
 
   function readProof(input) {
     return new Promise(function (resolve) {
@@ -193,12 +231,14 @@
   $('type').addEventListener('change', showDetails);
   $('sync').addEventListener('click', sync);
   window.addEventListener('online', sync);
+  window.addEventListener('online', reword);
   window.addEventListener('offline', render);
   setInterval(sync, 20000);
   // offline, the kept page is the one of the first visit: the code asked for is in the address only
   if (!$('code').value) $('code').value = (new URLSearchParams(location.search).get('code') || '').slice(0, 40);
   showDetails();
   render();
+  reword();
   refreshProgress();
   sync();
   if ('serviceWorker' in navigator && form.dataset.sw) {
