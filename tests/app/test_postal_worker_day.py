@@ -5,15 +5,18 @@ the shift and hand the cash to the office manager; the cash book, the remittance
 
 Only the first address is typed (the app's own); every other page is reached by tapping a link or a button. Text
 is typed where a person types it (the citizen's ID number, the code the citizen reads out, addresses, amounts).
-Documents are photographed one page each (multi-page photos are another test's).
+Documents are photographed with the camera page by page: one page each at the counter, two at the door; each
+document reaches the dossier as one PDF of its pages.
 """
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 from sqlalchemy import select
 from unidecode import unidecode
 
@@ -94,8 +97,17 @@ def take_in(page, procedure: Procedure, *, at_the_door: bool, photo_colour) -> s
         box.check()
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r".*/scans$"))
-    for n, field in enumerate(page.locator("input[type=file]").all()):
-        field.set_input_files({"name": f"trang-{n}.png", "mimeType": "image/png", "buffer": png_bytes(photo_colour)})
+    # with the camera, page by page: one page each at the counter, two pages each at the door
+    cameras = page.locator("input[type=file][capture=environment]").all()
+    pages_each = 2 if at_the_door else 1
+    for camera in cameras:
+        for number in range(pages_each):
+            camera.set_input_files({"name": f"trang-{number + 1}.png", "mimeType": "image/png",
+                                    "buffer": png_bytes(photo_colour)})
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.page-row').length === {len(cameras) * pages_each}"
+        " && document.querySelectorAll('.upload-row progress').length === 0", timeout=60000)
+    fits(page)
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r".*/collection$"))
     if at_the_door:
@@ -163,6 +175,8 @@ def test_a_postal_workers_whole_day_by_touch_on_the_demo_data(app, live_server, 
         dossier = session.scalar(select(Dossier).where(Dossier.shipment_number == number))
         taken[number] = sum(row.amount_vnd for row in dossier.collected if row.method == CollectionMethod.cash)
         assert taken[number] > 0, number
+        pages = {len(PdfReader(io.BytesIO(document.content)).pages) for document in dossier.documents}
+        assert dossier.documents and pages == ({2} if number == at_door else {1}), (number, pages)
 
     # 4. the run sheet: the demo's door pickup and the result to deliver today
     tap_task(phone, "Lộ trình hôm nay")
