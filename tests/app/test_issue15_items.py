@@ -9,7 +9,9 @@ item  what a browser test checks                                         tests (
 1     cash taken with no shift open lands in the shift the first cash    app.test_issue15_browser ::
       intake opens; the cash book and the post's receipt (consignment      test_item1_cash_taken_with_no_shift_open_...
       slip) say what was collected, how and by whom                      app.test_postal_worker_day :: test_a_postal_...
-2     multi-page photos, one bad file keeps the others                   (another branch: intake scans)
+2     a bad file is named and the good pages kept; pages reordered and   dossiers.test_intake_photos ::
+      deleted reach the dossier as one PDF; a camera photo is sent       test_pages_survive_a_bad_file_are_reordere...,
+      small, with a progress bar per file                                test_a_camera_sized_photo_is_made_small_on_...
 3     "Giao kết quả cho bưu chính" is not "returned": the lookup shows   app.test_issue15_browser ::
       the post has it, "returned" only after the delivery event; the       test_item3_the_result_with_the_post_...
       result file is taken; scans open by short-lived audited links
@@ -63,9 +65,13 @@ import pytest
 B = "tests.app.test_issue15_browser::"
 H = "tests.tracking.test_handheld_phone::"
 R = "tests.tracking.test_run_sheet_phone::"
+P = "tests.dossiers.test_intake_photos::"
 DAY = "tests.app.test_postal_worker_day::test_a_postal_workers_whole_day_by_touch_on_the_demo_data"
 ITEMS: dict[str, tuple[str, ...]] = {
     "1": (B + "test_item1_cash_taken_with_no_shift_open_is_in_the_cash_book_and_on_the_receipt__dieu_23_4", DAY),
+    "2": (P + "test_pages_survive_a_bad_file_are_reordered_deleted_and_reach_the_dossier_as_one_pdf",
+          P + "test_a_camera_sized_photo_is_made_small_on_the_phone_before_it_is_sent",
+          DAY),
     "3": (B + "test_item3_the_result_with_the_post_is_not_returned_until_delivered__dieu_25_2",),
     "4": ("tests.app.test_every_page_fits_phone::test_every_page_fits_a_360_px_phone_for_every_role",),
     "5": (B + "test_item5_code_inputs_take_the_lookup_address_and_the_shipment_number",
@@ -90,8 +96,8 @@ ITEMS: dict[str, tuple[str, ...]] = {
     "done when": (DAY,),
 }
 
-#: the only numbered items with no browser test here, and why
-ELSEWHERE = {"2": "multi-page photos and keeping the accepted files are another branch's (intake scans)"}
+#: numbered items with no browser test here, and why (none today)
+ELSEWHERE: dict[str, str] = {}
 
 BROWSER_FIXTURES = {"phone", "browser", "live_server"}
 

@@ -113,7 +113,7 @@ def test_pages_survive_a_bad_file_are_reordered_deleted_and_reach_the_dossier_as
         box = button.bounding_box()
         assert box["width"] >= 44 and box["height"] >= 44
         assert button.get_attribute("aria-label")
-    save_screenshot(phone, "intake-photos-1-bad-file-named-pages-kept")
+    save_screenshot(phone, "issue15-item2-photos-1-bad-file-named-pages-kept")
     assert_accessible(phone)
 
     # page 1 down: b, a, c; then delete the third page (c)
@@ -126,7 +126,7 @@ def test_pages_survive_a_bad_file_are_reordered_deleted_and_reach_the_dossier_as
     assert page_names(phone) == ["trang-b.jpg", "trang-a.jpg"]
     assert "2 trang" in phone.locator("[data-page-summary]").inner_text()
     assert no_sideways_scroll(phone)
-    save_screenshot(phone, "intake-photos-2-reordered-and-deleted")
+    save_screenshot(phone, "issue15-item2-photos-2-reordered-and-deleted")
     assert_accessible(phone)
 
     # a reload shows the same pages from the server (nothing lived only in the page)
@@ -140,7 +140,7 @@ def test_pages_survive_a_bad_file_are_reordered_deleted_and_reach_the_dossier_as
     phone.click("#submit-button")
     phone.wait_for_url(re.compile(r".*/dossiers/RA\d{9}VN$"))
     assert no_sideways_scroll(phone)
-    save_screenshot(phone, "intake-photos-3-dossier")
+    save_screenshot(phone, "issue15-item2-photos-3-dossier")
     assert_accessible(phone)
 
     assert refused_by_csp == []  # no inline script, no eval, no worker from elsewhere
@@ -174,7 +174,7 @@ def test_a_camera_sized_photo_is_made_small_on_the_phone_before_it_is_sent(sessi
                                                   "buffer": original})
     wait_for_rows(phone, 1)
     assert phone.evaluate("() => window.progressSeen")
-    save_screenshot(phone, "intake-photos-4-large-photo-sent-small")
+    save_screenshot(phone, "issue15-item2-photos-4-large-photo-sent-small")
     assert_accessible(phone)
 
     store = intake.ScanStore(app.config["SETTINGS"].instance_dir / "intake_scans")
@@ -204,7 +204,8 @@ def test_without_javascript_the_plain_form_takes_several_pages_and_names_the_bad
         assert "hong.pdf" in page.locator(".field-error").inner_text()
         assert page_names(page) == ["trang-a.jpg", "trang-b.jpg"]  # kept, though the step is refused
         assert no_sideways_scroll(page)
-        save_screenshot(page, "intake-photos-5-without-javascript")  # axe needs scripts: checked on the pages above
+        # axe needs scripts: it checks the same page in the tests above
+        save_screenshot(page, "issue15-item2-photos-5-without-javascript")
         page.click("[aria-label='Chuyển trang 1 xuống']")  # the plain form's buttons submit it
         assert page_names(page) == ["trang-b.jpg", "trang-a.jpg"]
         page.click("[data-continue]")
