@@ -151,7 +151,8 @@ BARE_STATEMENTS = {
         " '', '{}', 'accepted', '', :hash)"
     ),
     "audit": text(
-        "INSERT INTO audit_entries (at, actor_id, on_behalf_of_id, consent_id, action, subject_type, subject_id, details)"
+        "INSERT INTO audit_entries (at, actor_id, on_behalf_of_id, consent_id, action, subject_type, subject_id,"
+        " details)"
         " VALUES (:now, :staff, :citizen, :consent, 'dossier.submitted', 'dossier', :dossier, CAST(:details AS json))"
     ),
     "message": text(
@@ -165,8 +166,9 @@ BARE_STATEMENTS = {
 def run_bare(engine, count: int, staff_id: int, citizen_id: int, items: list[int], *, scans: bool = True,
              label: str = "timed") -> float:
     """The rows one submission writes (dossier, documents, amounts, history, its event, the lookup record,
-    the contract version and zones, the forward leg with its first event and that event's integration event, audit entry, the citizen's
-    message), each with one plain INSERT of precomputed values, one transaction per dossier."""
+    the contract version and zones, the forward leg with its first event and that event's integration event,
+    audit entry, the citizen's message), each with one plain INSERT of precomputed values, one transaction
+    per dossier."""
     with engine.connect() as connection:
         office_id, consent_id, shift_id = connection.execute(
             text("SELECT u.post_office_id, c.id, s.id FROM users u, consents c, cash_shifts s"

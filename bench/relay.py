@@ -1,6 +1,7 @@
 """Events relayed per second with publisher confirms, next to a bare pika publish loop with confirms.
 
-    .venv/bin/python bench/relay.py [--events 20000] [--batch 500] [--admin-url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--amqp-url amqp://guest:guest@127.0.0.1:5672/%2F]
+    .venv/bin/python bench/relay.py [--events 20000] [--batch 500]
+        [--admin-url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--amqp-url amqp://guest:guest@127.0.0.1:5672/%2F]
 
 Makes a scratch PostgreSQL database, writes the events, relays them to a scratch exchange bound to a
 scratch queue, then publishes the same number of messages in a bare loop; prints both rates and the

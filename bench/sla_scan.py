@@ -154,7 +154,8 @@ def main(argv: list[str] | None = None) -> dict:
         ratio = scan / bare
         print(f"breaches: {found:,} of {args.rows:,} open legs (best of {args.repeat})")
         print(f"bare INSERT … SELECT: {bare * 1000:9.1f} ms  (the same breach rows and events, commit)")
-        print(f"breach scan (raise) : {scan * 1000:9.1f} ms  (every clock, {found:,} breaches and events, digests, commit)")
+        print(f"breach scan (raise) : {scan * 1000:9.1f} ms  "
+              f"(every clock, {found:,} breaches and events, digests, commit)")
         print(f"rescan (none new)   : {rescan * 1000:9.1f} ms")
         print(f"ratio scan / bare   : {ratio:9.2f}x (aim: within 1.5x)")
         results = {"bare": bare, "scan": scan, "rescan": rescan, "ratio": ratio, "breaches": found}

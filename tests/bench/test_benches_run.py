@@ -60,8 +60,8 @@ def test_the_flags_a_bench_docstring_names_are_its_real_ones(name):
     doc = script.read_text(encoding="utf-8").split('"""')[1]
     named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", doc))
     assert named, f"bench/{name}.py's docstring names no flag"
-    result = subprocess.run([sys.executable, str(script), "--help"], cwd="/", capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "PYTHONPATH": ""})
+    result = subprocess.run([sys.executable, str(script), "--help"], cwd="/", capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "PYTHONPATH": ""})
     assert result.returncode == 0, result.stderr[-2000:]
     real = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", result.stdout))
     assert named <= real, named - real
