@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image  # noqa: E402
 from sqlalchemy import create_engine, event, text  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+from sqlalchemy.orm import Session, joinedload  # noqa: E402
 
 from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
 from postal_gateway import bootstrap  # noqa: E402
@@ -73,7 +74,10 @@ def run_service(
     started = time.perf_counter()
     for number in range(count):
         with Session(engine, expire_on_commit=False) as session, unit_of_work(session):
-            staff, citizen = session.get(User, staff_id), session.get(User, citizen_id)
+            # the two accounts (and the worker's post office) in one query, as a request has them at hand
+            users = {user.id: user for user in session.scalars(
+                select(User).where(User.id.in_((staff_id, citizen_id))).options(joinedload(User.post_office)))}
+            staff, citizen = users[staff_id], users[citizen_id]
             submit(
                 session,
                 PostalSubmission(
