@@ -24,8 +24,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image  # noqa: E402
-from sqlalchemy import create_engine, event, text  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import (  # noqa: E402
+    create_engine,
+    event,
+    select,  # noqa: E402
+    text,
+)
 from sqlalchemy.orm import Session, joinedload  # noqa: E402
 
 from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402

@@ -17,12 +17,11 @@ from sqlalchemy.orm import Session
 
 from contracts.models import Leg
 from postal_gateway.accounts.models import User
+from postal_gateway.core.outbox import emit
 from postal_gateway.dossiers.models import Channel, CollectionPlace, Dossier
 from tracking import ingestion
 from tracking.compensation import approve_compensation, get_compensation, pay_compensation, propose_compensation
-from tracking.ingestion import open_return_leg
-from postal_gateway.core.outbox import emit
-from tracking.ingestion import fingerprint_of
+from tracking.ingestion import fingerprint_of, open_return_leg
 from tracking.models import (
     CompensationCase,
     CompensationStatus,

@@ -424,7 +424,9 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
             collected_at=entered_at,
             shift_id=till.shift.id if till is not None and payment.method in CASH_METHODS else None,
         )
-        for kind, payment in ((PaymentKind.fee, command.fee_collected), (PaymentKind.postage, command.postage_collected))
+        for kind, payment in (
+            (PaymentKind.fee, command.fee_collected), (PaymentKind.postage, command.postage_collected),
+        )
         if payment is not None and payment.amount_vnd > 0
     ]
     try:
