@@ -156,15 +156,16 @@ def return_commitment(session: Session, *, agency_id: int, procedure_id: int, at
     return min(DEFAULT_RETURN_COMMITMENT, timedelta(hours=version.return_commitment_hours))
 
 
-def attach_contract(session: Session, dossier) -> DossierContract | None:
+def attach_contract(session: Session, dossier, *, new: bool = False) -> DossierContract | None:
     """Record the contract version in force when the post submits the dossier (it carries it from then),
     and the zones of its legs.
 
     Call it in the intake transaction, after the dossier is flushed. Idempotent. Returns None
     (and records nothing) when no contract covers the dossier's procedure at its submission time.
     A pickup or delivery address that cannot be placed raises InvalidInput naming the field.
+    ``new``: the dossier was made in this very transaction, so it has no contract recorded yet (no look-up).
     """
-    existing = session.get(DossierContract, dossier.id)
+    existing = None if new else session.get(DossierContract, dossier.id)
     if existing is not None:
         return existing
     version = contract_in_force(
@@ -190,7 +191,7 @@ def attach_contract(session: Session, dossier) -> DossierContract | None:
     remote = forward.remote or back.remote
     row = DossierContract(
         dossier_id=dossier.id,
-        version_id=version.id,
+        version=version,  # held by the row: the full-trip time read right after needs no query
         forward_zone=forward.zone,
         return_zone=back.zone,
         remote_area_id=remote.id if remote else None,

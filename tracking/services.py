@@ -17,17 +17,21 @@ from sqlalchemy.orm import Session
 
 from contracts.models import Leg
 from postal_gateway.accounts.models import User
+from postal_gateway.core.outbox import emit
 from postal_gateway.dossiers.models import Channel, CollectionPlace, Dossier
 from tracking import ingestion
 from tracking.compensation import approve_compensation, get_compensation, pay_compensation, propose_compensation
-from tracking.ingestion import open_return_leg
+from tracking.ingestion import fingerprint_of, open_return_leg
 from tracking.models import (
     CompensationCase,
     CompensationStatus,
+    EventOutcome,
+    LegState,
+    ShipmentEvent,
     ShipmentLeg,
 )
-from tracking.sla import ReturnPlan, return_plan
-from tracking.vocabulary import EventType
+from tracking.sla import ReturnPlan, forward_due, return_plan
+from tracking.vocabulary import EventType, next_state
 
 
 def leg_of(session: Session, dossier: Dossier, kind: Leg) -> ShipmentLeg | None:
@@ -71,6 +75,44 @@ def open_forward_leg(session: Session, *, dossier: Dossier, picked_up_at: dateti
         raw["post_office_code"] = code
     _system_event(session, dossier=dossier, actor=actor, raw=raw, at=picked_up_at)
     return leg_of(session, dossier, Leg.forward)
+
+
+def open_new_forward_leg(session: Session, *, dossier: Dossier, picked_up_at: datetime, post_office,
+                         actor: User | None) -> ShipmentLeg | None:
+    """The forward leg of a dossier made in this very transaction (intake), opened with one insert each of
+    the leg, its first event and that event's integration event, and no read of its history: there is
+    none yet. The leg, event and clock are those ``open_forward_leg`` would derive through the event
+    ingestion (R-17: the clock runs from pickup to pickup + the contract's full-trip time, else the default).
+    Nothing is flushed here: the caller's next flush writes them with the rest of the intake."""
+    if dossier.channel != Channel.postal:
+        return None
+    if picked_up_at.tzinfo is None:
+        raise ValueError("picked_up_at must be timezone-aware")
+    kind = EventType.picked_up if dossier.collection_place == CollectionPlace.citizen_address else EventType.accepted_at_office
+    code = _office_code(dossier, post_office)
+    reference = dossier.code or dossier.shipment_number
+    raw = {"event_id": f"intake:{reference}", "type": kind.value, "occurred_at": picked_up_at.isoformat(),
+           "recorded_at": picked_up_at.isoformat()}
+    if code:
+        raw["post_office_code"] = code
+    state = next_state(Leg.forward, LegState.open, kind)
+    with session.no_autoflush:  # the rows pending in the caller's transaction go with its next flush
+        due = forward_due(session, dossier, picked_up_at, post_office)
+    leg = ShipmentLeg(dossier_id=dossier.id, kind=Leg.forward, state=state,
+                      post_office_id=(post_office.id if post_office is not None else dossier.post_office_id),
+                      zone=due.zone, started_at=picked_up_at, due_at=due.due_at, due_basis=due.basis,
+                      last_event_at=picked_up_at)
+    event = ShipmentEvent(
+        event_id=raw["event_id"], leg=leg, dossier_id=dossier.id, event_type=kind.value, occurred_at=picked_up_at,
+        recorded_at=picked_up_at, received_at=picked_up_at, actor_id=actor.id if actor is not None else None,
+        post_office_code=code, note="", details={}, outcome=EventOutcome.accepted, rejection_reason="",
+        fingerprint=fingerprint_of(raw),
+    )
+    session.add_all([leg, event])
+    emit(session, "shipment.event_recorded", aggregate_type="dossier", aggregate_id=reference, occurred_at=picked_up_at,
+         payload={"dossier_code": reference, "event_id": event.event_id, "leg": Leg.forward.value, "type": kind.value,
+                  "occurred_at": picked_up_at.isoformat(), "post_office_code": code, "leg_state": state.value})
+    return leg
 
 
 def record_handover_to_agency(session: Session, *, dossier: Dossier, officer: User, at: datetime) -> ShipmentLeg | None:
@@ -120,6 +162,7 @@ __all__ = [
     "leg_of",
     "legs_of",
     "open_forward_leg",
+    "open_new_forward_leg",
     "open_return_leg",
     "pay_compensation",
     "propose_compensation",

@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, literal, select, text
+from sqlalchemy import and_, bindparam, func, literal, select, text
 from sqlalchemy import insert as core_insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -269,7 +269,8 @@ def raise_breaches(session: Session, *, now: datetime) -> list[Breach]:
     codes: dict[int, str] = {}
     ids = [b.dossier_id for b in breaches]
     for start in range(0, len(ids), 5000):
-        codes.update(session.execute(select(Dossier.id, Dossier.code).where(Dossier.id.in_(ids[start:start + 5000]))).all())
+        codes.update(session.execute(select(Dossier.id, func.coalesce(Dossier.code, Dossier.shipment_number))
+                                     .where(Dossier.id.in_(ids[start:start + 5000]))).all())
     session.execute(
         core_insert(IntegrationEvent),
         [
@@ -301,8 +302,9 @@ def _send_digests(session: Session, breaches: list[Breach], codes: dict[int, str
     for b in breaches:
         if b.post_office_id is not None:
             by_office.setdefault(b.post_office_id, []).append((codes[b.dossier_id], b.clock))
+    offices = {office.id: office for office in session.scalars(select(PostOffice).where(PostOffice.id.in_(by_office)))}
     for office_id, office_breaches in by_office.items():
-        office = session.get(PostOffice, office_id)
+        office = offices.get(office_id)
         if office is not None and office.phone:
             notices.send_breach_digest(session, office=office, breaches=office_breaches, now=now)
     session.flush()
@@ -327,11 +329,14 @@ WITH candidates AS (
     FROM dossiers d WHERE d.due_at < :now AND d.channel = 'postal' AND d.status NOT IN :stopped
 ), new AS (
     INSERT INTO sla_breaches (dossier_id, clock, leg_id, post_office_id, due_at, detected_at)
-    SELECT dossier_id, clock, leg_id, post_office_id, due_at, :now FROM candidates
+    SELECT c.dossier_id, c.clock, c.leg_id, c.post_office_id, c.due_at, :now FROM candidates c
+    -- a clock already raised is skipped by an index probe, not a speculative insert (a rescan costs little)
+    WHERE NOT EXISTS (SELECT 1 FROM sla_breaches b WHERE b.dossier_id = c.dossier_id AND b.clock = c.clock)
     ON CONFLICT (dossier_id, clock) DO NOTHING
     RETURNING id, dossier_id, clock, leg_id, post_office_id, due_at
 ), named AS (
-    SELECT new.*, d.code FROM new JOIN dossiers d ON d.id = new.dossier_id
+    -- before the agency accepts it a dossier is known by its shipment number only
+    SELECT new.*, COALESCE(d.code, d.shipment_number) AS code FROM new JOIN dossiers d ON d.id = new.dossier_id
 ), events AS (
     INSERT INTO integration_events (event_id, event_type, version, aggregate_type, aggregate_id, payload,
                                     occurred_at, publish_attempts)

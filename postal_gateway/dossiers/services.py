@@ -14,10 +14,10 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from contracts.cashbook import CASH_METHODS, IntakeShift, shift_for_cash_intake
-from contracts.models import CashShift
+from contracts.models import CashShift, DossierContract
 from contracts.services import attach_contract
 from postal_gateway.accounts.models import POST_OFFICE_ROLES, Role, User
 from postal_gateway.catalogue.models import Procedure
@@ -28,6 +28,7 @@ from postal_gateway.consents.services import mark_consent_used, require_consent
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.domain import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from postal_gateway.core.formatting import format_local_datetime, format_vnd
+from postal_gateway.core.outbox import IntegrationEvent
 from postal_gateway.core.uploads import validate_scans
 from postal_gateway.dossiers import workflow
 from postal_gateway.dossiers.models import (
@@ -41,8 +42,9 @@ from postal_gateway.dossiers.models import (
     PaymentKind,
 )
 from postal_gateway.dossiers.shipments import SHIPMENT_PREFIX, find_by_reference, next_shipment_number, reference_in
+from postal_gateway.lookup.projection import record_new_dossier
 from postal_gateway.notifications.service import send
-from tracking.services import open_forward_leg
+from tracking.services import open_new_forward_leg
 
 #: what a postal worker may take at the door or the post office for now (Điều 23.4)
 POSTAL_COLLECTION_METHODS = (CollectionMethod.cash, CollectionMethod.collection_on_behalf)
@@ -227,7 +229,11 @@ def find_citizen(session: Session, citizen_id, *, field_name: str = "citizen_id"
 def intake_procedure(session: Session, procedure_code: str) -> Procedure:
     """A procedure the post may receive; NotFound or InvalidInput naming it otherwise."""
     code = normalise_procedure_code(procedure_code if isinstance(procedure_code, str) else "")
-    procedure = session.scalar(select(Procedure).where(Procedure.code == code)) if code else None
+    # the checklist and the agency in the same query: intake reads both
+    procedure = session.scalars(
+        select(Procedure).where(Procedure.code == code)
+        .options(joinedload(Procedure.checklist), joinedload(Procedure.agency))
+    ).unique().first() if code else None
     if procedure is None:
         raise NotFound(
             N_("Không tìm thấy thủ tục %(code)s."),
@@ -401,12 +407,31 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
     till = _till_for(session, command, staff, entered_at)
 
     agency = procedure.agency
+    office = staff.post_office  # loaded now: a lazy load later would flush the intake's rows half-way
     names = {item.id: item.name for item in procedure.checklist}
     organisation = (command.organisation_name or "").strip() or (citizen.organisation_name or "")
 
+    documents = [
+        DossierDocument(
+            checklist_item_id=item_id, title=names[item_id], filename=scan.filename, content_type=scan.content_type,
+            size_bytes=scan.size_bytes, sha256=scan.sha256, content=scan.data, uploaded_at=entered_at,
+        )
+        for item_id, scan in validated
+    ]
+    collected = [
+        CollectedAmount(
+            kind=kind, method=payment.method, amount_vnd=payment.amount_vnd, collected_by_id=staff.id,
+            collected_at=entered_at,
+            shift_id=till.shift.id if till is not None and payment.method in CASH_METHODS else None,
+        )
+        for kind, payment in (
+            (PaymentKind.fee, command.fee_collected), (PaymentKind.postage, command.postage_collected),
+        )
+        if payment is not None and payment.amount_vnd > 0
+    ]
     try:
-        # A savepoint around the number + insert: losing the race on the submission key rolls
-        # back the counter increment too.
+        # The one savepoint of the intake, around the number + the inserts: losing the race on the
+        # submission key rolls back the counter increment too.
         with session.begin_nested():
             dossier = Dossier(
                 agency=agency,
@@ -433,6 +458,10 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
                 form_data=command.form_data or {},
                 missing_items=[],
                 note=originals_note(procedure.level, bool(command.digitally_signed)),
+                # given at construction, so that nothing lazy-loads the (empty) collections of a new dossier
+                documents=documents,
+                collected=collected,
+                history=[],
             )
             session.add(dossier)
             session.flush()
@@ -442,35 +471,20 @@ def submit(session: Session, command: PostalSubmission) -> SubmissionOutcome:
             raise
         return _replay(existing, print_)
 
-    for item_id, scan in validated:
-        dossier.documents.append(
-            DossierDocument(
-                checklist_item_id=item_id,
-                title=names[item_id],
-                filename=scan.filename,
-                content_type=scan.content_type,
-                size_bytes=scan.size_bytes,
-                sha256=scan.sha256,
-                content=scan.data,
-                uploaded_at=entered_at,
-            )
-        )
-    for kind, payment in ((PaymentKind.fee, command.fee_collected), (PaymentKind.postage, command.postage_collected)):
-        if payment is not None and payment.amount_vnd > 0:
-            dossier.collected.append(
-                CollectedAmount(
-                    kind=kind,
-                    method=payment.method,
-                    amount_vnd=payment.amount_vnd,
-                    collected_by_id=staff.id,
-                    collected_at=entered_at,
-                    shift_id=till.shift.id if till is not None and payment.method in CASH_METHODS else None,
-                )
-            )
+    contract = _attach_contract(session, dossier)  # kept referenced: the forward leg's clock reads it
     # The first step of the status flow, through the one state machine (with its event).
-    workflow.record_submission(session, dossier, actor=staff, at=entered_at, on_behalf_of=citizen)
-    _attach_contract(session, dossier)
-    _start_forward_leg(session, dossier, staff, entered_at)
+    step = workflow.record_submission(session, dossier, actor=staff, at=entered_at, on_behalf_of=citizen)
+    leg = open_new_forward_leg(session, dossier=dossier, picked_up_at=entered_at, post_office=office, actor=staff)
+    # The public lookup record, written once from what is in hand (R-19), before anything flushes the
+    # events it is built from.
+    record_new_dossier(
+        session, dossier, citizen=citizen, procedure=procedure, agency=agency, changes=[step],
+        events=[event for event in (leg.events if leg is not None else [])],
+        office_names={office.code: office.name} if office is not None else {},
+        integration_events=[obj for obj in session.new if isinstance(obj, IntegrationEvent)
+                            and obj.aggregate_id == dossier.shipment_number],
+    )
+    del contract
     if consent.scope == ConsentScope.single_dossier:
         mark_consent_used(session, consent, dossier.id)
     audit.record(
@@ -514,17 +528,11 @@ def _till_for(session: Session, command: PostalSubmission, staff: User, entered_
     return shift_for_cash_intake(session, worker_id=staff.id, now=entered_at) if takes_cash else None
 
 
-def _attach_contract(session: Session, dossier: Dossier) -> None:
+def _attach_contract(session: Session, dossier: Dossier) -> DossierContract | None:
     """Keep the contract version in force at receipt and the zones of both legs (contracts area).
     An address that cannot be placed in a zone refuses the intake, naming the field, so no dossier
     travels without a full-trip time."""
-    attach_contract(session, dossier)
-
-
-def _start_forward_leg(session: Session, dossier: Dossier, staff: User, picked_up_at: datetime) -> None:
-    """The worker has the paper dossier in hand: its forward leg and full-trip clock start now
-    (tracking area)."""
-    open_forward_leg(session, dossier=dossier, picked_up_at=picked_up_at, post_office=staff.post_office, actor=staff)
+    return attach_contract(session, dossier, new=True)
 
 
 def submit_postal_dossier(

@@ -173,7 +173,6 @@ def record_submission(
         on_behalf_of_id=on_behalf_of.id if on_behalf_of else None, reason="", action=Action.submit.value, details={},
     )
     dossier.history.append(step)
-    session.flush()
     emit(session, "dossier.submitted", aggregate_type="dossier", aggregate_id=dossier.shipment_number,
          occurred_at=at, payload={"shipment_number": dossier.shipment_number, "status": dossier.status.value,
                                   "at": at.isoformat()})

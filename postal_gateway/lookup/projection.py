@@ -89,6 +89,36 @@ def _timeline(session: Session, dossier) -> list[dict]:
     return [{"at": at.isoformat(), "label": label, "place": place} for _, at, label, place in items]
 
 
+def record_new_dossier(session: Session, dossier, *, citizen, procedure, agency, changes: list, events: list,
+                       office_names: dict[str, str], integration_events: list) -> LookupRecord:
+    """The lookup record of a dossier made in this very transaction (intake), written once from what the
+    caller holds: its status changes and accepted shipment events (R-19), no read back of the rows just
+    written. The integration events the caller emitted for it are marked as projected, so the inline
+    sync does not rebuild the record at the flush (the consumer's later rebuild gives the same record)."""
+    items = [(change.to_status == DossierStatus.returned, change.at,
+              STATUS_LABELS.get(change.to_status, str(change.to_status)), "") for change in changes]
+    for event in events:
+        place = agency.name if event.event_type == EventType.handed_to_agency.value else \
+            office_names.get(event.post_office_code or "", "")
+        items.append((event.event_type == EventType.delivered.value, event.occurred_at,
+                      EVENTS[EventType(event.event_type)].label, place))
+    items.sort(key=lambda item: (item[0], item[1]))
+    record = LookupRecord(
+        dossier_id=dossier.id, code=dossier.code, shipment_number=dossier.shipment_number,
+        submitted_at=dossier.submitted_at, agency_name=agency.name,
+        processing_department=(procedure.processing_department or "") if procedure else "",
+        organisation_name=dossier.organisation_name or "", applicant_name=citizen.full_name if citizen else "",
+        received_at=dossier.received_at, appointment_date=dossier.appointment_date,
+        status=getattr(dossier.status, "value", dossier.status), supplements=[],
+        timeline=[{"at": at.isoformat(), "label": label, "place": place} for _, at, label, place in items],
+        id_number_hash=id_number_hash(citizen.id_number) if citizen and citizen.id_number else "",
+        last_event_id=integration_events[-1].event_id if integration_events else "",
+    )
+    session.add(record)
+    session.info.setdefault("lookup_projected", set()).update(event.event_id for event in integration_events)
+    return record
+
+
 def refresh_record(session: Session, dossier, *, event_id: str = "", supplements: list[str] | None = None):
     """Rebuild the dossier's lookup record from the source rows; returns it (flushed later)."""
     with session.no_autoflush:
@@ -165,7 +195,10 @@ def apply_event(session: Session, event: dict) -> None:
 # --- inline path ---------------------------------------------------------------------------------
 
 def _collect(session: Session, _context) -> None:
-    pending = [obj for obj in session.new if isinstance(obj, IntegrationEvent) and obj.event_type in RELEVANT]
+    projected = session.info.get("lookup_projected") or set()
+    pending = [obj for obj in session.new if isinstance(obj, IntegrationEvent) and obj.event_type in RELEVANT
+               and obj.event_id not in projected]
+    projected.difference_update(obj.event_id for obj in session.new if isinstance(obj, IntegrationEvent))
     if pending:
         session.info.setdefault("lookup_pending", []).extend(pending)
 

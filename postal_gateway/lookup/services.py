@@ -61,14 +61,19 @@ def clean_code(raw) -> str:
     return str(parse_dossier_code(raw, field="code"))
 
 
+#: the columns an answer is built from, read as a plain row (no ORM object is built for a lookup)
+_PUBLIC_COLUMNS = [LookupRecord.__table__.c[name] for name in PUBLIC_FIELDS]
+
+
 def find_by_code(session: Session, raw_code) -> LookupRecord:
-    """The lookup record of a dossier code. A dossier with no record yet gets one now (flushed;
-    the caller commits). NotFound for a well-formed code nobody issued."""
+    """The lookup record of a dossier code (its public columns, one indexed query; a plain row with the
+    record's attribute names). A dossier with no record yet gets one now (flushed; the caller commits).
+    NotFound for a well-formed code nobody issued."""
     code = clean_code(raw_code)
     column = LookupRecord.shipment_number if is_shipment_number(code) else LookupRecord.code
-    record = session.scalar(select(LookupRecord).where(column == code))
-    if record is not None:
-        return record
+    row = session.execute(select(*_PUBLIC_COLUMNS).where(column == code)).first()
+    if row is not None:
+        return row  # type: ignore[return-value] - read like a LookupRecord (public_view)
 
     dossier = find_by_reference(session, code)
     if dossier is None:

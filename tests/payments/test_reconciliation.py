@@ -269,3 +269,46 @@ def test_bench_smoke_prints_a_ratio():
     """bench/reconcile.py at a tiny size: every category appears and a ratio comes out."""
     results = bench.main(["--rows", "2000"])
     assert results["ratio"] > 0 and results["reconcile"][1] < 300
+
+
+@pytest.mark.parametrize("chunk_lines", [3, 10_000])
+def test_the_copy_of_the_file_loads_exactly_what_the_row_checks_accept(session, monkeypatch, chunk_lines):
+    """The file streams into the database with one COPY; whole chunks of plain valid rows are converted at once,
+    a chunk with anything else is checked row by row. Either way the rows loaded are those ``_check_row``
+    accepts, with the same values, and each refused row is named by its line (issue 16)."""
+    from payments.models import GatewayTransaction
+
+    monkeypatch.setattr(reconciliation, "CHUNK_LINES", chunk_lines)
+    world = World(session)
+    refs = [world.payment().txn_ref for _ in range(4)]
+    first = datetime(2026, 3, 2, 17, 0, tzinfo=timezone.utc)
+    last = datetime(2026, 3, 3, 16, 59, 59, tzinfo=timezone.utc)
+    world.gateway(refs[0], 80_000, pay_at=first)  # 00:00:00 in Vietnam: the day's first second
+    world.gateway(refs[1], 1, pay_at=last)  # 23:59:59: its last
+    world.gateway(refs[2], 20_000, kind="03")
+    world.lines.append(world.lines[-1].replace("\n", "\r\n"))  # a Windows line end, and a duplicate
+    world.lines += [
+        f"{DEMO_TMN_CODE},{refs[3]},15,01,00,0,20260303120000,NCB\n",  # no amount
+        "\n",
+        f"{DEMO_TMN_CODE}, {refs[3]} ,16,01,00,80000,20260303120000,NCB\n",  # spaces are trimmed, the row is good
+        f"{DEMO_TMN_CODE},{refs[3]},17,01,00,80000,20260303240000,NCB\n",  # hour 24
+        f"{DEMO_TMN_CODE},X{refs[3]},18,01,00,80000,20260303120000,NCB\n",  # another agency's
+        f"{DEMO_TMN_CODE},{refs[3]},20,01,00,80000,20260303120000,N\\C\tB\n",  # COPY's escapes in a bank code
+        f"{DEMO_TMN_CODE},{refs[3]},19,01,00,80000,20260303120000,NCB",  # no line end at the end of the file
+    ]
+    expected, errors = [], []
+    start, end = reconciliation.day_bounds(DAY)
+    for number, row in enumerate(__import__("csv").reader(world.lines[1:]), start=2):
+        if row and (checked := reconciliation._check_row(row, number, day=DAY, tmn_code=DEMO_TMN_CODE,
+                                                         agency_code=world.agency.code, start=start, end=end,
+                                                         errors=errors)) is not None:
+            expected.append(checked)
+    result = world.load()
+    assert result.record.row_count == len(expected) == 7
+    assert result.errors == errors and {error["line"] for error in errors} == {6, 9, 10}
+    loaded = session.execute(select(
+        GatewayTransaction.business_day, GatewayTransaction.agency_code, GatewayTransaction.txn_ref,
+        GatewayTransaction.transaction_no, GatewayTransaction.transaction_type, GatewayTransaction.transaction_status,
+        GatewayTransaction.amount_vnd, GatewayTransaction.pay_date, GatewayTransaction.bank_code,
+    ).where(GatewayTransaction.import_id == result.record.id).order_by(GatewayTransaction.id)).all()
+    assert [tuple(row) for row in loaded] == expected

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from postal_gateway.accounts.models import Role
 from postal_gateway.core.config import Settings
 from postal_gateway.core.outbox import IntegrationEvent
+from postal_gateway.dossiers.models import DossierStatus
 from postal_gateway.notifications.models import OutboxMessage
 from tests import factories
 from tracking import services, sla
@@ -210,3 +211,19 @@ def test_scan_on_sqlite_as_in_make_run(tmp_path):
         assert own.scalar(select(func.count()).select_from(IntegrationEvent)) == 4 + own.scalar(
             select(func.count()).select_from(IntegrationEvent).where(IntegrationEvent.event_type != "sla.breached"))
     engine.dispose()
+
+
+def test_a_dossier_not_yet_accepted_is_named_by_its_shipment_number_in_the_breach_event(session):
+    """Before the one-stop officer accepts it a postal dossier has no code (Điều 12.1.d, 14.4): a forward
+    leg that runs out then is raised under the shipment number, in the event and in the office's digest."""
+    now = datetime(2026, 11, 20, 9, 0, tzinfo=VN)
+    dossier = factories.postal_dossier(
+        session, entered_at=now - timedelta(days=6), code=None, status=DossierStatus.submitted, accepted_at=None,
+        receipt_basis=None, received_at=None, processing_start_at=None, due_at=None, appointment_date=None,
+    )
+    services.open_forward_leg(session, dossier=dossier, picked_up_at=now - timedelta(days=5))
+    session.commit()
+    assert [(b.clock, b.dossier_id) for b in sla.raise_breaches(session, now=now)] == [("forward", dossier.id)]
+    session.commit()
+    event = session.scalars(select(IntegrationEvent).where(IntegrationEvent.event_type == "sla.breached")).one()
+    assert event.aggregate_id == dossier.shipment_number == event.payload["dossier_code"]
