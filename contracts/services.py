@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from contracts.models import ContractProcedure, ContractVersion, DossierContract, FullTripTime, Leg, RemoteArea, Zone
 from contracts.zones import agency_units, place_of, placement, remote_lists_of, zone_for
@@ -50,7 +50,9 @@ def version_at(session: Session, *, agency_id: int, at: datetime) -> ContractVer
         )
         .order_by(ContractVersion.valid_from.desc())
         .limit(1)
-    ).first()
+        # the remote lists place a dossier's legs (attach_contract): in the same query, not one more
+        .options(joinedload(ContractVersion.remote_areas))
+    ).unique().first()
 
 
 def covers(session: Session, version: ContractVersion, procedure_id: int) -> bool:

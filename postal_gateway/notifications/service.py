@@ -17,6 +17,7 @@ was lost cannot be sent again by the sweep: it fails, and the citizen asks for a
 """
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -226,12 +227,15 @@ def _address_of(user: User, channel: str) -> str:
     return (user.email if channel == "email" else user.phone) or ""
 
 
-def _routing(session: Session, user_id: int | None, channel: MessageChannel, template: str) -> Routing:
+def _routing(
+    session: Session, user_id: int | None, channel: MessageChannel, template: str,
+    preference_of_recipient: Callable[[], NotificationPreference | None],
+) -> Routing:
     """How the recipient's preferences route this message. A legal notice ignores the kinds turned off and keeps
     the channel choice, unless no chosen channel has an address: then it goes by the others (Điều 8.2)."""
     if user_id is None or template in MANDATORY_TEMPLATES:
         return Routing()
-    preference = preferences_of(session, user_id)
+    preference = preference_of_recipient()
     if preference is None:
         return Routing()
     if template in LEGAL_NOTICE_TEMPLATES:
@@ -285,10 +289,12 @@ def send(
     if not recipient:
         raise ValueError("a message needs a recipient")
     template_data, zalo_note = None, ""
+    # read once, and only if a rule asks: the Zalo choice and the routing both look at them
+    preference_of_recipient = functools.cache(lambda: preferences_of(session, user_id) if user_id is not None else None)
     if channel == MessageChannel.sms and template in zalo.ZNS_TEMPLATES:
         for notice in zalo_notices.follower_notices(session, template, context, now=now):
             _enqueue(session, notice)
-        template_data, zalo_note = zalo_notices.zns_data_for(session, user_id, template, context)
+        template_data, zalo_note = zalo_notices.zns_data_for(preference_of_recipient, template, context)
         if template_data is not None:
             channel = MessageChannel.zalo  # the citizen chose Zalo: the SMS stands by for a legal notice
     if template in CODE_TEMPLATES:
@@ -310,7 +316,7 @@ def send(
         log.error("message (%s) to %s not rendered: %s", template, mask_recipient(recipient), error)
     else:
         message.subject, message.body = text.subject, text.body
-        routing = _routing(session, user_id, channel, template)
+        routing = _routing(session, user_id, channel, template, preference_of_recipient)
         if routing.held_back:
             message.status, message.last_error = MessageStatus.skipped, routing.held_back
         elif routing.note:

@@ -12,18 +12,23 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from postal_gateway.core.config import process_settings
-from postal_gateway.dossiers.shipments import find_by_reference
+from postal_gateway.dossiers.models import Dossier
+from postal_gateway.dossiers.shipments import reference_in
 from postal_gateway.notifications import templates, zalo
 from postal_gateway.notifications.models import MessageChannel, MessageStatus, NotificationPreference, OutboxMessage
 from postal_gateway.notifications.zalo_models import ZaloSubscription
 
 log = logging.getLogger(__name__)
+
+#: sent in the transaction that makes the dossier: no one can follow it before its shipment number exists
+NOTICES_OF_A_NEW_DOSSIER = frozenset({"dossier_submitted"})
 
 
 def _preference(session: Session, user_id: int | None) -> NotificationPreference | None:
@@ -32,12 +37,15 @@ def _preference(session: Session, user_id: int | None) -> NotificationPreference
     return session.scalar(select(NotificationPreference).where(NotificationPreference.user_id == user_id))
 
 
-def zns_data_for(session: Session, user_id: int | None, template: str, context: dict) -> tuple[dict | None, str]:
+def zns_data_for(
+    preference_of_citizen: Callable[[], NotificationPreference | None], template: str, context: dict
+) -> tuple[dict | None, str]:
     """The ZNS template data when this notice goes by Zalo (the citizen chose it and the template is approved),
-    else None; and a note when the citizen chose Zalo but the data does not fit Zalo's limits (sent by SMS)."""
+    else None; and a note when the citizen chose Zalo but the data does not fit Zalo's limits (sent by SMS).
+    ``preference_of_citizen`` reads the preferences when asked (once per message, shared with the routing)."""
     if not zalo.template_id_for(process_settings(), template):
         return None, ""
-    preference = _preference(session, user_id)
+    preference = preference_of_citizen()
     if preference is None or not preference.zalo:
         return None, ""
     try:
@@ -49,14 +57,18 @@ def zns_data_for(session: Session, user_id: int | None, template: str, context: 
 
 def follower_notices(session: Session, template: str, context: dict, *, now: datetime) -> list[OutboxMessage]:
     """OA messages (not yet added) to the followers subscribed to the notice's dossier."""
-    if template not in zalo.ZNS_TEMPLATES or not zalo.channel_enabled(process_settings()):
+    if template not in zalo.ZNS_TEMPLATES or template in NOTICES_OF_A_NEW_DOSSIER:
         return []
-    reference = str(context.get("code") or context.get("shipment_number") or context.get("ref") or "")
-    dossier = find_by_reference(session, reference) if reference else None
-    if dossier is None:
+    if not zalo.channel_enabled(process_settings()):
         return []
-    followers = session.scalars(select(ZaloSubscription.zalo_user_id).where(ZaloSubscription.dossier_id == dossier.id)
-                                .order_by(ZaloSubscription.id)).all()
+    reference = reference_in(str(context.get("code") or context.get("shipment_number") or context.get("ref") or ""))
+    if not reference:
+        return []
+    # one query on every notice sent: the followers of the dossier the notice names, by its code or shipment number
+    followers = session.scalars(
+        select(ZaloSubscription.zalo_user_id).join(Dossier, Dossier.id == ZaloSubscription.dossier_id)
+        .where(or_(Dossier.code == reference, Dossier.shipment_number == reference))
+        .order_by(ZaloSubscription.id)).all()
     if not followers:
         return []
     try:
