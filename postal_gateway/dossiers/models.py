@@ -124,6 +124,8 @@ class Dossier(Base):
         Index("ix_dossiers_agency_status", "agency_id", "status"),
         Index("ix_dossiers_agency_due", "agency_id", "due_at"),
         Index("ix_dossiers_agency_received", "agency_id", "received_at"),
+        # the post office's list, newest first (scanned backwards)
+        Index("ix_dossiers_post_office_received", "post_office_id", "received_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -285,6 +287,8 @@ class CollectedAmount(Base):
             "method NOT IN ('cash', 'collection_on_behalf') OR shift_id IS NOT NULL", name="cash_in_a_shift"
         ),
         Index("ix_collected_amounts_shift_id", "shift_id"),
+        # the fee balance of the dossiers on a page
+        Index("ix_collected_amounts_dossier_id", "dossier_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
