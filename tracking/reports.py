@@ -101,7 +101,8 @@ def _epoch_sqlite(element, compiler, **kw):
 
 
 class _local_date(ColumnElement):
-    """The calendar day in Vietnam (UTC+7 all year, no daylight saving) of a UTC datetime column, as text."""
+    """The calendar day in Vietnam (UTC+7 all year, no daylight saving) of a UTC datetime column (a date on
+    PostgreSQL, ISO text on SQLite)."""
 
     type = String()
     inherit_cache = True
@@ -112,7 +113,7 @@ class _local_date(ColumnElement):
 
 @compiles(_local_date)
 def _local_date_default(element, compiler, **kw):
-    return f"to_char({compiler.process(element.column, **kw)} AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD')"
+    return f"CAST(({compiler.process(element.column, **kw)} AT TIME ZONE 'Asia/Ho_Chi_Minh') AS DATE)"
 
 
 @compiles(_local_date, "sqlite")
@@ -205,20 +206,19 @@ def overview(session: Session, *, now: datetime, at_risk_share: float, post_offi
              agency_id: int | None = None, state: str = "", page: int = 1) -> Overview:
     """The managers' page, computed by the database: open legs counted by their most urgent clock (the return
     leg has two, Điều 25.2), the page of rows asked for (most urgent first, by due time), and the on-time share
-    of the legs finished per post office and ISO week (Vietnamese calendar). Three queries, whatever the
-    number of legs."""
+    of the legs finished per post office and ISO week (Vietnamese calendar), whose sum is the count of legs
+    finished. Three queries, whatever the number of legs."""
     result = Overview()
     rank = _urgency_rank(now=now, at_risk_share=at_risk_share)
-    bucket = case((ShipmentLeg.completed_at.is_not(None), -1), else_=rank).label("bucket")
+    # open legs by state (the partial index of open legs); the finished ones are counted by the weekly query
+    bucket = rank.label("bucket")
     counts = dict(session.execute(
-        _in_view(select(bucket, func.count()).select_from(ShipmentLeg), now=now, post_office_id=post_office_id,
-                 agency_id=agency_id).group_by(bucket)
+        _in_view(select(bucket, func.count()).select_from(ShipmentLeg).where(ShipmentLeg.completed_at.is_(None)),
+                 now=now, post_office_id=post_office_id, agency_id=agency_id).group_by(bucket)
     ).all())
     result.counts = {s.value: counts.get(_RANK[s], 0) for s in SlaState}
-    result.counts["done"] = counts.get(-1, 0)
     wanted = SlaState(state) if state in SlaState._value2member_map_ else None
-    result.total = (counts.get(_RANK[wanted], 0) if wanted is not None
-                    else sum(n for key, n in counts.items() if key != -1))
+    result.total = counts.get(_RANK[wanted], 0) if wanted is not None else sum(counts.values())
     result.pages = max(1, -(-result.total // PAGE_ROWS))
     result.page = min(max(1, page), result.pages)
     first_due = case(
@@ -252,6 +252,7 @@ def overview(session: Session, *, now: datetime, at_risk_share: float, post_offi
         share = shares.setdefault(key, WeekShare(key[0], key[1], 0, 0))
         share.done += done
         share.on_time += int(timely or 0)
+    result.counts["done"] = sum(share.done for share in shares.values())
     result.weeks = sorted(shares.values(), key=lambda s: (s.office, s.week))
     result.offices = sorted({s.office for s in result.weeks})
     return result
