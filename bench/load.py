@@ -5,8 +5,9 @@ Prepares a fresh database (``--dossiers`` dossiers of one post office with their
 forward legs for the handhelds, postal staff with API tokens, citizens with their consents), writes the plan
 bench/locustfile.py reads, starts ``gunicorn --workers 4`` on the app and runs locust headless for ``--seconds``
 at each of ``--users`` (the Province scenarios: lookup API and page by code, postal staff API reads, handheld
-batches of 10 events, submissions through the API), then the bare app (``bare_app``, gunicorn --workers 4 too)
-with the bare lookup alone. Prints requests/s, p50/p95/p99 and errors per scenario, and the table as Markdown.
+batches of 10 events, submissions through the API), then the app's lookup API alone, then the bare app
+(``bare_app``, gunicorn --workers 4 too) with the bare lookup alone. Prints requests/s, p50/p95/p99 and errors
+per scenario as a Markdown table, the lookup's ratio to the bare app, and submissions per hour.
 
 locust is not a runtime dependency (requirements-dev.txt); pass its path if it lives elsewhere:
 
@@ -195,13 +196,16 @@ def main(argv: list[str] | None = None) -> dict:
                "INSTANCE_DIR": str(work), "CELERY_BROKER_URL": f"sqla+sqlite:///{work / 'broker.sqlite'}",
                "TRUSTED_PROXY_COUNT": "1", "LOG_LEVEL": "WARNING", "LOAD_PLAN": str(work / "plan.json"),
                "PUBLIC_BASE_URL": f"http://127.0.0.1:{args.port}"}
-        for label, target, classes in (("app", "postal_gateway.app:create_app()", ["Province"]),
-                                       ("bare", "bench.load:bare_app()", ["BareLookup"])):
+        for label, target, phases in (
+            ("app", "postal_gateway.app:create_app()", (("app", ["Province"]), ("app lookup", ["AppLookup"]))),
+            ("bare", "bench.load:bare_app()", (("bare", ["BareLookup"]),)),
+        ):
             server = _serve(target, args.port, env, work / f"{label}.log")
             try:
-                for users in args.users:
-                    results[(label, users)] = _locust(args.locust, args.port, users, args.seconds, classes,
-                                                      work / f"{label}_{users}", env)
+                for phase, classes in phases:
+                    for users in args.users:
+                        results[(phase, users)] = _locust(args.locust, args.port, users, args.seconds, classes,
+                                                          work / f"{phase.replace(' ', '_')}_{users}", env)
             finally:
                 _stop(server)
         _print(results, args)
@@ -216,24 +220,24 @@ def _print(results: dict, args) -> None:
     header = "| scenario | " + " | ".join(f"{u} users: req/s, p50/p95/p99, errors" for u in args.users) + " |"
     print(header)
     print("|---|" + "---|" * len(args.users))
-    for label, names in (("app", (*SCENARIOS, "Aggregated")), ("bare", ("bare lookup",))):
+    for label, names in (("app", (*SCENARIOS, "Aggregated")), ("app lookup", ("lookup API alone",)),
+                         ("bare", ("bare lookup",))):
         for name in names:
             cells = []
             for users in args.users:
                 row = results.get((label, users), {}).get(name)
                 cells.append("" if row is None else
                              f"{row['rps']:.1f}, {row['p50']}/{row['p95']}/{row['p99']}, {row['failures']}")
-            print(f"| {'all of the app' if name == 'Aggregated' else name} | " + " | ".join(cells) + " |")
+            print(f"| {'all of the mix' if name == 'Aggregated' else name} | " + " | ".join(cells) + " |")
     for users in args.users:
-        app, bare = results.get(("app", users), {}), results.get(("bare", users), {})
-        if "lookup API" in app and "bare lookup" in bare and bare["bare lookup"]["rps"]:
-            print(f"{users} users: the lookup API's share of the mix is not the bare app's whole load; "
-                  f"app lookup API {app['lookup API']['rps']:.1f} req/s beside the rest, bare alone "
-                  f"{bare['bare lookup']['rps']:.1f} req/s")
-        if "submission" in app:
-            print(f"{users} users: {app['submission']['rps'] * 3600:,.0f} submissions per hour on this machine "
+        alone = results.get(("app lookup", users), {}).get("lookup API alone")
+        bare = results.get(("bare", users), {}).get("bare lookup")
+        if alone and bare and bare["rps"]:
+            print(f"{users} users: lookup API alone / bare lookup = {alone['rps'] / bare['rps']:.2f} (aim >= 0.7)")
+        mix = results.get(("app", users), {})
+        if "submission" in mix:
+            print(f"{users} users: {mix['submission']['rps'] * 3600:,.0f} submissions per hour on this machine "
                   f"(with the rest of the mix running)")
-
 
 if __name__ == "__main__":
     main()

@@ -4,7 +4,8 @@ servers and writes the file this reads; see its docstring).
 Scenarios, by weight: citizens looking a dossier up by code (the API and the page, each request from its own
 address, as citizens are), postal staff reading their office's list and a dossier through the API, handhelds
 sending batches of 10 events on their own leg, and postal staff submitting dossiers through the API. ``BareLookup``
-is the bare Flask app's lookup, run on its own against the same database.
+is the bare Flask app's lookup, run on its own against the same database, and ``AppLookup`` the app's lookup API
+run on its own the same way (the like-for-like pair).
 """
 from __future__ import annotations
 
@@ -100,3 +101,14 @@ class BareLookup(HttpUser):
     @task
     def lookup(self):
         self.client.get(f"/lookup?code={random.choice(PLAN['codes'])}", name="bare lookup")
+
+
+class AppLookup(HttpUser):
+    """The app's lookup API alone, under the same settings as BareLookup: the like-for-like pair."""
+
+    wait_time = between(0.05, 0.2)
+
+    @task
+    def lookup(self):
+        self.client.get(f"/api/v1/lookup?code={random.choice(PLAN['codes'])}", name="lookup API alone",
+                        headers={"X-Forwarded-For": _address()})
