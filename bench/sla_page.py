@@ -141,7 +141,10 @@ def main(argv: list[str] | None = None) -> dict:
         started = time.perf_counter()
         office_ids = fill(engine, args.legs, args.offices, now)
         print(f"filled {args.legs:,} legs at {args.offices} post offices in {time.perf_counter() - started:.1f} s")
-        for label, office_id in (("operator", None), ("one post office", office_ids[0])):
+        with engine.connect() as connection:  # the office with the most open legs
+            busiest = connection.scalar(text("SELECT post_office_id FROM shipment_legs WHERE completed_at IS NULL "
+                                             "GROUP BY post_office_id ORDER BY count(*) DESC LIMIT 1"))
+        for label, office_id in (("operator", None), ("one post office", busiest or office_ids[0])):
             with Session(engine) as session, engine.connect() as connection:
                 def page():
                     return reports.overview(session, now=now, at_risk_share=SHARE, post_office_id=office_id)

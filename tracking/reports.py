@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from markupsafe import Markup, escape
 from openpyxl import Workbook
-from sqlalchemy import Float, String, and_, case, func, literal, or_, select
+from sqlalchemy import Float, Interval, String, and_, case, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement
@@ -126,25 +126,31 @@ _RANK = {SlaState.breached: 0, SlaState.at_risk: 1, SlaState.on_time: 2}
 _NO_CLOCK = 3
 
 
-def _clock_rank(due, *, now: datetime, at_risk_share: float):
+def _clock_rank(due, *, now: datetime, at_risk_share: float, intervals: bool):
     """tracking.sla.clock_state of an open leg's clock, in SQL, as a rank: breached past ``due``; at risk once
     ``at_risk_share`` of the time allowed is used (or none was allowed); on time before; no clock without a start
-    or a due time."""
-    now_epoch = literal(now.timestamp(), Float)
-    start = _epoch(ShipmentLeg.started_at)
+    or a due time. ``intervals``: the database multiplies time intervals (PostgreSQL), else epoch seconds."""
+    start = ShipmentLeg.started_at
+    moment = literal(now, UTCDateTime())
+    if intervals:
+        allowed = (due - start).self_group().op("*", return_type=Interval())(literal(at_risk_share, Float))
+        used_enough = start + allowed <= moment
+    else:
+        now_epoch = literal(now.timestamp(), Float)
+        used_enough = now_epoch - _epoch(start) >= (_epoch(due) - _epoch(start)) * literal(at_risk_share, Float)
     return case(
-        (or_(ShipmentLeg.started_at.is_(None), due.is_(None)), _NO_CLOCK),
-        (now_epoch > _epoch(due), _RANK[SlaState.breached]),
-        (or_(due <= ShipmentLeg.started_at,
-             now_epoch - start >= (_epoch(due) - start) * literal(at_risk_share, Float)), _RANK[SlaState.at_risk]),
+        (or_(start.is_(None), due.is_(None)), _NO_CLOCK),
+        (due < moment, _RANK[SlaState.breached]),
+        (or_(due <= start, used_enough), _RANK[SlaState.at_risk]),
         else_=_RANK[SlaState.on_time],
     )
 
 
-def _urgency_rank(*, now: datetime, at_risk_share: float):
+def _urgency_rank(*, now: datetime, at_risk_share: float, intervals: bool):
     """The worse of an open leg's clocks: the return leg's 24-hour commitment (Điều 25.2) beside the zone time."""
-    due = _clock_rank(ShipmentLeg.due_at, now=now, at_risk_share=at_risk_share)
-    commitment = _clock_rank(ShipmentLeg.commitment_due_at, now=now, at_risk_share=at_risk_share)
+    due = _clock_rank(ShipmentLeg.due_at, now=now, at_risk_share=at_risk_share, intervals=intervals)
+    commitment = _clock_rank(ShipmentLeg.commitment_due_at, now=now, at_risk_share=at_risk_share,
+                             intervals=intervals)
     return case((commitment < due, commitment), else_=due)
 
 
@@ -209,7 +215,8 @@ def overview(session: Session, *, now: datetime, at_risk_share: float, post_offi
     of the legs finished per post office and ISO week (Vietnamese calendar), whose sum is the count of legs
     finished. Three queries, whatever the number of legs."""
     result = Overview()
-    rank = _urgency_rank(now=now, at_risk_share=at_risk_share)
+    rank = _urgency_rank(now=now, at_risk_share=at_risk_share,
+                         intervals=session.get_bind().dialect.name == "postgresql")
     # open legs by state (the partial index of open legs); the finished ones are counted by the weekly query
     bucket = rank.label("bucket")
     counts = dict(session.execute(
