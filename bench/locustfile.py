@@ -64,8 +64,9 @@ class Province(HttpUser):
 
     @task(2)
     def handheld_batch(self):
-        # a device's events follow each other: each batch after the last one sent, as a handheld uploads as it goes
-        start = max(datetime.now(timezone.utc) - timedelta(seconds=10), self.last + timedelta(milliseconds=1))
+        # a device's events follow each other: each batch after the last one sent and after anything sent on its
+        # leg before (an earlier run's device), as a handheld uploads as it goes
+        start = max(datetime.now(timezone.utc), self.last + timedelta(milliseconds=1))
         events = [{"event_id": f"{self.device}-{next(self.sent)}", "type": next(self.next_types),
                    "occurred_at": (start + timedelta(milliseconds=100 * n)).isoformat(),
                    "post_office_code": PLAN["office_code"]} for n in range(10)]
