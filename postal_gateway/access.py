@@ -179,6 +179,7 @@ MATRIX: Mapping[str, Rule | Mapping[str, Rule]] = MappingProxyType({
     "dossiers.intake_review": POSTAL_OWN,
     "dossiers_api.api_create_dossier": POSTAL_ANY,
     "dossiers.list_dossiers": DOSSIER_READERS,
+    "dossiers_api.api_list_dossiers": DOSSIER_READERS,
     "dossiers.dossier_detail": DOSSIER_READERS,
     "dossiers.slip_pdf": DOSSIER_READERS,
     "dossiers.consignment_pdf": DOSSIER_READERS,

@@ -279,8 +279,9 @@ def _agency_scope():
 def manager():
     now = utcnow()
     state = request.args.get("state") or ""
+    page = request.args.get("page", default=1, type=int) or 1
     overview = reports.overview(db_session(), now=now, at_risk_share=_at_risk_share(), post_office_id=_office_scope(),
-                                agency_id=_agency_scope(), state=state)
+                                agency_id=_agency_scope(), state=state, page=page)
     return render_template("tracking/manager.html", overview=overview, state=state,
                            chart=reports.chart_svg(overview.weeks),
                            shows_compensations=current_account().role not in AGENCY_ROLES)

@@ -30,19 +30,14 @@ def holding_offices(session: Session, dossier: Dossier, leg: ShipmentLeg | None)
         return offices
     if leg.post_office_id is not None:
         offices.add(leg.post_office_id)
-    handed_to_codes = [
-        (details or {}).get(HANDOVER_DETAIL)
-        for details in session.scalars(
-            select(ShipmentEvent.details).where(
-                ShipmentEvent.leg_id == leg.id,
-                ShipmentEvent.event_type == EventType.dispatched.value,
-                ShipmentEvent.outcome == EventOutcome.accepted,
-            )
-        )
-    ]
-    codes = {code for code in handed_to_codes if isinstance(code, str) and code}
-    if codes:
-        offices.update(session.scalars(select(PostOffice.id).where(PostOffice.code.in_(codes))))
+    # the offices named by accepted hand-overs, resolved in the database: one row per office, however long
+    # the leg's history
+    handed_to = (
+        select(ShipmentEvent.details[HANDOVER_DETAIL].as_string())
+        .where(ShipmentEvent.leg_id == leg.id, ShipmentEvent.event_type == EventType.dispatched.value,
+               ShipmentEvent.outcome == EventOutcome.accepted)
+    )
+    offices.update(session.scalars(select(PostOffice.id).where(PostOffice.code.in_(handed_to))))
     return offices
 
 

@@ -2,8 +2,10 @@
 
 - an event id seen before is acknowledged ("duplicate"), never stored twice; the same id with
   different content is refused;
-- events are placed by the time they happened, and the leg's state is derived by replaying its
-  events in that order, so a late upload can neither regress nor skip the state;
+- events are placed by the time they happened, and the leg's state is what replaying its events in
+  that order gives, so a late upload can neither regress nor skip the state: events later than the
+  leg's whole history advance its stored state (a batch costs the same on a long history), an
+  event placed inside the history replays it;
 - an event impossible at its place in the history is stored with outcome "rejected" and the
   reason, for audit, and reported back; it does not count;
 - malformed events (bad time, clock far in the future or past, coordinates out of range, missing
@@ -262,22 +264,90 @@ def create_leg(session: Session, dossier: Dossier, kind: Leg, *, post_office_id:
         )
     # Events refused earlier because this leg did not exist yet are replayed with it.
     fitting = [t.value for t, info in EVENTS.items() if info.leg in (kind, None)]
-    session.execute(
+    waiting = session.execute(
         update(ShipmentEvent)
         .where(ShipmentEvent.dossier_id == dossier.id, ShipmentEvent.leg_id.is_(None),
                ShipmentEvent.event_type.in_(fitting))
         .values(leg_id=leg.id)
         .execution_options(synchronize_session=False)
     )
+    replay = session.info.get("tracking_replay_legs")
+    if waiting.rowcount and replay is not None:
+        replay.add(leg.id)
     return leg
 
 
-def derive(session: Session, leg: ShipmentLeg) -> list[ShipmentEvent]:
-    """Replay the leg's events in the order they happened; set outcomes and the leg's state.
+def _judge(leg: ShipmentLeg, state: LegState, event: ShipmentEvent) -> LegState | None:
+    """Where ``event`` takes a leg in ``state``: the next state, or None (the event is set rejected with its reason)."""
+    kind = EventType(event.event_type)
+    reason = ""
+    target = next_state(leg.kind, state, kind)
+    if leg.kind == Leg.return_ and leg.started_at is not None and event.occurred_at < leg.started_at:
+        target, reason = None, N_("Sự kiện xảy ra trước khi có kết quả; kiểm tra đồng hồ thiết bị.")
+    if target is None:
+        event.outcome = EventOutcome.rejected
+        event.rejection_reason = reason or impossibility(leg.kind, state, kind)
+        return None
+    event.outcome, event.rejection_reason = EventOutcome.accepted, ""
+    return target
 
-    Returns the events newly counted: accepted now but not before (new, or fitting at last)."""
-    # One derivation of a leg at a time: the leg row is the lock.
-    session.execute(select(ShipmentLeg.id).where(ShipmentLeg.id == leg.id).with_for_update())
+
+def _ordering(event: ShipmentEvent) -> tuple:
+    return (event.occurred_at, event.recorded_at, event.id)
+
+
+def derive(session: Session, leg: ShipmentLeg, fresh: list[ShipmentEvent] | None = None) -> list[ShipmentEvent]:
+    """Set the outcomes of the leg's events and the leg's state, as if its events were replayed in the order
+    they happened.
+
+    ``fresh``: the events this batch stored on the leg. When every one of them happened after every event
+    already on the leg (a handheld uploading as it goes, the usual case), they are judged from the leg's stored
+    state and nothing else is read: the cost of a batch does not grow with the leg's history. An event placed
+    earlier than one already stored (a late upload) replays the whole history, so it can neither regress nor
+    skip the state. Returns the events newly counted: accepted now but not before (new, or fitting at last)."""
+    # One derivation of a leg at a time: the leg row is the lock (and its stored state is read under it).
+    session.execute(select(ShipmentLeg).where(ShipmentLeg.id == leg.id).with_for_update()
+                    .execution_options(populate_existing=True))
+    # legs replayed earlier in this batch (a return leg opened from the forward leg's hand-over) already judged
+    # their fresh events, and a new leg may have taken events refused before it existed: such legs are replayed
+    replayed = session.info.get("tracking_replay_legs")
+    if fresh and replayed is not None and leg.id not in replayed:
+        fresh = sorted(fresh, key=_ordering)
+        fresh_ids = [event.id for event in fresh]
+        latest_before = session.scalar(
+            select(ShipmentEvent.occurred_at)
+            .where(ShipmentEvent.leg_id == leg.id, ShipmentEvent.id.not_in(fresh_ids))
+            .order_by(ShipmentEvent.occurred_at.desc()).limit(1)
+        )
+        if latest_before is None or fresh[0].occurred_at > latest_before:
+            return _advance(session, leg, fresh)
+    if replayed is not None:
+        replayed.add(leg.id)
+    return _replay(session, leg)
+
+
+def _advance(session: Session, leg: ShipmentLeg, fresh: list[ShipmentEvent]) -> list[ShipmentEvent]:
+    """Judge ``fresh`` (ordered, all later than the leg's history) from the leg's stored state."""
+    before = state = leg.state
+    started = leg.started_at if leg.last_event_at is not None else None
+    last, completed = leg.last_event_at, leg.completed_at
+    counted = []
+    for event in fresh:
+        target = _judge(leg, state, event)
+        if target is None:
+            continue
+        counted.append(event)
+        if started is None and leg.kind == Leg.forward:
+            started = event.occurred_at
+        state, last = target, event.occurred_at
+        if target in FINAL_STATES:
+            completed = event.occurred_at
+    _store(session, leg, before=before, state=state, started=started, last=last, completed=completed)
+    return counted
+
+
+def _replay(session: Session, leg: ShipmentLeg) -> list[ShipmentEvent]:
+    """Replay the leg's whole history in the order it happened."""
     events = list(
         session.scalars(
             select(ShipmentEvent)
@@ -292,21 +362,19 @@ def derive(session: Session, leg: ShipmentLeg) -> list[ShipmentEvent]:
     counted_before = {event.id for event in events if event.outcome == EventOutcome.accepted and event.leg_id == leg.id
                       and event.id not in _fresh_ids(session)}
     for event in events:
-        kind = EventType(event.event_type)
-        reason, params = "", {"event": kind.value, "state": state.value}
-        target = next_state(leg.kind, state, kind)
-        if leg.kind == Leg.return_ and leg.started_at is not None and event.occurred_at < leg.started_at:
-            target, reason = None, N_("Sự kiện xảy ra trước khi có kết quả; kiểm tra đồng hồ thiết bị.")
+        target = _judge(leg, state, event)
         if target is None:
-            event.outcome = EventOutcome.rejected
-            event.rejection_reason = reason or impossibility(leg.kind, state, kind)
             continue
-        event.outcome, event.rejection_reason = EventOutcome.accepted, ""
         if started is None and leg.kind == Leg.forward:
             started = event.occurred_at
         state, last = target, event.occurred_at
         if target in FINAL_STATES:
             completed = event.occurred_at
+    _store(session, leg, before=before, state=state, started=started, last=last, completed=completed)
+    return [event for event in events if event.outcome == EventOutcome.accepted and event.id not in counted_before]
+
+
+def _store(session: Session, leg: ShipmentLeg, *, before: LegState, state: LegState, started, last, completed) -> None:
     leg.state = state
     leg.last_event_at = last
     leg.completed_at = completed
@@ -320,7 +388,6 @@ def derive(session: Session, leg: ShipmentLeg) -> list[ShipmentEvent]:
     elif before == LegState.lost and state != LegState.lost:
         withdraw_compensation(session, leg, now=last or utcnow())
     session.flush()
-    return [event for event in events if event.outcome == EventOutcome.accepted and event.id not in counted_before]
 
 
 def open_return_leg(session: Session, *, dossier: Dossier, result_available_at: datetime) -> ShipmentLeg | None:
@@ -428,17 +495,20 @@ def record_events(
     results: list[EventResult] = []
     touched: dict[int, ShipmentLeg] = {}
     fresh: dict[int, ShipmentEvent] = {}
-    for raw in events:
-        result = _record_one(session, raw, actor=actor, now=now, dossier_code=dossier_code,
-                             touched=touched, fresh=fresh, trusted=trusted)
-        results.append(result)
     newly: list[tuple[ShipmentEvent, ShipmentLeg]] = []
-    session.info["tracking_fresh_ids"] = set(fresh)
+    session.info["tracking_replay_legs"] = set()
     try:
+        for raw in events:
+            result = _record_one(session, raw, actor=actor, now=now, dossier_code=dossier_code,
+                                 touched=touched, fresh=fresh, trusted=trusted)
+            results.append(result)
+        session.info["tracking_fresh_ids"] = set(fresh)
         for leg in touched.values():
-            newly.extend((event, leg) for event in derive(session, leg))
+            mine = [event for event in fresh.values() if event.leg_id == leg.id]
+            newly.extend((event, leg) for event in derive(session, leg, mine))
     finally:
         session.info.pop("tracking_fresh_ids", None)
+        session.info.pop("tracking_replay_legs", None)
     by_event_id = {event.event_id: event for event in fresh.values()}
     for result in results:
         event = by_event_id.get(result.event_id)

@@ -1,8 +1,9 @@
 """Shipment legs of a postal dossier, the hand-over events recorded on them, SLA breaches and
 compensation cases (R-15, R-16, R-17).
 
-A leg's ``state`` is never written from the last event received: ``tracking.ingestion`` replays
-the leg's accepted events ordered by the time they happened and stores the result.
+A leg's ``state`` is never written from the last event received: it is what replaying the leg's events
+ordered by the time they happened gives. ``tracking.ingestion`` advances the stored state with events
+later than the whole history and replays the history when an event lands inside it.
 """
 from __future__ import annotations
 

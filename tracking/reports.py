@@ -3,14 +3,19 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from markupsafe import Markup, escape
 from openpyxl import Workbook
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Float, Interval, String, and_, case, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ColumnElement
 
+from postal_gateway.catalogue.models import PostOffice
+from postal_gateway.core.db import UTCDateTime
 from postal_gateway.core.formatting import to_local
 from postal_gateway.core.spreadsheets import csv_text, safe_row
 from postal_gateway.dossiers.models import Dossier
@@ -20,9 +25,8 @@ from tracking.vocabulary import LEG_LABELS, STATE_LABELS
 
 #: the view covers open legs and legs finished this many weeks back
 WEEKS = 12
-#: rows shown on the page (the export has them all)
+#: rows on each page of the managers' view (every page reachable; the export has them all)
 PAGE_ROWS = 200
-EXPORT_LIMIT = 100_000
 
 
 #: clock states from the least to the most urgent
@@ -70,67 +74,192 @@ class Overview:
     rows: list = field(default_factory=list)
     weeks: list = field(default_factory=list)
     offices: list = field(default_factory=list)
+    #: the rows of the state asked for (all open legs without one), over ``pages`` pages of PAGE_ROWS
+    total: int = 0
+    page: int = 1
+    pages: int = 1
 
 
-def leg_rows(session: Session, *, now: datetime, at_risk_share: float, post_office_id: int | None = None,
-             agency_id: int | None = None, limit: int = EXPORT_LIMIT) -> list[LegRow]:
-    """Legs started in the last WEEKS weeks or still open; ``at_risk_share`` from the settings.
+class _epoch(ColumnElement):
+    """Seconds since 1970 of a UTC datetime column, on PostgreSQL and on SQLite (``make run``)."""
 
-    ``post_office_id`` keeps a post office's legs (its staff), ``agency_id`` the legs of the dossiers addressed to
-    one agency (its officers watch the clocks of their own dossiers, Điều 25.2), None every leg (the operator)."""
-    since = now - timedelta(weeks=WEEKS)
-    query = (
-        select(ShipmentLeg)
-        .options(joinedload(ShipmentLeg.dossier), joinedload(ShipmentLeg.post_office))
-        .where(ShipmentLeg.started_at.is_not(None),
-               or_(ShipmentLeg.completed_at.is_(None), ShipmentLeg.completed_at >= since))
-        .order_by(ShipmentLeg.due_at)
-        .limit(limit)
+    type = Float()
+    inherit_cache = True
+
+    def __init__(self, column):
+        self.column = column
+
+
+@compiles(_epoch)
+def _epoch_default(element, compiler, **kw):
+    return f"EXTRACT(EPOCH FROM {compiler.process(element.column, **kw)})"
+
+
+@compiles(_epoch, "sqlite")
+def _epoch_sqlite(element, compiler, **kw):
+    return f"((julianday({compiler.process(element.column, **kw)}) - 2440587.5) * 86400.0)"
+
+
+class _local_date(ColumnElement):
+    """The calendar day in Vietnam (UTC+7 all year, no daylight saving) of a UTC datetime column (a date on
+    PostgreSQL, ISO text on SQLite)."""
+
+    type = String()
+    inherit_cache = True
+
+    def __init__(self, column):
+        self.column = column
+
+
+@compiles(_local_date)
+def _local_date_default(element, compiler, **kw):
+    return f"CAST(({compiler.process(element.column, **kw)} AT TIME ZONE 'Asia/Ho_Chi_Minh') AS DATE)"
+
+
+@compiles(_local_date, "sqlite")
+def _local_date_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.column, **kw)}, '+7 hours')"
+
+
+#: severity ranks, most urgent first (the order of the page), for a clock and for the worse of a leg's two
+_RANK = {SlaState.breached: 0, SlaState.at_risk: 1, SlaState.on_time: 2}
+_NO_CLOCK = 3
+
+
+def _clock_rank(due, *, now: datetime, at_risk_share: float, intervals: bool):
+    """tracking.sla.clock_state of an open leg's clock, in SQL, as a rank: breached past ``due``; at risk once
+    ``at_risk_share`` of the time allowed is used (or none was allowed); on time before; no clock without a start
+    or a due time. ``intervals``: the database multiplies time intervals (PostgreSQL), else epoch seconds."""
+    start = ShipmentLeg.started_at
+    moment = literal(now, UTCDateTime())
+    if intervals:
+        allowed = (due - start).self_group().op("*", return_type=Interval())(literal(at_risk_share, Float))
+        used_enough = start + allowed <= moment
+    else:
+        now_epoch = literal(now.timestamp(), Float)
+        used_enough = now_epoch - _epoch(start) >= (_epoch(due) - _epoch(start)) * literal(at_risk_share, Float)
+    return case(
+        (or_(start.is_(None), due.is_(None)), _NO_CLOCK),
+        (due < moment, _RANK[SlaState.breached]),
+        (or_(due <= start, used_enough), _RANK[SlaState.at_risk]),
+        else_=_RANK[SlaState.on_time],
     )
+
+
+def _urgency_rank(*, now: datetime, at_risk_share: float, intervals: bool):
+    """The worse of an open leg's clocks: the return leg's 24-hour commitment (Điều 25.2) beside the zone time."""
+    due = _clock_rank(ShipmentLeg.due_at, now=now, at_risk_share=at_risk_share, intervals=intervals)
+    commitment = _clock_rank(ShipmentLeg.commitment_due_at, now=now, at_risk_share=at_risk_share,
+                             intervals=intervals)
+    return case((commitment < due, commitment), else_=due)
+
+
+def _in_view(query, *, now: datetime, post_office_id: int | None, agency_id: int | None):
+    since = now - timedelta(weeks=WEEKS)
+    query = query.where(ShipmentLeg.started_at.is_not(None),
+                        or_(ShipmentLeg.completed_at.is_(None), ShipmentLeg.completed_at >= since))
     if post_office_id is not None:
         query = query.where(ShipmentLeg.post_office_id == post_office_id)
     if agency_id is not None:
-        query = query.where(ShipmentLeg.dossier_id.in_(select(Dossier.id).where(Dossier.agency_id == agency_id)))
-    rows = []
-    for leg in session.scalars(query):
-        rows.append(LegRow(
-            code=leg.dossier.code, kind=leg.kind.value, state=leg.state.value,
-            post_office=leg.post_office.code if leg.post_office else "",
-            started_at=leg.started_at, due_at=leg.due_at, completed_at=leg.completed_at,
-            sla=clock_state(started_at=leg.started_at, due_at=leg.due_at, now=now, stopped_at=leg.completed_at,
-                            at_risk_share=at_risk_share),
-            due_basis=leg.due_basis,
-            commitment_due_at=leg.commitment_due_at,
-            commitment_sla=clock_state(started_at=leg.started_at, due_at=leg.commitment_due_at, now=now,
-                                       stopped_at=leg.completed_at, at_risk_share=at_risk_share),
-        ))
-    return rows
+        query = query.join(Dossier, Dossier.id == ShipmentLeg.dossier_id).where(Dossier.agency_id == agency_id)
+    return query
+
+
+_ROW_COLUMNS = (ShipmentLeg.kind, ShipmentLeg.state, ShipmentLeg.started_at, ShipmentLeg.due_at,
+                ShipmentLeg.completed_at, ShipmentLeg.due_basis, ShipmentLeg.commitment_due_at)
+
+
+def _row(values, *, now: datetime, at_risk_share: float) -> LegRow:
+    code, office, kind, state, started_at, due_at, completed_at, due_basis, commitment_due_at = values
+    return LegRow(
+        code=code or "", kind=getattr(kind, "value", kind), state=getattr(state, "value", state),
+        post_office=office or "", started_at=started_at, due_at=due_at, completed_at=completed_at,
+        sla=clock_state(started_at=started_at, due_at=due_at, now=now, stopped_at=completed_at,
+                        at_risk_share=at_risk_share),
+        due_basis=due_basis, commitment_due_at=commitment_due_at,
+        commitment_sla=clock_state(started_at=started_at, due_at=commitment_due_at, now=now, stopped_at=completed_at,
+                                   at_risk_share=at_risk_share),
+    )
+
+
+def _row_query():
+    return (select(func.coalesce(Dossier.code, Dossier.shipment_number), PostOffice.code, *_ROW_COLUMNS)
+            .select_from(ShipmentLeg)
+            .join(Dossier, Dossier.id == ShipmentLeg.dossier_id)
+            .outerjoin(PostOffice, PostOffice.id == ShipmentLeg.post_office_id))
+
+
+def leg_rows(session: Session, *, now: datetime, at_risk_share: float, post_office_id: int | None = None,
+             agency_id: int | None = None) -> Iterator[LegRow]:
+    """Every leg started in the last WEEKS weeks or still open (the export: all of them, streamed, none dropped);
+    ``at_risk_share`` from the settings.
+
+    ``post_office_id`` keeps a post office's legs (its staff), ``agency_id`` the legs of the dossiers addressed to
+    one agency (its officers watch the clocks of their own dossiers, Điều 25.2), None every leg (the operator)."""
+    query = _row_query().where(ShipmentLeg.started_at.is_not(None),
+                               or_(ShipmentLeg.completed_at.is_(None),
+                                   ShipmentLeg.completed_at >= now - timedelta(weeks=WEEKS)))
+    if post_office_id is not None:
+        query = query.where(ShipmentLeg.post_office_id == post_office_id)
+    if agency_id is not None:
+        query = query.where(Dossier.agency_id == agency_id)
+    query = query.order_by(ShipmentLeg.due_at, ShipmentLeg.id).execution_options(yield_per=2000)
+    for values in session.execute(query):
+        yield _row(values, now=now, at_risk_share=at_risk_share)
 
 
 def overview(session: Session, *, now: datetime, at_risk_share: float, post_office_id: int | None = None,
-             agency_id: int | None = None, state: str = "") -> Overview:
-    rows = leg_rows(session, now=now, at_risk_share=at_risk_share, post_office_id=post_office_id, agency_id=agency_id)
+             agency_id: int | None = None, state: str = "", page: int = 1) -> Overview:
+    """The managers' page, computed by the database: open legs counted by their most urgent clock (the return
+    leg has two, Điều 25.2), the page of rows asked for (most urgent first, by due time), and the on-time share
+    of the legs finished per post office and ISO week (Vietnamese calendar), whose sum is the count of legs
+    finished. Three queries, whatever the number of legs."""
     result = Overview()
-    open_rows = [row for row in rows if row.completed_at is None]
-    # open legs by their most urgent clock (the return leg has two, Điều 25.2)
-    result.counts = {s.value: sum(1 for row in open_rows if row.urgency == s) for s in SlaState}
-    result.counts["done"] = len(rows) - len(open_rows)
+    rank = _urgency_rank(now=now, at_risk_share=at_risk_share,
+                         intervals=session.get_bind().dialect.name == "postgresql")
+    # open legs by state (the partial index of open legs); the finished ones are counted by the weekly query
+    bucket = rank.label("bucket")
+    counts = dict(session.execute(
+        _in_view(select(bucket, func.count()).select_from(ShipmentLeg).where(ShipmentLeg.completed_at.is_(None)),
+                 now=now, post_office_id=post_office_id, agency_id=agency_id).group_by(bucket)
+    ).all())
+    result.counts = {s.value: counts.get(_RANK[s], 0) for s in SlaState}
     wanted = SlaState(state) if state in SlaState._value2member_map_ else None
-    shown = [row for row in open_rows if wanted is None or row.urgency == wanted]
-    # most urgent first: breached, then at risk, by due time
-    order = {SlaState.breached: 0, SlaState.at_risk: 1, SlaState.on_time: 2}
-    shown.sort(key=lambda row: (order.get(row.urgency, 3), min(filter(None, (row.due_at, row.commitment_due_at)),
-                                                               default=now)))
-    result.rows = shown[:PAGE_ROWS]
+    result.total = counts.get(_RANK[wanted], 0) if wanted is not None else sum(counts.values())
+    result.pages = max(1, -(-result.total // PAGE_ROWS))
+    result.page = min(max(1, page), result.pages)
+    first_due = case(
+        (and_(ShipmentLeg.commitment_due_at.is_not(None),
+              or_(ShipmentLeg.due_at.is_(None), ShipmentLeg.commitment_due_at < ShipmentLeg.due_at)),
+         ShipmentLeg.commitment_due_at),
+        else_=func.coalesce(ShipmentLeg.due_at, literal(now, UTCDateTime())),
+    )
+    rows = _in_view(_row_query().where(ShipmentLeg.completed_at.is_(None)), now=now,
+                    post_office_id=post_office_id, agency_id=None)
+    if agency_id is not None:
+        rows = rows.where(Dossier.agency_id == agency_id)
+    if wanted is not None:
+        rows = rows.where(rank == _RANK[wanted])
+    rows = rows.order_by(rank, first_due, ShipmentLeg.id).limit(PAGE_ROWS).offset((result.page - 1) * PAGE_ROWS)
+    result.rows = [_row(values, now=now, at_risk_share=at_risk_share) for values in session.execute(rows)]
+    # finished legs per office and day in Vietnam, folded into ISO weeks here (at most 84 days per office)
+    day = _local_date(ShipmentLeg.completed_at).label("day")
+    on_time = func.sum(case((and_(ShipmentLeg.due_at.is_not(None), ShipmentLeg.completed_at <= ShipmentLeg.due_at),
+                             1), else_=0))
+    daily = _in_view(
+        select(PostOffice.code, day, func.count(), on_time).select_from(ShipmentLeg)
+        .outerjoin(PostOffice, PostOffice.id == ShipmentLeg.post_office_id)
+        .where(ShipmentLeg.completed_at.is_not(None)),
+        now=now, post_office_id=post_office_id, agency_id=agency_id,
+    ).group_by(PostOffice.code, day)
     shares: dict[tuple[str, str], WeekShare] = {}
-    for row in rows:
-        if row.completed_at is None:
-            continue
-        year, week, _ = to_local(row.completed_at).isocalendar()
-        key = (row.post_office or "?", f"{year}-W{week:02d}")
+    for office, day_text, done, timely in session.execute(daily):
+        year, week, _ = date.fromisoformat(str(day_text)[:10]).isocalendar()
+        key = (office or "?", f"{year}-W{week:02d}")
         share = shares.setdefault(key, WeekShare(key[0], key[1], 0, 0))
-        share.done += 1
-        share.on_time += row.sla == SlaState.on_time
+        share.done += done
+        share.on_time += int(timely or 0)
+    result.counts["done"] = sum(share.done for share in shares.values())
     result.weeks = sorted(shares.values(), key=lambda s: (s.office, s.week))
     result.offices = sorted({s.office for s in result.weeks})
     return result
@@ -196,12 +325,12 @@ def _cells(row: LegRow) -> list:
         when(row.commitment_due_at), SLA_LABELS[row.commitment_sla] if row.commitment_sla else ""]
 
 
-def to_csv(rows: list[LegRow]) -> bytes:
+def to_csv(rows) -> bytes:
     text = csv_text([HEADERS, *(_cells(row) for row in rows)])
     return ("\ufeff" + text).encode("utf-8")  # BOM: Excel opens Vietnamese correctly
 
 
-def to_xlsx(rows: list[LegRow]) -> bytes:
+def to_xlsx(rows) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Chặng vận chuyển")
     sheet.append(list(HEADERS))

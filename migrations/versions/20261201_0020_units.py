@@ -6,7 +6,7 @@ Rows written before this revision keep their meaning: zones "same_district" and 
 as they were made. The units are loaded by ``flask contracts units`` (also run by ``flask load-demo``).
 
 Revision ID: 0020_units
-Revises: 0019b_bench
+Revises: 0019c_indexes
 Create Date: 2026-12-01 05:50:00
 """
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from alembic import op
 import postal_gateway.core.db
 
 revision = '0020_units'
-down_revision = '0019b_bench'
+down_revision = '0019c_indexes'
 branch_labels = None
 depends_on = None
 

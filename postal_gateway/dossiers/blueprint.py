@@ -28,6 +28,7 @@ blueprint.add_url_rule("/dossiers/<code>/consignment.pdf", view_func=controllers
 blueprint.add_url_rule("/dossiers/<code>/slip.pdf", view_func=controllers.slip_pdf, methods=["GET"])
 blueprint.add_url_rule("/dossiers/<code>/resubmit", view_func=controllers.resubmit, methods=["POST"])
 api.add_url_rule("/dossiers", view_func=controllers.api_create_dossier, methods=["POST"])
+api.add_url_rule("/dossiers", view_func=controllers.api_list_dossiers, methods=["GET"])
 api.add_url_rule("/dossiers/<code>", view_func=controllers.api_get_dossier, methods=["GET"])
 api.add_url_rule("/dossiers/<code>/slip.pdf", view_func=controllers.api_slip_pdf, methods=["GET"])
 api.add_url_rule("/dossiers/<code>/resubmit", view_func=controllers.api_resubmit, methods=["POST"])

@@ -757,6 +757,28 @@ def api_create_dossier(json: schemas.PostalSubmission):
 
 @api_auth(*ALL_ROLES)
 @operation(
+    query=schemas.DossierListQuery,
+    resp=Documented(HTTP_200=schemas.DossierList, HTTP_401=None, HTTP_422=None),
+    tags=["dossiers"],
+    operation_id="listDossiers",
+)
+def api_list_dossiers(query: schemas.DossierListQuery):
+    """List the dossiers the caller may see, newest first, page by page
+
+    Postal staff see their post office's, agency staff their agency's, citizens their own, operators all (the
+    same list as the Hồ sơ page). The same few statements for any `per_page` (no query per dossier)."""
+    session, viewer = db_session(), current_account()
+    status = DossierStatus(query.status) if query.status else None
+    dossiers = services.list_dossiers(session, viewer, status=status, limit=query.per_page,
+                                      offset=(query.page - 1) * query.per_page)
+    total = services.count_dossiers(session, viewer, status=status)
+    urls = {d.id: url_for("dossiers_api.api_get_dossier", code=d.ref) for d in dossiers}
+    return schemas.DossierList.of(dossiers, fee_states=_fee_states(dossiers), urls=urls, page=query.page,
+                                  per_page=query.per_page, total=total)
+
+
+@api_auth(*ALL_ROLES)
+@operation(
     resp=Documented(HTTP_200=schemas.DossierOut, HTTP_401=None, HTTP_404=None),
     tags=["dossiers"],
     operation_id="getDossier",

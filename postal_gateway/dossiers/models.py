@@ -128,6 +128,8 @@ class Dossier(Base):
         # the SLA scan's appointment clock: postal dossiers by due time, without reading every other one
         Index("ix_dossiers_postal_due", "due_at", postgresql_where=text("channel = 'postal' AND due_at IS NOT NULL"),
               sqlite_where=text("channel = 'postal' AND due_at IS NOT NULL")),
+        # the post office's list, newest first (scanned backwards)
+        Index("ix_dossiers_post_office_received", "post_office_id", "received_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -289,6 +291,8 @@ class CollectedAmount(Base):
             "method NOT IN ('cash', 'collection_on_behalf') OR shift_id IS NOT NULL", name="cash_in_a_shift"
         ),
         Index("ix_collected_amounts_shift_id", "shift_id"),
+        # the fee balance of the dossiers on a page
+        Index("ix_collected_amounts_dossier_id", "dossier_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

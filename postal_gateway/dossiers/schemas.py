@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 
 from postal_gateway.api.validation import Base64Text, DatabaseId, IsoDateTime
 from postal_gateway.dossiers.labels import status_label
-from postal_gateway.dossiers.models import CollectionPlace, Dossier
+from postal_gateway.dossiers.models import CollectionPlace, Dossier, DossierStatus
 from postal_gateway.dossiers.services import ADDRESS_MAX, MAX_AMOUNT_VND, ORGANISATION_MAX, originals_follow_by_post
 
 AmountVnd = Annotated[StrictInt, Field(ge=0, le=MAX_AMOUNT_VND, description="Integer VND.")]
@@ -190,3 +190,51 @@ class Resubmission(BaseModel):
 
 class SlipQuery(BaseModel):
     layout: Literal["a4", "a5", "roll80"] = Field("a4", description="Paper: A4, A5 or an 80 mm receipt roll.")
+
+
+class DossierListQuery(BaseModel):
+    page: Annotated[int, Field(ge=1, le=100_000)] = Field(1, description="Page number, from 1.")
+    per_page: Annotated[int, Field(ge=1, le=200)] = Field(50, description="Dossiers per page, at most 200.")
+    status: Literal[tuple(status.value for status in DossierStatus)] | None = Field(
+        None, description="Only the dossiers in this status.")
+
+
+class DossierSummaryOut(BaseModel):
+    code: str | None = Field(description="Dossier code (Điều 14.4); null until the agency accepts the dossier.")
+    shipment_number: str = Field(description="Số hiệu bưu gửi (S10), the reference from intake on.")
+    status: str
+    status_label: str
+    procedure_code: str
+    procedure_name: str
+    applicant_name: str
+    submitted_at: IsoDateTime
+    received_at: IsoDateTime | None
+    appointment_date: date | None
+    fee_vnd: int
+    fee_state: Literal["due", "paid"] | None = Field(
+        description="`due`: the fee is still to be paid online; `paid`; null when nothing is owed.")
+    url: str = Field(description="The dossier in full (GET).")
+
+
+class DossierList(BaseModel):
+    """A page of the dossiers the caller may see, newest first: postal staff their post office's, agency staff
+    their agency's, citizens their own, operators all."""
+
+    model_config = ConfigDict(title="DossierList")
+
+    items: list[DossierSummaryOut]
+    page: int
+    per_page: int
+    total: int = Field(description="Dossiers over all the pages.")
+    pages: int
+
+    @classmethod
+    def of(cls, dossiers: list[Dossier], *, fee_states: dict[int, str], urls: dict[int, str], page: int,
+           per_page: int, total: int) -> DossierList:
+        items = [DossierSummaryOut(
+            code=d.code, shipment_number=d.shipment_number, status=d.status.value, status_label=status_label(d.status),
+            procedure_code=d.procedure.code, procedure_name=d.procedure.name, applicant_name=d.citizen.full_name,
+            submitted_at=d.submitted_at, received_at=d.received_at, appointment_date=d.appointment_date,
+            fee_vnd=d.fee_vnd, fee_state=fee_states.get(d.id), url=urls[d.id],
+        ) for d in dossiers]
+        return cls(items=items, page=page, per_page=per_page, total=total, pages=max(1, -(-total // per_page)))

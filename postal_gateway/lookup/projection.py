@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from datetime import datetime, timezone
 
 from sqlalchemy import event as orm_event
 from sqlalchemy import select
@@ -209,9 +210,16 @@ def _apply_pending(session: Session, _context) -> None:
         return
     # one rebuild per dossier is enough: it reads every source row
     latest: dict[str, object] = {}
+    by_dossier: dict[str, list] = {}
     for item in pending:
         latest[item.aggregate_id] = item
-    for item in latest.values():
+        by_dossier.setdefault(item.aggregate_id, []).append(item)
+    for aggregate_id, item in latest.items():
+        try:
+            if _append_shipment_events(session, by_dossier[aggregate_id]):
+                continue
+        except Exception:  # noqa: BLE001 - the read model must never break the use case
+            log.exception("lookup: appending %s failed; rebuilding the record", item.event_id)
         message = {
             "event_id": item.event_id,
             "event_type": item.event_type,
@@ -223,6 +231,45 @@ def _apply_pending(session: Session, _context) -> None:
             apply_event(session, message)
         except Exception:  # noqa: BLE001 - the read model must never break the use case
             log.exception("lookup: inline projection of %s failed; the consumer will retry", item.event_id)
+
+
+def _append_shipment_events(session: Session, items: list) -> bool:
+    """The inline path's shortcut for a handheld batch: shipment events later than everything the record's
+    timeline shows are appended to it, without reading the dossier's whole history again (a batch costs the
+    same on a long history). Anything else (a status change, a delivery, an event placed inside the
+    timeline, no record yet) returns False and the record is rebuilt; the consumer's path always rebuilds."""
+    if any(item.event_type != "shipment.event_recorded" for item in items):
+        return False
+    payloads = [item.payload if isinstance(item.payload, dict) else {} for item in items]
+    if any(payload.get("type") not in EventType._value2member_map_ or payload.get("type") == EventType.delivered.value
+           for payload in payloads):
+        return False
+    dossier = _dossier_for(session, {"payload": payloads[0], "aggregate_id": items[0].aggregate_id})
+    if dossier is None or getattr(dossier.status, "value", dossier.status) == DossierStatus.returned.value:
+        return False
+    record = session.scalar(select(LookupRecord).where(LookupRecord.dossier_id == dossier.id))
+    if record is None or not record.timeline:
+        return False
+    try:
+        moments = [datetime.fromisoformat(payload["occurred_at"]) for payload in payloads]
+        shown_last = datetime.fromisoformat(record.timeline[-1]["at"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    if min(moments) < shown_last:
+        return False
+    codes = {payload.get("post_office_code") for payload in payloads if payload.get("post_office_code")}
+    names = dict(session.execute(select(PostOffice.code, PostOffice.name).where(PostOffice.code.in_(codes))).all()) \
+        if codes else {}
+    added = []
+    for moment, payload in sorted(zip(moments, payloads), key=lambda pair: pair[0]):
+        kind = EventType(payload["type"])
+        place = (dossier.agency.name if kind == EventType.handed_to_agency
+                 else names.get(payload.get("post_office_code"), ""))
+        added.append({"at": moment.astimezone(timezone.utc).isoformat(), "label": EVENTS[kind].label,
+                      "place": place or ""})
+    record.timeline = [*record.timeline, *added]
+    record.last_event_id = str(items[-1].event_id)[:64]
+    return True
 
 
 def install_inline_sync() -> None:

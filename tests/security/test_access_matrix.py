@@ -435,6 +435,7 @@ LISTS = (
     ("dossiers.list_dossiers", "/dossiers", "{dossier_code}"),
     ("workbench.queue", "/workbench", "{dossier_code}"),
     ("workbench_api.api_queue", "/api/v1/workbench/dossiers", "{dossier_code}"),
+    ("dossiers_api.api_list_dossiers", "/api/v1/dossiers", "{dossier_code}"),
     ("tracking.export", "/tracking/manager/export.csv", "{dossier_code}"),
     ("tracking.compensations", "/tracking/compensations", "{dossier_code}"),
     ("contracts.list_contracts", "/contracts", "/contracts/{contract_id}"),
