@@ -32,10 +32,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flask import Flask, jsonify, request  # noqa: E402
+from flask import Flask  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench import lookup as bench_lookup  # noqa: E402
 from bench.support import DEFAULT_ADMIN_URL, fresh_database  # noqa: E402
 from postal_gateway.accounts.models import Role  # noqa: E402
 from postal_gateway.accounts.tokens import issue_token  # noqa: E402
@@ -109,27 +110,9 @@ def fill(engine, dossiers: int, legs: int) -> dict:
 
 
 def bare_app() -> Flask:
-    """The minimal Flask app: one indexed SELECT of the lookup record, its row as JSON (gunicorn's factory)."""
-    engine = create_engine(os.environ["BENCH_DATABASE_URL"], pool_size=5)
-    app = Flask("bare")
-
-    @app.get("/lookup")
-    def lookup():
-        with engine.connect() as connection:
-            row = connection.execute(
-                text("SELECT code, agency_name, processing_department, organisation_name, applicant_name, "
-                     "received_at, appointment_date, status, supplements, timeline "
-                     "FROM lookup_records WHERE code = :c"),
-                {"c": request.args.get("code", "")},
-            ).mappings().first()
-        if row is None:
-            return jsonify(error="not found"), 404
-        body = dict(row)
-        body["received_at"] = body["received_at"].isoformat()
-        body["appointment_date"] = body["appointment_date"].isoformat()
-        return jsonify(dossiers=[body])
-
-    return app
+    """The minimal Flask app of bench/lookup.py (one indexed SELECT of the lookup record, its row as JSON), as
+    gunicorn's factory."""
+    return bench_lookup.bare_app(create_engine(os.environ["BENCH_DATABASE_URL"], pool_size=5))
 
 
 def _serve(target: str, port: int, env: dict, log: Path) -> subprocess.Popen:
