@@ -328,22 +328,37 @@ def derive(session: Session, leg: ShipmentLeg, fresh: list[ShipmentEvent] | None
 
 def _advance(session: Session, leg: ShipmentLeg, fresh: list[ShipmentEvent]) -> list[ShipmentEvent]:
     """Judge ``fresh`` (ordered, all later than the leg's history) from the leg's stored state."""
-    before = state = leg.state
     started = leg.started_at if leg.last_event_at is not None else None
-    last, completed = leg.last_event_at, leg.completed_at
-    counted = []
-    for event in fresh:
-        target = _judge(leg, state, event)
-        if target is None:
-            continue
-        counted.append(event)
-        if started is None and leg.kind == Leg.forward:
-            started = event.occurred_at
-        state, last = target, event.occurred_at
-        if target in FINAL_STATES:
-            completed = event.occurred_at
-    _store(session, leg, before=before, state=state, started=started, last=last, completed=completed)
+    course = _Course(leg.state, started, leg.last_event_at, leg.completed_at)
+    counted = course.follow(leg, fresh)
+    _store(session, leg, before=leg.state, state=course.state, started=course.started, last=course.last,
+           completed=course.completed)
     return counted
+
+
+@dataclass
+class _Course:
+    """Where a leg stands as its events are judged one after another, from the stored state or from the start."""
+
+    state: LegState
+    started: datetime | None
+    last: datetime | None
+    completed: datetime | None
+
+    def follow(self, leg: ShipmentLeg, events) -> list[ShipmentEvent]:
+        """Judge ``events`` in order; returns those that moved the leg."""
+        counted = []
+        for event in events:
+            target = _judge(leg, self.state, event)
+            if target is None:
+                continue
+            counted.append(event)
+            if self.started is None and leg.kind == Leg.forward:
+                self.started = event.occurred_at
+            self.state, self.last = target, event.occurred_at
+            if target in FINAL_STATES:
+                self.completed = event.occurred_at
+        return counted
 
 
 def _replay(session: Session, leg: ShipmentLeg) -> list[ShipmentEvent]:
@@ -356,21 +371,12 @@ def _replay(session: Session, leg: ShipmentLeg) -> list[ShipmentEvent]:
             .execution_options(populate_existing=True)
         )
     )
-    state = LegState.open
-    started = completed = last = None
-    before = leg.state
     counted_before = {event.id for event in events if event.outcome == EventOutcome.accepted and event.leg_id == leg.id
                       and event.id not in _fresh_ids(session)}
-    for event in events:
-        target = _judge(leg, state, event)
-        if target is None:
-            continue
-        if started is None and leg.kind == Leg.forward:
-            started = event.occurred_at
-        state, last = target, event.occurred_at
-        if target in FINAL_STATES:
-            completed = event.occurred_at
-    _store(session, leg, before=before, state=state, started=started, last=last, completed=completed)
+    course = _Course(LegState.open, None, None, None)
+    course.follow(leg, events)
+    _store(session, leg, before=leg.state, state=course.state, started=course.started, last=course.last,
+           completed=course.completed)
     return [event for event in events if event.outcome == EventOutcome.accepted and event.id not in counted_before]
 
 
