@@ -3,16 +3,16 @@ bare Flask app doing the same indexed lookup under the same settings.
 
 Prepares a fresh database (``--dossiers`` dossiers of one post office with their public lookup records, open
 forward legs for the handhelds, postal staff with API tokens, citizens with their consents), writes the plan
-bench/locustfile.py reads, starts ``gunicorn --workers 4`` on the app and runs locust headless for ``--seconds``
+bench/locustfile.py reads, starts gunicorn with 4 workers on the app and runs locust headless for ``--seconds``
 at each of ``--users`` (the Province scenarios: lookup API and page by code, postal staff API reads, handheld
 batches of 10 events, submissions through the API), then the app's lookup API alone, then the bare app
-(``bare_app``, gunicorn --workers 4 too) with the bare lookup alone. Prints requests/s, p50/p95/p99 and errors
+(``bare_app``, gunicorn with 4 workers too) with the bare lookup alone. Prints requests/s, p50/p95/p99 and errors
 per scenario as a Markdown table, the lookup's ratio to the bare app, and submissions per hour.
 
 locust is not a runtime dependency (requirements-dev.txt); pass its path if it lives elsewhere:
 
-    .venv/bin/python bench/load.py [--dossiers 100000] [--users 20 50] [--seconds 60] [--locust .venv/bin/locust] \\
-        [--admin-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
+    .venv/bin/python bench/load.py [--dossiers 100000] [--legs 200] [--users 20 50] [--seconds 60] \\
+        [--locust .venv/bin/locust] [--port 8765] [--admin-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 """
 from __future__ import annotations
 
@@ -216,11 +216,12 @@ def _print(results: dict, args) -> None:
         alone = results.get(("app lookup", users), {}).get("lookup API alone")
         bare = results.get(("bare", users), {}).get("bare lookup")
         if alone and bare and bare["rps"]:
-            print(f"{users} users: lookup API alone / bare lookup = {alone['rps'] / bare['rps']:.2f} (aim >= 0.7)")
+            print(f"ratio lookup API alone / bare lookup, {users} users: {alone['rps'] / bare['rps']:.2f} (aim: >= 0.7)")
         mix = results.get(("app", users), {})
         if "submission" in mix:
             print(f"{users} users: {mix['submission']['rps'] * 3600:,.0f} submissions per hour on this machine "
                   f"(with the rest of the mix running)")
+
 
 if __name__ == "__main__":
     main()

@@ -176,7 +176,8 @@ def _fast_line(*, day: date, tmn_code: str, agency_code: str) -> re.Pattern:
     return pattern
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+#: what COPY's text format escapes, by code point: backslash, tab, line feed, carriage return
+_COPY_ESCAPES = {0x5C: "\\\\", 0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
 
 
 def _copy_text(values: tuple) -> str:

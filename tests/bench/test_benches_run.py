@@ -25,12 +25,17 @@ TINY = {
     "reconcile": ["--rows", "300"],
     "statistics": ["--rows", "500", "--agencies", "3"],
     "relay": ["--events", "20", "--batch", "10"],
+    "sla_page": ["--legs", "400", "--offices", "2", "--repeat", "1"],
+    # gunicorn and locust for real, three seconds a phase
+    "load": ["--dossiers", "300", "--legs", "20", "--users", "2", "--seconds", "3", "--port", "8779"],
 }
+#: files of bench/ that are no bench of their own: shared code, and the scenarios bench/load.py gives locust
+NOT_BENCHES = {"__init__", "support", "locustfile"}
 RATIO = re.compile(r"^ratio .*:\s+[0-9]+\.[0-9]+.*\(aim: [^)]+\)$", re.MULTILINE)
 
 
 def test_every_bench_is_covered():
-    benches = {path.stem for path in (ROOT / "bench").glob("*.py")} - {"__init__", "support"}
+    benches = {path.stem for path in (ROOT / "bench").glob("*.py")} - NOT_BENCHES
     assert benches == set(TINY)
 
 
