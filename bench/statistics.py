@@ -43,13 +43,15 @@ KEYS = ("carried_on_time", "carried_late", "carried_waiting", "received", "to_se
 def fill(engine, rows: int, agencies: int, now) -> int:
     """Dossiers over 730 days; returns the operator's id."""
     with Session(engine) as session:
-        first = [factories.agency(session, code=f"000.00.{i:02d}.H10", name=f"Cơ quan {i:02d}") for i in range(agencies)]
+        first = [factories.agency(session, code=f"000.00.{i:02d}.H10", name=f"Cơ quan {i:02d}")
+                 for i in range(agencies)]
         procedure = factories.procedure(session, first[0])
         office = factories.post_office(session)
         citizen = factories.user(session, Role.citizen)
         operator = factories.user(session, Role.operator)
         session.commit()
-        ids = dict(agency0=first[0].id, procedure=procedure.id, citizen=citizen.id, office=office.id, operator=operator.id)
+        ids = dict(agency0=first[0].id, procedure=procedure.id, citizen=citizen.id, office=office.id,
+                   operator=operator.id)
     with engine.begin() as connection:
         # bucket = (n * 7) % 100: 0-69 settled (some after their due time), 70-79 rejected,
         # 80-84 awaiting a supplement, 85-99 open. Times never pass "now".
@@ -70,8 +72,10 @@ def fill(engine, rows: int, agencies: int, now) -> int:
                    false, 'post_office', :office, '', '', received, received, received,
                    received + ((n % 15) + 1) * interval '1 day', (received + ((n % 15) + 1) * interval '1 day')::date,
                    0, 0, '{}', '[]', '', received, received, 1,
-                   CASE WHEN bucket < 70 THEN LEAST(received + ((n % 19) + 1) * interval '1 day', :now - interval '1 minute') END,
-                   CASE WHEN bucket BETWEEN 70 AND 79 THEN LEAST(received + interval '3 days', :now - interval '1 minute') END,
+                   CASE WHEN bucket < 70
+                        THEN LEAST(received + ((n % 19) + 1) * interval '1 day', :now - interval '1 minute') END,
+                   CASE WHEN bucket BETWEEN 70 AND 79
+                        THEN LEAST(received + interval '3 days', :now - interval '1 minute') END,
                    'BT' || lpad(n::text, 9, '0') || 'VN',
                    received - (n % 53) * interval '1 hour' - (n % 7) * interval '13 minutes', received,
                    'online_valid'
@@ -96,7 +100,8 @@ def fill(engine, rows: int, agencies: int, now) -> int:
         connection.execute(text("""
             INSERT INTO supplement_requests (dossier_id, requested_by_id, requested_at, reasons, spent_seconds,
                                              remaining_seconds, previous_due_at)
-            SELECT id, :operator, LEAST(received_at + interval '2 days', :now - interval '1 minute'), '["x"]', 0, 0, due_at
+            SELECT id, :operator, LEAST(received_at + interval '2 days', :now - interval '1 minute'), '["x"]', 0, 0,
+                   due_at
             FROM dossiers WHERE status = 'supplement_requested'
         """), dict(ids, now=now))
         connection.execute(text("ANALYZE"))
