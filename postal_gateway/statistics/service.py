@@ -452,9 +452,9 @@ def _medians_in_sql(session: Session, start: datetime, end: datetime,
                     agencies: list[Agency]) -> tuple[dict[int, float | None], float | None] | None:
     """The same medians as ``_medians_in_python``, computed by PostgreSQL (Điều 12.1.d): the per-day running totals
     of working seconds of each calendar (the official calendar with its holidays and make-up working days, the
-    operator's overrides and the agency's periods) go in as arrays joined to the dossiers by local day, the seconds
+    operator's overrides and the agency's periods) go in as arrays indexed by each dossier's local day, the seconds
     within a day come from a CASE over the working periods, in the same floating-point order as ``_WorkingClock``,
-    and each median is the mean of the two middle values (percentile_disc up and down), as ``_median`` takes them.
+    and each median is the mean of the two middle values (percentile_disc), as ``_median`` takes them.
     None when a dossier was submitted before the days sent, for the caller to take the Python path."""
     offset = int(to_local(start).utcoffset().total_seconds())
     first_day = to_local(start).date().toordinal() - _DAYS_BEFORE
@@ -485,22 +485,23 @@ def _medians_in_sql(session: Session, start: datetime, end: datetime,
 
     def seconds(day: str, within: str) -> str:
         # the running total, then period 1, period 2 ... added left to right as _WorkingClock.seconds adds them
-        total = f"CAST({day}.total - f.total AS float8)"
+        total = (f"CAST((CAST(:day_total AS bigint[]))[{day}] - (CAST(:day_total AS bigint[]))[i.fk] AS float8)")
         added = total
         for index in range(width):
-            added = f"({added} + GREATEST(LEAST({within}, c.e{index}) - c.s{index}, 0))"
-        return f"CASE WHEN {day}.working THEN {added} ELSE {total} END"
+            added = (f"({added} + GREATEST(LEAST({within}, (CAST(:e{index} AS float8[]))[i.cal + 1])"
+                     f" - (CAST(:s{index} AS float8[]))[i.cal + 1], 0))")
+        return f"CASE WHEN (CAST(:day_working AS boolean[]))[{day}] THEN {added} ELSE {total} END"
 
-    columns = ", ".join(f"s{i}, e{i}" for i in range(width))
-    arrays = ", ".join(f"CAST(:s{i} AS float8[]), CAST(:e{i} AS float8[])" for i in range(width))
     statement = text(f"""
-        WITH days AS (
-            SELECT * FROM unnest(CAST(:day_key AS int[]), CAST(:day_total AS bigint[]),
-                                 CAST(:day_working AS boolean[])) AS t(key, total, working)
-        ), cals AS (
-            SELECT * FROM unnest(CAST(:cal_id AS int[]), {arrays}) AS t(cal, {columns})
-        ), scope AS (
+        WITH scope AS (
             SELECT * FROM unnest(CAST(:agency_id AS int[]), CAST(:agency_cal AS int[])) AS t(agency_id, cal)
+        ), overall AS (
+            -- the clock's first day, as _WorkingClock takes it (the earliest submission's local day), and how many
+            SELECT CAST(floor(min(date_part('epoch', e.submitted_at) + :offset) / 86400) AS int) - :base AS first,
+                   count(*) AS n
+            FROM dossiers e
+            WHERE e.channel = 'postal' AND e.received_at >= :start AND e.received_at < :end
+              AND e.agency_id = ANY(CAST(:agency_id AS int[]))
         ), instants AS (
             SELECT s.agency_id, s.cal,
                    date_part('epoch', d.submitted_at) + :offset AS sl,
@@ -508,43 +509,38 @@ def _medians_in_sql(session: Session, start: datetime, end: datetime,
             FROM dossiers d JOIN scope s ON s.agency_id = d.agency_id
             WHERE d.channel = 'postal' AND d.received_at >= :start AND d.received_at < :end
         ), split AS (
-            -- a day's key is calendar * :days + the day's number from the arrays' first day
-            SELECT agency_id, cal, cal * :days + CAST(floor(sl / 86400) AS int) - :base AS sk,
+            -- a day's index in the arrays: calendar * :days + the day's number from the arrays' first day, from 1
+            SELECT agency_id, cal, cal * :days + CAST(floor(sl / 86400) AS int) - :base + 1 AS sk,
                    sl - floor(sl / 86400) * 86400 AS sw,
-                   cal * :days + CAST(floor(rl / 86400) AS int) - :base AS rk, rl - floor(rl / 86400) * 86400 AS rw,
-                   -- the clock's first day, as _WorkingClock takes it: the earliest submission's local day
-                   cal * :days + (
-                       SELECT CAST(floor(min(date_part('epoch', e.submitted_at) + :offset) / 86400)
-                                   AS int) - :base
-                       FROM dossiers e
-                       WHERE e.channel = 'postal' AND e.received_at >= :start AND e.received_at < :end
-                         AND e.agency_id = ANY(CAST(:agency_id AS int[]))) AS fk
+                   cal * :days + CAST(floor(rl / 86400) AS int) - :base + 1 AS rk,
+                   rl - floor(rl / 86400) * 86400 AS rw,
+                   cal * :days + (SELECT first FROM overall) + 1 AS fk,
+                   CAST(floor(sl / 86400) AS int) - :base AS sd, CAST(floor(rl / 86400) AS int) - :base AS rd,
+                   (SELECT first FROM overall) AS fd
             FROM instants
         ), hours AS (
-            SELECT i.agency_id, ds.key IS NULL OR dr.key IS NULL OR f.key IS NULL AS uncovered,
-                   GREATEST(({seconds("dr", "i.rw")}) - ({seconds("ds", "i.sw")}), 0) / CAST(3600 AS float8) AS h
+            SELECT i.agency_id, i.fd < 0 OR i.sd < 0 OR i.rd < 0 OR i.sd >= :days OR i.rd >= :days AS uncovered,
+                   GREATEST(({seconds("i.rk", "i.rw")}) - ({seconds("i.sk", "i.sw")}), 0) / CAST(3600 AS float8) AS h
             FROM split i
-            JOIN cals c ON c.cal = i.cal
-            LEFT JOIN days ds ON ds.key = i.sk
-            LEFT JOIN days dr ON dr.key = i.rk
-            LEFT JOIN days f ON f.key = i.fk
         )
+        -- one sort per group for both middle values: percentile_disc(f) is the value at rank ceil(f * n), so
+        -- 0.5 gives the lower middle and 0.5 + 0.25 / N, for any N >= n, the upper one (the middle one if n is odd)
         SELECT agency_id, count(*) FILTER (WHERE uncovered) AS uncovered,
-               percentile_disc(0.5) WITHIN GROUP (ORDER BY h) AS low,
-               percentile_disc(0.5) WITHIN GROUP (ORDER BY h DESC) AS high
+               percentile_disc(ARRAY[0.5, 0.5 + 0.25 / (SELECT greatest(n, 1) FROM overall)])
+                   WITHIN GROUP (ORDER BY h) AS middle
         FROM hours GROUP BY GROUPING SETS ((agency_id), ())
     """)
-    parameters = {"day_key": list(range(len(day_total))), "day_total": day_total, "day_working": day_working,
-                  "cal_id": list(calendars.values()), "days": last_day - first_day + 1,
+    parameters = {"day_total": day_total, "day_working": day_working, "days": last_day - first_day + 1,
                   "base": first_day - _EPOCH_ORDINAL, "agency_id": list(agency_calendar),
                   "agency_cal": list(agency_calendar.values()), "offset": offset, "start": start, "end": end}
     for index, values in enumerate(bounds):
         parameters[f"{'se'[index % 2]}{index // 2}"] = values
     medians: dict[int, float | None] = {agency.id: None for agency in agencies}
     overall = None
-    for agency_id, uncovered, low, high in session.execute(statement, parameters):
+    for agency_id, uncovered, middle in session.execute(statement, parameters):
         if uncovered:
             return None
+        low, high = middle if middle is not None else (None, None)
         value = None if low is None else round(low if low == high else (low + high) / 2, 1)
         if agency_id is None:
             overall = value
