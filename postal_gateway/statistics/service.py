@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Float, and_, case, cast, extract, func, literal, or_, select, union_all
+from sqlalchemy import Float, and_, case, cast, extract, func, literal, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
 from postal_gateway import calendar
@@ -409,7 +409,7 @@ _EPOCH_ORDINAL = 719163
 
 def _waiting_hours(session: Session, start: datetime, end: datetime, agencies: list[Agency]) -> dict[int, list[float]]:
     """Per agency, the working hours from the post's submission to the official receipt of each postal dossier
-    received in the period, on the agency's own working calendar."""
+    received in the period, on the agency's own working calendar (Điều 12.1.d), one value per dossier."""
     hours: dict[int, list[float]] = {a.id: [] for a in agencies}
     rows = session.execute(
         select(Dossier.agency_id, cast(extract("epoch", Dossier.submitted_at), Float),
@@ -435,6 +435,132 @@ def _waiting_hours(session: Session, start: datetime, end: datetime, agencies: l
     return hours
 
 
+def _medians_in_python(session: Session, start: datetime, end: datetime,
+                       agencies: list[Agency]) -> tuple[dict[int, float | None], float | None]:
+    """Per agency and over all of them, the median of ``_waiting_hours`` (Điều 12.1.d)."""
+    hours = _waiting_hours(session, start, end, agencies)
+    return ({agency_id: _median(values) for agency_id, values in hours.items()},
+            _median([value for values in hours.values() for value in values]))
+
+
+#: how many days before the period's first day the SQL path's working-day table reaches back for submissions;
+#: a dossier submitted earlier than that sends the period to the Python path
+_DAYS_BEFORE = 120
+
+
+def _medians_in_sql(session: Session, start: datetime, end: datetime,
+                    agencies: list[Agency]) -> tuple[dict[int, float | None], float | None] | None:
+    """The same medians as ``_medians_in_python``, computed by PostgreSQL (Điều 12.1.d): the per-day running totals
+    of working seconds of each calendar (the official calendar with its holidays and make-up working days, the
+    operator's overrides and the agency's periods) go in as arrays indexed by each dossier's local day, the seconds
+    within a day come from a CASE over the working periods, in the same floating-point order as ``_WorkingClock``,
+    and each median is the mean of the two middle values (percentile_disc), as ``_median`` takes them.
+    None when a dossier was submitted before the days sent, for the caller to take the Python path."""
+    offset = int(to_local(start).utcoffset().total_seconds())
+    first_day = to_local(start).date().toordinal() - _DAYS_BEFORE
+    last_day = to_local(end).date().toordinal()
+    calendars: dict[tuple, int] = {}
+    agency_calendar = {}
+    for agency in agencies:
+        periods = calendar.periods_from_config(agency.working_periods)
+        agency_calendar[agency.id] = calendars.setdefault(periods, len(calendars))
+    width = max(len(periods) for periods in calendars)
+    day_total, day_working = [], []
+    bounds: list[list[int]] = [[] for _ in range(2 * width)]
+    for periods, number in calendars.items():
+        working_calendar = calendar.active_calendar(periods)
+        spans = [(a.hour * 3600 + a.minute * 60 + a.second, b.hour * 3600 + b.minute * 60 + b.second)
+                 for a, b in working_calendar.periods]
+        spans += [(0, 0)] * (width - len(spans))  # empty periods add nothing
+        for index, (a, b) in enumerate(spans):
+            bounds[2 * index].append(a)
+            bounds[2 * index + 1].append(b)
+        length = sum(b - a for a, b in spans)
+        total = 0
+        for ordinal in range(first_day, last_day + 1):
+            working = working_calendar.is_working_day(date.fromordinal(ordinal))
+            day_total.append(total)
+            day_working.append(working)
+            total += length if working else 0
+
+    def seconds(day: str, within: str) -> str:
+        # the running total, then period 1, period 2 ... added left to right as _WorkingClock.seconds adds them
+        total = (f"CAST((CAST(:day_total AS bigint[]))[{day}] - (CAST(:day_total AS bigint[]))[i.fk] AS float8)")
+        added = total
+        for index in range(width):
+            added = (f"({added} + GREATEST(LEAST({within}, (CAST(:e{index} AS float8[]))[i.cal + 1])"
+                     f" - (CAST(:s{index} AS float8[]))[i.cal + 1], 0))")
+        return f"CASE WHEN (CAST(:day_working AS boolean[]))[{day}] THEN {added} ELSE {total} END"
+
+    statement = text(f"""
+        WITH scope AS (
+            SELECT * FROM unnest(CAST(:agency_id AS int[]), CAST(:agency_cal AS int[])) AS t(agency_id, cal)
+        ), overall AS (
+            -- the clock's first day, as _WorkingClock takes it (the earliest submission's local day), and how many
+            SELECT CAST(floor(min(date_part('epoch', e.submitted_at) + :offset) / 86400) AS int) - :base AS first,
+                   count(*) AS n
+            FROM dossiers e
+            WHERE e.channel = 'postal' AND e.received_at >= :start AND e.received_at < :end
+              AND e.agency_id = ANY(CAST(:agency_id AS int[]))
+        ), instants AS (
+            SELECT s.agency_id, s.cal,
+                   date_part('epoch', d.submitted_at) + :offset AS sl,
+                   date_part('epoch', d.received_at) + :offset AS rl
+            FROM dossiers d JOIN scope s ON s.agency_id = d.agency_id
+            WHERE d.channel = 'postal' AND d.received_at >= :start AND d.received_at < :end
+        ), split AS (
+            -- a day's index in the arrays: calendar * :days + the day's number from the arrays' first day, from 1
+            SELECT agency_id, cal, cal * :days + CAST(floor(sl / 86400) AS int) - :base + 1 AS sk,
+                   sl - floor(sl / 86400) * 86400 AS sw,
+                   cal * :days + CAST(floor(rl / 86400) AS int) - :base + 1 AS rk,
+                   rl - floor(rl / 86400) * 86400 AS rw,
+                   cal * :days + (SELECT first FROM overall) + 1 AS fk,
+                   CAST(floor(sl / 86400) AS int) - :base AS sd, CAST(floor(rl / 86400) AS int) - :base AS rd,
+                   (SELECT first FROM overall) AS fd
+            FROM instants
+        ), hours AS (
+            SELECT i.agency_id, i.fd < 0 OR i.sd < 0 OR i.rd < 0 OR i.sd >= :days OR i.rd >= :days AS uncovered,
+                   GREATEST(({seconds("i.rk", "i.rw")}) - ({seconds("i.sk", "i.sw")}), 0) / CAST(3600 AS float8) AS h
+            FROM split i
+        )
+        -- one sort per group for both middle values: percentile_disc(f) is the value at rank ceil(f * n), so
+        -- 0.5 gives the lower middle and 0.5 + 0.25 / N, for any N >= n, the upper one (the middle one if n is odd)
+        SELECT agency_id, count(*) FILTER (WHERE uncovered) AS uncovered,
+               percentile_disc(ARRAY[0.5, 0.5 + 0.25 / (SELECT greatest(n, 1) FROM overall)])
+                   WITHIN GROUP (ORDER BY h) AS middle
+        FROM hours GROUP BY GROUPING SETS ((agency_id), ())
+    """)
+    parameters = {"day_total": day_total, "day_working": day_working, "days": last_day - first_day + 1,
+                  "base": first_day - _EPOCH_ORDINAL, "agency_id": list(agency_calendar),
+                  "agency_cal": list(agency_calendar.values()), "offset": offset, "start": start, "end": end}
+    for index, values in enumerate(bounds):
+        parameters[f"{'se'[index % 2]}{index // 2}"] = values
+    medians: dict[int, float | None] = {agency.id: None for agency in agencies}
+    overall = None
+    for agency_id, uncovered, middle in session.execute(statement, parameters):
+        if uncovered:
+            return None
+        low, high = middle if middle is not None else (None, None)
+        value = None if low is None else round(low if low == high else (low + high) / 2, 1)
+        if agency_id is None:
+            overall = value
+        else:
+            medians[agency_id] = value
+    return medians, overall
+
+
+def _medians(session: Session, start: datetime, end: datetime,
+             agencies: list[Agency]) -> tuple[dict[int, float | None], float | None]:
+    """The median working hours per agency and over all of them: in SQL on PostgreSQL, in Python elsewhere."""
+    if not agencies:
+        return {}, None
+    if session.get_bind().dialect.name == "postgresql":
+        found = _medians_in_sql(session, start, end, agencies)
+        if found is not None:
+            return found
+    return _medians_in_python(session, start, end, agencies)
+
+
 def agency_statistics(
     session: Session, *, viewer: User | None, agency_code=None, date_from=None, date_to=None, now: datetime,
 ) -> Report:
@@ -449,7 +575,7 @@ def agency_statistics(
     found = {row.agency_id: row for row in session.execute(figures_query(period.start, period.end, cutoff, scope))}
     reception = {row.agency_id: row for row in session.execute(reception_query(period.start, period.end, scope))}
     letters = {row.agency_id: row for row in session.execute(letters_query(period.start, period.end, scope))}
-    hours = _waiting_hours(session, period.start, period.end, agencies)
+    medians, overall_median = _medians(session, period.start, period.end, agencies)
     rows, reception_rows = [], []
     for agency in agencies:
         figures = found.get(agency.id)
@@ -461,7 +587,7 @@ def agency_statistics(
             agency.code, agency.name,
             {key: int(getattr(written if key in LETTER_KEYS else submitted, key) or 0)
              if (written if key in LETTER_KEYS else submitted) is not None else 0 for key in RECEPTION_COUNT_KEYS},
-            median_working_hours=_median(hours[agency.id]),
+            median_working_hours=medians[agency.id],
         ))
     return Report(period, cutoff, rows, reception_rows,
-                  reception_median_hours=_median([value for values in hours.values() for value in values]))
+                  reception_median_hours=overall_median)

@@ -20,9 +20,13 @@ from postal_gateway.core.formatting import VIETNAM
 from postal_gateway.dossiers.models import Dossier, DossierStatusChange, ReceiptBasis
 from postal_gateway.dossiers.models import DossierStatus as S
 from postal_gateway.statistics.service import (
+    _DAYS_BEFORE,
     CARRIED_KEYS,
     NO_DATA_KEYS,
     OUTCOME_KEYS,
+    _medians,
+    _medians_in_python,
+    _medians_in_sql,
     _WorkingClock,
     agency_statistics,
 )
@@ -497,6 +501,47 @@ def test_statistics_working_clock_agrees_with_the_working_calendar__dieu_12_1_d(
                 if first < last:
                     expected = working.working_time_between(first, last).total_seconds()
                     assert clock.seconds(last.timestamp()) - clock.seconds(first.timestamp()) == expected, (first, last)
+
+
+def test_statistics_median_in_sql_agrees_with_python_over_a_holiday_and_a_make_up_day__dieu_12_1_d(world):
+    """PostgreSQL's median working hours (per-day running totals joined by local day, periods by CASE) are the
+    Python clock's to the last figure, on two agencies with their own periods, across the working Saturday
+    26/04/2025 and the holidays 30/04-02/05/2025 (official calendar); a dossier submitted before the days the
+    query is given sends the whole period to the Python path, with the same figures."""
+    session = world.session
+
+    def local(month, day, hour, minute=0, second=0, micro=0):
+        return datetime(2025, month, day, hour, minute, second, micro, tzinfo=VIETNAM)
+
+    start, end = local(4, 1, 0), local(6, 1, 0)
+    other = factories.agency(session, working_periods=[["07:30", "11:30"], ["13:00", "16:30"]])
+    spans = [(local(4, 25, 16), local(4, 28, 8)),              # Fri, the working Saturday, Mon
+             (local(4, 26, 10, 15, 30, 250000), local(4, 26, 14)),  # within the working Saturday
+             (local(4, 29, 15), local(5, 5, 9, 30)),               # across the three holidays and a weekend
+             (local(5, 2, 9), local(5, 5, 9)),                     # submitted on a holiday
+             (local(4, 1, 12), local(4, 1, 13, 45)),               # the lunch break
+             (local(3, 31, 16, 59, 59, 999999), local(4, 1, 7, 0, 0, 1))]
+    for index, (submitted, received) in enumerate(spans):
+        world.submission(submitted=submitted, history=[(S.received, received)], received=received)
+        if index % 2:  # every other one to the agency with its own hours
+            session.get(Dossier, session.query(Dossier.id).order_by(Dossier.id.desc()).first()[0]).agency_id = other.id
+    session.flush()
+    agencies = [world.agency, other]
+    in_sql = _medians_in_sql(session, start, end, agencies)
+    assert in_sql is not None
+    assert in_sql == _medians_in_python(session, start, end, agencies)
+    # and the figure is the calendar's own: Fri 16:00-17:00 1 h, Sat 26/04 8 h, Mon 07:00-08:00 1 h
+    default = calendar.active_calendar(calendar.periods_from_config(None))
+    assert default.working_time_between(*spans[0]).total_seconds() == 10 * 3600
+    ours = sorted(default.working_time_between(a, b).total_seconds() / 3600 for a, b in spans[0::2])
+    assert in_sql[0][world.agency.id] == round(ours[1], 1)
+    assert in_sql[0][other.id] is not None and in_sql[1] is not None
+
+    early = local(4, 1, 0) - timedelta(days=_DAYS_BEFORE + 3)
+    world.submission(submitted=early, history=[(S.received, local(4, 2, 9))], received=local(4, 2, 9))
+    session.flush()
+    assert _medians_in_sql(session, start, end, agencies) is None
+    assert _medians(session, start, end, agencies) == _medians_in_python(session, start, end, agencies)
 
 
 def test_statistics_apologies_counted_by_the_body_that_wrote_them_and_second_supplements__dieu_9_3_d_10_2_g(world):
