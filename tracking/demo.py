@@ -33,10 +33,10 @@ from postal_gateway.dossiers.models import (
     CollectionMethod,
     CollectionPlace,
     Dossier,
-    DossierStatus,
-    DossierStatusChange,
 )
 from postal_gateway.dossiers.services import CollectedPayment, PostalSubmission, lookup_url, submit
+from postal_gateway.dossiers.shipments import reference_of
+from postal_gateway.dossiers.workflow import record_submission
 from postal_gateway.notifications.demo import demo_scan
 from postal_gateway.workbench import reception
 from postal_gateway.workbench import services as workbench
@@ -67,25 +67,27 @@ def load_demo_tracking(session: Session) -> list[str]:
         )
         if procedure is None:
             return ["tracking: no postal-eligible demo procedure"]
+        # submitted online through the citizen's account (Điều 21.1): the agency accepts it, and gives it its code
+        # and appointment (Điều 14.4, 12.1.d), once the paper dossier picked up at the door reaches it
         existing = demo_dossier(
-            session, procedure=procedure, entered_at=utcnow(), citizen_id=citizen.id, channel=Channel.postal,
-            status=DossierStatus.received, collection_place=CollectionPlace.citizen_address,
+            session, procedure=procedure, entered_at=utcnow(), accepted=False, citizen_id=citizen.id,
+            channel=Channel.postal, collection_place=CollectionPlace.citizen_address,
             post_office_id=staff.post_office_id,
             pickup_address=citizen.address or DEMO_ADDRESS,
             delivery_address=citizen.address or DEMO_ADDRESS,
             submitted_by_id=staff.id, submission_key=DEMO_KEY, postage_vnd=30_000,
         )
-        existing.history.append(DossierStatusChange(
-            from_status=None, to_status=DossierStatus.received, at=existing.received_at, actor_id=staff.id,
-            on_behalf_of_id=citizen.id))
+        session.flush()
+        record_submission(session, existing, actor=staff, at=existing.submitted_at, on_behalf_of=citizen)
         session.flush()
         # the pickup at the citizen's door is requested: the forward leg is open, nothing picked up yet
         create_leg(session, existing, Leg.forward, post_office_id=staff.post_office_id)
         session.flush()
+    reference = reference_of(existing)  # its shipment number until the agency accepts it
     return [
-        f"tracking: demo dossier {existing.code} waits for pickup at the citizen's door (on today's run sheet,"
+        f"tracking: demo dossier {reference} waits for pickup at the citizen's door (on today's run sheet,"
         f" /tracking/run-sheet); record its journey at /tracking/handheld"
-        f" (buudien1@demo.buudien.vn), follow it at {lookup_url(existing.code)}",
+        f" (buudien1@demo.buudien.vn), follow it at {lookup_url(reference)}",
     ]
 
 

@@ -16,7 +16,7 @@ from postal_gateway.accounts.models import User
 from postal_gateway.catalogue.demo_data import load_demo_catalogue
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.formatting import VIETNAM
-from postal_gateway.dossiers.models import Dossier
+from postal_gateway.dossiers.models import Dossier, DossierStatus
 from tracking.demo import delivery_promise, load_demo_run_sheet_delivery, load_demo_tracking
 from tracking.models import LegState
 from tracking.run_sheet import DELIVERY, PICKUP, end_of_day, run_sheet
@@ -33,8 +33,12 @@ def test_demo_dossier_is_idempotent_and_followable(client, session):
     session.commit()
     assert first == second and "/lookup?code=" in first[0]
     assert session.scalar(select(func.count()).select_from(Dossier)) == 1
-    code = session.scalar(select(Dossier.code))
-    assert client.get(f"/lookup?code={code}").status_code == 200
+    dossier = session.scalar(select(Dossier))
+    # only submitted by the post (Điều 21.1): no code, receipt or appointment until the agency accepts it (14.4)
+    assert dossier.status == DossierStatus.submitted and dossier.code is None and dossier.received_at is None
+    assert [change.to_status for change in dossier.history] == [DossierStatus.submitted]
+    assert dossier.shipment_number in first[0]
+    assert client.get(f"/lookup?code={dossier.shipment_number}").status_code == 200
 
 
 def _run(script: str, *args: str) -> str:
