@@ -55,6 +55,8 @@ def test_lines_saved_before_switching_language_show_in_the_chosen_language(live_
     page.click("nav.lang a")  # English
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#results li")).to_have_count(2)
+    # the server's words come back reworded a moment after the page opens in English
+    expect(page.locator("#results li").first).to_contain_text("Dossier RA999999999VN not found.", timeout=15000)
     refused, recorded = page.locator("#results li").all_inner_texts()
     assert "Dossier received from citizen" in recorded and "Recorded" in recorded, recorded
     assert "Invalid information" in refused and "Dossier RA999999999VN not found." in refused, refused
