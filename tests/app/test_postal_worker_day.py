@@ -220,6 +220,10 @@ def test_a_postal_workers_whole_day_by_touch_on_the_demo_data(app, live_server, 
     phone.check("#id_checked")
     phone.click("#track button[type=submit]")
     expect(phone.locator("#pending")).to_have_text("1")
+    # the waiting line tells the time in Vietnam, whatever zone the phone (here the browser: UTC) is set to
+    hours = {to_local(utcnow() - timedelta(minutes=back)).strftime("%H:%M") for back in (0, 1, 2)}
+    waiting = phone.locator("#queue li").inner_text()
+    assert any(hour in waiting for hour in hours), (waiting, hours)
     save_screenshot(phone, "issue15-day-7-delivered-offline")
     phone.context.set_offline(False)  # the signal is back: the queue goes by itself
     expect(phone.locator("#pending")).to_have_text("0", timeout=30000)

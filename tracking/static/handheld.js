@@ -27,12 +27,15 @@
     return text.trim().toUpperCase();
   }
 
+  // times are read in Vietnam's time whatever zone the phone is set to, as on every page of the service
+  var VIETNAM_TIME = {timeZone: 'Asia/Ho_Chi_Minh'};
+
   function render() {
     var queue = load(KEY), list = $('queue');
     $('pending').textContent = String(queue.length);
     list.replaceChildren.apply(list, queue.map(function (e) {
       return item(e.dossier_code + ' · ' + label(e.type) + ' · ' +
-                  new Date(e.occurred_at).toLocaleString(lang === 'vi' ? 'vi-VN' : lang));
+                  new Date(e.occurred_at).toLocaleString(lang === 'vi' ? 'vi-VN' : lang, VIETNAM_TIME));
     }));
     var results = $('results');
     results.replaceChildren.apply(results, load(RESULTS).slice(-10).reverse().map(function (r) {
