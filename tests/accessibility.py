@@ -29,13 +29,10 @@ WCAG_A_AA_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22
 #: the impacts this project does not ship with (axe's scale: minor, moderate, serious, critical)
 BLOCKING_IMPACTS = ("serious", "critical")
 
-_RUN_AXE = """async ([tags, impacts]) => {
-  const results = await window.axe.run(document, {
-    runOnly: {type: 'tag', values: tags},
-    resultTypes: ['violations'],
-  });
-  return results.violations.filter(rule => impacts.includes(rule.impact)).map(rule => ({
-    id: rule.id,
+#: axe's violations of the given impacts as plain data, each rule's id followed by ``suffix``
+_REPORT = """(results, impacts, suffix) => results.violations.filter(rule => impacts.includes(rule.impact))
+  .map(rule => ({
+    id: rule.id + suffix,
     impact: rule.impact,
     help: rule.help,
     helpUrl: rule.helpUrl,
@@ -44,13 +41,22 @@ _RUN_AXE = """async ([tags, impacts]) => {
       html: node.html.slice(0, 200),
       summary: node.failureSummary || '',
     })),
-  }));
+  }))"""
+
+_RUN_AXE = """async ([tags, impacts]) => {
+  const report = """ + _REPORT + """;
+  const results = await window.axe.run(document, {
+    runOnly: {type: 'tag', values: tags},
+    resultTypes: ['violations'],
+  });
+  return report(results, impacts, '');
 }"""
 
 #: axe leaves the contrast of text over a background gradient undecided ("incomplete"), and every wide table sits
 #: in a .scroll-x region whose edge shadows are gradients: the same rule is run again over those regions with the
 #: gradients set aside for the moment (the region's background colour stays), then the page is put back as it was
 _RUN_CONTRAST_UNDER_GRADIENTS = """async ([impacts]) => {
+  const report = """ + _REPORT + """;
   const painted = [...document.querySelectorAll('body *')]
     .filter(element => getComputedStyle(element).backgroundImage.includes('gradient'));
   if (!painted.length) return [];
@@ -62,17 +68,7 @@ _RUN_CONTRAST_UNDER_GRADIENTS = """async ([impacts]) => {
       runOnly: {type: 'rule', values: ['color-contrast']},
       resultTypes: ['violations'],
     });
-    return results.violations.filter(rule => impacts.includes(rule.impact)).map(rule => ({
-      id: rule.id + ' (under a background gradient)',
-      impact: rule.impact,
-      help: rule.help,
-      helpUrl: rule.helpUrl,
-      nodes: rule.nodes.map(node => ({
-        target: node.target.map(String).join(' '),
-        html: node.html.slice(0, 200),
-        summary: node.failureSummary || '',
-      })),
-    }));
+    return report(results, impacts, ' (under a background gradient)');
   } finally {
     saved.forEach(([element, value, priority]) => element.style.setProperty('background-image', value, priority));
   }
