@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import io
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import qrcode
@@ -52,6 +53,21 @@ def qr_matrix(text: str) -> tuple[tuple[bool, ...], ...]:
     code.add_data(text)
     code.make(fit=True)
     return tuple(tuple(bool(cell) for cell in row) for row in code.get_matrix())
+
+
+def dark_runs(matrix: tuple[tuple[bool, ...], ...]) -> Iterator[tuple[int, int, int]]:
+    """(row, first column, length) of each run of dark modules: a code drawn as a few rectangles per row, not one
+    per module (the slip's PDF and the lookup page's SVG)."""
+    for row_index, row in enumerate(matrix):
+        column, count = 0, len(row)
+        while column < count:
+            if not row[column]:
+                column += 1
+                continue
+            start = column
+            while column < count and row[column]:
+                column += 1
+            yield row_index, start, column - start
 
 
 def story_height(story: list[Flowable], width: float) -> float:
@@ -115,16 +131,7 @@ class QrCode(Flowable):
         canvas.saveState()
         canvas.addLiteral(f"/{QR_MARK} BMC")
         canvas.setFillColor(colors.black)
-        for row_index, row in enumerate(self.matrix):
-            y = self.size - (row_index + 1) * module
-            column = 0
-            while column < count:
-                if not row[column]:
-                    column += 1
-                    continue
-                start = column
-                while column < count and row[column]:
-                    column += 1
-                canvas.rect(start * module, y, (column - start) * module, module, stroke=0, fill=1)
+        for row_index, start, length in dark_runs(self.matrix):
+            canvas.rect(start * module, self.size - (row_index + 1) * module, length * module, module, stroke=0, fill=1)
         canvas.addLiteral("EMC")
         canvas.restoreState()

@@ -9,12 +9,12 @@ from flask.views import MethodView
 from markupsafe import Markup
 from spectree import Response as Documented
 
-from postal_gateway.api.spec import operation
 from postal_gateway.accounts.one_time_codes import unit_of_work_counting_guesses
+from postal_gateway.api.spec import operation
 from postal_gateway.core.db import utcnow
 from postal_gateway.core.domain import N_, InvalidInput, NotFound, TooManyAttempts
 from postal_gateway.core.formatting import format_local_datetime
-from postal_gateway.core.pdf import qr_matrix
+from postal_gateway.core.pdf import dark_runs, qr_matrix
 from postal_gateway.core.unit_of_work import unit_of_work
 from postal_gateway.dossiers.services import lookup_url as url
 from postal_gateway.lookup import forms, holder_proof, ratelimit, schemas, services
@@ -57,17 +57,7 @@ def _qr_svg(text: str) -> str:
     dark runs of each row, a few kilobytes."""
     matrix = qr_matrix(text)
     size = len(matrix)
-    runs = []
-    for y, row in enumerate(matrix):
-        x = 0
-        while x < size:
-            if not row[x]:
-                x += 1
-                continue
-            start = x
-            while x < size and row[x]:
-                x += 1
-            runs.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+    runs = [f"M{start} {y}h{length}v1h-{length}z" for y, start, length in dark_runs(matrix)]
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="132" height="132" '
         f'role="img" aria-label="QR" shape-rendering="crispEdges"><rect width="{size}" height="{size}" fill="#fff"/>'
