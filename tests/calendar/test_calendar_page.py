@@ -114,6 +114,5 @@ def test_the_calendar_page_on_a_360_px_phone(session, live_server, phone):
     phone.click("form[action$='/calendar/days'] button[type=submit]")
     assert "Quyết định 99/QĐ-UBND" in phone.content()
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    save_screenshot(phone, "calendar-operator-page")
     save_screenshot(phone, "issue15-item11-operator-calendar")
     assert_accessible(phone)

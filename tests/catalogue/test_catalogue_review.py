@@ -99,7 +99,6 @@ def test_the_review_page_on_a_360_px_phone(session, live_server, phone):
     phone.click(f"form:has(input[value='{first.code}']) button")
     assert "Đã xác nhận thủ tục" in phone.content()
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    save_screenshot(phone, "catalogue-review-page")
     save_screenshot(phone, "issue15-item11-catalogue-review")
     assert_accessible(phone)
     phone.goto(f"{live_server}/procedures/{first.code}")

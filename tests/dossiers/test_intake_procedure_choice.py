@@ -96,6 +96,5 @@ def test_procedure_step_fits_a_phone(session, live_server, phone, world):
     phone.wait_for_url("**q=tai+lieu*")
     assert NOT_FOR_SALE in phone.locator("#procedures").inner_text()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
-    save_screenshot(phone, "intake-procedure-search")
     save_screenshot(phone, "issue15-item7-accent-free-search")
     assert_accessible(phone)

@@ -70,7 +70,6 @@ def test_only_allowed_events_are_offered_and_each_result_names_its_event_dieu_21
                            arg=",".join(expected))
     assert "picked_up" not in _offered(page) and "delivered" not in _offered(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    save_screenshot(page, "tracking-handheld-next-events")
     save_screenshot(page, "issue15-item8-next-events")
     assert_accessible(page)
     context.close()
@@ -103,7 +102,6 @@ def test_an_event_resent_after_a_lost_answer_is_shown_as_already_recorded(live_s
     expect(line).to_contain_text(EVENTS[EventType.accepted_at_office].label)
     expect(line).to_have_class("ok")
     expect(page.locator("#results li.field-error")).to_have_count(0)
-    save_screenshot(page, "tracking-handheld-already-recorded")
     save_screenshot(page, "issue15-item8-already-recorded")
     assert_accessible(page)
     context.close()
@@ -126,7 +124,6 @@ def test_offline_reload_works_after_the_first_visit(live_server, browser, worker
     page.select_option("#type", "picked_up")
     page.click("#track button[type=submit]")
     expect(page.locator("#pending")).to_have_text("1")
-    save_screenshot(page, "tracking-handheld-offline-first-visit")
     save_screenshot(page, "issue15-item8-offline-first-visit")
     assert_accessible(page)
     context.close()
@@ -148,7 +145,6 @@ def test_no_scan_button_where_nothing_can_read_a_code(live_server, browser, work
     expect(page.locator("[data-scan-photo]")).to_have_count(1)
     expect(page.locator("[data-scan-live]")).to_be_hidden()
     expect(page.locator("[data-scan-photo]")).to_be_hidden()
-    save_screenshot(page, "tracking-handheld-no-scanner")
     save_screenshot(page, "issue15-item6-no-scan-button")
     assert_accessible(page)
     context.close()
@@ -170,7 +166,6 @@ def test_a_photo_of_the_slips_qr_code_fills_the_code_without_a_camera(live_serve
         "name": "qr.png", "mimeType": "image/png", "buffer": _qr_png(f"{live_server}/lookup?code={dossier.code}")}])
     expect(page.locator("#code")).to_have_value(dossier.code)
     expect(page.locator("#progress")).to_contain_text("Bưu điện chưa nhận hồ sơ")
-    save_screenshot(page, "tracking-handheld-photo-scan")
     save_screenshot(page, "issue15-item5-handheld-photo-of-qr")
     assert_accessible(page)
     context.close()
@@ -194,7 +189,6 @@ def test_the_officers_receive_screen_reads_a_photo_of_the_qr_code(live_server, b
     # the decoder library is fetched and run in the page: slow on a busy machine
     page.wait_for_url(f"**/workbench/{dossier.ref}/receive", timeout=60000)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    save_screenshot(page, "workbench-receive-photo-scan")
     save_screenshot(page, "issue15-item5-receive-photo-of-qr")
     assert_accessible(page)
     context.close()

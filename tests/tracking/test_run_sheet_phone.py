@@ -79,7 +79,6 @@ def test_run_sheet_fits_a_phone_opens_offline_and_follows_the_handheld(session, 
     assert phone.locator("#stops > li").get_attribute("data-ref") == second.code
     expect(phone.locator("#sheet-net.warn")).to_contain_text("Mất sóng")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
-    save_screenshot(phone, "tracking-run-sheet-offline")
     save_screenshot(phone, "issue15-item9-run-sheet-offline")
     assert_accessible(phone)
     phone.context.set_offline(False)
