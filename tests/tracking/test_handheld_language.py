@@ -16,14 +16,6 @@ from tests.conftest import log_in, log_in_on_page, save_screenshot
 VIETNAMESE = re.compile(r"[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", re.IGNORECASE)
 
 
-@pytest.fixture()
-def worker(session):
-    staff = factories.user(session, Role.postal_staff)
-    dossier = factories.postal_dossier(session, staff=staff)
-    session.commit()
-    return staff, dossier
-
-
 @pytest.mark.timeout(180)
 def test_lines_saved_before_switching_language_show_in_the_chosen_language(live_server, browser, worker):
     staff, dossier = worker

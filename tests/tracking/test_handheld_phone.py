@@ -33,14 +33,6 @@ def _qr_png(text: str) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture()
-def worker(session):
-    staff = factories.user(session, Role.postal_staff)
-    dossier = factories.postal_dossier(session, staff=staff)
-    session.commit()
-    return staff, dossier
-
-
 def _offered(page) -> list[str]:
     return page.eval_on_selector_all("#type option", "options => options.map(o => o.value)")
 
